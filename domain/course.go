@@ -1,0 +1,219 @@
+package domain
+
+import (
+	"strings"
+	"time"
+)
+
+// CourseStatus is where a course is in its life.
+type CourseStatus string
+
+// Course statuses. Drafts are invisible to federation.
+const (
+	StatusDraft    CourseStatus = "draft"
+	StatusOpen     CourseStatus = "open"
+	StatusClosed   CourseStatus = "closed"
+	StatusArchived CourseStatus = "archived"
+)
+
+// SignUpMode says how people join a course.
+type SignUpMode string
+
+// Sign-up modes. Moderated courses publish manuallyApprovesFollowers: true.
+const (
+	SignUpOpen      SignUpMode = "open"
+	SignUpModerated SignUpMode = "moderated"
+	SignUpClosed    SignUpMode = "closed"
+)
+
+// Limits on courses.
+const (
+	MaxQuestions   = 10
+	MaxQuestionLen = 500
+	MaxTags        = 10
+	MaxTagLen      = 40
+)
+
+// Course is a learning activity — a course, study group or challenge, in the
+// node's own words (Kind). It is a Group actor.
+type Course struct {
+	Handle       string
+	Title        string
+	Summary      string // plain text
+	Kind         string // one of Settings.Kinds
+	Status       CourseStatus
+	SignUp       SignUpMode
+	Questions    []string // sign-up questions, for moderated sign-up
+	School       string   // handle of its school, or ""
+	Organisers   []string // handles of local people; at least one
+	Language     string   // BCP 47 tag, e.g. "en"
+	Tags         []string
+	Capacity     int // 0 = unlimited
+	PublicKeyPEM string
+	Created      time.Time
+	Updated      time.Time
+}
+
+// Validate normalises and checks a course's fields against the node settings.
+func (c *Course) Validate(s Settings) error {
+	c.Handle = NormaliseHandle(c.Handle)
+	if err := ValidateHandle(c.Handle); err != nil {
+		return err
+	}
+	if err := checkText(&c.Title, "title", true, MaxNameLen); err != nil {
+		return err
+	}
+	if err := checkText(&c.Summary, "summary", false, MaxSummaryLen); err != nil {
+		return err
+	}
+	if c.Kind == "" {
+		c.Kind = s.DefaultKind
+	}
+	if !s.HasKind(c.Kind) {
+		return Errorf(EINVALID, "%q is not one of this node's kinds (%s).", c.Kind, strings.Join(s.Kinds, ", "))
+	}
+	switch c.Status {
+	case "":
+		c.Status = StatusDraft
+	case StatusDraft, StatusOpen, StatusClosed, StatusArchived:
+	default:
+		return Errorf(EINVALID, "Unknown status %q.", c.Status)
+	}
+	switch c.SignUp {
+	case "":
+		c.SignUp = SignUpOpen
+	case SignUpOpen, SignUpModerated, SignUpClosed:
+	default:
+		return Errorf(EINVALID, "Unknown sign-up mode %q.", c.SignUp)
+	}
+	var qs []string
+	for _, q := range c.Questions {
+		if err := checkText(&q, "sign-up question", false, MaxQuestionLen); err != nil {
+			return err
+		}
+		if q != "" {
+			qs = append(qs, q)
+		}
+	}
+	if len(qs) > MaxQuestions {
+		return Errorf(EINVALID, "A course can ask at most %d sign-up questions.", MaxQuestions)
+	}
+	c.Questions = qs
+	if c.School != "" {
+		c.School = NormaliseHandle(c.School)
+		if err := ValidateHandle(c.School); err != nil {
+			return Errorf(EINVALID, "The school %q is not a valid handle.", c.School)
+		}
+	}
+	var err error
+	if c.Organisers, err = normaliseHandles(c.Organisers, "organiser"); err != nil {
+		return err
+	}
+	if len(c.Organisers) == 0 {
+		return Errorf(EINVALID, "A course needs at least one organiser.")
+	}
+	c.Language = strings.ToLower(strings.TrimSpace(c.Language))
+	if len(c.Language) > 35 {
+		return Errorf(EINVALID, "The language should be a short code such as \"en\".")
+	}
+	var tags []string
+	for _, t := range c.Tags {
+		t = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(t), "#"))
+		if t == "" || contains(tags, t) {
+			continue
+		}
+		if len(t) > MaxTagLen || strings.ContainsAny(t, " \t\n#<>\"'") {
+			return Errorf(EINVALID, "The tag %q is not valid: use one word without spaces.", t)
+		}
+		tags = append(tags, t)
+	}
+	if len(tags) > MaxTags {
+		return Errorf(EINVALID, "A course can have at most %d tags.", MaxTags)
+	}
+	c.Tags = tags
+	if c.Capacity < 0 {
+		return Errorf(EINVALID, "The capacity cannot be negative.")
+	}
+	return nil
+}
+
+// IsOrganiser reports whether handle organises the course.
+func (c *Course) IsOrganiser(handle string) bool { return contains(c.Organisers, handle) }
+
+// Federates reports whether the course is visible to other servers.
+func (c *Course) Federates() bool { return c.Status != StatusDraft }
+
+// ManuallyApprovesFollowers reports whether joining needs an organiser's approval.
+func (c *Course) ManuallyApprovesFollowers() bool { return c.SignUp == SignUpModerated }
+
+// Task is one ordered content page of a course.
+type Task struct {
+	ID       string // ULID
+	Course   string // course handle
+	Position int    // 1-based order within the course
+	Title    string
+	Body     string // rich text, sanitised HTML
+	Due      time.Time
+	Created  time.Time
+	Updated  time.Time
+}
+
+// Validate checks a task's fields.
+func (t *Task) Validate() error {
+	if err := checkText(&t.Title, "task title", true, MaxNameLen*2); err != nil {
+		return err
+	}
+	if err := checkText(&t.Body, "task text", false, 100_000); err != nil {
+		return err
+	}
+	return nil
+}
+
+// BadgeCriteria say how a badge is earned.
+type BadgeCriteria string
+
+// Badge criteria.
+const (
+	CriteriaAllTasks    BadgeCriteria = "all_tasks"    // complete every task
+	CriteriaChosenTasks BadgeCriteria = "chosen_tasks" // complete the tasks listed
+	CriteriaOrganiser   BadgeCriteria = "organiser"    // awarded by an organiser
+	CriteriaPeer        BadgeCriteria = "peer"         // after Votes votes from enrolled learners
+)
+
+// Badge is a badge class of a course or a school.
+type Badge struct {
+	ID          string // ULID
+	Issuer      string // handle of the issuing course or school
+	Name        string
+	Description string
+	Criteria    BadgeCriteria
+	Tasks       []string // task ids, for CriteriaChosenTasks
+	Votes       int      // for CriteriaPeer
+	Created     time.Time
+}
+
+// Validate checks a badge's fields.
+func (b *Badge) Validate() error {
+	if err := checkText(&b.Name, "badge name", true, MaxNameLen); err != nil {
+		return err
+	}
+	if err := checkText(&b.Description, "badge description", false, MaxSummaryLen); err != nil {
+		return err
+	}
+	switch b.Criteria {
+	case "":
+		b.Criteria = CriteriaAllTasks
+	case CriteriaAllTasks, CriteriaOrganiser:
+	case CriteriaChosenTasks:
+		if len(b.Tasks) == 0 {
+			return Errorf(EINVALID, "Choose at least one task for this badge.")
+		}
+	case CriteriaPeer:
+		if b.Votes < 1 {
+			return Errorf(EINVALID, "A peer-awarded badge needs at least one vote.")
+		}
+	default:
+		return Errorf(EINVALID, "Unknown badge criteria %q.", b.Criteria)
+	}
+	return nil
+}

@@ -1,0 +1,169 @@
+package domain
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestValidateHandle(t *testing.T) {
+	tests := []struct {
+		handle string
+		ok     bool
+	}{
+		{"ada", true},
+		{"gentle-python", true},
+		{"web.craft", true},
+		{"a_b", true},
+		{"_x_", true},
+		{"a", true},
+		{"1984", true},
+		{strings.Repeat("a", 30), true},
+		{strings.Repeat("a", 31), false},
+		{"", false},
+		{"Ada", false},  // handles are stored lower-case; NormaliseHandle first
+		{"-ada", false}, // must start with a letter, digit or underscore
+		{"ada-", false},
+		{"ada.", false},
+		{".ada", false},
+		{"ad a", false},
+		{"ada@host", false},
+		{"adä", false},
+		{"ada\x00", false},
+		{"ada\u202e", false}, // RTL override
+		{"a\u200bda", false}, // zero-width space
+		{"actor", false},     // reserved: the node's Application actor
+		{"inbox", false},
+		{"admin", false},
+		{"api", false},
+		{"well-known", false},
+	}
+	for _, tt := range tests {
+		err := ValidateHandle(tt.handle)
+		if (err == nil) != tt.ok {
+			t.Errorf("ValidateHandle(%q) = %v, want ok=%v", tt.handle, err, tt.ok)
+		}
+		if err != nil && ErrorCode(err) != EINVALID {
+			t.Errorf("ValidateHandle(%q) code = %s, want invalid", tt.handle, ErrorCode(err))
+		}
+	}
+}
+
+func TestNormaliseHandle(t *testing.T) {
+	if got := NormaliseHandle("  @Gentle-Python "); got != "gentle-python" {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestErrorCodesAndMessages(t *testing.T) {
+	err := Errorf(ENOTFOUND, "Course %s not found.", "x")
+	wrapped := errors.Join(errors.New("context"), err)
+	if ErrorCode(wrapped) != ENOTFOUND || !IsNotFound(wrapped) {
+		t.Fatalf("code of wrapped error = %s", ErrorCode(wrapped))
+	}
+	if ErrorMessage(err) != "Course x not found." {
+		t.Fatalf("message = %q", ErrorMessage(err))
+	}
+	plain := errors.New("disk on fire at /var/secret")
+	if ErrorCode(plain) != EINTERNAL || strings.Contains(ErrorMessage(plain), "secret") {
+		t.Fatalf("internal errors must not leak details: %q", ErrorMessage(plain))
+	}
+	if ErrorCode(nil) != "" {
+		t.Fatal("nil has no code")
+	}
+}
+
+func TestSettingsValidate(t *testing.T) {
+	s := DefaultSettings()
+	if err := s.Validate(); err != nil {
+		t.Fatalf("default settings invalid: %v", err)
+	}
+	s.Kinds = []string{" Challenge ", "challenge", "", "Sprint"}
+	s.DefaultKind = "Course"
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(s.Kinds, "|") != "Challenge|Sprint" || s.DefaultKind != "Challenge" {
+		t.Fatalf("kinds %q default %q", s.Kinds, s.DefaultKind)
+	}
+	s.Kinds = nil
+	if err := s.Validate(); ErrorCode(err) != EINVALID {
+		t.Fatalf("no kinds: %v", err)
+	}
+	s = DefaultSettings()
+	s.Name = " "
+	if err := s.Validate(); ErrorCode(err) != EINVALID {
+		t.Fatalf("empty name: %v", err)
+	}
+}
+
+func TestCourseValidate(t *testing.T) {
+	st := DefaultSettings()
+	valid := func() Course {
+		return Course{Handle: "Py101", Title: "Python", Organisers: []string{"ada", "ada", "@Bob"}, Tags: []string{"#Python", "python", "code"}}
+	}
+	c := valid()
+	if err := c.Validate(st); err != nil {
+		t.Fatal(err)
+	}
+	if c.Handle != "py101" || c.Kind != "Course" || c.Status != StatusDraft || c.SignUp != SignUpOpen {
+		t.Fatalf("defaults not applied: %+v", c)
+	}
+	if strings.Join(c.Organisers, ",") != "ada,bob" || strings.Join(c.Tags, ",") != "python,code" {
+		t.Fatalf("organisers %v tags %v", c.Organisers, c.Tags)
+	}
+	bad := map[string]func(*Course){
+		"no title":       func(c *Course) { c.Title = "" },
+		"unknown kind":   func(c *Course) { c.Kind = "Bootcamp" },
+		"bad status":     func(c *Course) { c.Status = "deleted" },
+		"bad sign-up":    func(c *Course) { c.SignUp = "invite" },
+		"no organiser":   func(c *Course) { c.Organisers = nil },
+		"bad organiser":  func(c *Course) { c.Organisers = []string{"not valid"} },
+		"reserved":       func(c *Course) { c.Handle = "admin" },
+		"tag with space": func(c *Course) { c.Tags = []string{"two words"} },
+		"negative cap":   func(c *Course) { c.Capacity = -1 },
+		"nul in title":   func(c *Course) { c.Title = "a\x00b" },
+		"long title":     func(c *Course) { c.Title = strings.Repeat("x", MaxNameLen+1) },
+	}
+	for name, mutate := range bad {
+		c := valid()
+		mutate(&c)
+		if err := c.Validate(st); ErrorCode(err) != EINVALID {
+			t.Errorf("%s: got %v, want invalid", name, err)
+		}
+	}
+}
+
+func TestBadgeValidate(t *testing.T) {
+	b := Badge{Name: "Python Basics"}
+	if err := b.Validate(); err != nil || b.Criteria != CriteriaAllTasks {
+		t.Fatalf("%v %s", err, b.Criteria)
+	}
+	for _, b := range []Badge{
+		{Name: ""},
+		{Name: "x", Criteria: CriteriaChosenTasks},
+		{Name: "x", Criteria: CriteriaPeer},
+		{Name: "x", Criteria: "magic"},
+	} {
+		if err := b.Validate(); ErrorCode(err) != EINVALID {
+			t.Errorf("%+v: got %v", b, err)
+		}
+	}
+}
+
+func TestGenerateKeyPair(t *testing.T) {
+	kp, err := GenerateKeyPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(kp.PublicPEM, "-----BEGIN PUBLIC KEY-----") {
+		t.Fatalf("public PEM: %q", kp.PublicPEM)
+	}
+	k, err := ParsePrivateKeyPEM(kp.PrivatePEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.N.BitLen() != RSAKeyBits {
+		t.Fatalf("key has %d bits", k.N.BitLen())
+	}
+}

@@ -1,0 +1,65 @@
+// Package domain holds Lernejo's types, their rules, the error codes and the
+// store interfaces. It imports only the standard library: every other package
+// depends on it, it depends on none of ours.
+package domain
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Only the web layer maps them to HTTP statuses.
+const (
+	EINVALID      = "invalid"
+	ENOTFOUND     = "not_found"
+	ECONFLICT     = "conflict"
+	EFORBIDDEN    = "forbidden"
+	EUNAUTHORISED = "unauthorised"
+	EINTERNAL     = "internal"
+)
+
+// Error is a domain error: a code and a message that is safe to show to the
+// person who caused it.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+
+// Errorf returns a domain error with the given code.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first domain error in err's chain,
+// EINTERNAL for any other error, and "" for nil.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the safe message of a domain error, or a generic
+// message for internal errors (their details belong in the log, not the page).
+func ErrorMessage(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Something went wrong on our side."
+}
+
+// IsNotFound reports whether err is a domain not-found error.
+func IsNotFound(err error) bool { return ErrorCode(err) == ENOTFOUND }
+
+// IsConflict reports whether err is a domain conflict error.
+func IsConflict(err error) bool { return ErrorCode(err) == ECONFLICT }

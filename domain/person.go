@@ -1,0 +1,61 @@
+package domain
+
+import "time"
+
+// ActorType is the ActivityStreams type a local actor is published as.
+// Mastodon accepts Person, Group, Organization, Application and Service.
+type ActorType string
+
+// The actor types of local actors.
+const (
+	ActorPerson       ActorType = "Person"       // a local account
+	ActorCourse       ActorType = "Group"        // a course, study group or challenge
+	ActorSchool       ActorType = "Organization" // a school
+	ActorApplication  ActorType = "Application"  // the node itself, at /actor
+	InstanceActorName           = "actor"        // its handle: acct:actor@DOMAIN
+)
+
+// Person is a local account.
+type Person struct {
+	Handle       string
+	DisplayName  string
+	Bio          string // plain text
+	PasswordHash string // argon2id, PHC string format
+	Admin        bool
+	PublicKeyPEM string
+	Created      time.Time
+	Updated      time.Time
+}
+
+// Name is the display name, or the handle when there is none.
+func (p *Person) Name() string {
+	if p.DisplayName != "" {
+		return p.DisplayName
+	}
+	return p.Handle
+}
+
+// Validate normalises and checks a person's fields.
+func (p *Person) Validate() error {
+	p.Handle = NormaliseHandle(p.Handle)
+	if err := ValidateHandle(p.Handle); err != nil {
+		return err
+	}
+	if err := checkText(&p.DisplayName, "display name", false, MaxNameLen); err != nil {
+		return err
+	}
+	if err := checkText(&p.Bio, "bio", false, MaxSummaryLen); err != nil {
+		return err
+	}
+	if p.PasswordHash == "" {
+		return Errorf(EINVALID, "A password is required.")
+	}
+	return nil
+}
+
+// InstanceActor is the node's own Application actor. It signs the node's
+// fetches, for peers that refuse unsigned GETs (FEP-2677, FEP-d556).
+type InstanceActor struct {
+	PublicKeyPEM string
+	Created      time.Time
+}

@@ -1,0 +1,65 @@
+package domain
+
+import "time"
+
+// School is a curated group of courses with its organisers, e.g. "School of
+// Webcraft". It is an Organization actor.
+type School struct {
+	Handle       string
+	Name         string
+	Summary      string   // plain text
+	Organisers   []string // handles of local people
+	PublicKeyPEM string
+	Created      time.Time
+	Updated      time.Time
+}
+
+// Validate normalises and checks a school's fields.
+func (s *School) Validate() error {
+	s.Handle = NormaliseHandle(s.Handle)
+	if err := ValidateHandle(s.Handle); err != nil {
+		return err
+	}
+	if err := checkText(&s.Name, "school name", true, MaxNameLen); err != nil {
+		return err
+	}
+	if err := checkText(&s.Summary, "summary", false, MaxSummaryLen); err != nil {
+		return err
+	}
+	var err error
+	s.Organisers, err = normaliseHandles(s.Organisers, "organiser")
+	if err != nil {
+		return err
+	}
+	if len(s.Organisers) == 0 {
+		return Errorf(EINVALID, "A school needs at least one organiser.")
+	}
+	return nil
+}
+
+// IsOrganiser reports whether handle organises the school.
+func (s *School) IsOrganiser(handle string) bool { return contains(s.Organisers, handle) }
+
+func normaliseHandles(hs []string, what string) ([]string, error) {
+	var out []string
+	for _, h := range hs {
+		h = NormaliseHandle(h)
+		if h == "" || contains(out, h) {
+			continue
+		}
+		if err := ValidateHandle(h); err != nil {
+			return nil, Errorf(EINVALID, "The %s %q is not a valid handle.", what, h)
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}

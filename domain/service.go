@@ -1,0 +1,178 @@
+package domain
+
+import (
+	"context"
+	"time"
+)
+
+// Service applies the node's rules to changes: it validates, fills in ids,
+// times and keys, and writes through a Store in one transaction.
+type Service struct {
+	Store   Store
+	Now     func() time.Time
+	NewID   func() string           // time-sortable ids (ULIDs)
+	NewKeys func() (KeyPair, error) // GenerateKeyPair in production
+}
+
+// EnsureInstanceActor creates the node's Application actor and its key the
+// first time the node starts; later calls change nothing.
+func (s *Service) EnsureInstanceActor(ctx context.Context) error {
+	var exists bool
+	if err := s.Store.View(ctx, func(tx Tx) error {
+		_, err := tx.InstanceActor()
+		if err == nil {
+			exists = true
+			return nil
+		}
+		if IsNotFound(err) {
+			return nil
+		}
+		return err
+	}); err != nil || exists {
+		return err
+	}
+	keys, err := s.NewKeys()
+	if err != nil {
+		return err
+	}
+	return s.Store.Update(ctx, func(tx Tx) error {
+		if _, err := tx.InstanceActor(); err == nil {
+			return nil
+		}
+		return tx.CreateInstanceActor(&InstanceActor{Created: s.Now().UTC()}, keys)
+	})
+}
+
+// UpdateSettings validates and saves the operator's settings.
+func (s *Service) UpdateSettings(ctx context.Context, st Settings) (Settings, error) {
+	if err := st.Validate(); err != nil {
+		return st, err
+	}
+	return st, s.Store.Update(ctx, func(tx Tx) error { return tx.PutSettings(st) })
+}
+
+// RegisterPerson creates a local account. PasswordHash must already be set.
+func (s *Service) RegisterPerson(ctx context.Context, p *Person) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	now := s.Now().UTC()
+	p.Created, p.Updated = now, now
+	keys, err := s.NewKeys()
+	if err != nil {
+		return err
+	}
+	p.PublicKeyPEM = keys.PublicPEM
+	return s.Store.Update(ctx, func(tx Tx) error { return tx.CreatePerson(p, keys) })
+}
+
+// CreateSchool creates a school; its organisers must be local people.
+func (s *Service) CreateSchool(ctx context.Context, sc *School) error {
+	if err := sc.Validate(); err != nil {
+		return err
+	}
+	now := s.Now().UTC()
+	sc.Created, sc.Updated = now, now
+	keys, err := s.NewKeys()
+	if err != nil {
+		return err
+	}
+	sc.PublicKeyPEM = keys.PublicPEM
+	return s.Store.Update(ctx, func(tx Tx) error {
+		if err := checkPeople(tx, sc.Organisers); err != nil {
+			return err
+		}
+		return tx.CreateSchool(sc, keys)
+	})
+}
+
+// CreateCourse creates a course with the node's kinds; its organisers must be
+// local people and its school, if any, must exist.
+func (s *Service) CreateCourse(ctx context.Context, c *Course) error {
+	now := s.Now().UTC()
+	c.Created, c.Updated = now, now
+	keys, err := s.NewKeys()
+	if err != nil {
+		return err
+	}
+	c.PublicKeyPEM = keys.PublicPEM
+	return s.Store.Update(ctx, func(tx Tx) error {
+		st, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		if err := c.Validate(st); err != nil {
+			return err
+		}
+		if err := checkPeople(tx, c.Organisers); err != nil {
+			return err
+		}
+		if c.School != "" {
+			if _, err := tx.School(c.School); err != nil {
+				if IsNotFound(err) {
+					return Errorf(EINVALID, "There is no school %q.", c.School)
+				}
+				return err
+			}
+		}
+		return tx.CreateCourse(c, keys)
+	})
+}
+
+// AddTask appends a task to a course.
+func (s *Service) AddTask(ctx context.Context, t *Task) error {
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	now := s.Now().UTC()
+	t.ID, t.Created, t.Updated = s.NewID(), now, now
+	return s.Store.Update(ctx, func(tx Tx) error {
+		c, err := tx.Course(t.Course)
+		if err != nil {
+			return err
+		}
+		tasks, err := tx.Tasks(t.Course)
+		if err != nil {
+			return err
+		}
+		t.Position = len(tasks) + 1
+		if err := tx.PutTask(t); err != nil {
+			return err
+		}
+		// Writing the course too makes two concurrent AddTasks conflict (a
+		// new task key alone is a phantom the store cannot see), so one of
+		// them retries and positions stay distinct.
+		c.Updated = now
+		return tx.PutCourse(c)
+	})
+}
+
+// AddBadge creates a badge class issued by a course or school.
+func (s *Service) AddBadge(ctx context.Context, b *Badge) error {
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	b.ID, b.Created = s.NewID(), s.Now().UTC()
+	return s.Store.Update(ctx, func(tx Tx) error {
+		typ, err := tx.HandleType(b.Issuer)
+		if err != nil {
+			return err
+		}
+		if typ != ActorCourse && typ != ActorSchool {
+			return Errorf(EINVALID, "Only courses and schools issue badges.")
+		}
+		return tx.PutBadge(b)
+	})
+}
+
+func checkPeople(tx Tx, handles []string) error {
+	for _, h := range handles {
+		if _, err := tx.Person(h); err != nil {
+			if IsNotFound(err) {
+				return Errorf(EINVALID, "There is no person %q on this node.", h)
+			}
+			return err
+		}
+	}
+	return nil
+}

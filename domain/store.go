@@ -1,0 +1,74 @@
+package domain
+
+import "context"
+
+// Store is the node's persistent state. Update runs fn in one read-write
+// transaction (retried on a write conflict, so fn must not have outside
+// effects); View runs fn in a read-only one. A Tx must not be used after fn
+// returns.
+type Store interface {
+	View(ctx context.Context, fn func(Tx) error) error
+	Update(ctx context.Context, fn func(Tx) error) error
+}
+
+// Tx is what a transaction can read and write. Getters return an ENOTFOUND
+// domain error, never (nil, nil).
+type Tx interface {
+	SettingsTx
+	ActorTx
+	CourseTx
+}
+
+// SettingsTx reads and writes the operator's settings.
+type SettingsTx interface {
+	// Settings returns the saved settings, or DefaultSettings when none are saved.
+	Settings() (Settings, error)
+	PutSettings(Settings) error
+}
+
+// ActorTx reads and writes local actors. The Create methods claim the handle
+// in the node's single namespace (ECONFLICT if taken) and store the private
+// key apart from the actor.
+type ActorTx interface {
+	// HandleType returns the type of the local actor with this handle.
+	HandleType(handle string) (ActorType, error)
+	// PrivateKey returns an actor's private key PEM; read only to sign.
+	// The instance actor's handle is InstanceActorName.
+	PrivateKey(handle string) (string, error)
+
+	InstanceActor() (*InstanceActor, error)
+	CreateInstanceActor(*InstanceActor, KeyPair) error
+
+	Person(handle string) (*Person, error)
+	CreatePerson(*Person, KeyPair) error
+	PutPerson(*Person) error
+	People() ([]*Person, error)
+	CountPeople() (int, error)
+
+	School(handle string) (*School, error)
+	CreateSchool(*School, KeyPair) error
+	PutSchool(*School) error
+	Schools() ([]*School, error)
+}
+
+// CourseTx reads and writes courses, their tasks and badges.
+type CourseTx interface {
+	Course(handle string) (*Course, error)
+	CreateCourse(*Course, KeyPair) error
+	PutCourse(*Course) error
+	Courses() ([]*Course, error)
+	CountCourses() (int, error)
+
+	Task(course, id string) (*Task, error)
+	PutTask(*Task) error
+	// Tasks returns a course's tasks in Position order.
+	Tasks(course string) ([]*Task, error)
+
+	Badge(id string) (*Badge, error)
+	PutBadge(*Badge) error
+	// Badges returns the badge classes a course or school issues.
+	Badges(issuer string) ([]*Badge, error)
+
+	// CountPosts returns the number of local posts (for NodeInfo).
+	CountPosts() (int, error)
+}

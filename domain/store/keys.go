@@ -1,0 +1,63 @@
+package store
+
+// Key schema
+//
+// Every key starts with a one-byte prefix naming what it holds. Parts after
+// the prefix are joined with a 0x00 byte (handles and ids never contain it).
+// Times are big-endian Unix nanoseconds and ids are ULIDs, so keys sort by
+// time. A collection is one key per member, never a growing JSON array.
+// Index keys have empty values. Values are JSON documents of the domain types.
+// Retired prefixes stay listed, commented out, so they are never reused.
+//
+//	0x01 settings                                  → domain.Settings
+//	0x02 handle 0 HANDLE                           → domain.ActorType (the node's one handle namespace)
+//	0x03 privkey 0 HANDLE                          → PKCS#8 PEM; read only to sign
+//	0x04 instance                                  → domain.InstanceActor
+//	0x10 person 0 HANDLE                           → domain.Person
+//	0x11 school 0 HANDLE                           → domain.School
+//	0x12 course 0 HANDLE                           → domain.Course
+//	0x13 task 0 COURSE 0 TASKID                    → domain.Task
+//	0x14 badge 0 BADGEID                           → domain.Badge
+//	0x15 badge-by-issuer 0 ISSUER 0 BADGEID        → empty (index)
+//	0x16 post 0 POSTID                             → reserved for course posts
+
+const (
+	pSettings      byte = 0x01
+	pHandle        byte = 0x02
+	pPrivKey       byte = 0x03
+	pInstance      byte = 0x04
+	pPerson        byte = 0x10
+	pSchool        byte = 0x11
+	pCourse        byte = 0x12
+	pTask          byte = 0x13
+	pBadge         byte = 0x14
+	pBadgeByIssuer byte = 0x15
+	pPost          byte = 0x16
+)
+
+// key builds a key from a prefix and parts, joined with 0x00.
+func key(prefix byte, parts ...string) []byte {
+	n := 1
+	for _, p := range parts {
+		n += len(p) + 1
+	}
+	k := make([]byte, 0, n)
+	k = append(k, prefix)
+	for i, p := range parts {
+		if i > 0 {
+			k = append(k, 0)
+		}
+		k = append(k, p...)
+	}
+	return k
+}
+
+// prefixOf is the key prefix that covers every key starting with parts,
+// including the trailing separator when there are parts.
+func prefixOf(prefix byte, parts ...string) []byte {
+	k := key(prefix, parts...)
+	if len(parts) > 0 {
+		k = append(k, 0)
+	}
+	return k
+}

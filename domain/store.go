@@ -1,6 +1,9 @@
 package domain
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Store is the node's persistent state. Update runs fn in one read-write
 // transaction (retried on a write conflict, so fn must not have outside
@@ -17,6 +20,8 @@ type Tx interface {
 	SettingsTx
 	ActorTx
 	CourseTx
+	FederationTx
+	QueueTx
 }
 
 // SettingsTx reads and writes the operator's settings.
@@ -71,4 +76,59 @@ type CourseTx interface {
 
 	// CountPosts returns the number of local posts (for NodeInfo).
 	CountPosts() (int, error)
+}
+
+// FederationTx reads and writes what the node knows of other servers.
+type FederationTx interface {
+	RemoteActor(id string) (*RemoteActor, error)
+	PutRemoteActor(*RemoteActor) error
+	DeleteRemoteActor(id string) error
+
+	Follower(local, actor string) (*Follower, error)
+	PutFollower(*Follower) error
+	DeleteFollower(local, actor string) error
+	// Followers returns a local actor's followers, oldest first.
+	Followers(local string) ([]*Follower, error)
+	CountFollowers(local string, state FollowState) (int, error)
+	// FollowedBy returns every follow of local actors by a remote actor.
+	FollowedBy(actor string) ([]*Follower, error)
+
+	Following(local, target string) (*Following, error)
+	// FollowingByActivity finds our Follow by its activity id.
+	FollowingByActivity(activityID string) (*Following, error)
+	PutFollowing(*Following) error
+	DeleteFollowing(local, target string) error
+	Followings(local string) ([]*Following, error)
+	// FollowingsOf returns the local people following a remote actor.
+	FollowingsOf(target string) ([]*Following, error)
+
+	Tombstone(id string) (*Tombstone, error)
+	PutTombstone(*Tombstone) error
+}
+
+// QueueTx holds the inbox journal, the seen-set and the delivery queue.
+type QueueTx interface {
+	// Seen reports whether an activity id was received before.
+	Seen(activityID string) (bool, error)
+	// MarkSeen records an activity id for ttl (dedupe keys do not live forever).
+	MarkSeen(activityID string, ttl time.Duration) error
+
+	PutInboxItem(*InboxItem) error
+	DeleteInboxItem(id string) error
+	// InboxItems returns up to limit journalled activities, oldest first.
+	InboxItems(limit int) ([]*InboxItem, error)
+
+	PutActivity(*OutActivity) error
+	Activity(id string) (*OutActivity, error)
+
+	PutDelivery(*Delivery) error
+	// DeleteDelivery removes a delivery (as last written: NextAt is part of its key).
+	DeleteDelivery(*Delivery) error
+	// DueDeliveries returns up to limit deliveries due at or before now, soonest first.
+	DueDeliveries(now time.Time, limit int) ([]*Delivery, error)
+	// Deliveries returns every queued delivery, soonest first.
+	Deliveries() ([]*Delivery, error)
+
+	HostHealth(host string) (*HostHealth, error)
+	PutHostHealth(*HostHealth) error
 }

@@ -1,5 +1,7 @@
 package store
 
+import "encoding/binary"
+
 // Key schema
 //
 // Every key starts with a one-byte prefix naming what it holds. Parts after
@@ -20,6 +22,18 @@ package store
 //	0x14 badge 0 BADGEID                           → domain.Badge
 //	0x15 badge-by-issuer 0 ISSUER 0 BADGEID        → empty (index)
 //	0x16 post 0 POSTID                             → reserved for course posts
+//	0x20 ractor 0 ACTORID                          → domain.RemoteActor (cache)
+//	0x21 follower 0 LOCAL 0 ACTORID                → domain.Follower
+//	0x22 followed-by 0 ACTORID 0 LOCAL             → empty (index: follows by a remote actor)
+//	0x23 following 0 LOCAL 0 TARGETID              → domain.Following
+//	0x24 following-act 0 ACTIVITYID                → LOCAL 0 TARGETID (index)
+//	0x25 following-of 0 TARGETID 0 LOCAL           → empty (index)
+//	0x26 tombstone 0 ID                            → domain.Tombstone (no TTL)
+//	0x30 seen 0 ACTIVITYID                         → empty, with a TTL (dedupe)
+//	0x31 inbox-journal 0 ULID                      → domain.InboxItem
+//	0x32 activity 0 ACTIVITYID                     → domain.OutActivity
+//	0x33 delivery 0 NEXTAT(8 bytes BE nanos) ULID  → domain.Delivery (due order)
+//	0x34 host 0 HOST                               → domain.HostHealth
 
 const (
 	pSettings      byte = 0x01
@@ -33,6 +47,18 @@ const (
 	pBadge         byte = 0x14
 	pBadgeByIssuer byte = 0x15
 	pPost          byte = 0x16
+	pRemoteActor   byte = 0x20
+	pFollower      byte = 0x21
+	pFollowedBy    byte = 0x22
+	pFollowing     byte = 0x23
+	pFollowingAct  byte = 0x24
+	pFollowingOf   byte = 0x25
+	pTombstone     byte = 0x26
+	pSeen          byte = 0x30
+	pInbox         byte = 0x31
+	pActivity      byte = 0x32
+	pDelivery      byte = 0x33
+	pHost          byte = 0x34
 )
 
 // key builds a key from a prefix and parts, joined with 0x00.
@@ -60,4 +86,13 @@ func prefixOf(prefix byte, parts ...string) []byte {
 		k = append(k, 0)
 	}
 	return k
+}
+
+// deliveryKey orders deliveries by when they are due: the prefix, the
+// big-endian due time, then the ULID.
+func deliveryKey(nextAt int64, id string) []byte {
+	k := make([]byte, 0, 1+1+8+len(id))
+	k = append(k, pDelivery, 0)
+	k = binary.BigEndian.AppendUint64(k, uint64(nextAt))
+	return append(k, id...)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
@@ -132,7 +133,7 @@ func (s *Store) View(ctx context.Context, fn func(domain.Tx) error) error {
 
 // maxConflictRetries bounds the retries of a transaction that lost a write
 // conflict to a concurrent one.
-const maxConflictRetries = 10
+const maxConflictRetries = 50
 
 // Update runs fn in a read-write transaction, retrying on ErrConflict.
 func (s *Store) Update(ctx context.Context, fn func(domain.Tx) error) error {
@@ -142,6 +143,8 @@ func (s *Store) Update(ctx context.Context, fn func(domain.Tx) error) error {
 		}
 		err := s.db.Update(func(txn *badger.Txn) error { return fn(&tx{txn: txn}) })
 		if errors.Is(err, badger.ErrConflict) && i < maxConflictRetries {
+			// A short random pause lets the winner's neighbours spread out.
+			time.Sleep(time.Duration(rand.IntN(500*(i+1))) * time.Microsecond)
 			continue
 		}
 		return err

@@ -1,0 +1,183 @@
+// Command lernejo runs a Lernejo node: a federated learning network where
+// anyone can start a course, study group or challenge, and anyone on the
+// fediverse can join it.
+//
+//	lernejo serve [--listen ADDR] [--url URL] [--data DIR] [--demo] [--allow-private-networks]
+//	lernejo version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/lernejo/lernejo/node"
+)
+
+// Version is set at build time with -ldflags "-X main.Version=…".
+var Version = "0.1.0-dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `Lernejo: a federated learning network node.
+
+Usage:
+  lernejo serve [flags]   run the node
+  lernejo version         print the version
+  lernejo help            show this help
+
+Run "lernejo serve --help" for the flags of serve.
+`
+
+// run is main without the exit, so tests can call it.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintf(stdout, "lernejo %s\n", Version)
+		return 0
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "lernejo: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+}
+
+// serveConfig is what the serve flags and LERNEJO_* variables set.
+type serveConfig struct {
+	listen, url, data, logFormat string
+	demo, allowPrivate           bool
+}
+
+// parseServe reads flags, with LERNEJO_* environment variables as defaults.
+func parseServe(args []string, stderr io.Writer, env func(string) string) (serveConfig, error) {
+	var c serveConfig
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	str := func(name, def string) string {
+		if v := env(name); v != "" {
+			return v
+		}
+		return def
+	}
+	boolean := func(name string) (bool, error) {
+		v := env(name)
+		if v == "" {
+			return false, nil
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return false, fmt.Errorf("%s=%q is not a boolean (use true or false)", name, v)
+		}
+		return b, nil
+	}
+	demo, err := boolean("LERNEJO_DEMO")
+	if err != nil {
+		return c, err
+	}
+	allow, err := boolean("LERNEJO_ALLOW_PRIVATE_NETWORKS")
+	if err != nil {
+		return c, err
+	}
+	fs.StringVar(&c.listen, "listen", str("LERNEJO_LISTEN", "127.0.0.1:8080"), "address to listen on, host:port (env LERNEJO_LISTEN)")
+	fs.StringVar(&c.url, "url", str("LERNEJO_URL", "http://localhost:8080"), "public base URL of the node; its host is the domain of every handle, so choose it once (env LERNEJO_URL)")
+	fs.StringVar(&c.data, "data", str("LERNEJO_DATA", "./data"), "data directory (Badger); one lernejo process per directory (env LERNEJO_DATA)")
+	fs.BoolVar(&c.demo, "demo", demo, "seed an empty node with demo content: the School of Webcraft, the study group gentle-python and the organiser ada, whose password is printed once (env LERNEJO_DEMO)")
+	fs.BoolVar(&c.allowPrivate, "allow-private-networks", allow, "allow fetching from and delivering to loopback and private addresses, and plain http; for tests and local development only (env LERNEJO_ALLOW_PRIVATE_NETWORKS)")
+	fs.StringVar(&c.logFormat, "log-format", str("LERNEJO_LOG_FORMAT", "auto"), "log format: text, json, or auto (text on a terminal, JSON otherwise) (env LERNEJO_LOG_FORMAT)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: lernejo serve [flags]\n\nRuns the node until SIGINT or SIGTERM.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	switch c.logFormat {
+	case "auto", "text", "json":
+	default:
+		return c, fmt.Errorf("--log-format must be text, json or auto, not %q", c.logFormat)
+	}
+	return c, nil
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "auto" {
+		format = "json"
+		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			format = "text"
+		}
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, nil))
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+func serve(args []string, stdout, stderr io.Writer) int {
+	c, err := parseServe(args, stderr, os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "lernejo: %v\n", err)
+		return 2
+	}
+	log := newLogger(c.logFormat, stderr)
+	n, err := node.New(node.Config{
+		Listen:               c.listen,
+		URL:                  strings.TrimRight(c.url, "/"),
+		DataDir:              c.data,
+		Demo:                 c.demo,
+		AllowPrivateNetworks: c.allowPrivate,
+		Version:              Version,
+		Logger:               log,
+		DemoOutput:           func(f string, a ...any) { fmt.Fprintf(stdout, f, a...) },
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "lernejo: %v\n", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	n.Start()
+	code := 0
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err, ok := <-n.Served():
+		if ok && err != nil {
+			log.Error("server stopped", slog.Any("err", err))
+			code = 1
+		}
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := n.Close(shutdown); err != nil {
+		log.Error("shutdown", slog.Any("err", err))
+		code = 1
+	}
+	return code
+}

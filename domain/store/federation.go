@@ -1,0 +1,259 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/lernejo/lernejo/domain"
+)
+
+// --- remote actors
+
+func (t *tx) RemoteActor(id string) (*domain.RemoteActor, error) {
+	a := new(domain.RemoteActor)
+	return a, t.get(key(pRemoteActor, id), a, "Remote actor")
+}
+
+func (t *tx) PutRemoteActor(a *domain.RemoteActor) error { return t.put(key(pRemoteActor, a.ID), a) }
+
+func (t *tx) DeleteRemoteActor(id string) error { return t.txn.Delete(key(pRemoteActor, id)) }
+
+// --- followers of local actors
+
+func (t *tx) Follower(local, actor string) (*domain.Follower, error) {
+	f := new(domain.Follower)
+	return f, t.get(key(pFollower, local, actor), f, "Follower")
+}
+
+func (t *tx) PutFollower(f *domain.Follower) error {
+	if err := t.put(key(pFollower, f.Local, f.Actor), f); err != nil {
+		return err
+	}
+	return t.txn.Set(key(pFollowedBy, f.Actor, f.Local), nil)
+}
+
+func (t *tx) DeleteFollower(local, actor string) error {
+	if err := t.txn.Delete(key(pFollower, local, actor)); err != nil {
+		return err
+	}
+	return t.txn.Delete(key(pFollowedBy, actor, local))
+}
+
+func (t *tx) Followers(local string) ([]*domain.Follower, error) {
+	fs, err := list[domain.Follower](t, prefixOf(pFollower, local))
+	if err != nil {
+		return nil, err
+	}
+	sortBy(fs, func(f *domain.Follower) time.Time { return f.Created })
+	return fs, nil
+}
+
+func (t *tx) CountFollowers(local string, state domain.FollowState) (int, error) {
+	n := 0
+	err := t.each(prefixOf(pFollower, local), func(_, v []byte) error {
+		var f domain.Follower
+		if err := json.Unmarshal(v, &f); err != nil {
+			return err
+		}
+		if f.State == state {
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+func (t *tx) FollowedBy(actor string) ([]*domain.Follower, error) {
+	var out []*domain.Follower
+	err := t.keys(prefixOf(pFollowedBy, actor), func(rest []byte) error {
+		f, err := t.Follower(string(rest), actor)
+		if err != nil {
+			return err
+		}
+		out = append(out, f)
+		return nil
+	})
+	return out, err
+}
+
+// --- local people following remote actors
+
+func (t *tx) Following(local, target string) (*domain.Following, error) {
+	f := new(domain.Following)
+	return f, t.get(key(pFollowing, local, target), f, "Follow")
+}
+
+func (t *tx) FollowingByActivity(activityID string) (*domain.Following, error) {
+	item, err := t.txn.Get(key(pFollowingAct, activityID))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "Follow not found.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	v, err := item.ValueCopy(nil)
+	if err != nil {
+		return nil, err
+	}
+	local, target, _ := bytes.Cut(v, []byte{0})
+	return t.Following(string(local), string(target))
+}
+
+func (t *tx) PutFollowing(f *domain.Following) error {
+	if err := t.put(key(pFollowing, f.Local, f.Target), f); err != nil {
+		return err
+	}
+	if err := t.txn.Set(key(pFollowingAct, f.ActivityID), key(0, f.Local, f.Target)[1:]); err != nil {
+		return err
+	}
+	return t.txn.Set(key(pFollowingOf, f.Target, f.Local), nil)
+}
+
+func (t *tx) DeleteFollowing(local, target string) error {
+	f, err := t.Following(local, target)
+	if domain.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, k := range [][]byte{key(pFollowing, local, target), key(pFollowingAct, f.ActivityID), key(pFollowingOf, target, local)} {
+		if err := t.txn.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) Followings(local string) ([]*domain.Following, error) {
+	return list[domain.Following](t, prefixOf(pFollowing, local))
+}
+
+func (t *tx) FollowingsOf(target string) ([]*domain.Following, error) {
+	var out []*domain.Following
+	err := t.keys(prefixOf(pFollowingOf, target), func(rest []byte) error {
+		f, err := t.Following(string(rest), target)
+		if err != nil {
+			return err
+		}
+		out = append(out, f)
+		return nil
+	})
+	return out, err
+}
+
+// --- tombstones
+
+func (t *tx) Tombstone(id string) (*domain.Tombstone, error) {
+	ts := new(domain.Tombstone)
+	return ts, t.get(key(pTombstone, id), ts, "Tombstone")
+}
+
+func (t *tx) PutTombstone(ts *domain.Tombstone) error { return t.put(key(pTombstone, ts.ID), ts) }
+
+// --- seen-set and inbox journal
+
+func (t *tx) Seen(activityID string) (bool, error) { return t.exists(key(pSeen, activityID)) }
+
+func (t *tx) MarkSeen(activityID string, ttl time.Duration) error {
+	return t.txn.SetEntry(badger.NewEntry(key(pSeen, activityID), nil).WithTTL(ttl))
+}
+
+func (t *tx) PutInboxItem(it *domain.InboxItem) error { return t.put(key(pInbox, it.ID), it) }
+
+func (t *tx) DeleteInboxItem(id string) error { return t.txn.Delete(key(pInbox, id)) }
+
+func (t *tx) InboxItems(limit int) ([]*domain.InboxItem, error) {
+	var out []*domain.InboxItem
+	err := t.each(prefixOf(pInbox), func(_, v []byte) error {
+		if len(out) >= limit {
+			return errStop
+		}
+		it := new(domain.InboxItem)
+		if err := json.Unmarshal(v, it); err != nil {
+			return fmt.Errorf("store: decode inbox item: %w", err)
+		}
+		out = append(out, it)
+		return nil
+	})
+	if errors.Is(err, errStop) {
+		err = nil
+	}
+	return out, err
+}
+
+// --- outgoing activities and deliveries
+
+func (t *tx) PutActivity(a *domain.OutActivity) error { return t.put(key(pActivity, a.ID), a) }
+
+func (t *tx) Activity(id string) (*domain.OutActivity, error) {
+	a := new(domain.OutActivity)
+	return a, t.get(key(pActivity, id), a, "Activity")
+}
+
+func (t *tx) PutDelivery(d *domain.Delivery) error {
+	return t.put(deliveryKey(d.NextAt.UnixNano(), d.ID), d)
+}
+
+func (t *tx) DeleteDelivery(d *domain.Delivery) error {
+	return t.txn.Delete(deliveryKey(d.NextAt.UnixNano(), d.ID))
+}
+
+func (t *tx) DueDeliveries(now time.Time, limit int) ([]*domain.Delivery, error) {
+	end := deliveryKey(now.UnixNano(), "\xff")
+	var out []*domain.Delivery
+	err := t.each([]byte{pDelivery, 0}, func(k, v []byte) error {
+		if len(out) >= limit || bytes.Compare(k, end) > 0 {
+			return errStop
+		}
+		d := new(domain.Delivery)
+		if err := json.Unmarshal(v, d); err != nil {
+			return fmt.Errorf("store: decode delivery: %w", err)
+		}
+		out = append(out, d)
+		return nil
+	})
+	if errors.Is(err, errStop) {
+		err = nil
+	}
+	return out, err
+}
+
+func (t *tx) Deliveries() ([]*domain.Delivery, error) {
+	return list[domain.Delivery](t, []byte{pDelivery, 0})
+}
+
+func (t *tx) HostHealth(host string) (*domain.HostHealth, error) {
+	h := new(domain.HostHealth)
+	return h, t.get(key(pHost, host), h, "Host")
+}
+
+func (t *tx) PutHostHealth(h *domain.HostHealth) error { return t.put(key(pHost, h.Host), h) }
+
+// errStop ends an iteration early.
+var errStop = errors.New("stop")
+
+// keys calls fn with the rest of every key under prefix (keys only).
+func (t *tx) keys(prefix []byte, fn func(rest []byte) error) error {
+	it := t.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		if err := fn(it.Item().KeyCopy(nil)[len(prefix):]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sortBy[T any](xs []*T, at func(*T) time.Time) {
+	for i := 1; i < len(xs); i++ {
+		for j := i; j > 0 && at(xs[j]).Before(at(xs[j-1])); j-- {
+			xs[j], xs[j-1] = xs[j-1], xs[j]
+		}
+	}
+}

@@ -1,0 +1,213 @@
+// Package node wires the pieces into one running Lernejo node: the store,
+// the domain service, the web app and the listener. cmd/lernejo runs one;
+// tests start several in one process on 127.0.0.1:0.
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/domain/store"
+	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/web"
+)
+
+// Config is the node's configuration, parsed and validated once by cmd.
+type Config struct {
+	Listen string // host:port; ":0" or "127.0.0.1:0" picks a free port
+	// URL is the public base URL; "" means http://LISTEN-ADDRESS (tests).
+	URL string
+	// DataDir is the Badger directory; "" keeps everything in memory (tests).
+	DataDir              string
+	Demo                 bool
+	AllowPrivateNetworks bool
+	Version              string
+	Logger               *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// DemoOutput receives the demo organiser's password; nil means stdout.
+	DemoOutput func(format string, args ...any)
+}
+
+// Node is one running Lernejo instance.
+type Node struct {
+	cfg     Config
+	log     *slog.Logger
+	URLs    federation.URLs
+	Store   *store.Store
+	Service *domain.Service
+	Web     *web.Server
+	ln      net.Listener
+	ready   atomic.Bool
+	served  chan error
+	close   sync.Once
+	closeEr error
+}
+
+// New validates the configuration, takes the listening address, opens the
+// store and prepares the app. Errors are one line, fit to show an operator.
+func New(cfg Config) (*Node, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.URL != "" {
+		if _, err := federation.NewURLs(cfg.URL); err != nil {
+			return nil, fmt.Errorf("bad --url: %s", domain.ErrorMessage(err))
+		}
+	}
+	if cfg.DataDir != "" {
+		if err := checkDataDir(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s: %v", cfg.Listen, unwrapOpError(err))
+	}
+	if cfg.URL == "" {
+		cfg.URL = "http://" + ln.Addr().String()
+	}
+	urls, err := federation.NewURLs(cfg.URL)
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("bad --url: %s", domain.ErrorMessage(err))
+	}
+	st, err := store.Open(store.Options{Dir: cfg.DataDir, Logger: log})
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	n := &Node{cfg: cfg, log: log, URLs: urls, Store: st, ln: ln, served: make(chan error, 1)}
+	n.Service = &domain.Service{
+		Store:   st,
+		Now:     cfg.Now,
+		NewID:   newULID(cfg.Now),
+		NewKeys: domain.GenerateKeyPair,
+	}
+	fail := func(err error) (*Node, error) {
+		ln.Close()
+		st.Close()
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := n.Service.EnsureInstanceActor(ctx); err != nil {
+		return fail(fmt.Errorf("create the node's actor: %w", err))
+	}
+	if cfg.Demo {
+		if err := n.seedDemo(ctx); err != nil {
+			return fail(fmt.Errorf("seed demo content: %w", err))
+		}
+	}
+	n.Web, err = web.New(web.Config{
+		Service: n.Service,
+		Docs:    federation.Documents{URLs: urls, Sanitizer: federation.NewSanitizer()},
+		Logger:  log,
+		Version: cfg.Version,
+		Ready:   n.ready.Load,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	return n, nil
+}
+
+// Start serves HTTP on the listener in the background.
+func (n *Node) Start() {
+	go func() {
+		n.ready.Store(true)
+		err := n.Web.App.Listener(n.ln)
+		if err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+			n.served <- err
+		}
+		close(n.served)
+	}()
+	n.log.Info("lernejo is serving", slog.String("url", n.URLs.Base()), slog.String("listen", n.ln.Addr().String()))
+}
+
+// Served reports a serving error, or closes when serving stops.
+func (n *Node) Served() <-chan error { return n.served }
+
+// Addr is the address the node listens on.
+func (n *Node) Addr() string { return n.ln.Addr().String() }
+
+// Close shuts down gracefully: stop accepting, let in-flight requests finish
+// (until ctx ends), then close the store exactly once.
+func (n *Node) Close(ctx context.Context) error {
+	n.close.Do(func() {
+		n.ready.Store(false)
+		var errs []error
+		if n.Web != nil {
+			if err := n.Web.App.ShutdownWithContext(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("shut down http: %w", err))
+			}
+		}
+		n.ln.Close()
+		if err := n.Store.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close store: %w", err))
+		}
+		n.closeEr = errors.Join(errs...)
+	})
+	return n.closeEr
+}
+
+// checkDataDir creates the data directory if needed and checks that it is writable.
+func checkDataDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("data directory %s cannot be created: %v", dir, unwrapPathError(err))
+	}
+	probe := filepath.Join(dir, ".lernejo-write-test")
+	f, err := os.OpenFile(probe, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("data directory %s is not writable: %v", dir, unwrapPathError(err))
+	}
+	f.Close()
+	return os.Remove(probe)
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func unwrapOpError(err error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		var se *os.SyscallError
+		if errors.As(oe.Err, &se) {
+			return se.Err
+		}
+		return oe.Err
+	}
+	return err
+}
+
+// newULID returns a generator of monotonic ULIDs on the node's clock.
+func newULID(now func() time.Time) func() string {
+	var mu sync.Mutex
+	entropy := ulid.Monotonic(cryptoReader{}, 0)
+	return func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return ulid.MustNew(ulid.Timestamp(now()), entropy).String()
+	}
+}

@@ -1,0 +1,198 @@
+package web
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
+)
+
+// actorTypes maps the path segment of a local actor to its type.
+var actorTypes = map[string]domain.ActorType{
+	"people":  domain.ActorPerson,
+	"courses": domain.ActorCourse,
+	"schools": domain.ActorSchool,
+}
+
+// actor serves a local actor: its JSON-LD document to ActivityPub clients,
+// its page to browsers, from the same URL (Vary: Accept).
+func (s *Server) actor(kind string) fiber.Handler {
+	typ := actorTypes[kind]
+	return func(c *fiber.Ctx) error {
+		handle := c.Params("handle")
+		ctx, cancel := ctx(c)
+		defer cancel()
+		var (
+			doc  []byte
+			page string
+			data any
+		)
+		err := s.store.View(ctx, func(tx domain.Tx) error {
+			var err error
+			switch typ {
+			case domain.ActorPerson:
+				p, err2 := tx.Person(handle)
+				if err2 != nil {
+					return err2
+				}
+				doc, err = s.cfg.Docs.Person(p)
+				page, data = "person", p
+			case domain.ActorSchool:
+				sc, err2 := tx.School(handle)
+				if err2 != nil {
+					return err2
+				}
+				courses, err2 := tx.Courses()
+				if err2 != nil {
+					return err2
+				}
+				var inSchool []*domain.Course
+				for _, co := range courses {
+					if co.School == sc.Handle && co.Federates() {
+						inSchool = append(inSchool, co)
+					}
+				}
+				doc, err = s.cfg.Docs.School(sc)
+				page, data = "school", map[string]any{"School": sc, "Courses": inSchool}
+			case domain.ActorCourse:
+				co, err2 := tx.Course(handle)
+				if err2 != nil {
+					return err2
+				}
+				if !co.Federates() {
+					// Drafts are invisible until the web issue adds organiser views.
+					return domain.Errorf(domain.ENOTFOUND, "Course %s not found.", handle)
+				}
+				tasks, err2 := tx.Tasks(handle)
+				if err2 != nil {
+					return err2
+				}
+				badges, err2 := tx.Badges(handle)
+				if err2 != nil {
+					return err2
+				}
+				doc, err = s.cfg.Docs.Course(co)
+				page, data = "course", map[string]any{"Course": co, "Tasks": tasks, "Badges": badges}
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		c.Vary(fiber.HeaderAccept)
+		if wantsActivity(c) {
+			return sendActivity(c, doc)
+		}
+		return s.render(c, page, pageData{Title: titleOf(data), Data: data,
+			ActorURL: s.urls.Actor(typ, handle), Handle: "@" + handle + "@" + s.urls.Host()})
+	}
+}
+
+func titleOf(data any) string {
+	switch v := data.(type) {
+	case *domain.Person:
+		return v.Name()
+	case map[string]any:
+		if sc, ok := v["School"].(*domain.School); ok {
+			return sc.Name
+		}
+		if co, ok := v["Course"].(*domain.Course); ok {
+			return co.Title
+		}
+	}
+	return ""
+}
+
+// instanceActor serves the node's Application actor.
+func (s *Server) instanceActor(c *fiber.Ctx) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	var doc []byte
+	err := s.store.View(ctx, func(tx domain.Tx) error {
+		ia, err := tx.InstanceActor()
+		if err != nil {
+			return err
+		}
+		st, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		doc, err = s.cfg.Docs.Instance(ia, st.Name)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	c.Vary(fiber.HeaderAccept)
+	if wantsActivity(c) {
+		return sendActivity(c, doc)
+	}
+	return c.Redirect("/about", fiber.StatusSeeOther)
+}
+
+// actorCollection serves an actor's inbox, outbox, followers and following
+// as paged OrderedCollections.
+func (s *Server) actorCollection(kind string) fiber.Handler {
+	typ := actorTypes[kind]
+	return func(c *fiber.Ctx) error {
+		handle := c.Params("handle")
+		ctx, cancel := ctx(c)
+		defer cancel()
+		err := s.store.View(ctx, func(tx domain.Tx) error {
+			t, err := tx.HandleType(handle)
+			if err != nil {
+				return err
+			}
+			if t != typ {
+				return domain.Errorf(domain.ENOTFOUND, "Actor %s not found.", handle)
+			}
+			if t == domain.ActorCourse {
+				co, err := tx.Course(handle)
+				if err != nil {
+					return err
+				}
+				if !co.Federates() {
+					return domain.Errorf(domain.ENOTFOUND, "Course %s not found.", handle)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return s.collection(c, s.urls.Actor(typ, handle)+"/"+c.Params("collection"), nil)
+	}
+}
+
+// instanceCollection serves the Application actor's (empty) collections.
+func (s *Server) instanceCollection(c *fiber.Ctx) error {
+	return s.collection(c, s.urls.Actor(domain.ActorApplication, "")+"/"+c.Params("collection"), nil)
+}
+
+// collection answers a collection request: the collection itself, or
+// ?page=N of it. items are all the member ids, newest first.
+func (s *Server) collection(c *fiber.Ctx, id string, items []string) error {
+	var (
+		doc []byte
+		err error
+	)
+	if ps := c.Query("page"); ps != "" {
+		n, perr := strconv.Atoi(ps)
+		if perr != nil || n < 1 || n > 1_000_000 {
+			return domain.Errorf(domain.EINVALID, "The page must be a positive number.")
+		}
+		var onPage []any
+		for i := (n - 1) * federation.PageSize; i < len(items) && i < n*federation.PageSize; i++ {
+			onPage = append(onPage, items[i])
+		}
+		doc, err = federation.OrderedCollectionPage(id, n, len(items), onPage)
+	} else {
+		doc, err = federation.OrderedCollection(id, len(items))
+	}
+	if err != nil {
+		return err
+	}
+	return sendActivity(c, doc)
+}

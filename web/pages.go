@@ -1,0 +1,118 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"path"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lernejo/lernejo/domain"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// pageData is what every page template gets.
+type pageData struct {
+	Title    string
+	Node     domain.Settings
+	Data     any
+	ActorURL string // the page's actor, for <link rel="alternate">
+	Handle   string // @handle@domain of the page's actor
+}
+
+// parseTemplates parses each page together with the layout.
+func parseTemplates() (*template.Template, error) {
+	funcs := template.FuncMap{
+		"paragraphs": func(s string) []string {
+			var out []string
+			for _, p := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
+				if p = strings.TrimSpace(p); p != "" {
+					out = append(out, p)
+				}
+			}
+			return out
+		},
+	}
+	return template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html")
+}
+
+// render executes a page inside the layout. Names, summaries and everything
+// else from people are rendered as text by html/template (HOSTILE H4).
+func (s *Server) render(c *fiber.Ctx, page string, d pageData) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	if err := s.store.View(ctx, func(tx domain.Tx) error {
+		var err error
+		d.Node, err = tx.Settings()
+		return err
+	}); err != nil {
+		d.Node = domain.DefaultSettings()
+	}
+	var buf bytes.Buffer
+	if err := s.pages.ExecuteTemplate(&buf, page+".html", d); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.Send(buf.Bytes())
+}
+
+// home lists the node's schools and open courses.
+func (s *Server) home(c *fiber.Ctx) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	var (
+		schools []*domain.School
+		courses []*domain.Course
+	)
+	err := s.store.View(ctx, func(tx domain.Tx) error {
+		var err error
+		if schools, err = tx.Schools(); err != nil {
+			return err
+		}
+		all, err := tx.Courses()
+		for _, co := range all {
+			if co.Status == domain.StatusOpen {
+				courses = append(courses, co)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.render(c, "home", pageData{Data: map[string]any{"Schools": schools, "Courses": courses}})
+}
+
+// about describes the node and its operator's settings.
+func (s *Server) about(c *fiber.Ctx) error {
+	return s.render(c, "about", pageData{Title: "About"})
+}
+
+// static serves the embedded stylesheet and images with a safe, fixed type.
+func (s *Server) static(c *fiber.Ctx) error {
+	name := path.Clean("static/" + c.Params("*"))
+	b, err := fs.ReadFile(staticFS, name)
+	if err != nil || !strings.HasPrefix(name, "static/") {
+		return fiber.ErrNotFound
+	}
+	switch path.Ext(name) {
+	case ".css":
+		c.Set(fiber.HeaderContentType, "text/css; charset=utf-8")
+	case ".png":
+		c.Set(fiber.HeaderContentType, "image/png")
+	case ".txt":
+		c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
+	default:
+		c.Set(fiber.HeaderContentType, "application/octet-stream")
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	return c.Send(b)
+}

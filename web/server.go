@@ -1,0 +1,112 @@
+// Package web is the node's HTTP face: one Fiber app with one routes table,
+// serving ActivityPub documents, WebFinger and NodeInfo, and the HTML pages.
+package web
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
+)
+
+// Config is what the web layer needs; cmd builds it once.
+type Config struct {
+	Service *domain.Service
+	Docs    federation.Documents
+	Logger  *slog.Logger
+	Version string
+	// Ready reports whether the node is ready to serve (store open, listener up).
+	Ready func() bool
+}
+
+// Server is the Fiber app and what its handlers share.
+type Server struct {
+	App   *fiber.App
+	cfg   Config
+	store domain.Store
+	urls  federation.URLs
+	log   *slog.Logger
+	pages *template.Template
+}
+
+// Timeouts of the HTTP server: Fiber's defaults are unlimited (HOSTILE P11).
+const (
+	ReadTimeout  = 30 * time.Second
+	WriteTimeout = 30 * time.Second
+	IdleTimeout  = 60 * time.Second
+)
+
+// New builds the Fiber app with every route registered.
+func New(cfg Config) (*Server, error) {
+	pages, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, store: cfg.Service.Store, urls: cfg.Docs.URLs, log: cfg.Logger, pages: pages}
+	s.App = fiber.New(fiber.Config{
+		// Fiber reuses request buffers after a handler returns; anything kept
+		// (the inbox queue above all) must own its bytes (HOSTILE W12).
+		Immutable:             true,
+		ReadTimeout:           ReadTimeout,
+		WriteTimeout:          WriteTimeout,
+		IdleTimeout:           IdleTimeout,
+		BodyLimit:             4 << 20,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.handleError,
+		AppName:               "lernejo",
+	})
+	s.routes()
+	return s, nil
+}
+
+// handleError logs an error once and answers with the status its domain code
+// maps to: HTML for browsers, JSON for everything else.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	status := fiber.StatusInternalServerError
+	msg := domain.ErrorMessage(err)
+	var fe *fiber.Error
+	switch {
+	case errors.As(err, &fe):
+		status, msg = fe.Code, fe.Message
+	default:
+		status = statusOf(domain.ErrorCode(err))
+	}
+	if status >= 500 {
+		s.log.Error("request failed", slog.String("method", c.Method()), slog.String("path", c.Path()), slog.Any("err", err))
+	}
+	c.Status(status)
+	if wantsHTML(c) {
+		return s.render(c, "error", pageData{Title: "Error", Data: map[string]any{"Status": status, "Message": msg}})
+	}
+	return c.JSON(fiber.Map{"error": msg})
+}
+
+// statusOf maps a domain error code to an HTTP status.
+func statusOf(code string) int {
+	switch code {
+	case domain.EINVALID:
+		return fiber.StatusBadRequest
+	case domain.ENOTFOUND:
+		return fiber.StatusNotFound
+	case domain.ECONFLICT:
+		return fiber.StatusConflict
+	case domain.EFORBIDDEN:
+		return fiber.StatusForbidden
+	case domain.EUNAUTHORISED:
+		return fiber.StatusUnauthorized
+	default:
+		return fiber.StatusInternalServerError
+	}
+}
+
+// ctx is the request's context: Fiber's UserContext is Background unless set,
+// so bound it by the write timeout.
+func ctx(c *fiber.Ctx) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.UserContext(), WriteTimeout)
+}

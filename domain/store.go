@@ -81,6 +81,8 @@ type CourseTx interface {
 // FederationTx reads and writes what the node knows of other servers.
 type FederationTx interface {
 	RemoteActor(id string) (*RemoteActor, error)
+	// RemoteActorByKey finds a cached actor by the id of its public key.
+	RemoteActorByKey(keyID string) (*RemoteActor, error)
 	PutRemoteActor(*RemoteActor) error
 	DeleteRemoteActor(id string) error
 

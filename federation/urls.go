@@ -78,3 +78,34 @@ func (u URLs) Acct(handle string) string { return "acct:" + handle + "@" + u.hos
 
 // Page returns the URL of page n (1-based) of a collection.
 func Page(collection string, n int) string { return collection + "?page=" + strconv.Itoa(n) }
+
+// LocalActor parses the id of a local actor: /people/H, /courses/H,
+// /schools/H, and /users/H (Mastodon's path, accepted for any type), or
+// /actor. ok is false for anything else, including ids on other hosts.
+func (u URLs) LocalActor(id string) (handle string, t domain.ActorType, ok bool) {
+	rest, found := strings.CutPrefix(id, u.base+"/")
+	if !found {
+		return "", "", false
+	}
+	if rest == "actor" {
+		return domain.InstanceActorName, domain.ActorApplication, true
+	}
+	kind, h, found := strings.Cut(rest, "/")
+	if !found || h == "" || strings.ContainsAny(h, "/?#") {
+		return "", "", false
+	}
+	switch kind {
+	case "people":
+		return h, domain.ActorPerson, true
+	case "courses":
+		return h, domain.ActorCourse, true
+	case "schools":
+		return h, domain.ActorSchool, true
+	case "users":
+		return h, "", true // type from the handle namespace
+	}
+	return "", "", false
+}
+
+// NewActivityID is the id of a new activity of this node.
+func (u URLs) NewActivityID(ulid string) string { return u.base + "/activities/" + ulid }

@@ -21,6 +21,8 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/store"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/inbox"
+	"github.com/lernejo/lernejo/outbox"
 	"github.com/lernejo/lernejo/web"
 )
 
@@ -49,11 +51,18 @@ type Node struct {
 	Store   *store.Store
 	Service *domain.Service
 	Web     *web.Server
-	ln      net.Listener
-	ready   atomic.Bool
-	served  chan error
-	close   sync.Once
-	closeEr error
+	Inbox   *inbox.Inbox
+	Outbox  *outbox.Outbox
+	Follows *outbox.Follows
+	// Resolver finds remote actors and keys (cached, or fetched signed).
+	Resolver *federation.Resolver
+	ln       net.Listener
+	workers  sync.WaitGroup
+	stop     context.CancelFunc
+	ready    atomic.Bool
+	served   chan error
+	close    sync.Once
+	closeEr  error
 }
 
 // New validates the configuration, takes the listening address, opens the
@@ -115,7 +124,11 @@ func New(cfg Config) (*Node, error) {
 			return fail(fmt.Errorf("seed demo content: %w", err))
 		}
 	}
+	if err := n.wireFederation(ctx); err != nil {
+		return fail(err)
+	}
 	n.Web, err = web.New(web.Config{
+		Inbox:   n.Inbox,
 		Service: n.Service,
 		Docs:    federation.Documents{URLs: urls, Sanitizer: federation.NewSanitizer()},
 		Logger:  log,
@@ -128,8 +141,19 @@ func New(cfg Config) (*Node, error) {
 	return n, nil
 }
 
-// Start serves HTTP on the listener in the background.
+// Start runs the inbox processor and the delivery workers, and serves HTTP
+// on the listener, all in the background.
 func (n *Node) Start() {
+	ctx, stop := context.WithCancel(context.Background())
+	n.stop = stop
+	n.workers.Add(2)
+	go func() { defer n.workers.Done(); n.Inbox.Run(ctx) }()
+	go func() {
+		defer n.workers.Done()
+		if err := n.Outbox.Run(ctx); err != nil && ctx.Err() == nil {
+			n.log.Error("delivery stopped", slog.Any("err", err))
+		}
+	}()
 	go func() {
 		n.ready.Store(true)
 		err := n.Web.App.Listener(n.ln)
@@ -148,7 +172,8 @@ func (n *Node) Served() <-chan error { return n.served }
 func (n *Node) Addr() string { return n.ln.Addr().String() }
 
 // Close shuts down gracefully: stop accepting, let in-flight requests finish
-// (until ctx ends), then close the store exactly once.
+// (until ctx ends), stop the workers (deliveries in flight stay queued),
+// then close the store exactly once.
 func (n *Node) Close(ctx context.Context) error {
 	n.close.Do(func() {
 		n.ready.Store(false)
@@ -159,6 +184,10 @@ func (n *Node) Close(ctx context.Context) error {
 			}
 		}
 		n.ln.Close()
+		if n.stop != nil {
+			n.stop()
+			n.workers.Wait()
+		}
 		if err := n.Store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close store: %w", err))
 		}

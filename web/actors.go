@@ -140,6 +140,8 @@ func (s *Server) actorCollection(kind string) fiber.Handler {
 		handle := c.Params("handle")
 		ctx, cancel := ctx(c)
 		defer cancel()
+		collection := c.Params("collection")
+		total := 0
 		err := s.store.View(ctx, func(tx domain.Tx) error {
 			t, err := tx.HandleType(handle)
 			if err != nil {
@@ -157,23 +159,38 @@ func (s *Server) actorCollection(kind string) fiber.Handler {
 					return domain.Errorf(domain.ENOTFOUND, "Course %s not found.", handle)
 				}
 			}
-			return nil
+			switch collection {
+			case "followers":
+				total, err = tx.CountFollowers(handle, domain.FollowAccepted)
+			case "following":
+				var fs []*domain.Following
+				fs, err = tx.Followings(handle)
+				for _, f := range fs {
+					if f.State == domain.FollowAccepted {
+						total++
+					}
+				}
+			}
+			return err
 		})
 		if err != nil {
 			return err
 		}
-		return s.collection(c, s.urls.Actor(typ, handle)+"/"+c.Params("collection"), nil)
+		// Who follows whom is the members' business: collections show their
+		// size, not their members (courses list members to organisers only).
+		return s.collection(c, s.urls.Actor(typ, handle)+"/"+collection, total, nil)
 	}
 }
 
 // instanceCollection serves the Application actor's (empty) collections.
 func (s *Server) instanceCollection(c *fiber.Ctx) error {
-	return s.collection(c, s.urls.Actor(domain.ActorApplication, "")+"/"+c.Params("collection"), nil)
+	return s.collection(c, s.urls.Actor(domain.ActorApplication, "")+"/"+c.Params("collection"), 0, nil)
 }
 
 // collection answers a collection request: the collection itself, or
-// ?page=N of it. items are all the member ids, newest first.
-func (s *Server) collection(c *fiber.Ctx, id string, items []string) error {
+// ?page=N of it. items are the member ids shown, newest first; total may
+// be larger when members are not listed.
+func (s *Server) collection(c *fiber.Ctx, id string, total int, items []string) error {
 	var (
 		doc []byte
 		err error
@@ -187,9 +204,9 @@ func (s *Server) collection(c *fiber.Ctx, id string, items []string) error {
 		for i := (n - 1) * federation.PageSize; i < len(items) && i < n*federation.PageSize; i++ {
 			onPage = append(onPage, items[i])
 		}
-		doc, err = federation.OrderedCollectionPage(id, n, len(items), onPage)
+		doc, err = federation.OrderedCollectionPage(id, n, total, onPage)
 	} else {
-		doc, err = federation.OrderedCollection(id, len(items))
+		doc, err = federation.OrderedCollection(id, total)
 	}
 	if err != nil {
 		return err

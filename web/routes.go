@@ -20,6 +20,14 @@ func (s *Server) routes() {
 	a.Get("/.well-known/nodeinfo", s.nodeinfoWellKnown)
 	a.Get("/nodeinfo/2.1", s.nodeinfo)
 
+	// Inboxes: shared, per actor (HOSTILE P1: 1 MiB cap checked by inbox)
+	a.Post("/inbox", s.postInbox)
+	a.Post("/actor/inbox", s.postInbox)
+	for _, kind := range []string{"people", "courses", "schools", "users"} {
+		a.Post("/"+kind+"/:handle/inbox", s.postInbox)
+	}
+	a.Get("/activities/:id", s.activity)
+
 	// The node's Application actor
 	a.Get("/actor", s.instanceActor)
 	a.Get("/actor/:collection<regex(^(inbox|outbox|followers|following)$)>", s.instanceCollection)

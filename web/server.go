@@ -13,6 +13,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/inbox"
 )
 
 // Config is what the web layer needs; cmd builds it once.
@@ -21,6 +22,7 @@ type Config struct {
 	Docs    federation.Documents
 	Logger  *slog.Logger
 	Version string
+	Inbox   *inbox.Inbox
 	// Ready reports whether the node is ready to serve (store open, listener up).
 	Ready func() bool
 }

@@ -15,19 +15,55 @@ import (
 // --- remote actors
 
 func (t *tx) RemoteActor(id string) (*domain.RemoteActor, error) {
-	a := new(domain.RemoteActor)
-	return a, t.get(key(pRemoteActor, id), a, "Remote actor")
+	return getAs[domain.RemoteActor](t, key(pRemoteActor, id), "Remote actor")
 }
 
-func (t *tx) PutRemoteActor(a *domain.RemoteActor) error { return t.put(key(pRemoteActor, a.ID), a) }
+func (t *tx) RemoteActorByKey(keyID string) (*domain.RemoteActor, error) {
+	item, err := t.txn.Get(key(pRemoteKey, keyID))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "Key not found.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	id, err := item.ValueCopy(nil)
+	if err != nil {
+		return nil, err
+	}
+	a, err := t.RemoteActor(string(id))
+	if err == nil && a.KeyID != keyID {
+		return nil, domain.Errorf(domain.ENOTFOUND, "Key not found.")
+	}
+	return a, err
+}
 
-func (t *tx) DeleteRemoteActor(id string) error { return t.txn.Delete(key(pRemoteActor, id)) }
+func (t *tx) PutRemoteActor(a *domain.RemoteActor) error {
+	if old, err := t.RemoteActor(a.ID); err == nil && old.KeyID != a.KeyID && old.KeyID != "" {
+		if err := t.txn.Delete(key(pRemoteKey, old.KeyID)); err != nil {
+			return err
+		}
+	}
+	if a.KeyID != "" {
+		if err := t.txn.Set(key(pRemoteKey, a.KeyID), []byte(a.ID)); err != nil {
+			return err
+		}
+	}
+	return t.put(key(pRemoteActor, a.ID), a)
+}
+
+func (t *tx) DeleteRemoteActor(id string) error {
+	if old, err := t.RemoteActor(id); err == nil && old.KeyID != "" {
+		if err := t.txn.Delete(key(pRemoteKey, old.KeyID)); err != nil {
+			return err
+		}
+	}
+	return t.txn.Delete(key(pRemoteActor, id))
+}
 
 // --- followers of local actors
 
 func (t *tx) Follower(local, actor string) (*domain.Follower, error) {
-	f := new(domain.Follower)
-	return f, t.get(key(pFollower, local, actor), f, "Follower")
+	return getAs[domain.Follower](t, key(pFollower, local, actor), "Follower")
 }
 
 func (t *tx) PutFollower(f *domain.Follower) error {
@@ -84,8 +120,7 @@ func (t *tx) FollowedBy(actor string) ([]*domain.Follower, error) {
 // --- local people following remote actors
 
 func (t *tx) Following(local, target string) (*domain.Following, error) {
-	f := new(domain.Following)
-	return f, t.get(key(pFollowing, local, target), f, "Follow")
+	return getAs[domain.Following](t, key(pFollowing, local, target), "Follow")
 }
 
 func (t *tx) FollowingByActivity(activityID string) (*domain.Following, error) {
@@ -150,8 +185,7 @@ func (t *tx) FollowingsOf(target string) ([]*domain.Following, error) {
 // --- tombstones
 
 func (t *tx) Tombstone(id string) (*domain.Tombstone, error) {
-	ts := new(domain.Tombstone)
-	return ts, t.get(key(pTombstone, id), ts, "Tombstone")
+	return getAs[domain.Tombstone](t, key(pTombstone, id), "Tombstone")
 }
 
 func (t *tx) PutTombstone(ts *domain.Tombstone) error { return t.put(key(pTombstone, ts.ID), ts) }
@@ -192,8 +226,7 @@ func (t *tx) InboxItems(limit int) ([]*domain.InboxItem, error) {
 func (t *tx) PutActivity(a *domain.OutActivity) error { return t.put(key(pActivity, a.ID), a) }
 
 func (t *tx) Activity(id string) (*domain.OutActivity, error) {
-	a := new(domain.OutActivity)
-	return a, t.get(key(pActivity, id), a, "Activity")
+	return getAs[domain.OutActivity](t, key(pActivity, id), "Activity")
 }
 
 func (t *tx) PutDelivery(d *domain.Delivery) error {
@@ -229,8 +262,7 @@ func (t *tx) Deliveries() ([]*domain.Delivery, error) {
 }
 
 func (t *tx) HostHealth(host string) (*domain.HostHealth, error) {
-	h := new(domain.HostHealth)
-	return h, t.get(key(pHost, host), h, "Host")
+	return getAs[domain.HostHealth](t, key(pHost, host), "Host")
 }
 
 func (t *tx) PutHostHealth(h *domain.HostHealth) error { return t.put(key(pHost, h.Host), h) }

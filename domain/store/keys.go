@@ -23,6 +23,7 @@ import "encoding/binary"
 //	0x15 badge-by-issuer 0 ISSUER 0 BADGEID        → empty (index)
 //	0x16 post 0 POSTID                             → reserved for course posts
 //	0x20 ractor 0 ACTORID                          → domain.RemoteActor (cache)
+//	0x27 ractor-key 0 KEYID                        → ACTORID (index)
 //	0x21 follower 0 LOCAL 0 ACTORID                → domain.Follower
 //	0x22 followed-by 0 ACTORID 0 LOCAL             → empty (index: follows by a remote actor)
 //	0x23 following 0 LOCAL 0 TARGETID              → domain.Following
@@ -54,6 +55,7 @@ const (
 	pFollowingAct  byte = 0x24
 	pFollowingOf   byte = 0x25
 	pTombstone     byte = 0x26
+	pRemoteKey     byte = 0x27
 	pSeen          byte = 0x30
 	pInbox         byte = 0x31
 	pActivity      byte = 0x32

@@ -34,6 +34,15 @@ func (t *tx) get(k []byte, v any, what string) error {
 	})
 }
 
+// getAs decodes the value at k into a new T; on any error it returns nil.
+func getAs[T any](t *tx, k []byte, what string) (*T, error) {
+	x := new(T)
+	if err := t.get(k, x, what); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
 func (t *tx) put(k []byte, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -140,8 +149,7 @@ func (t *tx) PrivateKey(handle string) (string, error) {
 }
 
 func (t *tx) InstanceActor() (*domain.InstanceActor, error) {
-	a := new(domain.InstanceActor)
-	return a, t.get(key(pInstance), a, "Instance actor")
+	return getAs[domain.InstanceActor](t, key(pInstance), "Instance actor")
 }
 
 func (t *tx) CreateInstanceActor(a *domain.InstanceActor, keys domain.KeyPair) error {
@@ -155,8 +163,7 @@ func (t *tx) CreateInstanceActor(a *domain.InstanceActor, keys domain.KeyPair) e
 // --- people
 
 func (t *tx) Person(handle string) (*domain.Person, error) {
-	p := new(domain.Person)
-	return p, t.get(key(pPerson, handle), p, "Person "+handle)
+	return getAs[domain.Person](t, key(pPerson, handle), "Person "+handle)
 }
 
 func (t *tx) CreatePerson(p *domain.Person, keys domain.KeyPair) error {
@@ -175,8 +182,7 @@ func (t *tx) CountPeople() (int, error) { return t.count(prefixOf(pPerson)) }
 // --- schools
 
 func (t *tx) School(handle string) (*domain.School, error) {
-	s := new(domain.School)
-	return s, t.get(key(pSchool, handle), s, "School "+handle)
+	return getAs[domain.School](t, key(pSchool, handle), "School "+handle)
 }
 
 func (t *tx) CreateSchool(s *domain.School, keys domain.KeyPair) error {
@@ -193,8 +199,7 @@ func (t *tx) Schools() ([]*domain.School, error) { return list[domain.School](t,
 // --- courses, tasks, badges
 
 func (t *tx) Course(handle string) (*domain.Course, error) {
-	c := new(domain.Course)
-	return c, t.get(key(pCourse, handle), c, "Course "+handle)
+	return getAs[domain.Course](t, key(pCourse, handle), "Course "+handle)
 }
 
 func (t *tx) CreateCourse(c *domain.Course, keys domain.KeyPair) error {
@@ -211,8 +216,7 @@ func (t *tx) Courses() ([]*domain.Course, error) { return list[domain.Course](t,
 func (t *tx) CountCourses() (int, error) { return t.count(prefixOf(pCourse)) }
 
 func (t *tx) Task(course, id string) (*domain.Task, error) {
-	x := new(domain.Task)
-	return x, t.get(key(pTask, course, id), x, "Task")
+	return getAs[domain.Task](t, key(pTask, course, id), "Task")
 }
 
 func (t *tx) PutTask(x *domain.Task) error { return t.put(key(pTask, x.Course, x.ID), x) }
@@ -224,8 +228,7 @@ func (t *tx) Tasks(course string) ([]*domain.Task, error) {
 }
 
 func (t *tx) Badge(id string) (*domain.Badge, error) {
-	b := new(domain.Badge)
-	return b, t.get(key(pBadge, id), b, "Badge")
+	return getAs[domain.Badge](t, key(pBadge, id), "Badge")
 }
 
 func (t *tx) PutBadge(b *domain.Badge) error {

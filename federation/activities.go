@@ -1,0 +1,48 @@
+package federation
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// FollowRef is a Follow as it is embedded in an Accept, Reject or Undo.
+type FollowRef struct {
+	ID, Actor, Object string
+}
+
+func (f FollowRef) object() map[string]any {
+	return map[string]any{"id": f.ID, "type": "Follow", "actor": f.Actor, "object": f.Object}
+}
+
+// activity marshals an activity with the AS @context.
+func activity(m map[string]any) []byte {
+	m["@context"] = NSActivityStreams
+	b, err := json.Marshal(m)
+	if err != nil {
+		// Only strings and maps of strings go in: this cannot fail.
+		panic(fmt.Sprintf("federation: marshal activity: %v", err))
+	}
+	return b
+}
+
+// Follow is a Follow of object by actor, addressed to object.
+func Follow(id, actor, object string) []byte {
+	return activity(map[string]any{"id": id, "type": "Follow", "actor": actor, "object": object, "to": []string{object}})
+}
+
+// AcceptFollow answers a Follow. It embeds the Follow, as Mastodon expects
+// (it matches the Accept to its follow request by the embedded id), and is
+// addressed to the follower.
+func AcceptFollow(id, actor string, f FollowRef) []byte {
+	return activity(map[string]any{"id": id, "type": "Accept", "actor": actor, "object": f.object(), "to": []string{f.Actor}})
+}
+
+// RejectFollow refuses a Follow (a closed or full course, or an organiser's "no").
+func RejectFollow(id, actor string, f FollowRef) []byte {
+	return activity(map[string]any{"id": id, "type": "Reject", "actor": actor, "object": f.object(), "to": []string{f.Actor}})
+}
+
+// UndoFollow withdraws our Follow.
+func UndoFollow(id, actor string, f FollowRef) []byte {
+	return activity(map[string]any{"id": id, "type": "Undo", "actor": actor, "object": f.object(), "to": []string{f.Object}})
+}

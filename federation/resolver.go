@@ -1,0 +1,238 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lernejo/lernejo/domain"
+)
+
+// Resolver finds remote actors and their keys: from the store's cache when it
+// has them, otherwise with a signed fetch from their origin, checked and
+// cached. It never takes an actor or a key from an activity's embedded copy.
+type Resolver struct {
+	Client    *Client
+	Store     domain.Store
+	Sanitizer *Sanitizer
+	URLs      URLs
+	Now       func() time.Time
+	// RefetchCooldown bounds how often one actor's key is refetched after a
+	// failed verification (HOSTILE S11: Mastodon waits 5 minutes per source).
+	RefetchCooldown time.Duration
+
+	mu        sync.Mutex
+	refetched map[string]time.Time
+}
+
+// ErrLocalID is returned for an id on this node's own host (HOSTILE O10):
+// local objects resolve only from the local store.
+var ErrLocalID = errors.New("federation: id is on this node")
+
+// Actor returns the cached actor, fetching it when it is not cached.
+func (r *Resolver) Actor(ctx context.Context, id string) (*domain.RemoteActor, error) {
+	if SameOrigin(id, r.URLs.Base()) {
+		return nil, ErrLocalID
+	}
+	var cached *domain.RemoteActor
+	err := r.Store.View(ctx, func(tx domain.Tx) error {
+		a, err := tx.RemoteActor(id)
+		if err == nil {
+			cached = a
+			return nil
+		}
+		if domain.IsNotFound(err) {
+			return nil
+		}
+		return err
+	})
+	if err != nil || cached != nil {
+		return cached, err
+	}
+	return r.Refresh(ctx, id)
+}
+
+// Refresh fetches an actor from its origin, checks it and caches it. A key
+// change is accepted only this way: from a signed, fresh fetch (HOSTILE S12).
+func (r *Resolver) Refresh(ctx context.Context, id string) (*domain.RemoteActor, error) {
+	if SameOrigin(id, r.URLs.Base()) {
+		return nil, ErrLocalID
+	}
+	b, err := r.Client.FetchActivity(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return r.remember(ctx, b, id)
+}
+
+// Remember checks and caches an actor document that was fetched from its
+// own origin (tests use it to seed the cache with captured documents).
+func (r *Resolver) Remember(ctx context.Context, raw []byte) (*domain.RemoteActor, error) {
+	return r.remember(ctx, raw, "")
+}
+
+func (r *Resolver) remember(ctx context.Context, raw []byte, id string) (*domain.RemoteActor, error) {
+	doc, err := DecodeActor(raw)
+	if err != nil {
+		return nil, err
+	}
+	// FetchActivity may land on the document's own id after a redirect;
+	// identity comes from that id, which must be the one we asked for.
+	if id != "" && doc.ID != id {
+		return nil, fmt.Errorf("%w: asked for %s, got %s", ErrIDMismatch, id, doc.ID)
+	}
+	id = doc.ID
+	if SameOrigin(id, r.URLs.Base()) {
+		return nil, ErrLocalID
+	}
+	a := r.toDomain(doc)
+	if err := r.Store.Update(ctx, func(tx domain.Tx) error {
+		if _, err := tx.Tombstone(id); err == nil {
+			return domain.Errorf(domain.ENOTFOUND, "actor %s was deleted", id)
+		}
+		return tx.PutRemoteActor(a)
+	}); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (r *Resolver) toDomain(doc *RemoteActor) *domain.RemoteActor {
+	host := ""
+	if u, err := url.Parse(doc.ID); err == nil {
+		host, _ = CanonicalHost(u.Host, u.Scheme)
+	}
+	username := doc.PreferredUsername
+	if username == "" {
+		username = "unknown"
+	}
+	return &domain.RemoteActor{
+		ID:                        doc.ID,
+		Type:                      doc.Type,
+		Username:                  username,
+		Host:                      host,
+		Name:                      r.Sanitizer.PlainText(doc.Name),
+		Summary:                   r.Sanitizer.RemoteHTML(doc.Summary),
+		URL:                       doc.URL,
+		Inbox:                     doc.Inbox,
+		SharedInbox:               doc.SharedInbox,
+		KeyID:                     doc.PublicKeyID,
+		PublicKeyPEM:              doc.PublicKeyPEM,
+		ManuallyApprovesFollowers: doc.ManuallyApprovesFollowers,
+		Lernejo:                   doc.Kind != "",
+		Fetched:                   r.now(),
+	}
+}
+
+func (r *Resolver) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// KeyOwner finds the actor that owns keyID and returns it with fresh=true
+// when it was just fetched. The key document is fetched when the owner is
+// not cached: a GoToSocial-style stub at the keyId, or the actor itself
+// for "#fragment" keyIds. The owner's own document must list the key
+// (HOSTILE S8), and key and actor must share one origin.
+func (r *Resolver) KeyOwner(ctx context.Context, keyID string) (a *domain.RemoteActor, fresh bool, err error) {
+	if SameOrigin(keyID, r.URLs.Base()) {
+		return nil, false, ErrLocalID
+	}
+	// The common case: the key's owner is cached.
+	if cached, err := r.cachedByKey(ctx, keyID); err != nil || cached != nil {
+		return cached, false, err
+	}
+	actorID, _, _ := strings.Cut(keyID, "#")
+	if strings.Contains(keyID, "#") {
+		a, err = r.Refresh(ctx, actorID)
+	} else {
+		var b []byte
+		b, err = r.Client.FetchActivity(ctx, keyID)
+		if err != nil {
+			return nil, false, err
+		}
+		var owner string
+		owner, _, err = DecodeKey(b, keyID)
+		if err != nil {
+			return nil, false, err
+		}
+		if !SameOrigin(owner, keyID) {
+			return nil, false, fmt.Errorf("federation: key %s is owned by %s on another origin", keyID, owner)
+		}
+		a, err = r.Refresh(ctx, owner)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if a.KeyID != keyID {
+		return nil, false, fmt.Errorf("federation: actor %s does not list key %s", a.ID, keyID)
+	}
+	return a, true, nil
+}
+
+func (r *Resolver) cachedByKey(ctx context.Context, keyID string) (*domain.RemoteActor, error) {
+	var out *domain.RemoteActor
+	err := r.Store.View(ctx, func(tx domain.Tx) error {
+		a, err := tx.RemoteActorByKey(keyID)
+		if domain.IsNotFound(err) {
+			return nil
+		}
+		out = a
+		return err
+	})
+	return out, err
+}
+
+// MayRefetch reports whether an actor's key may be refetched now after a
+// failed verification, and records the attempt: at most once per cool-off,
+// so a flood of bad signatures cannot make us hammer its origin (S11).
+func (r *Resolver) MayRefetch(actorID string) bool {
+	cool := r.RefetchCooldown
+	if cool == 0 {
+		cool = 5 * time.Minute
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.refetched == nil {
+		r.refetched = map[string]time.Time{}
+	}
+	now := r.now()
+	if last, ok := r.refetched[actorID]; ok && now.Sub(last) < cool {
+		return false
+	}
+	if len(r.refetched) > 10_000 {
+		for k, t := range r.refetched {
+			if now.Sub(t) >= cool {
+				delete(r.refetched, k)
+			}
+		}
+	}
+	r.refetched[actorID] = now
+	return true
+}
+
+// LookupHandle resolves @name@host to an actor id with WebFinger over
+// https. When private networks are allowed (tests, local development) plain
+// http is tried first: local nodes rarely speak TLS, and a TLS handshake
+// with a plain-http server only ends at its timeout.
+func (r *Resolver) LookupHandle(ctx context.Context, handle string) (string, error) {
+	name, host, err := ParseHandle(handle)
+	if err != nil {
+		return "", err
+	}
+	if r.Client.cfg.AllowPrivate {
+		id, err := r.Client.LookupWebFinger(ctx, "http", name, host)
+		var netErr *net.OpError
+		if err == nil || !errors.As(err, &netErr) {
+			return id, err // an answer over http, found or not
+		}
+	}
+	return r.Client.LookupWebFinger(ctx, "https", name, host)
+}

@@ -1,0 +1,44 @@
+package inbox
+
+import (
+	"context"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
+)
+
+// delete handles Delete. Of the actor itself: drop every follow by it and
+// of it, forget the cached actor, and keep a tombstone so nothing brings it
+// back. Of an object: keep a tombstone (posts arrive with course
+// discussions; a Create after its Delete is then ignored, O18).
+func (in *Inbox) delete(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
+	o := act.Object
+	if o == nil || o.ID == "" {
+		return nil
+	}
+	if err := tx.PutTombstone(&domain.Tombstone{ID: o.ID, Deleted: in.cfg.Now().UTC()}); err != nil {
+		return err
+	}
+	if o.ID != act.Actor {
+		return nil
+	}
+	follows, err := tx.FollowedBy(act.Actor)
+	if err != nil {
+		return err
+	}
+	for _, f := range follows {
+		if err := tx.DeleteFollower(f.Local, f.Actor); err != nil {
+			return err
+		}
+	}
+	followings, err := tx.FollowingsOf(act.Actor)
+	if err != nil {
+		return err
+	}
+	for _, f := range followings {
+		if err := tx.DeleteFollowing(f.Local, f.Target); err != nil {
+			return err
+		}
+	}
+	return tx.DeleteRemoteActor(act.Actor)
+}

@@ -1,0 +1,265 @@
+// Package inbox receives activities: verify the HTTP signature, check that
+// the signer is the actor and that claimed objects live on its origin, drop
+// duplicates, journal the raw bytes durably, answer 202, then process the
+// journal with one handler per activity type.
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
+)
+
+// Outbox is what the inbox needs of delivery: queue an activity inside the
+// transaction that causes it, and be told when a host is alive again.
+type Outbox interface {
+	Queue(tx domain.Tx, actor, activityID string, activityJSON []byte, inboxes []string) error
+	Wake()
+	HostAnswered(ctx context.Context, host string) error
+}
+
+// Config is what an Inbox needs.
+type Config struct {
+	Store    domain.Store
+	URLs     federation.URLs
+	Resolver *federation.Resolver
+	Outbox   Outbox
+	Logger   *slog.Logger
+	Now      func() time.Time
+	NewID    func() string
+}
+
+// Inbox is the node's receiving side.
+type Inbox struct {
+	cfg  Config
+	log  *slog.Logger
+	wake chan struct{}
+}
+
+// New makes an Inbox.
+func New(cfg Config) *Inbox {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Inbox{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1)}
+}
+
+// MaxBody is the largest activity the inbox takes (HOSTILE P1).
+const MaxBody = federation.MaxActivityBytes
+
+// SeenTTL is how long an activity id is remembered for dedupe (HOSTILE B10).
+const SeenTTL = 30 * 24 * time.Hour
+
+// Request is an inbound POST, independent of the HTTP framework. Body must
+// be the exact bytes received, owned by the request (Fiber reuses buffers).
+type Request struct {
+	Method string
+	Path   string // escaped path
+	Query  string // raw query
+	Header http.Header
+	Body   []byte
+	Local  string // handle of the addressed local actor; "" for the shared inbox
+	Remote string // client IP, for logs
+}
+
+// Error is a refusal with the HTTP status to answer.
+type Error struct {
+	Status int
+	Reason string // a short, stable reason for logs and metrics
+	Err    error
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("inbox: %s (%d): %v", e.Reason, e.Status, e.Err) }
+func (e *Error) Unwrap() error { return e.Err }
+
+func refuse(status int, reason string, err error) *Error {
+	return &Error{Status: status, Reason: reason, Err: err}
+}
+
+// Receive checks an inbound POST and journals it. A nil error means the
+// activity is durably stored (or was a duplicate) and 202 may be answered.
+func (in *Inbox) Receive(ctx context.Context, r Request) error {
+	if len(r.Body) > MaxBody {
+		return refuse(http.StatusRequestEntityTooLarge, "too_large", fmt.Errorf("body of %d bytes", len(r.Body)))
+	}
+	if !activityContentType(r.Header.Get("Content-Type")) {
+		return refuse(http.StatusUnsupportedMediaType, "content_type", fmt.Errorf("content type %q", r.Header.Get("Content-Type")))
+	}
+	hr, err := http.NewRequestWithContext(ctx, r.Method, "http://"+in.cfg.URLs.Host()+r.Path, nil)
+	if err != nil {
+		return refuse(http.StatusBadRequest, "bad_request", err)
+	}
+	hr.URL.RawPath, hr.URL.RawQuery = r.Path, r.Query
+	hr.Header = r.Header
+	opt := federation.VerifyOptions{Host: in.cfg.URLs.Host(), Now: in.cfg.Now()}
+	params, err := federation.CheckRequest(hr, r.Body, opt)
+	if err != nil {
+		return refuse(http.StatusUnauthorized, "signature", err)
+	}
+	act, err := federation.DecodeActivityAt(r.Body, opt.Now)
+	if err != nil {
+		return refuse(http.StatusBadRequest, "decode", err)
+	}
+	// Nothing on our own host comes from outside (O10).
+	if federation.SameOrigin(act.Actor, in.cfg.URLs.Base()) || federation.SameOrigin(act.ID, in.cfg.URLs.Base()) {
+		return refuse(http.StatusForbidden, "local_id", errors.New("activity claims an id on this node"))
+	}
+	// A Delete of an actor we never knew: its key is usually gone (410), so
+	// answer 202 without fetching anything (HOSTILE M6).
+	if act.Type == "Delete" && act.Object != nil && act.Object.ID == act.Actor {
+		if known, err := in.knownActor(ctx, act.Actor); err == nil && !known {
+			return nil
+		}
+	}
+	signer, err := in.verify(ctx, hr, params, opt)
+	if err != nil {
+		return err
+	}
+	// The signer must be the actor: no LD signatures, no relaying (S7).
+	if signer.ID != act.Actor {
+		return refuse(http.StatusUnauthorized, "signer_not_actor", fmt.Errorf("signed by %s, actor %s", signer.ID, act.Actor))
+	}
+	if err := checkOrigins(act); err != nil {
+		return refuse(http.StatusBadRequest, "origin", err)
+	}
+	return in.journal(ctx, act, signer.ID)
+}
+
+// verify finds the signer's key and checks the signature. A failure with a
+// cached key refetches the key once (rotation), rate-limited per actor (S11).
+func (in *Inbox) verify(ctx context.Context, hr *http.Request, params *federation.SignatureParams, opt federation.VerifyOptions) (*domain.RemoteActor, error) {
+	signer, fresh, err := in.cfg.Resolver.KeyOwner(ctx, params.KeyID)
+	if err != nil {
+		if errors.Is(err, federation.ErrLocalID) {
+			return nil, refuse(http.StatusUnauthorized, "local_key", err)
+		}
+		return nil, refuse(http.StatusUnauthorized, "key_fetch", err)
+	}
+	check := func(a *domain.RemoteActor) error {
+		pub, err := federation.ParsePublicKeyPEM(a.PublicKeyPEM)
+		if err != nil {
+			return err
+		}
+		return federation.VerifySignature(hr, params, pub, opt)
+	}
+	err = check(signer)
+	if err != nil && !fresh && in.cfg.Resolver.MayRefetch(signer.ID) {
+		if again, rerr := in.cfg.Resolver.Refresh(ctx, signer.ID); rerr == nil && again.KeyID == params.KeyID {
+			signer, err = again, check(again)
+		}
+	}
+	if err != nil {
+		return nil, refuse(http.StatusUnauthorized, "signature", err)
+	}
+	return signer, nil
+}
+
+func (in *Inbox) knownActor(ctx context.Context, id string) (bool, error) {
+	known := false
+	err := in.cfg.Store.View(ctx, func(tx domain.Tx) error {
+		_, err := tx.RemoteActor(id)
+		if err == nil {
+			known = true
+			return nil
+		}
+		if domain.IsNotFound(err) {
+			return nil
+		}
+		return err
+	})
+	return known, err
+}
+
+// checkOrigins refuses activities that claim things the actor does not own:
+// the activity's id and, for Create and Update, the object's id must be on
+// the actor's origin and the object attributed to the actor (O1, O3).
+func checkOrigins(act *federation.Activity) error {
+	if !federation.SameOrigin(act.ID, act.Actor) {
+		return fmt.Errorf("activity %s is not on the origin of its actor %s", act.ID, act.Actor)
+	}
+	o := act.Object
+	if o == nil {
+		return nil
+	}
+	switch act.Type {
+	case "Create", "Update":
+		if o.ID != "" && !federation.SameOrigin(o.ID, act.Actor) {
+			return fmt.Errorf("object %s is not on the origin of its actor", o.ID)
+		}
+		if o.AttributedTo != "" && o.AttributedTo != act.Actor {
+			return fmt.Errorf("object attributed to %s, not to the actor", o.AttributedTo)
+		}
+		if act.Type == "Update" && isActorType(o.Type) && o.ID != act.Actor {
+			return fmt.Errorf("update of actor %s by %s", o.ID, act.Actor)
+		}
+	case "Delete", "Undo":
+		if o.ID != "" && !federation.SameOrigin(o.ID, act.Actor) {
+			return fmt.Errorf("%s of %s from another origin", act.Type, o.ID)
+		}
+	}
+	return nil
+}
+
+func isActorType(t string) bool {
+	switch t {
+	case "Person", "Group", "Organization", "Application", "Service":
+		return true
+	}
+	return false
+}
+
+// journal stores the activity durably unless it was seen before (D3).
+func (in *Inbox) journal(ctx context.Context, act *federation.Activity, signer string) error {
+	err := in.cfg.Store.Update(ctx, func(tx domain.Tx) error {
+		seen, err := tx.Seen(act.ID)
+		if err != nil || seen {
+			return err
+		}
+		if err := tx.MarkSeen(act.ID, SeenTTL); err != nil {
+			return err
+		}
+		return tx.PutInboxItem(&domain.InboxItem{
+			ID:         in.cfg.NewID(),
+			ActivityID: act.ID,
+			Signer:     signer,
+			Raw:        act.Raw,
+			Received:   in.cfg.Now().UTC(),
+		})
+	})
+	if err != nil {
+		return refuse(http.StatusInternalServerError, "journal", err)
+	}
+	select {
+	case in.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// activityContentType accepts application/activity+json and
+// application/ld+json with the ActivityStreams profile (HOSTILE P9).
+func activityContentType(ct string) bool {
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	switch mt {
+	case "application/activity+json":
+		return true
+	case "application/ld+json":
+		p, ok := params["profile"]
+		return !ok || strings.Contains(p, federation.NSActivityStreams)
+	}
+	return false
+}

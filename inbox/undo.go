@@ -1,0 +1,47 @@
+package inbox
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
+)
+
+// undo handles Undo{Follow}: the follower leaves (for a course, the
+// enrolment ends). The Follow's id is tombstoned so a Follow arriving after
+// its Undo is ignored (D10). Undo of other activities is ignored until the
+// features they undo exist.
+func (in *Inbox) undo(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
+	o := act.Object
+	if o == nil {
+		return fmt.Errorf("undo without object")
+	}
+	if o.Type != "Follow" && !o.IsLink {
+		return nil
+	}
+	if !o.IsLink && o.Actor != act.Actor {
+		return fmt.Errorf("undo of a follow by %s sent by %s", o.Actor, act.Actor)
+	}
+	if err := tx.PutTombstone(&domain.Tombstone{ID: o.ID, Deleted: in.cfg.Now().UTC()}); err != nil {
+		return err
+	}
+	follows, err := tx.FollowedBy(act.Actor)
+	if err != nil {
+		return err
+	}
+	for _, f := range follows {
+		matches := f.ActivityID == o.ID
+		if !o.IsLink {
+			if local, _, ok := in.localTarget(tx, o.Object); ok && local == f.Local {
+				matches = true
+			}
+		}
+		if matches {
+			if err := tx.DeleteFollower(f.Local, f.Actor); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -12,6 +12,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lernejo/lernejo/domain"
@@ -42,6 +43,11 @@ type Inbox struct {
 	cfg  Config
 	log  *slog.Logger
 	wake chan struct{}
+	// writes carries journal writes to the one goroutine that commits them
+	// in batches: one synced commit for many activities.
+	writes chan *journalWrite
+	done   chan struct{}
+	close  sync.Once
 }
 
 // New makes an Inbox.
@@ -52,7 +58,15 @@ func New(cfg Config) *Inbox {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Inbox{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1)}
+	in := &Inbox{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1),
+		writes: make(chan *journalWrite, 256), done: make(chan struct{})}
+	go in.journalLoop()
+	return in
+}
+
+// Close stops the journal writer. Receive must not be called after Close.
+func (in *Inbox) Close() {
+	in.close.Do(func() { close(in.done) })
 }
 
 // MaxBody is the largest activity the inbox takes (HOSTILE P1).
@@ -219,25 +233,40 @@ func isActorType(t string) bool {
 	return false
 }
 
-// journal stores the activity durably unless it was seen before (D3).
+// journalWrite is one activity waiting to be journalled.
+type journalWrite struct {
+	item *domain.InboxItem
+	err  chan error
+}
+
+// maxBatch bounds how many activities share one commit.
+const maxBatch = 128
+
+// journal stores the activity durably unless it was seen before (D3), and
+// returns once it is committed. Concurrent calls share one synced commit:
+// Badger's SyncWrites costs a sync per transaction, and concurrent writers
+// barely group-commit on their own (DESIGN.md §11).
 func (in *Inbox) journal(ctx context.Context, act *federation.Activity, signer string) error {
-	err := in.cfg.Store.Update(ctx, func(tx domain.Tx) error {
-		seen, err := tx.Seen(act.ID)
-		if err != nil || seen {
-			return err
-		}
-		if err := tx.MarkSeen(act.ID, SeenTTL); err != nil {
-			return err
-		}
-		return tx.PutInboxItem(&domain.InboxItem{
+	w := &journalWrite{
+		item: &domain.InboxItem{
 			ID:         in.cfg.NewID(),
 			ActivityID: act.ID,
 			Signer:     signer,
 			Raw:        act.Raw,
 			Received:   in.cfg.Now().UTC(),
-		})
-	})
-	if err != nil {
+		},
+		err: make(chan error, 1),
+	}
+	select {
+	case in.writes <- w:
+	case <-ctx.Done():
+		return refuse(http.StatusServiceUnavailable, "journal_busy", ctx.Err())
+	case <-in.done:
+		return refuse(http.StatusServiceUnavailable, "shutting_down", errors.New("inbox closed"))
+	}
+	// The write is queued: wait for its commit even if the client gives up,
+	// so a 202 is never sent for something that might not be stored.
+	if err := <-w.err; err != nil {
 		return refuse(http.StatusInternalServerError, "journal", err)
 	}
 	select {
@@ -245,6 +274,52 @@ func (in *Inbox) journal(ctx context.Context, act *federation.Activity, signer s
 	default:
 	}
 	return nil
+}
+
+// journalLoop commits queued journal writes in batches until Close.
+func (in *Inbox) journalLoop() {
+	for {
+		var batch []*journalWrite
+		select {
+		case w := <-in.writes:
+			batch = append(batch, w)
+		case <-in.done:
+			return
+		}
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case w := <-in.writes:
+				batch = append(batch, w)
+			default:
+				break more
+			}
+		}
+		err := in.cfg.Store.Update(context.Background(), func(tx domain.Tx) error {
+			inBatch := map[string]bool{}
+			for _, w := range batch {
+				id := w.item.ActivityID
+				seen, err := tx.Seen(id)
+				if err != nil {
+					return err
+				}
+				if seen || inBatch[id] {
+					continue // acknowledged, dropped
+				}
+				inBatch[id] = true
+				if err := tx.MarkSeen(id, SeenTTL); err != nil {
+					return err
+				}
+				if err := tx.PutInboxItem(w.item); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		for _, w := range batch {
+			w.err <- err
+		}
+	}
 }
 
 // activityContentType accepts application/activity+json and

@@ -188,6 +188,9 @@ func (n *Node) Close(ctx context.Context) error {
 			n.stop()
 			n.workers.Wait()
 		}
+		if n.Inbox != nil {
+			n.Inbox.Close()
+		}
 		if err := n.Store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close store: %w", err))
 		}

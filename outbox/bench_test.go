@@ -1,0 +1,233 @@
+package outbox
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/domain/store"
+	"github.com/lernejo/lernejo/federation"
+)
+
+const (
+	benchFollowers = 10_000
+	benchHosts     = 1_000
+)
+
+// BenchmarkFanOut queues one activity of a course with 10,000 accepted
+// followers on 1,000 hosts (10 per host, sharing the host's shared inbox) and
+// waits until every delivery is POSTed and removed: exactly 1,000 POSTs per
+// op. The cost is dominated by one RSA-2048 signature per POST (signing
+// happens at send time, per inbox), so compare deliveries/s with
+// BenchmarkRawRSASign/parallel's signs/s. sent/s leaves out the Queue
+// transaction (reading 10,000 followers and writing 1,000 deliveries), which
+// runs before any POST; queue-ms/op is its cost.
+//
+// All "hosts" are paths on one loopback httptest server (/h0042/inbox …),
+// since every test host is 127.0.0.1: with the per-host cap they would be
+// serialised as one host, so PerHost is set equal to Workers here. In
+// production each of the 1,000 hosts has its own cap. (The shared client's
+// transport still allows at most 20 connections to one host:port; the
+// signing, not that, is the bottleneck.)
+func BenchmarkFanOut(b *testing.B) {
+	st, err := store.Open(store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	urls, err := federation.NewURLs("http://node.test")
+	if err != nil {
+		b.Fatal(err)
+	}
+
+	var (
+		posts  atomic.Int64
+		mu     sync.Mutex
+		byPath = make(map[string]int, benchHosts)
+		target atomic.Int64
+		hit    = make(chan struct{}, 1)
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if r.Method != http.MethodPost || r.Header.Get("Signature") == "" {
+			b.Errorf("unexpected %s %s", r.Method, r.URL)
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		byPath[r.URL.Path]++
+		mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+		if posts.Add(1) == target.Load() {
+			select {
+			case hit <- struct{}{}:
+			default:
+			}
+		}
+	}))
+	defer srv.Close()
+
+	kp, err := domain.GenerateKeyPair()
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	err = st.Update(context.Background(), func(tx domain.Tx) error {
+		return tx.CreateCourse(&domain.Course{Handle: "python", Title: "Python", Organisers: []string{"ada"}, PublicKeyPEM: kp.PublicPEM, Created: now}, kp)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for start := 0; start < benchFollowers; start += 1000 {
+		err := st.Update(context.Background(), func(tx domain.Tx) error {
+			for i := start; i < start+1000; i++ {
+				base := fmt.Sprintf("%s/h%04d", srv.URL, i%benchHosts)
+				if err := tx.PutFollower(&domain.Follower{
+					Local: "python", Actor: fmt.Sprintf("%s/users/u%d", base, i), ActivityID: fmt.Sprintf("%s/follows/%d", base, i),
+					State: domain.FollowAccepted, Inbox: base + "/inbox", Created: now.Add(time.Duration(i)),
+				}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+
+	ob := New(Config{
+		Store:   st,
+		HTTP:    federation.NewClient(federation.FetchConfig{AllowPrivate: true}).HTTP(),
+		URLs:    urls,
+		Logger:  slog.New(slog.DiscardHandler),
+		Now:     func() time.Time { return now },
+		Workers: DefaultWorkers,
+		PerHost: DefaultWorkers, // all 1,000 "hosts" share 127.0.0.1:PORT; see above
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- ob.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	body := []byte(`{"@context":"https://www.w3.org/ns/activitystreams","type":"Create","actor":"http://node.test/courses/python","object":{"type":"Note","content":"Week 3 is open: loops and functions."}}`)
+	queued := func() bool {
+		var left []*domain.Delivery
+		if err := st.View(context.Background(), func(tx domain.Tx) error {
+			var err error
+			left, err = tx.DueDeliveries(now, 1)
+			return err
+		}); err != nil {
+			b.Fatal(err)
+		}
+		return len(left) > 0
+	}
+	var queueTime time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		id := fmt.Sprintf("http://node.test/activities/%d", i)
+		target.Store(int64((i + 1) * benchHosts))
+		start := time.Now()
+		err := st.Update(context.Background(), func(tx domain.Tx) error {
+			inboxes, err := FollowerInboxes(tx, "python")
+			if err != nil {
+				return err
+			}
+			if len(inboxes) != benchHosts {
+				return fmt.Errorf("%d inboxes, want %d", len(inboxes), benchHosts)
+			}
+			return ob.Queue(tx, "python", id, body, inboxes)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		queueTime += time.Since(start)
+		ob.Wake()
+		select {
+		case <-hit:
+		case <-time.After(5 * time.Minute): // hang guard only
+			b.Fatalf("%d of %d POSTs after 5 minutes", posts.Load(), target.Load())
+		}
+		// The last POST is answered; wait for its outcome to be written.
+		for n := 0; queued(); n++ {
+			if n > 100_000 {
+				b.Fatal("deliveries never removed")
+			}
+			time.Sleep(100 * time.Microsecond)
+		}
+	}
+	b.StopTimer()
+	if got, want := posts.Load(), int64(b.N*benchHosts); got != want {
+		b.Fatalf("%d POSTs, want exactly %d", got, want)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(byPath) != benchHosts {
+		b.Fatalf("%d inboxes received POSTs, want %d", len(byPath), benchHosts)
+	}
+	for p, n := range byPath {
+		if n != b.N {
+			b.Fatalf("%s got %d POSTs over %d activities", p, n, b.N)
+		}
+	}
+	sent := float64(b.N * benchHosts)
+	b.ReportMetric(sent/b.Elapsed().Seconds(), "deliveries/s")
+	b.ReportMetric(sent/(b.Elapsed()-queueTime).Seconds(), "sent/s")
+	b.ReportMetric(float64(queueTime.Milliseconds())/float64(b.N), "queue-ms/op")
+}
+
+// BenchmarkRawRSASign is the floor under BenchmarkFanOut: RSASSA-PKCS1-v1_5
+// SHA-256 with an RSA-2048 key, the one signature every delivery needs.
+// "parallel" makes 1,000 signatures per op (one fan-out's worth) on
+// GOMAXPROCS goroutines, as the outbox's workers sign on every CPU; compare
+// its signs/s with BenchmarkFanOut's deliveries/s. "serial" is one
+// signature per op on one goroutine.
+func BenchmarkRawRSASign(b *testing.B) {
+	key, err := rsa.GenerateKey(rand.Reader, domain.RSAKeyBits)
+	if err != nil {
+		b.Fatal(err)
+	}
+	msg := []byte("(request-target): post /h0042/inbox\nhost: 127.0.0.1:40000\ndate: Mon, 02 Mar 2026 10:00:00 GMT\ndigest: SHA-256=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\ncontent-type: application/activity+json")
+	sign := func() {
+		h := sha256.Sum256(msg)
+		if _, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, h[:]); err != nil {
+			b.Error(err)
+		}
+	}
+	b.Run("serial", func(b *testing.B) {
+		for b.Loop() {
+			sign()
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "signs/s")
+	})
+	b.Run("parallel", func(b *testing.B) {
+		procs := runtime.GOMAXPROCS(0)
+		for b.Loop() {
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			for range procs {
+				wg.Go(func() {
+					for next.Add(1) <= benchHosts {
+						sign()
+					}
+				})
+			}
+			wg.Wait()
+		}
+		b.ReportMetric(float64(b.N*benchHosts)/b.Elapsed().Seconds(), "signs/s")
+		b.ReportMetric(float64(procs), "procs")
+	})
+}

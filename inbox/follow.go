@@ -28,9 +28,10 @@ func (in *Inbox) follow(ctx context.Context, tx domain.Tx, act *federation.Activ
 	if err != nil {
 		return err
 	}
+	// The Accept embeds the Follow as the follower sent it: peers match the
+	// answer to their request by its id and object.
 	ref := federation.FollowRef{ID: act.ID, Actor: act.Actor, Object: act.Object.ID}
 	localID := in.cfg.URLs.Actor(typ, local)
-	ref.Object = localID
 
 	state := domain.FollowAccepted
 	if typ == domain.ActorCourse {

@@ -78,7 +78,7 @@ func newFakePeer(t testing.TB) *fakePeer {
 	}
 	p := &fakePeer{t: t, key: kp}
 	p.status.Store(503)
-	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	p.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.Method == "GET" && r.URL.Path == "/users/zoe":
 			w.Header().Set("Content-Type", "application/activity+json")
@@ -96,6 +96,7 @@ func newFakePeer(t testing.TB) *fakePeer {
 			w.WriteHeader(404)
 		}
 	}))
+	p.Start() // after p.Server is set: the handler reads p.URL
 	t.Cleanup(p.Close)
 	return p
 }

@@ -37,21 +37,28 @@ const (
 // Course is a learning activity — a course, study group or challenge, in the
 // node's own words (Kind). It is a Group actor.
 type Course struct {
-	Handle       string
-	Title        string
-	Summary      string // plain text
-	Kind         string // one of Settings.Kinds
-	Status       CourseStatus
-	SignUp       SignUpMode
-	Questions    []string // sign-up questions, for moderated sign-up
-	School       string   // handle of its school, or ""
-	Organisers   []string // handles of local people; at least one
-	Language     string   // BCP 47 tag, e.g. "en"
-	Tags         []string
-	Capacity     int // 0 = unlimited
-	PublicKeyPEM string
-	Created      time.Time
-	Updated      time.Time
+	Handle     string
+	Title      string
+	Summary    string // plain text
+	Kind       string // one of Settings.Kinds
+	Status     CourseStatus
+	SignUp     SignUpMode
+	Questions  []string // sign-up questions, for moderated sign-up
+	School     string   // handle of its school, or ""
+	Organisers []string // handles of local people; at least one
+	Language   string   // BCP 47 tag, e.g. "en"
+	Tags       []string
+	Capacity   int // 0 = unlimited
+	// RedistributeReplies makes the course Announce learners' replies to its
+	// followers, not only their top-level posts. Off by default: flooding
+	// home timelines with every reply is a known complaint about groups.
+	RedistributeReplies bool
+	// OpenDiscussion lets anyone, not only enrolled learners, post to the
+	// course's discussion.
+	OpenDiscussion bool
+	PublicKeyPEM   string
+	Created        time.Time
+	Updated        time.Time
 }
 
 // Validate normalises and checks a course's fields against the node settings.

@@ -57,8 +57,16 @@ type Follower struct {
 	Actor      string // id of the remote follower
 	ActivityID string // id of its Follow activity
 	State      FollowState
-	Inbox      string // where deliveries for it go (shared inbox preferred)
-	Created    time.Time
+	Inbox      string // where deliveries for it go (shared inbox preferred); "" for local people
+	// Answers are the learner's answers to a moderated course's sign-up
+	// questions (the Join's content, or their reply to our question note).
+	Answers string
+	// QuestionNote is the id of the direct note that asked the questions.
+	QuestionNote string
+	// Lernejo is true when the follower joined with Join (a Lernejo node),
+	// so answers are Accept{Join}/Reject{Join}.
+	Lernejo bool
+	Created time.Time
 }
 
 // Following is a local person following an actor of another server.

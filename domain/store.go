@@ -22,6 +22,7 @@ type Tx interface {
 	CourseTx
 	FederationTx
 	QueueTx
+	PostTx
 }
 
 // SettingsTx reads and writes the operator's settings.
@@ -73,9 +74,33 @@ type CourseTx interface {
 	PutBadge(*Badge) error
 	// Badges returns the badge classes a course or school issues.
 	Badges(issuer string) ([]*Badge, error)
+}
 
+// PostTx reads and writes course discussions.
+type PostTx interface {
+	// Post finds a post by its ActivityPub id.
+	Post(uri string) (*Post, error)
+	PutPost(*Post) error
+	// DeletePost removes a post and its indexes.
+	DeletePost(*Post) error
+	// CoursePosts returns a course's posts, newest first, at most limit
+	// (0 = all), skipping the first offset.
+	CoursePosts(course string, offset, limit int) ([]*Post, error)
+	CountCoursePosts(course string) (int, error)
+	// Replies returns the direct replies to a post, oldest first.
+	Replies(uri string) ([]*Post, error)
+	// Thread returns every post of a thread by the ID of its first post,
+	// oldest first.
+	Thread(id string) ([]*Post, error)
 	// CountPosts returns the number of local posts (for NodeInfo).
 	CountPosts() (int, error)
+
+	// AddReaction records a Like or Announce of a post by an actor under the
+	// reacting activity's id; it reports false when it was already recorded.
+	AddReaction(kind, postURI, actor, activityID string) (bool, error)
+	// RemoveReaction undoes a reaction by its activity id; it returns the
+	// post it was on, or "" when unknown.
+	RemoveReaction(activityID, actor string) (kind, postURI string, err error)
 }
 
 // FederationTx reads and writes what the node knows of other servers.

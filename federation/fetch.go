@@ -125,7 +125,7 @@ func NewClient(cfg FetchConfig) *Client {
 		},
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   4,
+		MaxIdleConnsPerHost:   maxConnsPerHost, // keep what the per-host cap allows: no re-dialling
 		MaxConnsPerHost:       maxConnsPerHost, // F11
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,

@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
@@ -20,7 +21,17 @@ func (in *Inbox) delete(ctx context.Context, tx domain.Tx, act *federation.Activ
 		return err
 	}
 	if o.ID != act.Actor {
-		return nil
+		p, err := tx.Post(o.ID)
+		if domain.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if p.Author != act.Actor {
+			return fmt.Errorf("delete of %s by %s, not its author", o.ID, act.Actor) // O2
+		}
+		return tx.DeletePost(p)
 	}
 	follows, err := tx.FollowedBy(act.Actor)
 	if err != nil {

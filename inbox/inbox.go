@@ -36,6 +36,8 @@ type Config struct {
 	Logger   *slog.Logger
 	Now      func() time.Time
 	NewID    func() string
+	// Sanitizer cleans HTML from other servers before it is stored.
+	Sanitizer *federation.Sanitizer
 }
 
 // Inbox is the node's receiving side.
@@ -57,6 +59,9 @@ func New(cfg Config) *Inbox {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Sanitizer == nil {
+		cfg.Sanitizer = federation.NewSanitizer()
 	}
 	in := &Inbox{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1),
 		writes: make(chan *journalWrite, 256), done: make(chan struct{})}

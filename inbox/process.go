@@ -19,12 +19,15 @@ type handler func(ctx context.Context, tx domain.Tx, act *federation.Activity) e
 // types are accepted and ignored.
 func (in *Inbox) handlers() map[string]handler {
 	return map[string]handler{
-		"Follow": in.follow,
-		"Undo":   in.undo,
-		"Accept": in.accept,
-		"Reject": in.reject,
-		"Update": in.update,
-		"Delete": in.delete,
+		"Follow":   in.follow,
+		"Undo":     in.undo,
+		"Accept":   in.accept,
+		"Reject":   in.reject,
+		"Update":   in.update,
+		"Delete":   in.delete,
+		"Create":   in.create,
+		"Like":     in.like,
+		"Announce": in.announce,
 	}
 }
 

@@ -10,15 +10,24 @@ import (
 
 // undo handles Undo{Follow}: the follower leaves (for a course, the
 // enrolment ends). The Follow's id is tombstoned so a Follow arriving after
-// its Undo is ignored (D10). Undo of other activities is ignored until the
-// features they undo exist.
+// its Undo is ignored (D10). Undo{Like} and Undo{Announce} uncount the
+// reaction (only the actor who reacted can). Other Undos are ignored.
 func (in *Inbox) undo(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
 	o := act.Object
 	if o == nil {
 		return fmt.Errorf("undo without object")
 	}
+	if o.Type == "Like" || o.Type == "Announce" {
+		_, _, err := tx.RemoveReaction(o.ID, act.Actor)
+		return err
+	}
 	if o.Type != "Follow" && !o.IsLink {
 		return nil
+	}
+	if o.IsLink {
+		if _, _, err := tx.RemoveReaction(o.ID, act.Actor); err != nil {
+			return err
+		}
 	}
 	if !o.IsLink && o.Actor != act.Actor {
 		return fmt.Errorf("undo of a follow by %s sent by %s", o.Actor, act.Actor)

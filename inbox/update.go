@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
@@ -11,7 +12,32 @@ import (
 // its origin before this transaction (process does the network work): the
 // embedded copy is never trusted, and a key change is taken only from a
 // signed, fresh fetch (HOSTILE S12). checkOrigins already refused an Update
-// of another actor (O3). Updates of notes arrive with course discussions.
+// of another actor (O3). Update of a note in a course's discussion changes
+// its text, only when sent by its author (O2); a changed published date is
+// refused (P10). An Update before its Create is ignored.
 func (in *Inbox) update(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
-	return nil
+	o := act.Object
+	if o == nil || isActorType(o.Type) || o.IsLink || !postTypes[o.Type] {
+		return nil
+	}
+	p, err := tx.Post(o.ID)
+	if domain.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if p.Author != act.Actor {
+		return fmt.Errorf("update of %s by %s, not its author", o.ID, act.Actor)
+	}
+	if !o.Published.IsZero() && !p.Published.IsZero() && !o.Published.Equal(p.Published) {
+		return fmt.Errorf("update of %s changes its published date", o.ID)
+	}
+	p.Content = in.cfg.Sanitizer.RemoteHTML(o.Content)
+	p.Updated = o.Updated
+	if p.Updated.IsZero() {
+		p.Updated = in.cfg.Now().UTC()
+	}
+	p.Raw = act.Raw
+	return tx.PutPost(p)
 }

@@ -48,15 +48,18 @@ func (n *Node) wireFederation(ctx context.Context) error {
 		NewID:     n.Service.NewID,
 		UserAgent: ua,
 	})
+	n.Posts = &outbox.Posts{Store: n.Store, Outbox: n.Outbox, Docs: federation.Documents{URLs: n.URLs, Sanitizer: san},
+		Now: n.cfg.Now, NewID: n.Service.NewID}
 	n.Follows = &outbox.Follows{Store: n.Store, Outbox: n.Outbox, Resolver: n.Resolver, URLs: n.URLs, Now: n.cfg.Now, NewID: n.Service.NewID}
 	n.Inbox = inbox.New(inbox.Config{
-		Store:    n.Store,
-		URLs:     n.URLs,
-		Resolver: n.Resolver,
-		Outbox:   n.Outbox,
-		Logger:   n.log,
-		Now:      n.cfg.Now,
-		NewID:    n.Service.NewID,
+		Store:     n.Store,
+		URLs:      n.URLs,
+		Resolver:  n.Resolver,
+		Outbox:    n.Outbox,
+		Logger:    n.log,
+		Now:       n.cfg.Now,
+		NewID:     n.Service.NewID,
+		Sanitizer: san,
 	})
 	return nil
 }

@@ -54,6 +54,7 @@ type Node struct {
 	Inbox   *inbox.Inbox
 	Outbox  *outbox.Outbox
 	Follows *outbox.Follows
+	Posts   *outbox.Posts
 	// Resolver finds remote actors and keys (cached, or fetched signed).
 	Resolver *federation.Resolver
 	ln       net.Listener

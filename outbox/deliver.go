@@ -44,6 +44,7 @@ type result struct {
 	status     int           // HTTP status, 0 when there was no response
 	err        string        // for LastError and the log
 	retryAfter time.Duration // parsed Retry-After, 0 when none
+	quiet      bool          // expected and possibly frequent: logged at debug
 }
 
 // maxErrorLen bounds LastError: a hostile peer chooses the status text.
@@ -150,7 +151,7 @@ func (o *Outbox) attempt(ctx context.Context, it item) result {
 	case o.hostUnavailable(it.host, it.unavailable):
 		// Mastodon's DeliveryWorker returns at once when
 		// DeliveryFailureTracker.available? is false: no POST, job gone.
-		return result{outcome: abandoned, err: "host " + it.host + " is unavailable"}
+		return result{outcome: abandoned, err: "host " + it.host + " is unavailable", quiet: true}
 	}
 	return o.post(ctx, it.d, it.act.JSON, it.key)
 }
@@ -361,6 +362,8 @@ func (o *Outbox) logOutcome(r attemptResult, c recorded, err error) {
 		log.Debug("outbox: delivered")
 	case res.outcome == refused:
 		log.Warn("outbox: delivery refused, dropped", "error", res.err)
+	case res.outcome == abandoned && res.quiet:
+		log.Debug("outbox: delivery dropped", "error", res.err)
 	case res.outcome == abandoned:
 		log.Warn("outbox: delivery dropped", "error", res.err)
 	case c.next != nil:

@@ -141,6 +141,12 @@ func (s *Server) actorCollection(kind string) fiber.Handler {
 		ctx, cancel := ctx(c)
 		defer cancel()
 		collection := c.Params("collection")
+		if typ == domain.ActorCourse && collection == "outbox" {
+			if err := s.checkCourseVisible(c, handle); err != nil {
+				return err
+			}
+			return s.courseOutbox(c, handle)
+		}
 		total := 0
 		err := s.store.View(ctx, func(tx domain.Tx) error {
 			t, err := tx.HandleType(handle)
@@ -212,4 +218,20 @@ func (s *Server) collection(c *fiber.Ctx, id string, total int, items []string) 
 		return err
 	}
 	return sendActivity(c, doc)
+}
+
+// checkCourseVisible fails with not found for unknown and draft courses.
+func (s *Server) checkCourseVisible(c *fiber.Ctx, handle string) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	return s.store.View(ctx, func(tx domain.Tx) error {
+		co, err := tx.Course(handle)
+		if err != nil {
+			return err
+		}
+		if !co.Federates() {
+			return domain.Errorf(domain.ENOTFOUND, "Course %s not found.", handle)
+		}
+		return nil
+	})
 }

@@ -31,6 +31,10 @@ type pageData struct {
 // parseTemplates parses each page together with the layout.
 func parseTemplates() (*template.Template, error) {
 	funcs := template.FuncMap{
+		"ago": ago,
+		// html marks sanitised HTML (posts, task bodies) as safe to insert.
+		// Only fields that went through the bluemonday policies may use it.
+		"html": func(s string) template.HTML { return template.HTML(s) },
 		"paragraphs": func(s string) []string {
 			var out []string
 			for _, p := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
@@ -115,4 +119,29 @@ func (s *Server) static(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
 	return c.Send(b)
+}
+
+// tag lists the open courses with a tag.
+func (s *Server) tag(c *fiber.Ctx) error {
+	tag := strings.ToLower(c.Params("tag"))
+	ctx, cancel := ctx(c)
+	defer cancel()
+	var courses []*domain.Course
+	err := s.store.View(ctx, func(tx domain.Tx) error {
+		all, err := tx.Courses()
+		for _, co := range all {
+			if co.Status == domain.StatusOpen {
+				for _, t := range co.Tags {
+					if t == tag {
+						courses = append(courses, co)
+					}
+				}
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.render(c, "tag", pageData{Title: "#" + tag, Data: map[string]any{"Tag": tag, "Courses": courses}})
 }

@@ -27,6 +27,10 @@ func (s *Server) routes() {
 		a.Post("/"+kind+"/:handle/inbox", s.postInbox)
 	}
 	a.Get("/activities/:id", s.activity)
+	a.Get("/posts/:id", s.post)
+	a.Get("/posts/:id/replies", s.postReplies)
+	a.Get("/threads/:id", s.thread)
+	a.Get("/tags/:tag", s.tag)
 
 	// The node's Application actor
 	a.Get("/actor", s.instanceActor)

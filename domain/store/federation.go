@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -283,9 +284,5 @@ func (t *tx) keys(prefix []byte, fn func(rest []byte) error) error {
 }
 
 func sortBy[T any](xs []*T, at func(*T) time.Time) {
-	for i := 1; i < len(xs); i++ {
-		for j := i; j > 0 && at(xs[j]).Before(at(xs[j-1])); j-- {
-			xs[j], xs[j-1] = xs[j-1], xs[j]
-		}
-	}
+	slices.SortStableFunc(xs, func(a, b *T) int { return at(a).Compare(at(b)) })
 }

@@ -21,7 +21,13 @@ import "encoding/binary"
 //	0x13 task 0 COURSE 0 TASKID                    → domain.Task
 //	0x14 badge 0 BADGEID                           → domain.Badge
 //	0x15 badge-by-issuer 0 ISSUER 0 BADGEID        → empty (index)
-//	0x16 post 0 POSTID                             → reserved for course posts
+//	0x16 post 0 COURSE 0 ULID                      → domain.Post
+//	0x17 local-post 0 ULID                         → empty (index: local posts, for NodeInfo)
+//	0x18 post-uri 0 URI                            → COURSE 0 ULID (index)
+//	0x19 reply 0 PARENTURI 0 ULID                  → COURSE 0 ULID (index)
+//	0x1a thread 0 THREAD 0 ULID                    → COURSE 0 ULID (index)
+//	0x1b reaction 0 ACTIVITYID                     → KIND 0 POSTURI 0 ACTOR
+//	0x1c reaction-by 0 KIND 0 POSTURI 0 ACTOR      → ACTIVITYID (one per actor)
 //	0x20 ractor 0 ACTORID                          → domain.RemoteActor (cache)
 //	0x27 ractor-key 0 KEYID                        → ACTORID (index)
 //	0x21 follower 0 LOCAL 0 ACTORID                → domain.Follower
@@ -48,6 +54,12 @@ const (
 	pBadge         byte = 0x14
 	pBadgeByIssuer byte = 0x15
 	pPost          byte = 0x16
+	pLocalPost     byte = 0x17
+	pPostURI       byte = 0x18
+	pReply         byte = 0x19
+	pThread        byte = 0x1a
+	pReaction      byte = 0x1b
+	pReactionBy    byte = 0x1c
 	pRemoteActor   byte = 0x20
 	pFollower      byte = 0x21
 	pFollowedBy    byte = 0x22

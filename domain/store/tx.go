@@ -253,5 +253,3 @@ func (t *tx) Badges(issuer string) ([]*domain.Badge, error) {
 	}
 	return out, nil
 }
-
-func (t *tx) CountPosts() (int, error) { return t.count(prefixOf(pPost)) }

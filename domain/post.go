@@ -1,0 +1,43 @@
+package domain
+
+import "time"
+
+// Post is a Note in a course's discussion: by the course, an organiser, or
+// a learner, local or remote, threaded by InReplyTo.
+type Post struct {
+	ID        string // ULID, the key within the course
+	Course    string // handle of the course whose discussion holds it
+	URI       string // ActivityPub id: on this node for local posts
+	URL       string // page to show; for remote posts only when on the id's host
+	Author    string // actor id of the author
+	Local     bool   // written on this node
+	InReplyTo string // id of the post it answers, or ""
+	Thread    string // ID of the thread's first post (its own ID for a top-level post)
+	Content   string // sanitised HTML
+	Tags      []string
+	Mentions  []string // actor ids mentioned (and addressed)
+	Published time.Time
+	Updated   time.Time
+	Likes     int
+	Boosts    int
+	Pinned    bool
+	// Activity is the id of the course's activity that put this post in its
+	// outbox: its Create of a course post, or its Announce of anyone else's.
+	Activity string
+	// Raw is the activity a remote post arrived in, exactly as received.
+	Raw []byte
+}
+
+// IsReply reports whether the post answers another.
+func (p *Post) IsReply() bool { return p.InReplyTo != "" }
+
+// MaxPostLen bounds a local post's text, in characters.
+const MaxPostLen = 5000
+
+// Validate checks a local post before it is written.
+func (p *Post) Validate() error {
+	if err := checkText(&p.Content, "post", true, MaxPostLen); err != nil {
+		return err
+	}
+	return nil
+}

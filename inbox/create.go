@@ -1,0 +1,186 @@
+package inbox
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
+)
+
+// postTypes are the object types kept in a course's discussion.
+var postTypes = map[string]bool{"Note": true, "Article": true, "Page": true, "Question": true}
+
+// create handles Create{Note}. A note that answers a post of a course's
+// discussion, mentions a course or is addressed to one joins that
+// discussion when its author is enrolled (or the course's discussion is
+// open). It is kept with the raw activity, threaded by inReplyTo, and the
+// course Announces it to its followers (FEP-1b12): top-level posts always,
+// replies when the course redistributes replies. A reply to the direct note
+// that asked a moderated course's sign-up questions is kept as the answers.
+func (in *Inbox) create(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
+	o := act.Object
+	if o == nil || o.IsLink || !postTypes[o.Type] || o.ID == "" {
+		return nil // a bare IRI would need a fetch from its origin; not ours to chase
+	}
+	if _, err := tx.Tombstone(o.ID); err == nil {
+		return fmt.Errorf("note %s was deleted before it was created", o.ID) // O18
+	}
+	if existing, err := tx.Post(o.ID); err == nil {
+		if existing.Author != act.Actor {
+			return fmt.Errorf("create of known note %s by another actor", o.ID) // O11
+		}
+		return nil // a duplicate
+	}
+	if o.InReplyTo != "" {
+		if answered, err := in.signUpAnswers(tx, act); err != nil || answered {
+			return err
+		}
+	}
+	c, parent, err := in.courseOf(tx, act)
+	if err != nil || c == nil {
+		return err
+	}
+	if !isPublic(o) {
+		return nil // direct and followers-only notes stay out of the public discussion
+	}
+	member, err := tx.Follower(c.Handle, act.Actor)
+	enrolled := err == nil && member.State == domain.FollowAccepted
+	if !enrolled && !c.OpenDiscussion {
+		return fmt.Errorf("%s is not enrolled in %s", act.Actor, c.Handle)
+	}
+	p := &domain.Post{
+		ID:        in.cfg.NewID(),
+		Course:    c.Handle,
+		URI:       o.ID,
+		Author:    act.Actor,
+		InReplyTo: o.InReplyTo,
+		Content:   in.cfg.Sanitizer.RemoteHTML(o.Content),
+		Published: o.Published,
+		Updated:   o.Updated,
+		Raw:       act.Raw,
+	}
+	if o.URL != "" && federation.SameOrigin(o.URL, o.ID) {
+		p.URL = o.URL // identity comes from the id; a url elsewhere is dropped (O8)
+	}
+	if p.Published.IsZero() {
+		p.Published = in.cfg.Now().UTC()
+	}
+	p.Thread = p.ID
+	if parent != nil {
+		p.Thread = parent.Thread
+	}
+	for _, t := range o.Tags {
+		switch t.Type {
+		case "Hashtag":
+			if name := strings.ToLower(strings.TrimPrefix(t.Name, "#")); name != "" {
+				p.Tags = append(p.Tags, name)
+			}
+		case "Mention":
+			if t.Href != "" && !containsID(p.Mentions, t.Href) {
+				p.Mentions = append(p.Mentions, t.Href)
+			}
+		}
+	}
+	if !p.IsReply() || c.RedistributeReplies {
+		if err := in.redistribute(tx, c, p); err != nil {
+			return err
+		}
+	}
+	return tx.PutPost(p)
+}
+
+// courseOf finds the course whose discussion a note belongs to: the course
+// of the post it answers, a course it mentions, or one it is addressed to.
+func (in *Inbox) courseOf(tx domain.Tx, act *federation.Activity) (*domain.Course, *domain.Post, error) {
+	o := act.Object
+	if o.InReplyTo != "" {
+		if parent, err := tx.Post(o.InReplyTo); err == nil {
+			c, err := tx.Course(parent.Course)
+			return c, parent, err
+		}
+	}
+	candidates := []string{}
+	for _, t := range o.Tags {
+		if t.Type == "Mention" {
+			candidates = append(candidates, t.Href)
+		}
+	}
+	candidates = append(append(candidates, o.To...), o.CC...)
+	for _, id := range candidates {
+		if h, typ, ok := in.localTarget(tx, id); ok && typ == domain.ActorCourse {
+			c, err := tx.Course(h)
+			if err != nil {
+				return nil, nil, err
+			}
+			if c.Federates() {
+				return c, nil, nil
+			}
+		}
+	}
+	return nil, nil, nil
+}
+
+// signUpAnswers keeps a learner's reply to our sign-up questions.
+func (in *Inbox) signUpAnswers(tx domain.Tx, act *federation.Activity) (bool, error) {
+	follows, err := tx.FollowedBy(act.Actor)
+	if err != nil {
+		return false, err
+	}
+	for _, f := range follows {
+		if f.QuestionNote != "" && f.QuestionNote == act.Object.InReplyTo {
+			f.Answers = in.cfg.Sanitizer.PlainText(act.Object.Content)
+			return true, tx.PutFollower(f)
+		}
+	}
+	return false, nil
+}
+
+// redistribute makes the course Announce a learner's note to its followers.
+// Mastodon-family servers boost objects, not activities, so the object is
+// the note's id (they fetch it from its origin).
+func (in *Inbox) redistribute(tx domain.Tx, c *domain.Course, p *domain.Post) error {
+	inboxes, err := followerInboxes(tx, c.Handle)
+	if err != nil {
+		return err
+	}
+	courseID := in.cfg.URLs.Actor(domain.ActorCourse, c.Handle)
+	id := in.newActivityID()
+	p.Activity = id
+	ann := federation.Announce(id, courseID, p.URI, federation.PublicAddress(courseID+"/followers", nil), in.cfg.Now())
+	return in.cfg.Outbox.Queue(tx, c.Handle, id, ann, inboxes)
+}
+
+// followerInboxes are the distinct inboxes of a local actor's accepted followers.
+func followerInboxes(tx domain.Tx, local string) ([]string, error) {
+	fs, err := tx.Followers(local)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, f := range fs {
+		if f.State == domain.FollowAccepted && f.Inbox != "" {
+			out = append(out, f.Inbox)
+		}
+	}
+	return out, nil
+}
+
+func isPublic(o *federation.Object) bool {
+	for _, a := range append(append([]string{}, o.To...), o.CC...) {
+		if a == federation.Public {
+			return true
+		}
+	}
+	return false
+}
+
+func containsID(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}

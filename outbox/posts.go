@@ -1,0 +1,281 @@
+package outbox
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
+)
+
+// Posts is the domain service for a course's discussion as written on this
+// node: the course, its organisers and its local learners post, edit and
+// delete, and every change federates to the course's followers.
+type Posts struct {
+	Store  domain.Store
+	Outbox *Outbox
+	Docs   federation.Documents
+	Now    func() time.Time
+	NewID  func() string
+}
+
+// PostInput is a new post.
+type PostInput struct {
+	Author    string // handle of the course itself, or of a local person
+	Course    string
+	Text      string // plain text; #hashtags become Hashtag tags
+	InReplyTo string // id of a post in the course's discussion, or ""
+	Mentions  []federation.Mention
+}
+
+// Publish writes a post and queues its delivery in the same transaction.
+// A course's own post is a Create{Note} by the course to its followers.
+// A person's post is a Create{Note} by the person (to their own followers
+// and the people it answers or mentions), and the course Announces it to
+// its followers (FEP-1b12): organisers' posts always, learners' top-level
+// posts always, their replies only when the course redistributes replies.
+func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error) {
+	now := s.Now().UTC()
+	urls := s.Docs.URLs
+	id := s.NewID()
+	p := &domain.Post{ID: id, Course: in.Course, URI: urls.Path("/posts/" + id), Local: true, Thread: id,
+		InReplyTo: in.InReplyTo, Published: now}
+	p.URL = p.URI
+	var err error
+	p.Content, p.Tags = s.Docs.PostHTML(in.Text, in.Mentions)
+	text := in.Text
+	if err := (&domain.Post{Content: text}).Validate(); err != nil {
+		return nil, err
+	}
+	var inboxes, announceTo []string
+	var create, announce []byte
+	var createID, announceID string
+	err = s.Store.Update(ctx, func(tx domain.Tx) error {
+		c, err := tx.Course(in.Course)
+		if err != nil {
+			return err
+		}
+		if c.Status == domain.StatusArchived {
+			return domain.Errorf(domain.EFORBIDDEN, "This course is archived.")
+		}
+		courseID := urls.Actor(domain.ActorCourse, c.Handle)
+		mentions := in.Mentions
+		authorType := domain.ActorCourse
+		if in.Author != c.Handle {
+			authorType = domain.ActorPerson
+			if _, err := tx.Person(in.Author); err != nil {
+				return err
+			}
+			if !c.IsOrganiser(in.Author) {
+				member, err := tx.Follower(c.Handle, urls.Actor(domain.ActorPerson, in.Author))
+				if err != nil || member.State != domain.FollowAccepted {
+					return domain.Errorf(domain.EFORBIDDEN, "Only organisers and enrolled learners can post here.")
+				}
+			}
+		}
+		p.Author = urls.Actor(authorType, in.Author)
+		if p.InReplyTo != "" {
+			parent, err := tx.Post(p.InReplyTo)
+			if err != nil || parent.Course != c.Handle {
+				return domain.Errorf(domain.EINVALID, "The post you answer is not in this course.")
+			}
+			p.Thread = parent.Thread
+			if ra, err := tx.RemoteActor(parent.Author); err == nil {
+				inboxes = append(inboxes, ra.Inbox)
+				if !hasMention(mentions, ra.ID) {
+					mentions = append(mentions, federation.Mention{ID: ra.ID, Name: ra.Handle()})
+				}
+			}
+		}
+		for _, m := range mentions {
+			p.Mentions = append(p.Mentions, m.ID)
+			if ra, err := tx.RemoteActor(m.ID); err == nil {
+				inboxes = append(inboxes, ra.Inbox)
+			}
+		}
+		followers, err := FollowerInboxes(tx, c.Handle)
+		if err != nil {
+			return err
+		}
+		if authorType == domain.ActorCourse {
+			addr := federation.PublicAddress(courseID+"/followers", mentions)
+			createID = p.URI + "/activity"
+			p.Activity = createID
+			create = federation.Wrap("Create", createID, courseID, s.Docs.NoteObject(p, c.Handle, addr, mentions), addr, now)
+			if err := tx.PutPost(p); err != nil {
+				return err
+			}
+			return s.Outbox.Queue(tx, c.Handle, createID, create, append(inboxes, followers...))
+		}
+		personFollowers, err := FollowerInboxes(tx, in.Author)
+		if err != nil {
+			return err
+		}
+		addr := federation.PublicAddress(p.Author+"/followers", mentions)
+		addr.CC = append(addr.CC, courseID)
+		createID = p.URI + "/activity"
+		create = federation.Wrap("Create", createID, p.Author, s.Docs.NoteObject(p, c.Handle, addr, mentions), addr, now)
+		redistribute := c.IsOrganiser(in.Author) || !p.IsReply() || c.RedistributeReplies
+		if redistribute {
+			announceID = urls.NewActivityID(s.NewID())
+			p.Activity = announceID
+			announce = federation.Announce(announceID, courseID, p.URI, federation.PublicAddress(courseID+"/followers", nil), now)
+			announceTo = followers
+		}
+		if err := tx.PutPost(p); err != nil {
+			return err
+		}
+		if err := s.Outbox.Queue(tx, in.Author, createID, create, append(inboxes, personFollowers...)); err != nil {
+			return err
+		}
+		if announce != nil {
+			return s.Outbox.Queue(tx, c.Handle, announceID, announce, announceTo)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.Outbox.Wake()
+	return p, nil
+}
+
+// Edit changes a local post's text and federates an Update to everyone the
+// post went to. Only its author (or, for the course's own posts, an
+// organiser) may edit.
+func (s *Posts) Edit(ctx context.Context, editor, uri, text string) (*domain.Post, error) {
+	if err := (&domain.Post{Content: text}).Validate(); err != nil {
+		return nil, err
+	}
+	var p *domain.Post
+	err := s.Store.Update(ctx, func(tx domain.Tx) error {
+		var err error
+		p, err = s.editable(tx, editor, uri)
+		if err != nil {
+			return err
+		}
+		actor, mentions, addr, inboxes, err := s.audience(tx, p)
+		if err != nil {
+			return err
+		}
+		p.Content, p.Tags = s.Docs.PostHTML(text, mentions)
+		p.Updated = s.Now().UTC()
+		if !p.Updated.After(p.Published) {
+			p.Updated = p.Published.Add(time.Second)
+		}
+		if err := tx.PutPost(p); err != nil {
+			return err
+		}
+		id := s.Docs.URLs.NewActivityID(s.NewID())
+		upd := federation.Wrap("Update", id, s.Docs.URLs.Actor(actorType(actor, p), actor), s.Docs.NoteObject(p, p.Course, addr, mentions), addr, p.Updated)
+		return s.Outbox.Queue(tx, actor, id, upd, inboxes)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.Outbox.Wake()
+	return p, nil
+}
+
+// Delete removes a local post, leaves a tombstone at its id, and federates
+// Delete{Tombstone}. Organisers may delete any local post of their course.
+func (s *Posts) Delete(ctx context.Context, editor, uri string) error {
+	err := s.Store.Update(ctx, func(tx domain.Tx) error {
+		p, err := s.editable(tx, editor, uri)
+		if err != nil {
+			return err
+		}
+		actor, _, addr, inboxes, err := s.audience(tx, p)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeletePost(p); err != nil {
+			return err
+		}
+		if err := tx.PutTombstone(&domain.Tombstone{ID: p.URI, Deleted: s.Now().UTC()}); err != nil {
+			return err
+		}
+		id := s.Docs.URLs.NewActivityID(s.NewID())
+		del := federation.DeleteNote(id, s.Docs.URLs.Actor(actorType(actor, p), actor), p.URI, addr)
+		return s.Outbox.Queue(tx, actor, id, del, inboxes)
+	})
+	if err == nil {
+		s.Outbox.Wake()
+	}
+	return err
+}
+
+// editable loads a local post that editor may change.
+func (s *Posts) editable(tx domain.Tx, editor, uri string) (*domain.Post, error) {
+	p, err := tx.Post(uri)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Local {
+		return nil, domain.Errorf(domain.EFORBIDDEN, "Posts from other servers are changed by their authors.")
+	}
+	c, err := tx.Course(p.Course)
+	if err != nil {
+		return nil, err
+	}
+	urls := s.Docs.URLs
+	if p.Author != urls.Actor(domain.ActorPerson, editor) && !c.IsOrganiser(editor) {
+		return nil, domain.Errorf(domain.EFORBIDDEN, "Only the author or an organiser can change this post.")
+	}
+	return p, nil
+}
+
+// audience is who a post went to: its signing actor's handle, its
+// mentions, its addressing, and the inboxes of the course's followers, the
+// author's followers and the mentioned remote actors.
+func (s *Posts) audience(tx domain.Tx, p *domain.Post) (string, []federation.Mention, federation.NoteAddress, []string, error) {
+	urls := s.Docs.URLs
+	courseID := urls.Actor(domain.ActorCourse, p.Course)
+	actor := p.Course
+	if h, typ, ok := urls.LocalActor(p.Author); ok && typ == domain.ActorPerson {
+		actor = h
+	}
+	var mentions []federation.Mention
+	var inboxes []string
+	for _, id := range p.Mentions {
+		name := id
+		if ra, err := tx.RemoteActor(id); err == nil {
+			name = ra.Handle()
+			inboxes = append(inboxes, ra.Inbox)
+		}
+		mentions = append(mentions, federation.Mention{ID: id, Name: name})
+	}
+	followers, err := FollowerInboxes(tx, p.Course)
+	if err != nil {
+		return "", nil, federation.NoteAddress{}, nil, err
+	}
+	inboxes = append(inboxes, followers...)
+	addr := federation.PublicAddress(courseID+"/followers", mentions)
+	if actor != p.Course {
+		own, err := FollowerInboxes(tx, actor)
+		if err != nil {
+			return "", nil, federation.NoteAddress{}, nil, err
+		}
+		inboxes = append(inboxes, own...)
+		addr = federation.PublicAddress(p.Author+"/followers", mentions)
+		addr.CC = append(addr.CC, courseID)
+	}
+	return actor, mentions, addr, inboxes, nil
+}
+
+func actorType(actor string, p *domain.Post) domain.ActorType {
+	if actor == p.Course {
+		return domain.ActorCourse
+	}
+	return domain.ActorPerson
+}
+
+func hasMention(ms []federation.Mention, id string) bool {
+	for _, m := range ms {
+		if strings.EqualFold(m.ID, id) {
+			return true
+		}
+	}
+	return false
+}

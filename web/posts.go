@@ -1,0 +1,182 @@
+package web
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
+)
+
+// post serves a local post: its Note to ActivityPub clients (with its own
+// @context: Mastodon and GoToSocial refetch boosted notes by id), its page
+// to browsers, and a Tombstone with 410 Gone once deleted.
+func (s *Server) post(c *fiber.Ctx) error {
+	uri := s.urls.Path("/posts/" + c.Params("id"))
+	ctx, cancel := ctx(c)
+	defer cancel()
+	var (
+		p       *domain.Post
+		gone    *domain.Tombstone
+		doc     []byte
+		course  *domain.Course
+		replies []*domain.Post
+	)
+	err := s.store.View(ctx, func(tx domain.Tx) error {
+		var err error
+		p, err = tx.Post(uri)
+		if domain.IsNotFound(err) {
+			if ts, err := tx.Tombstone(uri); err == nil {
+				gone = ts
+				return nil
+			}
+		}
+		if err != nil {
+			return err
+		}
+		if !p.Local {
+			return domain.Errorf(domain.ENOTFOUND, "Post not found.")
+		}
+		if course, err = tx.Course(p.Course); err != nil {
+			return err
+		}
+		if replies, err = tx.Replies(p.URI); err != nil {
+			return err
+		}
+		mentions := make([]federation.Mention, 0, len(p.Mentions))
+		for _, id := range p.Mentions {
+			name := id
+			if ra, err := tx.RemoteActor(id); err == nil {
+				name = ra.Handle()
+			}
+			mentions = append(mentions, federation.Mention{ID: id, Name: name})
+		}
+		courseID := s.urls.Actor(domain.ActorCourse, p.Course)
+		addr := federation.PublicAddress(courseID+"/followers", mentions)
+		if p.Author != courseID {
+			addr = federation.PublicAddress(p.Author+"/followers", mentions)
+			addr.CC = append(addr.CC, courseID)
+		}
+		doc = federation.Document(s.cfg.Docs.NoteObject(p, p.Course, addr, mentions))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	c.Vary(fiber.HeaderAccept)
+	if gone != nil {
+		c.Status(fiber.StatusGone)
+		if wantsActivity(c) {
+			return sendActivity(c, federation.TombstoneDocument(uri, gone.Deleted))
+		}
+		return s.render(c, "error", pageData{Title: "Deleted", Data: map[string]any{"Status": 410, "Message": "This post was deleted."}})
+	}
+	if wantsActivity(c) {
+		return sendActivity(c, doc)
+	}
+	return s.render(c, "post", pageData{Title: course.Title, Data: map[string]any{"Post": p, "Course": course, "Replies": replies}})
+}
+
+// postReplies serves the replies collection of a local post.
+func (s *Server) postReplies(c *fiber.Ctx) error {
+	uri := s.urls.Path("/posts/" + c.Params("id"))
+	ctx, cancel := ctx(c)
+	defer cancel()
+	var ids []string
+	err := s.store.View(ctx, func(tx domain.Tx) error {
+		if _, err := tx.Post(uri); err != nil {
+			return err
+		}
+		rs, err := tx.Replies(uri)
+		for i := len(rs) - 1; i >= 0; i-- {
+			ids = append(ids, rs[i].URI)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.collection(c, uri+"/replies", len(ids), ids)
+}
+
+// thread serves a thread's context collection (FEP-7888): every post of the
+// conversation, on whichever server it lives.
+func (s *Server) thread(c *fiber.Ctx) error {
+	id := c.Params("id")
+	ctx, cancel := ctx(c)
+	defer cancel()
+	var ids []string
+	err := s.store.View(ctx, func(tx domain.Tx) error {
+		ps, err := tx.Thread(id)
+		if err != nil {
+			return err
+		}
+		if len(ps) == 0 {
+			return domain.Errorf(domain.ENOTFOUND, "Thread not found.")
+		}
+		for i := len(ps) - 1; i >= 0; i-- {
+			ids = append(ids, ps[i].URI)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.collection(c, s.urls.Path("/threads/"+id), len(ids), ids)
+}
+
+// courseOutbox serves a course's outbox: its Creates of its own posts and
+// its Announces of everyone else's, newest first, embedded.
+func (s *Server) courseOutbox(c *fiber.Ctx, handle string) error {
+	id := s.urls.Actor(domain.ActorCourse, handle) + "/outbox"
+	ctx, cancel := ctx(c)
+	defer cancel()
+	page := c.QueryInt("page", 0)
+	var (
+		total int
+		items []any
+	)
+	err := s.store.View(ctx, func(tx domain.Tx) error {
+		var err error
+		if total, err = tx.CountCoursePosts(handle); err != nil || page < 1 {
+			return err
+		}
+		posts, err := tx.CoursePosts(handle, (page-1)*federation.PageSize, federation.PageSize)
+		if err != nil {
+			return err
+		}
+		for _, p := range posts {
+			if p.Activity == "" {
+				continue
+			}
+			if a, err := tx.Activity(p.Activity); err == nil {
+				items = append(items, rawJSON(a.JSON))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if page < 1 {
+		doc, err := federation.OrderedCollection(id, total)
+		if err != nil {
+			return err
+		}
+		return sendActivity(c, doc)
+	}
+	doc, err := federation.OrderedCollectionPage(id, page, total, items)
+	if err != nil {
+		return err
+	}
+	return sendActivity(c, doc)
+}
+
+// rawJSON embeds stored JSON bytes as they are.
+type rawJSON []byte
+
+func (r rawJSON) MarshalJSON() ([]byte, error) { return r, nil }
+
+// ago is used by templates to show a post's age.
+func ago(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }

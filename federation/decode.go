@@ -1290,3 +1290,20 @@ func decTime(raw json.RawMessage, now time.Time) time.Time {
 
 // decBool: true only for the JSON literal true.
 func decBool(raw json.RawMessage) bool { return decKind(raw) == 't' }
+
+// DecodeObject decodes a fetched object (a Note, say) with the same strict
+// rules as an activity's embedded object; its id is required.
+func DecodeObject(b []byte, now time.Time) (*Object, error) {
+	raw, _, err := decTopObject(b)
+	if err != nil {
+		return nil, err
+	}
+	o, err := decEmbedded(raw, now)
+	if err != nil {
+		return nil, err
+	}
+	if o.ID == "" {
+		return nil, ErrNoID
+	}
+	return o, nil
+}

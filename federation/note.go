@@ -70,8 +70,13 @@ func (d Documents) NoteObject(p *domain.Post, course string, addr NoteAddress, m
 		"tag":          tags,
 		"replies":      p.URI + "/replies",
 		"context":      d.URLs.Path("/threads/" + p.Thread),
-		"audience":     d.URLs.Actor(domain.ActorCourse, course),
 		"sensitive":    false,
+	}
+	switch {
+	case strings.Contains(course, "://"):
+		n["audience"] = course // a course on another server
+	case course != "":
+		n["audience"] = d.URLs.Actor(domain.ActorCourse, course)
 	}
 	if p.InReplyTo != "" {
 		n["inReplyTo"] = p.InReplyTo

@@ -38,23 +38,45 @@ func (in *Inbox) create(ctx context.Context, tx domain.Tx, act *federation.Activ
 			return err
 		}
 	}
-	c, parent, err := in.courseOf(tx, act)
-	if err != nil || c == nil {
-		return err
-	}
 	if !isPublic(o) {
 		return nil // direct and followers-only notes stay out of the public discussion
+	}
+	c, parent, err := in.courseOf(tx, act)
+	if err != nil {
+		return err
+	}
+	if c == nil {
+		remote, parent, err := in.remoteCourseOf(tx, act)
+		if err != nil || remote == "" {
+			return err
+		}
+		return tx.PutPost(in.newPost(act, o, remote, parent))
 	}
 	member, err := tx.Follower(c.Handle, act.Actor)
 	enrolled := err == nil && member.State == domain.FollowAccepted
 	if !enrolled && !c.OpenDiscussion {
 		return fmt.Errorf("%s is not enrolled in %s", act.Actor, c.Handle)
 	}
+	p := in.newPost(act, o, c.Handle, parent)
+	if !p.IsReply() || c.RedistributeReplies {
+		if err := in.redistribute(tx, c, p); err != nil {
+			return err
+		}
+	}
+	return tx.PutPost(p)
+}
+
+// newPost makes the post of a remote note in a course's discussion.
+func (in *Inbox) newPost(act *federation.Activity, o *federation.Object, course string, parent *domain.Post) *domain.Post {
+	author := act.Actor
+	if act.Type == "Announce" {
+		author = o.AttributedTo
+	}
 	p := &domain.Post{
 		ID:        in.cfg.NewID(),
-		Course:    c.Handle,
+		Course:    course,
 		URI:       o.ID,
-		Author:    act.Actor,
+		Author:    author,
 		InReplyTo: o.InReplyTo,
 		Content:   in.cfg.Sanitizer.RemoteHTML(o.Content),
 		Published: o.Published,
@@ -83,20 +105,50 @@ func (in *Inbox) create(ctx context.Context, tx domain.Tx, act *federation.Activ
 			}
 		}
 	}
-	if !p.IsReply() || c.RedistributeReplies {
-		if err := in.redistribute(tx, c, p); err != nil {
-			return err
+	return p
+}
+
+// remoteCourseOf finds the remote course whose discussion a note belongs
+// to here: one that local people follow and that wrote it, or the remote
+// course of the post it answers. Those discussions are mirrored for the
+// local learners; their moderation is the course's own server's business.
+func (in *Inbox) remoteCourseOf(tx domain.Tx, act *federation.Activity) (string, *domain.Post, error) {
+	if o := act.Object; o.InReplyTo != "" {
+		if parent, err := tx.Post(o.InReplyTo); err == nil && isRemoteID(parent.Course) {
+			return parent.Course, parent, nil
 		}
 	}
-	return tx.PutPost(p)
+	followed, err := followedByLocals(tx, act.Actor)
+	if err != nil || !followed {
+		return "", nil, err
+	}
+	return act.Actor, nil, nil
 }
+
+// followedByLocals reports whether a local person follows a remote actor
+// (and was accepted).
+func followedByLocals(tx domain.Tx, actor string) (bool, error) {
+	fs, err := tx.FollowingsOf(actor)
+	if err != nil {
+		return false, err
+	}
+	for _, f := range fs {
+		if f.State == domain.FollowAccepted {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// isRemoteID tells a remote course id (a URL) from a local course handle.
+func isRemoteID(course string) bool { return strings.Contains(course, "://") }
 
 // courseOf finds the course whose discussion a note belongs to: the course
 // of the post it answers, a course it mentions, or one it is addressed to.
 func (in *Inbox) courseOf(tx domain.Tx, act *federation.Activity) (*domain.Course, *domain.Post, error) {
 	o := act.Object
 	if o.InReplyTo != "" {
-		if parent, err := tx.Post(o.InReplyTo); err == nil {
+		if parent, err := tx.Post(o.InReplyTo); err == nil && !isRemoteID(parent.Course) {
 			c, err := tx.Course(parent.Course)
 			return c, parent, err
 		}

@@ -14,8 +14,23 @@ func (in *Inbox) like(ctx context.Context, tx domain.Tx, act *federation.Activit
 }
 
 // announce handles Announce (a boost) of a post in a course's discussion:
-// counted once per actor. Announces of anything else are ignored.
+// counted once per actor. A followed remote course's Announce of a note
+// (FEP-1b12 redistribution) brings that note into its mirrored discussion:
+// process fetched it from its own origin beforehand. Announces of anything
+// else are ignored.
 func (in *Inbox) announce(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
+	if o := act.Object; o != nil && !o.IsLink && o.ID != "" && postTypes[o.Type] {
+		if _, err := tx.Post(o.ID); domain.IsNotFound(err) {
+			if o.AttributedTo == "" || !federation.SameOrigin(o.AttributedTo, o.ID) || !isPublic(o) {
+				return nil
+			}
+			var parent *domain.Post
+			if o.InReplyTo != "" {
+				parent, _ = tx.Post(o.InReplyTo)
+			}
+			return tx.PutPost(in.newPost(act, o, act.Actor, parent))
+		}
+	}
 	return in.react(tx, "Announce", act)
 }
 

@@ -96,6 +96,9 @@ func (in *Inbox) process(ctx context.Context, it *domain.InboxItem) {
 			log.Info("refresh updated actor", slog.Any("err", err))
 		}
 	}
+	if act.Type == "Announce" && act.Object != nil {
+		in.fetchAnnounced(ctx, act, log)
+	}
 	var refused error
 	err = in.cfg.Store.Update(ctx, func(tx domain.Tx) error {
 		refused = h(ctx, tx, act)
@@ -123,6 +126,37 @@ func (in *Inbox) process(ctx context.Context, it *domain.InboxItem) {
 			}
 		}
 	}
+}
+
+// fetchAnnounced replaces the object of an Announce by a remote actor that
+// local people follow with the object as its own origin serves it: an
+// embedded copy is never trusted (HOSTILE O4), and Announces from anyone
+// else cause no fetch at all (F8).
+func (in *Inbox) fetchAnnounced(ctx context.Context, act *federation.Activity, log *slog.Logger) {
+	id := act.Object.ID
+	if id == "" || federation.SameOrigin(id, in.cfg.URLs.Base()) {
+		return
+	}
+	var followed, known bool
+	if err := in.cfg.Store.View(ctx, func(tx domain.Tx) error {
+		_, err := tx.Post(id)
+		known = err == nil
+		followed, err = followedByLocals(tx, act.Actor)
+		return err
+	}); err != nil || !followed || known {
+		return
+	}
+	b, err := in.cfg.Resolver.Client.FetchActivity(ctx, id)
+	if err != nil {
+		log.Info("fetch announced object", slog.String("object", id), slog.Any("err", err))
+		return
+	}
+	o, err := federation.DecodeObject(b, in.cfg.Now())
+	if err != nil || o.ID != id {
+		log.Info("announced object refused", slog.String("object", id), slog.Any("err", err))
+		return
+	}
+	act.Object = o
 }
 
 func (in *Inbox) dropItem(ctx context.Context, it *domain.InboxItem, log *slog.Logger) {

@@ -69,6 +69,7 @@ type fakePeer struct {
 	status atomic.Int32
 	mu     sync.Mutex
 	got    []string // "TYPE ACTOR"
+	bodies [][]byte
 }
 
 func newFakePeer(t testing.TB) *fakePeer {
@@ -89,6 +90,7 @@ func newFakePeer(t testing.TB) *fakePeer {
 			json.Unmarshal(b, &a)
 			p.mu.Lock()
 			p.got = append(p.got, a.Type+" "+a.Actor)
+			p.bodies = append(p.bodies, b)
 			p.mu.Unlock()
 			w.WriteHeader(int(p.status.Load()))
 		default:
@@ -126,8 +128,27 @@ func (p *fakePeer) received(typ string) int {
 
 // follow POSTs a signed Follow of target from zoe and returns the status.
 func (p *fakePeer) follow(target, inbox, id string) int {
-	body, _ := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": p.URL + "/follows/" + id,
+	return p.send(inbox, map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": p.URL + "/follows/" + id,
 		"type": "Follow", "actor": p.zoe(), "object": target})
+}
+
+// activities returns the activities of a type the peer received, decoded.
+func (p *fakePeer) activities(typ string) []map[string]any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []map[string]any
+	for _, b := range p.bodies {
+		m := map[string]any{}
+		if json.Unmarshal(b, &m) == nil && m["type"] == typ {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// send POSTs an activity from zoe, signed with her key, and returns the status.
+func (p *fakePeer) send(inbox string, activity map[string]any) int {
+	body, _ := json.Marshal(activity)
 	req, _ := http.NewRequest("POST", inbox, strings.NewReader(string(body)))
 	req.Header.Set("Content-Type", "application/activity+json")
 	key, _ := domain.ParsePrivateKeyPEM(p.key.PrivatePEM)

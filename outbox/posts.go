@@ -36,6 +36,9 @@ type PostInput struct {
 // its followers (FEP-1b12): organisers' posts always, learners' top-level
 // posts always, their replies only when the course redistributes replies.
 func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error) {
+	if strings.Contains(in.Course, "://") {
+		return s.publishRemote(ctx, in)
+	}
 	now := s.Now().UTC()
 	urls := s.Docs.URLs
 	id := s.NewID()
@@ -215,12 +218,19 @@ func (s *Posts) editable(tx domain.Tx, editor, uri string) (*domain.Post, error)
 	if !p.Local {
 		return nil, domain.Errorf(domain.EFORBIDDEN, "Posts from other servers are changed by their authors.")
 	}
+	urls := s.Docs.URLs
+	isAuthor := p.Author == urls.Actor(domain.ActorPerson, editor)
+	if strings.Contains(p.Course, "://") {
+		if !isAuthor {
+			return nil, domain.Errorf(domain.EFORBIDDEN, "Only the author can change this post.")
+		}
+		return p, nil
+	}
 	c, err := tx.Course(p.Course)
 	if err != nil {
 		return nil, err
 	}
-	urls := s.Docs.URLs
-	if p.Author != urls.Actor(domain.ActorPerson, editor) && !c.IsOrganiser(editor) {
+	if !isAuthor && !c.IsOrganiser(editor) {
 		return nil, domain.Errorf(domain.EFORBIDDEN, "Only the author or an organiser can change this post.")
 	}
 	return p, nil
@@ -245,6 +255,15 @@ func (s *Posts) audience(tx domain.Tx, p *domain.Post) (string, []federation.Men
 			inboxes = append(inboxes, ra.Inbox)
 		}
 		mentions = append(mentions, federation.Mention{ID: id, Name: name})
+	}
+	if strings.Contains(p.Course, "://") {
+		// A post in a course on another server: the course has it (it is
+		// among the mentions), and so do the author's followers.
+		own, err := FollowerInboxes(tx, actor)
+		if err != nil {
+			return "", nil, federation.NoteAddress{}, nil, err
+		}
+		return actor, mentions, federation.PublicAddress(p.Author+"/followers", mentions), append(inboxes, own...), nil
 	}
 	followers, err := FollowerInboxes(tx, p.Course)
 	if err != nil {
@@ -278,4 +297,64 @@ func hasMention(ms []federation.Mention, id string) bool {
 		}
 	}
 	return false
+}
+
+// publishRemote posts a local learner's note to the discussion of a course
+// on another server that they follow: a Create{Note} by the learner,
+// mentioning and addressed to the course (which redistributes it), sent to
+// the course, the author of the post it answers and the learner's own
+// followers; kept here in the mirrored discussion.
+func (s *Posts) publishRemote(ctx context.Context, in PostInput) (*domain.Post, error) {
+	if err := (&domain.Post{Content: in.Text}).Validate(); err != nil {
+		return nil, err
+	}
+	now := s.Now().UTC()
+	urls := s.Docs.URLs
+	id := s.NewID()
+	p := &domain.Post{ID: id, Course: in.Course, URI: urls.Path("/posts/" + id), Local: true, Thread: id,
+		InReplyTo: in.InReplyTo, Published: now, Author: urls.Actor(domain.ActorPerson, in.Author)}
+	p.URL = p.URI
+	err := s.Store.Update(ctx, func(tx domain.Tx) error {
+		f, err := tx.Following(in.Author, in.Course)
+		if err != nil || f.State != domain.FollowAccepted {
+			return domain.Errorf(domain.EFORBIDDEN, "Join the course before posting to it.")
+		}
+		course, err := tx.RemoteActor(in.Course)
+		if err != nil {
+			return err
+		}
+		mentions := append([]federation.Mention{{ID: course.ID, Name: course.Handle()}}, in.Mentions...)
+		inboxes := []string{course.Inbox}
+		if p.InReplyTo != "" {
+			parent, err := tx.Post(p.InReplyTo)
+			if err != nil || parent.Course != in.Course {
+				return domain.Errorf(domain.EINVALID, "The post you answer is not in this course.")
+			}
+			p.Thread = parent.Thread
+			if ra, err := tx.RemoteActor(parent.Author); err == nil && ra.ID != course.ID {
+				mentions = append(mentions, federation.Mention{ID: ra.ID, Name: ra.Handle()})
+				inboxes = append(inboxes, ra.Inbox)
+			}
+		}
+		for _, m := range mentions {
+			p.Mentions = append(p.Mentions, m.ID)
+		}
+		p.Content, p.Tags = s.Docs.PostHTML(in.Text, mentions)
+		own, err := FollowerInboxes(tx, in.Author)
+		if err != nil {
+			return err
+		}
+		addr := federation.PublicAddress(p.Author+"/followers", mentions)
+		createID := p.URI + "/activity"
+		create := federation.Wrap("Create", createID, p.Author, s.Docs.NoteObject(p, in.Course, addr, mentions), addr, now)
+		if err := tx.PutPost(p); err != nil {
+			return err
+		}
+		return s.Outbox.Queue(tx, in.Author, createID, create, append(inboxes, own...))
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.Outbox.Wake()
+	return p, nil
 }

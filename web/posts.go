@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -38,7 +39,14 @@ func (s *Server) post(c *fiber.Ctx) error {
 		if !p.Local {
 			return domain.Errorf(domain.ENOTFOUND, "Post not found.")
 		}
-		if course, err = tx.Course(p.Course); err != nil {
+		remoteCourse := strings.Contains(p.Course, "://")
+		if remoteCourse {
+			// A local learner's post in a course on another server.
+			course = &domain.Course{Title: "A course on another server"}
+			if ra, err := tx.RemoteActor(p.Course); err == nil {
+				course.Title = ra.DisplayName()
+			}
+		} else if course, err = tx.Course(p.Course); err != nil {
 			return err
 		}
 		if replies, err = tx.Replies(p.URI); err != nil {
@@ -52,11 +60,16 @@ func (s *Server) post(c *fiber.Ctx) error {
 			}
 			mentions = append(mentions, federation.Mention{ID: id, Name: name})
 		}
-		courseID := s.urls.Actor(domain.ActorCourse, p.Course)
+		courseID := p.Course
+		if !remoteCourse {
+			courseID = s.urls.Actor(domain.ActorCourse, p.Course)
+		}
 		addr := federation.PublicAddress(courseID+"/followers", mentions)
 		if p.Author != courseID {
 			addr = federation.PublicAddress(p.Author+"/followers", mentions)
-			addr.CC = append(addr.CC, courseID)
+			if !remoteCourse {
+				addr.CC = append(addr.CC, courseID)
+			}
 		}
 		doc = federation.Document(s.cfg.Docs.NoteObject(p, p.Course, addr, mentions))
 		return nil

@@ -5,13 +5,19 @@ import (
 	"fmt"
 )
 
-// FollowRef is a Follow as it is embedded in an Accept, Reject or Undo.
+// FollowRef is a Follow (or a Join: Lernejo nodes enrol with Join) as it
+// is embedded in an Accept, Reject or Undo.
 type FollowRef struct {
+	Type              string // "Follow" (the default) or "Join"
 	ID, Actor, Object string
 }
 
 func (f FollowRef) object() map[string]any {
-	return map[string]any{"id": f.ID, "type": "Follow", "actor": f.Actor, "object": f.Object}
+	typ := f.Type
+	if typ == "" {
+		typ = "Follow"
+	}
+	return map[string]any{"id": f.ID, "type": typ, "actor": f.Actor, "object": f.Object}
 }
 
 // activity marshals an activity with the AS @context.
@@ -45,4 +51,19 @@ func RejectFollow(id, actor string, f FollowRef) []byte {
 // UndoFollow withdraws our Follow.
 func UndoFollow(id, actor string, f FollowRef) []byte {
 	return activity(map[string]any{"id": id, "type": "Undo", "actor": actor, "object": f.object(), "to": []string{f.Object}})
+}
+
+// Join asks to enrol in a course on a Lernejo node; content carries the
+// answers to its sign-up questions.
+func Join(id, actor, course, answers string) []byte {
+	m := map[string]any{"id": id, "type": "Join", "actor": actor, "object": course, "to": []string{course}}
+	if answers != "" {
+		m["content"] = answers
+	}
+	return activity(m)
+}
+
+// Leave ends an enrolment made with Join.
+func Leave(id, actor, course string) []byte {
+	return activity(map[string]any{"id": id, "type": "Leave", "actor": actor, "object": course, "to": []string{course}})
 }

@@ -18,7 +18,7 @@ func (in *Inbox) ourFollow(tx domain.Tx, act *federation.Activity) (*domain.Foll
 	if o == nil {
 		return nil, fmt.Errorf("%s without object", act.Type)
 	}
-	if !o.IsLink && o.Type != "Follow" {
+	if !o.IsLink && o.Type != "Follow" && o.Type != "Join" {
 		return nil, nil
 	}
 	f, err := tx.FollowingByActivity(o.ID)

@@ -14,6 +14,31 @@ import (
 // People and schools accept at once. A Follow that was already undone
 // (Undo arrived first) is ignored (D10).
 func (in *Inbox) follow(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
+	return in.enrol(tx, act, false)
+}
+
+// join handles Join{course} from Lernejo nodes: enrolment as with Follow,
+// with the sign-up answers in content, answered with Accept or Reject{Join}.
+func (in *Inbox) join(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
+	return in.enrol(tx, act, true)
+}
+
+// leave handles Leave{course}: the enrolment ends; the learner's posts stay.
+func (in *Inbox) leave(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
+	if act.Object == nil {
+		return fmt.Errorf("leave without object")
+	}
+	local, typ, ok := in.localTarget(tx, act.Object.ID)
+	if !ok || typ != domain.ActorCourse {
+		return nil
+	}
+	if _, err := tx.Follower(local, act.Actor); domain.IsNotFound(err) {
+		return nil
+	}
+	return tx.DeleteFollower(local, act.Actor)
+}
+
+func (in *Inbox) enrol(tx domain.Tx, act *federation.Activity, isJoin bool) error {
 	if act.Object == nil {
 		return fmt.Errorf("follow without object")
 	}
@@ -31,6 +56,12 @@ func (in *Inbox) follow(ctx context.Context, tx domain.Tx, act *federation.Activ
 	// The Accept embeds the Follow as the follower sent it: peers match the
 	// answer to their request by its id and object.
 	ref := federation.FollowRef{ID: act.ID, Actor: act.Actor, Object: act.Object.ID}
+	if isJoin {
+		if typ != domain.ActorCourse {
+			return fmt.Errorf("join of %s, not a course", local)
+		}
+		ref.Type = "Join"
+	}
 	localID := in.cfg.URLs.Actor(typ, local)
 
 	state := domain.FollowAccepted
@@ -61,18 +92,29 @@ func (in *Inbox) follow(ctx context.Context, tx domain.Tx, act *federation.Activ
 			state = domain.FollowPending
 		}
 	}
-	if err := tx.PutFollower(&domain.Follower{
+	f := &domain.Follower{
 		Local:      local,
 		Actor:      act.Actor,
 		ActivityID: act.ID,
 		State:      state,
 		Inbox:      follower.DeliveryInbox(),
+		Lernejo:    isJoin,
 		Created:    in.cfg.Now().UTC(),
-	}); err != nil {
-		return err
+	}
+	if isJoin {
+		f.Answers = in.cfg.Sanitizer.PlainText(act.Content)
 	}
 	if state == domain.FollowPending {
-		return nil
+		if !isJoin {
+			// Mastodon cannot send answers with a Follow: ask in a direct note.
+			if err := in.askQuestions(tx, local, follower, f); err != nil {
+				return err
+			}
+		}
+		return tx.PutFollower(f)
+	}
+	if err := tx.PutFollower(f); err != nil {
+		return err
 	}
 	return in.queue(tx, local, follower, federation.AcceptFollow(in.newActivityID(), localID, ref))
 }
@@ -84,4 +126,24 @@ func (in *Inbox) queue(tx domain.Tx, local string, to *domain.RemoteActor, activ
 		return err
 	}
 	return in.cfg.Outbox.Queue(tx, local, id, activity, []string{to.Inbox})
+}
+
+// askQuestions sends a learner waiting for a moderated course the course's
+// sign-up questions in a direct note: the learner Mention-tagged and
+// addressed, so Mastodon notifies them. Their reply becomes their answers.
+func (in *Inbox) askQuestions(tx domain.Tx, local string, learner *domain.RemoteActor, f *domain.Follower) error {
+	c, err := tx.Course(local)
+	if err != nil || len(c.Questions) == 0 {
+		return err
+	}
+	text := "Thanks for your interest in " + c.Title + "! An organiser will look at your request. Please reply to this message to answer:"
+	for i, q := range c.Questions {
+		text += fmt.Sprintf("\n%d. %s", i+1, q)
+	}
+	note, err := in.cfg.Notes.Direct(tx, local, text, []federation.Mention{{ID: learner.ID, Name: learner.Handle()}})
+	if err != nil {
+		return err
+	}
+	f.QuestionNote = note
+	return nil
 }

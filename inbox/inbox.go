@@ -27,12 +27,20 @@ type Outbox interface {
 	HostAnswered(ctx context.Context, host string) error
 }
 
+// Notes sends direct notes from a local actor (sign-up questions).
+type Notes interface {
+	// Direct queues a direct note from local to the mentioned actors inside
+	// tx and returns the note's id.
+	Direct(tx domain.Tx, local, text string, to []federation.Mention) (noteID string, err error)
+}
+
 // Config is what an Inbox needs.
 type Config struct {
 	Store    domain.Store
 	URLs     federation.URLs
 	Resolver *federation.Resolver
 	Outbox   Outbox
+	Notes    Notes
 	Logger   *slog.Logger
 	Now      func() time.Time
 	NewID    func() string

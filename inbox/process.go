@@ -28,6 +28,8 @@ func (in *Inbox) handlers() map[string]handler {
 		"Create":   in.create,
 		"Like":     in.like,
 		"Announce": in.announce,
+		"Join":     in.join,
+		"Leave":    in.leave,
 	}
 }
 

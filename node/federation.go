@@ -50,12 +50,14 @@ func (n *Node) wireFederation(ctx context.Context) error {
 	})
 	n.Posts = &outbox.Posts{Store: n.Store, Outbox: n.Outbox, Docs: federation.Documents{URLs: n.URLs, Sanitizer: san},
 		Now: n.cfg.Now, NewID: n.Service.NewID}
-	n.Follows = &outbox.Follows{Store: n.Store, Outbox: n.Outbox, Resolver: n.Resolver, URLs: n.URLs, Now: n.cfg.Now, NewID: n.Service.NewID}
+	n.Follows = &outbox.Follows{Store: n.Store, Outbox: n.Outbox, Resolver: n.Resolver, URLs: n.URLs, Now: n.cfg.Now,
+		NewID: n.Service.NewID, Posts: n.Posts}
 	n.Inbox = inbox.New(inbox.Config{
 		Store:     n.Store,
 		URLs:      n.URLs,
 		Resolver:  n.Resolver,
 		Outbox:    n.Outbox,
+		Notes:     n.Posts,
 		Logger:    n.log,
 		Now:       n.cfg.Now,
 		NewID:     n.Service.NewID,

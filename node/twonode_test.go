@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,7 +109,7 @@ func TestModeratedCourseAcrossNodes(t *testing.T) {
 	cem := a.URLs.Actor(domain.ActorPerson, "cem")
 
 	for _, who := range []string{"bea", "cem"} {
-		if _, err := a.Follows.Follow(ctx, who, course); err != nil {
+		if _, err := a.Follows.Enrol(ctx, who, course, "I want to build a shop for my "+who+" bakery."); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -116,6 +117,10 @@ func TestModeratedCourseAcrossNodes(t *testing.T) {
 		x, y := follower(b, "sql-sprint", bea), follower(b, "sql-sprint", cem)
 		return x != nil && y != nil && x.State == domain.FollowPending && y.State == domain.FollowPending
 	})
+	// A Lernejo course is joined with Join, which carries the answers.
+	if f := follower(b, "sql-sprint", bea); !f.Lernejo || f.Answers != "I want to build a shop for my bea bakery." {
+		t.Fatalf("B's record of bea's request: %+v", f)
+	}
 	// Nothing was answered yet: A still waits.
 	time.Sleep(200 * time.Millisecond)
 	if f := following(a, "bea", course); f == nil || f.State != domain.FollowPending {
@@ -125,7 +130,7 @@ func TestModeratedCourseAcrossNodes(t *testing.T) {
 	if err := b.Follows.Approve(ctx, "sql-sprint", bea); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Follows.Decline(ctx, "sql-sprint", cem); err != nil {
+	if err := b.Follows.Decline(ctx, "sql-sprint", cem, ""); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "A sees bea accepted", func() bool {
@@ -156,5 +161,108 @@ func TestFollowUnknownHandle(t *testing.T) {
 	})
 	if n != 0 {
 		t.Fatalf("%d follows stored", n)
+	}
+}
+
+// TestModeratedSignUpFromMastodon: a Mastodon user cannot send answers with
+// a Follow, so the course asks its questions in a direct note (Mention-tagged
+// and addressed, so Mastodon notifies); the reply becomes the answers; a
+// decline with a reason sends the reason in a direct note, then Reject.
+func TestModeratedSignUpFromMastodon(t *testing.T) {
+	ctx := context.Background()
+	b := startNode(t, Config{AllowPrivateNetworks: true, Demo: true})
+	if err := b.Service.CreateCourse(ctx, &domain.Course{Handle: "sql-sprint", Title: "SQL sprint", Kind: "Challenge",
+		Status: domain.StatusOpen, SignUp: domain.SignUpModerated, Questions: []string{"What do you want to build?", "How much time do you have?"},
+		Organisers: []string{DemoOrganiser}}); err != nil {
+		t.Fatal(err)
+	}
+	course := b.URLs.Actor(domain.ActorCourse, "sql-sprint")
+	zoe := newFakePeer(t)
+	zoe.status.Store(202)
+	if st := zoe.follow(course, b.URLs.SharedInbox(), "1"); st != 202 {
+		t.Fatalf("follow: %d", st)
+	}
+	eventually(t, "zoe gets the questions", func() bool { return len(zoe.activities("Create")) == 1 })
+	dm := zoe.activities("Create")[0]["object"].(map[string]any)
+	to := dm["to"].([]any)
+	if len(to) != 1 || to[0] != zoe.zoe() || len(dm["cc"].([]any)) != 0 {
+		t.Fatalf("questions not addressed to zoe alone: to %v cc %v", dm["to"], dm["cc"])
+	}
+	tags := dm["tag"].([]any)
+	if len(tags) != 1 || tags[0].(map[string]any)["type"] != "Mention" || tags[0].(map[string]any)["href"] != zoe.zoe() {
+		t.Fatalf("questions lack the Mention of zoe: %v", tags)
+	}
+	if !strings.Contains(dm["content"].(string), "How much time do you have?") {
+		t.Fatalf("content %q", dm["content"])
+	}
+	if doc := getJSON(t, dm["id"].(string), asAccept); doc["id"] != dm["id"] {
+		t.Fatalf("the note's id does not serve it: %v", doc)
+	}
+	zoe.send(b.URLs.SharedInbox(), map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
+		"id": zoe.URL + "/notes/answer/activity", "type": "Create", "actor": zoe.zoe(),
+		"to": []string{course}, "cc": []string{},
+		"object": map[string]any{"id": zoe.URL + "/notes/answer", "type": "Note", "attributedTo": zoe.zoe(),
+			"inReplyTo": dm["id"], "content": "<p>A recipe database. About two hours a week.</p>", "to": []string{course}}})
+	eventually(t, "B keeps zoe's answers", func() bool {
+		f := follower(b, "sql-sprint", zoe.zoe())
+		return f != nil && f.Answers == "A recipe database. About two hours a week." && f.State == domain.FollowPending
+	})
+	if err := b.Follows.Decline(ctx, "sql-sprint", zoe.zoe(), "This sprint is full; try the next one in May."); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "zoe gets the reason and the Reject", func() bool {
+		return len(zoe.activities("Create")) == 2 && len(zoe.activities("Reject")) == 1
+	})
+	if !strings.Contains(zoe.activities("Create")[1]["object"].(map[string]any)["content"].(string), "next one in May") {
+		t.Fatal("the reason is not in the note")
+	}
+	if follower(b, "sql-sprint", zoe.zoe()) != nil {
+		t.Fatal("declined follower kept")
+	}
+}
+
+// TestLocalEnrolment: local people enrol in local courses by sign-up mode.
+func TestLocalEnrolment(t *testing.T) {
+	ctx := context.Background()
+	n := startNode(t, Config{Demo: true})
+	if err := n.Service.RegisterPerson(ctx, &domain.Person{Handle: "bea", PasswordHash: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := n.Follows.EnrolLocal(ctx, "bea", DemoCourse, "")
+	if err != nil || f.State != domain.FollowAccepted {
+		t.Fatalf("open course: %+v %v", f, err)
+	}
+	if fc := getJSON(t, n.URLs.Actor(domain.ActorCourse, DemoCourse)+"/followers", asAccept); fc["totalItems"] != float64(1) {
+		t.Fatalf("followers: %v", fc)
+	}
+	if err := n.Follows.LeaveLocal(ctx, "bea", DemoCourse); err != nil {
+		t.Fatal(err)
+	}
+	if follower(n, DemoCourse, n.URLs.Actor(domain.ActorPerson, "bea")) != nil {
+		t.Fatal("still enrolled after leaving")
+	}
+	n.Store.Update(ctx, func(tx domain.Tx) error {
+		c, _ := tx.Course(DemoCourse)
+		c.SignUp = domain.SignUpModerated
+		return tx.PutCourse(c)
+	})
+	f, err = n.Follows.EnrolLocal(ctx, "bea", DemoCourse, "To learn Python for my job.")
+	if err != nil || f.State != domain.FollowPending || f.Answers != "To learn Python for my job." {
+		t.Fatalf("moderated: %+v %v", f, err)
+	}
+	if err := n.Follows.Approve(ctx, DemoCourse, f.Actor); err != nil {
+		t.Fatal(err)
+	}
+	if g := follower(n, DemoCourse, f.Actor); g == nil || g.State != domain.FollowAccepted {
+		t.Fatalf("after approval: %+v", g)
+	}
+	n.Store.Update(ctx, func(tx domain.Tx) error {
+		c, _ := tx.Course(DemoCourse)
+		c.SignUp = domain.SignUpClosed
+		return tx.PutCourse(c)
+	})
+	n.Service.RegisterPerson(ctx, &domain.Person{Handle: "cem", PasswordHash: "x"})
+	if _, err := n.Follows.EnrolLocal(ctx, "cem", DemoCourse, ""); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		t.Fatalf("closed course: %v", err)
 	}
 }

@@ -19,6 +19,8 @@ type Follows struct {
 	URLs     federation.URLs
 	Now      func() time.Time
 	NewID    func() string
+	// Posts sends the direct note that tells a declined learner why.
+	Posts *Posts
 }
 
 // Follow makes the local person follow target: "@name@host", "name@host"
@@ -26,6 +28,12 @@ type Follows struct {
 // Follow queued in the same transaction as the pending follow. The Accept
 // or Reject that comes back settles it.
 func (f *Follows) Follow(ctx context.Context, person, target string) (*domain.Following, error) {
+	return f.Enrol(ctx, person, target, "")
+}
+
+// Enrol is Follow with answers to a course's sign-up questions: courses on
+// Lernejo nodes get a Join carrying them; anything else gets a Follow.
+func (f *Follows) Enrol(ctx context.Context, person, target, answers string) (*domain.Following, error) {
 	target = strings.TrimSpace(target)
 	id := target
 	if !strings.HasPrefix(target, "https://") && !strings.HasPrefix(target, "http://") {
@@ -56,7 +64,11 @@ func (f *Follows) Follow(ctx context.Context, person, target string) (*domain.Fo
 		if err := tx.PutFollowing(out); err != nil {
 			return err
 		}
-		return f.Outbox.Queue(tx, person, activityID, federation.Follow(activityID, personID, remote.ID), []string{remote.Inbox})
+		act := federation.Follow(activityID, personID, remote.ID)
+		if remote.Lernejo && remote.Type == "Group" {
+			act = federation.Join(activityID, personID, remote.ID, federation.TextToHTML(answers))
+		}
+		return f.Outbox.Queue(tx, person, activityID, act, []string{remote.Inbox})
 	})
 	if err != nil {
 		return nil, err
@@ -82,6 +94,9 @@ func (f *Follows) Unfollow(ctx context.Context, person, targetID string) error {
 		personID := f.URLs.Actor(domain.ActorPerson, person)
 		id := f.URLs.NewActivityID(f.NewID())
 		undo := federation.UndoFollow(id, personID, federation.FollowRef{ID: fw.ActivityID, Actor: personID, Object: targetID})
+		if remote.Lernejo && remote.Type == "Group" {
+			undo = federation.Leave(id, personID, targetID)
+		}
 		return f.Outbox.Queue(tx, person, id, undo, []string{remote.Inbox})
 	})
 	if err == nil {
@@ -93,15 +108,16 @@ func (f *Follows) Unfollow(ctx context.Context, person, targetID string) error {
 // Approve accepts a pending follow request of a local actor (for a
 // moderated course: an organiser enrols the learner).
 func (f *Follows) Approve(ctx context.Context, local, actorID string) error {
-	return f.answer(ctx, local, actorID, true)
+	return f.answer(ctx, local, actorID, true, "")
 }
 
-// Decline refuses a pending follow request with a Reject.
-func (f *Follows) Decline(ctx context.Context, local, actorID string) error {
-	return f.answer(ctx, local, actorID, false)
+// Decline refuses a pending follow request with a Reject; a reason, if
+// given, reaches the learner first in a direct note.
+func (f *Follows) Decline(ctx context.Context, local, actorID, reason string) error {
+	return f.answer(ctx, local, actorID, false, reason)
 }
 
-func (f *Follows) answer(ctx context.Context, local, actorID string, accept bool) error {
+func (f *Follows) answer(ctx context.Context, local, actorID string, accept bool, reason string) error {
 	err := f.Store.Update(ctx, func(tx domain.Tx) error {
 		fl, err := tx.Follower(local, actorID)
 		if err != nil {
@@ -115,11 +131,26 @@ func (f *Follows) answer(ctx context.Context, local, actorID string, accept bool
 			return err
 		}
 		localID := f.URLs.Actor(typ, local)
+		if fl.Inbox == "" { // a local person: nothing to send
+			if accept {
+				fl.State = domain.FollowAccepted
+				return tx.PutFollower(fl)
+			}
+			return tx.DeleteFollower(local, actorID)
+		}
 		remote, err := tx.RemoteActor(actorID)
 		if err != nil {
 			return err
 		}
 		ref := federation.FollowRef{ID: fl.ActivityID, Actor: actorID, Object: localID}
+		if fl.Lernejo {
+			ref.Type = "Join"
+		}
+		if !accept && strings.TrimSpace(reason) != "" && f.Posts != nil {
+			if _, err := f.Posts.Direct(tx, local, reason, []federation.Mention{{ID: remote.ID, Name: remote.Handle()}}); err != nil {
+				return err
+			}
+		}
 		id := f.URLs.NewActivityID(f.NewID())
 		var act []byte
 		if accept {
@@ -140,4 +171,56 @@ func (f *Follows) answer(ctx context.Context, local, actorID string, accept bool
 		f.Outbox.Wake()
 	}
 	return err
+}
+
+// EnrolLocal enrols a local person in a local course: at once when sign-up
+// is open, pending an organiser when it is moderated (with their answers),
+// refused when it is closed, full, or not open.
+func (f *Follows) EnrolLocal(ctx context.Context, person, course, answers string) (*domain.Follower, error) {
+	var out *domain.Follower
+	err := f.Store.Update(ctx, func(tx domain.Tx) error {
+		if _, err := tx.Person(person); err != nil {
+			return err
+		}
+		c, err := tx.Course(course)
+		if err != nil {
+			return err
+		}
+		id := f.URLs.Actor(domain.ActorPerson, person)
+		if existing, err := tx.Follower(course, id); err == nil {
+			out = existing
+			return nil
+		}
+		if c.Status != domain.StatusOpen || c.SignUp == domain.SignUpClosed {
+			return domain.Errorf(domain.EFORBIDDEN, "This %s is not taking sign-ups.", strings.ToLower(c.Kind))
+		}
+		if c.Capacity > 0 {
+			n, err := tx.CountFollowers(course, domain.FollowAccepted)
+			if err != nil {
+				return err
+			}
+			if n >= c.Capacity {
+				return domain.Errorf(domain.EFORBIDDEN, "This %s is full.", strings.ToLower(c.Kind))
+			}
+		}
+		state := domain.FollowAccepted
+		if c.SignUp == domain.SignUpModerated {
+			state = domain.FollowPending
+		}
+		out = &domain.Follower{Local: course, Actor: id, ActivityID: id + "#enrol-" + course, State: state,
+			Answers: strings.TrimSpace(answers), Created: f.Now().UTC()}
+		return tx.PutFollower(out)
+	})
+	return out, err
+}
+
+// LeaveLocal ends a local person's enrolment in a local course; their posts stay.
+func (f *Follows) LeaveLocal(ctx context.Context, person, course string) error {
+	return f.Store.Update(ctx, func(tx domain.Tx) error {
+		id := f.URLs.Actor(domain.ActorPerson, person)
+		if _, err := tx.Follower(course, id); err != nil {
+			return err
+		}
+		return tx.DeleteFollower(course, id)
+	})
 }

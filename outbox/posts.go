@@ -358,3 +358,39 @@ func (s *Posts) publishRemote(ctx context.Context, in PostInput) (*domain.Post, 
 	s.Outbox.Wake()
 	return p, nil
 }
+
+// Direct queues, inside tx, a direct note from a local actor to the
+// mentioned remote actors: Mention-tagged and addressed in to, with no
+// Public and no followers, so Mastodon shows it as a direct message and
+// notifies. It is not part of any discussion; its id serves the note.
+func (s *Posts) Direct(tx domain.Tx, local, text string, to []federation.Mention) (string, error) {
+	typ, err := tx.HandleType(local)
+	if err != nil {
+		return "", err
+	}
+	urls := s.Docs.URLs
+	now := s.Now().UTC()
+	id := s.NewID()
+	p := &domain.Post{ID: id, URI: urls.Path("/notes/" + id), Author: urls.Actor(typ, local), Thread: id, Published: now}
+	p.URL = p.URI
+	p.Content, p.Tags = s.Docs.PostHTML(text, to)
+	var inboxes []string
+	for _, m := range to {
+		p.Mentions = append(p.Mentions, m.ID)
+		ra, err := tx.RemoteActor(m.ID)
+		if err != nil {
+			return "", err
+		}
+		inboxes = append(inboxes, ra.Inbox)
+	}
+	addr := federation.DirectAddress(to)
+	obj := s.Docs.NoteObject(p, "", addr, to)
+	delete(obj, "replies")
+	delete(obj, "context")
+	createID := p.URI + "/activity"
+	create := federation.Wrap("Create", createID, p.Author, obj, addr, now)
+	if err := s.Outbox.Queue(tx, local, createID, create, inboxes); err != nil {
+		return "", err
+	}
+	return p.URI, nil
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -193,3 +194,30 @@ func (r rawJSON) MarshalJSON() ([]byte, error) { return r, nil }
 
 // ago is used by templates to show a post's age.
 func ago(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
+
+// note serves a direct note (sign-up questions, a decline's reason) from
+// the Create it was sent in.
+func (s *Server) note(c *fiber.Ctx) error {
+	uri := s.urls.Path("/notes/" + c.Params("id"))
+	ctx, cancel := ctx(c)
+	defer cancel()
+	var obj map[string]any
+	err := s.store.View(ctx, func(tx domain.Tx) error {
+		a, err := tx.Activity(uri + "/activity")
+		if err != nil {
+			return err
+		}
+		var create struct {
+			Object map[string]any `json:"object"`
+		}
+		if err := json.Unmarshal(a.JSON, &create); err != nil || create.Object == nil {
+			return domain.Errorf(domain.ENOTFOUND, "Note not found.")
+		}
+		obj = create.Object
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return sendActivity(c, federation.Document(obj))
+}

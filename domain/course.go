@@ -144,6 +144,24 @@ func (c *Course) Validate(s Settings) error {
 	return nil
 }
 
+// CanMoveTo reports whether a course may go from its status to next:
+// draft → open → closed → archived, reopening a closed course, and
+// archiving from open. Nothing goes back to draft; archived is final.
+func (c *Course) CanMoveTo(next CourseStatus) bool {
+	if c.Status == next {
+		return true
+	}
+	switch c.Status {
+	case StatusDraft:
+		return next == StatusOpen
+	case StatusOpen:
+		return next == StatusClosed || next == StatusArchived
+	case StatusClosed:
+		return next == StatusOpen || next == StatusArchived
+	}
+	return false
+}
+
 // IsOrganiser reports whether handle organises the course.
 func (c *Course) IsOrganiser(handle string) bool { return contains(c.Organisers, handle) }
 

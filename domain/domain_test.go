@@ -167,3 +167,20 @@ func TestGenerateKeyPair(t *testing.T) {
 		t.Fatalf("key has %d bits", k.N.BitLen())
 	}
 }
+
+func TestCourseStatusTransitions(t *testing.T) {
+	allowed := map[[2]CourseStatus]bool{
+		{StatusDraft, StatusOpen}: true, {StatusOpen, StatusClosed}: true, {StatusClosed, StatusOpen}: true,
+		{StatusClosed, StatusArchived}: true, {StatusOpen, StatusArchived}: true,
+	}
+	all := []CourseStatus{StatusDraft, StatusOpen, StatusClosed, StatusArchived}
+	for _, from := range all {
+		for _, to := range all {
+			c := Course{Status: from}
+			want := from == to || allowed[[2]CourseStatus{from, to}]
+			if got := c.CanMoveTo(to); got != want {
+				t.Errorf("%s → %s: %v, want %v", from, to, got, want)
+			}
+		}
+	}
+}

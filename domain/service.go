@@ -176,3 +176,36 @@ func checkPeople(tx Tx, handles []string) error {
 	}
 	return nil
 }
+
+// UpdateCourse saves an organiser's changes to a course inside tx, checking
+// the editor, the status transition and the fields. It returns the course
+// as it was.
+func (s *Service) UpdateCourse(tx Tx, editor string, c *Course) (*Course, error) {
+	old, err := tx.Course(c.Handle)
+	if err != nil {
+		return nil, err
+	}
+	if !old.IsOrganiser(editor) {
+		return nil, Errorf(EFORBIDDEN, "Only the organisers can change this course.")
+	}
+	if !old.CanMoveTo(c.Status) {
+		return nil, Errorf(EINVALID, "A course cannot go from %s to %s.", old.Status, c.Status)
+	}
+	st, err := tx.Settings()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Validate(st); err != nil {
+		return nil, err
+	}
+	if err := checkPeople(tx, c.Organisers); err != nil {
+		return nil, err
+	}
+	if c.School != "" && c.School != old.School {
+		if _, err := tx.School(c.School); err != nil {
+			return nil, Errorf(EINVALID, "There is no school %q.", c.School)
+		}
+	}
+	c.PublicKeyPEM, c.Created, c.Updated = old.PublicKeyPEM, old.Created, s.Now().UTC()
+	return old, tx.PutCourse(c)
+}

@@ -146,6 +146,7 @@ func (d Documents) Course(c *domain.Course) ([]byte, error) {
 	a := d.actorBase(domain.ActorCourse, c.Handle, c.Title, c.Summary, c.PublicKeyPEM, c.Created)
 	a.AttributedTo = d.people(c.Organisers)
 	extras := map[string]any{
+		"featured":                  d.URLs.Actor(domain.ActorCourse, c.Handle) + "/featured",
 		"manuallyApprovesFollowers": c.ManuallyApprovesFollowers(),
 		"discoverable":              c.Federates(),
 		"kind":                      c.Kind,

@@ -50,6 +50,7 @@ func (n *Node) wireFederation(ctx context.Context) error {
 	})
 	n.Posts = &outbox.Posts{Store: n.Store, Outbox: n.Outbox, Docs: federation.Documents{URLs: n.URLs, Sanitizer: san},
 		Now: n.cfg.Now, NewID: n.Service.NewID}
+	n.Courses = &outbox.Courses{Service: n.Service, Posts: n.Posts}
 	n.Follows = &outbox.Follows{Store: n.Store, Outbox: n.Outbox, Resolver: n.Resolver, URLs: n.URLs, Now: n.cfg.Now,
 		NewID: n.Service.NewID, Posts: n.Posts}
 	n.Inbox = inbox.New(inbox.Config{

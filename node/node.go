@@ -55,6 +55,7 @@ type Node struct {
 	Outbox  *outbox.Outbox
 	Follows *outbox.Follows
 	Posts   *outbox.Posts
+	Courses *outbox.Courses
 	// Resolver finds remote actors and keys (cached, or fetched signed).
 	Resolver *federation.Resolver
 	ln       net.Listener

@@ -112,6 +112,19 @@ func TestCourseDiscussionAcrossNodes(t *testing.T) {
 		t.Fatalf("replies: %v", replies)
 	}
 
+	// Pinned posts are the course's featured collection.
+	if err := b.Posts.Pin(ctx, "bea", p.URI, true); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		t.Fatalf("pin by a non-organiser: %v", err)
+	}
+	if err := b.Posts.Pin(ctx, DemoOrganiser, p.URI, true); err != nil {
+		t.Fatal(err)
+	}
+	actor := getJSON(t, course, asAccept)
+	feat := getJSON(t, actor["featured"].(string), asAccept)
+	if items := feat["orderedItems"].([]any); len(items) != 1 || items[0] != p.URI {
+		t.Fatalf("featured: %v", feat)
+	}
+
 	// Edits travel both ways.
 	if _, err := b.Posts.Edit(ctx, DemoOrganiser, p.URI, "Welcome, everyone! #python"); err != nil {
 		t.Fatal(err)
@@ -140,6 +153,16 @@ func TestCourseDiscussionAcrossNodes(t *testing.T) {
 	eventually(t, "A drops the deleted post", func() bool { return post(a, p.URI) == nil })
 	if resp, _ := get(t, p.URI, asAccept); resp.StatusCode != 410 {
 		t.Fatalf("deleted post answers %d, want 410", resp.StatusCode)
+	}
+	eventually(t, "zoe gets the Delete", func() bool { return len(zoe.activities("Delete")) >= 1 })
+	del := zoe.activities("Delete")[0]
+	if obj, _ := del["object"].(map[string]any); obj["type"] != "Tombstone" || obj["id"] != p.URI || del["actor"] != course {
+		t.Fatalf("delete: %v", del)
+	}
+	for _, an := range zoe.activities("Announce") {
+		if _, isString := an["object"].(string); !isString {
+			t.Fatalf("Mastodon boosts objects by id: announce object %v", an["object"])
+		}
 	}
 	if q := post(b, stranger.URL+"/notes/1"); q != nil {
 		t.Fatal("a reply from someone not enrolled was kept")

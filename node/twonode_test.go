@@ -266,3 +266,58 @@ func TestLocalEnrolment(t *testing.T) {
 		t.Fatalf("closed course: %v", err)
 	}
 }
+
+// TestSchoolAnnouncesNewCourses: a school's followers hear of a course of
+// the school when it opens; the course's followers get Update{Group} when
+// it changes; a draft cannot be reopened as a draft, and only organisers edit.
+func TestSchoolAnnouncesNewCourses(t *testing.T) {
+	ctx := context.Background()
+	b := startNode(t, Config{AllowPrivateNetworks: true, Demo: true})
+	zoe := newFakePeer(t)
+	zoe.status.Store(202)
+	zoe.follow(b.URLs.Actor(domain.ActorSchool, DemoSchool), b.URLs.SharedInbox(), "s")
+	zoe.follow(b.URLs.Actor(domain.ActorCourse, DemoCourse), b.URLs.SharedInbox(), "c")
+	eventually(t, "zoe follows school and course", func() bool { return zoe.received("Accept") == 2 })
+
+	c := &domain.Course{Handle: "html-basics", Title: "HTML basics", Kind: "Course", School: DemoSchool, Organisers: []string{DemoOrganiser}}
+	if err := b.Courses.Create(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := len(zoe.activities("Create")); n != 0 {
+		t.Fatalf("a draft was announced (%d notes)", n)
+	}
+	c.Status = domain.StatusOpen
+	if err := b.Courses.Update(ctx, "mallory", c); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		t.Fatalf("edit by a non-organiser: %v", err)
+	}
+	if err := b.Courses.Update(ctx, DemoOrganiser, c); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the school announces the course", func() bool { return len(zoe.activities("Create")) == 1 })
+	create := zoe.activities("Create")[0]
+	note := create["object"].(map[string]any)
+	courseID := b.URLs.Actor(domain.ActorCourse, "html-basics")
+	if create["actor"] != b.URLs.Actor(domain.ActorSchool, DemoSchool) || !strings.Contains(note["content"].(string), "HTML basics") {
+		t.Fatalf("announcement: %v", create)
+	}
+	if tags := note["tag"].([]any); len(tags) != 1 || tags[0].(map[string]any)["href"] != courseID {
+		t.Fatalf("announcement does not mention the course: %v", note["tag"])
+	}
+	c.Status = domain.StatusDraft
+	if err := b.Courses.Update(ctx, DemoOrganiser, c); domain.ErrorCode(err) != domain.EINVALID {
+		t.Fatalf("open → draft: %v", err)
+	}
+
+	demo := &domain.Course{}
+	b.Store.View(ctx, func(tx domain.Tx) error { demo, _ = tx.Course(DemoCourse); return nil })
+	demo.Title = "A Gentle Introduction to Python, spring edition"
+	if err := b.Courses.Update(ctx, DemoOrganiser, demo); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "followers get Update{Group}", func() bool { return len(zoe.activities("Update")) == 1 })
+	upd := zoe.activities("Update")[0]["object"].(map[string]any)
+	if upd["type"] != "Group" || upd["name"] != demo.Title {
+		t.Fatalf("update: %v", upd)
+	}
+}

@@ -364,6 +364,20 @@ func (s *Posts) publishRemote(ctx context.Context, in PostInput) (*domain.Post, 
 // Public and no followers, so Mastodon shows it as a direct message and
 // notifies. It is not part of any discussion; its id serves the note.
 func (s *Posts) Direct(tx domain.Tx, local, text string, to []federation.Mention) (string, error) {
+	var inboxes []string
+	for _, m := range to {
+		ra, err := tx.RemoteActor(m.ID)
+		if err != nil {
+			return "", err
+		}
+		inboxes = append(inboxes, ra.Inbox)
+	}
+	return s.note(tx, local, text, to, federation.DirectAddress(to), inboxes)
+}
+
+// note queues, inside tx, a standalone note from a local actor (outside
+// any course discussion), served at its id from the Create it went in.
+func (s *Posts) note(tx domain.Tx, local, text string, mentions []federation.Mention, addr federation.NoteAddress, inboxes []string) (string, error) {
 	typ, err := tx.HandleType(local)
 	if err != nil {
 		return "", err
@@ -373,18 +387,11 @@ func (s *Posts) Direct(tx domain.Tx, local, text string, to []federation.Mention
 	id := s.NewID()
 	p := &domain.Post{ID: id, URI: urls.Path("/notes/" + id), Author: urls.Actor(typ, local), Thread: id, Published: now}
 	p.URL = p.URI
-	p.Content, p.Tags = s.Docs.PostHTML(text, to)
-	var inboxes []string
-	for _, m := range to {
+	p.Content, p.Tags = s.Docs.PostHTML(text, mentions)
+	for _, m := range mentions {
 		p.Mentions = append(p.Mentions, m.ID)
-		ra, err := tx.RemoteActor(m.ID)
-		if err != nil {
-			return "", err
-		}
-		inboxes = append(inboxes, ra.Inbox)
 	}
-	addr := federation.DirectAddress(to)
-	obj := s.Docs.NoteObject(p, "", addr, to)
+	obj := s.Docs.NoteObject(p, "", addr, mentions)
 	delete(obj, "replies")
 	delete(obj, "context")
 	createID := p.URI + "/activity"
@@ -393,4 +400,25 @@ func (s *Posts) Direct(tx domain.Tx, local, text string, to []federation.Mention
 		return "", err
 	}
 	return p.URI, nil
+}
+
+// Pin pins or unpins a post of a course's discussion; pinned posts are the
+// course's featured collection (Mastodon shows them on the profile).
+// Only organisers may pin.
+func (s *Posts) Pin(ctx context.Context, editor, uri string, pinned bool) error {
+	return s.Store.Update(ctx, func(tx domain.Tx) error {
+		p, err := tx.Post(uri)
+		if err != nil {
+			return err
+		}
+		c, err := tx.Course(p.Course)
+		if err != nil {
+			return err
+		}
+		if !c.IsOrganiser(editor) {
+			return domain.Errorf(domain.EFORBIDDEN, "Only organisers can pin posts.")
+		}
+		p.Pinned = pinned
+		return tx.PutPost(p)
+	})
 }

@@ -221,3 +221,30 @@ func (s *Server) note(c *fiber.Ctx) error {
 	}
 	return sendActivity(c, federation.Document(obj))
 }
+
+// featured serves a course's pinned posts (Mastodon's featured collection),
+// with the notes embedded.
+func (s *Server) featured(c *fiber.Ctx) error {
+	handle := c.Params("handle")
+	if err := s.checkCourseVisible(c, handle); err != nil {
+		return err
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	var items []any
+	err := s.store.View(ctx, func(tx domain.Tx) error {
+		posts, err := tx.CoursePosts(handle, 0, 0)
+		for _, p := range posts {
+			if p.Pinned && p.Local {
+				items = append(items, p.URI)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	doc := federation.Document(map[string]any{"id": s.urls.Actor(domain.ActorCourse, handle) + "/featured",
+		"type": "OrderedCollection", "totalItems": len(items), "orderedItems": append([]any{}, items...)})
+	return sendActivity(c, doc)
+}

@@ -43,6 +43,8 @@ func (s *Server) routes() {
 		a.Get("/"+kind+"/:handle/:collection<regex(^(inbox|outbox|followers|following)$)>", s.actorCollection(kind))
 	}
 
+	a.Get("/courses/:handle/featured", s.featured)
+
 	// Pages
 	a.Get("/", s.home)
 	a.Get("/about", s.about)

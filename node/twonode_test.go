@@ -321,3 +321,32 @@ func TestSchoolAnnouncesNewCourses(t *testing.T) {
 		t.Fatalf("update: %v", upd)
 	}
 }
+
+// TestClosedAndFullCoursesAcrossNodes: a course with closed sign-up, and a
+// full one, answer with Reject; the person on A ends up not enrolled.
+func TestClosedAndFullCoursesAcrossNodes(t *testing.T) {
+	ctx := context.Background()
+	a, b := twoNodes(t)
+	for _, c := range []*domain.Course{
+		{Handle: "closed-one", Title: "Closed", Status: domain.StatusOpen, SignUp: domain.SignUpClosed, Organisers: []string{DemoOrganiser}},
+		{Handle: "full-one", Title: "Full", Status: domain.StatusOpen, Capacity: 1, Organisers: []string{DemoOrganiser}},
+	} {
+		if err := b.Service.CreateCourse(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.Service.RegisterPerson(ctx, &domain.Person{Handle: "dan", PasswordHash: "x"})
+	if _, err := b.Follows.EnrolLocal(ctx, "dan", "full-one", ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, handle := range []string{"closed-one", "full-one"} {
+		course := b.URLs.Actor(domain.ActorCourse, handle)
+		if _, err := a.Follows.Follow(ctx, "bea", course); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, handle+" rejects bea", func() bool { return following(a, "bea", course) == nil })
+		if follower(b, handle, a.URLs.Actor(domain.ActorPerson, "bea")) != nil {
+			t.Fatalf("%s kept bea", handle)
+		}
+	}
+}

@@ -214,6 +214,7 @@ type Badge struct {
 	Criteria    BadgeCriteria
 	Tasks       []string // task ids, for CriteriaChosenTasks
 	Votes       int      // for CriteriaPeer
+	Image       []byte   // PNG, checked on upload; nil: a generated default
 	Created     time.Time
 }
 

@@ -24,6 +24,9 @@ type Post struct {
 	// Activity is the id of the course's activity that put this post in its
 	// outbox: its Create of a course post, or its Announce of anyone else's.
 	Activity string
+	// Task is set on the post that announced a new task: a reply to it
+	// with #done completes the task (how Mastodon learners report work).
+	Task string
 	// Raw is the activity a remote post arrived in, exactly as received.
 	Raw []byte
 }

@@ -23,6 +23,7 @@ type Tx interface {
 	FederationTx
 	QueueTx
 	PostTx
+	LearningTx
 }
 
 // SettingsTx reads and writes the operator's settings.
@@ -158,4 +159,34 @@ type QueueTx interface {
 
 	HostHealth(host string) (*HostHealth, error)
 	PutHostHealth(*HostHealth) error
+}
+
+// LearningTx holds task history, completions, votes and awards.
+type LearningTx interface {
+	PutTaskRevision(*TaskRevision) error
+	// TaskRevisions returns a task's earlier versions, oldest first.
+	TaskRevisions(course, task string) ([]*TaskRevision, error)
+
+	Completion(course, task, learner string) (*Completion, error)
+	PutCompletion(*Completion) error
+	DeleteCompletion(*Completion) error
+	// CompletionsOf returns a learner's completions in a course.
+	CompletionsOf(course, learner string) ([]*Completion, error)
+	// TaskCompletions returns everyone's completions of a task.
+	TaskCompletions(course, task string) ([]*Completion, error)
+
+	// AddVote records a vote for awarding a badge to a learner; it returns
+	// the number of distinct voters.
+	AddVote(badge, learner, voter string) (int, error)
+
+	Award(id string) (*Award, error)
+	// AwardOf returns the award of a badge to a learner.
+	AwardOf(badge, learner string) (*Award, error)
+	PutAward(*Award) error
+	// AwardsOf returns every award a learner holds on this node.
+	AwardsOf(learner string) ([]*Award, error)
+
+	PutReceivedBadge(*ReceivedBadge) error
+	ReceivedBadges(learner string) ([]*ReceivedBadge, error)
+	ReceivedBadgeByNote(noteURI string) (*ReceivedBadge, error)
 }

@@ -3,6 +3,9 @@ package federation
 import (
 	"encoding/json"
 	"fmt"
+	"time"
+
+	"github.com/lernejo/lernejo/domain"
 )
 
 // FollowRef is a Follow (or a Join: Lernejo nodes enrol with Join) as it
@@ -66,4 +69,30 @@ func Join(id, actor, course, answers string) []byte {
 // Leave ends an enrolment made with Join.
 func Leave(id, actor, course string) []byte {
 	return activity(map[string]any{"id": id, "type": "Leave", "actor": actor, "object": course, "to": []string{course}})
+}
+
+// CompletionObject is a completion record as it travels in Add: a
+// Lernejo "Completion" of a task by a learner, with the evidence link.
+func CompletionObject(c *domain.Completion) map[string]any {
+	o := map[string]any{"id": c.ID, "type": "Completion", "actor": c.Learner, "object": c.Task,
+		"published": c.At.UTC().Format(time.RFC3339)}
+	if c.Evidence != "" {
+		o["url"] = c.Evidence
+	}
+	if c.Note != "" {
+		o["content"] = c.Note
+	}
+	return o
+}
+
+// AddCompletion adds a completion to a task's completions collection.
+func AddCompletion(id, learner string, completion map[string]any, target, course string) []byte {
+	return activity(map[string]any{"id": id, "type": "Add", "actor": learner, "object": completion,
+		"target": target, "to": []string{course}})
+}
+
+// RemoveCompletion takes a completion back (the learner will redo the task).
+func RemoveCompletion(id, learner, completionID, target, course string) []byte {
+	return activity(map[string]any{"id": id, "type": "Remove", "actor": learner, "object": completionID,
+		"target": target, "to": []string{course}})
 }

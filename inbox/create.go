@@ -2,7 +2,10 @@ package inbox
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"html"
+	"regexp"
 	"strings"
 
 	"github.com/lernejo/lernejo/domain"
@@ -41,6 +44,9 @@ func (in *Inbox) create(ctx context.Context, tx domain.Tx, act *federation.Activ
 	if !isPublic(o) {
 		return nil // direct and followers-only notes stay out of the public discussion
 	}
+	if got, err := in.receiveBadge(tx, act); err != nil || got {
+		return err
+	}
 	c, parent, err := in.courseOf(tx, act)
 	if err != nil {
 		return err
@@ -58,6 +64,14 @@ func (in *Inbox) create(ctx context.Context, tx domain.Tx, act *federation.Activ
 		return fmt.Errorf("%s is not enrolled in %s", act.Actor, c.Handle)
 	}
 	p := in.newPost(act, o, c.Handle, parent)
+	if parent != nil && parent.Task != "" && hasTag(p.Tags, "done") {
+		// A Mastodon learner's "#done" reply to a task's post completes it.
+		done := &domain.Completion{ID: o.ID, Course: c.Handle, Task: parent.Task, Learner: act.Actor,
+			Evidence: evidenceLink(o), Note: in.cfg.Sanitizer.PlainText(o.Content), At: p.Published, Raw: act.Raw}
+		if err := in.cfg.Learning.RecordCompletion(tx, done); err != nil {
+			return err
+		}
+	}
 	if !p.IsReply() || c.RedistributeReplies {
 		if err := in.redistribute(tx, c, p); err != nil {
 			return err
@@ -235,4 +249,68 @@ func containsID(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+func hasTag(tags []string, t string) bool {
+	for _, x := range tags {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+var hrefRE = regexp.MustCompile(`href="(https?://[^"]+)"`)
+
+// evidenceLink is the first link of a note that is not a mention or a
+// hashtag: the work a learner points to.
+func evidenceLink(o *federation.Object) string {
+	skip := map[string]bool{}
+	for _, t := range o.Tags {
+		skip[t.Href] = true
+	}
+	for _, m := range hrefRE.FindAllStringSubmatch(o.Content, -1) {
+		u := html.UnescapeString(m[1])
+		if !skip[u] && !strings.Contains(u, "/tags/") && !strings.Contains(u, "?t=") {
+			return u
+		}
+	}
+	return ""
+}
+
+// receiveBadge keeps a badge awarded to a local person by a course on
+// another server: a public note from the issuer that mentions them and
+// links its hosted Open Badges assertion (on the issuer's origin).
+func (in *Inbox) receiveBadge(tx domain.Tx, act *federation.Activity) (bool, error) {
+	o := act.Object
+	var extra struct {
+		OpenBadge  string `json:"openBadge"`
+		Attachment []struct {
+			Type, URL, Name string
+		} `json:"attachment"`
+	}
+	if o.Raw == nil || json.Unmarshal(o.Raw, &extra) != nil || extra.OpenBadge == "" {
+		return false, nil
+	}
+	if !federation.SameOrigin(extra.OpenBadge, act.Actor) || o.AttributedTo != act.Actor {
+		return false, fmt.Errorf("badge assertion %s not on the issuer's origin", extra.OpenBadge)
+	}
+	got := false
+	for _, t := range o.Tags {
+		h, typ, ok := in.localTarget(tx, t.Href)
+		if t.Type != "Mention" || !ok || typ != domain.ActorPerson {
+			continue
+		}
+		rb := &domain.ReceivedBadge{Learner: h, Assertion: extra.OpenBadge, NoteURI: o.ID, Issuer: act.Actor, IssuedOn: o.Published}
+		for _, a := range extra.Attachment {
+			if a.Type == "Image" && federation.SameOrigin(a.URL, act.Actor) {
+				rb.ImageURL, rb.Name = a.URL, strings.TrimPrefix(a.Name, "Badge: ")
+			}
+		}
+		if err := tx.PutReceivedBadge(rb); err != nil {
+			return false, err
+		}
+		got = true
+	}
+	return got, nil
 }

@@ -21,6 +21,11 @@ func (in *Inbox) delete(ctx context.Context, tx domain.Tx, act *federation.Activ
 		return err
 	}
 	if o.ID != act.Actor {
+		if rb, err := tx.ReceivedBadgeByNote(o.ID); err == nil && rb.Issuer == act.Actor {
+			// The issuer revoked a badge one of our people held.
+			rb.Revoked = true
+			return tx.PutReceivedBadge(rb)
+		}
 		p, err := tx.Post(o.ID)
 		if domain.IsNotFound(err) {
 			return nil

@@ -41,6 +41,7 @@ type Config struct {
 	Resolver *federation.Resolver
 	Outbox   Outbox
 	Notes    Notes
+	Learning Learning
 	Logger   *slog.Logger
 	Now      func() time.Time
 	NewID    func() string

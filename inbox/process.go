@@ -30,6 +30,8 @@ func (in *Inbox) handlers() map[string]handler {
 		"Announce": in.announce,
 		"Join":     in.join,
 		"Leave":    in.leave,
+		"Add":      in.add,
+		"Remove":   in.remove,
 	}
 }
 

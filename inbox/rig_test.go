@@ -67,7 +67,8 @@ func newRig(t *testing.T, fetch federation.FetchConfig) *rig {
 	r.res = &federation.Resolver{Client: federation.NewClient(fetch), Store: st, Sanitizer: federation.NewSanitizer(), URLs: r.urls, Now: clock}
 	r.outbox = outbox.New(outbox.Config{Store: st, HTTP: http.DefaultClient, URLs: r.urls, Now: clock, NewID: r.svc.NewID})
 	posts := &outbox.Posts{Store: st, Outbox: r.outbox, Docs: federation.Documents{URLs: r.urls, Sanitizer: federation.NewSanitizer()}, Now: clock, NewID: r.svc.NewID}
-	r.inbox = inbox.New(inbox.Config{Store: st, URLs: r.urls, Resolver: r.res, Outbox: r.outbox, Notes: posts, Now: clock, NewID: r.svc.NewID})
+	learning := &outbox.Learning{Service: r.svc, Posts: posts}
+	r.inbox = inbox.New(inbox.Config{Store: st, URLs: r.urls, Resolver: r.res, Outbox: r.outbox, Notes: posts, Learning: learning, Now: clock, NewID: r.svc.NewID})
 	ctx := context.Background()
 	if err := r.svc.RegisterPerson(ctx, &domain.Person{Handle: "ada", PasswordHash: "x"}); err != nil {
 		t.Fatal(err)

@@ -51,6 +51,8 @@ func (n *Node) wireFederation(ctx context.Context) error {
 	n.Posts = &outbox.Posts{Store: n.Store, Outbox: n.Outbox, Docs: federation.Documents{URLs: n.URLs, Sanitizer: san},
 		Now: n.cfg.Now, NewID: n.Service.NewID}
 	n.Courses = &outbox.Courses{Service: n.Service, Posts: n.Posts}
+	n.Learning = &outbox.Learning{Service: n.Service, Posts: n.Posts}
+	n.Service.RichText = san.LocalHTML
 	n.Follows = &outbox.Follows{Store: n.Store, Outbox: n.Outbox, Resolver: n.Resolver, URLs: n.URLs, Now: n.cfg.Now,
 		NewID: n.Service.NewID, Posts: n.Posts}
 	n.Inbox = inbox.New(inbox.Config{
@@ -59,6 +61,7 @@ func (n *Node) wireFederation(ctx context.Context) error {
 		Resolver:  n.Resolver,
 		Outbox:    n.Outbox,
 		Notes:     n.Posts,
+		Learning:  n.Learning,
 		Logger:    n.log,
 		Now:       n.cfg.Now,
 		NewID:     n.Service.NewID,

@@ -45,17 +45,18 @@ type Config struct {
 
 // Node is one running Lernejo instance.
 type Node struct {
-	cfg     Config
-	log     *slog.Logger
-	URLs    federation.URLs
-	Store   *store.Store
-	Service *domain.Service
-	Web     *web.Server
-	Inbox   *inbox.Inbox
-	Outbox  *outbox.Outbox
-	Follows *outbox.Follows
-	Posts   *outbox.Posts
-	Courses *outbox.Courses
+	cfg      Config
+	log      *slog.Logger
+	URLs     federation.URLs
+	Store    *store.Store
+	Service  *domain.Service
+	Web      *web.Server
+	Inbox    *inbox.Inbox
+	Outbox   *outbox.Outbox
+	Follows  *outbox.Follows
+	Posts    *outbox.Posts
+	Courses  *outbox.Courses
+	Learning *outbox.Learning
 	// Resolver finds remote actors and keys (cached, or fetched signed).
 	Resolver *federation.Resolver
 	ln       net.Listener

@@ -27,6 +27,7 @@ type PostInput struct {
 	Text      string // plain text; #hashtags become Hashtag tags
 	InReplyTo string // id of a post in the course's discussion, or ""
 	Mentions  []federation.Mention
+	Task      string // set when the post announces a new task
 }
 
 // Publish writes a post and queues its delivery in the same transaction.
@@ -43,7 +44,7 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 	urls := s.Docs.URLs
 	id := s.NewID()
 	p := &domain.Post{ID: id, Course: in.Course, URI: urls.Path("/posts/" + id), Local: true, Thread: id,
-		InReplyTo: in.InReplyTo, Published: now}
+		InReplyTo: in.InReplyTo, Published: now, Task: in.Task}
 	p.URL = p.URI
 	var err error
 	p.Content, p.Tags = s.Docs.PostHTML(in.Text, in.Mentions)
@@ -377,7 +378,7 @@ func (s *Posts) Direct(tx domain.Tx, local, text string, to []federation.Mention
 
 // note queues, inside tx, a standalone note from a local actor (outside
 // any course discussion), served at its id from the Create it went in.
-func (s *Posts) note(tx domain.Tx, local, text string, mentions []federation.Mention, addr federation.NoteAddress, inboxes []string) (string, error) {
+func (s *Posts) note(tx domain.Tx, local, text string, mentions []federation.Mention, addr federation.NoteAddress, inboxes []string, extra ...map[string]any) (string, error) {
 	typ, err := tx.HandleType(local)
 	if err != nil {
 		return "", err
@@ -394,6 +395,11 @@ func (s *Posts) note(tx domain.Tx, local, text string, mentions []federation.Men
 	obj := s.Docs.NoteObject(p, "", addr, mentions)
 	delete(obj, "replies")
 	delete(obj, "context")
+	for _, e := range extra {
+		for k, v := range e {
+			obj[k] = v
+		}
+	}
 	createID := p.URI + "/activity"
 	create := federation.Wrap("Create", createID, p.Author, obj, addr, now)
 	if err := s.Outbox.Queue(tx, local, createID, create, inboxes); err != nil {

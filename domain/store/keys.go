@@ -36,6 +36,15 @@ import "encoding/binary"
 //	0x24 following-act 0 ACTIVITYID                → LOCAL 0 TARGETID (index)
 //	0x25 following-of 0 TARGETID 0 LOCAL           → empty (index)
 //	0x26 tombstone 0 ID                            → domain.Tombstone (no TTL)
+//	0x40 task-rev 0 COURSE 0 TASK 0 REV(4 bytes BE) → domain.TaskRevision
+//	0x41 completion 0 COURSE 0 TASK 0 LEARNER      → domain.Completion
+//	0x42 completion-by 0 COURSE 0 LEARNER 0 TASK   → empty (index)
+//	0x43 vote 0 BADGE 0 LEARNER 0 VOTER            → empty
+//	0x44 award 0 AWARDID                           → domain.Award
+//	0x45 award-of 0 BADGE 0 LEARNER                → AWARDID (index)
+//	0x46 award-by 0 LEARNER 0 AWARDID              → empty (index)
+//	0x47 received 0 LEARNER 0 NOTEURI              → domain.ReceivedBadge
+//	0x48 received-note 0 NOTEURI                   → LEARNER (index)
 //	0x30 seen 0 ACTIVITYID                         → empty, with a TTL (dedupe)
 //	0x31 inbox-journal 0 ULID                      → domain.InboxItem
 //	0x32 activity 0 ACTIVITYID                     → domain.OutActivity
@@ -73,6 +82,15 @@ const (
 	pActivity      byte = 0x32
 	pDelivery      byte = 0x33
 	pHost          byte = 0x34
+	pTaskRev       byte = 0x40
+	pCompletion    byte = 0x41
+	pCompletionBy  byte = 0x42
+	pVote          byte = 0x43
+	pAward         byte = 0x44
+	pAwardOf       byte = 0x45
+	pAwardBy       byte = 0x46
+	pReceived      byte = 0x47
+	pReceivedNote  byte = 0x48
 )
 
 // key builds a key from a prefix and parts, joined with 0x00.

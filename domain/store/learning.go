@@ -1,0 +1,132 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/lernejo/lernejo/domain"
+)
+
+func revKey(course, task string, rev int) []byte {
+	return binary.BigEndian.AppendUint32(append(key(pTaskRev, course, task), 0), uint32(rev))
+}
+
+func (t *tx) PutTaskRevision(r *domain.TaskRevision) error {
+	return t.put(revKey(r.Course, r.Task, r.Rev), r)
+}
+
+func (t *tx) TaskRevisions(course, task string) ([]*domain.TaskRevision, error) {
+	return list[domain.TaskRevision](t, prefixOf(pTaskRev, course, task))
+}
+
+func (t *tx) Completion(course, task, learner string) (*domain.Completion, error) {
+	return getAs[domain.Completion](t, key(pCompletion, course, task, learner), "Completion")
+}
+
+func (t *tx) PutCompletion(c *domain.Completion) error {
+	if err := t.put(key(pCompletion, c.Course, c.Task, c.Learner), c); err != nil {
+		return err
+	}
+	return t.txn.Set(key(pCompletionBy, c.Course, c.Learner, c.Task), nil)
+}
+
+func (t *tx) DeleteCompletion(c *domain.Completion) error {
+	if err := t.txn.Delete(key(pCompletion, c.Course, c.Task, c.Learner)); err != nil {
+		return err
+	}
+	return t.txn.Delete(key(pCompletionBy, c.Course, c.Learner, c.Task))
+}
+
+func (t *tx) CompletionsOf(course, learner string) ([]*domain.Completion, error) {
+	var out []*domain.Completion
+	err := t.keys(prefixOf(pCompletionBy, course, learner), func(task []byte) error {
+		c, err := t.Completion(course, string(task), learner)
+		if err != nil {
+			return err
+		}
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+func (t *tx) TaskCompletions(course, task string) ([]*domain.Completion, error) {
+	return list[domain.Completion](t, prefixOf(pCompletion, course, task))
+}
+
+func (t *tx) AddVote(badge, learner, voter string) (int, error) {
+	if err := t.txn.Set(key(pVote, badge, learner, voter), nil); err != nil {
+		return 0, err
+	}
+	return t.count(prefixOf(pVote, badge, learner))
+}
+
+func (t *tx) Award(id string) (*domain.Award, error) {
+	return getAs[domain.Award](t, key(pAward, id), "Award")
+}
+
+func (t *tx) AwardOf(badge, learner string) (*domain.Award, error) {
+	item, err := t.txn.Get(key(pAwardOf, badge, learner))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "Award not found.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	id, err := item.ValueCopy(nil)
+	if err != nil {
+		return nil, err
+	}
+	return t.Award(string(id))
+}
+
+func (t *tx) PutAward(a *domain.Award) error {
+	if err := t.put(key(pAward, a.ID), a); err != nil {
+		return err
+	}
+	if err := t.txn.Set(key(pAwardOf, a.Badge, a.Learner), []byte(a.ID)); err != nil {
+		return err
+	}
+	return t.txn.Set(key(pAwardBy, a.Learner, a.ID), nil)
+}
+
+func (t *tx) AwardsOf(learner string) ([]*domain.Award, error) {
+	var out []*domain.Award
+	err := t.keys(prefixOf(pAwardBy, learner), func(id []byte) error {
+		a, err := t.Award(string(id))
+		if err != nil {
+			return err
+		}
+		out = append(out, a)
+		return nil
+	})
+	return out, err
+}
+
+func (t *tx) PutReceivedBadge(r *domain.ReceivedBadge) error {
+	if err := t.put(key(pReceived, r.Learner, r.NoteURI), r); err != nil {
+		return err
+	}
+	return t.txn.Set(key(pReceivedNote, r.NoteURI), []byte(r.Learner))
+}
+
+func (t *tx) ReceivedBadges(learner string) ([]*domain.ReceivedBadge, error) {
+	return list[domain.ReceivedBadge](t, prefixOf(pReceived, learner))
+}
+
+func (t *tx) ReceivedBadgeByNote(noteURI string) (*domain.ReceivedBadge, error) {
+	item, err := t.txn.Get(key(pReceivedNote, noteURI))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "Badge not found.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	learner, err := item.ValueCopy(nil)
+	if err != nil {
+		return nil, err
+	}
+	return getAs[domain.ReceivedBadge](t, key(pReceived, string(learner), noteURI), "Badge")
+}

@@ -1,0 +1,77 @@
+package inbox
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
+)
+
+// Learning is what the inbox needs of the learning service: record a
+// completion that came from elsewhere, and award what it earns.
+type Learning interface {
+	RecordCompletion(tx domain.Tx, c *domain.Completion) error
+}
+
+// taskTarget parses a local task's completions collection:
+// BASE/courses/HANDLE/tasks/ID/completions.
+func (in *Inbox) taskTarget(target string) (course, task string, ok bool) {
+	rest, found := strings.CutPrefix(target, in.cfg.URLs.Base()+"/courses/")
+	if !found {
+		return "", "", false
+	}
+	parts := strings.Split(rest, "/")
+	if len(parts) != 4 || parts[1] != "tasks" || parts[3] != "completions" || parts[0] == "" || parts[2] == "" {
+		return "", "", false
+	}
+	return parts[0], parts[2], true
+}
+
+// add handles Add{Completion, target: a task's completions collection}: a
+// learner on another Lernejo node did a task of one of our courses. The
+// record must be the signer's own (its actor, on its origin) and name the
+// task; the learner must be enrolled. Badges it earns are awarded.
+func (in *Inbox) add(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
+	course, task, ok := in.taskTarget(act.Target)
+	o := act.Object
+	if !ok || o == nil || o.IsLink || o.Type != "Completion" {
+		return nil
+	}
+	if o.Actor != act.Actor || !federation.SameOrigin(o.ID, act.Actor) {
+		return fmt.Errorf("completion %s is not %s's own", o.ID, act.Actor)
+	}
+	if o.Object != in.cfg.URLs.Actor(domain.ActorCourse, course)+"/tasks/"+task {
+		return fmt.Errorf("completion of %s added to the collection of another task", o.Object)
+	}
+	c := &domain.Completion{ID: o.ID, Course: course, Task: task, Learner: act.Actor,
+		Note: in.cfg.Sanitizer.PlainText(o.Content), At: o.Published, Raw: o.Raw}
+	if strings.HasPrefix(o.URL, "https://") || strings.HasPrefix(o.URL, "http://") {
+		c.Evidence = o.URL
+	}
+	if c.At.IsZero() {
+		c.At = in.cfg.Now().UTC()
+	}
+	return in.cfg.Learning.RecordCompletion(tx, c)
+}
+
+// remove handles Remove{completion}: the learner takes a completion back to
+// do the task again. Only their own record is removed.
+func (in *Inbox) remove(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
+	course, task, ok := in.taskTarget(act.Target)
+	if !ok || act.Object == nil {
+		return nil
+	}
+	c, err := tx.Completion(course, task, act.Actor)
+	if domain.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if c.ID != act.Object.ID {
+		return fmt.Errorf("remove of %s, not the learner's completion", act.Object.ID)
+	}
+	return tx.DeleteCompletion(c)
+}

@@ -147,6 +147,7 @@ func (d Documents) Course(c *domain.Course) ([]byte, error) {
 	a.AttributedTo = d.people(c.Organisers)
 	extras := map[string]any{
 		"featured":                  d.URLs.Actor(domain.ActorCourse, c.Handle) + "/featured",
+		"tasks":                     d.URLs.Actor(domain.ActorCourse, c.Handle) + "/tasks",
 		"manuallyApprovesFollowers": c.ManuallyApprovesFollowers(),
 		"discoverable":              c.Federates(),
 		"kind":                      c.Kind,

@@ -119,3 +119,40 @@ func TestCapturedDiscussionEndsUpInTheCourse(t *testing.T) {
 		})
 	}
 }
+
+// TestCapturedDoneReplyCompletesTheTask: GoToSocial's real "#done" reply
+// (with an evidence link) to a task's post completes the task for alice.
+func TestCapturedDoneReplyCompletesTheTask(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t, federation.FetchConfig{})
+	r.remember(peerActors...)
+	f := loadFixture(t, "gotosocial/inbound-create-reply-done-hashtag-link.json")
+	taskPost := f.BodyJSON["object"].(map[string]any)["inReplyTo"].(string)
+	task := &domain.Task{Course: "course", Title: "Lesson 1"}
+	if err := r.svc.AddTask(ctx, task); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.store.Update(ctx, func(tx domain.Tx) error {
+		return tx.PutPost(&domain.Post{ID: "01JTASKPOST000000000000000", Course: "course", URI: taskPost, Local: true,
+			Author: "https://node.test/courses/course", Thread: "01JTASKPOST000000000000000", Task: task.ID})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	follow := loadFixture(t, "gotosocial/inbound-follow.json")
+	for _, fx := range []*fixture{follow, f} {
+		r.now = fx.date(t)
+		if err := r.inbox.Receive(ctx, fx.request(fx.body(t))); err != nil {
+			t.Fatal(err)
+		}
+		r.inbox.ProcessPending(ctx)
+	}
+	r.view(func(tx domain.Tx) {
+		c, err := tx.Completion("course", task.ID, "https://gts.test/users/alice")
+		if err != nil {
+			t.Fatalf("no completion: %v", err)
+		}
+		if c.Evidence != "https://example.org/my-work" {
+			t.Errorf("evidence %q", c.Evidence)
+		}
+	})
+}

@@ -44,6 +44,15 @@ func (s *Server) routes() {
 	}
 
 	a.Get("/courses/:handle/featured", s.featured)
+	a.Get("/courses/:handle/tasks", s.tasks)
+	a.Get("/courses/:handle/tasks/:id", s.task)
+	a.Get("/courses/:handle/tasks/:id/completions", s.taskCompletions)
+
+	// Open Badges 2.0, hosted verification
+	a.Get("/issuers/:handle", s.issuer)
+	a.Get("/badges/:id", s.badgeClass)
+	a.Get("/badges/:id/image.png", s.badgeImage)
+	a.Get("/awards/:id", s.award)
 
 	// Pages
 	a.Get("/", s.home)

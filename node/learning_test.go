@@ -1,0 +1,196 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
+)
+
+func receivedBadges(n *Node, person string) []*domain.ReceivedBadge {
+	var out []*domain.ReceivedBadge
+	n.Store.View(context.Background(), func(tx domain.Tx) error {
+		out, _ = tx.ReceivedBadges(person)
+		return nil
+	})
+	return out
+}
+
+// TestCrossNodeStudyGroup: bea on A enrols in gentle-python on B, reads
+// B's tasks from A, completes every one from A; B records the completions
+// and awards the Python Basics badge; A shows it for bea. The assertion is
+// valid Open Badges 2.0; revoking on B shows as revoked on A.
+func TestCrossNodeStudyGroup(t *testing.T) {
+	ctx := context.Background()
+	a, b := twoNodes(t)
+	course := b.URLs.Actor(domain.ActorCourse, DemoCourse)
+	bea := a.URLs.Actor(domain.ActorPerson, "bea")
+	if _, err := a.Follows.Follow(ctx, "bea", course); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "bea enrolled", func() bool { f := following(a, "bea", course); return f != nil && f.State == domain.FollowAccepted })
+
+	// A reads B's tasks the way a Lernejo node does: the actor's tasks collection.
+	actor := getJSON(t, course, asAccept)
+	raw, err := a.Resolver.Client.FetchActivity(ctx, actor["tasks"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var coll struct {
+		OrderedItems []struct{ ID, Type, Name string }
+	}
+	if err := json.Unmarshal(raw, &coll); err != nil || len(coll.OrderedItems) != 3 || coll.OrderedItems[0].Type != "Page" {
+		t.Fatalf("tasks collection: %s %v", raw, err)
+	}
+	for i, task := range coll.OrderedItems {
+		if _, err := a.Learning.Complete(ctx, "bea", course, task.ID, "https://example.org/bea/task", "done it"); err != nil {
+			t.Fatal(err)
+		}
+		n := i + 1
+		eventually(t, "B records completion", func() bool {
+			var cs []*domain.Completion
+			b.Store.View(ctx, func(tx domain.Tx) error { cs, _ = tx.CompletionsOf(DemoCourse, bea); return nil })
+			return len(cs) == n
+		})
+	}
+	eventually(t, "A receives the badge", func() bool { return len(receivedBadges(a, "bea")) == 1 })
+	rb := receivedBadges(a, "bea")[0]
+	if rb.Name != "Python Basics" || rb.Issuer != course || rb.Revoked || !strings.HasPrefix(rb.ImageURL, b.URLs.Base()) {
+		t.Fatalf("received: %+v", rb)
+	}
+
+	// The assertion is a valid Open Badges 2.0 hosted assertion.
+	resp, body := get(t, rb.Assertion, "application/ld+json")
+	if resp.StatusCode != 200 {
+		t.Fatalf("assertion: %d", resp.StatusCode)
+	}
+	var as federation.OBAssertion
+	if err := json.Unmarshal(body, &as); err != nil {
+		t.Fatal(err)
+	}
+	if err := federation.CheckAssertion(as); err != nil {
+		t.Fatalf("assertion invalid: %v\n%s", err, body)
+	}
+	if as.Recipient.Identity != bea || as.Recipient.Type != "url" || as.Revoked || len(as.Evidence) != 3 {
+		t.Fatalf("assertion fields: %s", body)
+	}
+	class := getJSON(t, as.Badge, "application/ld+json")
+	if class["type"] != "BadgeClass" || class["name"] != "Python Basics" {
+		t.Fatalf("badge class: %v", class)
+	}
+	issuer := getJSON(t, class["issuer"].(string), "application/ld+json")
+	if issuer["type"] != "Issuer" {
+		t.Fatalf("issuer: %v", issuer)
+	}
+	if resp, img := get(t, class["image"].(string), ""); resp.Header.Get("Content-Type") != "image/png" || len(img) < 100 {
+		t.Fatalf("badge image: %s %d bytes", resp.Header.Get("Content-Type"), len(img))
+	}
+
+	// Revocation on B shows on A.
+	var award *domain.Award
+	b.Store.View(ctx, func(tx domain.Tx) error {
+		bs, _ := tx.Badges(DemoCourse)
+		award, _ = tx.AwardOf(bs[0].ID, bea)
+		return nil
+	})
+	if err := b.Learning.Revoke(ctx, DemoOrganiser, award.ID, "awarded by mistake"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "A shows the badge revoked", func() bool { r := receivedBadges(a, "bea"); return len(r) == 1 && r[0].Revoked })
+	_, body = get(t, rb.Assertion, "application/ld+json")
+	if err := json.Unmarshal(body, &as); err != nil || !as.Revoked || as.RevocationReason != "awarded by mistake" {
+		t.Fatalf("revoked assertion: %s", body)
+	}
+
+	// Undoing a completion on A removes it on B.
+	if err := a.Learning.Uncomplete(ctx, "bea", course, coll.OrderedItems[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "B removes the completion", func() bool {
+		var cs []*domain.Completion
+		b.Store.View(ctx, func(tx domain.Tx) error { cs, _ = tx.CompletionsOf(DemoCourse, bea); return nil })
+		return len(cs) == 2
+	})
+}
+
+// TestPeerAwardedBadge: a badge awarded after two votes from enrolled learners.
+func TestPeerAwardedBadge(t *testing.T) {
+	ctx := context.Background()
+	n := startNode(t, Config{Demo: true})
+	for _, h := range []string{"bea", "cem", "dan"} {
+		if err := n.Service.RegisterPerson(ctx, &domain.Person{Handle: h, PasswordHash: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Follows.EnrolLocal(ctx, h, DemoCourse, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	badge := &domain.Badge{Issuer: DemoCourse, Name: "Helpful Peer", Criteria: domain.CriteriaPeer, Votes: 2}
+	if err := n.Service.AddBadge(ctx, badge); err != nil {
+		t.Fatal(err)
+	}
+	dan := n.URLs.Actor(domain.ActorPerson, "dan")
+	if err := n.Learning.Vote(ctx, "dan", badge.ID, dan); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		t.Fatalf("self-vote: %v", err)
+	}
+	held := func() bool {
+		var err error
+		n.Store.View(ctx, func(tx domain.Tx) error { _, err = tx.AwardOf(badge.ID, dan); return nil })
+		return err == nil
+	}
+	if err := n.Learning.Vote(ctx, "bea", badge.ID, dan); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Learning.Vote(ctx, "bea", badge.ID, dan); err != nil { // the same voter twice counts once
+		t.Fatal(err)
+	}
+	if held() {
+		t.Fatal("awarded after one voter")
+	}
+	if err := n.Learning.Vote(ctx, "cem", badge.ID, dan); err != nil {
+		t.Fatal(err)
+	}
+	if !held() {
+		t.Fatal("not awarded after two voters")
+	}
+}
+
+// TestTaskRevisions: edit a task twice, restore the first version.
+func TestTaskRevisions(t *testing.T) {
+	ctx := context.Background()
+	n := startNode(t, Config{Demo: true})
+	var task *domain.Task
+	n.Store.View(ctx, func(tx domain.Tx) error { ts, _ := tx.Tasks(DemoCourse); task = ts[0]; return nil })
+	original := task.Title
+	for _, title := range []string{"Say hello", "Say hello to Python 3"} {
+		edit := *task
+		edit.Title = title
+		edit.Body = `<p>New text</p><script>alert(1)</script>`
+		if err := n.Store.Update(ctx, func(tx domain.Tx) error { return n.Service.EditTask(tx, DemoOrganiser, &edit) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got *domain.Task
+	var revs []*domain.TaskRevision
+	n.Store.View(ctx, func(tx domain.Tx) error {
+		got, _ = tx.Task(DemoCourse, task.ID)
+		revs, _ = tx.TaskRevisions(DemoCourse, task.ID)
+		return nil
+	})
+	if got.Title != "Say hello to Python 3" || strings.Contains(got.Body, "<script") || len(revs) != 2 {
+		t.Fatalf("after two edits: %+v, %d revisions", got, len(revs))
+	}
+	restored, err := n.Service.RestoreTask(ctx, DemoOrganiser, DemoCourse, task.ID, 1)
+	if err != nil || restored.Title != original {
+		t.Fatalf("restore: %+v %v", restored, err)
+	}
+	if err := n.Store.Update(ctx, func(tx domain.Tx) error {
+		e := *got
+		return n.Service.EditTask(tx, "mallory", &e)
+	}); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		t.Fatalf("edit by a non-organiser: %v", err)
+	}
+}

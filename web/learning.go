@@ -1,0 +1,249 @@
+package web
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/domain/badgepng"
+	"github.com/lernejo/lernejo/federation"
+)
+
+// taskObject is a task as an ActivityStreams Page: a titled content page
+// of the course, in its context.
+func (s *Server) taskObject(t *domain.Task) map[string]any {
+	course := s.urls.Actor(domain.ActorCourse, t.Course)
+	id := course + "/tasks/" + t.ID
+	o := map[string]any{"id": id, "type": "Page", "name": t.Title, "content": t.Body, "url": id,
+		"attributedTo": course, "context": course, "published": t.Created.UTC().Format(time.RFC3339),
+		"updated": t.Updated.UTC().Format(time.RFC3339), "lernejo:position": t.Position,
+		"completions": id + "/completions"}
+	if !t.Due.IsZero() {
+		o["endTime"] = t.Due.UTC().Format(time.RFC3339)
+	}
+	return o
+}
+
+// tasks serves a course's tasks collection, Pages embedded in order.
+func (s *Server) tasks(c *fiber.Ctx) error {
+	handle := c.Params("handle")
+	if err := s.checkCourseVisible(c, handle); err != nil {
+		return err
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	var items []any
+	err := s.store.View(ctx, func(tx domain.Tx) error {
+		ts, err := tx.Tasks(handle)
+		for _, t := range ts {
+			items = append(items, s.taskObject(t))
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	id := s.urls.Actor(domain.ActorCourse, handle) + "/tasks"
+	return sendActivity(c, federation.Document(map[string]any{"id": id, "type": "OrderedCollection",
+		"totalItems": len(items), "orderedItems": append([]any{}, items...)}))
+}
+
+// task serves one task: its Page to ActivityPub clients, its page to people.
+func (s *Server) task(c *fiber.Ctx) error {
+	handle, id := c.Params("handle"), c.Params("id")
+	if err := s.checkCourseVisible(c, handle); err != nil {
+		return err
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	var (
+		t      *domain.Task
+		course *domain.Course
+		revs   []*domain.TaskRevision
+		done   int
+	)
+	err := s.store.View(ctx, func(tx domain.Tx) error {
+		var err error
+		if course, err = tx.Course(handle); err != nil {
+			return err
+		}
+		if t, err = tx.Task(handle, id); err != nil {
+			return err
+		}
+		if revs, err = tx.TaskRevisions(handle, id); err != nil {
+			return err
+		}
+		cs, err := tx.TaskCompletions(handle, id)
+		done = len(cs)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	c.Vary(fiber.HeaderAccept)
+	if wantsActivity(c) {
+		return sendActivity(c, federation.Document(s.taskObject(t)))
+	}
+	return s.render(c, "task", pageData{Title: t.Title, Data: map[string]any{"Task": t, "Course": course, "Revisions": revs, "Done": done}})
+}
+
+// taskCompletions serves how many learners did a task (not who: that is
+// for the organisers and each learner to see).
+func (s *Server) taskCompletions(c *fiber.Ctx) error {
+	handle, id := c.Params("handle"), c.Params("id")
+	if err := s.checkCourseVisible(c, handle); err != nil {
+		return err
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	n := 0
+	err := s.store.View(ctx, func(tx domain.Tx) error {
+		if _, err := tx.Task(handle, id); err != nil {
+			return err
+		}
+		cs, err := tx.TaskCompletions(handle, id)
+		n = len(cs)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.collection(c, s.urls.Actor(domain.ActorCourse, handle)+"/tasks/"+id+"/completions", n, nil)
+}
+
+// sendOB answers with an Open Badges document. Verifiers ask for JSON; a
+// browser gets the same JSON, readable, unless it asked for HTML.
+func sendOB(c *fiber.Ctx, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/ld+json; charset=utf-8")
+	c.Set(fiber.HeaderAccessControlAllowOrigin, "*") // badge verifiers and backpacks read these from anywhere
+	return c.Send(b)
+}
+
+// issuerDoc is the Open Badges Issuer profile of a course or school.
+func (s *Server) issuerDoc(tx domain.Tx, handle string) (federation.OBIssuer, error) {
+	typ, err := tx.HandleType(handle)
+	if err != nil {
+		return federation.OBIssuer{}, err
+	}
+	id := s.urls.Path("/issuers/" + handle)
+	switch typ {
+	case domain.ActorCourse:
+		co, err := tx.Course(handle)
+		if err != nil {
+			return federation.OBIssuer{}, err
+		}
+		return federation.NewIssuer(id, co.Title, s.urls.Actor(typ, handle), co.Summary), nil
+	case domain.ActorSchool:
+		sc, err := tx.School(handle)
+		if err != nil {
+			return federation.OBIssuer{}, err
+		}
+		return federation.NewIssuer(id, sc.Name, s.urls.Actor(typ, handle), sc.Summary), nil
+	}
+	return federation.OBIssuer{}, domain.Errorf(domain.ENOTFOUND, "Issuer not found.")
+}
+
+func (s *Server) issuer(c *fiber.Ctx) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	var doc federation.OBIssuer
+	err := s.store.View(ctx, func(tx domain.Tx) error {
+		var err error
+		doc, err = s.issuerDoc(tx, c.Params("handle"))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return sendOB(c, doc)
+}
+
+func (s *Server) badgeClassDoc(b *domain.Badge) federation.OBBadgeClass {
+	criteria := map[domain.BadgeCriteria]string{
+		domain.CriteriaAllTasks:    "Complete every task.",
+		domain.CriteriaChosenTasks: "Complete the tasks the organisers chose.",
+		domain.CriteriaOrganiser:   "Awarded by an organiser.",
+		domain.CriteriaPeer:        "Awarded by fellow learners' votes.",
+	}[b.Criteria]
+	return federation.NewBadgeClass(s.urls.Path("/badges/"+b.ID), b.Name, b.Description,
+		s.urls.Path("/badges/"+b.ID+"/image.png"), s.urls.Actor(domain.ActorCourse, b.Issuer)+"/tasks", criteria,
+		s.urls.Path("/issuers/"+b.Issuer))
+}
+
+func (s *Server) badgeClass(c *fiber.Ctx) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	var b *domain.Badge
+	if err := s.store.View(ctx, func(tx domain.Tx) error {
+		var err error
+		b, err = tx.Badge(c.Params("id"))
+		return err
+	}); err != nil {
+		return err
+	}
+	return sendOB(c, s.badgeClassDoc(b))
+}
+
+// badgeImage serves a badge's PNG: the organiser's checked upload, or a
+// generated default. Always image/png with nosniff (HOSTILE O7, H7).
+func (s *Server) badgeImage(c *fiber.Ctx) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	var b *domain.Badge
+	if err := s.store.View(ctx, func(tx domain.Tx) error {
+		var err error
+		b, err = tx.Badge(c.Params("id"))
+		return err
+	}); err != nil {
+		return err
+	}
+	img := b.Image
+	if len(img) == 0 {
+		img = badgepng.Default(b.ID)
+	}
+	c.Set(fiber.HeaderContentType, "image/png")
+	c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
+	c.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	return c.Send(img)
+}
+
+// award serves an award as an Open Badges 2.0 hosted assertion (revoked
+// ones say so), or its page to a browser that asks for HTML.
+func (s *Server) award(c *fiber.Ctx) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	var (
+		a *domain.Award
+		b *domain.Badge
+	)
+	if err := s.store.View(ctx, func(tx domain.Tx) error {
+		var err error
+		if a, err = tx.Award(c.Params("id")); err != nil {
+			return err
+		}
+		b, err = tx.Badge(a.Badge)
+		return err
+	}); err != nil {
+		return err
+	}
+	var evidence []federation.OBEvidence
+	for _, e := range a.Evidence {
+		evidence = append(evidence, federation.OBEvidence{Type: "Evidence", ID: e, Narrative: "A completed task of " + b.Name})
+	}
+	doc := federation.NewAssertion(s.urls.Path("/awards/"+a.ID), s.urls.Path("/badges/"+b.ID), a.Learner, a.IssuedOn, evidence)
+	doc.Image = s.urls.Path("/badges/" + b.ID + "/image.png")
+	if a.Revoked {
+		doc.Revoked, doc.RevocationReason = true, a.Reason
+	}
+	if strings.Contains(c.Get(fiber.HeaderAccept), "text/html") {
+		return s.render(c, "award", pageData{Title: b.Name, Data: map[string]any{"Award": a, "Badge": b}})
+	}
+	return sendOB(c, doc)
+}

@@ -57,6 +57,7 @@ type Course struct {
 	// course's discussion.
 	OpenDiscussion bool
 	PublicKeyPEM   string
+	AssertionKey   []byte // Ed25519 public key (FEP-521a)
 	Created        time.Time
 	Updated        time.Time
 }

@@ -16,6 +16,9 @@ type RemoteActor struct {
 	KeyID                     string
 	PublicKeyPEM              string
 	ManuallyApprovesFollowers bool
+	// AssertionKeys are the actor's Ed25519 keys by id (FEP-521a
+	// assertionMethod), used to check proofs on its records.
+	AssertionKeys map[string][]byte
 	// Lernejo is true for actors of other Lernejo nodes (they carry our
 	// namespace), which take Join and Leave as well as Follow.
 	Lernejo bool

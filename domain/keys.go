@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -17,6 +18,10 @@ const RSAKeyBits = 2048
 type KeyPair struct {
 	PublicPEM  string // PKIX "PUBLIC KEY", published in the actor document
 	PrivatePEM string // PKCS#8 "PRIVATE KEY"
+	// AssertionPublic and AssertionSeed are the actor's Ed25519 key for
+	// signing records (FEP-521a assertionMethod, FEP-8b32 proofs).
+	AssertionPublic []byte
+	AssertionSeed   []byte
 }
 
 // GenerateKeyPair makes a new RSA-2048 key pair.
@@ -33,9 +38,15 @@ func GenerateKeyPair() (KeyPair, error) {
 	if err != nil {
 		return KeyPair{}, fmt.Errorf("marshal private key: %w", err)
 	}
+	edPub, edPriv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return KeyPair{}, fmt.Errorf("generate ed25519 key: %w", err)
+	}
 	return KeyPair{
-		PublicPEM:  string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})),
-		PrivatePEM: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: priv})),
+		PublicPEM:       string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})),
+		PrivatePEM:      string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: priv})),
+		AssertionPublic: edPub,
+		AssertionSeed:   edPriv.Seed(),
 	}, nil
 }
 

@@ -23,6 +23,7 @@ type Person struct {
 	PasswordHash string // argon2id, PHC string format
 	Admin        bool
 	PublicKeyPEM string
+	AssertionKey []byte // Ed25519 public key (FEP-521a)
 	Created      time.Time
 	Updated      time.Time
 }

@@ -10,6 +10,7 @@ type School struct {
 	Summary      string   // plain text
 	Organisers   []string // handles of local people
 	PublicKeyPEM string
+	AssertionKey []byte // Ed25519 public key (FEP-521a)
 	Created      time.Time
 	Updated      time.Time
 }

@@ -72,7 +72,7 @@ func (s *Service) RegisterPerson(ctx context.Context, p *Person) error {
 	if err != nil {
 		return err
 	}
-	p.PublicKeyPEM = keys.PublicPEM
+	p.PublicKeyPEM, p.AssertionKey = keys.PublicPEM, keys.AssertionPublic
 	return s.Store.Update(ctx, func(tx Tx) error { return tx.CreatePerson(p, keys) })
 }
 
@@ -87,7 +87,7 @@ func (s *Service) CreateSchool(ctx context.Context, sc *School) error {
 	if err != nil {
 		return err
 	}
-	sc.PublicKeyPEM = keys.PublicPEM
+	sc.PublicKeyPEM, sc.AssertionKey = keys.PublicPEM, keys.AssertionPublic
 	return s.Store.Update(ctx, func(tx Tx) error {
 		if err := checkPeople(tx, sc.Organisers); err != nil {
 			return err
@@ -105,7 +105,7 @@ func (s *Service) CreateCourse(ctx context.Context, c *Course) error {
 	if err != nil {
 		return err
 	}
-	c.PublicKeyPEM = keys.PublicPEM
+	c.PublicKeyPEM, c.AssertionKey = keys.PublicPEM, keys.AssertionPublic
 	return s.Store.Update(ctx, func(tx Tx) error {
 		st, err := tx.Settings()
 		if err != nil {
@@ -217,7 +217,7 @@ func (s *Service) UpdateCourse(tx Tx, editor string, c *Course) (*Course, error)
 			return nil, Errorf(EINVALID, "There is no school %q.", c.School)
 		}
 	}
-	c.PublicKeyPEM, c.Created, c.Updated = old.PublicKeyPEM, old.Created, s.Now().UTC()
+	c.PublicKeyPEM, c.AssertionKey, c.Created, c.Updated = old.PublicKeyPEM, old.AssertionKey, old.Created, s.Now().UTC()
 	return old, tx.PutCourse(c)
 }
 

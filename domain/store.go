@@ -42,6 +42,8 @@ type ActorTx interface {
 	// PrivateKey returns an actor's private key PEM; read only to sign.
 	// The instance actor's handle is InstanceActorName.
 	PrivateKey(handle string) (string, error)
+	// AssertionSeed returns an actor's Ed25519 private seed; read only to sign records.
+	AssertionSeed(handle string) ([]byte, error)
 
 	InstanceActor() (*InstanceActor, error)
 	CreateInstanceActor(*InstanceActor, KeyPair) error
@@ -168,6 +170,7 @@ type LearningTx interface {
 	TaskRevisions(course, task string) ([]*TaskRevision, error)
 
 	Completion(course, task, learner string) (*Completion, error)
+	CompletionByID(id string) (*Completion, error)
 	PutCompletion(*Completion) error
 	DeleteCompletion(*Completion) error
 	// CompletionsOf returns a learner's completions in a course.

@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -74,7 +75,8 @@ func Leave(id, actor, course string) []byte {
 // CompletionObject is a completion record as it travels in Add: a
 // Lernejo "Completion" of a task by a learner, with the evidence link.
 func CompletionObject(c *domain.Completion) map[string]any {
-	o := map[string]any{"id": c.ID, "type": "Completion", "actor": c.Learner, "object": c.Task,
+	o := map[string]any{"@context": []any{NSActivityStreams, map[string]string{"Completion": "https://lernejo.org/ns#Completion"}},
+		"id": c.ID, "type": "Completion", "actor": c.Learner, "object": c.Task,
 		"published": c.At.UTC().Format(time.RFC3339)}
 	if c.Evidence != "" {
 		o["url"] = c.Evidence
@@ -85,8 +87,9 @@ func CompletionObject(c *domain.Completion) map[string]any {
 	return o
 }
 
-// AddCompletion adds a completion to a task's completions collection.
-func AddCompletion(id, learner string, completion map[string]any, target, course string) []byte {
+// AddCompletion adds a completion (the signed record) to a task's
+// completions collection.
+func AddCompletion(id, learner string, completion json.RawMessage, target, course string) []byte {
 	return activity(map[string]any{"id": id, "type": "Add", "actor": learner, "object": completion,
 		"target": target, "to": []string{course}})
 }
@@ -95,4 +98,29 @@ func AddCompletion(id, learner string, completion map[string]any, target, course
 func RemoveCompletion(id, learner, completionID, target, course string) []byte {
 	return activity(map[string]any{"id": id, "type": "Remove", "actor": learner, "object": completionID,
 		"target": target, "to": []string{course}})
+}
+
+// SignRecord adds a Data Integrity proof (eddsa-jcs-2022) by the actor's
+// assertion key to a record (FEP-8b32).
+func SignRecord(record map[string]any, actorID string, seed []byte, at time.Time) ([]byte, error) {
+	b, err := json.Marshal(record)
+	if err != nil {
+		return nil, err
+	}
+	if len(seed) != ed25519.SeedSize {
+		return nil, fmt.Errorf("federation: no assertion key for %s", actorID)
+	}
+	return SignProof(b, AssertionKeyID(actorID), ed25519.NewKeyFromSeed(seed), at)
+}
+
+// VerifyRecord checks a record's proof against the assertion keys of the
+// actor that must have made it.
+func VerifyRecord(record []byte, actor *domain.RemoteActor) error {
+	return VerifyProof(record, actor.ID, func(vm string) (ed25519.PublicKey, string, error) {
+		k, ok := actor.AssertionKeys[vm]
+		if !ok {
+			return nil, "", fmt.Errorf("%w: %s is not an assertion key of %s", ErrIntegrity, vm, actor.ID)
+		}
+		return ed25519.PublicKey(k), actor.ID, nil
+	})
 }

@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -26,8 +27,12 @@ const (
 var Context = []any{
 	NSActivityStreams,
 	NSSecurity,
+	"https://w3id.org/security/data-integrity/v1",
 	map[string]any{
 		"manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+		"assertionMethod":           map[string]string{"@id": "https://w3id.org/security#assertionMethod", "@type": "@id", "@container": "@set"},
+		"Multikey":                  "https://w3id.org/security#Multikey",
+		"publicKeyMultibase":        "https://w3id.org/security#publicKeyMultibase",
 		"toot":                      "http://joinmastodon.org/ns#",
 		"discoverable":              "toot:discoverable",
 		"featured":                  map[string]string{"@id": "toot:featured", "@type": "@id"},
@@ -124,20 +129,20 @@ func withContext(a any, context any, extras map[string]any) ([]byte, error) {
 // Person is the actor document of a local person.
 func (d Documents) Person(p *domain.Person) ([]byte, error) {
 	a := d.actorBase(domain.ActorPerson, p.Handle, p.Name(), p.Bio, p.PublicKeyPEM, p.Created)
-	return withExtras(a, map[string]any{
+	return withExtras(a, withAssertionMethod(map[string]any{
 		"manuallyApprovesFollowers": false,
 		"discoverable":              true,
-	})
+	}, d.URLs.Actor(domain.ActorPerson, p.Handle), p.AssertionKey))
 }
 
 // School is the actor document of a school (an Organization).
 func (d Documents) School(s *domain.School) ([]byte, error) {
 	a := d.actorBase(domain.ActorSchool, s.Handle, s.Name, s.Summary, s.PublicKeyPEM, s.Created)
 	a.AttributedTo = d.people(s.Organisers)
-	return withExtras(a, map[string]any{
+	return withExtras(a, withAssertionMethod(map[string]any{
 		"manuallyApprovesFollowers": false,
 		"discoverable":              true,
-	})
+	}, d.URLs.Actor(domain.ActorSchool, s.Handle), s.AssertionKey))
 }
 
 // Course is the actor document of a course (a Group). Organisers are in
@@ -163,7 +168,7 @@ func (d Documents) Course(c *domain.Course) ([]byte, error) {
 	if c.School != "" {
 		extras["school"] = d.URLs.Actor(domain.ActorSchool, c.School)
 	}
-	return withExtras(a, extras)
+	return withExtras(a, withAssertionMethod(extras, d.URLs.Actor(domain.ActorCourse, c.Handle), c.AssertionKey))
 }
 
 // Instance is the node's Application actor at /actor. It signs the node's
@@ -183,4 +188,16 @@ func (d Documents) people(handles []string) vocab.ItemCollection {
 		out = append(out, vocab.IRI(d.URLs.Actor(domain.ActorPerson, h)))
 	}
 	return out
+}
+
+// AssertionKeyID is the id of an actor's Ed25519 key in its assertionMethod.
+func AssertionKeyID(actorID string) string { return actorID + "#assertion-key" }
+
+// withAssertionMethod publishes an actor's Ed25519 key as its
+// assertionMethod (FEP-521a), which proofs on its records point to.
+func withAssertionMethod(extras map[string]any, actorID string, pub []byte) map[string]any {
+	if len(pub) == ed25519.PublicKeySize {
+		extras["assertionMethod"] = []any{MultikeyDoc(AssertionKeyID(actorID), actorID, ed25519.PublicKey(pub))}
+	}
+	return extras
 }

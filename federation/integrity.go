@@ -48,8 +48,8 @@ const (
 	// MultikeyType is the "type" of a FEP-521a / W3C Controlled Identifiers verification method.
 	MultikeyType = "Multikey"
 
-	// maxJSONDepth bounds nesting in documents read by this file (ActivityPub objects are shallow).
-	maxJSONDepth = 64
+	// maxStrictJSONDepth bounds nesting in documents read by this file (ActivityPub objects are shallow).
+	maxStrictJSONDepth = 64
 	// maxMultibaseLen bounds base58 input (decoding is quadratic); a 64-byte signature is 88 characters.
 	maxMultibaseLen = 256
 )
@@ -165,7 +165,7 @@ func AssertionKeyFromActor(actorJSON []byte, keyID string) (pub ed25519.PublicKe
 		if id, _ := m["id"].(string); id != keyID {
 			continue
 		}
-		if !hasType(m["type"], MultikeyType) {
+		if !multikeyHasType(m["type"], MultikeyType) {
 			return nil, "", integrityErr("key %s is not a Multikey", keyID)
 		}
 		ctrl, _ := m["controller"].(string)
@@ -182,7 +182,7 @@ func AssertionKeyFromActor(actorJSON []byte, keyID string) (pub ed25519.PublicKe
 	return nil, "", integrityErr("actor %s has no assertionMethod %s", actorID, keyID)
 }
 
-func hasType(t any, want string) bool {
+func multikeyHasType(t any, want string) bool {
 	switch t := t.(type) {
 	case string:
 		return t == want
@@ -441,7 +441,7 @@ func proofHashData(proofConfig, document map[string]any) ([]byte, error) {
 // parseStrictJSON parses one JSON value into nil, bool, string, json.Number, []any and map[string]any,
 // refusing what RFC 8785 §3.1 says a JCS input must not contain (I-JSON): invalid UTF-8, escaped lone
 // surrogates, duplicate member names, numbers that overflow an IEEE 754 double. It also refuses nesting
-// deeper than maxJSONDepth and anything after the value.
+// deeper than maxStrictJSONDepth and anything after the value.
 func parseStrictJSON(data []byte) (any, error) {
 	if !utf8.Valid(data) {
 		return nil, integrityErr("JSON is not valid UTF-8")
@@ -451,7 +451,7 @@ func parseStrictJSON(data []byte) (any, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	v, err := parseValue(dec, 0)
+	v, err := parseStrictValue(dec, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -500,14 +500,14 @@ func checkSurrogateEscapes(data []byte) error {
 	return nil
 }
 
-func parseValue(dec *json.Decoder, depth int) (any, error) {
+func parseStrictValue(dec *json.Decoder, depth int) (any, error) {
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, integrityErr("invalid JSON: %v", err)
 	}
 	switch t := tok.(type) {
 	case json.Delim:
-		if depth >= maxJSONDepth {
+		if depth >= maxStrictJSONDepth {
 			return nil, integrityErr("JSON nested too deeply")
 		}
 		switch t {
@@ -525,7 +525,7 @@ func parseValue(dec *json.Decoder, depth int) (any, error) {
 				if _, dup := m[k]; dup {
 					return nil, integrityErr("duplicate member name %q", k)
 				}
-				if m[k], err = parseValue(dec, depth+1); err != nil {
+				if m[k], err = parseStrictValue(dec, depth+1); err != nil {
 					return nil, err
 				}
 			}
@@ -536,7 +536,7 @@ func parseValue(dec *json.Decoder, depth int) (any, error) {
 		case '[':
 			a := []any{}
 			for dec.More() {
-				x, err := parseValue(dec, depth+1)
+				x, err := parseStrictValue(dec, depth+1)
 				if err != nil {
 					return nil, err
 				}

@@ -82,8 +82,8 @@ func vcKey(t testing.TB) ed25519.PrivateKey {
 	return k
 }
 
-// staticResolver resolves exactly one key id.
-func staticResolver(keyID string, pub ed25519.PublicKey, controller string) func(string) (ed25519.PublicKey, string, error) {
+// proofStaticResolver resolves exactly one key id.
+func proofStaticResolver(keyID string, pub ed25519.PublicKey, controller string) func(string) (ed25519.PublicKey, string, error) {
 	return func(vm string) (ed25519.PublicKey, string, error) {
 		if vm != keyID {
 			return nil, "", errors.New("unknown key " + vm)
@@ -222,7 +222,7 @@ func TestAssertionKeyFromActor(t *testing.T) {
 
 // ---- RFC 8785 ----
 
-func jcsString2(t *testing.T, in string) string {
+func jcsOf(t *testing.T, in string) string {
 	t.Helper()
 	v, err := parseStrictJSON([]byte(in))
 	if err != nil {
@@ -243,7 +243,7 @@ func TestJCSRFC8785Example(t *testing.T) {
   "literals": [null, true, false]
 }`
 	want := `{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\u000f\nA'B\"\\\\\"/"}`
-	if got := jcsString2(t, in); got != want {
+	if got := jcsOf(t, in); got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
 }
@@ -261,7 +261,7 @@ func TestJCSKeyOrderUTF16(t *testing.T) {
   "\u00f6": "Latin Small Letter O With Diaeresis"
 }`
 	want := "{\"\\r\":\"Carriage Return\",\"1\":\"One\",\"\u0080\":\"Control\",\"ö\":\"Latin Small Letter O With Diaeresis\",\"€\":\"Euro Sign\",\"😀\":\"Emoji: Grinning Face\",\"דּ\":\"Hebrew Letter Dalet With Dagesh\"}"
-	if got := jcsString2(t, in); got != want {
+	if got := jcsOf(t, in); got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
 }
@@ -317,7 +317,7 @@ func TestJCSNumbersRFC8785(t *testing.T) {
 		"333333333.33333329": "333333333.3333333", "4.50": "4.5", "100": "100", "-1.5e-10": "-1.5e-10",
 		"1e-400": "0", "123456789012345678901234": "1.2345678901234569e+23",
 	} {
-		if got := jcsString2(t, "["+in+"]"); got != "["+want+"]" {
+		if got := jcsOf(t, "["+in+"]"); got != "["+want+"]" {
 			t.Errorf("%s → %s, want [%s]", in, got, want)
 		}
 	}
@@ -326,7 +326,7 @@ func TestJCSNumbersRFC8785(t *testing.T) {
 func TestJCSStringEscapes(t *testing.T) {
 	in := `"\u0000\u0001\u0008\u0009\u000a\u000b\u000c\u000d\u001f\u0020\u007f\u2028\u2029<>&\"\\\/é😀"`
 	want := "\"\\u0000\\u0001\\b\\t\\n\\u000b\\f\\r\\u001f \u007f\u2028\u2029<>&\\\"\\\\/é😀\""
-	if got := jcsString2(t, in); got != want {
+	if got := jcsOf(t, in); got != want {
 		t.Fatalf("got  %q\nwant %q", got, want)
 	}
 }
@@ -373,7 +373,7 @@ func TestProofVCTestVector(t *testing.T) {
 	}
 
 	pub := vcKey(t).Public().(ed25519.PublicKey)
-	res := staticResolver(vcKeyID, pub, vcIssuer)
+	res := proofStaticResolver(vcKeyID, pub, vcIssuer)
 	if err := VerifyProof([]byte(vcSigned), vcIssuer, res); err != nil {
 		t.Fatalf("the W3C signed credential does not verify: %v", err)
 	}
@@ -412,11 +412,11 @@ func TestProofVCTestVector(t *testing.T) {
 }
 
 const (
-	testActor = "https://school.example/courses/go"
-	testKeyID = testActor + "#ed25519-key"
+	proofTestActor = "https://school.example/courses/go"
+	proofTestKeyID = proofTestActor + "#ed25519-key"
 )
 
-func testNote() []byte {
+func proofTestNote() []byte {
 	return []byte(`{
   "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/data-integrity/v1"],
   "id": "https://school.example/badges/1",
@@ -431,22 +431,22 @@ func testNote() []byte {
 }`)
 }
 
-func testSigned(t testing.TB) ([]byte, ed25519.PrivateKey, func(string) (ed25519.PublicKey, string, error)) {
+func proofTestSigned(t testing.TB) ([]byte, ed25519.PrivateKey, func(string) (ed25519.PublicKey, string, error)) {
 	t.Helper()
 	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, 32))
-	signed, err := SignProof(testNote(), testKeyID, key, time.Date(2026, 3, 1, 12, 0, 0, 500, time.FixedZone("x", 3600)))
+	signed, err := SignProof(proofTestNote(), proofTestKeyID, key, time.Date(2026, 3, 1, 12, 0, 0, 500, time.FixedZone("x", 3600)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return signed, key, staticResolver(testKeyID, key.Public().(ed25519.PublicKey), testActor)
+	return signed, key, proofStaticResolver(proofTestKeyID, key.Public().(ed25519.PublicKey), proofTestActor)
 }
 
 func TestProofSignVerify(t *testing.T) {
-	signed, _, res := testSigned(t)
-	if err := VerifyProof(signed, testActor, res); err != nil {
+	signed, _, res := proofTestSigned(t)
+	if err := VerifyProof(signed, proofTestActor, res); err != nil {
 		t.Fatalf("%v\n%s", err, signed)
 	}
-	if !bytes.HasPrefix(signed, bytes.TrimRight(testNote(), "}")) {
+	if !bytes.HasPrefix(signed, bytes.TrimRight(proofTestNote(), "}")) {
 		t.Fatal("the document's bytes were not kept")
 	}
 	var m map[string]any
@@ -455,7 +455,7 @@ func TestProofSignVerify(t *testing.T) {
 	}
 	p := m["proof"].(map[string]any)
 	if p["created"] != "2026-03-01T11:00:00Z" || p["type"] != ProofType || p["cryptosuite"] != CryptosuiteEddsaJcs2022 ||
-		p["proofPurpose"] != "assertionMethod" || p["verificationMethod"] != testKeyID || p["@context"] == nil {
+		p["proofPurpose"] != "assertionMethod" || p["verificationMethod"] != proofTestKeyID || p["@context"] == nil {
 		t.Fatalf("proof = %v", p)
 	}
 	// Reformatting the document (whitespace, member order) keeps it valid: the proof covers JCS.
@@ -463,18 +463,18 @@ func TestProofSignVerify(t *testing.T) {
 	if err := json.Indent(&re, signed, "", "    "); err != nil {
 		t.Fatal(err)
 	}
-	if err := VerifyProof(re.Bytes(), testActor, res); err != nil {
+	if err := VerifyProof(re.Bytes(), proofTestActor, res); err != nil {
 		t.Fatalf("reformatted: %v", err)
 	}
 
 	// An empty object and an object without @context sign and verify too.
 	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, 32))
 	for _, d := range []string{`{}`, ` { } `, `{"id":"https://school.example/x","n":[1,2e3]}` + "\n"} {
-		s, err := SignProof([]byte(d), testKeyID, key, time.Unix(0, 0))
+		s, err := SignProof([]byte(d), proofTestKeyID, key, time.Unix(0, 0))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := VerifyProof(s, testActor, res); err != nil {
+		if err := VerifyProof(s, proofTestActor, res); err != nil {
 			t.Fatalf("%s: %v", s, err)
 		}
 	}
@@ -483,11 +483,11 @@ func TestProofSignVerify(t *testing.T) {
 func TestSignProofRejects(t *testing.T) {
 	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, 32))
 	for _, d := range []string{`[]`, `"x"`, `{"proof":{}}`, `{"a":1,"a":2}`, `{`} {
-		if _, err := SignProof([]byte(d), testKeyID, key, time.Now()); !errors.Is(err, ErrIntegrity) {
+		if _, err := SignProof([]byte(d), proofTestKeyID, key, time.Now()); !errors.Is(err, ErrIntegrity) {
 			t.Errorf("SignProof(%s) = %v", d, err)
 		}
 	}
-	if _, err := SignProof([]byte(`{}`), testKeyID, key[:10], time.Now()); err == nil {
+	if _, err := SignProof([]byte(`{}`), proofTestKeyID, key[:10], time.Now()); err == nil {
 		t.Error("short key accepted")
 	}
 	if _, err := SignProof([]byte(`{}`), "", key, time.Now()); err == nil {
@@ -495,8 +495,8 @@ func TestSignProofRejects(t *testing.T) {
 	}
 }
 
-// mutate decodes signed, applies f to the top-level object and its proof, and re-encodes.
-func mutate(t *testing.T, signed []byte, f func(doc, proof map[string]any)) []byte {
+// mutateProofDoc decodes signed, applies f to the top-level object and its proof, and re-encodes.
+func mutateProofDoc(t *testing.T, signed []byte, f func(doc, proof map[string]any)) []byte {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(signed, &m); err != nil {
@@ -511,7 +511,7 @@ func mutate(t *testing.T, signed []byte, f func(doc, proof map[string]any)) []by
 }
 
 func TestProofTamperingFails(t *testing.T) {
-	signed, key, res := testSigned(t)
+	signed, key, res := proofTestSigned(t)
 	otherKey := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{8}, 32))
 
 	cases := map[string]func(doc, proof map[string]any){
@@ -526,7 +526,7 @@ func TestProofTamperingFails(t *testing.T) {
 		"bad created":     func(_, p map[string]any) { p["created"] = "yesterday" },
 		"expired":         func(_, p map[string]any) { p["expires"] = "2001-01-01T00:00:00Z" },
 		"future expires":  func(_, p map[string]any) { p["expires"] = "2999-01-01T00:00:00Z" }, // not signed
-		"vm":              func(_, p map[string]any) { p["verificationMethod"] = testActor + "#other" },
+		"vm":              func(_, p map[string]any) { p["verificationMethod"] = proofTestActor + "#other" },
 		"cryptosuite":     func(_, p map[string]any) { p["cryptosuite"] = "eddsa-rdfc-2022" },
 		"type":            func(_, p map[string]any) { p["type"] = "Ed25519Signature2020" },
 		"purpose":         func(_, p map[string]any) { p["proofPurpose"] = "authentication" },
@@ -549,7 +549,7 @@ func TestProofTamperingFails(t *testing.T) {
 			p["proofValue"] = string(s)
 		},
 		"pv other doc": func(_, p map[string]any) {
-			s, err := SignProof([]byte(`{"id":"x"}`), testKeyID, key, time.Now())
+			s, err := SignProof([]byte(`{"id":"x"}`), proofTestKeyID, key, time.Now())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -558,7 +558,7 @@ func TestProofTamperingFails(t *testing.T) {
 			p["proofValue"] = m["proof"]["proofValue"]
 		},
 		"pv other key": func(_, p map[string]any) {
-			s, err := SignProof(testNote(), testKeyID, otherKey, time.Date(2026, 3, 1, 11, 0, 0, 0, time.UTC))
+			s, err := SignProof(proofTestNote(), proofTestKeyID, otherKey, time.Date(2026, 3, 1, 11, 0, 0, 0, time.UTC))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -572,21 +572,21 @@ func TestProofTamperingFails(t *testing.T) {
 	// The resolver knows both key ids so that a changed verificationMethod fails on the signature.
 	pub := key.Public().(ed25519.PublicKey)
 	res2 := func(vm string) (ed25519.PublicKey, string, error) {
-		if vm == testKeyID || vm == testActor+"#other" {
-			return pub, testActor, nil
+		if vm == proofTestKeyID || vm == proofTestActor+"#other" {
+			return pub, proofTestActor, nil
 		}
 		return nil, "", errors.New("unknown")
 	}
 	for name, f := range cases {
-		bad := mutate(t, signed, f)
-		if err := VerifyProof(bad, testActor, res2); err == nil {
+		bad := mutateProofDoc(t, signed, f)
+		if err := VerifyProof(bad, proofTestActor, res2); err == nil {
 			t.Errorf("%s: tampered document verified:\n%s", name, bad)
 		} else if !errors.Is(err, ErrIntegrity) {
 			t.Errorf("%s: err %v does not wrap ErrIntegrity", name, err)
 		}
 	}
-	// Sanity: the unmutated round trip through mutate still verifies.
-	if err := VerifyProof(mutate(t, signed, func(_, _ map[string]any) {}), testActor, res); err != nil {
+	// Sanity: the unmutated round trip through mutateProofDoc still verifies.
+	if err := VerifyProof(mutateProofDoc(t, signed, func(_, _ map[string]any) {}), proofTestActor, res); err != nil {
 		t.Fatal(err)
 	}
 	// Raw-byte changes that encoding/json would smooth over.
@@ -600,90 +600,90 @@ func TestProofTamperingFails(t *testing.T) {
 		if bytes.Equal(b, signed) {
 			t.Fatalf("%s: replacement did not apply", name)
 		}
-		if err := VerifyProof(b, testActor, res); err == nil {
+		if err := VerifyProof(b, proofTestActor, res); err == nil {
 			t.Errorf("%s: verified", name)
 		}
 	}
 }
 
 func TestProofControllerAndOrigin(t *testing.T) {
-	signed, key, _ := testSigned(t)
+	signed, key, _ := proofTestSigned(t)
 	pub := key.Public().(ed25519.PublicKey)
 
 	// The key's controller is another actor (on the same origin): refused.
 	other := "https://school.example/courses/rust"
-	if err := VerifyProof(signed, testActor, staticResolver(testKeyID, pub, other)); !errors.Is(err, ErrIntegrity) {
+	if err := VerifyProof(signed, proofTestActor, proofStaticResolver(proofTestKeyID, pub, other)); !errors.Is(err, ErrIntegrity) {
 		t.Errorf("other controller: %v", err)
 	}
 	// wantController is someone else than the key's controller.
-	if err := VerifyProof(signed, other, staticResolver(testKeyID, pub, testActor)); !errors.Is(err, ErrIntegrity) {
+	if err := VerifyProof(signed, other, proofStaticResolver(proofTestKeyID, pub, proofTestActor)); !errors.Is(err, ErrIntegrity) {
 		t.Errorf("other wantController: %v", err)
 	}
 	// A key on another origin, even one whose (lying) controller is the actor: refused before resolving.
 	evilVM := "https://evil.example/users/mallory#key"
-	evil, err := SignProof(testNote(), evilVM, key, time.Now())
+	evil, err := SignProof(proofTestNote(), evilVM, key, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	called := false
-	res := func(vm string) (ed25519.PublicKey, string, error) { called = true; return pub, testActor, nil }
-	if err := VerifyProof(evil, testActor, res); !errors.Is(err, ErrIntegrity) || called {
+	res := func(vm string) (ed25519.PublicKey, string, error) { called = true; return pub, proofTestActor, nil }
+	if err := VerifyProof(evil, proofTestActor, res); !errors.Is(err, ErrIntegrity) || called {
 		t.Errorf("other origin: %v (resolver called: %v)", err, called)
 	}
 	// Same host, other scheme or port: other origin.
 	for _, vm := range []string{"http://school.example/courses/go#k", "https://school.example:8443/courses/go#k", "did:key:" + vcPublicMultibase} {
-		d, err := SignProof(testNote(), vm, key, time.Now())
+		d, err := SignProof(proofTestNote(), vm, key, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := VerifyProof(d, testActor, func(string) (ed25519.PublicKey, string, error) { return pub, testActor, nil }); err == nil {
+		if err := VerifyProof(d, proofTestActor, func(string) (ed25519.PublicKey, string, error) { return pub, proofTestActor, nil }); err == nil {
 			t.Errorf("%s verified", vm)
 		}
 	}
 	// Host case and default port do not matter.
 	vm := "https://SCHOOL.example:443/courses/go#ed25519-key"
-	d, err := SignProof(testNote(), vm, key, time.Now())
+	d, err := SignProof(proofTestNote(), vm, key, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := VerifyProof(d, testActor, staticResolver(vm, pub, testActor)); err != nil {
+	if err := VerifyProof(d, proofTestActor, proofStaticResolver(vm, pub, proofTestActor)); err != nil {
 		t.Errorf("canonical origin: %v", err)
 	}
 	// Empty wantController.
-	if err := VerifyProof(signed, "", staticResolver(testKeyID, pub, testActor)); err == nil {
+	if err := VerifyProof(signed, "", proofStaticResolver(proofTestKeyID, pub, proofTestActor)); err == nil {
 		t.Error("empty wantController verified")
 	}
 	// Resolver errors are passed through; a bad key from the resolver fails.
 	boom := errors.New("boom")
-	if err := VerifyProof(signed, testActor, func(string) (ed25519.PublicKey, string, error) { return nil, "", boom }); !errors.Is(err, boom) {
+	if err := VerifyProof(signed, proofTestActor, func(string) (ed25519.PublicKey, string, error) { return nil, "", boom }); !errors.Is(err, boom) {
 		t.Errorf("resolver error: %v", err)
 	}
-	if err := VerifyProof(signed, testActor, func(string) (ed25519.PublicKey, string, error) { return pub[:5], testActor, nil }); !errors.Is(err, ErrIntegrity) {
+	if err := VerifyProof(signed, proofTestActor, func(string) (ed25519.PublicKey, string, error) { return pub[:5], proofTestActor, nil }); !errors.Is(err, ErrIntegrity) {
 		t.Errorf("short key: %v", err)
 	}
 }
 
 func TestProofWithAssertionKeyFromActor(t *testing.T) {
-	signed, key, _ := testSigned(t)
+	signed, key, _ := proofTestSigned(t)
 	actorDoc, err := json.Marshal(map[string]any{
-		"id":              testActor,
+		"id":              proofTestActor,
 		"type":            "Group",
-		"assertionMethod": []any{MultikeyDoc(testKeyID, testActor, key.Public().(ed25519.PublicKey))},
+		"assertionMethod": []any{MultikeyDoc(proofTestKeyID, proofTestActor, key.Public().(ed25519.PublicKey))},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	res := func(vm string) (ed25519.PublicKey, string, error) { return AssertionKeyFromActor(actorDoc, vm) }
-	if err := VerifyProof(signed, testActor, res); err != nil {
+	if err := VerifyProof(signed, proofTestActor, res); err != nil {
 		t.Fatal(err)
 	}
 }
 
 // BenchmarkVerifyProof measures one verification of a small signed note.
 func BenchmarkVerifyProof(b *testing.B) {
-	signed, _, res := testSigned(b)
+	signed, _, res := proofTestSigned(b)
 	for b.Loop() {
-		if err := VerifyProof(signed, testActor, res); err != nil {
+		if err := VerifyProof(signed, proofTestActor, res); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -124,6 +125,7 @@ func (r *Resolver) toDomain(doc *RemoteActor) *domain.RemoteActor {
 		KeyID:                     doc.PublicKeyID,
 		PublicKeyPEM:              doc.PublicKeyPEM,
 		ManuallyApprovesFollowers: doc.ManuallyApprovesFollowers,
+		AssertionKeys:             assertionKeys(doc.Raw, doc.ID),
 		Lernejo:                   doc.Kind != "",
 		Fetched:                   r.now(),
 	}
@@ -235,4 +237,46 @@ func (r *Resolver) LookupHandle(ctx context.Context, handle string) (string, err
 		}
 	}
 	return r.Client.LookupWebFinger(ctx, "https", name, host)
+}
+
+// assertionKeys reads the Ed25519 Multikeys an actor document lists in
+// assertionMethod with itself as controller (FEP-521a).
+func assertionKeys(raw []byte, actorID string) map[string][]byte {
+	var doc struct {
+		AssertionMethod json.RawMessage `json:"assertionMethod"`
+	}
+	if json.Unmarshal(raw, &doc) != nil || len(doc.AssertionMethod) == 0 {
+		return nil
+	}
+	var entries []json.RawMessage
+	if doc.AssertionMethod[0] == '[' {
+		if json.Unmarshal(doc.AssertionMethod, &entries) != nil {
+			return nil
+		}
+	} else {
+		entries = []json.RawMessage{doc.AssertionMethod}
+	}
+	keys := map[string][]byte{}
+	for _, e := range entries {
+		if len(keys) >= 8 {
+			break
+		}
+		id := ""
+		if json.Unmarshal(e, &id) == nil {
+			continue // a bare reference: not a key we can use
+		}
+		pub, controller, err := AssertionKeyFromActor(raw, keyIDOf(e))
+		if err == nil && controller == actorID && SameOrigin(keyIDOf(e), actorID) {
+			keys[keyIDOf(e)] = pub
+		}
+	}
+	return keys
+}
+
+func keyIDOf(entry json.RawMessage) string {
+	var k struct {
+		ID string `json:"id"`
+	}
+	json.Unmarshal(entry, &k)
+	return k.ID
 }

@@ -45,6 +45,15 @@ func (in *Inbox) add(ctx context.Context, tx domain.Tx, act *federation.Activity
 	if o.Object != in.cfg.URLs.Actor(domain.ActorCourse, course)+"/tasks/"+task {
 		return fmt.Errorf("completion of %s added to the collection of another task", o.Object)
 	}
+	// The record must carry the learner's proof (FEP-8b32), checked against
+	// the assertion keys of their actor document.
+	learner, err := tx.RemoteActor(act.Actor)
+	if err != nil {
+		return err
+	}
+	if err := federation.VerifyRecord(o.Raw, learner); err != nil {
+		return fmt.Errorf("completion %s: %w", o.ID, err)
+	}
 	c := &domain.Completion{ID: o.ID, Course: course, Task: task, Learner: act.Actor,
 		Note: in.cfg.Sanitizer.PlainText(o.Content), At: o.Published, Raw: o.Raw}
 	if strings.HasPrefix(o.URL, "https://") || strings.HasPrefix(o.URL, "http://") {

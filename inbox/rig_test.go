@@ -177,6 +177,7 @@ func (r *rig) journalLen() int {
 type remoteActor struct {
 	id, keyID string
 	key       *rsa.PrivateKey
+	edSeed    []byte // Ed25519 assertion key (FEP-521a)
 }
 
 func (r *rig) newRemote(id string) *remoteActor {
@@ -189,12 +190,13 @@ func (r *rig) newRemote(id string) *remoteActor {
 	doc, _ := json.Marshal(map[string]any{
 		"@context": "https://www.w3.org/ns/activitystreams", "id": id, "type": "Person",
 		"preferredUsername": id[strings.LastIndex(id, "/")+1:], "inbox": id + "/inbox",
-		"publicKey": map[string]string{"id": id + "#main-key", "owner": id, "publicKeyPem": kp.PublicPEM},
+		"publicKey":       map[string]string{"id": id + "#main-key", "owner": id, "publicKeyPem": kp.PublicPEM},
+		"assertionMethod": []any{federation.MultikeyDoc(federation.AssertionKeyID(id), id, kp.AssertionPublic)},
 	})
 	if _, err := r.res.Remember(context.Background(), doc); err != nil {
 		r.t.Fatal(err)
 	}
-	return &remoteActor{id: id, keyID: id + "#main-key", key: key}
+	return &remoteActor{id: id, keyID: id + "#main-key", key: key, edSeed: kp.AssertionSeed}
 }
 
 // signed builds an inbox request for body, signed by a with the rig's clock.

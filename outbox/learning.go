@@ -76,6 +76,16 @@ func (l *Learning) Complete(ctx context.Context, person, course, task, evidence,
 		Evidence: evidence, Note: strings.TrimSpace(note), At: now}
 	remote := strings.Contains(course, "://")
 	err := l.Service.Store.Update(ctx, func(tx domain.Tx) error {
+		// The record is signed by the learner's assertion key (FEP-8b32), so
+		// anyone can check it against their actor document.
+		sign := func() error {
+			seed, err := tx.AssertionSeed(person)
+			if err != nil {
+				return err
+			}
+			c.Raw, err = federation.SignRecord(federation.CompletionObject(c), learner, seed, now)
+			return err
+		}
 		if remote {
 			f, err := tx.Following(person, course)
 			if err != nil || f.State != domain.FollowAccepted {
@@ -88,17 +98,23 @@ func (l *Learning) Complete(ctx context.Context, person, course, task, evidence,
 			if old, err := tx.Completion(course, task, learner); err == nil {
 				c.ID = old.ID // marked again: the same record, updated
 			}
+			if err := sign(); err != nil {
+				return err
+			}
 			if err := tx.PutCompletion(c); err != nil {
 				return err
 			}
 			id := urls.NewActivityID(l.Posts.NewID())
-			add := federation.AddCompletion(id, learner, federation.CompletionObject(c), task+"/completions", course)
+			add := federation.AddCompletion(id, learner, c.Raw, task+"/completions", course)
 			return l.Posts.Outbox.Queue(tx, person, id, add, []string{ra.Inbox})
 		}
 		if _, err := tx.Task(course, task); err != nil {
 			return err
 		}
 		if err := l.canComplete(tx, course, learner); err != nil {
+			return err
+		}
+		if err := sign(); err != nil {
 			return err
 		}
 		if err := tx.PutCompletion(c); err != nil {

@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -399,6 +400,20 @@ func (s *Posts) note(tx domain.Tx, local, text string, mentions []federation.Men
 		for k, v := range e {
 			obj[k] = v
 		}
+	}
+	// Standalone notes (awards above all) carry a Data Integrity proof by
+	// the author's assertion key, checkable against its actor document.
+	if seed, err := tx.AssertionSeed(local); err == nil {
+		signed, err := federation.SignRecord(obj, p.Author, seed, now)
+		if err != nil {
+			return "", err
+		}
+		obj = map[string]any{}
+		if err := json.Unmarshal(signed, &obj); err != nil {
+			return "", err
+		}
+	} else if !domain.IsNotFound(err) {
+		return "", err
 	}
 	createID := p.URI + "/activity"
 	create := federation.Wrap("Create", createID, p.Author, obj, addr, now)

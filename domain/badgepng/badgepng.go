@@ -117,7 +117,7 @@ func Default(seed string) []byte {
 		rIn   = 96.0  // the ring's inner radius
 		ss    = 4     // supersamples per axis, for smooth edges
 	)
-	star := starPolygon(0, 0, 64, 26, 5)
+	star := starPolygon(0, 6, 64, 26, 5) // centred on its bounding box
 	inside := func(dx, dy float64) bool {
 		switch emblem {
 		case 0:
@@ -155,11 +155,19 @@ func Default(seed string) []byte {
 	img := image.NewNRGBA(image.Rect(0, 0, n, n))
 	for y := range n {
 		for x := range n {
-			// Average premultiplied samples, then store non-premultiplied.
+			// Most pixels lie wholly inside one shape: if the corners and
+			// the centre agree, that is the pixel's colour.
+			fx, fy := float64(x), float64(y)
+			if s := shade(fx+0.5, fy+0.5); s == shade(fx, fy) && s == shade(fx+1, fy) &&
+				s == shade(fx, fy+1) && s == shade(fx+1, fy+1) {
+				img.SetNRGBA(x, y, s)
+				continue
+			}
+			// Else average premultiplied samples, then store non-premultiplied.
 			var pr, pg, pb, pa float64
 			for sy := range ss {
 				for sx := range ss {
-					s := shade(float64(x)+(float64(sx)+0.5)/ss, float64(y)+(float64(sy)+0.5)/ss)
+					s := shade(fx+(float64(sx)+0.5)/ss, fy+(float64(sy)+0.5)/ss)
 					a := float64(s.A) / 255
 					pr += float64(s.R) * a
 					pg += float64(s.G) * a
@@ -179,7 +187,7 @@ func Default(seed string) []byte {
 		}
 	}
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
 	if err := enc.Encode(&buf, img); err != nil {
 		panic("badgepng: encoding the default badge: " + err.Error()) // cannot happen with a bytes.Buffer
 	}

@@ -14,6 +14,7 @@ import "encoding/binary"
 //	0x01 settings                                  → domain.Settings
 //	0x02 handle 0 HANDLE                           → domain.ActorType (the node's one handle namespace)
 //	0x03 privkey 0 HANDLE                          → PKCS#8 PEM; read only to sign
+//	0x05 edkey 0 HANDLE                            → Ed25519 seed; read only to sign records
 //	0x04 instance                                  → domain.InstanceActor
 //	0x10 person 0 HANDLE                           → domain.Person
 //	0x11 school 0 HANDLE                           → domain.School
@@ -38,6 +39,7 @@ import "encoding/binary"
 //	0x26 tombstone 0 ID                            → domain.Tombstone (no TTL)
 //	0x40 task-rev 0 COURSE 0 TASK 0 REV(4 bytes BE) → domain.TaskRevision
 //	0x41 completion 0 COURSE 0 TASK 0 LEARNER      → domain.Completion
+//	0x49 completion-id 0 ID                        → COURSE 0 TASK 0 LEARNER (index)
 //	0x42 completion-by 0 COURSE 0 LEARNER 0 TASK   → empty (index)
 //	0x43 vote 0 BADGE 0 LEARNER 0 VOTER            → empty
 //	0x44 award 0 AWARDID                           → domain.Award
@@ -56,6 +58,7 @@ const (
 	pHandle        byte = 0x02
 	pPrivKey       byte = 0x03
 	pInstance      byte = 0x04
+	pEdKey         byte = 0x05
 	pPerson        byte = 0x10
 	pSchool        byte = 0x11
 	pCourse        byte = 0x12
@@ -91,6 +94,7 @@ const (
 	pAwardBy       byte = 0x46
 	pReceived      byte = 0x47
 	pReceivedNote  byte = 0x48
+	pCompletionID  byte = 0x49
 )
 
 // key builds a key from a prefix and parts, joined with 0x00.

@@ -25,8 +25,26 @@ func (t *tx) Completion(course, task, learner string) (*domain.Completion, error
 	return getAs[domain.Completion](t, key(pCompletion, course, task, learner), "Completion")
 }
 
+func (t *tx) CompletionByID(id string) (*domain.Completion, error) {
+	item, err := t.txn.Get(key(pCompletionID, id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "Completion not found.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	v, err := item.ValueCopy(nil)
+	if err != nil {
+		return nil, err
+	}
+	return getAs[domain.Completion](t, append([]byte{pCompletion}, v...), "Completion")
+}
+
 func (t *tx) PutCompletion(c *domain.Completion) error {
 	if err := t.put(key(pCompletion, c.Course, c.Task, c.Learner), c); err != nil {
+		return err
+	}
+	if err := t.txn.Set(key(pCompletionID, c.ID), key(0, c.Course, c.Task, c.Learner)[1:]); err != nil {
 		return err
 	}
 	return t.txn.Set(key(pCompletionBy, c.Course, c.Learner, c.Task), nil)
@@ -34,6 +52,9 @@ func (t *tx) PutCompletion(c *domain.Completion) error {
 
 func (t *tx) DeleteCompletion(c *domain.Completion) error {
 	if err := t.txn.Delete(key(pCompletion, c.Course, c.Task, c.Learner)); err != nil {
+		return err
+	}
+	if err := t.txn.Delete(key(pCompletionID, c.ID)); err != nil {
 		return err
 	}
 	return t.txn.Delete(key(pCompletionBy, c.Course, c.Learner, c.Task))

@@ -133,7 +133,24 @@ func (t *tx) claim(handle string, typ domain.ActorType, keys domain.KeyPair) err
 	if err := t.put(key(pHandle, handle), typ); err != nil {
 		return err
 	}
-	return t.txn.Set(key(pPrivKey, handle), []byte(keys.PrivatePEM))
+	if err := t.txn.Set(key(pPrivKey, handle), []byte(keys.PrivatePEM)); err != nil {
+		return err
+	}
+	if len(keys.AssertionSeed) > 0 {
+		return t.txn.Set(key(pEdKey, handle), keys.AssertionSeed)
+	}
+	return nil
+}
+
+func (t *tx) AssertionSeed(handle string) ([]byte, error) {
+	item, err := t.txn.Get(key(pEdKey, handle))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "Assertion key of %s not found.", handle)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return item.ValueCopy(nil)
 }
 
 func (t *tx) PrivateKey(handle string) (string, error) {

@@ -59,3 +59,15 @@ type ReceivedBadge struct {
 	IssuedOn  time.Time
 	Revoked   bool
 }
+
+// RemoteTask is a task of a course on another server that local people
+// follow, cached here so they can work through it; refreshed when the
+// course sends Update.
+type RemoteTask struct {
+	ID       string // its id (URL)
+	Course   string // the course's actor id
+	Position int
+	Title    string
+	Content  string // sanitised HTML
+	Fetched  time.Time
+}

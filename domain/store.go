@@ -189,6 +189,10 @@ type LearningTx interface {
 	// AwardsOf returns every award a learner holds on this node.
 	AwardsOf(learner string) ([]*Award, error)
 
+	PutRemoteTask(*RemoteTask) error
+	// RemoteTasks returns the cached tasks of a remote course in order.
+	RemoteTasks(course string) ([]*RemoteTask, error)
+
 	PutReceivedBadge(*ReceivedBadge) error
 	ReceivedBadges(learner string) ([]*ReceivedBadge, error)
 	ReceivedBadgeByNote(noteURI string) (*ReceivedBadge, error)

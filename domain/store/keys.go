@@ -40,6 +40,7 @@ import "encoding/binary"
 //	0x40 task-rev 0 COURSE 0 TASK 0 REV(4 bytes BE) → domain.TaskRevision
 //	0x41 completion 0 COURSE 0 TASK 0 LEARNER      → domain.Completion
 //	0x49 completion-id 0 ID                        → COURSE 0 TASK 0 LEARNER (index)
+//	0x4a remote-task 0 COURSEID 0 TASKID          → domain.RemoteTask (cache)
 //	0x42 completion-by 0 COURSE 0 LEARNER 0 TASK   → empty (index)
 //	0x43 vote 0 BADGE 0 LEARNER 0 VOTER            → empty
 //	0x44 award 0 AWARDID                           → domain.Award
@@ -95,6 +96,7 @@ const (
 	pReceived      byte = 0x47
 	pReceivedNote  byte = 0x48
 	pCompletionID  byte = 0x49
+	pRemoteTask    byte = 0x4a
 )
 
 // key builds a key from a prefix and parts, joined with 0x00.

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"errors"
+	"sort"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -150,4 +151,14 @@ func (t *tx) ReceivedBadgeByNote(noteURI string) (*domain.ReceivedBadge, error) 
 		return nil, err
 	}
 	return getAs[domain.ReceivedBadge](t, key(pReceived, string(learner), noteURI), "Badge")
+}
+
+func (t *tx) PutRemoteTask(r *domain.RemoteTask) error {
+	return t.put(key(pRemoteTask, r.Course, r.ID), r)
+}
+
+func (t *tx) RemoteTasks(course string) ([]*domain.RemoteTask, error) {
+	ts, err := list[domain.RemoteTask](t, prefixOf(pRemoteTask, course))
+	sort.SliceStable(ts, func(i, j int) bool { return ts[i].Position < ts[j].Position })
+	return ts, err
 }

@@ -22,6 +22,8 @@ type RemoteActor struct {
 	// Lernejo is true for actors of other Lernejo nodes (they carry our
 	// namespace), which take Join and Leave as well as Follow.
 	Lernejo bool
+	// Tasks is a Lernejo course's tasks collection.
+	Tasks   string
 	Fetched time.Time
 }
 

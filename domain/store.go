@@ -24,6 +24,7 @@ type Tx interface {
 	QueueTx
 	PostTx
 	LearningTx
+	SessionTx
 }
 
 // SettingsTx reads and writes the operator's settings.
@@ -196,4 +197,16 @@ type LearningTx interface {
 	PutReceivedBadge(*ReceivedBadge) error
 	ReceivedBadges(learner string) ([]*ReceivedBadge, error)
 	ReceivedBadgeByNote(noteURI string) (*ReceivedBadge, error)
+}
+
+// SessionTx holds the log-in sessions of local people.
+type SessionTx interface {
+	// PutSession stores a session until its Expires (a Badger TTL).
+	PutSession(*Session) error
+	// Session returns a session by id; ENOTFOUND when missing or expired.
+	Session(id string) (*Session, error)
+	// DeleteSession removes a session; a missing one is not an error.
+	DeleteSession(id string) error
+	// DeleteSessionsOf removes every session of a person (after a password change).
+	DeleteSessionsOf(handle string) error
 }

@@ -126,6 +126,7 @@ func (r *Resolver) toDomain(doc *RemoteActor) *domain.RemoteActor {
 		PublicKeyPEM:              doc.PublicKeyPEM,
 		ManuallyApprovesFollowers: doc.ManuallyApprovesFollowers,
 		AssertionKeys:             assertionKeys(doc.Raw, doc.ID),
+		Tasks:                     tasksCollection(doc.Raw, doc.ID),
 		Lernejo:                   doc.Kind != "",
 		Fetched:                   r.now(),
 	}
@@ -279,4 +280,63 @@ func keyIDOf(entry json.RawMessage) string {
 	}
 	json.Unmarshal(entry, &k)
 	return k.ID
+}
+
+// tasksCollection reads a Lernejo course's tasks collection, if it is on
+// the course's own origin.
+func tasksCollection(raw []byte, actorID string) string {
+	var doc struct {
+		Tasks string `json:"tasks"`
+	}
+	if json.Unmarshal(raw, &doc) != nil || !SameOrigin(doc.Tasks, actorID) {
+		return ""
+	}
+	return doc.Tasks
+}
+
+// FetchTasks fetches a remote course's tasks collection (one page of
+// embedded Pages, as Lernejo serves it) and returns them, sanitised, in
+// order. Tasks not on the course's origin are skipped.
+func (r *Resolver) FetchTasks(ctx context.Context, course *domain.RemoteActor) ([]*domain.RemoteTask, error) {
+	if course.Tasks == "" {
+		return nil, nil
+	}
+	b, err := r.Client.FetchActivity(ctx, course.Tasks)
+	if err != nil {
+		return nil, err
+	}
+	var coll struct {
+		OrderedItems []json.RawMessage `json:"orderedItems"`
+	}
+	if err := json.Unmarshal(b, &coll); err != nil {
+		return nil, fmt.Errorf("federation: tasks of %s: %w", course.ID, err)
+	}
+	var out []*domain.RemoteTask
+	for i, raw := range coll.OrderedItems {
+		if i >= 200 {
+			break
+		}
+		if t := r.RemoteTask(course.ID, raw); t != nil {
+			if t.Position == 0 {
+				t.Position = i + 1
+			}
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// RemoteTask reads one Page of a remote course into a cached task; nil
+// when it is not a Page on the course's origin.
+func (r *Resolver) RemoteTask(courseID string, raw []byte) *domain.RemoteTask {
+	o, err := DecodeObject(raw, r.now())
+	if err != nil || o.Type != "Page" || !SameOrigin(o.ID, courseID) {
+		return nil
+	}
+	var pos struct {
+		Position int `json:"position"`
+	}
+	json.Unmarshal(raw, &pos)
+	return &domain.RemoteTask{ID: o.ID, Course: courseID, Position: pos.Position, Title: r.Sanitizer.PlainText(o.Name),
+		Content: r.Sanitizer.RemoteHTML(o.Content), Fetched: r.now()}
 }

@@ -103,6 +103,9 @@ func (in *Inbox) process(ctx context.Context, it *domain.InboxItem) {
 	if act.Type == "Announce" && act.Object != nil {
 		in.fetchAnnounced(ctx, act, log)
 	}
+	if act.Type == "Accept" {
+		in.cacheTasks(ctx, act.Actor, log)
+	}
 	var refused error
 	err = in.cfg.Store.Update(ctx, func(tx domain.Tx) error {
 		refused = h(ctx, tx, act)
@@ -161,6 +164,31 @@ func (in *Inbox) fetchAnnounced(ctx context.Context, act *federation.Activity, l
 		return
 	}
 	act.Object = o
+}
+
+// cacheTasks fetches and caches the tasks of a Lernejo course that just
+// accepted one of our people, so they can work through it here.
+func (in *Inbox) cacheTasks(ctx context.Context, courseID string, log *slog.Logger) {
+	var course *domain.RemoteActor
+	in.cfg.Store.View(ctx, func(tx domain.Tx) error { course, _ = tx.RemoteActor(courseID); return nil })
+	if course == nil || !course.Lernejo || course.Tasks == "" {
+		return
+	}
+	tasks, err := in.cfg.Resolver.FetchTasks(ctx, course)
+	if err != nil {
+		log.Info("fetch the tasks of a course", slog.String("course", courseID), slog.Any("err", err))
+		return
+	}
+	if err := in.cfg.Store.Update(ctx, func(tx domain.Tx) error {
+		for _, t := range tasks {
+			if err := tx.PutRemoteTask(t); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		log.Error("cache tasks", slog.Any("err", err))
+	}
 }
 
 func (in *Inbox) dropItem(ctx context.Context, it *domain.InboxItem, log *slog.Logger) {

@@ -17,6 +17,17 @@ import (
 // refused (P10). An Update before its Create is ignored.
 func (in *Inbox) update(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
 	o := act.Object
+	if o != nil && o.Type == "Page" && !o.IsLink {
+		// A followed Lernejo course changed a task: refresh the cached copy.
+		// It is the course's own object (checkOrigins: same origin).
+		if followed, err := followedByLocals(tx, act.Actor); err != nil || !followed {
+			return err
+		}
+		if t := in.cfg.Resolver.RemoteTask(act.Actor, o.Raw); t != nil {
+			return tx.PutRemoteTask(t)
+		}
+		return nil
+	}
 	if o == nil || isActorType(o.Type) || o.IsLink || !postTypes[o.Type] {
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/domain/badgepng"
 	"github.com/lernejo/lernejo/federation"
 )
 
@@ -33,19 +34,28 @@ func TestCrossNodeStudyGroup(t *testing.T) {
 	}
 	eventually(t, "bea enrolled", func() bool { f := following(a, "bea", course); return f != nil && f.State == domain.FollowAccepted })
 
-	// A reads B's tasks the way a Lernejo node does: the actor's tasks collection.
-	actor := getJSON(t, course, asAccept)
-	raw, err := a.Resolver.Client.FetchActivity(ctx, actor["tasks"].(string))
-	if err != nil {
+	// A fetched and cached B's tasks when bea was accepted.
+	remoteTasks := func() []*domain.RemoteTask {
+		var ts []*domain.RemoteTask
+		a.Store.View(ctx, func(tx domain.Tx) error { ts, _ = tx.RemoteTasks(course); return nil })
+		return ts
+	}
+	eventually(t, "A caches B's tasks", func() bool { return len(remoteTasks()) == 3 })
+	cached := remoteTasks()
+	if cached[0].Title != "Say hello to Python" || cached[2].Title != "Loops and decisions" || !strings.Contains(cached[1].Content, "<pre>") {
+		t.Fatalf("cached tasks: %+v", cached[0])
+	}
+	// B edits a task: A's copy is refreshed from the Update.
+	var first *domain.Task
+	b.Store.View(ctx, func(tx domain.Tx) error { ts, _ := tx.Tasks(DemoCourse); first = ts[0]; return nil })
+	edited := *first
+	edited.Title = "Say hello to Python 3"
+	if err := b.Learning.EditTask(ctx, DemoOrganiser, &edited); err != nil {
 		t.Fatal(err)
 	}
-	var coll struct {
-		OrderedItems []struct{ ID, Type, Name string }
-	}
-	if err := json.Unmarshal(raw, &coll); err != nil || len(coll.OrderedItems) != 3 || coll.OrderedItems[0].Type != "Page" {
-		t.Fatalf("tasks collection: %s %v", raw, err)
-	}
-	for i, task := range coll.OrderedItems {
+	eventually(t, "A refreshes the edited task", func() bool { return remoteTasks()[0].Title == "Say hello to Python 3" })
+
+	for i, task := range cached {
 		if _, err := a.Learning.Complete(ctx, "bea", course, task.ID, "https://example.org/bea/task", "done it"); err != nil {
 			t.Fatal(err)
 		}
@@ -60,6 +70,36 @@ func TestCrossNodeStudyGroup(t *testing.T) {
 	rb := receivedBadges(a, "bea")[0]
 	if rb.Name != "Python Basics" || rb.Issuer != course || rb.Revoked || !strings.HasPrefix(rb.ImageURL, b.URLs.Base()) {
 		t.Fatalf("received: %+v", rb)
+	}
+
+	// The evidence records are served, signed by bea, checkable against her actor.
+	var mine []*domain.Completion
+	a.Store.View(ctx, func(tx domain.Tx) error { mine, _ = tx.CompletionsOf(course, bea); return nil })
+	if len(mine) != 3 {
+		t.Fatalf("A keeps %d of bea's completions", len(mine))
+	}
+	if rec := getJSON(t, mine[0].ID, asAccept); rec["type"] != "Completion" || rec["proof"] == nil {
+		t.Fatalf("completion record: %v", rec)
+	}
+	beaActor, err := b.Resolver.Actor(ctx, bea)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, body := get(t, mine[0].ID, asAccept); federation.VerifyRecord(body, beaActor) != nil {
+		t.Fatal("bea's completion record does not verify against her actor")
+	}
+	// The badge image with the assertion baked in.
+	resp, baked := get(t, rb.Assertion+"/badge.png", "")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("baked badge: %d", resp.StatusCode)
+	}
+	if got, err := badgepng.Unbake(baked); err != nil || got != rb.Assertion {
+		t.Fatalf("baked assertion %q %v", got, err)
+	}
+	// bea's profile on A shows the badge, linked to its assertion.
+	if _, page := get(t, a.URLs.Actor(domain.ActorPerson, "bea"), "text/html"); !strings.Contains(string(page), rb.Assertion) ||
+		!strings.Contains(string(page), "Python Basics") {
+		t.Fatal("bea's profile does not show her badge")
 	}
 
 	// The assertion is a valid Open Badges 2.0 hosted assertion.
@@ -106,7 +146,7 @@ func TestCrossNodeStudyGroup(t *testing.T) {
 	}
 
 	// Undoing a completion on A removes it on B.
-	if err := a.Learning.Uncomplete(ctx, "bea", course, coll.OrderedItems[0].ID); err != nil {
+	if err := a.Learning.Uncomplete(ctx, "bea", course, cached[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "B removes the completion", func() bool {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/domain/badgepng"
 	"github.com/lernejo/lernejo/federation"
 )
 
@@ -408,4 +409,67 @@ func (l *Learning) award(tx domain.Tx, b *domain.Badge, learner string, evidence
 		return nil, err
 	}
 	return a, tx.PutAward(a)
+}
+
+// EditTask saves an organiser's new text for a task (the old version kept
+// as a revision) and sends the course's followers Update{Page}, so nodes
+// that cache the task refresh it.
+func (l *Learning) EditTask(ctx context.Context, editor string, t *domain.Task) error {
+	err := l.Service.Store.Update(ctx, func(tx domain.Tx) error {
+		if err := l.Service.EditTask(tx, editor, t); err != nil {
+			return err
+		}
+		c, err := tx.Course(t.Course)
+		if err != nil || !c.Federates() {
+			return err
+		}
+		urls := l.urls()
+		courseID := urls.Actor(domain.ActorCourse, c.Handle)
+		inboxes, err := FollowerInboxes(tx, c.Handle)
+		if err != nil {
+			return err
+		}
+		id := urls.NewActivityID(l.Posts.NewID())
+		upd := federation.Wrap("Update", id, courseID, TaskObject(urls, t),
+			federation.NoteAddress{To: []string{federation.Public}, CC: []string{courseID + "/followers"}}, l.Posts.Now())
+		return l.Posts.Outbox.Queue(tx, c.Handle, id, upd, inboxes)
+	})
+	if err == nil {
+		l.Posts.Outbox.Wake()
+	}
+	return err
+}
+
+// TaskObject is a task as an ActivityStreams Page: a titled content page of
+// the course, in its context, with its place in the course's order.
+func TaskObject(urls federation.URLs, t *domain.Task) map[string]any {
+	course := urls.Actor(domain.ActorCourse, t.Course)
+	id := TaskURL(urls, t.Course, t.ID)
+	o := map[string]any{"id": id, "type": "Page", "name": t.Title, "content": t.Body, "url": id,
+		"attributedTo": course, "context": course, "published": t.Created.UTC().Format(time.RFC3339),
+		"updated": t.Updated.UTC().Format(time.RFC3339), "position": t.Position,
+		"completions": id + "/completions"}
+	if !t.Due.IsZero() {
+		o["endTime"] = t.Due.UTC().Format(time.RFC3339)
+	}
+	return o
+}
+
+// SetBadgeImage stores an organiser's PNG for a badge after checking it
+// (a real PNG, size and dimension limits, no decompression bomb).
+func (l *Learning) SetBadgeImage(ctx context.Context, organiser, badgeID string, png []byte) error {
+	if err := badgepng.Check(png); err != nil {
+		return err
+	}
+	return l.Service.Store.Update(ctx, func(tx domain.Tx) error {
+		b, err := tx.Badge(badgeID)
+		if err != nil {
+			return err
+		}
+		if err := l.organises(tx, b.Issuer, organiser); err != nil {
+			return err
+		}
+		b.Image = append([]byte(nil), png...)
+		return tx.PutBadge(b)
+	})
 }

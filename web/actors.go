@@ -38,7 +38,27 @@ func (s *Server) actor(kind string) fiber.Handler {
 					return err2
 				}
 				doc, err = s.cfg.Docs.Person(p)
-				page, data = "person", p
+				received, err2 := tx.ReceivedBadges(p.Handle)
+				if err2 != nil {
+					return err2
+				}
+				var held []map[string]string
+				awards, err2 := tx.AwardsOf(s.urls.Actor(domain.ActorPerson, p.Handle))
+				if err2 != nil {
+					return err2
+				}
+				for _, a := range awards {
+					if b, err := tx.Badge(a.Badge); err == nil && !a.Revoked {
+						held = append(held, map[string]string{"Name": b.Name, "Assertion": s.urls.Path("/awards/" + a.ID),
+							"Image": s.urls.Path("/badges/" + b.ID + "/image.png")})
+					}
+				}
+				for _, r := range received {
+					if !r.Revoked {
+						held = append(held, map[string]string{"Name": r.Name, "Assertion": r.Assertion, "Image": r.ImageURL})
+					}
+				}
+				page, data = "person", map[string]any{"Person": p, "Badges": held}
 			case domain.ActorSchool:
 				sc, err2 := tx.School(handle)
 				if err2 != nil {
@@ -92,9 +112,10 @@ func (s *Server) actor(kind string) fiber.Handler {
 
 func titleOf(data any) string {
 	switch v := data.(type) {
-	case *domain.Person:
-		return v.Name()
 	case map[string]any:
+		if p, ok := v["Person"].(*domain.Person); ok {
+			return p.Name()
+		}
 		if sc, ok := v["School"].(*domain.School); ok {
 			return sc.Name
 		}

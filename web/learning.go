@@ -3,29 +3,17 @@ package web
 import (
 	"encoding/json"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/badgepng"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/outbox"
 )
 
-// taskObject is a task as an ActivityStreams Page: a titled content page
-// of the course, in its context.
-func (s *Server) taskObject(t *domain.Task) map[string]any {
-	course := s.urls.Actor(domain.ActorCourse, t.Course)
-	id := course + "/tasks/" + t.ID
-	o := map[string]any{"id": id, "type": "Page", "name": t.Title, "content": t.Body, "url": id,
-		"attributedTo": course, "context": course, "published": t.Created.UTC().Format(time.RFC3339),
-		"updated": t.Updated.UTC().Format(time.RFC3339), "lernejo:position": t.Position,
-		"completions": id + "/completions"}
-	if !t.Due.IsZero() {
-		o["endTime"] = t.Due.UTC().Format(time.RFC3339)
-	}
-	return o
-}
+// taskObject is a task as an ActivityStreams Page.
+func (s *Server) taskObject(t *domain.Task) map[string]any { return outbox.TaskObject(s.urls, t) }
 
 // tasks serves a course's tasks collection, Pages embedded in order.
 func (s *Server) tasks(c *fiber.Ctx) error {
@@ -246,4 +234,57 @@ func (s *Server) award(c *fiber.Ctx) error {
 		return s.render(c, "award", pageData{Title: b.Name, Data: map[string]any{"Award": a, "Badge": b}})
 	}
 	return sendOB(c, doc)
+}
+
+// bakedBadge serves the award's badge image with the assertion baked in
+// (Open Badges baking: an iTXt "openbadges" chunk with the assertion URL),
+// so the PNG itself carries what it certifies.
+func (s *Server) bakedBadge(c *fiber.Ctx) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	var b *domain.Badge
+	id := c.Params("id")
+	if err := s.store.View(ctx, func(tx domain.Tx) error {
+		a, err := tx.Award(id)
+		if err != nil {
+			return err
+		}
+		b, err = tx.Badge(a.Badge)
+		return err
+	}); err != nil {
+		return err
+	}
+	img := b.Image
+	if len(img) == 0 {
+		img = badgepng.Default(b.ID)
+	}
+	baked, err := badgepng.Bake(img, s.urls.Path("/awards/"+id))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "image/png")
+	c.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	return c.Send(baked)
+}
+
+// completion serves a completion record made on this node, with its proof.
+func (s *Server) completion(c *fiber.Ctx) error {
+	id := s.urls.Path("/completions/" + c.Params("id"))
+	ctx, cancel := ctx(c)
+	defer cancel()
+	var raw []byte
+	if err := s.store.View(ctx, func(tx domain.Tx) error {
+		cp, err := tx.CompletionByID(id)
+		if err != nil {
+			return err
+		}
+		if len(cp.Raw) == 0 {
+			return domain.Errorf(domain.ENOTFOUND, "Completion not found.")
+		}
+		raw = cp.Raw
+		return nil
+	}); err != nil {
+		return err
+	}
+	return sendActivity(c, raw)
 }

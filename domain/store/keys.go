@@ -53,6 +53,8 @@ import "encoding/binary"
 //	0x32 activity 0 ACTIVITYID                     → domain.OutActivity
 //	0x33 delivery 0 NEXTAT(8 bytes BE nanos) ULID  → domain.Delivery (due order)
 //	0x34 host 0 HOST                               → domain.HostHealth
+//	0x50 session 0 ID                              → domain.Session, with a TTL
+//	0x51 session-of 0 HANDLE 0 ID                  → empty, with the same TTL (index)
 
 const (
 	pSettings      byte = 0x01
@@ -97,6 +99,8 @@ const (
 	pReceivedNote  byte = 0x48
 	pCompletionID  byte = 0x49
 	pRemoteTask    byte = 0x4a
+	pSession       byte = 0x50
+	pSessionOf     byte = 0x51
 )
 
 // key builds a key from a prefix and parts, joined with 0x00.

@@ -25,6 +25,7 @@ type Tx interface {
 	PostTx
 	LearningTx
 	SessionTx
+	ModerationTx
 }
 
 // SettingsTx reads and writes the operator's settings.
@@ -209,4 +210,30 @@ type SessionTx interface {
 	DeleteSession(id string) error
 	// DeleteSessionsOf removes every session of a person (after a password change).
 	DeleteSessionsOf(handle string) error
+}
+
+// ModerationTx holds the operator's domain blocks and the reports (Flags)
+// received, and lists what a block has to purge.
+type ModerationTx interface {
+	// DomainBlock returns the block of exactly this canonical domain.
+	DomainBlock(domain string) (*DomainBlock, error)
+	PutDomainBlock(*DomainBlock) error
+	// DeleteDomainBlock removes a block; a missing one is not an error.
+	DeleteDomainBlock(domain string) error
+	// DomainBlocks returns every block, sorted by domain.
+	DomainBlocks() ([]*DomainBlock, error)
+
+	Report(id string) (*Report, error)
+	PutReport(*Report) error
+	// Reports returns every report, newest first.
+	Reports() ([]*Report, error)
+
+	// RemoteActors returns every cached remote actor.
+	RemoteActors() ([]*RemoteActor, error)
+	// AllFollowers returns the followers of every local actor.
+	AllFollowers() ([]*Follower, error)
+	// AllFollowings returns every follow of a remote actor by a local person.
+	AllFollowings() ([]*Following, error)
+	// AllPosts returns every post of every discussion, local and remote.
+	AllPosts() ([]*Post, error)
 }

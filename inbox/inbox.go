@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -135,9 +136,19 @@ func (in *Inbox) Receive(ctx context.Context, r Request) error {
 	if err != nil {
 		return refuse(http.StatusUnauthorized, "signature", err)
 	}
+	// A signer on a blocked domain is refused before any key fetch (S13, M1).
+	keyHost := hostOf(params.KeyID)
+	if err := in.refuseBlocked(ctx, keyHost); err != nil {
+		return err
+	}
 	act, err := federation.DecodeActivityAt(r.Body, opt.Now)
 	if err != nil {
 		return refuse(http.StatusBadRequest, "decode", err)
+	}
+	if actorHost := hostOf(act.Actor); actorHost != keyHost {
+		if err := in.refuseBlocked(ctx, actorHost); err != nil {
+			return err
+		}
 	}
 	// Nothing on our own host comes from outside (O10).
 	if federation.SameOrigin(act.Actor, in.cfg.URLs.Base()) || federation.SameOrigin(act.ID, in.cfg.URLs.Base()) {
@@ -191,6 +202,39 @@ func (in *Inbox) verify(ctx context.Context, hr *http.Request, params *federatio
 		return nil, refuse(http.StatusUnauthorized, "signature", err)
 	}
 	return signer, nil
+}
+
+// refuseBlocked answers 403 when host is on a blocked domain (M1, M3).
+func (in *Inbox) refuseBlocked(ctx context.Context, host string) error {
+	if host == "" {
+		return nil
+	}
+	var blocked bool
+	err := in.cfg.Store.View(ctx, func(tx domain.Tx) error {
+		var err error
+		blocked, err = domain.IsBlocked(tx, host)
+		return err
+	})
+	if err != nil {
+		return refuse(http.StatusServiceUnavailable, "store", err)
+	}
+	if blocked {
+		return refuse(http.StatusForbidden, "blocked", fmt.Errorf("%s is on a blocked domain", host))
+	}
+	return nil
+}
+
+// hostOf is the canonical host of a URL, or "" when it has none.
+func hostOf(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	h, err := federation.CanonicalHost(u.Host, u.Scheme)
+	if err != nil {
+		return ""
+	}
+	return h
 }
 
 func (in *Inbox) knownActor(ctx context.Context, id string) (bool, error) {

@@ -32,6 +32,7 @@ func (in *Inbox) handlers() map[string]handler {
 		"Leave":    in.leave,
 		"Add":      in.add,
 		"Remove":   in.remove,
+		"Flag":     in.flag,
 	}
 }
 

@@ -52,6 +52,7 @@ func (n *Node) wireFederation(ctx context.Context) error {
 		Now: n.cfg.Now, NewID: n.Service.NewID}
 	n.Courses = &outbox.Courses{Service: n.Service, Posts: n.Posts}
 	n.Learning = &outbox.Learning{Service: n.Service, Posts: n.Posts}
+	n.Moderation = &outbox.Moderation{Store: n.Store, Now: n.cfg.Now, NewID: n.Service.NewID, URLs: n.URLs}
 	n.Service.RichText = san.LocalHTML
 	n.Follows = &outbox.Follows{Store: n.Store, Outbox: n.Outbox, Resolver: n.Resolver, URLs: n.URLs, Now: n.cfg.Now,
 		NewID: n.Service.NewID, Posts: n.Posts}

@@ -45,18 +45,19 @@ type Config struct {
 
 // Node is one running Lernejo instance.
 type Node struct {
-	cfg      Config
-	log      *slog.Logger
-	URLs     federation.URLs
-	Store    *store.Store
-	Service  *domain.Service
-	Web      *web.Server
-	Inbox    *inbox.Inbox
-	Outbox   *outbox.Outbox
-	Follows  *outbox.Follows
-	Posts    *outbox.Posts
-	Courses  *outbox.Courses
-	Learning *outbox.Learning
+	cfg        Config
+	log        *slog.Logger
+	URLs       federation.URLs
+	Store      *store.Store
+	Service    *domain.Service
+	Web        *web.Server
+	Inbox      *inbox.Inbox
+	Outbox     *outbox.Outbox
+	Follows    *outbox.Follows
+	Posts      *outbox.Posts
+	Courses    *outbox.Courses
+	Learning   *outbox.Learning
+	Moderation *outbox.Moderation
 	// Resolver finds remote actors and keys (cached, or fetched signed).
 	Resolver *federation.Resolver
 	ln       net.Listener
@@ -131,12 +132,18 @@ func New(cfg Config) (*Node, error) {
 		return fail(err)
 	}
 	n.Web, err = web.New(web.Config{
-		Inbox:   n.Inbox,
-		Service: n.Service,
-		Docs:    federation.Documents{URLs: urls, Sanitizer: federation.NewSanitizer()},
-		Logger:  log,
-		Version: cfg.Version,
-		Ready:   n.ready.Load,
+		Inbox:      n.Inbox,
+		Follows:    n.Follows,
+		Posts:      n.Posts,
+		Learning:   n.Learning,
+		Courses:    n.Courses,
+		Resolver:   n.Resolver,
+		Moderation: n.Moderation,
+		Service:    n.Service,
+		Docs:       federation.Documents{URLs: urls, Sanitizer: federation.NewSanitizer()},
+		Logger:     log,
+		Version:    cfg.Version,
+		Ready:      n.ready.Load,
 	})
 	if err != nil {
 		return fail(err)

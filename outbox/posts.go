@@ -443,3 +443,35 @@ func (s *Posts) Pin(ctx context.Context, editor, uri string, pinned bool) error 
 		return tx.PutPost(p)
 	})
 }
+
+// Remove takes a post out of a course's discussion: an organiser's
+// moderation. A local post is deleted (and the deletion federates); a
+// remote one is dropped here and tombstoned so it does not come back.
+func (s *Posts) Remove(ctx context.Context, organiser, uri string) error {
+	var local bool
+	err := s.Store.Update(ctx, func(tx domain.Tx) error {
+		p, err := tx.Post(uri)
+		if err != nil {
+			return err
+		}
+		c, err := tx.Course(p.Course)
+		if err != nil {
+			return err
+		}
+		if !c.IsOrganiser(organiser) {
+			return domain.Errorf(domain.EFORBIDDEN, "Only organisers can remove posts.")
+		}
+		if p.Local {
+			local = true
+			return nil
+		}
+		if err := tx.DeletePost(p); err != nil {
+			return err
+		}
+		return tx.PutTombstone(&domain.Tombstone{ID: p.URI, Deleted: s.Now().UTC()})
+	})
+	if err != nil || !local {
+		return err
+	}
+	return s.Delete(ctx, organiser, uri)
+}

@@ -85,16 +85,12 @@ func (s *Server) actor(kind string) fiber.Handler {
 					// Drafts are invisible until the web issue adds organiser views.
 					return domain.Errorf(domain.ENOTFOUND, "Course %s not found.", handle)
 				}
-				tasks, err2 := tx.Tasks(handle)
-				if err2 != nil {
-					return err2
-				}
-				badges, err2 := tx.Badges(handle)
-				if err2 != nil {
-					return err2
-				}
 				doc, err = s.cfg.Docs.Course(co)
-				page, data = "course", map[string]any{"Course": co, "Tasks": tasks, "Badges": badges}
+				if err != nil {
+					return err
+				}
+				page = "course"
+				data, err = s.coursePageData(tx, co, s.viewer(c))
 			}
 			return err
 		})

@@ -52,7 +52,9 @@ func (s *Server) task(c *fiber.Ctx) error {
 		course *domain.Course
 		revs   []*domain.TaskRevision
 		done   int
+		mine   *domain.Completion
 	)
+	viewer := s.viewer(c)
 	err := s.store.View(ctx, func(tx domain.Tx) error {
 		var err error
 		if course, err = tx.Course(handle); err != nil {
@@ -66,6 +68,9 @@ func (s *Server) task(c *fiber.Ctx) error {
 		}
 		cs, err := tx.TaskCompletions(handle, id)
 		done = len(cs)
+		if viewer != nil {
+			mine, _ = tx.Completion(handle, id, s.urls.Actor(domain.ActorPerson, viewer.Handle))
+		}
 		return err
 	})
 	if err != nil {
@@ -75,7 +80,8 @@ func (s *Server) task(c *fiber.Ctx) error {
 	if wantsActivity(c) {
 		return sendActivity(c, federation.Document(s.taskObject(t)))
 	}
-	return s.render(c, "task", pageData{Title: t.Title, Data: map[string]any{"Task": t, "Course": course, "Revisions": revs, "Done": done}})
+	return s.render(c, "task", pageData{Title: t.Title, Data: map[string]any{"Task": t, "Course": course, "Revisions": revs,
+		"Done": done, "Mine": mine, "Organiser": viewer != nil && course.IsOrganiser(viewer.Handle)}})
 }
 
 // taskCompletions serves how many learners did a task (not who: that is

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"embed"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"path"
@@ -24,14 +25,25 @@ type pageData struct {
 	Title    string
 	Node     domain.Settings
 	Data     any
-	ActorURL string // the page's actor, for <link rel="alternate">
-	Handle   string // @handle@domain of the page's actor
+	ActorURL string         // the page's actor, for <link rel="alternate">
+	Handle   string         // @handle@domain of the page's actor
+	Viewer   *domain.Person // the logged-in person, or nil (set by render)
+	CSRF     string         // the token every form carries as _csrf (set by render)
 }
 
 // parseTemplates parses each page together with the layout.
 func parseTemplates() (*template.Template, error) {
 	funcs := template.FuncMap{
-		"ago": ago,
+		"ago":  ago,
+		"list": func(xs ...string) []string { return xs },
+		// dict builds a map for passing several values to a sub-template.
+		"dict": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
+		},
 		// html marks sanitised HTML (posts, task bodies) as safe to insert.
 		// Only fields that went through the bluemonday policies may use it.
 		"html": func(s string) template.HTML { return template.HTML(s) },
@@ -59,6 +71,11 @@ func (s *Server) render(c *fiber.Ctx, page string, d pageData) error {
 		return err
 	}); err != nil {
 		d.Node = domain.DefaultSettings()
+	}
+	d.Viewer = s.viewer(c)
+	var err error
+	if d.CSRF, err = s.csrfToken(c); err != nil {
+		return err
 	}
 	var buf bytes.Buffer
 	if err := s.pages.ExecuteTemplate(&buf, page+".html", d); err != nil {

@@ -10,6 +10,9 @@ func (s *Server) routes() {
 	a := s.App
 	a.Use(recover.New())
 	a.Use(securityHeaders)
+	// Accounts: who is asking, then CSRF on every unsafe method but the inboxes (HOSTILE W1).
+	a.Use(s.loadViewer)
+	a.Use(s.checkCSRF)
 
 	// Health
 	a.Get("/healthz", s.healthz)
@@ -44,6 +47,8 @@ func (s *Server) routes() {
 	}
 
 	a.Get("/courses/:handle/featured", s.featured)
+	a.Get("/courses/:handle/feed.atom", s.feed)
+	a.Get("/courses/:handle/meetings.ics", s.meetings)
 	a.Get("/courses/:handle/tasks", s.tasks)
 	a.Get("/courses/:handle/tasks/:id", s.task)
 	a.Get("/courses/:handle/tasks/:id/completions", s.taskCompletions)
@@ -53,11 +58,25 @@ func (s *Server) routes() {
 	a.Get("/badges/:id", s.badgeClass)
 	a.Get("/badges/:id/image.png", s.badgeImage)
 	a.Get("/awards/:id", s.award)
+	a.Get("/awards/:id/badge.png", s.bakedBadge)
+	a.Get("/completions/:id", s.completion)
 
 	// Pages
+	s.learnerRoutes()
+	s.organiserRoutes()
+	s.adminRoutes()
 	a.Get("/", s.home)
 	a.Get("/about", s.about)
 	a.Get("/static/*", s.static)
+
+	// Accounts
+	a.Get("/login", s.getLogin)
+	a.Post("/login", s.postLogin)
+	a.Post("/logout", s.postLogout)
+	a.Get("/signup", s.getSignup)
+	a.Post("/signup", s.postSignup)
+	a.Get("/settings/password", s.getPassword)
+	a.Post("/settings/password", s.postPassword)
 }
 
 // securityHeaders sets headers every response carries. The CSP is the last

@@ -14,6 +14,7 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
 	"github.com/lernejo/lernejo/inbox"
+	"github.com/lernejo/lernejo/outbox"
 )
 
 // Config is what the web layer needs; cmd builds it once.
@@ -23,6 +24,13 @@ type Config struct {
 	Logger  *slog.Logger
 	Version string
 	Inbox   *inbox.Inbox
+	// The services behind the forms.
+	Follows    *outbox.Follows
+	Posts      *outbox.Posts
+	Learning   *outbox.Learning
+	Courses    *outbox.Courses
+	Resolver   *federation.Resolver
+	Moderation *outbox.Moderation
 	// Ready reports whether the node is ready to serve (store open, listener up).
 	Ready func() bool
 }
@@ -35,6 +43,7 @@ type Server struct {
 	urls  federation.URLs
 	log   *slog.Logger
 	pages *template.Template
+	auth  *authState // sessions' clock and the log-in rate limits
 }
 
 // Timeouts of the HTTP server: Fiber's defaults are unlimited (HOSTILE P11).
@@ -51,6 +60,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, store: cfg.Service.Store, urls: cfg.Docs.URLs, log: cfg.Logger, pages: pages}
+	s.auth = newAuthState(cfg.Service.Now)
 	s.App = fiber.New(fiber.Config{
 		// Fiber reuses request buffers after a handler returns; anything kept
 		// (the inbox queue above all) must own its bytes (HOSTILE W12).

@@ -55,6 +55,8 @@ import "encoding/binary"
 //	0x34 host 0 HOST                               → domain.HostHealth
 //	0x50 session 0 ID                              → domain.Session, with a TTL
 //	0x51 session-of 0 HANDLE 0 ID                  → empty, with the same TTL (index)
+//	0x60 domain-block 0 DOMAIN                     → domain.DomainBlock
+//	0x61 report 0 ID                               → domain.Report
 
 const (
 	pSettings      byte = 0x01
@@ -101,6 +103,8 @@ const (
 	pRemoteTask    byte = 0x4a
 	pSession       byte = 0x50
 	pSessionOf     byte = 0x51
+	pDomainBlock   byte = 0x60
+	pReport        byte = 0x61
 )
 
 // key builds a key from a prefix and parts, joined with 0x00.

@@ -1,0 +1,75 @@
+package store
+
+import (
+	"cmp"
+	"errors"
+	"slices"
+
+	"github.com/lernejo/lernejo/domain"
+)
+
+// --- domain blocks: one key per canonical domain, so IsBlocked is a few
+// point reads and DomainBlocks comes out sorted by domain.
+
+func (t *tx) DomainBlock(d string) (*domain.DomainBlock, error) {
+	if d == "" {
+		return nil, domain.Errorf(domain.ENOTFOUND, "Domain block not found.")
+	}
+	return getAs[domain.DomainBlock](t, key(pDomainBlock, d), "Domain block")
+}
+
+func (t *tx) PutDomainBlock(b *domain.DomainBlock) error {
+	if b.Domain == "" {
+		return errors.New("store: domain block without a domain")
+	}
+	return t.put(key(pDomainBlock, b.Domain), b)
+}
+
+func (t *tx) DeleteDomainBlock(d string) error { return t.txn.Delete(key(pDomainBlock, d)) }
+
+func (t *tx) DomainBlocks() ([]*domain.DomainBlock, error) {
+	return list[domain.DomainBlock](t, prefixOf(pDomainBlock))
+}
+
+// --- reports
+
+func (t *tx) Report(id string) (*domain.Report, error) {
+	return getAs[domain.Report](t, key(pReport, id), "Report")
+}
+
+func (t *tx) PutReport(r *domain.Report) error {
+	if r.ID == "" {
+		return errors.New("store: report without an id")
+	}
+	return t.put(key(pReport, r.ID), r)
+}
+
+func (t *tx) Reports() ([]*domain.Report, error) {
+	rs, err := list[domain.Report](t, prefixOf(pReport))
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(rs, func(a, b *domain.Report) int {
+		if c := b.Received.Compare(a.Received); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.ID, a.ID)
+	})
+	return rs, nil
+}
+
+// --- what a domain block purges
+
+func (t *tx) RemoteActors() ([]*domain.RemoteActor, error) {
+	return list[domain.RemoteActor](t, prefixOf(pRemoteActor))
+}
+
+func (t *tx) AllFollowers() ([]*domain.Follower, error) {
+	return list[domain.Follower](t, prefixOf(pFollower))
+}
+
+func (t *tx) AllFollowings() ([]*domain.Following, error) {
+	return list[domain.Following](t, prefixOf(pFollowing))
+}
+
+func (t *tx) AllPosts() ([]*domain.Post, error) { return list[domain.Post](t, prefixOf(pPost)) }

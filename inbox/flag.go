@@ -1,0 +1,35 @@
+package inbox
+
+import (
+	"context"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
+)
+
+// flag handles Flag: a report to this node's operator about actors or posts
+// (Mastodon and GoToSocial send it from their instance actor, the objects
+// as an array of ids). The comment is kept as plain text, truncated rather
+// than refused (HOSTILE M5). Nothing is answered to the reporter.
+func (in *Inbox) flag(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
+	var objects []string
+	if o := act.Object; o != nil {
+		if len(o.Objects) > 0 {
+			objects = append(objects, o.Objects...)
+		} else if o.ID != "" {
+			objects = []string{o.ID}
+		}
+	}
+	r := &domain.Report{
+		ID:       in.cfg.NewID(),
+		Reporter: act.Actor,
+		Objects:  objects,
+		Content:  in.cfg.Sanitizer.PlainText(act.Content),
+		Received: in.cfg.Now().UTC(),
+	}
+	r.ClipContent()
+	if len(r.Objects) == 0 && r.Content == "" {
+		return nil // an empty report: nothing to show the operator
+	}
+	return tx.PutReport(r)
+}

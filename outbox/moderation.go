@@ -1,0 +1,235 @@
+package outbox
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
+)
+
+// Moderation is the operator's domain service for defederation and reports.
+type Moderation struct {
+	Store domain.Store
+	Now   func() time.Time
+	NewID func() string
+	// URLs names this node, whose own host can never be blocked; optional.
+	URLs federation.URLs
+}
+
+// Purged counts what a domain block removed.
+type Purged struct {
+	Followers, Followings, Deliveries, Actors, Posts int
+}
+
+// BlockDomain blocks a domain and its subdomains (HOSTILE M1) and, in the
+// same transaction, purges what the node holds of them (M3): follows both
+// ways (memberships included), queued deliveries, cached actors and the
+// posts they wrote. The inbox refuses them from then on (S13). Blocking a
+// domain again updates its reason and purges again.
+func (m *Moderation) BlockDomain(ctx context.Context, d, reason string) (*domain.DomainBlock, Purged, error) {
+	var purged Purged
+	host, err := m.canonical(d)
+	if err != nil {
+		return nil, purged, err
+	}
+	reason = domain.Truncate(strings.TrimSpace(reason), domain.MaxSummaryLen)
+	var block *domain.DomainBlock
+	err = m.Store.Update(ctx, func(tx domain.Tx) error {
+		purged = Purged{} // the transaction may be retried
+		block = &domain.DomainBlock{Domain: host, Reason: reason, Created: m.now()}
+		if old, err := tx.DomainBlock(host); err == nil {
+			block.Created = old.Created
+		} else if !domain.IsNotFound(err) {
+			return err
+		}
+		if err := tx.PutDomainBlock(block); err != nil {
+			return err
+		}
+		return purge(tx, host, &purged)
+	})
+	if err != nil {
+		return nil, Purged{}, err
+	}
+	return block, purged, nil
+}
+
+// UnblockDomain lifts a block. What the block purged stays purged: people
+// follow again if they want to.
+func (m *Moderation) UnblockDomain(ctx context.Context, d string) error {
+	host, err := m.canonical(d)
+	if err != nil {
+		return err
+	}
+	return m.Store.Update(ctx, func(tx domain.Tx) error {
+		if _, err := tx.DomainBlock(host); err != nil {
+			return err
+		}
+		return tx.DeleteDomainBlock(host)
+	})
+}
+
+// Blocked reports whether a host (or a domain above it) is blocked.
+func (m *Moderation) Blocked(ctx context.Context, host string) (bool, error) {
+	h, err := federation.CanonicalHost(host, "https")
+	if err != nil {
+		return false, domain.Errorf(domain.EINVALID, "%q is not a valid domain.", host)
+	}
+	var blocked bool
+	err = m.Store.View(ctx, func(tx domain.Tx) error {
+		blocked, err = domain.IsBlocked(tx, h)
+		return err
+	})
+	return blocked, err
+}
+
+// DomainBlocks lists the blocks, sorted by domain.
+func (m *Moderation) DomainBlocks(ctx context.Context) ([]*domain.DomainBlock, error) {
+	var out []*domain.DomainBlock
+	err := m.Store.View(ctx, func(tx domain.Tx) error {
+		var err error
+		out, err = tx.DomainBlocks()
+		return err
+	})
+	return out, err
+}
+
+// Reports lists the reports received, newest first.
+func (m *Moderation) Reports(ctx context.Context) ([]*domain.Report, error) {
+	var out []*domain.Report
+	err := m.Store.View(ctx, func(tx domain.Tx) error {
+		var err error
+		out, err = tx.Reports()
+		return err
+	})
+	return out, err
+}
+
+// ResolveReport marks a report as dealt with (or open again).
+func (m *Moderation) ResolveReport(ctx context.Context, id string, resolved bool) error {
+	return m.Store.Update(ctx, func(tx domain.Tx) error {
+		r, err := tx.Report(id)
+		if err != nil {
+			return err
+		}
+		r.Resolved = resolved
+		return tx.PutReport(r)
+	})
+}
+
+// canonical turns what an operator typed ("Example.COM.", "*.example.com",
+// "https://example.com/@x") into the canonical host a block is keyed by:
+// IDNA ASCII, lower case, no port (HOSTILE O12, M1).
+func (m *Moderation) canonical(d string) (string, error) {
+	in := strings.TrimSpace(d)
+	if strings.Contains(in, "://") {
+		if u, err := url.Parse(in); err == nil {
+			in = u.Host
+		}
+	}
+	in = strings.TrimPrefix(strings.TrimPrefix(in, "*"), ".")
+	if in == "" {
+		return "", domain.Errorf(domain.EINVALID, "Enter a domain to block.")
+	}
+	h, err := federation.CanonicalHost(in, "https")
+	if err != nil {
+		return "", domain.Errorf(domain.EINVALID, "%q is not a valid domain.", d)
+	}
+	h = hostWithoutPort(h)
+	if self := m.URLs.Host(); self != "" && federation.HostCovered(self, h) {
+		return "", domain.Errorf(domain.EINVALID, "%s is this node's own domain.", h)
+	}
+	return h, nil
+}
+
+func hostWithoutPort(h string) string {
+	if strings.HasPrefix(h, "[") {
+		return h[:strings.IndexByte(h, ']')+1]
+	}
+	if i := strings.IndexByte(h, ':'); i >= 0 {
+		return h[:i]
+	}
+	return h
+}
+
+// purge removes from the store what belongs to hosts covered by d. Local
+// posts are never touched: they are this node's own.
+func purge(tx domain.Tx, d string, n *Purged) error {
+	covered := func(id string) bool {
+		u, err := url.Parse(id)
+		if err != nil || u.Host == "" {
+			return false
+		}
+		return federation.HostCovered(u.Host, d)
+	}
+	followers, err := tx.AllFollowers()
+	if err != nil {
+		return err
+	}
+	for _, f := range followers {
+		if covered(f.Actor) || covered(f.Inbox) {
+			if err := tx.DeleteFollower(f.Local, f.Actor); err != nil {
+				return err
+			}
+			n.Followers++
+		}
+	}
+	followings, err := tx.AllFollowings()
+	if err != nil {
+		return err
+	}
+	for _, f := range followings {
+		if covered(f.Target) {
+			if err := tx.DeleteFollowing(f.Local, f.Target); err != nil {
+				return err
+			}
+			n.Followings++
+		}
+	}
+	deliveries, err := tx.Deliveries()
+	if err != nil {
+		return err
+	}
+	for _, dl := range deliveries {
+		if covered(dl.Inbox) {
+			if err := tx.DeleteDelivery(dl); err != nil {
+				return err
+			}
+			n.Deliveries++
+		}
+	}
+	actors, err := tx.RemoteActors()
+	if err != nil {
+		return err
+	}
+	for _, a := range actors {
+		if covered(a.ID) {
+			if err := tx.DeleteRemoteActor(a.ID); err != nil {
+				return err
+			}
+			n.Actors++
+		}
+	}
+	posts, err := tx.AllPosts()
+	if err != nil {
+		return err
+	}
+	for _, p := range posts {
+		if !p.Local && (covered(p.Author) || covered(p.URI)) {
+			if err := tx.DeletePost(p); err != nil {
+				return err
+			}
+			n.Posts++
+		}
+	}
+	return nil
+}
+
+func (m *Moderation) now() time.Time {
+	if m.Now == nil {
+		return time.Now().UTC()
+	}
+	return m.Now().UTC()
+}

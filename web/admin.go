@@ -1,0 +1,105 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lernejo/lernejo/domain"
+)
+
+// adminRoutes registers the operator's settings: the node's name and
+// words, registration, domain blocks and the reports other servers sent.
+// Only admin accounts reach them.
+func (s *Server) adminRoutes() {
+	a := s.App
+	a.Get("/admin/settings", s.adminSettings)
+	a.Post("/admin/settings", s.saveSettings)
+	a.Post("/admin/blocks", s.blockDomain)
+	a.Post("/admin/blocks/remove", s.unblockDomain)
+	a.Post("/admin/reports/resolve", s.resolveReport)
+}
+
+// requireAdmin is requireLogin for operator pages.
+func (s *Server) requireAdmin(c *fiber.Ctx) (*domain.Person, error) {
+	p, err := s.requireLogin(c)
+	if err != nil || p == nil {
+		return nil, err
+	}
+	if !p.Admin {
+		return nil, domain.Errorf(domain.EFORBIDDEN, "Only the node's operators can change its settings.")
+	}
+	return p, nil
+}
+
+func (s *Server) adminSettings(c *fiber.Ctx) error {
+	if _, err := s.requireAdmin(c); err != nil {
+		return err
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	blocks, err := s.cfg.Moderation.DomainBlocks(ctx)
+	if err != nil {
+		return err
+	}
+	reports, err := s.cfg.Moderation.Reports(ctx)
+	if err != nil {
+		return err
+	}
+	return s.render(c, "admin_settings", pageData{Title: "Settings", Data: map[string]any{
+		"Blocks": blocks, "Reports": reports, "Error": c.Query("error"), "Saved": c.Query("saved") == "1"}})
+}
+
+// adminBack returns to the settings page, with a message a person can act on.
+func (s *Server) adminBack(c *fiber.Ctx, err error) error {
+	if err != nil {
+		if domain.ErrorCode(err) == domain.EINTERNAL {
+			return err
+		}
+		return c.Redirect("/admin/settings?error="+urlQuery(domain.ErrorMessage(err)), fiber.StatusSeeOther)
+	}
+	return c.Redirect("/admin/settings?saved=1", fiber.StatusSeeOther)
+}
+
+func (s *Server) saveSettings(c *fiber.Ctx) error {
+	if _, err := s.requireAdmin(c); err != nil {
+		return err
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	st := domain.Settings{
+		Name:             c.FormValue("name"),
+		Description:      c.FormValue("description"),
+		Kinds:            lines(c.FormValue("kinds")),
+		DefaultKind:      c.FormValue("default_kind"),
+		RegistrationOpen: c.FormValue("registration_open") == "1",
+	}
+	_, err := s.cfg.Service.UpdateSettings(ctx, st)
+	return s.adminBack(c, err)
+}
+
+func (s *Server) blockDomain(c *fiber.Ctx) error {
+	if _, err := s.requireAdmin(c); err != nil {
+		return err
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	_, _, err := s.cfg.Moderation.BlockDomain(ctx, c.FormValue("domain"), c.FormValue("reason"))
+	return s.adminBack(c, err)
+}
+
+func (s *Server) unblockDomain(c *fiber.Ctx) error {
+	if _, err := s.requireAdmin(c); err != nil {
+		return err
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	return s.adminBack(c, s.cfg.Moderation.UnblockDomain(ctx, c.FormValue("domain")))
+}
+
+func (s *Server) resolveReport(c *fiber.Ctx) error {
+	if _, err := s.requireAdmin(c); err != nil {
+		return err
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	return s.adminBack(c, s.cfg.Moderation.ResolveReport(ctx, c.FormValue("id"), true))
+}

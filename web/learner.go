@@ -1,0 +1,244 @@
+package web
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/outbox"
+)
+
+// learnerRoutes registers what learners do in the browser: join and leave,
+// post and reply, mark tasks done and undo, and find courses elsewhere.
+func (s *Server) learnerRoutes() {
+	a := s.App
+	a.Post("/courses/:handle/join", s.joinCourse)
+	a.Post("/courses/:handle/leave", s.leaveCourse)
+	a.Post("/courses/:handle/posts", s.newPost)
+	a.Post("/courses/:handle/tasks/:id/done", s.markDone)
+	a.Post("/courses/:handle/tasks/:id/undo", s.undoDone)
+	a.Get("/lookup", s.lookup)
+	a.Post("/lookup/join", s.joinRemote)
+	a.Get("/remote", s.remoteCourse)
+	a.Post("/remote/post", s.remotePost)
+	a.Post("/remote/done", s.remoteDone)
+	a.Post("/remote/leave", s.remoteLeave)
+}
+
+func (s *Server) joinCourse(c *fiber.Ctx) error {
+	p, err := s.requireLogin(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	if _, err := s.cfg.Follows.EnrolLocal(ctx, p.Handle, c.Params("handle"), c.FormValue("answers")); err != nil {
+		return err
+	}
+	return c.Redirect("/courses/"+c.Params("handle"), fiber.StatusSeeOther)
+}
+
+func (s *Server) leaveCourse(c *fiber.Ctx) error {
+	p, err := s.requireLogin(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	if err := s.cfg.Follows.LeaveLocal(ctx, p.Handle, c.Params("handle")); err != nil {
+		return err
+	}
+	return c.Redirect("/courses/"+c.Params("handle"), fiber.StatusSeeOther)
+}
+
+func (s *Server) newPost(c *fiber.Ctx) error {
+	p, err := s.requireLogin(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	course := c.Params("handle")
+	author := p.Handle
+	if c.FormValue("as_course") == "1" {
+		author = course // an organiser posting as the course
+		var co *domain.Course
+		if err := s.store.View(ctx, func(tx domain.Tx) error { co, err = tx.Course(course); return err }); err != nil {
+			return err
+		}
+		if !co.IsOrganiser(p.Handle) {
+			return domain.Errorf(domain.EFORBIDDEN, "Only organisers can post as the course.")
+		}
+	}
+	if _, err := s.cfg.Posts.Publish(ctx, outbox.PostInput{Author: author, Course: course, Text: c.FormValue("text"),
+		InReplyTo: c.FormValue("in_reply_to")}); err != nil {
+		return err
+	}
+	return c.Redirect("/courses/"+course+"#discussion", fiber.StatusSeeOther)
+}
+
+func (s *Server) markDone(c *fiber.Ctx) error {
+	p, err := s.requireLogin(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	course, task := c.Params("handle"), c.Params("id")
+	if _, err := s.cfg.Learning.Complete(ctx, p.Handle, course, task, c.FormValue("evidence"), c.FormValue("note")); err != nil {
+		return err
+	}
+	return c.Redirect("/courses/"+course+"/tasks/"+task, fiber.StatusSeeOther)
+}
+
+func (s *Server) undoDone(c *fiber.Ctx) error {
+	p, err := s.requireLogin(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	course, task := c.Params("handle"), c.Params("id")
+	if err := s.cfg.Learning.Uncomplete(ctx, p.Handle, course, task); err != nil {
+		return err
+	}
+	return c.Redirect("/courses/"+course+"/tasks/"+task, fiber.StatusSeeOther)
+}
+
+// lookup finds a course (or anyone) on another server by handle or URL and
+// shows it, with a way to join through this node.
+func (s *Server) lookup(c *fiber.Ctx) error {
+	q := strings.TrimSpace(c.Query("q"))
+	if q == "" {
+		return s.render(c, "lookup", pageData{Title: "Find a course elsewhere"})
+	}
+	if _, err := s.requireLogin(c); err != nil {
+		return err
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	id := q
+	if !strings.HasPrefix(q, "https://") && !strings.HasPrefix(q, "http://") {
+		var err error
+		if id, err = s.cfg.Resolver.LookupHandle(ctx, q); err != nil {
+			return s.render(c, "lookup", pageData{Title: "Find a course elsewhere", Data: map[string]any{"Q": q, "Error": "Nothing was found at " + q + "."}})
+		}
+	}
+	if h, typ, ok := s.urls.LocalActor(id); ok {
+		return c.Redirect(s.urls.Actor(typ, h), fiber.StatusSeeOther)
+	}
+	if _, err := s.cfg.Resolver.Actor(ctx, id); err != nil {
+		return s.render(c, "lookup", pageData{Title: "Find a course elsewhere", Data: map[string]any{"Q": q, "Error": "That server did not answer with a course or a person."}})
+	}
+	return c.Redirect("/remote?id="+url.QueryEscape(id), fiber.StatusSeeOther)
+}
+
+// remoteCourse shows a course on another server as this node knows it:
+// its description, the tasks cached here and the mirrored discussion.
+func (s *Server) remoteCourse(c *fiber.Ctx) error {
+	viewer, err := s.requireLogin(c)
+	if err != nil {
+		return err
+	}
+	id := c.Query("id")
+	ctx, cancel := ctx(c)
+	defer cancel()
+	data := map[string]any{}
+	err = s.store.View(ctx, func(tx domain.Tx) error {
+		ra, err := tx.RemoteActor(id)
+		if err != nil {
+			return err
+		}
+		data["Actor"] = ra
+		if f, err := tx.Following(viewer.Handle, id); err == nil {
+			data["Following"] = string(f.State)
+		}
+		tasks, err := tx.RemoteTasks(id)
+		if err != nil {
+			return err
+		}
+		data["Tasks"] = tasks
+		me := s.urls.Actor(domain.ActorPerson, viewer.Handle)
+		done := map[string]bool{}
+		cs, err := tx.CompletionsOf(id, me)
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			done[c.Task] = true
+		}
+		data["Done"] = done
+		threads, err := s.discussion(tx, id)
+		data["Threads"] = threads
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.render(c, "remote", pageData{Title: data["Actor"].(*domain.RemoteActor).DisplayName(), Data: data})
+}
+
+func (s *Server) joinRemote(c *fiber.Ctx) error {
+	p, err := s.requireLogin(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	target := c.FormValue("target")
+	if _, err := s.cfg.Follows.Enrol(ctx, p.Handle, target, c.FormValue("answers")); err != nil {
+		return err
+	}
+	return c.Redirect("/remote?id="+url.QueryEscape(target), fiber.StatusSeeOther)
+}
+
+func (s *Server) remoteLeave(c *fiber.Ctx) error {
+	p, err := s.requireLogin(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	target := c.FormValue("target")
+	if err := s.cfg.Follows.Unfollow(ctx, p.Handle, target); err != nil {
+		return err
+	}
+	return c.Redirect("/remote?id="+url.QueryEscape(target), fiber.StatusSeeOther)
+}
+
+func (s *Server) remotePost(c *fiber.Ctx) error {
+	p, err := s.requireLogin(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	target := c.FormValue("target")
+	if _, err := s.cfg.Posts.Publish(ctx, outbox.PostInput{Author: p.Handle, Course: target, Text: c.FormValue("text"),
+		InReplyTo: c.FormValue("in_reply_to")}); err != nil {
+		return err
+	}
+	return c.Redirect("/remote?id="+url.QueryEscape(target), fiber.StatusSeeOther)
+}
+
+func (s *Server) remoteDone(c *fiber.Ctx) error {
+	p, err := s.requireLogin(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	target := c.FormValue("target")
+	task := c.FormValue("task")
+	if c.FormValue("undo") == "1" {
+		err = s.cfg.Learning.Uncomplete(ctx, p.Handle, target, task)
+	} else {
+		_, err = s.cfg.Learning.Complete(ctx, p.Handle, target, task, c.FormValue("evidence"), c.FormValue("note"))
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/remote?id="+url.QueryEscape(target), fiber.StatusSeeOther)
+}

@@ -1,0 +1,189 @@
+package web
+
+import (
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/domain/password"
+)
+
+// Cookies and request locals of the accounts layer.
+const (
+	sessionCookie = "lernejo_session"
+	csrfCookie    = "lernejo_csrf" // logged-out visitors' double-submit token
+	csrfField     = "_csrf"        // the hidden form field every POST form carries
+
+	localViewer  = "viewer"  // *domain.Person, the logged-in person
+	localSession = "session" // *domain.Session
+	localCSRF    = "csrf"    // string, a csrf cookie token issued in this request
+)
+
+// Rate limits (HOSTILE W6, after Mastodon's rack-attack rules).
+const (
+	loginPerIP         = 25
+	loginPerIPWindow   = 5 * time.Minute
+	loginPerAcct       = 25
+	loginPerAcctWindow = time.Hour
+	signupPerIP        = 25
+	signupPerIPWindow  = 5 * time.Minute
+)
+
+// authState is what the accounts layer keeps between requests.
+type authState struct {
+	now         func() time.Time
+	loginIP     *rateLimiter
+	loginAcct   *rateLimiter
+	signupIP    *rateLimiter
+	dummyOnce   sync.Once
+	dummyHash   string
+	dummyHashEr error
+}
+
+func newAuthState(now func() time.Time) *authState {
+	if now == nil {
+		now = time.Now
+	}
+	return &authState{
+		now:       now,
+		loginIP:   newRateLimiter(loginPerIP, loginPerIPWindow, now),
+		loginAcct: newRateLimiter(loginPerAcct, loginPerAcctWindow, now),
+		signupIP:  newRateLimiter(signupPerIP, signupPerIPWindow, now),
+	}
+}
+
+// dummy is a hash to check passwords against when there is no such account,
+// so that a log-in for a missing handle takes as long as a wrong password.
+func (a *authState) dummy() (string, error) {
+	a.dummyOnce.Do(func() { a.dummyHash, a.dummyHashEr = password.Hash("lernejo-no-such-account") })
+	return a.dummyHash, a.dummyHashEr
+}
+
+// viewer is the logged-in person, or nil.
+func (s *Server) viewer(c *fiber.Ctx) *domain.Person {
+	p, _ := c.Locals(localViewer).(*domain.Person)
+	return p
+}
+
+// session is the request's session, or nil when logged out.
+func (s *Server) session(c *fiber.Ctx) *domain.Session {
+	ss, _ := c.Locals(localSession).(*domain.Session)
+	return ss
+}
+
+// requireLogin returns the logged-in person. Otherwise it returns an error
+// for the handler to return: for GET and HEAD a 303 to /login?next=THIS-PAGE
+// (the Location header is set here; the error handler writes the status and
+// a short page), for anything else 401.
+//
+//	p, err := s.requireLogin(c)
+//	if err != nil {
+//		return err
+//	}
+func (s *Server) requireLogin(c *fiber.Ctx) (*domain.Person, error) {
+	if p := s.viewer(c); p != nil {
+		return p, nil
+	}
+	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		c.Set(fiber.HeaderLocation, "/login?next="+url.QueryEscape(safeNext(c.OriginalURL())))
+		return nil, fiber.NewError(fiber.StatusSeeOther, "Please log in to see this page.")
+	}
+	return nil, fiber.NewError(fiber.StatusUnauthorized, "Please log in first.")
+}
+
+// loadViewer finds the session named by the cookie and puts it and its person
+// into the request's locals. A cookie naming no live session is cleared.
+func (s *Server) loadViewer(c *fiber.Ctx) error {
+	id := c.Cookies(sessionCookie)
+	if id == "" {
+		return c.Next()
+	}
+	var (
+		sess *domain.Session
+		p    *domain.Person
+	)
+	if domain.ValidToken(id) {
+		ctx, cancel := ctx(c)
+		err := s.store.View(ctx, func(tx domain.Tx) error {
+			var err error
+			if sess, err = tx.Session(id); err != nil {
+				return err
+			}
+			p, err = tx.Person(sess.Person)
+			return err
+		})
+		cancel()
+		if err != nil && !domain.IsNotFound(err) {
+			return err
+		}
+		if err != nil || sess.Expired(s.auth.now()) {
+			sess, p = nil, nil
+		}
+	}
+	if sess == nil {
+		s.clearCookie(c, sessionCookie)
+		return c.Next()
+	}
+	c.Locals(localSession, sess)
+	c.Locals(localViewer, p)
+	return c.Next()
+}
+
+// startSession logs a person in with a new session. The id comes fresh from
+// crypto/rand and any session the browser held before is deleted, so an id
+// chosen by someone else never survives a log-in (HOSTILE W2).
+func (s *Server) startSession(c *fiber.Ctx, handle string) error {
+	sess, err := domain.NewSession(handle, s.auth.now())
+	if err != nil {
+		return err
+	}
+	old := c.Cookies(sessionCookie)
+	ctx, cancel := ctx(c)
+	defer cancel()
+	if err := s.store.Update(ctx, func(tx domain.Tx) error {
+		if domain.ValidToken(old) {
+			if err := tx.DeleteSession(old); err != nil {
+				return err
+			}
+		}
+		return tx.PutSession(sess)
+	}); err != nil {
+		return err
+	}
+	s.setSessionCookie(c, sess)
+	return nil
+}
+
+func (s *Server) setSessionCookie(c *fiber.Ctx, sess *domain.Session) {
+	s.setCookie(c, sessionCookie, sess.ID, sess.Expires)
+	c.Locals(localSession, sess)
+}
+
+// setCookie sets a cookie the way every cookie of the node is set: HttpOnly,
+// SameSite=Lax, Path=/, host-only (no Domain), Secure when the node is on
+// https (HOSTILE W3). A zero expires makes a browser-session cookie.
+func (s *Server) setCookie(c *fiber.Ctx, name, value string, expires time.Time) {
+	ck := &fiber.Cookie{
+		Name:     name,
+		Value:    value,
+		Path:     "/",
+		HTTPOnly: true,
+		Secure:   s.urls.HTTPS(),
+		SameSite: fiber.CookieSameSiteLaxMode,
+	}
+	if expires.IsZero() {
+		ck.SessionOnly = true
+	} else {
+		ck.Expires = expires
+	}
+	c.Cookie(ck)
+}
+
+// clearCookie tells the browser to drop a cookie.
+func (s *Server) clearCookie(c *fiber.Ctx, name string) {
+	s.setCookie(c, name, "", time.Unix(0, 0))
+}

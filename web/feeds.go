@@ -374,8 +374,12 @@ func vtimezone(b *icalWriter, loc *time.Location, start time.Time) {
 		if wall.AddDate(0, 0, 7).Month() != wall.Month() {
 			n = -1 // the last such weekday of the month
 		}
+		// The rule starts a year early, so the first meeting, whenever in
+		// the year it falls, is covered by an observance.
+		onset := nthWeekday(wall.Year()-1, wall.Month(), n, wall.Weekday())
+		onset = time.Date(onset.Year(), onset.Month(), onset.Day(), wall.Hour(), wall.Minute(), wall.Second(), 0, time.UTC)
 		b.line("BEGIN:" + kind)
-		b.line("DTSTART:" + wall.Format("20060102T150405"))
+		b.line("DTSTART:" + onset.Format("20060102T150405"))
 		b.line("RRULE:FREQ=YEARLY;BYMONTH=" + itoa(int(wall.Month())) + ";BYDAY=" + itoa(n) + icalDays[wall.Weekday()])
 		b.line("TZOFFSETFROM:" + icalOffset(before))
 		b.line("TZOFFSETTO:" + icalOffset(after))
@@ -383,6 +387,16 @@ func vtimezone(b *icalWriter, loc *time.Location, start time.Time) {
 		b.line("END:" + kind)
 	}
 	b.line("END:VTIMEZONE")
+}
+
+// nthWeekday is the nth (1-based; -1 = last) weekday of a month.
+func nthWeekday(year int, month time.Month, n int, day time.Weekday) time.Time {
+	if n < 0 {
+		last := time.Date(year, month+1, 0, 0, 0, 0, 0, time.UTC)
+		return last.AddDate(0, 0, -((int(last.Weekday()) - int(day) + 7) % 7))
+	}
+	first := time.Date(year, month, 1, 0, 0, 0, 0, time.UTC)
+	return first.AddDate(0, 0, (int(day)-int(first.Weekday())+7)%7+7*(n-1))
 }
 
 func itoa(n int) string {

@@ -85,6 +85,10 @@ func courseFromForm(c *fiber.Ctx, co *domain.Course) {
 	co.Capacity, _ = strconv.Atoi(c.FormValue("capacity", "0"))
 	co.RedistributeReplies = c.FormValue("redistribute_replies") == "1"
 	co.OpenDiscussion = c.FormValue("open_discussion") == "1"
+	co.MeetingDay = c.FormValue("meeting_day")
+	co.MeetingTime = c.FormValue("meeting_time")
+	co.MeetingPlace = c.FormValue("meeting_place")
+	co.MeetingTimezone = c.FormValue("meeting_timezone")
 }
 
 func (s *Server) courseFormData(c *fiber.Ctx, viewer *domain.Person, co *domain.Course, errMsg string) (map[string]any, error) {

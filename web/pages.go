@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"path"
+	"sort"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -87,11 +88,15 @@ func (s *Server) render(c *fiber.Ctx, page string, d pageData) error {
 
 // home lists the node's schools and open courses.
 func (s *Server) home(c *fiber.Ctx) error {
+	q := strings.ToLower(strings.TrimSpace(c.Query("q")))
+	tag := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(c.Query("tag")), "#"))
+	lang := strings.ToLower(strings.TrimSpace(c.Query("lang")))
 	ctx, cancel := ctx(c)
 	defer cancel()
 	var (
-		schools []*domain.School
-		courses []*domain.Course
+		schools   []*domain.School
+		courses   []*domain.Course
+		languages []string
 	)
 	err := s.store.View(ctx, func(tx domain.Tx) error {
 		var err error
@@ -99,8 +104,16 @@ func (s *Server) home(c *fiber.Ctx) error {
 			return err
 		}
 		all, err := tx.Courses()
+		seen := map[string]bool{}
 		for _, co := range all {
-			if co.Status == domain.StatusOpen {
+			if co.Status != domain.StatusOpen {
+				continue
+			}
+			if co.Language != "" && !seen[co.Language] {
+				seen[co.Language] = true
+				languages = append(languages, co.Language)
+			}
+			if matches(co, q, tag, lang) {
 				courses = append(courses, co)
 			}
 		}
@@ -109,7 +122,33 @@ func (s *Server) home(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "home", pageData{Data: map[string]any{"Schools": schools, "Courses": courses}})
+	sort.Strings(languages)
+	return s.render(c, "home", pageData{Data: map[string]any{"Schools": schools, "Courses": courses,
+		"Q": c.Query("q"), "Tag": tag, "Lang": lang, "Languages": languages, "Searching": q != "" || tag != "" || lang != ""}})
+}
+
+// matches is the home page's search: words in the title or summary, a
+// tag, a language.
+func matches(co *domain.Course, q, tag, lang string) bool {
+	if lang != "" && co.Language != lang {
+		return false
+	}
+	if tag != "" {
+		found := false
+		for _, t := range co.Tags {
+			found = found || t == tag
+		}
+		if !found {
+			return false
+		}
+	}
+	text := strings.ToLower(co.Title + " " + co.Summary + " " + co.Kind)
+	for _, w := range strings.Fields(q) {
+		if !strings.Contains(text, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // about describes the node and its operator's settings.

@@ -64,11 +64,36 @@ func (r *Resolver) Refresh(ctx context.Context, id string) (*domain.RemoteActor,
 	if SameOrigin(id, r.URLs.Base()) {
 		return nil, ErrLocalID
 	}
+	if err := r.checkBlocked(ctx, id); err != nil {
+		return nil, err
+	}
 	b, err := r.Client.FetchActivity(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	return r.remember(ctx, b, id)
+}
+
+// ErrBlocked is returned for ids on a domain the operator blocked.
+var ErrBlocked = errors.New("federation: domain is blocked")
+
+// checkBlocked refuses to fetch anything from a blocked domain.
+func (r *Resolver) checkBlocked(ctx context.Context, id string) error {
+	u, err := url.Parse(id)
+	if err != nil {
+		return err
+	}
+	host, err := CanonicalHost(u.Host, u.Scheme)
+	if err != nil {
+		return err
+	}
+	return r.Store.View(ctx, func(tx domain.Tx) error {
+		blocked, err := domain.IsBlocked(tx, host)
+		if err == nil && blocked {
+			return fmt.Errorf("%w: %s", ErrBlocked, host)
+		}
+		return err
+	})
 }
 
 // Remember checks and caches an actor document that was fetched from its
@@ -156,6 +181,9 @@ func (r *Resolver) KeyOwner(ctx context.Context, keyID string) (a *domain.Remote
 	if strings.Contains(keyID, "#") {
 		a, err = r.Refresh(ctx, actorID)
 	} else {
+		if err := r.checkBlocked(ctx, keyID); err != nil {
+			return nil, false, err
+		}
 		var b []byte
 		b, err = r.Client.FetchActivity(ctx, keyID)
 		if err != nil {

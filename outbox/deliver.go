@@ -81,6 +81,13 @@ func (o *Outbox) load(tx domain.Tx, items []item) error {
 			continue
 		}
 		if it.host != "" {
+			// A blocked domain gets nothing more from us (HOSTILE M3).
+			if blocked, err := domain.IsBlocked(tx, it.host); err != nil {
+				return err
+			} else if blocked {
+				it.loadErr = "host " + it.host + " is blocked"
+				continue
+			}
 			down, seen := hosts[it.host]
 			if !seen {
 				h, err := tx.HostHealth(it.host)

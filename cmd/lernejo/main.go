@@ -19,6 +19,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	// Time zones for study groups' meeting calendars, on servers without
+	// the system's zoneinfo.
+	_ "time/tzdata"
 
 	"golang.org/x/term"
 

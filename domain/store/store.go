@@ -41,11 +41,12 @@ var _ domain.Store = (*Store)(nil)
 // 400 MB under write load (five 64 MiB memtables and a 256 MiB block cache);
 // a community node runs on a small VPS.
 func badgerOptions(dir string, log *slog.Logger) badger.Options {
-	var o badger.Options
+	o := badger.DefaultOptions(dir).WithValueThreshold(64 << 10)
 	if dir == "" {
-		o = badger.DefaultOptions("").WithInMemory(true)
-	} else {
-		o = badger.DefaultOptions(dir)
+		// In memory there is no value log: every value lives in the LSM
+		// tree and must stay under the threshold, so raise it to the
+		// largest activity the inbox takes (plus its JSON wrapping).
+		o = badger.DefaultOptions("").WithInMemory(true).WithValueThreshold(1 << 20)
 	}
 	return o.
 		WithMemTableSize(8 << 20).
@@ -55,7 +56,6 @@ func badgerOptions(dir string, log *slog.Logger) badger.Options {
 		WithBlockCacheSize(16 << 20).
 		WithIndexCacheSize(8 << 20).
 		WithValueLogFileSize(64 << 20).
-		WithValueThreshold(64 << 10).
 		WithNumCompactors(2).
 		// Acknowledged writes (inbox journal, deliveries, follows) must
 		// survive a hard reboot, not just a process crash.

@@ -162,6 +162,8 @@ type QueueTx interface {
 	Deliveries() ([]*Delivery, error)
 
 	HostHealth(host string) (*HostHealth, error)
+	// CountUnavailableHosts counts the hosts marked unavailable.
+	CountUnavailableHosts() (int, error)
 	PutHostHealth(*HostHealth) error
 }
 

@@ -39,7 +39,10 @@ func (n *Node) wireFederation(ctx context.Context) error {
 	})
 	san := federation.NewSanitizer()
 	n.Resolver = &federation.Resolver{Client: client, Store: n.Store, Sanitizer: san, URLs: n.URLs, Now: n.cfg.Now}
+	reg, observe := n.newMetrics()
+	n.Metrics = reg
 	n.Outbox = outbox.New(outbox.Config{
+		Observe:   observe,
 		Store:     n.Store,
 		HTTP:      client.HTTP(),
 		URLs:      n.URLs,

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/store"
@@ -39,6 +40,11 @@ type Config struct {
 	Logger               *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// MetricsFrom are the networks allowed to read /metrics (default loopback).
+	MetricsFrom []*net.IPNet
+	// RequestsPerIP bounds each address's page requests per five minutes
+	// (0: the web layer's default).
+	RequestsPerIP int
 	// DemoOutput receives the demo organiser's password; nil means stdout.
 	DemoOutput func(format string, args ...any)
 }
@@ -58,15 +64,19 @@ type Node struct {
 	Courses    *outbox.Courses
 	Learning   *outbox.Learning
 	Moderation *outbox.Moderation
+	// Metrics is the registry /metrics serves.
+	Metrics *prometheus.Registry
 	// Resolver finds remote actors and keys (cached, or fetched signed).
 	Resolver *federation.Resolver
 	ln       net.Listener
-	workers  sync.WaitGroup
-	stop     context.CancelFunc
-	ready    atomic.Bool
-	served   chan error
-	close    sync.Once
-	closeEr  error
+	// adminSock serves lernejo admin and backup while the node runs.
+	adminSock *adminSocket
+	workers   sync.WaitGroup
+	stop      context.CancelFunc
+	ready     atomic.Bool
+	served    chan error
+	close     sync.Once
+	closeEr   error
 }
 
 // New validates the configuration, takes the listening address, opens the
@@ -132,18 +142,21 @@ func New(cfg Config) (*Node, error) {
 		return fail(err)
 	}
 	n.Web, err = web.New(web.Config{
-		Inbox:      n.Inbox,
-		Follows:    n.Follows,
-		Posts:      n.Posts,
-		Learning:   n.Learning,
-		Courses:    n.Courses,
-		Resolver:   n.Resolver,
-		Moderation: n.Moderation,
-		Service:    n.Service,
-		Docs:       federation.Documents{URLs: urls, Sanitizer: federation.NewSanitizer()},
-		Logger:     log,
-		Version:    cfg.Version,
-		Ready:      n.ready.Load,
+		Inbox:         n.Inbox,
+		Follows:       n.Follows,
+		Posts:         n.Posts,
+		Learning:      n.Learning,
+		Courses:       n.Courses,
+		Resolver:      n.Resolver,
+		Moderation:    n.Moderation,
+		Metrics:       n.Metrics,
+		MetricsFrom:   n.cfg.MetricsFrom,
+		RequestsPerIP: n.cfg.RequestsPerIP,
+		Service:       n.Service,
+		Docs:          federation.Documents{URLs: urls, Sanitizer: federation.NewSanitizer()},
+		Logger:        log,
+		Version:       cfg.Version,
+		Ready:         n.ready.Load,
 	})
 	if err != nil {
 		return fail(err)
@@ -172,6 +185,7 @@ func (n *Node) Start() {
 		}
 		close(n.served)
 	}()
+	n.startAdminSocket()
 	n.log.Info("lernejo is serving", slog.String("url", n.URLs.Base()), slog.String("listen", n.ln.Addr().String()))
 }
 
@@ -194,6 +208,9 @@ func (n *Node) Close(ctx context.Context) error {
 			}
 		}
 		n.ln.Close()
+		if err := n.stopAdminSocket(ctx); err != nil {
+			errs = append(errs, err)
+		}
 		if n.stop != nil {
 			n.stop()
 			n.workers.Wait()

@@ -311,7 +311,25 @@ func (o *Outbox) recordBatch(ctx context.Context, batch []attemptResult) {
 	}
 	for i, r := range batch {
 		o.logOutcome(r, changes[i], errs[i])
+		if o.observe != nil && errs[i] == nil {
+			o.observe(r.res.outcome.String(), changes[i].next != nil)
+		}
 	}
+}
+
+// String names an outcome for metrics.
+func (c outcome) String() string {
+	switch c {
+	case delivered:
+		return "sent"
+	case refused:
+		return "refused"
+	case failed:
+		return "failed"
+	case abandoned:
+		return "abandoned"
+	}
+	return "cancelled"
 }
 
 // rescheduled is the delivery's next try after a failure, or nil when the

@@ -72,6 +72,9 @@ type Config struct {
 	// PollInterval is how often due deliveries are looked for without a
 	// Wake; 0 means DefaultPollInterval.
 	PollInterval time.Duration
+	// Observe, if set, is told each recorded outcome ("sent", "refused",
+	// "failed", "abandoned") and whether the delivery will be retried.
+	Observe func(outcome string, retrying bool)
 }
 
 // Outbox queues and delivers activities. Queue, FollowerInboxes, Wake and
@@ -87,6 +90,8 @@ type Outbox struct {
 	perHost   int
 	userAgent string
 	poll      time.Duration
+
+	observe func(outcome string, retrying bool)
 
 	wake    chan struct{}
 	running atomic.Bool
@@ -121,6 +126,7 @@ func New(cfg Config) *Outbox {
 		workers:   cfg.Workers,
 		perHost:   cfg.PerHost,
 		userAgent: cfg.UserAgent,
+		observe:   cfg.Observe,
 		poll:      cfg.PollInterval,
 		wake:      make(chan struct{}, 1),
 		signers:   make(chan struct{}, runtime.GOMAXPROCS(0)),

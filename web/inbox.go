@@ -4,10 +4,14 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
 	"github.com/lernejo/lernejo/inbox"
 )
 
@@ -31,16 +35,29 @@ func (s *Server) postInbox(c *fiber.Ctx) error {
 		Local:  local,
 		Remote: c.IP(),
 	}
+	// One sending host may not flood the inbox (per keyId host).
+	if p, err := federation.ParseSignature(h); err == nil {
+		if host := hostOf(p.KeyID); host != "" {
+			if ok, wait := s.hostLimit.allow(host); !ok {
+				s.metrics.inbox.WithLabelValues("refused", "rate_limited").Inc()
+				c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
+				return c.Status(fiber.StatusTooManyRequests).JSON(fiber.Map{"error": "rate_limited"})
+			}
+		}
+	}
 	ctx, cancel := ctx(c)
 	defer cancel()
 	err := s.cfg.Inbox.Receive(ctx, req)
 	if err == nil {
+		s.metrics.inbox.WithLabelValues("accepted", "").Inc()
 		return c.SendStatus(fiber.StatusAccepted)
 	}
 	var ie *inbox.Error
 	if !errors.As(err, &ie) {
+		s.metrics.inbox.WithLabelValues("refused", "internal").Inc()
 		return err
 	}
+	s.metrics.inbox.WithLabelValues("refused", ie.Reason).Inc()
 	if ie.Status >= 500 {
 		s.log.Error("inbox", slog.String("reason", ie.Reason), slog.Any("err", ie.Err))
 	} else {
@@ -66,4 +83,13 @@ func (s *Server) activity(c *fiber.Ctx) error {
 		return err
 	}
 	return sendActivity(c, doc)
+}
+
+// hostOf is the lower-cased host of a URL, or "".
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Hostname())
 }

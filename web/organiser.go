@@ -112,7 +112,13 @@ func (s *Server) newCourseForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data, err := s.courseFormData(c, p, &domain.Course{Status: domain.StatusDraft, SignUp: domain.SignUpOpen}, "")
+	ctx, cancel := ctx(c)
+	defer cancel()
+	var st domain.Settings
+	if err := s.store.View(ctx, func(tx domain.Tx) error { st, err = tx.Settings(); return err }); err != nil {
+		return err
+	}
+	data, err := s.courseFormData(c, p, &domain.Course{Status: domain.StatusDraft, SignUp: domain.SignUpOpen, Kind: st.DefaultKind}, "")
 	if err != nil {
 		return err
 	}

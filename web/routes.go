@@ -9,13 +9,19 @@ import (
 func (s *Server) routes() {
 	a := s.App
 	a.Use(recover.New())
+	// Overload: a bounded number of requests in flight, then 503 (P11).
+	a.Use(s.limitInFlight(512))
+	a.Use(s.observeRequests)
 	a.Use(securityHeaders)
+	a.Use(s.limitPerIP)
 	// Accounts: who is asking, then CSRF on every unsafe method but the inboxes (HOSTILE W1).
 	a.Use(s.loadViewer)
 	a.Use(s.checkCSRF)
 
-	// Health
+	// Health and metrics (metrics only for the configured networks)
 	a.Get("/healthz", s.healthz)
+	a.Get("/readyz", s.healthz)
+	a.Get("/metrics", s.metricsHandler())
 
 	// Discovery
 	a.Get("/.well-known/webfinger", s.webfinger)

@@ -7,7 +7,10 @@ import (
 	"errors"
 	"html/template"
 	"log/slog"
+	"net"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -31,6 +34,15 @@ type Config struct {
 	Courses    *outbox.Courses
 	Resolver   *federation.Resolver
 	Moderation *outbox.Moderation
+	// Metrics is the Prometheus registry /metrics serves; the web layer
+	// adds its own collectors to it.
+	Metrics *prometheus.Registry
+	// MetricsFrom are the networks allowed to read /metrics; empty means
+	// loopback only.
+	MetricsFrom []*net.IPNet
+	// RequestsPerIP bounds each client address's requests to the pages per
+	// five minutes; 0 means 600.
+	RequestsPerIP int
 	// Ready reports whether the node is ready to serve (store open, listener up).
 	Ready func() bool
 }
@@ -43,7 +55,12 @@ type Server struct {
 	urls  federation.URLs
 	log   *slog.Logger
 	pages *template.Template
-	auth  *authState // sessions' clock and the log-in rate limits
+
+	metrics     *webMetrics
+	metricsFrom []*net.IPNet
+	ipLimit     *rateLimiter // pages, per client address
+	hostLimit   *rateLimiter // inboxes, per sending host
+	auth        *authState   // sessions' clock and the log-in rate limits
 }
 
 // Timeouts of the HTTP server: Fiber's defaults are unlimited (HOSTILE P11).
@@ -60,6 +77,25 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, store: cfg.Service.Store, urls: cfg.Docs.URLs, log: cfg.Logger, pages: pages}
+	if cfg.Metrics == nil {
+		cfg.Metrics = prometheus.NewRegistry()
+		s.cfg.Metrics = cfg.Metrics
+	}
+	s.metrics = newWebMetrics(cfg.Metrics)
+	s.metricsFrom = cfg.MetricsFrom
+	if len(s.metricsFrom) == 0 {
+		_, v4, _ := net.ParseCIDR("127.0.0.0/8")
+		_, v6, _ := net.ParseCIDR("::1/128")
+		s.metricsFrom = []*net.IPNet{v4, v6}
+	}
+	perIP := cfg.RequestsPerIP
+	if perIP == 0 {
+		perIP = 600
+	}
+	s.ipLimit = newRateLimiter(perIP, 5*time.Minute, time.Now)
+	// A busy peer delivers a lot, but 3,000 activities in five minutes from
+	// one host is a flood, not federation.
+	s.hostLimit = newRateLimiter(3000, 5*time.Minute, time.Now)
 	s.auth = newAuthState(cfg.Service.Now)
 	s.App = fiber.New(fiber.Config{
 		// Fiber reuses request buffers after a handler returns; anything kept

@@ -286,3 +286,18 @@ func (t *tx) keys(prefix []byte, fn func(rest []byte) error) error {
 func sortBy[T any](xs []*T, at func(*T) time.Time) {
 	slices.SortStableFunc(xs, func(a, b *T) int { return at(a).Compare(at(b)) })
 }
+
+func (t *tx) CountUnavailableHosts() (int, error) {
+	n := 0
+	err := t.each(prefixOf(pHost), func(_, v []byte) error {
+		var h domain.HostHealth
+		if err := json.Unmarshal(v, &h); err != nil {
+			return err
+		}
+		if h.Unavailable {
+			n++
+		}
+		return nil
+	})
+	return n, err
+}

@@ -1,0 +1,258 @@
+package browsertest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/node"
+)
+
+// validatorDir holds html-validate, pinned by package-lock.json; .ci/run
+// installs it with `npm ci --prefix browsertest/testdata/validator`.
+const validatorDir = "testdata/validator"
+
+// ruleChanges are the rules of html-validate:recommended that this check
+// changes, each with the reason. Only rules stricter than the HTML standard
+// for style's sake belong here, never rules about validity or accessibility.
+// None is turned off.
+var ruleChanges = map[string]struct {
+	setting any
+	reason  string
+}{
+	"valid-id": {[]any{"error", map[string]any{"relaxed": true}},
+		"By default the rule also wants ids that are handy CSS selectors (letters, digits, - and _ only). " +
+			"HTML only forbids empty ids and whitespace in them, and pages key per-item controls by actor or post " +
+			"URLs (id=\"reason-https://…\"), which label for= matches exactly. relaxed keeps the HTML rules."},
+	"form-dup-name": {[]any{"error", map[string]any{"shared": []string{"radio", "button", "reset", "submit", "checkbox"}}},
+		"A group of checkboxes sharing one name is standard HTML for a multi-valued field (the badge form's " +
+			"\"tasks\", read as form.Value[\"tasks\"]); the rule allows it only for radios and buttons by default."},
+}
+
+// validatorConfig is html-validate:recommended on the HTML5 element set,
+// with ruleChanges.
+func validatorConfig() map[string]any {
+	rules := map[string]any{}
+	for r, c := range ruleChanges {
+		rules[r] = c.setting
+	}
+	return map[string]any{
+		"root":     true,
+		"extends":  []string{"html-validate:recommended"},
+		"elements": []string{"html5"},
+		"rules":    rules,
+	}
+}
+
+// htmlValidate returns the command that runs the validator, or fails the
+// test saying what to install.
+func htmlValidate(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Fatal("node is not installed: the HTML validity check runs html-validate on Node.js (Debian packages nodejs and npm)")
+	}
+	bin, err := filepath.Abs(filepath.Join(validatorDir, "node_modules", ".bin", "html-validate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("html-validate is not installed: run `npm ci --prefix browsertest/testdata/validator` at the repository root (.ci/run does): %v", err)
+	}
+	return bin
+}
+
+type validateResult struct {
+	FilePath string `json:"filePath"`
+	Messages []struct {
+		RuleID   string `json:"ruleId"`
+		Severity int    `json:"severity"`
+		Message  string `json:"message"`
+		Line     int    `json:"line"`
+		Column   int    `json:"column"`
+		Selector string `json:"selector"`
+	} `json:"messages"`
+	Source string `json:"source"`
+}
+
+// TestEveryPageIsValidHTML fetches every page of the web UI, as a visitor,
+// a learner and an organiser who is the node's operator, and checks each with
+// html-validate (html-validate:recommended), and that each has one <main>,
+// one <h1> and a lang.
+func TestEveryPageIsValidHTML(t *testing.T) {
+	bin := htmlValidate(t)
+	n := startNode(t, node.Config{Demo: true, AllowPrivateNetworks: true})
+	other := startNode(t, node.Config{Demo: true, AllowPrivateNetworks: true})
+	task := seedStory(t, n)
+	var post, award string
+	n.view(t, func(tx domain.Tx) error {
+		ps, err := tx.CoursePosts("gentle-python", 0, 0)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			if !p.IsReply() && p.Task == "" {
+				post = p.URI
+			}
+		}
+		as, err := tx.AwardsOf(n.person("pat"))
+		if len(as) > 0 {
+			award = "/awards/" + as[0].ID
+		}
+		return err
+	})
+	if post == "" || award == "" {
+		t.Fatalf("seeded story lacks a post (%q) or an award (%q)", post, award)
+	}
+
+	anon := newClient(t, n.Base)
+	pat := newClient(t, n.Base)
+	pat.logIn("pat", pw)
+	ada := newClient(t, n.Base)
+	ada.logIn("ada", n.AdaPassword)
+	r := ada.get("/lookup?q=" + url.QueryEscape("@gentle-python@"+other.Host))
+	if r.Status != 303 || !strings.HasPrefix(r.Location, "/remote?id=") {
+		t.Fatalf("look up gentle-python on the other node: %d %q", r.Status, r.Location)
+	}
+	remote := r.Location
+
+	pages := []struct {
+		name   string
+		who    *client
+		path   string
+		status int
+	}{
+		{"home", anon, "/", 200},
+		{"about", anon, "/about", 200},
+		{"course", anon, "/courses/gentle-python", 200},
+		{"task", anon, "/courses/gentle-python/tasks/" + task, 200},
+		{"school", anon, "/schools/webcraft", 200},
+		{"profile", anon, "/people/pat", 200},
+		{"post", anon, post, 200},
+		{"tag", anon, "/tags/python", 200},
+		{"award", anon, award, 200},
+		{"login", anon, "/login", 200},
+		{"signup", anon, "/signup", 200},
+		{"lookup", anon, "/lookup", 200},
+		{"not-found", anon, "/courses/no-such-course", 404},
+		{"home-learner", pat, "/", 200},
+		{"course-learner", pat, "/courses/gentle-python", 200},
+		{"task-learner", pat, "/courses/gentle-python/tasks/" + task, 200},
+		{"password", pat, "/settings/password", 200},
+		{"course-organiser", ada, "/courses/gentle-python", 200},
+		{"manage", ada, "/courses/gentle-python/manage", 200},
+		{"task-edit", ada, "/courses/gentle-python/tasks/" + task + "/edit", 200},
+		{"new-course", ada, "/new/course", 200},
+		{"settings", ada, "/admin/settings", 200},
+		{"lookup-not-found", ada, "/lookup?q=" + url.QueryEscape("@nobody@nowhere.invalid"), 200},
+		{"remote", ada, remote, 200},
+	}
+	dir := t.TempDir()
+	var files []string
+	names := map[string]string{}
+	for i, pg := range pages {
+		r := pg.who.get(pg.path)
+		if r.Status != pg.status {
+			t.Errorf("%s: GET %s: %d, want %d", pg.name, pg.path, r.Status, pg.status)
+			continue
+		}
+		file := filepath.Join(dir, fmt.Sprintf("%02d-%s.html", i, pg.name))
+		if err := os.WriteFile(file, []byte(r.Body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, file)
+		names[file] = pg.name + " (" + pg.path + ")"
+		for _, p := range structureProblems(parseHTML(t, r.Body)) {
+			t.Errorf("%s: %s", names[file], p)
+		}
+	}
+
+	// A canary with a known fault proves the validator really checks.
+	canary := filepath.Join(dir, "canary.html")
+	if err := os.WriteFile(canary, []byte("<!DOCTYPE html>\n<html lang=\"en\"><head><title>c</title></head><body><main><h1>c</h1><img src=\"c.png\"></main></body></html>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, canary)
+
+	cfg, _ := json.Marshal(validatorConfig())
+	cfgFile := filepath.Join(dir, "htmlvalidate.json")
+	if err := os.WriteFile(cfgFile, cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, append([]string{"--config", cfgFile, "--formatter", "json"}, files...)...)
+	out, err := cmd.Output()
+	if err != nil {
+		if _, ok := err.(*exec.ExitError); !ok || len(out) == 0 {
+			stderr := ""
+			if ee, ok := err.(*exec.ExitError); ok {
+				stderr = string(ee.Stderr)
+			}
+			t.Fatalf("run html-validate: %v\n%s", err, stderr)
+		}
+	}
+	var results []validateResult
+	if err := json.Unmarshal(out, &results); err != nil {
+		t.Fatalf("read html-validate's report: %v\n%.2000s", err, out)
+	}
+	sawCanary := false
+	for _, res := range results {
+		if res.FilePath == canary {
+			for _, m := range res.Messages {
+				sawCanary = sawCanary || m.RuleID == "wcag/h37"
+			}
+			continue
+		}
+		lines := strings.Split(res.Source, "\n")
+		for _, m := range res.Messages {
+			src := ""
+			if m.Line >= 1 && m.Line <= len(lines) {
+				src = strings.TrimSpace(lines[m.Line-1])
+				if len(src) > 160 {
+					src = src[:160] + "…"
+				}
+			}
+			t.Errorf("%s line %d: %s [%s] at %s\n\t%s", names[res.FilePath], m.Line, m.Message, m.RuleID, m.Selector, src)
+		}
+	}
+	if !sawCanary {
+		t.Errorf("html-validate did not report the <img> without alt in the canary page, so its silence proves nothing\n%.2000s", out)
+	}
+}
+
+// structureProblems checks what html-validate leaves to the page's author:
+// one main landmark, one top-level heading, and the document's language.
+func structureProblems(doc *html.Node) []string {
+	var mains, h1s int
+	lang := ""
+	for n := range doc.Descendants() {
+		if n.Type != html.ElementNode {
+			continue
+		}
+		switch n.Data {
+		case "main":
+			mains++
+		case "h1":
+			h1s++
+		case "html":
+			lang = attr(n, "lang")
+		}
+	}
+	var out []string
+	if mains != 1 {
+		out = append(out, fmt.Sprintf("%d <main> elements, want 1", mains))
+	}
+	if h1s != 1 {
+		out = append(out, fmt.Sprintf("%d <h1> elements, want 1", h1s))
+	}
+	if lang == "" {
+		out = append(out, "<html> has no lang")
+	}
+	return out
+}

@@ -1,0 +1,66 @@
+package node
+
+import (
+	"context"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/lernejo/lernejo/domain"
+)
+
+// newMetrics builds the node's Prometheus registry: Go and process
+// collectors, delivery outcomes (counted as the outbox records them), and
+// gauges read from the store at scrape time: deliveries pending, hosts
+// marked unavailable, activities waiting in the inbox journal, Badger sizes.
+func (n *Node) newMetrics() (*prometheus.Registry, func(outcome string, retrying bool)) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	deliveries := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "lernejo_deliveries_total",
+		Help: "Delivery attempts recorded, by outcome (sent, refused, failed, abandoned) and whether a retry is scheduled.",
+	}, []string{"outcome", "retrying"})
+	reg.MustRegister(deliveries)
+	observe := func(outcome string, retrying bool) {
+		r := "false"
+		if retrying {
+			r = "true"
+		}
+		deliveries.WithLabelValues(outcome, r).Inc()
+	}
+	count := func(fn func(tx domain.Tx) (int, error)) func() float64 {
+		return func() float64 {
+			var v int
+			n.Store.View(context.Background(), func(tx domain.Tx) error {
+				var err error
+				v, err = fn(tx)
+				return err
+			})
+			return float64(v)
+		}
+	}
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lernejo_deliveries_pending", Help: "Deliveries queued, including those waiting to retry."},
+			count(func(tx domain.Tx) (int, error) { ds, err := tx.Deliveries(); return len(ds), err })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lernejo_deliveries_retrying", Help: "Queued deliveries that failed at least once."},
+			count(func(tx domain.Tx) (int, error) {
+				ds, err := tx.Deliveries()
+				r := 0
+				for _, d := range ds {
+					if d.Attempts > 0 {
+						r++
+					}
+				}
+				return r, err
+			})),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lernejo_hosts_unavailable", Help: "Hosts skipped after failing on several distinct days."},
+			count(func(tx domain.Tx) (int, error) { return tx.CountUnavailableHosts() })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lernejo_inbox_journal", Help: "Activities received and not yet processed."},
+			count(func(tx domain.Tx) (int, error) { items, err := tx.InboxItems(100000); return len(items), err })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lernejo_badger_lsm_bytes", Help: "Size of Badger's LSM tree."},
+			func() float64 { lsm, _ := n.Store.DB().Size(); return float64(lsm) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lernejo_badger_vlog_bytes", Help: "Size of Badger's value log."},
+			func() float64 { _, vlog := n.Store.DB().Size(); return float64(vlog) }),
+	)
+	return reg, observe
+}

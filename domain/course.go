@@ -56,6 +56,9 @@ type Course struct {
 	// OpenDiscussion lets anyone, not only enrolled learners, post to the
 	// course's discussion.
 	OpenDiscussion bool
+	// Blocked are actors the organisers blocked from this course: they
+	// cannot enrol or post here.
+	Blocked []string
 	// A study group's weekly meeting: the day ("" = no meeting, else
 	// "monday".."sunday"), the time "HH:MM" (24 h) in MeetingTimezone (an
 	// IANA name, "UTC" by default), and a place or a link.
@@ -246,6 +249,12 @@ func (c *Course) CanMoveTo(next CourseStatus) bool {
 	}
 	return false
 }
+
+// IsBlocked reports whether the organisers blocked an actor from the course.
+func (c *Course) IsBlocked(actor string) bool { return contains(c.Blocked, actor) }
+
+// MaxBlocked bounds a course's own block list.
+const MaxBlocked = 1000
 
 // IsOrganiser reports whether handle organises the course.
 func (c *Course) IsOrganiser(handle string) bool { return contains(c.Organisers, handle) }

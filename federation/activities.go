@@ -124,3 +124,14 @@ func VerifyRecord(record []byte, actor *domain.RemoteActor) error {
 		return ed25519.PublicKey(k), actor.ID, nil
 	})
 }
+
+// Flag reports objects (an actor and its post) to their server; content is
+// the reason. Like Mastodon's forwarded reports, it comes from the node's
+// Application actor, not from the person who reported.
+func Flag(id, actor string, objects []string, content string) []byte {
+	m := map[string]any{"id": id, "type": "Flag", "actor": actor, "object": objects}
+	if content != "" {
+		m["content"] = content
+	}
+	return activity(m)
+}

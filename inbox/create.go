@@ -58,6 +58,9 @@ func (in *Inbox) create(ctx context.Context, tx domain.Tx, act *federation.Activ
 		}
 		return tx.PutPost(in.newPost(act, o, remote, parent))
 	}
+	if c.IsBlocked(act.Actor) {
+		return fmt.Errorf("%s is blocked from %s", act.Actor, c.Handle)
+	}
 	member, err := tx.Follower(c.Handle, act.Actor)
 	enrolled := err == nil && member.State == domain.FollowAccepted
 	if !enrolled && !c.OpenDiscussion {

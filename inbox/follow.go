@@ -73,6 +73,9 @@ func (in *Inbox) enrol(tx domain.Tx, act *federation.Activity, isJoin bool) erro
 		if !c.Federates() {
 			return fmt.Errorf("follow of draft course %s", local)
 		}
+		if c.IsBlocked(act.Actor) {
+			return in.queue(tx, local, follower, federation.RejectFollow(in.newActivityID(), localID, ref))
+		}
 		existing, err := tx.Follower(local, act.Actor)
 		switch {
 		case err == nil && existing.State == domain.FollowAccepted:

@@ -177,6 +177,7 @@ func (n *Node) Start() {
 			n.log.Error("delivery stopped", slog.Any("err", err))
 		}
 	}()
+	n.startAdminSocket() // before /healthz answers, so the CLI finds it
 	go func() {
 		n.ready.Store(true)
 		err := n.Web.App.Listener(n.ln)
@@ -185,7 +186,6 @@ func (n *Node) Start() {
 		}
 		close(n.served)
 	}()
-	n.startAdminSocket()
 	n.log.Info("lernejo is serving", slog.String("url", n.URLs.Base()), slog.String("listen", n.ln.Addr().String()))
 }
 

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -348,5 +349,50 @@ func TestClosedAndFullCoursesAcrossNodes(t *testing.T) {
 		if follower(b, handle, a.URLs.Actor(domain.ActorPerson, "bea")) != nil {
 			t.Fatalf("%s kept bea", handle)
 		}
+	}
+}
+
+// TestOrganisersBlockAndReport: an organiser blocks a remote learner from a
+// course (their server gets a Reject; their next note is refused) and
+// reports one of their posts (their server gets a Flag from the node).
+func TestOrganisersBlockAndReport(t *testing.T) {
+	ctx := context.Background()
+	b := startNode(t, Config{AllowPrivateNetworks: true, Demo: true})
+	course := b.URLs.Actor(domain.ActorCourse, DemoCourse)
+	zoe := newFakePeer(t)
+	zoe.status.Store(202)
+	zoe.follow(course, b.URLs.SharedInbox(), "b1")
+	eventually(t, "zoe enrolled", func() bool { return zoe.received("Accept") == 1 })
+	say := func(n int) string {
+		id := fmt.Sprintf("%s/notes/%d", zoe.URL, n)
+		zoe.send(b.URLs.SharedInbox(), map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": id + "/activity",
+			"type": "Create", "actor": zoe.zoe(), "to": []string{"https://www.w3.org/ns/activitystreams#Public"},
+			"object": map[string]any{"id": id, "type": "Note", "attributedTo": zoe.zoe(), "content": "<p>buy cheap pills</p>",
+				"to": []string{"https://www.w3.org/ns/activitystreams#Public"}, "cc": []string{course},
+				"tag": []any{map[string]string{"type": "Mention", "href": course, "name": "@gentle-python"}}}})
+		return id
+	}
+	first := say(1)
+	eventually(t, "the post is in the discussion", func() bool { return post(b, first) != nil })
+	if err := b.Follows.Report(ctx, DemoOrganiser, first, "spam"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "zoe's server gets a Flag", func() bool { return len(zoe.activities("Flag")) == 1 })
+	flag := zoe.activities("Flag")[0]
+	if flag["actor"] != b.URLs.Actor(domain.ActorApplication, domain.InstanceActorName) || flag["content"] != "spam" {
+		t.Fatalf("flag: %v", flag)
+	}
+	if err := b.Follows.BlockFromCourse(ctx, DemoOrganiser, DemoCourse, zoe.zoe()); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "zoe's server gets a Reject", func() bool { return zoe.received("Reject") == 1 })
+	if follower(b, DemoCourse, zoe.zoe()) != nil {
+		t.Fatal("blocked learner still enrolled")
+	}
+	second := say(2)
+	zoe.follow(course, b.URLs.SharedInbox(), "b2")
+	eventually(t, "zoe's new follow is rejected", func() bool { return zoe.received("Reject") == 2 })
+	if post(b, second) != nil || follower(b, DemoCourse, zoe.zoe()) != nil {
+		t.Fatal("a blocked learner's note or follow got in")
 	}
 }

@@ -224,3 +224,86 @@ func (f *Follows) LeaveLocal(ctx context.Context, person, course string) error {
 		return tx.DeleteFollower(course, id)
 	})
 }
+
+// BlockFromCourse lets an organiser block an actor from a course: their
+// enrolment ends (with a Reject, so their server knows) and they cannot
+// enrol or post there again.
+func (f *Follows) BlockFromCourse(ctx context.Context, organiser, course, actor string) error {
+	err := f.Store.Update(ctx, func(tx domain.Tx) error {
+		c, err := tx.Course(course)
+		if err != nil {
+			return err
+		}
+		if !c.IsOrganiser(organiser) {
+			return domain.Errorf(domain.EFORBIDDEN, "Only organisers can block people from this course.")
+		}
+		if c.IsBlocked(actor) {
+			return nil
+		}
+		if len(c.Blocked) >= domain.MaxBlocked {
+			return domain.Errorf(domain.EINVALID, "This course's block list is full.")
+		}
+		c.Blocked = append(c.Blocked, actor)
+		if err := tx.PutCourse(c); err != nil {
+			return err
+		}
+		fl, err := tx.Follower(course, actor)
+		if domain.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteFollower(course, actor); err != nil {
+			return err
+		}
+		remote, err := tx.RemoteActor(actor)
+		if err != nil || fl.Inbox == "" {
+			return nil // a local person: nothing to send
+		}
+		localID := f.URLs.Actor(domain.ActorCourse, course)
+		ref := federation.FollowRef{ID: fl.ActivityID, Actor: actor, Object: localID}
+		if fl.Lernejo {
+			ref.Type = "Join"
+		}
+		id := f.URLs.NewActivityID(f.NewID())
+		return f.Outbox.Queue(tx, course, id, federation.RejectFollow(id, localID, ref), []string{remote.Inbox})
+	})
+	if err == nil {
+		f.Outbox.Wake()
+	}
+	return err
+}
+
+// Report sends a Flag about a remote post (and its author) to the author's
+// server, from the node's Application actor, as Mastodon forwards reports.
+func (f *Follows) Report(ctx context.Context, reporter, postURI, comment string) error {
+	err := f.Store.Update(ctx, func(tx domain.Tx) error {
+		p, err := tx.Post(postURI)
+		if err != nil {
+			return err
+		}
+		if p.Local {
+			return domain.Errorf(domain.EINVALID, "Posts from this node are removed, not reported.")
+		}
+		c, err := tx.Course(p.Course)
+		if err != nil {
+			return err
+		}
+		if !c.IsOrganiser(reporter) {
+			return domain.Errorf(domain.EFORBIDDEN, "Only organisers can report posts of this course.")
+		}
+		author, err := tx.RemoteActor(p.Author)
+		if err != nil {
+			return err
+		}
+		id := f.URLs.NewActivityID(f.NewID())
+		flag := federation.Flag(id, f.URLs.Actor(domain.ActorApplication, domain.InstanceActorName),
+			[]string{author.ID, p.URI}, strings.TrimSpace(comment))
+		return f.Outbox.Queue(tx, domain.InstanceActorName, id, flag, []string{author.DeliveryInbox()})
+	})
+	if err == nil {
+		f.Outbox.Wake()
+	}
+	return err
+}

@@ -32,6 +32,8 @@ func (s *Server) organiserRoutes() {
 	a.Post("/courses/:handle/badges/:id/award", s.awardBadge)
 	a.Post("/courses/:handle/posts/pin", s.pinPost)
 	a.Post("/courses/:handle/posts/remove", s.removePost)
+	a.Post("/courses/:handle/posts/report", s.reportPost)
+	a.Post("/courses/:handle/block", s.blockFromCourse)
 }
 
 // organised loads a course the viewer organises, or fails.
@@ -407,3 +409,23 @@ func (s *Server) removePost(c *fiber.Ctx) error {
 }
 
 func urlQuery(s string) string { return url.QueryEscape(s) }
+
+func (s *Server) reportPost(c *fiber.Ctx) error {
+	p, co, err := s.organised(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	return s.back(c, co, s.cfg.Follows.Report(ctx, p.Handle, c.FormValue("post"), c.FormValue("comment")))
+}
+
+func (s *Server) blockFromCourse(c *fiber.Ctx) error {
+	p, co, err := s.organised(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	return s.back(c, co, s.cfg.Follows.BlockFromCourse(ctx, p.Handle, co.Handle, c.FormValue("actor")))
+}

@@ -3,6 +3,9 @@
 // fediverse can join it.
 //
 //	lernejo serve [--listen ADDR] [--url URL] [--data DIR] [--demo] [--allow-private-networks]
+//	lernejo admin [--data DIR] create-user|reset-password|block|unblock|reports …
+//	lernejo backup [--data DIR] FILE
+//	lernejo restore [--data DIR] FILE
 //	lernejo version
 package main
 
@@ -38,11 +41,15 @@ func main() {
 const usage = `Lernejo: a federated learning network node.
 
 Usage:
-  lernejo serve [flags]   run the node
-  lernejo version         print the version
-  lernejo help            show this help
+  lernejo serve [flags]          run the node
+  lernejo admin COMMAND [args]   create users, reset passwords, block domains,
+                                 list reports (works while the node runs, too)
+  lernejo backup FILE            back up the data (works while the node runs)
+  lernejo restore FILE           restore a backup into an empty data directory
+  lernejo version                print the version
+  lernejo help                   show this help
 
-Run "lernejo serve --help" for the flags of serve.
+Run "lernejo COMMAND --help" for the flags of a command.
 `
 
 // run is main without the exit, so tests can call it.
@@ -54,6 +61,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stdout, stderr)
+	case "admin":
+		return admin(args[1:], os.Stdin, stdout, stderr)
+	case "backup":
+		return backup(args[1:], stdout, stderr)
+	case "restore":
+		return restore(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "lernejo %s\n", Version)
 		return 0

@@ -1,0 +1,423 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/domain/password"
+	"github.com/lernejo/lernejo/node"
+)
+
+const adminUsage = `Usage: lernejo admin [--data DIR] COMMAND [ARGS]
+
+Commands:
+  create-user HANDLE [--admin] [--name NAME] [--password-stdin]
+                        create a local account; prints a generated password
+                        once, or reads it from the first line of stdin
+  reset-password HANDLE [--password-stdin]
+                        set a new password (generated and printed once, or
+                        read from stdin) and log the person out everywhere
+  block DOMAIN [--reason TEXT]
+                        defederate a domain and its subdomains, removing what
+                        the node holds of them
+  unblock DOMAIN        lift a domain block
+  reports [--json]      list the moderation reports, newest first
+
+While the node runs, the commands go through its admin socket
+(DATA_DIR/admin.sock); while it is stopped, they open the data directory.
+
+Flags (before or after the command):
+  --data DIR            data directory (default $LERNEJO_DATA or ./data)
+`
+
+// defaultDataDir is serve's default data directory.
+func defaultDataDir() string {
+	if v := os.Getenv("LERNEJO_DATA"); v != "" {
+		return v
+	}
+	return "./data"
+}
+
+// parseArgs parses fs's flags wherever they appear among the positional
+// arguments ("create-user bea --admin"); after "--" everything is positional.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// adminClient talks to a running node over its admin socket.
+type adminClient struct {
+	http *http.Client
+}
+
+// dialAdmin returns a client for the node serving dir, or nil when no node
+// answers on dir's admin socket.
+func dialAdmin(dir string) *adminClient {
+	sock := filepath.Join(dir, node.AdminSocketName)
+	if fi, err := os.Stat(sock); err != nil || fi.Mode()&os.ModeSocket == 0 {
+		return nil
+	}
+	c := &adminClient{http: &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", sock)
+		},
+		DisableKeepAlives: true,
+	}}}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", "http://lernejo/v1/ping", nil)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil
+	}
+	return c
+}
+
+// call POSTs in (or GETs when in is nil) and decodes the answer into out.
+func (c *adminClient) call(path string, in, out any) error {
+	method, body := "GET", io.Reader(nil)
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		method, body = "POST", bytes.NewReader(b)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, "http://lernejo"+path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("admin socket: %v", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var e node.AdminError
+		if json.NewDecoder(resp.Body).Decode(&e) == nil && e.Error != "" {
+			return errors.New(e.Error)
+		}
+		return fmt.Errorf("admin socket: %s", resp.Status)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("admin socket: bad answer: %v", err)
+	}
+	return nil
+}
+
+// errInUse is what the CLI says when the directory is held but nobody
+// answers on the socket.
+func errInUse(dir string) error {
+	return fmt.Errorf("data directory %s is in use by another lernejo process, and its admin socket does not answer", dir)
+}
+
+// openOffline opens a stopped node's data directory; it must exist.
+func openOffline(dir string) (*node.Admin, error) {
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("data directory %s does not exist (pass --data, or start the node once)", dir)
+	}
+	a, err := node.OpenAdmin(dir, os.Getenv("LERNEJO_URL"))
+	if errors.Is(err, node.ErrDataDirInUse) {
+		return nil, errInUse(dir)
+	}
+	return a, err
+}
+
+// readPassword returns the first line of r, or a new generated password
+// (generated is then true).
+func readPassword(fromStdin bool, r io.Reader) (pw string, generated bool, err error) {
+	if !fromStdin {
+		pw, err := password.Generate()
+		return pw, true, err
+	}
+	line, err := bufio.NewReader(io.LimitReader(r, password.MaxLen+3)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", false, fmt.Errorf("read the password from stdin: %v", err)
+	}
+	pw = strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		return "", false, errors.New("no password on stdin")
+	}
+	return pw, false, nil
+}
+
+func admin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fail := func(code int, err error) int {
+		fmt.Fprintf(stderr, "lernejo: %s\n", strings.ReplaceAll(err.Error(), "\n", " "))
+		return code
+	}
+	data := defaultDataDir()
+	top := flag.NewFlagSet("admin", flag.ContinueOnError)
+	top.SetOutput(stderr)
+	top.StringVar(&data, "data", data, "data directory")
+	top.Usage = func() { fmt.Fprint(stderr, adminUsage) }
+	if err := top.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if top.NArg() == 0 {
+		fmt.Fprint(stderr, adminUsage)
+		return 2
+	}
+	cmd, rest := top.Arg(0), top.Args()[1:]
+	if cmd == "help" {
+		fmt.Fprint(stdout, adminUsage)
+		return 0
+	}
+
+	fs := flag.NewFlagSet("admin "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&data, "data", data, "data directory (default $LERNEJO_DATA or ./data)")
+	var isAdmin, fromStdin, asJSON bool
+	var name, reason string
+	var want []string // names of the positional arguments
+	switch cmd {
+	case "create-user":
+		want = []string{"HANDLE"}
+		fs.BoolVar(&isAdmin, "admin", false, "make the person an operator of the node")
+		fs.StringVar(&name, "name", "", "display name")
+		fs.BoolVar(&fromStdin, "password-stdin", false, "read the password from the first line of stdin instead of generating one")
+	case "reset-password":
+		want = []string{"HANDLE"}
+		fs.BoolVar(&fromStdin, "password-stdin", false, "read the password from the first line of stdin instead of generating one")
+	case "block":
+		want = []string{"DOMAIN"}
+		fs.StringVar(&reason, "reason", "", "the operator's note on why (kept with the block)")
+	case "unblock":
+		want = []string{"DOMAIN"}
+	case "reports":
+		fs.BoolVar(&asJSON, "json", false, "print JSON")
+	default:
+		fmt.Fprintf(stderr, "lernejo: unknown admin command %q\n\n%s", cmd, adminUsage)
+		return 2
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: lernejo admin [--data DIR] %s %s [flags]\n\nFlags:\n", cmd, strings.Join(want, " "))
+		fs.PrintDefaults()
+	}
+	pos, err := parseArgs(fs, rest)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		return 2
+	}
+	if len(pos) != len(want) {
+		if len(pos) < len(want) {
+			return fail(2, fmt.Errorf("admin %s needs %s", cmd, strings.Join(want, " ")))
+		}
+		return fail(2, fmt.Errorf("unexpected argument %q", pos[len(want)]))
+	}
+
+	var pw string
+	var generated bool
+	if cmd == "create-user" || cmd == "reset-password" {
+		if pw, generated, err = readPassword(fromStdin, stdin); err != nil {
+			return fail(1, err)
+		}
+	}
+
+	// Online when a node answers on the socket; offline otherwise.
+	var ops adminOps
+	if c := dialAdmin(data); c != nil {
+		ops = socketOps{c}
+	} else {
+		a, err := openOffline(data)
+		if err != nil {
+			return fail(1, err)
+		}
+		defer a.Close()
+		ops = localOps{a}
+	}
+
+	switch cmd {
+	case "create-user":
+		handle, err := ops.createUser(node.AdminUserRequest{Handle: pos[0], Name: name, Admin: isAdmin, Password: pw})
+		if err != nil {
+			return fail(1, err)
+		}
+		kind := "user"
+		if isAdmin {
+			kind = "admin"
+		}
+		if generated {
+			fmt.Fprintf(stdout, "Created %s %s, password: %s (shown only once)\n", kind, handle, pw)
+		} else {
+			fmt.Fprintf(stdout, "Created %s %s.\n", kind, handle)
+		}
+	case "reset-password":
+		handle := domain.NormaliseHandle(pos[0])
+		if err := ops.resetPassword(node.AdminUserRequest{Handle: handle, Password: pw}); err != nil {
+			return fail(1, err)
+		}
+		if generated {
+			fmt.Fprintf(stdout, "Reset the password of %s, new password: %s (shown only once); their sessions are logged out.\n", handle, pw)
+		} else {
+			fmt.Fprintf(stdout, "Password of %s changed; their sessions are logged out.\n", handle)
+		}
+	case "block":
+		r, err := ops.block(node.AdminBlockRequest{Domain: pos[0], Reason: reason})
+		if err != nil {
+			return fail(1, err)
+		}
+		p := r.Purged
+		fmt.Fprintf(stdout, "Blocked %s and its subdomains; removed %d followers, %d follows, %d queued deliveries, %d cached actors, %d posts.\n",
+			r.Domain, p.Followers, p.Followings, p.Deliveries, p.Actors, p.Posts)
+	case "unblock":
+		if err := ops.unblock(node.AdminBlockRequest{Domain: pos[0]}); err != nil {
+			return fail(1, err)
+		}
+		fmt.Fprintf(stdout, "Unblocked %s.\n", pos[0])
+	case "reports":
+		rs, err := ops.reports()
+		if err != nil {
+			return fail(1, err)
+		}
+		if asJSON {
+			if rs == nil {
+				rs = []*domain.Report{}
+			}
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			enc.Encode(rs)
+			return 0
+		}
+		printReports(stdout, rs)
+	}
+	return 0
+}
+
+func printReports(w io.Writer, rs []*domain.Report) {
+	if len(rs) == 0 {
+		fmt.Fprintln(w, "No reports.")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tRECEIVED\tSTATE\tREPORTER\tOBJECTS\tCOMMENT")
+	for _, r := range rs {
+		state := "open"
+		if r.Resolved {
+			state = "resolved"
+		}
+		comment := strings.Join(strings.Fields(r.Content), " ")
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Received.UTC().Format(time.RFC3339), state, r.Reporter,
+			strings.Join(r.Objects, " "), domain.Truncate(comment, 80))
+	}
+	tw.Flush()
+}
+
+// adminOps are the admin commands, over the socket or on the directory.
+type adminOps interface {
+	createUser(node.AdminUserRequest) (string, error)
+	resetPassword(node.AdminUserRequest) error
+	block(node.AdminBlockRequest) (node.AdminBlockResponse, error)
+	unblock(node.AdminBlockRequest) error
+	reports() ([]*domain.Report, error)
+}
+
+type socketOps struct{ c *adminClient }
+
+func (s socketOps) createUser(r node.AdminUserRequest) (string, error) {
+	var out struct{ Handle string }
+	err := s.c.call("/v1/users", r, &out)
+	return out.Handle, err
+}
+
+func (s socketOps) resetPassword(r node.AdminUserRequest) error {
+	return s.c.call("/v1/password", r, nil)
+}
+
+func (s socketOps) block(r node.AdminBlockRequest) (node.AdminBlockResponse, error) {
+	var out node.AdminBlockResponse
+	err := s.c.call("/v1/block", r, &out)
+	return out, err
+}
+
+func (s socketOps) unblock(r node.AdminBlockRequest) error {
+	return s.c.call("/v1/unblock", r, nil)
+}
+
+func (s socketOps) reports() ([]*domain.Report, error) {
+	var out []*domain.Report
+	err := s.c.call("/v1/reports", nil, &out)
+	return out, err
+}
+
+type localOps struct{ a *node.Admin }
+
+// msg gives an offline error the words the socket would have used.
+func msg(err error) error {
+	if err == nil {
+		return nil
+	}
+	return errors.New(node.AdminErrorMessage(err))
+}
+
+func (l localOps) createUser(r node.AdminUserRequest) (string, error) {
+	p, err := l.a.CreateUser(context.Background(), r.Handle, r.Name, r.Admin, r.Password)
+	if err != nil {
+		return "", msg(err)
+	}
+	return p.Handle, nil
+}
+
+func (l localOps) resetPassword(r node.AdminUserRequest) error {
+	return msg(l.a.ResetPassword(context.Background(), r.Handle, r.Password))
+}
+
+func (l localOps) block(r node.AdminBlockRequest) (node.AdminBlockResponse, error) {
+	b, purged, err := l.a.Moderation.BlockDomain(context.Background(), r.Domain, r.Reason)
+	if err != nil {
+		return node.AdminBlockResponse{}, msg(err)
+	}
+	return node.AdminBlockResponse{Domain: b.Domain, Purged: purged}, nil
+}
+
+func (l localOps) unblock(r node.AdminBlockRequest) error {
+	return msg(l.a.Moderation.UnblockDomain(context.Background(), r.Domain))
+}
+
+func (l localOps) reports() ([]*domain.Report, error) {
+	rs, err := l.a.Moderation.Reports(context.Background())
+	return rs, msg(err)
+}

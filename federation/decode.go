@@ -112,6 +112,9 @@ type Object struct {
 	Published    time.Time
 	Updated      time.Time
 	Sensitive    bool
+	// Fetched is set by the node when the object was dereferenced from its
+	// own origin rather than taken from an activity's embedded copy.
+	Fetched bool
 }
 
 // Tag is one entry of "tag" (Mention, Hashtag, Emoji, …). Href is empty unless it is an http(s) URL.

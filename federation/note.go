@@ -142,7 +142,7 @@ var hashtagRE = regexp.MustCompile(`(^|[\s(])#([\p{L}\p{N}_]{1,40})`)
 // hashtags linked, mentions linked as Mastodon marks them (h-card). It
 // returns the HTML and the hashtags found, lower-cased.
 func (d Documents) PostHTML(text string, mentions []Mention) (string, []string) {
-	out := TextToHTML(text)
+	out := linkify(TextToHTML(text))
 	var tags []string
 	out = hashtagRE.ReplaceAllStringFunc(out, func(m string) string {
 		sub := hashtagRE.FindStringSubmatch(m)
@@ -172,4 +172,15 @@ func containsString(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+var urlRE = regexp.MustCompile(`(^|[\s>(])(https?://[^\s<>"]+[^\s<>".,;:!?)])`)
+
+// linkify turns the web addresses in escaped text into links (Mastodon does
+// the same for what people type).
+func linkify(escaped string) string {
+	return urlRE.ReplaceAllStringFunc(escaped, func(m string) string {
+		sub := urlRE.FindStringSubmatch(m)
+		return sub[1] + `<a href="` + sub[2] + `" rel="nofollow noopener noreferrer">` + sub[2] + `</a>`
+	})
 }

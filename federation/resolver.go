@@ -368,3 +368,27 @@ func (r *Resolver) RemoteTask(courseID string, raw []byte) *domain.RemoteTask {
 	return &domain.RemoteTask{ID: o.ID, Course: courseID, Position: pos.Position, Title: r.Sanitizer.PlainText(o.Name),
 		Content: r.Sanitizer.RemoteHTML(o.Content), Fetched: r.now()}
 }
+
+// FetchObject fetches an object (a note) from its own origin, unless the
+// origin is blocked, and decodes it; its id must be the one asked for.
+func (r *Resolver) FetchObject(ctx context.Context, id string) (*Object, error) {
+	if SameOrigin(id, r.URLs.Base()) {
+		return nil, ErrLocalID
+	}
+	if err := r.checkBlocked(ctx, id); err != nil {
+		return nil, err
+	}
+	b, err := r.Client.FetchActivity(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	o, err := DecodeObject(b, r.now())
+	if err != nil {
+		return nil, err
+	}
+	if o.ID != id {
+		return nil, fmt.Errorf("%w: asked for %s, got %s", ErrIDMismatch, id, o.ID)
+	}
+	o.Fetched = true
+	return o, nil
+}

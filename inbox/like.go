@@ -19,7 +19,9 @@ func (in *Inbox) like(ctx context.Context, tx domain.Tx, act *federation.Activit
 // process fetched it from its own origin beforehand. Announces of anything
 // else are ignored.
 func (in *Inbox) announce(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
-	if o := act.Object; o != nil && !o.IsLink && o.ID != "" && postTypes[o.Type] {
+	// Only a copy fetched from the note's own origin is kept: an embedded
+	// copy could say anything in anyone's name (HOSTILE O4).
+	if o := act.Object; o != nil && o.Fetched && o.ID != "" && postTypes[o.Type] {
 		if _, err := tx.Post(o.ID); domain.IsNotFound(err) {
 			if o.AttributedTo == "" || !federation.SameOrigin(o.AttributedTo, o.ID) || !isPublic(o) {
 				return nil

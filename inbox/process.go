@@ -154,14 +154,9 @@ func (in *Inbox) fetchAnnounced(ctx context.Context, act *federation.Activity, l
 	}); err != nil || !followed || known {
 		return
 	}
-	b, err := in.cfg.Resolver.Client.FetchActivity(ctx, id)
+	o, err := in.cfg.Resolver.FetchObject(ctx, id)
 	if err != nil {
 		log.Info("fetch announced object", slog.String("object", id), slog.Any("err", err))
-		return
-	}
-	o, err := federation.DecodeObject(b, in.cfg.Now())
-	if err != nil || o.ID != id {
-		log.Info("announced object refused", slog.String("object", id), slog.Any("err", err))
 		return
 	}
 	act.Object = o

@@ -45,6 +45,8 @@ type Config struct {
 	// RequestsPerIP bounds each address's page requests per five minutes
 	// (0: the web layer's default).
 	RequestsPerIP int
+	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed.
+	TrustedProxies []*net.IPNet
 	// DemoOutput receives the demo organiser's password; nil means stdout.
 	DemoOutput func(format string, args ...any)
 }
@@ -142,21 +144,22 @@ func New(cfg Config) (*Node, error) {
 		return fail(err)
 	}
 	n.Web, err = web.New(web.Config{
-		Inbox:         n.Inbox,
-		Follows:       n.Follows,
-		Posts:         n.Posts,
-		Learning:      n.Learning,
-		Courses:       n.Courses,
-		Resolver:      n.Resolver,
-		Moderation:    n.Moderation,
-		Metrics:       n.Metrics,
-		MetricsFrom:   n.cfg.MetricsFrom,
-		RequestsPerIP: n.cfg.RequestsPerIP,
-		Service:       n.Service,
-		Docs:          federation.Documents{URLs: urls, Sanitizer: federation.NewSanitizer()},
-		Logger:        log,
-		Version:       cfg.Version,
-		Ready:         n.ready.Load,
+		Inbox:          n.Inbox,
+		Follows:        n.Follows,
+		Posts:          n.Posts,
+		Learning:       n.Learning,
+		Courses:        n.Courses,
+		Resolver:       n.Resolver,
+		Moderation:     n.Moderation,
+		Metrics:        n.Metrics,
+		MetricsFrom:    n.cfg.MetricsFrom,
+		RequestsPerIP:  n.cfg.RequestsPerIP,
+		TrustedProxies: n.cfg.TrustedProxies,
+		Service:        n.Service,
+		Docs:           federation.Documents{URLs: urls, Sanitizer: federation.NewSanitizer()},
+		Logger:         log,
+		Version:        cfg.Version,
+		Ready:          n.ready.Load,
 	})
 	if err != nil {
 		return fail(err)

@@ -45,15 +45,42 @@ func (m *Moderation) BlockDomain(ctx context.Context, d, reason string) (*domain
 		} else if !domain.IsNotFound(err) {
 			return err
 		}
-		if err := tx.PutDomainBlock(block); err != nil {
-			return err
-		}
-		return purge(tx, host, &purged)
+		return tx.PutDomainBlock(block)
 	})
 	if err != nil {
 		return nil, Purged{}, err
 	}
-	return block, purged, nil
+	// The block is in force (the inbox refuses the domain from now on);
+	// the purge runs in bounded transactions, so a domain with a lot of
+	// cached content cannot exceed Badger's transaction size (HOSTILE B5).
+	for {
+		var chunk Purged
+		done := false
+		err := m.Store.Update(ctx, func(tx domain.Tx) error {
+			chunk = Purged{}
+			var err error
+			done, err = purge(tx, host, &chunk, purgeChunk)
+			return err
+		})
+		if err != nil {
+			return block, purged, err
+		}
+		purged.add(chunk)
+		if done {
+			return block, purged, nil
+		}
+	}
+}
+
+// purgeChunk is how many records one purge transaction removes at most.
+const purgeChunk = 500
+
+func (p *Purged) add(o Purged) {
+	p.Followers += o.Followers
+	p.Followings += o.Followings
+	p.Deliveries += o.Deliveries
+	p.Actors += o.Actors
+	p.Posts += o.Posts
 }
 
 // UnblockDomain lifts a block. What the block purged stays purged: people
@@ -154,9 +181,10 @@ func hostWithoutPort(h string) string {
 	return h
 }
 
-// purge removes from the store what belongs to hosts covered by d. Local
-// posts are never touched: they are this node's own.
-func purge(tx domain.Tx, d string, n *Purged) error {
+// purge removes from the store what belongs to hosts covered by d, at most
+// budget records; done is false when it stopped at the budget. Local posts
+// are never touched: they are this node's own.
+func purge(tx domain.Tx, d string, n *Purged, budget int) (done bool, err error) {
 	covered := func(id string) bool {
 		u, err := url.Parse(id)
 		if err != nil || u.Host == "" {
@@ -164,67 +192,78 @@ func purge(tx domain.Tx, d string, n *Purged) error {
 		}
 		return federation.HostCovered(u.Host, d)
 	}
+	spend := func() bool { budget--; return budget <= 0 }
 	followers, err := tx.AllFollowers()
 	if err != nil {
-		return err
+		return false, err
 	}
 	for _, f := range followers {
 		if covered(f.Actor) || covered(f.Inbox) {
 			if err := tx.DeleteFollower(f.Local, f.Actor); err != nil {
-				return err
+				return false, err
 			}
-			n.Followers++
+			if n.Followers++; spend() {
+				return false, nil
+			}
 		}
 	}
 	followings, err := tx.AllFollowings()
 	if err != nil {
-		return err
+		return false, err
 	}
 	for _, f := range followings {
 		if covered(f.Target) {
 			if err := tx.DeleteFollowing(f.Local, f.Target); err != nil {
-				return err
+				return false, err
 			}
-			n.Followings++
+			if n.Followings++; spend() {
+				return false, nil
+			}
 		}
 	}
 	deliveries, err := tx.Deliveries()
 	if err != nil {
-		return err
+		return false, err
 	}
 	for _, dl := range deliveries {
 		if covered(dl.Inbox) {
 			if err := tx.DeleteDelivery(dl); err != nil {
-				return err
+				return false, err
 			}
-			n.Deliveries++
+			if n.Deliveries++; spend() {
+				return false, nil
+			}
 		}
 	}
 	actors, err := tx.RemoteActors()
 	if err != nil {
-		return err
+		return false, err
 	}
 	for _, a := range actors {
 		if covered(a.ID) {
 			if err := tx.DeleteRemoteActor(a.ID); err != nil {
-				return err
+				return false, err
 			}
-			n.Actors++
+			if n.Actors++; spend() {
+				return false, nil
+			}
 		}
 	}
 	posts, err := tx.AllPosts()
 	if err != nil {
-		return err
+		return false, err
 	}
 	for _, p := range posts {
 		if !p.Local && (covered(p.Author) || covered(p.URI)) {
 			if err := tx.DeletePost(p); err != nil {
-				return err
+				return false, err
 			}
-			n.Posts++
+			if n.Posts++; spend() {
+				return false, nil
+			}
 		}
 	}
-	return nil
+	return true, nil
 }
 
 func (m *Moderation) now() time.Time {

@@ -403,6 +403,9 @@ func (s *Posts) note(tx domain.Tx, local, text string, mentions []federation.Men
 	}
 	// Standalone notes (awards above all) carry a Data Integrity proof by
 	// the author's assertion key, checkable against its actor document.
+	// The note carries its own @context before it is signed: it is served
+	// on its own at its id too, and the proof covers the context.
+	obj["@context"] = federation.NoteContext
 	if seed, err := tx.AssertionSeed(local); err == nil {
 		signed, err := federation.SignRecord(obj, p.Author, seed, now)
 		if err != nil {

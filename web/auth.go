@@ -69,7 +69,7 @@ func (s *Server) getLogin(c *fiber.Ctx) error {
 // postLogin checks a handle and password and starts a new session.
 func (s *Server) postLogin(c *fiber.Ctx) error {
 	f := authForm{Next: safeNext(c.FormValue("next")), Handle: s.loginHandle(c.FormValue("handle"))}
-	if ok, wait := s.auth.loginIP.allow(c.IP()); !ok {
+	if ok, wait := s.auth.loginIP.allow(s.clientIP(c)); !ok {
 		return s.tooMany(c, "login", "Log in", f, wait)
 	}
 	pw := c.FormValue("password")
@@ -177,7 +177,7 @@ func (s *Server) postSignup(c *fiber.Ctx) error {
 		Handle:      domain.NormaliseHandle(c.FormValue("handle")),
 		DisplayName: strings.TrimSpace(c.FormValue("display_name")),
 	}
-	if ok, wait := s.auth.signupIP.allow(c.IP()); !ok {
+	if ok, wait := s.auth.signupIP.allow(s.clientIP(c)); !ok {
 		return s.tooMany(c, "signup", "Sign up", f, wait)
 	}
 	invalid := func(msg string) error {

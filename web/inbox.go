@@ -33,7 +33,7 @@ func (s *Server) postInbox(c *fiber.Ctx) error {
 		// the journal must own these bytes.
 		Body:   append([]byte(nil), c.Body()...),
 		Local:  local,
-		Remote: c.IP(),
+		Remote: s.clientIP(c),
 	}
 	// One sending host may not flood the inbox (per keyId host).
 	if p, err := federation.ParseSignature(h); err == nil {
@@ -61,7 +61,7 @@ func (s *Server) postInbox(c *fiber.Ctx) error {
 	if ie.Status >= 500 {
 		s.log.Error("inbox", slog.String("reason", ie.Reason), slog.Any("err", ie.Err))
 	} else {
-		s.log.Info("inbox refused", slog.String("reason", ie.Reason), slog.String("ip", c.IP()), slog.Any("err", ie.Err))
+		s.log.Info("inbox refused", slog.String("reason", ie.Reason), slog.String("ip", s.clientIP(c)), slog.Any("err", ie.Err))
 	}
 	return c.Status(ie.Status).JSON(fiber.Map{"error": ie.Reason})
 }

@@ -58,7 +58,12 @@ func (s *Server) observeRequests(c *fiber.Ctx) error {
 func (s *Server) metricsHandler() fiber.Handler {
 	h := adaptor.HTTPHandler(promhttp.HandlerFor(s.cfg.Metrics, promhttp.HandlerOpts{}))
 	return func(c *fiber.Ctx) error {
-		ip := net.ParseIP(c.IP())
+		// Through a proxy nobody declared, the direct address is the
+		// proxy's: refuse rather than expose the metrics to the internet.
+		if s.forwardedByUntrusted(c) {
+			return fiber.ErrNotFound
+		}
+		ip := net.ParseIP(s.clientIP(c))
 		allowed := false
 		for _, n := range s.metricsFrom {
 			allowed = allowed || (ip != nil && n.Contains(ip))
@@ -92,7 +97,7 @@ func (s *Server) limitPerIP(c *fiber.Ctx) error {
 	if isInboxPath(c.Path()) || c.Path() == "/healthz" {
 		return c.Next()
 	}
-	if ok, wait := s.ipLimit.allow(c.IP()); !ok {
+	if ok, wait := s.ipLimit.allow(s.clientIP(c)); !ok {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
 		return c.Status(fiber.StatusTooManyRequests).SendString("Too many requests from your address; please slow down.\n")
 	}

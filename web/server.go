@@ -43,6 +43,9 @@ type Config struct {
 	// RequestsPerIP bounds each client address's requests to the pages per
 	// five minutes; 0 means 600.
 	RequestsPerIP int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (for rate limits, logs and /metrics).
+	TrustedProxies []*net.IPNet
 	// Ready reports whether the node is ready to serve (store open, listener up).
 	Ready func() bool
 }

@@ -120,7 +120,8 @@ func (s *Server) parseResource(resource string) (handle string, typ domain.Actor
 	if !federation.SameOrigin(resource, s.urls.Base()) {
 		return "", "", true
 	}
-	if u.Path == "/actor" {
+	// FEP-d556: the server's own URL names its Application actor.
+	if u.Path == "/actor" || u.Path == "" || u.Path == "/" {
 		return domain.InstanceActorName, domain.ActorApplication, true
 	}
 	parts := strings.Split(strings.Trim(u.Path, "/"), "/")

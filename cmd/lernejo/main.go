@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"strconv"
@@ -83,6 +84,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 type serveConfig struct {
 	listen, url, data, logFormat string
 	demo, allowPrivate           bool
+	trustedProxies, metricsFrom  []*net.IPNet
 }
 
 // parseServe reads flags, with LERNEJO_* environment variables as defaults.
@@ -121,6 +123,8 @@ func parseServe(args []string, stderr io.Writer, env func(string) string) (serve
 	fs.BoolVar(&c.demo, "demo", demo, "seed an empty node with demo content: the School of Webcraft, the study group gentle-python and the organiser ada, whose password is printed once (env LERNEJO_DEMO)")
 	fs.BoolVar(&c.allowPrivate, "allow-private-networks", allow, "allow fetching from and delivering to loopback and private addresses, and plain http; for tests and local development only (env LERNEJO_ALLOW_PRIVATE_NETWORKS)")
 	fs.StringVar(&c.logFormat, "log-format", str("LERNEJO_LOG_FORMAT", "auto"), "log format: text, json, or auto (text on a terminal, JSON otherwise) (env LERNEJO_LOG_FORMAT)")
+	proxies := fs.String("trusted-proxies", str("LERNEJO_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of reverse proxies in front of the node, whose X-Forwarded-For names the client; set it when behind nginx or Caddy, e.g. 127.0.0.1 (env LERNEJO_TRUSTED_PROXIES)")
+	metrics := fs.String("metrics-from", str("LERNEJO_METRICS_FROM", "127.0.0.0/8,::1/128"), "comma-separated addresses or CIDRs allowed to read /metrics (env LERNEJO_METRICS_FROM)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: lernejo serve [flags]\n\nRuns the node until SIGINT or SIGTERM.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -130,6 +134,13 @@ func parseServe(args []string, stderr io.Writer, env func(string) string) (serve
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var err2 error
+	if c.trustedProxies, err2 = parseNets(*proxies); err2 != nil {
+		return c, fmt.Errorf("--trusted-proxies: %v", err2)
+	}
+	if c.metricsFrom, err2 = parseNets(*metrics); err2 != nil {
+		return c, fmt.Errorf("--metrics-from: %v", err2)
 	}
 	switch c.logFormat {
 	case "auto", "text", "json":
@@ -168,6 +179,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		DataDir:              c.data,
 		Demo:                 c.demo,
 		AllowPrivateNetworks: c.allowPrivate,
+		TrustedProxies:       c.trustedProxies,
+		MetricsFrom:          c.metricsFrom,
 		Version:              Version,
 		Logger:               log,
 		DemoOutput:           func(f string, a ...any) { fmt.Fprintf(stdout, f, a...) },
@@ -196,4 +209,33 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		code = 1
 	}
 	return code
+}
+
+// parseNets reads a comma-separated list of addresses and CIDRs.
+func parseNets(list string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, part := range strings.Split(list, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			ip := net.ParseIP(part)
+			if ip == nil {
+				return nil, fmt.Errorf("%q is not an address or CIDR", part)
+			}
+			bits := 128
+			if ip.To4() != nil {
+				ip, bits = ip.To4(), 32
+			}
+			out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+			continue
+		}
+		_, n, err := net.ParseCIDR(part)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address or CIDR", part)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

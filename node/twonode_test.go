@@ -196,8 +196,13 @@ func TestModeratedSignUpFromMastodon(t *testing.T) {
 	if !strings.Contains(dm["content"].(string), "How much time do you have?") {
 		t.Fatalf("content %q", dm["content"])
 	}
-	if doc := getJSON(t, dm["id"].(string), asAccept); doc["id"] != dm["id"] {
-		t.Fatalf("the note's id does not serve it: %v", doc)
+	// The direct note is for zoe's server only: an unsigned fetch gets 404,
+	// a fetch signed by zoe's key gets the note.
+	if resp, _ := get(t, dm["id"].(string), asAccept); resp.StatusCode != 404 {
+		t.Fatalf("unsigned fetch of a direct note: %d", resp.StatusCode)
+	}
+	if doc := zoe.signedGet(t, dm["id"].(string)); doc["id"] != dm["id"] {
+		t.Fatalf("zoe's signed fetch of the note: %v", doc)
 	}
 	zoe.send(b.URLs.SharedInbox(), map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
 		"id": zoe.URL + "/notes/answer/activity", "type": "Create", "actor": zoe.zoe(),

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"time"
 
@@ -219,7 +220,75 @@ func (s *Server) note(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// A direct note (sign-up questions, a decline's reason) is for its
+	// addressees only: served to a signed fetch from one of their servers,
+	// and to no one else (HOSTILE S14).
+	if !addressedToPublic(obj) {
+		signer, err := s.signedFetcher(c)
+		if err != nil || !addressedToHostOf(obj, signer.ID) {
+			return domain.Errorf(domain.ENOTFOUND, "Note not found.")
+		}
+	}
 	return sendActivity(c, federation.Document(obj))
+}
+
+// addressedToPublic reports whether an object's to or cc holds Public.
+func addressedToPublic(obj map[string]any) bool {
+	for _, k := range []string{"to", "cc"} {
+		list, _ := obj[k].([]any)
+		for _, a := range list {
+			if a == federation.Public {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// addressedToHostOf reports whether an object is addressed to an actor on
+// the same origin as actor.
+func addressedToHostOf(obj map[string]any, actor string) bool {
+	for _, k := range []string{"to", "cc"} {
+		list, _ := obj[k].([]any)
+		for _, a := range list {
+			if s, ok := a.(string); ok && federation.SameOrigin(s, actor) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// signedFetcher verifies a signed GET (authorized fetch) and returns the
+// actor whose key signed it.
+func (s *Server) signedFetcher(c *fiber.Ctx) (*domain.RemoteActor, error) {
+	h := make(http.Header)
+	c.Request().Header.VisitAll(func(k, v []byte) { h.Add(string(k), string(v)) })
+	req, err := http.NewRequest(c.Method(), "http://"+s.urls.Host()+string(c.Request().URI().PathOriginal()), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.URL.RawQuery = string(c.Request().URI().QueryString())
+	req.Header = h
+	opt := federation.VerifyOptions{Host: s.urls.Host(), Now: s.cfg.Service.Now()}
+	params, err := federation.CheckRequest(req, nil, opt)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	signer, _, err := s.cfg.Resolver.KeyOwner(ctx, params.KeyID)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := federation.ParsePublicKeyPEM(signer.PublicKeyPEM)
+	if err != nil {
+		return nil, err
+	}
+	if err := federation.VerifySignature(req, params, pub, opt); err != nil {
+		return nil, err
+	}
+	return signer, nil
 }
 
 // featured serves a course's pinned posts (Mastodon's featured collection),

@@ -432,7 +432,10 @@ func (s *scheduler) scan(ctx context.Context) {
 // last scan may have left due deliveries behind, few are pending, and enough
 // have completed to pay for re-reading (at most ~16 decodes per delivery).
 func (s *scheduler) shouldRescan() bool {
-	return s.lastFull && len(s.pending) < s.o.workers && s.sinceScan >= max(1, s.lastRead/16)
+	// Deliveries left behind by the per-host cap are due too: rescan for
+	// them as soon as room is made, not at the next poll (a fan-out to one
+	// big host otherwise waited a whole poll interval per few hundred).
+	return (s.lastFull || s.skipped > 0) && len(s.pending) < s.o.workers && s.sinceScan >= max(1, s.lastRead/16)
 }
 
 // dispatch starts pending deliveries, in due order, within the global and

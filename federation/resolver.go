@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"crypto"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,6 +30,67 @@ type Resolver struct {
 
 	mu        sync.Mutex
 	refetched map[string]time.Time
+
+	// keys caches, in memory, the owners of recently used keys with their
+	// parsed public keys: the inbox verifies every request, and decoding
+	// the cached actor and parsing its PEM each time cost more than the
+	// RSA check itself. Entries live keyCacheTTL; a refresh replaces them.
+	keyMu sync.Mutex
+	keys  map[string]cachedKey
+}
+
+type cachedKey struct {
+	actor   *domain.RemoteActor
+	pub     crypto.PublicKey
+	expires time.Time
+}
+
+// keyCacheTTL bounds how long a key is trusted from memory without
+// looking at the store (a key rotation arrives through Refresh anyway).
+const keyCacheTTL = 10 * time.Minute
+
+// maxCachedKeys bounds the in-memory key cache.
+const maxCachedKeys = 10_000
+
+// PublicKey returns the parsed public key of an actor, from the cache when
+// it was parsed before.
+func (r *Resolver) PublicKey(a *domain.RemoteActor) (crypto.PublicKey, error) {
+	r.keyMu.Lock()
+	if c, ok := r.keys[a.KeyID]; ok && c.actor.PublicKeyPEM == a.PublicKeyPEM && r.now().Before(c.expires) {
+		r.keyMu.Unlock()
+		return c.pub, nil
+	}
+	r.keyMu.Unlock()
+	pub, err := ParsePublicKeyPEM(a.PublicKeyPEM)
+	if err != nil {
+		return nil, err
+	}
+	r.cacheKey(a, pub)
+	return pub, nil
+}
+
+func (r *Resolver) cacheKey(a *domain.RemoteActor, pub crypto.PublicKey) {
+	r.keyMu.Lock()
+	defer r.keyMu.Unlock()
+	if r.keys == nil || len(r.keys) >= maxCachedKeys {
+		r.keys = map[string]cachedKey{}
+	}
+	r.keys[a.KeyID] = cachedKey{actor: a, pub: pub, expires: r.now().Add(keyCacheTTL)}
+}
+
+// Forget drops what is cached in memory of an actor (its account was
+// deleted): its key no longer verifies anything.
+func (r *Resolver) Forget(actorID string) { r.forgetKeys(actorID) }
+
+// forgetKeys drops an actor's cached keys (after a refresh or a delete).
+func (r *Resolver) forgetKeys(actorID string) {
+	r.keyMu.Lock()
+	defer r.keyMu.Unlock()
+	for k, c := range r.keys {
+		if c.actor.ID == actorID {
+			delete(r.keys, k)
+		}
+	}
 }
 
 // ErrLocalID is returned for an id on this node's own host (HOSTILE O10):
@@ -117,6 +179,7 @@ func (r *Resolver) remember(ctx context.Context, raw []byte, id string) (*domain
 		return nil, ErrLocalID
 	}
 	a := r.toDomain(doc)
+	r.forgetKeys(a.ID)
 	if err := r.Store.Update(ctx, func(tx domain.Tx) error {
 		if _, err := tx.Tombstone(id); err == nil {
 			return domain.Errorf(domain.ENOTFOUND, "actor %s was deleted", id)
@@ -209,6 +272,12 @@ func (r *Resolver) KeyOwner(ctx context.Context, keyID string) (a *domain.Remote
 }
 
 func (r *Resolver) cachedByKey(ctx context.Context, keyID string) (*domain.RemoteActor, error) {
+	r.keyMu.Lock()
+	if c, ok := r.keys[keyID]; ok && r.now().Before(c.expires) {
+		r.keyMu.Unlock()
+		return c.actor, nil
+	}
+	r.keyMu.Unlock()
 	var out *domain.RemoteActor
 	err := r.Store.View(ctx, func(tx domain.Tx) error {
 		a, err := tx.RemoteActorByKey(keyID)

@@ -56,5 +56,6 @@ func (in *Inbox) delete(ctx context.Context, tx domain.Tx, act *federation.Activ
 			return err
 		}
 	}
+	in.cfg.Resolver.Forget(act.Actor)
 	return tx.DeleteRemoteActor(act.Actor)
 }

@@ -186,7 +186,7 @@ func (in *Inbox) verify(ctx context.Context, hr *http.Request, params *federatio
 		return nil, refuse(http.StatusUnauthorized, "key_fetch", err)
 	}
 	check := func(a *domain.RemoteActor) error {
-		pub, err := federation.ParsePublicKeyPEM(a.PublicKeyPEM)
+		pub, err := in.cfg.Resolver.PublicKey(a)
 		if err != nil {
 			return err
 		}

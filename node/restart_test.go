@@ -11,6 +11,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,6 +47,19 @@ func runChild() int {
 		return 1
 	}
 	n.Start()
+	if p := os.Getenv("LERNEJO_CHILD_CPUPROFILE"); p != "" {
+		// For benchmarks: profile the node until SIGTERM.
+		f, _ := os.Create(p)
+		pprof.StartCPUProfile(f)
+		go func() {
+			sig := make(chan os.Signal, 1)
+			signal.Notify(sig, syscall.SIGTERM)
+			<-sig
+			pprof.StopCPUProfile()
+			f.Close()
+			os.Exit(0)
+		}()
+	}
 	ctx := context.Background()
 	if target := os.Getenv("LERNEJO_CHILD_FOLLOW"); target != "" {
 		if err := n.Service.RegisterPerson(ctx, &domain.Person{Handle: "bea", PasswordHash: "x"}); err != nil && !domain.IsConflict(err) {
@@ -164,7 +179,10 @@ func (p *fakePeer) send(inbox string, activity map[string]any) int {
 }
 
 // startChild starts a node process and waits for its base URL.
-func startChild(t *testing.T, env ...string) (*exec.Cmd, string) {
+func startChild(t *testing.T, env ...string) (*exec.Cmd, string) { return startChildB(t, env...) }
+
+// startChildB is startChild for tests and benchmarks.
+func startChildB(t testing.TB, env ...string) (*exec.Cmd, string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(append(os.Environ(), "LERNEJO_NODE_CHILD=1"), env...)

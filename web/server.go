@@ -96,9 +96,10 @@ func New(cfg Config) (*Server, error) {
 		perIP = 600
 	}
 	s.ipLimit = newRateLimiter(perIP, 5*time.Minute, time.Now)
-	// A busy peer delivers a lot, but 3,000 activities in five minutes from
-	// one host is a flood, not federation.
-	s.hostLimit = newRateLimiter(3000, 5*time.Minute, time.Now)
+	// A big instance delivers a lot to a popular node (its shared inbox
+	// carries all its users' activities), but 30,000 in five minutes (100
+	// a second, sustained) from one host is a flood, not federation.
+	s.hostLimit = newRateLimiter(30000, 5*time.Minute, time.Now)
 	s.auth = newAuthState(cfg.Service.Now)
 	s.App = fiber.New(fiber.Config{
 		// Fiber reuses request buffers after a handler returns; anything kept

@@ -26,7 +26,9 @@ func OrderedCollectionPage(id string, n, total int, items []any) ([]byte, error)
 	p.ID = vocab.IRI(Page(id, n))
 	p.PartOf = vocab.IRI(id)
 	p.TotalItems = uint(total)
-	if n*PageSize < total {
+	// A next page only when this one is full and more are listed: a
+	// collection that shows only its size (followers) has no pages to walk.
+	if len(items) == PageSize && n*PageSize < total {
 		p.Next = vocab.IRI(Page(id, n+1))
 	}
 	if n > 1 {

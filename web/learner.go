@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/url"
 	"strings"
 
@@ -28,29 +29,16 @@ func (s *Server) learnerRoutes() {
 }
 
 func (s *Server) joinCourse(c *fiber.Ctx) error {
-	p, err := s.requireLogin(c)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := ctx(c)
-	defer cancel()
-	if _, err := s.cfg.Follows.EnrolLocal(ctx, p.Handle, c.Params("handle"), c.FormValue("answers")); err != nil {
-		return err
-	}
-	return c.Redirect("/courses/"+c.Params("handle"), fiber.StatusSeeOther)
+	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
+		_, err := s.cfg.Follows.EnrolLocal(ctx, p.Handle, c.Params("handle"), c.FormValue("answers"))
+		return "/courses/" + c.Params("handle"), err
+	})
 }
 
 func (s *Server) leaveCourse(c *fiber.Ctx) error {
-	p, err := s.requireLogin(c)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := ctx(c)
-	defer cancel()
-	if err := s.cfg.Follows.LeaveLocal(ctx, p.Handle, c.Params("handle")); err != nil {
-		return err
-	}
-	return c.Redirect("/courses/"+c.Params("handle"), fiber.StatusSeeOther)
+	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
+		return "/courses/" + c.Params("handle"), s.cfg.Follows.LeaveLocal(ctx, p.Handle, c.Params("handle"))
+	})
 }
 
 func (s *Server) newPost(c *fiber.Ctx) error {
@@ -80,31 +68,18 @@ func (s *Server) newPost(c *fiber.Ctx) error {
 }
 
 func (s *Server) markDone(c *fiber.Ctx) error {
-	p, err := s.requireLogin(c)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := ctx(c)
-	defer cancel()
-	course, task := c.Params("handle"), c.Params("id")
-	if _, err := s.cfg.Learning.Complete(ctx, p.Handle, course, task, c.FormValue("evidence"), c.FormValue("note")); err != nil {
-		return err
-	}
-	return c.Redirect("/courses/"+course+"/tasks/"+task, fiber.StatusSeeOther)
+	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
+		course, task := c.Params("handle"), c.Params("id")
+		_, err := s.cfg.Learning.Complete(ctx, p.Handle, course, task, c.FormValue("evidence"), c.FormValue("note"))
+		return "/courses/" + course + "/tasks/" + task, err
+	})
 }
 
 func (s *Server) undoDone(c *fiber.Ctx) error {
-	p, err := s.requireLogin(c)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := ctx(c)
-	defer cancel()
-	course, task := c.Params("handle"), c.Params("id")
-	if err := s.cfg.Learning.Uncomplete(ctx, p.Handle, course, task); err != nil {
-		return err
-	}
-	return c.Redirect("/courses/"+course+"/tasks/"+task, fiber.StatusSeeOther)
+	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
+		course, task := c.Params("handle"), c.Params("id")
+		return "/courses/" + course + "/tasks/" + task, s.cfg.Learning.Uncomplete(ctx, p.Handle, course, task)
+	})
 }
 
 // lookup finds a course (or anyone) on another server by handle or URL and
@@ -181,64 +156,53 @@ func (s *Server) remoteCourse(c *fiber.Ctx) error {
 }
 
 func (s *Server) joinRemote(c *fiber.Ctx) error {
-	p, err := s.requireLogin(c)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := ctx(c)
-	defer cancel()
-	target := c.FormValue("target")
-	if _, err := s.cfg.Follows.Enrol(ctx, p.Handle, target, c.FormValue("answers")); err != nil {
-		return err
-	}
-	return c.Redirect("/remote?id="+url.QueryEscape(target), fiber.StatusSeeOther)
+	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
+		target := c.FormValue("target")
+		_, err := s.cfg.Follows.Enrol(ctx, p.Handle, target, c.FormValue("answers"))
+		return "/remote?id=" + url.QueryEscape(target), err
+	})
 }
 
 func (s *Server) remoteLeave(c *fiber.Ctx) error {
-	p, err := s.requireLogin(c)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := ctx(c)
-	defer cancel()
-	target := c.FormValue("target")
-	if err := s.cfg.Follows.Unfollow(ctx, p.Handle, target); err != nil {
-		return err
-	}
-	return c.Redirect("/remote?id="+url.QueryEscape(target), fiber.StatusSeeOther)
+	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
+		target := c.FormValue("target")
+		return "/remote?id=" + url.QueryEscape(target), s.cfg.Follows.Unfollow(ctx, p.Handle, target)
+	})
 }
 
 func (s *Server) remotePost(c *fiber.Ctx) error {
-	p, err := s.requireLogin(c)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := ctx(c)
-	defer cancel()
-	target := c.FormValue("target")
-	if _, err := s.cfg.Posts.Publish(ctx, outbox.PostInput{Author: p.Handle, Course: target, Text: c.FormValue("text"),
-		InReplyTo: c.FormValue("in_reply_to")}); err != nil {
-		return err
-	}
-	return c.Redirect("/remote?id="+url.QueryEscape(target), fiber.StatusSeeOther)
+	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
+		target := c.FormValue("target")
+		_, err := s.cfg.Posts.Publish(ctx, outbox.PostInput{Author: p.Handle, Course: target, Text: c.FormValue("text"),
+			InReplyTo: c.FormValue("in_reply_to")})
+		return "/remote?id=" + url.QueryEscape(target), err
+	})
 }
 
 func (s *Server) remoteDone(c *fiber.Ctx) error {
+	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
+		target, task := c.FormValue("target"), c.FormValue("task")
+		next := "/remote?id=" + url.QueryEscape(target)
+		if c.FormValue("undo") == "1" {
+			return next, s.cfg.Learning.Uncomplete(ctx, p.Handle, target, task)
+		}
+		_, err := s.cfg.Learning.Complete(ctx, p.Handle, target, task, c.FormValue("evidence"), c.FormValue("note"))
+		return next, err
+	})
+}
+
+// asViewer runs an action of the logged-in person and sends them on to the
+// page the action names.
+func (s *Server) asViewer(c *fiber.Ctx, do func(ctx context.Context, p *domain.Person) (next string, err error)) error {
 	p, err := s.requireLogin(c)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	target := c.FormValue("target")
-	task := c.FormValue("task")
-	if c.FormValue("undo") == "1" {
-		err = s.cfg.Learning.Uncomplete(ctx, p.Handle, target, task)
-	} else {
-		_, err = s.cfg.Learning.Complete(ctx, p.Handle, target, task, c.FormValue("evidence"), c.FormValue("note"))
-	}
+	next, err := do(ctx, p)
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/remote?id="+url.QueryEscape(target), fiber.StatusSeeOther)
+	return c.Redirect(next, fiber.StatusSeeOther)
 }

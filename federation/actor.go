@@ -86,6 +86,14 @@ func (d Documents) actorBase(typ domain.ActorType, handle, name, summary, public
 		a.Summary = vocab.DefaultNaturalLanguageValue(s)
 	}
 	a.URL = vocab.IRI(id)
+	// A generated picture, so the actor is recognisable in Mastodon's lists
+	// (Mastodon shows a grey default otherwise).
+	if typ != domain.ActorApplication {
+		icon := vocab.ObjectNew(vocab.ImageType)
+		icon.MediaType = "image/png"
+		icon.URL = vocab.IRI(id + "/icon.png")
+		a.Icon = icon
+	}
 	a.Inbox = vocab.IRI(id + "/inbox")
 	a.Outbox = vocab.IRI(id + "/outbox")
 	a.Followers = vocab.IRI(id + "/followers")

@@ -153,6 +153,15 @@ func TestDemoActorsAreDiscoverable(t *testing.T) {
 					t.Errorf("%s = %v, want %v", k, a[k], v)
 				}
 			}
+			if tc.typ != "Application" {
+				icon, _ := a["icon"].(map[string]any)
+				if icon["type"] != "Image" || icon["mediaType"] != "image/png" {
+					t.Errorf("icon %v", a["icon"])
+				}
+				if resp, img := get(t, fmt.Sprint(icon["url"]), ""); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" || len(img) < 100 {
+					t.Errorf("icon url answers %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+				}
+			}
 			for _, k := range []string{"url", "published", "manuallyApprovesFollowers", "discoverable"} {
 				if _, ok := a[k]; !ok {
 					t.Errorf("actor lacks %s", k)

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/domain/badgepng"
 	"github.com/lernejo/lernejo/federation"
 )
 
@@ -251,4 +252,27 @@ func (s *Server) checkCourseVisible(c *fiber.Ctx, handle string) error {
 		}
 		return nil
 	})
+}
+
+// actorIcon serves an actor's generated picture (image/png, nosniff).
+func (s *Server) actorIcon(kind string) fiber.Handler {
+	typ := actorTypes[kind]
+	return func(c *fiber.Ctx) error {
+		handle := c.Params("handle")
+		ctx, cancel := ctx(c)
+		defer cancel()
+		if err := s.store.View(ctx, func(tx domain.Tx) error {
+			t, err := tx.HandleType(handle)
+			if err == nil && t != typ {
+				return domain.Errorf(domain.ENOTFOUND, "Actor %s not found.", handle)
+			}
+			return err
+		}); err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, "image/png")
+		c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
+		c.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+		return c.Send(badgepng.Default(kind + "/" + handle))
+	}
 }

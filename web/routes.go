@@ -48,6 +48,7 @@ func (s *Server) routes() {
 
 	// Local actors: one URL each, HTML or JSON-LD by Accept
 	for _, kind := range []string{"people", "courses", "schools"} {
+		a.Get("/"+kind+"/:handle/icon.png", s.actorIcon(kind))
 		a.Get("/"+kind+"/:handle", s.actor(kind))
 		a.Get("/"+kind+"/:handle/:collection<regex(^(inbox|outbox|followers|following)$)>", s.actorCollection(kind))
 	}

@@ -1,5 +1,3 @@
-// Decoding of actor and key documents: see decode.go for the rules.
-
 package federation
 
 // Decoding of actor and key documents; decode.go states the rules.

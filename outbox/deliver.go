@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lernejo/lernejo/domain"
@@ -35,6 +36,10 @@ const (
 	// cancelled: Run is stopping. The delivery stays exactly as it is, so a
 	// restart resumes it (HOSTILE D11).
 	cancelled
+	// deferred: not tried, because this inbox's circuit breaker is open
+	// after a burst of failures. Kept, due again when the breaker closes;
+	// no attempt is counted (HOSTILE D6).
+	deferred
 )
 
 // result is the outcome of one attempt, with what the log and the
@@ -44,6 +49,7 @@ type result struct {
 	status     int           // HTTP status, 0 when there was no response
 	err        string        // for LastError and the log
 	retryAfter time.Duration // parsed Retry-After, 0 when none
+	retryAt    time.Time     // for deferred: when the breaker closes
 	quiet      bool          // expected and possibly frequent: logged at debug
 }
 
@@ -160,7 +166,17 @@ func (o *Outbox) attempt(ctx context.Context, it item) result {
 		// DeliveryFailureTracker.available? is false: no POST, job gone.
 		return result{outcome: abandoned, err: "host " + it.host + " is unavailable", quiet: true}
 	}
-	return o.post(ctx, it.d, it.act.JSON, it.key)
+	if until, open := o.breakers.open(it.d.Inbox, o.now()); open {
+		return result{outcome: deferred, err: "circuit open after repeated failures", retryAt: until, quiet: true}
+	}
+	res := o.post(ctx, it.d, it.act.JSON, it.key)
+	switch res.outcome {
+	case failed:
+		o.breakers.failure(it.d.Inbox, o.now())
+	case delivered, refused:
+		o.breakers.success(it.d.Inbox)
+	}
+	return res
 }
 
 // post signs and sends one POST, and classifies the answer.
@@ -328,6 +344,8 @@ func (c outcome) String() string {
 		return "failed"
 	case abandoned:
 		return "abandoned"
+	case deferred:
+		return "deferred"
 	}
 	return "cancelled"
 }
@@ -335,6 +353,11 @@ func (c outcome) String() string {
 // rescheduled is the delivery's next try after a failure, or nil when the
 // outcome is final or the schedule has run out.
 func rescheduled(d *domain.Delivery, res result, now time.Time) *domain.Delivery {
+	if res.outcome == deferred {
+		nd := *d
+		nd.NextAt = res.retryAt
+		return &nd
+	}
 	attempts := d.Attempts + 1
 	if res.outcome != failed || attempts >= MaxAttempts {
 		return nil
@@ -368,6 +391,8 @@ func applyOutcome(tx domain.Tx, r attemptResult, next *domain.Delivery, now time
 			}
 		}
 		c.became, err = trackFailure(tx, r.it.host, now)
+	case deferred:
+		err = tx.PutDelivery(next)
 	}
 	return c, err
 }
@@ -391,6 +416,8 @@ func (o *Outbox) logOutcome(r attemptResult, c recorded, err error) {
 		log.Debug("outbox: delivery dropped", "error", res.err)
 	case res.outcome == abandoned:
 		log.Warn("outbox: delivery dropped", "error", res.err)
+	case res.outcome == deferred:
+		log.Debug("outbox: delivery deferred", "next_at", res.retryAt)
 	case c.next != nil:
 		log.Info("outbox: delivery failed, will retry", "error", res.err, "next_at", c.next.NextAt)
 	default:
@@ -498,4 +525,65 @@ func truncate(s string) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:maxErrorLen], "") + "…"
+}
+
+// Circuit breaker per inbox (HOSTILE D6), as Mastodon's Stoplight: after
+// BreakerFailures failures within BreakerWindow, the inbox gets no POST
+// for BreakerCoolOff; its deliveries wait, they are not dropped.
+const (
+	BreakerFailures = 10
+	BreakerWindow   = time.Minute
+	BreakerCoolOff  = time.Minute
+)
+
+// breakers holds the in-memory circuit state of inboxes.
+type breakers struct {
+	mu    sync.Mutex
+	state map[string]*breaker
+}
+
+type breaker struct {
+	fails     []time.Time
+	openUntil time.Time
+}
+
+func (b *breakers) open(inbox string, now time.Time) (time.Time, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	br := b.state[inbox]
+	if br == nil || !now.Before(br.openUntil) {
+		return time.Time{}, false
+	}
+	return br.openUntil, true
+}
+
+func (b *breakers) failure(inbox string, now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.state == nil || len(b.state) > 100_000 {
+		b.state = map[string]*breaker{}
+	}
+	br := b.state[inbox]
+	if br == nil {
+		br = &breaker{}
+		b.state[inbox] = br
+	}
+	cutoff := now.Add(-BreakerWindow)
+	kept := br.fails[:0]
+	for _, t := range br.fails {
+		if t.After(cutoff) {
+			kept = append(kept, t)
+		}
+	}
+	br.fails = append(kept, now)
+	if len(br.fails) >= BreakerFailures {
+		br.openUntil = now.Add(BreakerCoolOff)
+		br.fails = br.fails[:0]
+	}
+}
+
+func (b *breakers) success(inbox string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.state, inbox)
 }

@@ -198,3 +198,39 @@ func TestMissingActivityOrKeyDropped(t *testing.T) {
 		t.Errorf("%d POSTs, want none", n)
 	}
 }
+
+// TestD6CircuitBreakerKeepsJobsQueued: after a burst of failures to one
+// inbox, its remaining deliveries are not tried for a minute, and not
+// dropped either: they wait, with no attempt counted, and go out after.
+func TestD6CircuitBreakerKeepsJobsQueued(t *testing.T) {
+	e := newEnv(t)
+	inbox := e.remote.status("/burst", http.StatusInternalServerError)
+	ob := e.outbox(func(c *Config) { c.PerHost = 1; c.Workers = 1 })
+	e.run(ob)
+	const jobs = BreakerFailures + 5
+	for i := 0; i < jobs; i++ {
+		e.queue(ob, "ada", inbox)
+	}
+	waitFor(t, "the breaker to open", func() bool { return e.remote.count("/burst") == BreakerFailures && e.settled() })
+	var waiting, untried int
+	e.st.View(context.Background(), func(tx domain.Tx) error {
+		ds, _ := tx.Deliveries()
+		waiting = len(ds)
+		for _, d := range ds {
+			if d.Attempts == 0 {
+				untried++
+			}
+		}
+		return nil
+	})
+	if waiting != jobs || untried != jobs-BreakerFailures {
+		t.Fatalf("%d deliveries queued (%d untried), want all %d kept and %d untried", waiting, untried, jobs, jobs-BreakerFailures)
+	}
+	if n := e.remote.count("/burst"); n != BreakerFailures {
+		t.Fatalf("%d POSTs while the breaker is open", n)
+	}
+	// A minute later the breaker closes and the waiting ones are tried.
+	e.clock.Advance(BreakerCoolOff + time.Second)
+	ob.Wake()
+	waitFor(t, "the waiting deliveries to be tried", func() bool { return e.remote.count("/burst") >= BreakerFailures+1 })
+}

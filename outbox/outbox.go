@@ -97,6 +97,8 @@ type Outbox struct {
 
 	observe func(outcome string, retrying bool)
 
+	breakers breakers // per-inbox circuit breakers (HOSTILE D6)
+
 	wake    chan struct{}
 	running atomic.Bool
 	signers chan struct{} // one slot per CPU: see post

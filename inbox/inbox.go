@@ -60,6 +60,34 @@ type Inbox struct {
 	writes chan *journalWrite
 	done   chan struct{}
 	close  sync.Once
+
+	// decoded keeps the activities journalled by this process, decoded, so
+	// the processor does not decode them a second time. Items journalled
+	// before a restart are decoded from their bytes.
+	decodedMu sync.Mutex
+	decoded   map[string]*federation.Activity
+}
+
+// maxDecoded bounds the decoded activities kept for the processor.
+const maxDecoded = 4096
+
+func (in *Inbox) keepDecoded(id string, act *federation.Activity) {
+	in.decodedMu.Lock()
+	defer in.decodedMu.Unlock()
+	if in.decoded == nil {
+		in.decoded = map[string]*federation.Activity{}
+	}
+	if len(in.decoded) < maxDecoded {
+		in.decoded[id] = act
+	}
+}
+
+func (in *Inbox) takeDecoded(id string) (*federation.Activity, bool) {
+	in.decodedMu.Lock()
+	defer in.decodedMu.Unlock()
+	act, ok := in.decoded[id]
+	delete(in.decoded, id)
+	return act, ok
 }
 
 // New makes an Inbox.
@@ -294,6 +322,7 @@ func isActorType(t string) bool {
 // journalWrite is one activity waiting to be journalled.
 type journalWrite struct {
 	item *domain.InboxItem
+	act  *federation.Activity
 	err  chan error
 }
 
@@ -313,6 +342,7 @@ func (in *Inbox) journal(ctx context.Context, act *federation.Activity, signer s
 			Raw:        act.Raw,
 			Received:   in.cfg.Now().UTC(),
 		},
+		act: act,
 		err: make(chan error, 1),
 	}
 	select {
@@ -353,7 +383,9 @@ func (in *Inbox) journalLoop() {
 				break more
 			}
 		}
+		var put map[string]bool // items journalled by this commit
 		err := in.cfg.Store.Update(context.Background(), func(tx domain.Tx) error {
+			put = map[string]bool{} // the transaction may run again
 			inBatch := map[string]bool{}
 			for _, w := range batch {
 				id := w.item.ActivityID
@@ -371,10 +403,14 @@ func (in *Inbox) journalLoop() {
 				if err := tx.PutInboxItem(w.item); err != nil {
 					return err
 				}
+				put[w.item.ID] = true
 			}
 			return nil
 		})
 		for _, w := range batch {
+			if err == nil && put[w.item.ID] {
+				in.keepDecoded(w.item.ID, w.act)
+			}
 			w.err <- err
 		}
 	}

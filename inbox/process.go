@@ -81,7 +81,11 @@ func (in *Inbox) processBatch(ctx context.Context) int {
 
 func (in *Inbox) process(ctx context.Context, it *domain.InboxItem) {
 	log := in.log.With(slog.String("activity_id", it.ActivityID), slog.String("actor", it.Signer))
-	act, err := federation.DecodeActivityAt(it.Raw, it.Received)
+	act, ok := in.takeDecoded(it.ID)
+	var err error
+	if !ok {
+		act, err = federation.DecodeActivityAt(it.Raw, it.Received)
+	}
 	if err != nil {
 		// It decoded when it was received; a newer, stricter decoder may
 		// refuse it now. Drop it rather than retry forever.

@@ -287,3 +287,26 @@ func TestCoursesAnswerBySignUpMode(t *testing.T) {
 		}
 	})
 }
+
+// TestBlockEndsTheFollow: a remote account that blocks a course no longer
+// follows it, so the course stops delivering to it.
+func TestBlockEndsTheFollow(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t, federation.FetchConfig{})
+	bob := r.newRemote("https://good.test/users/bob")
+	if err := r.inbox.Receive(ctx, r.signed(bob, followBody("https://good.test/follows/1", bob.id))); err != nil {
+		t.Fatal(err)
+	}
+	r.inbox.ProcessPending(ctx)
+	b, _ := json.Marshal(map[string]any{"id": "https://good.test/blocks/1", "type": "Block", "actor": bob.id,
+		"object": "https://node.test/courses/course"})
+	if err := r.inbox.Receive(ctx, r.signed(bob, b)); err != nil {
+		t.Fatal(err)
+	}
+	r.inbox.ProcessPending(ctx)
+	r.view(func(tx domain.Tx) {
+		if _, err := tx.Follower("course", bob.id); !domain.IsNotFound(err) {
+			t.Fatalf("the blocker still follows: %v", err)
+		}
+	})
+}

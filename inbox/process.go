@@ -31,6 +31,7 @@ func (in *Inbox) handlers() map[string]handler {
 		"Join":     in.join,
 		"Leave":    in.leave,
 		"Add":      in.add,
+		"Block":    in.block,
 		"Remove":   in.remove,
 		"Flag":     in.flag,
 	}

@@ -2,7 +2,11 @@ package federation
 
 import (
 	"errors"
+	"math/rand/v2"
+	"strings"
 	"testing"
+
+	"golang.org/x/net/idna"
 )
 
 func TestCanonicalHost(t *testing.T) {
@@ -186,6 +190,38 @@ func TestHostCovered(t *testing.T) {
 	for _, tt := range tests {
 		if got := HostCovered(tt.host, tt.domain); got != tt.want {
 			t.Errorf("HostCovered(%q, %q) = %v, want %v", tt.host, tt.domain, got, tt.want)
+		}
+	}
+}
+
+// TestPlainLDHMatchesIDNA: every name the fast path takes is one that IDNA's
+// Lookup profile maps to itself, and CanonicalHost gives the same answer
+// either way.
+func TestPlainLDHMatchesIDNA(t *testing.T) {
+	alphabet := "abz09-."
+	rng := rand.New(rand.NewPCG(1, 2))
+	checked := 0
+	for n := 0; n < 200_000; n++ {
+		b := make([]byte, 1+rng.IntN(12))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		name := string(b)
+		if !plainLDH(name) {
+			continue
+		}
+		checked++
+		ascii, err := idna.Lookup.ToASCII(name)
+		if err != nil || ascii != name {
+			t.Fatalf("fast path took %q, but IDNA gives %q, %v", name, ascii, err)
+		}
+	}
+	if checked < 1000 {
+		t.Fatalf("only %d names took the fast path", checked)
+	}
+	for _, name := range []string{"xn--nxasmq6b", "ab--cd", "-a", "a-", "a..b", "", "Example.COM", "bücher.de"} {
+		if plainLDH(strings.ToLower(name)) && name != "Example.COM" {
+			t.Errorf("plainLDH(%q) = true", name)
 		}
 	}
 }

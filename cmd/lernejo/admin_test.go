@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/password"
@@ -208,6 +209,11 @@ func TestAdminOverSocket(t *testing.T) {
 	m := shownPassword.FindStringSubmatch(out)
 	if code != 0 || m == nil {
 		t.Fatalf("create-user over the socket: %d %q %q", code, out, errb)
+	}
+	// The child logs after answering, and its output reaches us through a
+	// pipe: give the line a moment to arrive.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(srvLog.String(), `"admin: user created"`) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
 	}
 	if !strings.Contains(srvLog.String(), `"admin: user created"`) {
 		t.Errorf("not done by the running node; its log:\n%s", srvLog)

@@ -168,6 +168,9 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	if !strings.HasPrefix(out.String(), "Backed up "+dir+" to "+bak) {
 		t.Errorf("backup said %q", out.String())
 	}
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(srvLog.String(), "admin: backup taken") && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond) // the child logs after answering; the pipe may lag
+	}
 	if !strings.Contains(srvLog.String(), "admin: backup taken") {
 		t.Errorf("the backup did not go through the running node; its log:\n%s", srvLog)
 	}

@@ -167,6 +167,9 @@ func TestServeSecondProcessAndGracefulShutdown(t *testing.T) {
 	addr := freePort(t)
 	first, out, errb := child(t, "serve", "--listen", addr, "--url", "http://"+addr, "--data", dir, "--demo", "--log-format", "json")
 	waitHealthy(t, addr)
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), "Demo organiser account") && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond) // stdout reaches us through a pipe
+	}
 	if !strings.Contains(out.String(), "Demo organiser account: ada, password: ") {
 		t.Errorf("demo password not printed: %q", out.String())
 	}

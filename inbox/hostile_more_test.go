@@ -580,9 +580,6 @@ func TestS8KeyMustBeListedByItsOwner(t *testing.T) {
 // them all: a purge that size does not fit one Badger transaction
 // (ErrTxnTooBig), so it must be committed in chunks.
 func TestB5PurgeOfManyPostsCommits(t *testing.T) {
-	if testing.Short() {
-		t.Skip("writes 20,000 posts")
-	}
 	r := newRig(t, federation.FetchConfig{})
 	ctx := context.Background()
 	const total, chunk = 20000, 1000

@@ -210,7 +210,7 @@ func (in *Inbox) signUpAnswers(tx domain.Tx, act *federation.Activity) (bool, er
 // Mastodon-family servers boost objects, not activities, so the object is
 // the note's id (they fetch it from its origin).
 func (in *Inbox) redistribute(tx domain.Tx, c *domain.Course, p *domain.Post) error {
-	inboxes, err := followerInboxes(tx, c.Handle)
+	inboxes, err := domain.FollowerInboxes(tx, c.Handle)
 	if err != nil {
 		return err
 	}
@@ -219,21 +219,6 @@ func (in *Inbox) redistribute(tx domain.Tx, c *domain.Course, p *domain.Post) er
 	p.Activity = id
 	ann := federation.Announce(id, courseID, p.URI, federation.PublicAddress(courseID+"/followers", nil), in.cfg.Now())
 	return in.cfg.Outbox.Queue(tx, c.Handle, id, ann, inboxes)
-}
-
-// followerInboxes are the distinct inboxes of a local actor's accepted followers.
-func followerInboxes(tx domain.Tx, local string) ([]string, error) {
-	fs, err := tx.Followers(local)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, f := range fs {
-		if f.State == domain.FollowAccepted && f.Inbox != "" {
-			out = append(out, f.Inbox)
-		}
-	}
-	return out, nil
 }
 
 func isPublic(o *federation.Object) bool {

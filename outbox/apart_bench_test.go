@@ -116,7 +116,7 @@ func BenchmarkFanOutReceiverApart(b *testing.B) {
 	for i := range b.N {
 		id := fmt.Sprintf("http://node.test/activities/%d", i)
 		if err := st.Update(context.Background(), func(tx domain.Tx) error {
-			inboxes, err := FollowerInboxes(tx, "python")
+			inboxes, err := domain.FollowerInboxes(tx, "python")
 			if err != nil {
 				return err
 			}

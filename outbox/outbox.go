@@ -81,7 +81,7 @@ type Config struct {
 	Observe func(outcome string, retrying bool)
 }
 
-// Outbox queues and delivers activities. Queue, FollowerInboxes, Wake and
+// Outbox queues and delivers activities. Queue, Wake and
 // HostAnswered are safe for concurrent use; Run runs once at a time.
 type Outbox struct {
 	store     domain.Store
@@ -213,28 +213,6 @@ func (o *Outbox) Queue(tx domain.Tx, actor string, activityID string, activityJS
 		}
 	}
 	return nil
-}
-
-// FollowerInboxes returns the distinct delivery inboxes of a local actor's
-// accepted followers, in follow order. Shared inboxes collapse a host's
-// followers (Follower.Inbox is already the shared inbox when the follower has
-// one), so a host with many followers gets one POST (HOSTILE D7; Mastodon's
-// and GoToSocial's shared-inbox delivery). Pending followers get nothing.
-func FollowerInboxes(tx domain.Tx, local string) ([]string, error) {
-	fs, err := tx.Followers(local)
-	if err != nil {
-		return nil, err
-	}
-	seen := make(map[string]bool)
-	var out []string
-	for _, f := range fs {
-		if f.State != domain.FollowAccepted || f.Inbox == "" || seen[f.Inbox] {
-			continue
-		}
-		seen[f.Inbox] = true
-		out = append(out, f.Inbox)
-	}
-	return out, nil
 }
 
 // Wake makes a running Run look for due deliveries now rather than at its

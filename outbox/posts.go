@@ -99,7 +99,7 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 				inboxes = append(inboxes, ra.Inbox)
 			}
 		}
-		followers, err := FollowerInboxes(tx, c.Handle)
+		followers, err := domain.FollowerInboxes(tx, c.Handle)
 		if err != nil {
 			return err
 		}
@@ -113,7 +113,7 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 			}
 			return s.Outbox.Queue(tx, c.Handle, createID, create, append(inboxes, followers...))
 		}
-		personFollowers, err := FollowerInboxes(tx, in.Author)
+		personFollowers, err := domain.FollowerInboxes(tx, in.Author)
 		if err != nil {
 			return err
 		}
@@ -261,20 +261,20 @@ func (s *Posts) audience(tx domain.Tx, p *domain.Post) (string, []federation.Men
 	if strings.Contains(p.Course, "://") {
 		// A post in a course on another server: the course has it (it is
 		// among the mentions), and so do the author's followers.
-		own, err := FollowerInboxes(tx, actor)
+		own, err := domain.FollowerInboxes(tx, actor)
 		if err != nil {
 			return "", nil, federation.NoteAddress{}, nil, err
 		}
 		return actor, mentions, federation.PublicAddress(p.Author+"/followers", mentions), append(inboxes, own...), nil
 	}
-	followers, err := FollowerInboxes(tx, p.Course)
+	followers, err := domain.FollowerInboxes(tx, p.Course)
 	if err != nil {
 		return "", nil, federation.NoteAddress{}, nil, err
 	}
 	inboxes = append(inboxes, followers...)
 	addr := federation.PublicAddress(courseID+"/followers", mentions)
 	if actor != p.Course {
-		own, err := FollowerInboxes(tx, actor)
+		own, err := domain.FollowerInboxes(tx, actor)
 		if err != nil {
 			return "", nil, federation.NoteAddress{}, nil, err
 		}
@@ -342,7 +342,7 @@ func (s *Posts) publishRemote(ctx context.Context, in PostInput) (*domain.Post, 
 			p.Mentions = append(p.Mentions, m.ID)
 		}
 		p.Content, p.Tags = s.Docs.PostHTML(in.Text, mentions)
-		own, err := FollowerInboxes(tx, in.Author)
+		own, err := domain.FollowerInboxes(tx, in.Author)
 		if err != nil {
 			return err
 		}

@@ -313,3 +313,16 @@ func isIPLiteral(canon string) bool {
 	_, err := netip.ParseAddr(canon)
 	return err == nil
 }
+
+// HostOf returns the canonical host[:port] of an absolute http(s) URL: the
+// key for block lists, rate limits and host health.
+func HostOf(rawURL string) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrBadHost, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return "", fmt.Errorf("%w: %q is not an absolute http(s) URL", ErrBadHost, rawURL)
+	}
+	return CanonicalHost(u.Host, u.Scheme)
+}

@@ -141,11 +141,7 @@ var ErrBlocked = errors.New("federation: domain is blocked")
 
 // checkBlocked refuses to fetch anything from a blocked domain.
 func (r *Resolver) checkBlocked(ctx context.Context, id string) error {
-	u, err := url.Parse(id)
-	if err != nil {
-		return err
-	}
-	host, err := CanonicalHost(u.Host, u.Scheme)
+	host, err := HostOf(id)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -254,14 +253,7 @@ func (in *Inbox) refuseBlocked(ctx context.Context, host string) error {
 
 // hostOf is the canonical host of a URL, or "" when it has none.
 func hostOf(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Host == "" {
-		return ""
-	}
-	h, err := federation.CanonicalHost(u.Host, u.Scheme)
-	if err != nil {
-		return ""
-	}
+	h, _ := federation.HostOf(rawURL)
 	return h
 }
 

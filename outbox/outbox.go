@@ -19,7 +19,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -192,7 +191,7 @@ func (o *Outbox) Queue(tx domain.Tx, actor string, activityID string, activityJS
 			continue
 		}
 		seen[inbox] = true
-		host, err := inboxHost(inbox)
+		host, err := federation.HostOf(inbox)
 		if err != nil {
 			o.log.Warn("outbox: inbox skipped", "inbox", inbox, "activity_id", activityID, "error", err)
 			continue
@@ -388,7 +387,7 @@ func (s *scheduler) scan(ctx context.Context) {
 			if len(s.known)+len(added) >= s.maxHeld {
 				break
 			}
-			host, _ := inboxHost(d.Inbox) // "" for a bad URL: the worker drops it
+			host, _ := federation.HostOf(d.Inbox) // "" for a bad URL: the worker drops it
 			if s.hostPending[host]+hostPending[host] >= s.hostCap {
 				s.skipped++
 				continue
@@ -468,22 +467,10 @@ func (s *scheduler) finish(it item) {
 	}
 }
 
-// inboxHost is the canonical host[:port] of an absolute http(s) inbox URL.
-func inboxHost(inbox string) (string, error) {
-	u, err := url.Parse(inbox)
-	if err != nil {
-		return "", err
-	}
-	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return "", errors.New("not an absolute http(s) URL")
-	}
-	return federation.CanonicalHost(u.Host, u.Scheme)
-}
-
 // canonicalHostOrURL canonicalises a host[:port] or the host of a URL.
 func canonicalHostOrURL(s string) (string, error) {
 	if strings.Contains(s, "://") {
-		return inboxHost(s)
+		return federation.HostOf(s)
 	}
 	return federation.CanonicalHost(s, "")
 }

@@ -4,9 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -37,7 +35,7 @@ func (s *Server) postInbox(c *fiber.Ctx) error {
 	}
 	// One sending host may not flood the inbox (per keyId host).
 	if p, err := federation.ParseSignature(h); err == nil {
-		if host := hostOf(p.KeyID); host != "" {
+		if host, err := federation.HostOf(p.KeyID); err == nil {
 			if ok, wait := s.hostLimit.allow(host); !ok {
 				s.metrics.inbox.WithLabelValues("refused", "rate_limited").Inc()
 				c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
@@ -83,13 +81,4 @@ func (s *Server) activity(c *fiber.Ctx) error {
 		return err
 	}
 	return sendActivity(c, doc)
-}
-
-// hostOf is the lower-cased host of a URL, or "".
-func hostOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	return strings.ToLower(u.Hostname())
 }

@@ -238,51 +238,68 @@ func (s *Posts) editable(tx domain.Tx, editor, uri string) (*domain.Post, error)
 	return p, nil
 }
 
-// audience is who a post went to: its signing actor's handle, its
-// mentions, its addressing, and the inboxes of the course's followers, the
-// author's followers and the mentioned remote actors.
-func (s *Posts) audience(tx domain.Tx, p *domain.Post) (string, []federation.Mention, federation.NoteAddress, []string, error) {
+// addressing is how a post is addressed: its signing actor's handle, its
+// mentions (named as their handles where known) and its to/cc. The Create,
+// its Update and the document served at the post's id all use it.
+func (s *Posts) addressing(tx domain.Tx, p *domain.Post) (string, []federation.Mention, federation.NoteAddress) {
 	urls := s.Docs.URLs
-	courseID := urls.Actor(domain.ActorCourse, p.Course)
 	actor := p.Course
 	if h, typ, ok := urls.LocalActor(p.Author); ok && typ == domain.ActorPerson {
 		actor = h
 	}
-	var mentions []federation.Mention
-	var inboxes []string
+	mentions := make([]federation.Mention, 0, len(p.Mentions))
 	for _, id := range p.Mentions {
 		name := id
 		if ra, err := tx.RemoteActor(id); err == nil {
 			name = ra.Handle()
-			inboxes = append(inboxes, ra.Inbox)
 		}
 		mentions = append(mentions, federation.Mention{ID: id, Name: name})
 	}
 	if strings.Contains(p.Course, "://") {
-		// A post in a course on another server: the course has it (it is
-		// among the mentions), and so do the author's followers.
-		own, err := domain.FollowerInboxes(tx, actor)
-		if err != nil {
-			return "", nil, federation.NoteAddress{}, nil, err
+		// A post in a course on another server: the course is among the
+		// mentions, so it is addressed in cc already.
+		return actor, mentions, federation.PublicAddress(p.Author+"/followers", mentions)
+	}
+	courseID := urls.Actor(domain.ActorCourse, p.Course)
+	if actor == p.Course {
+		return actor, mentions, federation.PublicAddress(courseID+"/followers", mentions)
+	}
+	addr := federation.PublicAddress(p.Author+"/followers", mentions)
+	addr.CC = append(addr.CC, courseID)
+	return actor, mentions, addr
+}
+
+// audience is who a post went to: its addressing, and the inboxes of the
+// mentioned remote actors, the course's followers (for a local course) and
+// the author's followers.
+func (s *Posts) audience(tx domain.Tx, p *domain.Post) (string, []federation.Mention, federation.NoteAddress, []string, error) {
+	actor, mentions, addr := s.addressing(tx, p)
+	var inboxes []string
+	for _, id := range p.Mentions {
+		if ra, err := tx.RemoteActor(id); err == nil {
+			inboxes = append(inboxes, ra.Inbox)
 		}
-		return actor, mentions, federation.PublicAddress(p.Author+"/followers", mentions), append(inboxes, own...), nil
 	}
-	followers, err := domain.FollowerInboxes(tx, p.Course)
-	if err != nil {
-		return "", nil, federation.NoteAddress{}, nil, err
+	// The followers of the local course (a remote course is reached through
+	// its mention) and of the author, when that is a person.
+	locals := []string{actor}
+	if actor != p.Course && !strings.Contains(p.Course, "://") {
+		locals = append(locals, p.Course)
 	}
-	inboxes = append(inboxes, followers...)
-	addr := federation.PublicAddress(courseID+"/followers", mentions)
-	if actor != p.Course {
-		own, err := domain.FollowerInboxes(tx, actor)
+	for _, local := range locals {
+		own, err := domain.FollowerInboxes(tx, local)
 		if err != nil {
 			return "", nil, federation.NoteAddress{}, nil, err
 		}
 		inboxes = append(inboxes, own...)
-		addr = federation.PublicAddress(p.Author+"/followers", mentions)
-		addr.CC = append(addr.CC, courseID)
 	}
 	return actor, mentions, addr, inboxes, nil
+}
+
+// Note is the Note a local post's id serves, addressed as it was sent.
+func (s *Posts) Note(tx domain.Tx, p *domain.Post) map[string]any {
+	_, mentions, addr := s.addressing(tx, p)
+	return s.Docs.NoteObject(p, p.Course, addr, mentions)
 }
 
 func actorType(actor string, p *domain.Post) domain.ActorType {

@@ -54,26 +54,7 @@ func (s *Server) post(c *fiber.Ctx) error {
 		if replies, err = tx.Replies(p.URI); err != nil {
 			return err
 		}
-		mentions := make([]federation.Mention, 0, len(p.Mentions))
-		for _, id := range p.Mentions {
-			name := id
-			if ra, err := tx.RemoteActor(id); err == nil {
-				name = ra.Handle()
-			}
-			mentions = append(mentions, federation.Mention{ID: id, Name: name})
-		}
-		courseID := p.Course
-		if !remoteCourse {
-			courseID = s.urls.Actor(domain.ActorCourse, p.Course)
-		}
-		addr := federation.PublicAddress(courseID+"/followers", mentions)
-		if p.Author != courseID {
-			addr = federation.PublicAddress(p.Author+"/followers", mentions)
-			if !remoteCourse {
-				addr.CC = append(addr.CC, courseID)
-			}
-		}
-		doc = federation.Document(s.cfg.Docs.NoteObject(p, p.Course, addr, mentions))
+		doc = federation.Document(s.cfg.Posts.Note(tx, p))
 		return nil
 	})
 	if err != nil {

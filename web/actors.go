@@ -270,9 +270,6 @@ func (s *Server) actorIcon(kind string) fiber.Handler {
 		}); err != nil {
 			return err
 		}
-		c.Set(fiber.HeaderContentType, "image/png")
-		c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
-		c.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-		return c.Send(badgepng.Default(kind + "/" + handle))
+		return sendPNG(c, badgepng.Default(kind+"/"+handle), true)
 	}
 }

@@ -171,41 +171,54 @@ func (s *Server) badgeClassDoc(b *domain.Badge) federation.OBBadgeClass {
 		s.urls.Path("/issuers/"+b.Issuer))
 }
 
-func (s *Server) badgeClass(c *fiber.Ctx) error {
+// badge loads the badge class named by the :id parameter.
+func (s *Server) badge(c *fiber.Ctx) (*domain.Badge, error) {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	var b *domain.Badge
-	if err := s.store.View(ctx, func(tx domain.Tx) error {
+	err := s.store.View(ctx, func(tx domain.Tx) error {
 		var err error
 		b, err = tx.Badge(c.Params("id"))
 		return err
-	}); err != nil {
+	})
+	return b, err
+}
+
+// badgePNG is a badge's image: the organiser's checked upload, or a
+// generated default.
+func badgePNG(b *domain.Badge) []byte {
+	if len(b.Image) > 0 {
+		return b.Image
+	}
+	return badgepng.Default(b.ID)
+}
+
+// sendPNG answers with an image of ours: always image/png, never sniffed,
+// sandboxed if opened on its own (HOSTILE O7, H7).
+func sendPNG(c *fiber.Ctx, img []byte, cacheable bool) error {
+	c.Set(fiber.HeaderContentType, "image/png")
+	if cacheable {
+		c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
+	}
+	c.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	return c.Send(img)
+}
+
+func (s *Server) badgeClass(c *fiber.Ctx) error {
+	b, err := s.badge(c)
+	if err != nil {
 		return err
 	}
 	return sendOB(c, s.badgeClassDoc(b))
 }
 
-// badgeImage serves a badge's PNG: the organiser's checked upload, or a
-// generated default. Always image/png with nosniff (HOSTILE O7, H7).
+// badgeImage serves a badge's PNG.
 func (s *Server) badgeImage(c *fiber.Ctx) error {
-	ctx, cancel := ctx(c)
-	defer cancel()
-	var b *domain.Badge
-	if err := s.store.View(ctx, func(tx domain.Tx) error {
-		var err error
-		b, err = tx.Badge(c.Params("id"))
-		return err
-	}); err != nil {
+	b, err := s.badge(c)
+	if err != nil {
 		return err
 	}
-	img := b.Image
-	if len(img) == 0 {
-		img = badgepng.Default(b.ID)
-	}
-	c.Set(fiber.HeaderContentType, "image/png")
-	c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
-	c.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	return c.Send(img)
+	return sendPNG(c, badgePNG(b), true)
 }
 
 // award serves an award as an Open Badges 2.0 hosted assertion (revoked
@@ -260,17 +273,11 @@ func (s *Server) bakedBadge(c *fiber.Ctx) error {
 	}); err != nil {
 		return err
 	}
-	img := b.Image
-	if len(img) == 0 {
-		img = badgepng.Default(b.ID)
-	}
-	baked, err := badgepng.Bake(img, s.urls.Path("/awards/"+id))
+	baked, err := badgepng.Bake(badgePNG(b), s.urls.Path("/awards/"+id))
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "image/png")
-	c.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	return c.Send(baked)
+	return sendPNG(c, baked, false)
 }
 
 // completion serves a completion record made on this node, with its proof.

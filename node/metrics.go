@@ -39,20 +39,11 @@ func (n *Node) newMetrics() (*prometheus.Registry, func(outcome string, retrying
 			return float64(v)
 		}
 	}
+	reg.MustRegister(&queueCollector{n: n,
+		pending:  prometheus.NewDesc("lernejo_deliveries_pending", "Deliveries queued, including those waiting to retry.", nil, nil),
+		retrying: prometheus.NewDesc("lernejo_deliveries_retrying", "Queued deliveries that failed at least once.", nil, nil),
+	})
 	reg.MustRegister(
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lernejo_deliveries_pending", Help: "Deliveries queued, including those waiting to retry."},
-			count(func(tx domain.Tx) (int, error) { ds, err := tx.Deliveries(); return len(ds), err })),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lernejo_deliveries_retrying", Help: "Queued deliveries that failed at least once."},
-			count(func(tx domain.Tx) (int, error) {
-				ds, err := tx.Deliveries()
-				r := 0
-				for _, d := range ds {
-					if d.Attempts > 0 {
-						r++
-					}
-				}
-				return r, err
-			})),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lernejo_hosts_unavailable", Help: "Hosts skipped after failing on several distinct days."},
 			count(func(tx domain.Tx) (int, error) { return tx.CountUnavailableHosts() })),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lernejo_inbox_journal", Help: "Activities received and not yet processed."},
@@ -63,4 +54,28 @@ func (n *Node) newMetrics() (*prometheus.Registry, func(outcome string, retrying
 			func() float64 { _, vlog := n.Store.DB().Size(); return float64(vlog) }),
 	)
 	return reg, observe
+}
+
+// queueCollector reports the delivery queue from one read of it per scrape.
+type queueCollector struct {
+	n                 *Node
+	pending, retrying *prometheus.Desc
+}
+
+func (q *queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- q.pending; ch <- q.retrying }
+
+func (q *queueCollector) Collect(ch chan<- prometheus.Metric) {
+	var pending, retrying int
+	q.n.Store.View(context.Background(), func(tx domain.Tx) error {
+		ds, err := tx.Deliveries()
+		pending = len(ds)
+		for _, d := range ds {
+			if d.Attempts > 0 {
+				retrying++
+			}
+		}
+		return err
+	})
+	ch <- prometheus.MustNewConstMetric(q.pending, prometheus.GaugeValue, float64(pending))
+	ch <- prometheus.MustNewConstMetric(q.retrying, prometheus.GaugeValue, float64(retrying))
 }

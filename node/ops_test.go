@@ -51,6 +51,9 @@ func TestMetricsMoveWhenActivitiesArrive(t *testing.T) {
 	if v := scrape(t, n, `lernejo_inbox_activities_total{reason="signature",result="refused"}`); v != 1 {
 		t.Fatalf("refused: %v", v)
 	}
+	if body := string(mustGet(t, n.URLs.Base()+"/metrics")); !strings.Contains(body, "\nlernejo_deliveries_pending ") || !strings.Contains(body, "\nlernejo_deliveries_retrying ") {
+		t.Fatal("the delivery queue gauges are missing")
+	}
 	if scrape(t, n, "lernejo_badger_lsm_bytes") < 0 || !strings.Contains(string(mustGet(t, n.URLs.Base()+"/metrics")), "lernejo_http_request_duration_seconds_bucket") {
 		t.Fatal("request latency by route is missing")
 	}

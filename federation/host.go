@@ -233,6 +233,14 @@ func isNumericLabel(l string) bool {
 // CanonicalOrigin returns scheme://canonicalhost for an absolute http(s) URL; error for other schemes,
 // userinfo, missing host (O12, O13: the scheme is part of the origin).
 func CanonicalOrigin(rawURL string) (string, error) {
+	if scheme, host, ok := plainURL(rawURL); ok {
+		return scheme + "://" + host, nil
+	}
+	return parsedOrigin(rawURL)
+}
+
+// parsedOrigin is CanonicalOrigin by url.Parse, for every URL.
+func parsedOrigin(rawURL string) (string, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return "", badHost("parse URL: %v", err)
@@ -317,6 +325,14 @@ func isIPLiteral(canon string) bool {
 // HostOf returns the canonical host[:port] of an absolute http(s) URL: the
 // key for block lists, rate limits and host health.
 func HostOf(rawURL string) (string, error) {
+	if _, host, ok := plainURL(rawURL); ok {
+		return host, nil
+	}
+	return parsedHost(rawURL)
+}
+
+// parsedHost is HostOf by url.Parse, for every URL.
+func parsedHost(rawURL string) (string, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return "", fmt.Errorf("%w: %v", ErrBadHost, err)
@@ -325,4 +341,52 @@ func HostOf(rawURL string) (string, error) {
 		return "", fmt.Errorf("%w: %q is not an absolute http(s) URL", ErrBadHost, rawURL)
 	}
 	return CanonicalHost(u.Host, u.Scheme)
+}
+
+// plainURL is the fast path of CanonicalOrigin and HostOf for the URLs
+// nearly every id is: "https://" or "http://", a lower-case plain host name
+// (see plainLDH) with at most a decimal port, then only printable ASCII
+// without escapes, which url.Parse takes as it is. It returns the scheme
+// and the canonical host[:port], or ok=false for anything else, which then
+// goes the long way; FuzzPlainURL holds both ways to the same answers.
+func plainURL(rawURL string) (scheme, host string, ok bool) {
+	switch {
+	case strings.HasPrefix(rawURL, "https://"):
+		scheme = "https"
+	case strings.HasPrefix(rawURL, "http://"):
+		scheme = "http"
+	default:
+		return "", "", false
+	}
+	rest := rawURL[len(scheme)+3:]
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority, tail := rest[:end], rest[end:]
+	for i := 0; i < len(tail); i++ {
+		if c := tail[i]; c <= ' ' || c >= 0x7f || c == '%' {
+			return "", "", false
+		}
+	}
+	name, port, _ := strings.Cut(authority, ":")
+	if !plainLDH(name) {
+		return "", "", false
+	}
+	if last := name[strings.LastIndexByte(name, '.')+1:]; isNumericLabel(last) {
+		return "", "", false
+	}
+	if strings.Contains(authority, ":") {
+		if port == "" || len(port) > 5 || port[0] == '0' || strings.Trim(port, "0123456789") != "" {
+			return "", "", false
+		}
+		n, _ := strconv.Atoi(port)
+		if n > 65535 {
+			return "", "", false
+		}
+		if scheme == "https" && n == 443 || scheme == "http" && n == 80 {
+			return scheme, name, true
+		}
+	}
+	return scheme, authority, true
 }

@@ -9,35 +9,47 @@ import (
 // the node's block list (HOSTILE M1: a block covers subdomains). host must
 // already be canonical (federation.CanonicalHost): lower case, ASCII, with
 // or without a port. IP literals match only exactly. It is a handful of
-// point reads, cheap enough to run before any key fetch (S13).
+// point reads; Store.DomainBlocked answers the same from memory.
 func IsBlocked(tx Tx, host string) (bool, error) {
-	h := stripPort(host)
-	if h == "" {
-		return false, nil
-	}
-	candidates := []string{h}
-	if !isIPHost(h) {
-		for i := strings.IndexByte(h, '.'); i >= 0; i = strings.IndexByte(h, '.') {
-			h = h[i+1:]
-			if h == "" {
-				break
-			}
-			candidates = append(candidates, h)
-		}
-	}
-	for _, d := range candidates {
+	return blockedBy(host, func(d string) (bool, error) {
 		_, err := tx.DomainBlock(d)
 		if err == nil {
 			return true, nil
 		}
-		if !IsNotFound(err) {
-			return false, err
+		if IsNotFound(err) {
+			return false, nil
 		}
+		return false, err
+	})
+}
+
+// IsBlockedIn is IsBlocked over a set of blocked domains held in memory.
+func IsBlockedIn(blocked map[string]bool, host string) bool {
+	b, _ := blockedBy(host, func(d string) (bool, error) { return blocked[d], nil })
+	return b
+}
+
+// blockedBy asks isBlocked about host without its port and, unless it is an
+// IP literal, about every domain above it.
+func blockedBy(host string, isBlocked func(domain string) (bool, error)) (bool, error) {
+	h := stripPort(host)
+	if h == "" {
+		return false, nil
+	}
+	ip := isIPHost(h)
+	for h != "" {
+		if b, err := isBlocked(h); b || err != nil {
+			return b, err
+		}
+		i := strings.IndexByte(h, '.')
+		if ip || i < 0 {
+			break
+		}
+		h = h[i+1:]
 	}
 	return false, nil
 }
 
-// stripPort removes a ":port" from a canonical host ("[v6]:port" keeps its brackets).
 func stripPort(host string) string {
 	if strings.HasPrefix(host, "[") {
 		if i := strings.IndexByte(host, ']'); i >= 0 {

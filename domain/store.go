@@ -12,6 +12,10 @@ import (
 type Store interface {
 	View(ctx context.Context, fn func(Tx) error) error
 	Update(ctx context.Context, fn func(Tx) error) error
+	// DomainBlocked is IsBlocked over the committed block list, which the
+	// store keeps in memory: for checks on every request (the inbox, each
+	// delivery) without a transaction.
+	DomainBlocked(host string) bool
 }
 
 // Tx is what a transaction can read and write. Getters return an ENOTFOUND
@@ -147,8 +151,14 @@ type QueueTx interface {
 
 	PutInboxItem(*InboxItem) error
 	DeleteInboxItem(id string) error
-	// InboxItems returns up to limit journalled activities, oldest first.
-	InboxItems(limit int) ([]*InboxItem, error)
+	// InboxItems returns up to limit journalled activities whose ids sort
+	// after `after` ("" for the first), oldest first. Ids grow in the order
+	// activities are journalled, so the processor carries on from the last
+	// one it saw instead of walking past the deletions of everything it
+	// already processed.
+	InboxItems(after string, limit int) ([]*InboxItem, error)
+	// InboxLen counts the journalled activities.
+	InboxLen() (int, error)
 
 	PutActivity(*OutActivity) error
 	Activity(id string) (*OutActivity, error)

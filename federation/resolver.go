@@ -145,13 +145,10 @@ func (r *Resolver) checkBlocked(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return r.Store.View(ctx, func(tx domain.Tx) error {
-		blocked, err := domain.IsBlocked(tx, host)
-		if err == nil && blocked {
-			return fmt.Errorf("%w: %s", ErrBlocked, host)
-		}
-		return err
-	})
+	if r.Store.DomainBlocked(host) {
+		return fmt.Errorf("%w: %s", ErrBlocked, host)
+	}
+	return nil
 }
 
 // Remember checks and caches an actor document that was fetched from its

@@ -65,6 +65,10 @@ type Inbox struct {
 	// before a restart are decoded from their bytes.
 	decodedMu sync.Mutex
 	decoded   map[string]*federation.Activity
+
+	// cursor is the id of the last journal item the processor read; only
+	// the processor goroutine touches it.
+	cursor string
 }
 
 // maxDecoded bounds the decoded activities kept for the processor.
@@ -165,7 +169,7 @@ func (in *Inbox) Receive(ctx context.Context, r Request) error {
 	}
 	// A signer on a blocked domain is refused before any key fetch (S13, M1).
 	keyHost := hostOf(params.KeyID)
-	if err := in.refuseBlocked(ctx, keyHost); err != nil {
+	if err := in.refuseBlocked(keyHost); err != nil {
 		return err
 	}
 	act, err := federation.DecodeActivityAt(r.Body, opt.Now)
@@ -173,7 +177,7 @@ func (in *Inbox) Receive(ctx context.Context, r Request) error {
 		return refuse(http.StatusBadRequest, "decode", err)
 	}
 	if actorHost := hostOf(act.Actor); actorHost != keyHost {
-		if err := in.refuseBlocked(ctx, actorHost); err != nil {
+		if err := in.refuseBlocked(actorHost); err != nil {
 			return err
 		}
 	}
@@ -232,20 +236,8 @@ func (in *Inbox) verify(ctx context.Context, hr *http.Request, params *federatio
 }
 
 // refuseBlocked answers 403 when host is on a blocked domain (M1, M3).
-func (in *Inbox) refuseBlocked(ctx context.Context, host string) error {
-	if host == "" {
-		return nil
-	}
-	var blocked bool
-	err := in.cfg.Store.View(ctx, func(tx domain.Tx) error {
-		var err error
-		blocked, err = domain.IsBlocked(tx, host)
-		return err
-	})
-	if err != nil {
-		return refuse(http.StatusServiceUnavailable, "store", err)
-	}
-	if blocked {
+func (in *Inbox) refuseBlocked(host string) error {
+	if host != "" && in.cfg.Store.DomainBlocked(host) {
 		return refuse(http.StatusForbidden, "blocked", fmt.Errorf("%s is on a blocked domain", host))
 	}
 	return nil
@@ -328,7 +320,6 @@ const maxBatch = 128
 func (in *Inbox) journal(ctx context.Context, act *federation.Activity, signer string) error {
 	w := &journalWrite{
 		item: &domain.InboxItem{
-			ID:         in.cfg.NewID(),
 			ActivityID: act.ID,
 			Signer:     signer,
 			Raw:        act.Raw,
@@ -374,6 +365,11 @@ func (in *Inbox) journalLoop() {
 			default:
 				break more
 			}
+		}
+		// Ids are given here, in commit order, so an item committed later
+		// never sorts before one the processor has already read.
+		for _, w := range batch {
+			w.item.ID = in.cfg.NewID()
 		}
 		var put map[string]bool // items journalled by this commit
 		err := in.cfg.Store.Update(context.Background(), func(tx domain.Tx) error {

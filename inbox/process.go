@@ -3,7 +3,6 @@ package inbox
 import (
 	"context"
 	"log/slog"
-	"net/url"
 	"time"
 
 	"github.com/lernejo/lernejo/domain"
@@ -50,17 +49,39 @@ func (in *Inbox) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-in.wake:
+			// Let a burst gather for a moment: the activities that arrive
+			// together then share one transaction (one synced commit).
+			select {
+			case <-ctx.Done():
+			case <-time.After(gatherFor):
+			}
 		case <-tick.C:
+			// Start again from the oldest item: one whose processing
+			// failed is tried again, and so is one journalled under an
+			// id that sorts before the cursor (a clock set back).
+			in.cursor = ""
 		}
 	}
 }
 
+// gatherFor is how long the processor waits after it is woken, so that
+// activities received together are applied together. They are already
+// acknowledged and journalled; a few milliseconds more before they show
+// is nothing next to the network's own delays.
+const gatherFor = 5 * time.Millisecond
+
 // ProcessPending processes everything journalled now; for tests and tools.
 func (in *Inbox) ProcessPending(ctx context.Context) {
+	in.cursor = ""
 	for in.processBatch(ctx) > 0 {
 	}
 }
 
+// processBatch processes up to a page of the journal and returns how many
+// items it took. Consecutive activities share one transaction (one synced
+// commit instead of one each); an activity that needs the network first
+// (an actor's Update, an Announce, an Accept) starts a new transaction after
+// the ones before it are committed, so it sees their effects.
 func (in *Inbox) processBatch(ctx context.Context) int {
 	if ctx.Err() != nil {
 		return 0
@@ -68,77 +89,154 @@ func (in *Inbox) processBatch(ctx context.Context) int {
 	var items []*domain.InboxItem
 	if err := in.cfg.Store.View(ctx, func(tx domain.Tx) error {
 		var err error
-		items, err = tx.InboxItems(64)
+		items, err = tx.InboxItems(in.cursor, 64)
 		return err
 	}); err != nil {
 		in.log.Error("read inbox journal", slog.Any("err", err))
 		return 0
 	}
+	if len(items) > 0 {
+		in.cursor = items[len(items)-1].ID
+	}
+	handlers := in.handlers()
+	var group, drop []job
+	size := 0
+	hosts := map[string]bool{} // hosts that sent something processed here
+	flush := func() {
+		for _, j := range in.commit(ctx, group) {
+			hosts[hostOf(j.act.Actor)] = true
+		}
+		group, size = group[:0], 0
+	}
 	for _, it := range items {
-		in.process(ctx, it)
+		log := in.log.With(slog.String("activity_id", it.ActivityID), slog.String("actor", it.Signer))
+		act, ok := in.takeDecoded(it.ID)
+		if !ok {
+			var err error
+			if act, err = federation.DecodeActivityAt(it.Raw, it.Received); err != nil {
+				// It decoded when it was received; a newer, stricter decoder
+				// may refuse it now. Drop it rather than retry forever.
+				log.Warn("journalled activity no longer decodes", slog.Any("err", err))
+				drop = append(drop, job{it: it, log: log})
+				continue
+			}
+		}
+		log = log.With(slog.String("type", act.Type))
+		h := handlers[act.Type]
+		if h == nil {
+			drop = append(drop, job{it: it, log: log}) // unknown types are accepted and ignored
+			continue
+		}
+		if needsNetwork(act) {
+			flush()
+			in.prepare(ctx, act, log)
+		}
+		if size+len(it.Raw) > maxGroupBytes && len(group) > 0 {
+			flush()
+		}
+		group = append(group, job{it: it, act: act, h: h, log: log})
+		size += len(it.Raw)
+	}
+	flush()
+	in.drop(ctx, drop)
+	in.cfg.Outbox.Wake()
+	// Something signed arrived from these hosts: they are alive (D5).
+	for host := range hosts {
+		if host == "" {
+			continue
+		}
+		if err := in.cfg.Outbox.HostAnswered(ctx, host); err != nil {
+			in.log.Warn("mark host available", slog.String("host", host), slog.Any("err", err))
+		}
 	}
 	return len(items)
 }
 
-func (in *Inbox) process(ctx context.Context, it *domain.InboxItem) {
-	log := in.log.With(slog.String("activity_id", it.ActivityID), slog.String("actor", it.Signer))
-	act, ok := in.takeDecoded(it.ID)
-	var err error
-	if !ok {
-		act, err = federation.DecodeActivityAt(it.Raw, it.Received)
+// job is one journalled activity on its way through a handler.
+type job struct {
+	it  *domain.InboxItem
+	act *federation.Activity
+	h   handler
+	log *slog.Logger
+}
+
+// maxGroupBytes bounds the raw activities applied in one transaction, well
+// under Badger's transaction size limit; larger ones go alone.
+const maxGroupBytes = 256 << 10
+
+// needsNetwork reports whether an activity is prepared with a fetch before
+// its transaction (see prepare).
+func needsNetwork(act *federation.Activity) bool {
+	switch act.Type {
+	case "Update":
+		return act.Object != nil && isActorType(act.Object.Type)
+	case "Announce":
+		return act.Object != nil
+	case "Accept":
+		return true
 	}
-	if err != nil {
-		// It decoded when it was received; a newer, stricter decoder may
-		// refuse it now. Drop it rather than retry forever.
-		log.Warn("journalled activity no longer decodes", slog.Any("err", err))
-		in.dropItem(ctx, it, log)
-		return
-	}
-	log = log.With(slog.String("type", act.Type))
-	h := in.handlers()[act.Type]
-	if h == nil {
-		in.dropItem(ctx, it, log) // unknown types are accepted and ignored
-		return
-	}
-	// Network work happens before the transaction, never inside it.
-	if act.Type == "Update" && act.Object != nil && isActorType(act.Object.Type) {
+	return false
+}
+
+// prepare does an activity's network work, which never happens inside a
+// transaction.
+func (in *Inbox) prepare(ctx context.Context, act *federation.Activity, log *slog.Logger) {
+	switch act.Type {
+	case "Update":
 		if _, err := in.cfg.Resolver.Refresh(ctx, act.Actor); err != nil {
 			log.Info("refresh updated actor", slog.Any("err", err))
 		}
-	}
-	if act.Type == "Announce" && act.Object != nil {
+	case "Announce":
 		in.fetchAnnounced(ctx, act, log)
-	}
-	if act.Type == "Accept" {
+	case "Accept":
 		in.cacheTasks(ctx, act.Actor, log)
 	}
-	var refused error
-	err = in.cfg.Store.Update(ctx, func(tx domain.Tx) error {
-		refused = h(ctx, tx, act)
-		if refused != nil {
-			return refused // roll the handler's writes back
-		}
-		return tx.DeleteInboxItem(it.ID)
-	})
-	if refused != nil {
-		// A refused activity changes nothing; it leaves the journal.
-		log.Info("activity refused", slog.Any("reason", refused))
-		in.dropItem(ctx, it, log)
-		return
-	}
-	if err != nil {
-		log.Error("process activity", slog.Any("err", err))
-		return
-	}
-	in.cfg.Outbox.Wake()
-	// Something signed arrived from this host: it is alive (D5).
-	if u, err := url.Parse(act.Actor); err == nil {
-		if host, err := federation.CanonicalHost(u.Host, u.Scheme); err == nil {
-			if err := in.cfg.Outbox.HostAnswered(ctx, host); err != nil {
-				log.Warn("mark host available", slog.Any("err", err))
+}
+
+// commit applies jobs in order, each handler followed by the removal of its
+// journal item, in as few transactions as it can, and returns the jobs whose
+// effects were committed. A refused activity changes nothing: the
+// transaction is rolled back, the jobs before it are committed on their own,
+// the refused one leaves the journal, and the rest go on. When a shared
+// transaction fails for another reason each job is tried alone, so one
+// activity cannot hold up the others; a job that fails alone stays in the
+// journal and is tried again later.
+func (in *Inbox) commit(ctx context.Context, jobs []job) (done []job) {
+	for len(jobs) > 0 {
+		refusedAt, refused := -1, error(nil)
+		err := in.cfg.Store.Update(ctx, func(tx domain.Tx) error {
+			refusedAt, refused = -1, nil // the transaction may run again
+			for i, j := range jobs {
+				if err := j.h(ctx, tx, j.act); err != nil {
+					refusedAt, refused = i, err
+					return err // roll every write back
+				}
+				if err := tx.DeleteInboxItem(j.it.ID); err != nil {
+					return err
+				}
 			}
+			return nil
+		})
+		switch {
+		case refusedAt >= 0:
+			done = append(done, in.commit(ctx, jobs[:refusedAt])...)
+			j := jobs[refusedAt]
+			j.log.Info("activity refused", slog.Any("reason", refused))
+			in.drop(ctx, []job{j})
+			jobs = jobs[refusedAt+1:]
+		case err == nil:
+			return append(done, jobs...)
+		case len(jobs) > 1:
+			for i := range jobs {
+				done = append(done, in.commit(ctx, jobs[i:i+1])...)
+			}
+			return done
+		default:
+			jobs[0].log.Error("process activity", slog.Any("err", err))
+			return done
 		}
 	}
+	return done
 }
 
 // fetchAnnounced replaces the object of an Announce by a remote actor that
@@ -192,9 +290,20 @@ func (in *Inbox) cacheTasks(ctx context.Context, courseID string, log *slog.Logg
 	}
 }
 
-func (in *Inbox) dropItem(ctx context.Context, it *domain.InboxItem, log *slog.Logger) {
-	if err := in.cfg.Store.Update(ctx, func(tx domain.Tx) error { return tx.DeleteInboxItem(it.ID) }); err != nil {
-		log.Error("drop journalled activity", slog.Any("err", err))
+// drop removes journal items that will not be processed.
+func (in *Inbox) drop(ctx context.Context, jobs []job) {
+	if len(jobs) == 0 {
+		return
+	}
+	if err := in.cfg.Store.Update(ctx, func(tx domain.Tx) error {
+		for _, j := range jobs {
+			if err := tx.DeleteInboxItem(j.it.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		jobs[0].log.Error("drop journalled activities", slog.Int("count", len(jobs)), slog.Any("err", err))
 	}
 }
 

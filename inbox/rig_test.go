@@ -166,7 +166,7 @@ func (r *rig) deliveries() []string {
 func (r *rig) journalLen() int {
 	n := 0
 	r.view(func(tx domain.Tx) {
-		items, _ := tx.InboxItems(1000)
+		items, _ := tx.InboxItems("", 1000)
 		n = len(items)
 	})
 	return n

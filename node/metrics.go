@@ -47,7 +47,7 @@ func (n *Node) newMetrics() (*prometheus.Registry, func(outcome string, retrying
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lernejo_hosts_unavailable", Help: "Hosts skipped after failing on several distinct days."},
 			count(func(tx domain.Tx) (int, error) { return tx.CountUnavailableHosts() })),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lernejo_inbox_journal", Help: "Activities received and not yet processed."},
-			count(func(tx domain.Tx) (int, error) { items, err := tx.InboxItems(100000); return len(items), err })),
+			count(func(tx domain.Tx) (int, error) { return tx.InboxLen() })),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lernejo_badger_lsm_bytes", Help: "Size of Badger's LSM tree."},
 			func() float64 { lsm, _ := n.Store.DB().Size(); return float64(lsm) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lernejo_badger_vlog_bytes", Help: "Size of Badger's value log."},

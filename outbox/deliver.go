@@ -88,9 +88,7 @@ func (o *Outbox) load(tx domain.Tx, items []item) error {
 		}
 		if it.host != "" {
 			// A blocked domain gets nothing more from us (HOSTILE M3).
-			if blocked, err := domain.IsBlocked(tx, it.host); err != nil {
-				return err
-			} else if blocked {
+			if o.store.DomainBlocked(it.host) {
 				it.loadErr = "host " + it.host + " is blocked"
 				continue
 			}

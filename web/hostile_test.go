@@ -142,7 +142,7 @@ func TestW12ConcurrentInboxPostsKeepTheirBytes(t *testing.T) {
 	var items []*domain.InboxItem
 	if err := n.Store.View(context.Background(), func(tx domain.Tx) error {
 		var err error
-		items, err = tx.InboxItems(10 * total)
+		items, err = tx.InboxItems("", 10*total)
 		return err
 	}); err != nil {
 		t.Fatal(err)

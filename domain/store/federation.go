@@ -199,28 +199,42 @@ func (t *tx) MarkSeen(activityID string, ttl time.Duration) error {
 	return t.txn.SetEntry(badger.NewEntry(key(pSeen, activityID), nil).WithTTL(ttl))
 }
 
-func (t *tx) PutInboxItem(it *domain.InboxItem) error { return t.put(key(pInbox, it.ID), it) }
+func (t *tx) PutInboxItem(it *domain.InboxItem) error {
+	if it.ID == "" {
+		return errors.New("store: inbox item without an id")
+	}
+	return t.txn.Set(key(pInbox, it.ID), encodeInboxItem(it))
+}
 
 func (t *tx) DeleteInboxItem(id string) error { return t.txn.Delete(key(pInbox, id)) }
 
-func (t *tx) InboxItems(limit int) ([]*domain.InboxItem, error) {
-	var out []*domain.InboxItem
-	err := t.each(prefixOf(pInbox), func(_, v []byte) error {
-		if len(out) >= limit {
-			return errStop
-		}
-		it := new(domain.InboxItem)
-		if err := json.Unmarshal(v, it); err != nil {
-			return fmt.Errorf("store: decode inbox item: %w", err)
-		}
-		out = append(out, it)
-		return nil
-	})
-	if errors.Is(err, errStop) {
-		err = nil
+func (t *tx) InboxItems(after string, limit int) ([]*domain.InboxItem, error) {
+	prefix := prefixOf(pInbox)
+	start := prefix
+	if after != "" {
+		start = key(pInbox, after)
 	}
-	return out, err
+	it := t.txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: min(limit, 64)})
+	defer it.Close()
+	var out []*domain.InboxItem
+	for it.Seek(start); it.Valid() && len(out) < limit; it.Next() {
+		item := it.Item()
+		if after != "" && bytes.Equal(item.Key(), start) {
+			continue
+		}
+		var ji *domain.InboxItem
+		if err := item.Value(func(v []byte) (err error) {
+			ji, err = decodeInboxItem(string(item.Key()[len(prefix):]), v)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		out = append(out, ji)
+	}
+	return out, nil
 }
+
+func (t *tx) InboxLen() (int, error) { return t.count(prefixOf(pInbox)) }
 
 // --- outgoing activities and deliveries
 

@@ -22,10 +22,14 @@ func (t *tx) PutDomainBlock(b *domain.DomainBlock) error {
 	if b.Domain == "" {
 		return errors.New("store: domain block without a domain")
 	}
+	t.blocksChanged = true
 	return t.put(key(pDomainBlock, b.Domain), b)
 }
 
-func (t *tx) DeleteDomainBlock(d string) error { return t.txn.Delete(key(pDomainBlock, d)) }
+func (t *tx) DeleteDomainBlock(d string) error {
+	t.blocksChanged = true
+	return t.txn.Delete(key(pDomainBlock, d))
+}
 
 func (t *tx) DomainBlocks() ([]*domain.DomainBlock, error) {
 	return list[domain.DomainBlock](t, prefixOf(pDomainBlock))

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -119,5 +120,53 @@ func TestIsBlockedCoversSubdomains(t *testing.T) {
 			}
 			return nil
 		})
+		if got := s.DomainBlocked(host); got != want {
+			t.Errorf("DomainBlocked(%q) = %v; want %v", host, got, want)
+		}
+	}
+}
+
+// TestDomainBlockedFollowsCommits: the block list kept in memory changes
+// with committed transactions only, and is read back from disk on open.
+func TestDomainBlockedFollowsCommits(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	block := func(d string) func(domain.Tx) error {
+		return func(tx domain.Tx) error { return tx.PutDomainBlock(&domain.DomainBlock{Domain: d}) }
+	}
+	rolledBack := errors.New("rolled back")
+	if err := s.Update(ctx, func(tx domain.Tx) error { block("spam.example")(tx); return rolledBack }); err != rolledBack {
+		t.Fatal(err)
+	}
+	if s.DomainBlocked("spam.example") {
+		t.Fatal("a rolled-back block is in force")
+	}
+	if err := s.Update(ctx, block("spam.example")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(ctx, block("other.example")); err != nil {
+		t.Fatal(err)
+	}
+	if !s.DomainBlocked("a.spam.example") || !s.DomainBlocked("other.example") {
+		t.Fatal("committed blocks are not in force")
+	}
+	if err := s.Update(ctx, func(tx domain.Tx) error { return tx.DeleteDomainBlock("other.example") }); err != nil {
+		t.Fatal(err)
+	}
+	if s.DomainBlocked("other.example") {
+		t.Fatal("a lifted block is still in force")
+	}
+	s.Close()
+	s, err = Open(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if !s.DomainBlocked("spam.example") || s.DomainBlocked("other.example") {
+		t.Fatal("the block list read on open differs from the committed one")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -33,6 +34,10 @@ type Store struct {
 	done      chan struct{}
 	closeOnce sync.Once
 	closeErr  error
+
+	// blocks is the committed domain block list, for DomainBlocked.
+	blocks   atomic.Pointer[map[string]bool]
+	blocksMu sync.Mutex
 }
 
 var _ domain.Store = (*Store)(nil)
@@ -78,6 +83,10 @@ func Open(opt Options) (*Store, error) {
 		return nil, fmt.Errorf("open data directory %s: %w", opt.Dir, err)
 	}
 	s := &Store{db: db, log: log, stop: make(chan struct{}), done: make(chan struct{})}
+	if err := s.loadBlocks(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	interval := opt.GCInterval
 	if interval <= 0 {
 		interval = 5 * time.Minute
@@ -141,7 +150,14 @@ func (s *Store) Update(ctx context.Context, fn func(domain.Tx) error) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		err := s.db.Update(func(txn *badger.Txn) error { return fn(&tx{txn: txn}) })
+		t := &tx{txn: nil}
+		err := s.db.Update(func(txn *badger.Txn) error {
+			*t = tx{txn: txn} // the transaction may run again
+			return fn(t)
+		})
+		if err == nil && t.blocksChanged {
+			err = s.loadBlocks()
+		}
 		if errors.Is(err, badger.ErrConflict) && i < maxConflictRetries {
 			// A short random pause lets the winner's neighbours spread out.
 			time.Sleep(time.Duration(rand.IntN(500*(i+1))) * time.Microsecond)
@@ -149,6 +165,30 @@ func (s *Store) Update(ctx context.Context, fn func(domain.Tx) error) error {
 		}
 		return err
 	}
+}
+
+// DomainBlocked reports whether host is covered by a committed domain block.
+func (s *Store) DomainBlocked(host string) bool {
+	return domain.IsBlockedIn(*s.blocks.Load(), host)
+}
+
+// loadBlocks reads the block list into memory; Open and every Update that
+// changed it call it, one at a time.
+func (s *Store) loadBlocks() error {
+	s.blocksMu.Lock()
+	defer s.blocksMu.Unlock()
+	m := map[string]bool{}
+	if err := s.db.View(func(txn *badger.Txn) error {
+		bs, err := (&tx{txn: txn}).DomainBlocks()
+		for _, b := range bs {
+			m[b.Domain] = true
+		}
+		return err
+	}); err != nil {
+		return fmt.Errorf("store: load domain blocks: %w", err)
+	}
+	s.blocks.Store(&m)
+	return nil
 }
 
 // DB exposes the Badger handle for backups and size metrics.

@@ -12,7 +12,12 @@ import (
 )
 
 // tx implements domain.Tx over one Badger transaction.
-type tx struct{ txn *badger.Txn }
+type tx struct {
+	txn *badger.Txn
+	// blocksChanged is set when the transaction writes the domain block
+	// list, which the store then reloads into memory after the commit.
+	blocksChanged bool
+}
 
 var _ domain.Tx = (*tx)(nil)
 

@@ -345,7 +345,7 @@ func parsedHost(rawURL string) (string, error) {
 
 // plainURL is the fast path of CanonicalOrigin and HostOf for the URLs
 // nearly every id is: "https://" or "http://", a lower-case plain host name
-// (see plainLDH) with at most a decimal port, then only printable ASCII
+// (see plainLDH) or dotted-quad IPv4 address with at most a decimal port, then only printable ASCII
 // without escapes, which url.Parse takes as it is. It returns the scheme
 // and the canonical host[:port], or ok=false for anything else, which then
 // goes the long way; FuzzPlainURL holds both ways to the same answers.
@@ -374,7 +374,10 @@ func plainURL(rawURL string) (scheme, host string, ok bool) {
 		return "", "", false
 	}
 	if last := name[strings.LastIndexByte(name, '.')+1:]; isNumericLabel(last) {
-		return "", "", false
+		// Only an IPv4 address in its canonical dotted-quad form.
+		if a, err := netip.ParseAddr(name); err != nil || !a.Is4() || a.String() != name {
+			return "", "", false
+		}
 	}
 	if strings.Contains(authority, ":") {
 		if port == "" || len(port) > 5 || port[0] == '0' || strings.Trim(port, "0123456789") != "" {

@@ -39,13 +39,14 @@ func TestPlainURLTakesCommonIDs(t *testing.T) {
 		"https://gts.example.org:8443/users/a":                   "https://gts.example.org:8443",
 		"https://snac.example:443/a":                             "https://snac.example",
 		"http://127.0.0.1.nip.io:80/x":                           "http://127.0.0.1.nip.io",
+		"http://127.0.0.1:8080/users/a":                          "http://127.0.0.1:8080",
 	} {
 		scheme, host, ok := plainURL(raw)
 		if !ok || scheme+"://"+host != want {
 			t.Errorf("plainURL(%q) = %q, %q, %v; want %s", raw, scheme, host, ok, want)
 		}
 	}
-	for _, raw := range []string{"https://Mastodon.social/", "https://bücher.example/", "https://127.0.0.1/", "https://a.test:0443/",
+	for _, raw := range []string{"https://Mastodon.social/", "https://bücher.example/", "https://127.000.0.1/", "https://127.1/", "https://1.2.3.4.5/", "https://a.test:0443/",
 		"https://a.test/%41", "https://u@a.test/", "https://a.test./", "ftp://a.test/"} {
 		if _, _, ok := plainURL(raw); ok {
 			t.Errorf("plainURL took %q, which needs the long way", raw)

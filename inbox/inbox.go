@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lernejo/lernejo/domain"
@@ -65,6 +66,10 @@ type Inbox struct {
 	// before a restart are decoded from their bytes.
 	decodedMu sync.Mutex
 	decoded   map[string]*federation.Activity
+
+	// arriving counts the requests in Receive that have not yet been
+	// queued for the journal; the journal writer waits briefly for them.
+	arriving atomic.Int32
 
 	// cursor is the id of the last journal item the processor read; only
 	// the processor goroutine touches it.
@@ -150,6 +155,17 @@ func refuse(status int, reason string, err error) *Error {
 // Receive checks an inbound POST and journals it. A nil error means the
 // activity is durably stored (or was a duplicate) and 202 may be answered.
 func (in *Inbox) Receive(ctx context.Context, r Request) error {
+	in.arriving.Add(1)
+	queued := false
+	defer func() {
+		if !queued {
+			in.arriving.Add(-1)
+		}
+	}()
+	return in.receive(ctx, r, &queued)
+}
+
+func (in *Inbox) receive(ctx context.Context, r Request, queued *bool) error {
 	if len(r.Body) > MaxBody {
 		return refuse(http.StatusRequestEntityTooLarge, "too_large", fmt.Errorf("body of %d bytes", len(r.Body)))
 	}
@@ -203,6 +219,7 @@ func (in *Inbox) Receive(ctx context.Context, r Request) error {
 	if err := checkOrigins(act); err != nil {
 		return refuse(http.StatusBadRequest, "origin", err)
 	}
+	*queued = true
 	return in.journal(ctx, act, signer.ID)
 }
 
@@ -313,6 +330,10 @@ type journalWrite struct {
 // maxBatch bounds how many activities share one commit.
 const maxBatch = 128
 
+// journalLinger is the longest a commit waits for requests still being
+// checked; it adds at most this to the answer of a busy inbox.
+const journalLinger = time.Millisecond
+
 // journal stores the activity durably unless it was seen before (D3), and
 // returns once it is committed. Concurrent calls share one synced commit:
 // Badger's SyncWrites costs a sync per transaction, and concurrent writers
@@ -328,6 +349,7 @@ func (in *Inbox) journal(ctx context.Context, act *federation.Activity, signer s
 		act: act,
 		err: make(chan error, 1),
 	}
+	in.arriving.Add(-1) // counted as arriving until it is in the queue
 	select {
 	case in.writes <- w:
 	case <-ctx.Done():
@@ -365,6 +387,22 @@ func (in *Inbox) journalLoop() {
 			default:
 				break more
 			}
+		}
+		// Requests still being checked will want to be journalled in a
+		// moment: wait a little for them, so that under load one synced
+		// commit serves many activities. An idle inbox commits at once.
+		if len(batch) < maxBatch && in.arriving.Load() > 0 {
+			linger := time.NewTimer(journalLinger)
+		wait:
+			for len(batch) < maxBatch && in.arriving.Load() > 0 {
+				select {
+				case w := <-in.writes:
+					batch = append(batch, w)
+				case <-linger.C:
+					break wait
+				}
+			}
+			linger.Stop()
 		}
 		// Ids are given here, in commit order, so an item committed later
 		// never sorts before one the processor has already read.

@@ -134,15 +134,18 @@ type Request struct {
 	Query  string // raw query
 	Header http.Header
 	Body   []byte
-	Local  string // handle of the addressed local actor; "" for the shared inbox
-	Remote string // client IP, for logs
+	// Admit, when set, is asked about the signing key's host once the
+	// signature header has been read, before the key is looked up: the
+	// web layer's per-host rate limit. A refusal it returns is the answer.
+	Admit func(keyHost string) *Error
 }
 
 // Error is a refusal with the HTTP status to answer.
 type Error struct {
-	Status int
-	Reason string // a short, stable reason for logs and metrics
-	Err    error
+	Status     int
+	Reason     string // a short, stable reason for logs and metrics
+	Err        error
+	RetryAfter time.Duration // for 429 and 503: when to try again, if known
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("inbox: %s (%d): %v", e.Reason, e.Status, e.Err) }
@@ -183,8 +186,13 @@ func (in *Inbox) receive(ctx context.Context, r Request, queued *bool) error {
 	if err != nil {
 		return refuse(http.StatusUnauthorized, "signature", err)
 	}
-	// A signer on a blocked domain is refused before any key fetch (S13, M1).
 	keyHost := hostOf(params.KeyID)
+	if r.Admit != nil {
+		if err := r.Admit(keyHost); err != nil {
+			return err
+		}
+	}
+	// A signer on a blocked domain is refused before any key fetch (S13, M1).
 	if err := in.refuseBlocked(keyHost); err != nil {
 		return err
 	}

@@ -45,6 +45,9 @@ type Config struct {
 	// RequestsPerIP bounds each address's page requests per five minutes
 	// (0: the web layer's default).
 	RequestsPerIP int
+	// InboxPerHost bounds the activities one sending host may POST to the
+	// inboxes per five minutes (0: the web layer's default).
+	InboxPerHost int
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed.
 	TrustedProxies []*net.IPNet
 	// DemoOutput receives the demo organiser's password; nil means stdout.
@@ -154,6 +157,7 @@ func New(cfg Config) (*Node, error) {
 		Metrics:        n.Metrics,
 		MetricsFrom:    n.cfg.MetricsFrom,
 		RequestsPerIP:  n.cfg.RequestsPerIP,
+		InboxPerHost:   n.cfg.InboxPerHost,
 		TrustedProxies: n.cfg.TrustedProxies,
 		Service:        n.Service,
 		Docs:           federation.Documents{URLs: urls, Sanitizer: federation.NewSanitizer()},

@@ -1,6 +1,10 @@
 package node
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -11,6 +15,7 @@ import (
 	"time"
 
 	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
 )
 
 // scrape reads one sample of a metric from /metrics (0 when absent).
@@ -108,4 +113,50 @@ func TestFloodFromOneAddress(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("another address got %d", resp.StatusCode)
 	}
+}
+
+// TestInboxFloodFromOneHost: one sending host (the host of the signing key)
+// that floods the inboxes gets 429 with Retry-After, and what it sent over
+// the limit is not journalled.
+func TestInboxFloodFromOneHost(t *testing.T) {
+	n := startNode(t, Config{AllowPrivateNetworks: true, InboxPerHost: 3})
+	peer := newFakePeer(t)
+	if _, err := n.Resolver.Remember(context.Background(), peer.actorDoc()); err != nil {
+		t.Fatal(err)
+	}
+	key, _ := domain.ParsePrivateKeyPEM(peer.key.PrivatePEM)
+	post := func(i int) *http.Response {
+		body, _ := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
+			"id": fmt.Sprintf("%s/likes/%d", peer.URL, i), "type": "Like", "actor": peer.zoe(), "object": peer.URL + "/notes/1"})
+		req, _ := http.NewRequest("POST", n.URLs.Base()+"/inbox", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/activity+json")
+		if err := federation.SignRequest(req, body, peer.zoe()+"#main-key", key, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	for i := 0; i < 3; i++ {
+		if resp := post(i); resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("activity %d within the limit: %d", i, resp.StatusCode)
+		}
+	}
+	resp := post(3)
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("the fourth activity in five minutes: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	n.Store.View(context.Background(), func(tx domain.Tx) error {
+		if seen, _ := tx.Seen(peer.URL + "/likes/3"); seen {
+			t.Error("the refused activity was journalled")
+		}
+		if seen, _ := tx.Seen(peer.URL + "/likes/2"); !seen {
+			t.Error("an accepted activity was not journalled")
+		}
+		return nil
+	})
 }

@@ -195,15 +195,16 @@ func (o *Outbox) post(ctx context.Context, d *domain.Delivery, body []byte, sk *
 	// a time. With 200 workers signing at once, the scheduler would share
 	// the CPUs among all of them, none would finish for a long while, and
 	// then all would wait on the network together; bounded, signatures
-	// complete at a steady rate and overlap with other workers' POSTs.
+	// complete at a steady rate and overlap with other workers' POSTs. The
+	// signers are goroutines that live as long as Run, so their stacks grow
+	// to what RSA needs once, not once per delivery.
+	job := signJob{req: req, body: body, key: sk, now: o.now(), err: make(chan error, 1)}
 	select {
-	case o.signers <- struct{}{}:
+	case o.signJobs <- job:
 	case <-ctx.Done():
 		return result{outcome: cancelled}
 	}
-	err = federation.SignRequest(req, body, sk.keyID, sk.key, o.now())
-	<-o.signers
-	if err != nil {
+	if err := <-job.err; err != nil {
 		return result{outcome: abandoned, err: truncate(err.Error())}
 	}
 	resp, err := o.http.Do(req)
@@ -584,4 +585,20 @@ func (b *breakers) success(inbox string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	delete(b.state, inbox)
+}
+
+// signJob is a request for a signer goroutine to sign.
+type signJob struct {
+	req  *http.Request
+	body []byte
+	key  *signingKey
+	now  time.Time
+	err  chan error
+}
+
+// signLoop signs requests until jobs is closed.
+func signLoop(jobs <-chan signJob) {
+	for j := range jobs {
+		j.err <- federation.SignRequest(j.req, j.body, j.key.keyID, j.key.key, j.now)
+	}
 }

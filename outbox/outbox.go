@@ -98,9 +98,9 @@ type Outbox struct {
 
 	breakers breakers // per-inbox circuit breakers (HOSTILE D6)
 
-	wake    chan struct{}
-	running atomic.Bool
-	signers chan struct{} // one slot per CPU: see post
+	wake     chan struct{}
+	running  atomic.Bool
+	signJobs chan signJob // to the signers, one per CPU, while Run runs: see post
 
 	keyMu sync.Mutex
 	keys  map[string]*signingKey // by local handle
@@ -134,7 +134,6 @@ func New(cfg Config) *Outbox {
 		observe:   cfg.Observe,
 		poll:      cfg.PollInterval,
 		wake:      make(chan struct{}, 1),
-		signers:   make(chan struct{}, runtime.GOMAXPROCS(0)),
 		keys:      make(map[string]*signingKey),
 		hostState: make(map[string]bool),
 	}
@@ -273,6 +272,12 @@ func (o *Outbox) Run(ctx context.Context) error {
 		return errors.New("outbox: Run is already running")
 	}
 	defer o.running.Store(false)
+
+	o.signJobs = make(chan signJob)
+	for range runtime.GOMAXPROCS(0) {
+		go signLoop(o.signJobs)
+	}
+	defer close(o.signJobs) // after the last worker is done (below)
 
 	s := newScheduler(o)
 	// Outcomes are written by one recorder, many per transaction. It keeps

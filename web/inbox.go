@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -9,17 +10,12 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lernejo/lernejo/domain"
-	"github.com/lernejo/lernejo/federation"
 	"github.com/lernejo/lernejo/inbox"
 )
 
 // postInbox receives an activity at the shared inbox or an actor's inbox:
 // 202 once it is durably journalled, 4xx when refused.
 func (s *Server) postInbox(c *fiber.Ctx) error {
-	local := c.Params("handle")
-	if local == "" && c.Path() == "/actor/inbox" {
-		local = domain.InstanceActorName
-	}
 	h := make(http.Header)
 	c.Request().Header.VisitAll(func(k, v []byte) { h.Add(string(k), string(v)) })
 	req := inbox.Request{
@@ -29,25 +25,14 @@ func (s *Server) postInbox(c *fiber.Ctx) error {
 		Header: h,
 		// Fiber reuses its buffers after the handler returns (HOSTILE W12):
 		// the journal must own these bytes.
-		Body:   append([]byte(nil), c.Body()...),
-		Local:  local,
-		Remote: s.clientIP(c),
-	}
-	// One sending host may not flood the inbox (per keyId host).
-	if p, err := federation.ParseSignature(h); err == nil {
-		if host, err := federation.HostOf(p.KeyID); err == nil {
-			if ok, wait := s.hostLimit.allow(host); !ok {
-				s.metrics.inbox.WithLabelValues("refused", "rate_limited").Inc()
-				c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
-				return c.Status(fiber.StatusTooManyRequests).JSON(fiber.Map{"error": "rate_limited"})
-			}
-		}
+		Body:  append([]byte(nil), c.Body()...),
+		Admit: s.admitInbox,
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
 	err := s.cfg.Inbox.Receive(ctx, req)
 	if err == nil {
-		s.metrics.inbox.WithLabelValues("accepted", "").Inc()
+		s.metrics.inboxAccepted.Inc()
 		return c.SendStatus(fiber.StatusAccepted)
 	}
 	var ie *inbox.Error
@@ -56,12 +41,26 @@ func (s *Server) postInbox(c *fiber.Ctx) error {
 		return err
 	}
 	s.metrics.inbox.WithLabelValues("refused", ie.Reason).Inc()
-	if ie.Status >= 500 {
+	switch {
+	case ie.Status >= 500:
 		s.log.Error("inbox", slog.String("reason", ie.Reason), slog.Any("err", ie.Err))
-	} else {
+	case ie.Status != fiber.StatusTooManyRequests:
 		s.log.Info("inbox refused", slog.String("reason", ie.Reason), slog.String("ip", s.clientIP(c)), slog.Any("err", ie.Err))
 	}
+	if ie.RetryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(ie.RetryAfter.Seconds())+1))
+	}
 	return c.Status(ie.Status).JSON(fiber.Map{"error": ie.Reason})
+}
+
+// admitInbox is the per-host limit of the inboxes: one sending host (the
+// host of the signing key) may not flood them.
+func (s *Server) admitInbox(keyHost string) *inbox.Error {
+	if ok, wait := s.hostLimit.allow(keyHost); !ok {
+		return &inbox.Error{Status: fiber.StatusTooManyRequests, Reason: "rate_limited",
+			Err: fmt.Errorf("%s sent too many activities", keyHost), RetryAfter: wait}
+	}
+	return nil
 }
 
 // activity serves an activity this node sent, so peers can dereference its id.

@@ -14,8 +14,9 @@ import (
 
 // webMetrics are the web layer's Prometheus collectors.
 type webMetrics struct {
-	requests *prometheus.HistogramVec
-	inbox    *prometheus.CounterVec
+	requests      *prometheus.HistogramVec
+	inbox         *prometheus.CounterVec
+	inboxAccepted prometheus.Counter // inbox{result="accepted"}, looked up once
 }
 
 func newWebMetrics(reg prometheus.Registerer) *webMetrics {
@@ -31,6 +32,7 @@ func newWebMetrics(reg prometheus.Registerer) *webMetrics {
 		}, []string{"result", "reason"}),
 	}
 	reg.MustRegister(m.requests, m.inbox)
+	m.inboxAccepted = m.inbox.WithLabelValues("accepted", "")
 	return m
 }
 

@@ -43,6 +43,9 @@ type Config struct {
 	// RequestsPerIP bounds each client address's requests to the pages per
 	// five minutes; 0 means 600.
 	RequestsPerIP int
+	// InboxPerHost bounds the activities one sending host (the host of the
+	// signing key) may POST to the inboxes per five minutes; 0 means 30,000.
+	InboxPerHost int
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (for rate limits, logs and /metrics).
 	TrustedProxies []*net.IPNet
@@ -99,7 +102,11 @@ func New(cfg Config) (*Server, error) {
 	// A big instance delivers a lot to a popular node (its shared inbox
 	// carries all its users' activities), but 30,000 in five minutes (100
 	// a second, sustained) from one host is a flood, not federation.
-	s.hostLimit = newRateLimiter(30000, 5*time.Minute, time.Now)
+	perHost := cfg.InboxPerHost
+	if perHost == 0 {
+		perHost = 30000
+	}
+	s.hostLimit = newRateLimiter(perHost, 5*time.Minute, time.Now)
 	s.auth = newAuthState(cfg.Service.Now)
 	s.App = fiber.New(fiber.Config{
 		// Fiber reuses request buffers after a handler returns; anything kept

@@ -66,6 +66,9 @@ type Inbox struct {
 	// before a restart are decoded from their bytes.
 	decodedMu sync.Mutex
 	decoded   map[string]*federation.Activity
+	// waiting counts the decoded activities not yet processed: the
+	// processor waits for a page of them, or for gatherFor.
+	waiting atomic.Int64
 
 	// arriving counts the requests in Receive that have not yet been
 	// queued for the journal; the journal writer waits briefly for them.
@@ -87,6 +90,7 @@ func (in *Inbox) keepDecoded(id string, act *federation.Activity) {
 	}
 	if len(in.decoded) < maxDecoded {
 		in.decoded[id] = act
+		in.waiting.Add(1)
 	}
 }
 

@@ -49,12 +49,21 @@ func (in *Inbox) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-in.wake:
-			// Let a burst gather for a moment: the activities that arrive
-			// together then share one transaction (one synced commit).
-			select {
-			case <-ctx.Done():
-			case <-time.After(gatherFor):
+			// Let a burst gather, until a page is waiting or for a moment:
+			// the activities that arrive together then share one
+			// transaction (one synced commit).
+			gather := time.NewTimer(gatherFor)
+		wait:
+			for in.waiting.Load() < pageSize {
+				select {
+				case <-ctx.Done():
+					break wait
+				case <-gather.C:
+					break wait
+				case <-in.wake:
+				}
 			}
+			gather.Stop()
 		case <-tick.C:
 			// Start again from the oldest item: one whose processing
 			// failed is tried again, and so is one journalled under an
@@ -64,11 +73,14 @@ func (in *Inbox) Run(ctx context.Context) {
 	}
 }
 
-// gatherFor is how long the processor waits after it is woken, so that
+// gatherFor is the longest the processor waits after it is woken, so that
 // activities received together are applied together. They are already
 // acknowledged and journalled; a few milliseconds more before they show
 // is nothing next to the network's own delays.
-const gatherFor = 5 * time.Millisecond
+const gatherFor = 20 * time.Millisecond
+
+// pageSize is how many journal items processBatch takes at a time.
+const pageSize = 64
 
 // ProcessPending processes everything journalled now; for tests and tools.
 func (in *Inbox) ProcessPending(ctx context.Context) {
@@ -89,7 +101,7 @@ func (in *Inbox) processBatch(ctx context.Context) int {
 	var items []*domain.InboxItem
 	if err := in.cfg.Store.View(ctx, func(tx domain.Tx) error {
 		var err error
-		items, err = tx.InboxItems(in.cursor, 64)
+		items, err = tx.InboxItems(in.cursor, pageSize)
 		return err
 	}); err != nil {
 		in.log.Error("read inbox journal", slog.Any("err", err))
@@ -111,7 +123,9 @@ func (in *Inbox) processBatch(ctx context.Context) int {
 	for _, it := range items {
 		log := in.log.With(slog.String("activity_id", it.ActivityID), slog.String("actor", it.Signer))
 		act, ok := in.takeDecoded(it.ID)
-		if !ok {
+		if ok {
+			in.waiting.Add(-1)
+		} else {
 			var err error
 			if act, err = federation.DecodeActivityAt(it.Raw, it.Received); err != nil {
 				// It decoded when it was received; a newer, stricter decoder

@@ -218,7 +218,7 @@ func BenchmarkInboxIngestServerCPU(b *testing.B) {
 		}
 		return req, body
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128, MaxConnsPerHost: 128}}
 	send := func(req *http.Request, body []byte) int {
 		r := req.Clone(context.Background())
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -243,7 +243,7 @@ func BenchmarkInboxIngestServerCPU(b *testing.B) {
 	var next atomic.Int64
 	cpu0 := processCPUOf(b, child.Process.Pid)
 	b.ResetTimer()
-	b.SetParallelism(16)
+	b.SetParallelism(64)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			i := next.Add(1) - 1

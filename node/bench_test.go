@@ -1,13 +1,10 @@
 package node
 
 import (
-	"bytes"
-	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -17,13 +14,11 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/lernejo/lernejo/domain"
-	"github.com/lernejo/lernejo/federation"
 )
 
 // benchGET measures a GET over loopback HTTP with keep-alive connections.
@@ -98,14 +93,13 @@ func rawVerify(b *testing.B) (perSecond, perCPUSecond float64) {
 }
 
 // BenchmarkInboxIngest posts pre-signed Create activities over loopback HTTP
-// from 128 connections (a busy inbox hears from many senders at once) to a
-// node's shared inbox: signature check, decode, journal, 202, and the
-// processing after it. "durable" keeps the journal on disk with synced
-// writes; "memory" is an in-memory store. It reports the node's
-// activities/s, with the load generator in the same process on the same
-// cores, and the ratio to raw RSA verifications/s on one core measured
-// around the run. BenchmarkInboxIngestServerCPU gives the stricter figure:
-// the node's own CPU time per activity.
+// from loadConns connections to a node's shared inbox: signature check,
+// decode, journal, 202, and the processing after it. "durable" keeps the
+// journal on disk with synced writes; "memory" is an in-memory store. It
+// reports the node's activities/s, with the load generator in the same
+// process on the same cores, and the ratio to raw RSA verifications/s on
+// one core measured around the run. BenchmarkInboxIngestServerCPU gives the
+// stricter figure: the node's own CPU time per activity.
 func BenchmarkInboxIngest(b *testing.B) {
 	for _, mode := range []string{"durable", "memory"} {
 		b.Run(mode, func(b *testing.B) {
@@ -116,48 +110,12 @@ func BenchmarkInboxIngest(b *testing.B) {
 				cfg.DataDir = b.TempDir()
 			}
 			n := startNode(b, cfg)
-			if _, err := n.Resolver.Remember(context.Background(), peer.actorDoc()); err != nil {
-				b.Fatal(err)
-			}
-			key, _ := domain.ParsePrivateKeyPEM(peer.key.PrivatePEM)
-			reqs := make([]*http.Request, b.N)
-			bodies := make([][]byte, b.N)
-			for i := range reqs {
-				id := fmt.Sprintf("%s/notes/%d", peer.URL, i)
-				body, _ := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": id + "/activity",
-					"type": "Create", "actor": peer.zoe(), "to": []string{"https://www.w3.org/ns/activitystreams#Public"},
-					"object": map[string]any{"id": id, "type": "Note", "attributedTo": peer.zoe(), "content": "<p>Hello from the benchmark</p>"}})
-				req, _ := http.NewRequest("POST", n.URLs.Base()+"/inbox", nil)
-				req.Header.Set("Content-Type", "application/activity+json")
-				if err := federation.SignRequest(req, body, peer.zoe()+"#main-key", key, time.Now()); err != nil {
-					b.Fatal(err)
-				}
-				reqs[i], bodies[i] = req, body
-			}
-			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128, MaxConnsPerHost: 128}}
-			var next atomic.Int64
+			addr := n.URLs.Host()
+			warmUp(b, peer, addr, n.URLs.Base())
+			reqs := signedCreates(b, peer, n.URLs.Base(), 0, b.N)
 			b.ResetTimer()
 			start := time.Now()
-			b.SetParallelism(64)
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					i := next.Add(1) - 1
-					req := reqs[i].Clone(context.Background())
-					req.Body = io.NopCloser(bytes.NewReader(bodies[i]))
-					req.ContentLength = int64(len(bodies[i]))
-					resp, err := client.Do(req)
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != 202 {
-						b.Errorf("status %d", resp.StatusCode)
-						return
-					}
-				}
-			})
+			postAll(b, addr, reqs)
 			rate := float64(b.N) / time.Since(start).Seconds()
 			b.StopTimer()
 			rawAfter, _ := rawVerify(b)
@@ -205,54 +163,11 @@ func BenchmarkInboxIngestServerCPU(b *testing.B) {
 		env = append(env, "LERNEJO_CHILD_CPUPROFILE="+p)
 	}
 	child, base := startChildB(b, env...)
-	key, _ := domain.ParsePrivateKeyPEM(peer.key.PrivatePEM)
-	mk := func(i int) (*http.Request, []byte) {
-		id := fmt.Sprintf("%s/notes/%d", peer.URL, i)
-		body, _ := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": id + "/activity",
-			"type": "Create", "actor": peer.zoe(), "to": []string{"https://www.w3.org/ns/activitystreams#Public"},
-			"object": map[string]any{"id": id, "type": "Note", "attributedTo": peer.zoe(), "content": "<p>Hello from the benchmark</p>"}})
-		req, _ := http.NewRequest("POST", base+"/inbox", nil)
-		req.Header.Set("Content-Type", "application/activity+json")
-		if err := federation.SignRequest(req, body, peer.zoe()+"#main-key", key, time.Now()); err != nil {
-			b.Fatal(err)
-		}
-		return req, body
-	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128, MaxConnsPerHost: 128}}
-	send := func(req *http.Request, body []byte) int {
-		r := req.Clone(context.Background())
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		r.ContentLength = int64(len(body))
-		resp, err := client.Do(r)
-		if err != nil {
-			return 0
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return resp.StatusCode
-	}
-	// Warm up: the first activity makes the node fetch zoe's key.
-	if st := send(mk(-1)); st != 202 {
-		b.Fatalf("warm-up: %d", st)
-	}
-	reqs := make([]*http.Request, b.N)
-	bodies := make([][]byte, b.N)
-	for i := range reqs {
-		reqs[i], bodies[i] = mk(i)
-	}
-	var next atomic.Int64
+	warmUp(b, peer, listen, base)
+	reqs := signedCreates(b, peer, base, 0, b.N)
 	cpu0 := processCPUOf(b, child.Process.Pid)
 	b.ResetTimer()
-	b.SetParallelism(64)
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			i := next.Add(1) - 1
-			if st := send(reqs[i], bodies[i]); st != 202 {
-				b.Errorf("status %d", st)
-				return
-			}
-		}
-	})
+	postAll(b, listen, reqs)
 	b.StopTimer()
 	cpu := processCPUOf(b, child.Process.Pid) - cpu0
 	_, rawAfter := rawVerify(b)

@@ -23,6 +23,53 @@ var decSensitiveKeys = [...]string{
 	"endpoints", "followers", "following", "preferredUsername", "content", "published", "@context",
 }
 
+// decSensitiveLower maps the lower-case spelling of each decSensitiveKeys
+// entry to the entry.
+var decSensitiveLower = func() map[string]string {
+	m := make(map[string]string, len(decSensitiveKeys))
+	for _, k := range decSensitiveKeys {
+		m[strings.ToLower(k)] = k
+	}
+	return m
+}()
+
+// decCaseVariant reports whether key is a case variant of a sensitive key
+// (strings.EqualFold, but not equal), and which. An ASCII key is looked up
+// lower-cased (for ASCII, simple case folding is ASCII lower-casing); any
+// other key is compared with each sensitive key, as Unicode folds such as
+// "ſ" (long s) and "K" (Kelvin) match ASCII letters.
+func decCaseVariant(key string) (string, bool) {
+	ascii := true
+	for i := 0; i < len(key); i++ {
+		if key[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		if len(key) > 32 {
+			return "", false // longer than any sensitive key
+		}
+		var buf [32]byte
+		lower := buf[:len(key)]
+		for i := 0; i < len(key); i++ {
+			c := key[i]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			lower[i] = c
+		}
+		k, ok := decSensitiveLower[string(lower)]
+		return k, ok && k != key
+	}
+	for _, k := range decSensitiveKeys {
+		if strings.EqualFold(key, k) {
+			return k, true // key is not ASCII, so it is not k itself
+		}
+	}
+	return "", false
+}
+
 // decTopObject applies the document-level checks (size, UTF-8, depth, JSON syntax) and returns a
 // private copy of b and its top-level members, which are sub-slices of that copy.
 func decTopObject(b []byte) ([]byte, decFields, error) {
@@ -158,7 +205,7 @@ func decFieldsOf(raw []byte) (decFields, error) {
 	if i >= len(raw) || raw[i] != '{' {
 		return nil, fmt.Errorf("%w: not a JSON object", ErrInvalidDocument)
 	}
-	f := make(decFields, 16)
+	f := make(decFields, 8) // most objects have a few members; one map group holds 8
 	i = decSkipWS(raw, i+1)
 	if i < len(raw) && raw[i] == '}' {
 		i++
@@ -188,10 +235,8 @@ func decFieldsOf(raw []byte) (decFields, error) {
 			if _, dup := f[key]; dup {
 				return nil, fmt.Errorf("%w: %q appears twice", ErrAmbiguousKey, key)
 			}
-			for _, k := range decSensitiveKeys {
-				if key != k && strings.EqualFold(key, k) {
-					return nil, fmt.Errorf("%w: %q is a case variant of %q", ErrAmbiguousKey, key, k)
-				}
+			if k, variant := decCaseVariant(key); variant {
+				return nil, fmt.Errorf("%w: %q is a case variant of %q", ErrAmbiguousKey, key, k)
 			}
 			f[key] = json.RawMessage(raw[i:ve:ve])
 			i = decSkipWS(raw, ve)

@@ -721,3 +721,25 @@ func BenchmarkDecodeActivity(b *testing.B) {
 		}
 	}
 }
+
+// TestDecCaseVariantMatchesEqualFold: the lookup that replaced comparing
+// every key with every sensitive key by strings.EqualFold gives the same
+// answers, Unicode folds (long s, Kelvin sign) included.
+func TestDecCaseVariantMatchesEqualFold(t *testing.T) {
+	keys := []string{"id", "ID", "Id", "iD", "type", "TYPE", "attributedTo", "attributedto", "ATTRIBUTEDTO", "inReplyTo",
+		"inreplyto", "publicKeyPem", "publickeypem", "@context", "@Context", "content", "conTent", "name", "summary",
+		"\u017fharedInbox", "\u212aey", "publicKey", "publi\u212aey", "\u017fummary", "ToO", "cc", "CC", "bcc", "preferredUsername",
+		"preferredusername", "sharedInbox", "SHAREDINBOX", "endpoints", "x", "", "аctor", "actor\u0000", strings.Repeat("a", 40)}
+	for _, key := range keys {
+		wantK, want := "", false
+		for _, k := range decSensitiveKeys {
+			if key != k && strings.EqualFold(key, k) {
+				wantK, want = k, true
+				break
+			}
+		}
+		if gotK, got := decCaseVariant(key); got != want || (want && gotK != wantK) {
+			t.Errorf("decCaseVariant(%q) = %q, %v; EqualFold says %q, %v", key, gotK, got, wantK, want)
+		}
+	}
+}

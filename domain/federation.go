@@ -133,23 +133,10 @@ type HostHealth struct {
 }
 
 // FollowerInboxes returns the distinct delivery inboxes of a local actor's
-// accepted followers, in follow order. Shared inboxes collapse a host's
-// followers (Follower.Inbox is already the shared inbox when the follower has
-// one), so a host with many followers gets one POST (HOSTILE D7; Mastodon's
-// and GoToSocial's shared-inbox delivery). Pending followers get nothing.
+// accepted followers. Shared inboxes collapse a host's followers
+// (Follower.Inbox is already the shared inbox when the follower has one), so
+// a host with many followers gets one POST (HOSTILE D7; Mastodon's and
+// GoToSocial's shared-inbox delivery). Pending followers get nothing.
 func FollowerInboxes(tx Tx, local string) ([]string, error) {
-	fs, err := tx.Followers(local)
-	if err != nil {
-		return nil, err
-	}
-	seen := make(map[string]bool)
-	var out []string
-	for _, f := range fs {
-		if f.State != FollowAccepted || f.Inbox == "" || seen[f.Inbox] {
-			continue
-		}
-		seen[f.Inbox] = true
-		out = append(out, f.Inbox)
-	}
-	return out, nil
+	return tx.AcceptedInboxes(local)
 }

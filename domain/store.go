@@ -125,6 +125,11 @@ type FederationTx interface {
 	DeleteFollower(local, actor string) error
 	// Followers returns a local actor's followers, oldest first.
 	Followers(local string) ([]*Follower, error)
+	// AcceptedInboxes returns the distinct inboxes of a local actor's
+	// accepted followers, ordered by follower id: what FollowerInboxes
+	// needs, read without decoding whole follower records (a course with
+	// 10,000 followers reads them for every post).
+	AcceptedInboxes(local string) ([]string, error)
 	CountFollowers(local string, state FollowState) (int, error)
 	// FollowedBy returns every follow of local actors by a remote actor.
 	FollowedBy(actor string) ([]*Follower, error)

@@ -90,6 +90,26 @@ func (t *tx) Followers(local string) ([]*domain.Follower, error) {
 	return fs, nil
 }
 
+func (t *tx) AcceptedInboxes(local string) ([]string, error) {
+	seen := make(map[string]bool)
+	var out []string
+	err := t.each(prefixOf(pFollower, local), func(_, v []byte) error {
+		var f struct { // only what is needed of a domain.Follower
+			State domain.FollowState
+			Inbox string
+		}
+		if err := json.Unmarshal(v, &f); err != nil {
+			return fmt.Errorf("store: decode follower: %w", err)
+		}
+		if f.State == domain.FollowAccepted && f.Inbox != "" && !seen[f.Inbox] {
+			seen[f.Inbox] = true
+			out = append(out, f.Inbox)
+		}
+		return nil
+	})
+	return out, err
+}
+
 func (t *tx) CountFollowers(local string, state domain.FollowState) (int, error) {
 	n := 0
 	err := t.each(prefixOf(pFollower, local), func(_, v []byte) error {

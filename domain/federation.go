@@ -107,6 +107,10 @@ type OutActivity struct {
 	Actor   string // handle of the local actor that signs it
 	JSON    []byte
 	Created time.Time
+	// KeepFor, when set, is how long the activity is kept (and served at
+	// its id); zero keeps it. An activity that only changes state (Follow,
+	// Accept, Undo, …) need not outlive its deliveries by much.
+	KeepFor time.Duration `json:"-"`
 }
 
 // Delivery is one POST of an activity to one inbox, retried until it is

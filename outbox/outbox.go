@@ -16,6 +16,7 @@ package outbox
 import (
 	"context"
 	"crypto/rsa"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -180,7 +181,8 @@ func (o *Outbox) Queue(tx domain.Tx, actor string, activityID string, activityJS
 		return domain.Errorf(domain.EINVALID, "An activity needs an actor, an id and a body.")
 	}
 	now := o.now()
-	if err := tx.PutActivity(&domain.OutActivity{ID: activityID, Actor: actor, JSON: activityJSON, Created: now}); err != nil {
+	if err := tx.PutActivity(&domain.OutActivity{ID: activityID, Actor: actor, JSON: activityJSON, Created: now,
+		KeepFor: keepFor(activityJSON)}); err != nil {
 		return err
 	}
 	seen := make(map[string]bool, len(inboxes))
@@ -315,6 +317,26 @@ func (o *Outbox) Run(ctx context.Context) error {
 			s.scan(ctx)
 		}
 	}
+}
+
+// ActivityRetention is how long an activity that carries no post (Follow,
+// Accept, Undo, Update, Delete, Like, Flag, …) is kept after it is queued:
+// longer than its deliveries can be retried (about three days), then it
+// goes, so the store does not grow with every follow and edit forever.
+// Creates and Announces stay: the outboxes and post pages serve them.
+const ActivityRetention = 30 * 24 * time.Hour
+
+// keepFor is how long an outgoing activity is kept: see ActivityRetention.
+func keepFor(activityJSON []byte) time.Duration {
+	var a struct{ Type string }
+	if json.Unmarshal(activityJSON, &a) != nil {
+		return 0
+	}
+	switch a.Type {
+	case "Create", "Announce":
+		return 0
+	}
+	return ActivityRetention
 }
 
 // Scheduler sizes. Deliveries are read from the store in due order and held

@@ -688,3 +688,29 @@ func mustPub(tb testing.TB, kp domain.KeyPair) crypto.PublicKey {
 	}
 	return pub
 }
+
+// TestKeepFor: activities that carry a post are kept (the outboxes and post
+// pages serve them); the others go some time after their deliveries end.
+func TestKeepFor(t *testing.T) {
+	for body, want := range map[string]time.Duration{
+		`{"type":"Create","object":{"type":"Note"}}`:            0,
+		`{"type":"Announce","object":"https://n.test/notes/1"}`: 0,
+		`{"type":"Accept","object":{"type":"Follow"}}`:          ActivityRetention,
+		`{"type":"Undo","object":{"type":"Like"}}`:              ActivityRetention,
+		`{"type":"Update","object":{"type":"Group"}}`:           ActivityRetention,
+		`not JSON`: 0,
+	} {
+		if got := keepFor([]byte(body)); got != want {
+			t.Errorf("keepFor(%s) = %v, want %v", body, got, want)
+		}
+	}
+	// The longest a delivery can be retried: every delay at its largest,
+	// jitter and a capped Retry-After included.
+	var longest time.Duration
+	for n := 1; n < MaxAttempts; n++ {
+		longest += retryDelay(n, 1, MaxRetryAfter)
+	}
+	if ActivityRetention < 2*longest {
+		t.Errorf("ActivityRetention %v is not well beyond the longest delivery schedule, %v", ActivityRetention, longest)
+	}
+}

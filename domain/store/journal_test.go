@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/lernejo/lernejo/domain"
 )
 
@@ -82,4 +83,44 @@ func TestInboxItemEncoding(t *testing.T) {
 			t.Errorf("decodeInboxItem(%x) = %+v, want an error", bad, got)
 		}
 	}
+}
+
+// TestActivityKeepFor: an outgoing activity with KeepFor is stored with
+// that time to live (Badger drops it after), one without is kept.
+func TestActivityKeepFor(t *testing.T) {
+	s := openMem(t)
+	ctx := context.Background()
+	if err := s.Update(ctx, func(tx domain.Tx) error {
+		if err := tx.PutActivity(&domain.OutActivity{ID: "https://n.test/activities/accept", Actor: "ada", JSON: []byte(`{}`),
+			KeepFor: 30 * 24 * time.Hour}); err != nil {
+			return err
+		}
+		return tx.PutActivity(&domain.OutActivity{ID: "https://n.test/notes/1/activity", Actor: "ada", JSON: []byte(`{}`)})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.DB().View(func(txn *badger.Txn) error {
+		accept, err := txn.Get(key(pActivity, "https://n.test/activities/accept"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		left := time.Until(time.Unix(int64(accept.ExpiresAt()), 0))
+		if left < 29*24*time.Hour || left > 30*24*time.Hour+time.Minute {
+			t.Errorf("the Accept expires in %v, want about 30 days", left)
+		}
+		create, err := txn.Get(key(pActivity, "https://n.test/notes/1/activity"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if create.ExpiresAt() != 0 {
+			t.Errorf("the Create expires at %d, want never", create.ExpiresAt())
+		}
+		return nil
+	})
+	s.View(ctx, func(tx domain.Tx) error {
+		if _, err := tx.Activity("https://n.test/activities/accept"); err != nil {
+			t.Errorf("the Accept is not readable before it expires: %v", err)
+		}
+		return nil
+	})
 }

@@ -211,10 +211,17 @@ type LearningTx interface {
 	PutRemoteTask(*RemoteTask) error
 	// RemoteTasks returns the cached tasks of a remote course in order.
 	RemoteTasks(course string) ([]*RemoteTask, error)
+	// AllRemoteTasks returns every cached remote task (domain block purges).
+	AllRemoteTasks() ([]*RemoteTask, error)
+	DeleteRemoteTask(course, id string) error
 
 	PutReceivedBadge(*ReceivedBadge) error
 	ReceivedBadges(learner string) ([]*ReceivedBadge, error)
 	ReceivedBadgeByNote(noteURI string) (*ReceivedBadge, error)
+	// AllReceivedBadges returns every badge local people received from
+	// other servers (domain block purges).
+	AllReceivedBadges() ([]*ReceivedBadge, error)
+	DeleteReceivedBadge(*ReceivedBadge) error
 }
 
 // SessionTx holds the log-in sessions of local people.

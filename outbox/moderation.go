@@ -22,12 +22,15 @@ type Moderation struct {
 // Purged counts what a domain block removed.
 type Purged struct {
 	Followers, Followings, Deliveries, Actors, Posts int
+	// Tasks are cached tasks of its courses; Badges are badges its courses
+	// and schools gave local people.
+	Tasks, Badges int
 }
 
 // BlockDomain blocks a domain and its subdomains (HOSTILE M1) and, in the
 // same transaction, purges what the node holds of them (M3): follows both
-// ways (memberships included), queued deliveries, cached actors and the
-// posts they wrote. The inbox refuses them from then on (S13). Blocking a
+// ways (memberships included), queued deliveries, cached actors, the posts
+// they wrote, the tasks of their courses and the badges they gave. The inbox refuses them from then on (S13). Blocking a
 // domain again updates its reason and purges again.
 func (m *Moderation) BlockDomain(ctx context.Context, d, reason string) (*domain.DomainBlock, Purged, error) {
 	var purged Purged
@@ -81,6 +84,8 @@ func (p *Purged) add(o Purged) {
 	p.Deliveries += o.Deliveries
 	p.Actors += o.Actors
 	p.Posts += o.Posts
+	p.Tasks += o.Tasks
+	p.Badges += o.Badges
 }
 
 // UnblockDomain lifts a block. What the block purged stays purged: people
@@ -259,6 +264,34 @@ func purge(tx domain.Tx, d string, n *Purged, budget int) (done bool, err error)
 				return false, err
 			}
 			if n.Posts++; spend() {
+				return false, nil
+			}
+		}
+	}
+	tasks, err := tx.AllRemoteTasks()
+	if err != nil {
+		return false, err
+	}
+	for _, t := range tasks {
+		if covered(t.Course) || covered(t.ID) {
+			if err := tx.DeleteRemoteTask(t.Course, t.ID); err != nil {
+				return false, err
+			}
+			if n.Tasks++; spend() {
+				return false, nil
+			}
+		}
+	}
+	badges, err := tx.AllReceivedBadges()
+	if err != nil {
+		return false, err
+	}
+	for _, b := range badges {
+		if covered(b.Issuer) || covered(b.Assertion) {
+			if err := tx.DeleteReceivedBadge(b); err != nil {
+				return false, err
+			}
+			if n.Badges++; spend() {
 				return false, nil
 			}
 		}

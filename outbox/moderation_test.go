@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,8 +12,8 @@ import (
 	"github.com/lernejo/lernejo/federation"
 )
 
-// modFixture is a store holding follows, deliveries, cached actors and
-// posts on a blocked domain, its subdomains, and hosts that must survive.
+// modFixture is a store holding follows, deliveries, cached actors, posts,
+// cached course tasks and received badges on a blocked domain, its subdomains, and hosts that must survive.
 func modFixture(t *testing.T) (*store.Store, *Moderation) {
 	t.Helper()
 	st, err := store.Open(store.Options{})
@@ -52,6 +53,14 @@ func modFixture(t *testing.T) (*store.Store, *Moderation) {
 			if err := tx.PutDelivery(&domain.Delivery{ID: fmt.Sprintf("01JD%d", i), ActivityID: "https://node.test/activities/a", Actor: "course", Inbox: actor + "/inbox", NextAt: now}); err != nil {
 				return err
 			}
+			course := strings.Replace(actor, "/users/", "/courses/", 1)
+			if err := tx.PutRemoteTask(&domain.RemoteTask{ID: course + "/tasks/1", Course: course, Position: 1, Title: "Task", Fetched: now}); err != nil {
+				return err
+			}
+			if err := tx.PutReceivedBadge(&domain.ReceivedBadge{Learner: "ada", Assertion: course + "/awards/1", NoteURI: course + "/notes/award",
+				Name: "Badge", Issuer: course, IssuedOn: now}); err != nil {
+				return err
+			}
 			id := fmt.Sprintf("01JP%d", i)
 			if err := tx.PutPost(&domain.Post{ID: id, Course: "course", URI: actor + "/notes/1", Author: actor, Thread: id, Content: "<p>hi</p>", Published: now}); err != nil {
 				return err
@@ -68,8 +77,9 @@ func modFixture(t *testing.T) (*store.Store, *Moderation) {
 }
 
 // TestBlockDomainPurges (HOSTILE M1, M3): blocking a domain, in any
-// spelling, drops follows both ways, queued deliveries, cached actors and
-// their posts for the domain and its subdomains, and nothing else.
+// spelling, drops follows both ways, queued deliveries, cached actors,
+// their posts, the cached tasks of their courses and the badges they gave,
+// for the domain and its subdomains, and nothing else.
 func TestBlockDomainPurges(t *testing.T) {
 	for _, spelling := range []string{"blocked.example", "BLOCKED.example.", "*.blocked.example", "https://Blocked.Example:443/@bad"} {
 		t.Run(spelling, func(t *testing.T) {
@@ -82,7 +92,7 @@ func TestBlockDomainPurges(t *testing.T) {
 			if b.Domain != "blocked.example" || b.Reason != "spam wave" {
 				t.Fatalf("block %+v", b)
 			}
-			if purged != (Purged{Followers: 2, Followings: 2, Deliveries: 2, Actors: 2, Posts: 2}) {
+			if purged != (Purged{Followers: 2, Followings: 2, Deliveries: 2, Actors: 2, Posts: 2, Tasks: 2, Badges: 2}) {
 				t.Errorf("purged %+v", purged)
 			}
 			st.View(ctx, func(tx domain.Tx) error {
@@ -112,6 +122,27 @@ func TestBlockDomainPurges(t *testing.T) {
 				}
 				if _, err := tx.Post("https://node.test/posts/01JPLOCAL"); err != nil {
 					t.Errorf("local post purged: %v", err)
+				}
+				tasks, _ := tx.AllRemoteTasks()
+				badges, _ := tx.ReceivedBadges("ada")
+				if len(tasks) != 2 || len(badges) != 2 {
+					t.Fatalf("left %d cached tasks, %d received badges", len(tasks), len(badges))
+				}
+				for _, rt := range tasks {
+					if federation.HostCovered(hostOfURL(rt.Course), "blocked.example") {
+						t.Errorf("task %s kept", rt.ID)
+					}
+				}
+				for _, b := range badges {
+					if federation.HostCovered(hostOfURL(b.Issuer), "blocked.example") {
+						t.Errorf("badge from %s kept", b.Issuer)
+					}
+				}
+				if _, err := tx.ReceivedBadgeByNote("https://blocked.example/courses/bad/notes/award"); !domain.IsNotFound(err) {
+					t.Errorf("note index of a purged badge: %v", err)
+				}
+				if _, err := tx.ReceivedBadgeByNote("https://good.example/courses/fine/notes/award"); err != nil {
+					t.Errorf("a badge from a good host: %v", err)
 				}
 				return nil
 			})

@@ -301,8 +301,8 @@ func admin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return fail(1, err)
 		}
 		p := r.Purged
-		fmt.Fprintf(stdout, "Blocked %s and its subdomains; removed %d followers, %d follows, %d queued deliveries, %d cached actors, %d posts.\n",
-			r.Domain, p.Followers, p.Followings, p.Deliveries, p.Actors, p.Posts)
+		fmt.Fprintf(stdout, "Blocked %s and its subdomains; removed %d followers, %d follows, %d queued deliveries, %d cached actors, %d posts, %d cached tasks, %d received badges.\n",
+			r.Domain, p.Followers, p.Followings, p.Deliveries, p.Actors, p.Posts, p.Tasks, p.Badges)
 	case "unblock":
 		if err := ops.unblock(node.AdminBlockRequest{Domain: pos[0]}); err != nil {
 			return fail(1, err)

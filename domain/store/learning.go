@@ -153,6 +153,25 @@ func (t *tx) ReceivedBadgeByNote(noteURI string) (*domain.ReceivedBadge, error) 
 	return getAs[domain.ReceivedBadge](t, key(pReceived, string(learner), noteURI), "Badge")
 }
 
+func (t *tx) AllReceivedBadges() ([]*domain.ReceivedBadge, error) {
+	return list[domain.ReceivedBadge](t, prefixOf(pReceived))
+}
+
+func (t *tx) DeleteReceivedBadge(r *domain.ReceivedBadge) error {
+	if err := t.txn.Delete(key(pReceived, r.Learner, r.NoteURI)); err != nil {
+		return err
+	}
+	return t.txn.Delete(key(pReceivedNote, r.NoteURI))
+}
+
+func (t *tx) AllRemoteTasks() ([]*domain.RemoteTask, error) {
+	return list[domain.RemoteTask](t, prefixOf(pRemoteTask))
+}
+
+func (t *tx) DeleteRemoteTask(course, id string) error {
+	return t.txn.Delete(key(pRemoteTask, course, id))
+}
+
 func (t *tx) PutRemoteTask(r *domain.RemoteTask) error {
 	return t.put(key(pRemoteTask, r.Course, r.ID), r)
 }

@@ -3,6 +3,7 @@ package inbox_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -53,4 +54,34 @@ func TestRefusedActivityInABatch(t *testing.T) {
 			t.Fatalf("the refused Delete left its tombstone: %v", err)
 		}
 	})
+}
+
+// TestLargeActivitiesJournalTogether: large activities arriving together
+// are all journalled (one commit of them all would be too big for Badger:
+// the journal writer splits it) and processed.
+func TestLargeActivitiesJournalTogether(t *testing.T) {
+	r := newRig(t, federation.FetchConfig{})
+	alice := r.newRemote("https://good.test/users/alice")
+	r.enrol(alice)
+	ctx := context.Background()
+	const n = 12
+	errs := make(chan error, n)
+	for i := range n {
+		id := fmt.Sprintf("https://good.test/notes/big-%d", i)
+		act := wrap("Create", id+"/activity", alice, note(alice, id, "<p>big</p>"))
+		act["padding"] = strings.Repeat("x", 600<<10) // an extension we ignore
+		b, _ := json.Marshal(act)
+		go func() { errs <- r.inbox.Receive(ctx, r.signed(alice, b)) }()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatalf("a 600 KiB activity: %v", err)
+		}
+	}
+	r.inbox.ProcessPending(ctx)
+	for i := range n {
+		if p := r.post(fmt.Sprintf("https://good.test/notes/big-%d", i)); p == nil {
+			t.Fatalf("big note %d was not stored", i)
+		}
+	}
 }

@@ -339,8 +339,13 @@ type journalWrite struct {
 	err  chan error
 }
 
-// maxBatch bounds how many activities share one commit.
-const maxBatch = 128
+// maxBatch bounds how many activities share one commit, and maxBatchBytes
+// their raw bytes (one activity of up to MaxBody always goes alone), under
+// Badger's transaction size limit (15 % of a memtable).
+const (
+	maxBatch      = 128
+	maxBatchBytes = 1 << 20
+)
 
 // journalLinger is the longest a commit waits for requests still being
 // checked; it adds at most this to the answer of a busy inbox.
@@ -383,19 +388,36 @@ func (in *Inbox) journal(ctx context.Context, act *federation.Activity, signer s
 
 // journalLoop commits queued journal writes in batches until Close.
 func (in *Inbox) journalLoop() {
+	var carry *journalWrite // taken from the queue, left for the next commit
 	for {
 		var batch []*journalWrite
-		select {
-		case w := <-in.writes:
-			batch = append(batch, w)
-		case <-in.done:
-			return
-		}
-	more:
-		for len(batch) < maxBatch {
+		size := 0
+		if carry != nil {
+			batch, size, carry = append(batch, carry), len(carry.item.Raw), nil
+		} else {
 			select {
 			case w := <-in.writes:
-				batch = append(batch, w)
+				batch, size = append(batch, w), len(w.item.Raw)
+			case <-in.done:
+				return
+			}
+		}
+		// take adds w to the batch, or leaves it for the next commit when
+		// the batch is full; it reports whether there is room for more.
+		take := func(w *journalWrite) bool {
+			if size+len(w.item.Raw) > maxBatchBytes {
+				carry = w
+				return false
+			}
+			batch, size = append(batch, w), size+len(w.item.Raw)
+			return len(batch) < maxBatch
+		}
+		room := len(batch) < maxBatch && carry == nil
+	more:
+		for room {
+			select {
+			case w := <-in.writes:
+				room = take(w)
 			default:
 				break more
 			}
@@ -403,13 +425,13 @@ func (in *Inbox) journalLoop() {
 		// Requests still being checked will want to be journalled in a
 		// moment: wait a little for them, so that under load one synced
 		// commit serves many activities. An idle inbox commits at once.
-		if len(batch) < maxBatch && in.arriving.Load() > 0 {
+		if room && in.arriving.Load() > 0 {
 			linger := time.NewTimer(journalLinger)
 		wait:
-			for len(batch) < maxBatch && in.arriving.Load() > 0 {
+			for room && in.arriving.Load() > 0 {
 				select {
 				case w := <-in.writes:
-					batch = append(batch, w)
+					room = take(w)
 				case <-linger.C:
 					break wait
 				}

@@ -2,7 +2,6 @@ package inbox
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/lernejo/lernejo/domain"
@@ -40,10 +39,10 @@ func (in *Inbox) add(ctx context.Context, tx domain.Tx, act *federation.Activity
 		return nil
 	}
 	if o.Actor != act.Actor || !federation.SameOrigin(o.ID, act.Actor) {
-		return fmt.Errorf("completion %s is not %s's own", o.ID, act.Actor)
+		return refusef("completion %s is not %s's own", o.ID, act.Actor)
 	}
 	if o.Object != in.cfg.URLs.Actor(domain.ActorCourse, course)+"/tasks/"+task {
-		return fmt.Errorf("completion of %s added to the collection of another task", o.Object)
+		return refusef("completion of %s added to the collection of another task", o.Object)
 	}
 	// The record must carry the learner's proof (FEP-8b32), checked against
 	// the assertion keys of their actor document.
@@ -52,7 +51,7 @@ func (in *Inbox) add(ctx context.Context, tx domain.Tx, act *federation.Activity
 		return err
 	}
 	if err := federation.VerifyRecord(o.Raw, learner); err != nil {
-		return fmt.Errorf("completion %s: %w", o.ID, err)
+		return refusef("completion %s: %w", o.ID, err)
 	}
 	c := &domain.Completion{ID: o.ID, Course: course, Task: task, Learner: act.Actor,
 		Note: in.cfg.Sanitizer.PlainText(o.Content), At: o.Published, Raw: o.Raw}
@@ -80,7 +79,7 @@ func (in *Inbox) remove(ctx context.Context, tx domain.Tx, act *federation.Activ
 		return err
 	}
 	if c.ID != act.Object.ID {
-		return fmt.Errorf("remove of %s, not the learner's completion", act.Object.ID)
+		return refusef("remove of %s, not the learner's completion", act.Object.ID)
 	}
 	return tx.DeleteCompletion(c)
 }

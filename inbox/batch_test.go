@@ -85,3 +85,47 @@ func TestLargeActivitiesJournalTogether(t *testing.T) {
 		}
 	}
 }
+
+// TestStoreFailureKeepsTheActivity: when applying an activity fails in the
+// store (not a refusal: the activity is fine), it stays journalled and is
+// tried again, a few times, before the processor gives up on it; the
+// activities around it are applied. Here the store cannot hold the post:
+// the in-memory store takes values up to 1 MiB, and the note's activity
+// is kept with it.
+func TestStoreFailureKeepsTheActivity(t *testing.T) {
+	r := newRig(t, federation.FetchConfig{})
+	alice := r.newRemote("https://good.test/users/alice")
+	r.enrol(alice)
+	ctx := context.Background()
+	send := func(id string, padding int) {
+		t.Helper()
+		act := wrap("Create", id+"/activity", alice, note(alice, id, "<p>hello</p>"))
+		act["padding"] = strings.Repeat("x", padding)
+		b, _ := json.Marshal(act)
+		if err := r.inbox.Receive(ctx, r.signed(alice, b)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send("https://good.test/notes/small-1", 0)
+	send("https://good.test/notes/too-big", 900<<10)
+	send("https://good.test/notes/small-2", 0)
+	r.inbox.ProcessPending(ctx)
+	if n := r.journalLen(); n != 1 {
+		t.Fatalf("journal holds %d activities after a failed one, want 1 (kept for another try)", n)
+	}
+	for _, id := range []string{"https://good.test/notes/small-1", "https://good.test/notes/small-2"} {
+		if r.post(id) == nil {
+			t.Fatalf("%s, next to the failing activity, was not applied", id)
+		}
+	}
+	for range 3 {
+		r.inbox.ProcessPending(ctx)
+	}
+	if n := r.journalLen(); n != 1 {
+		t.Fatalf("journal holds %d activities after four tries, want 1", n)
+	}
+	r.inbox.ProcessPending(ctx) // the fifth try
+	if n := r.journalLen(); n != 0 {
+		t.Fatalf("journal holds %d activities after five tries, want 0 (given up)", n)
+	}
+}

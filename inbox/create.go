@@ -28,11 +28,11 @@ func (in *Inbox) create(ctx context.Context, tx domain.Tx, act *federation.Activ
 		return nil // a bare IRI would need a fetch from its origin; not ours to chase
 	}
 	if _, err := tx.Tombstone(o.ID); err == nil {
-		return fmt.Errorf("note %s was deleted before it was created", o.ID) // O18
+		return refusef("note %s was deleted before it was created", o.ID) // O18
 	}
 	if existing, err := tx.Post(o.ID); err == nil {
 		if existing.Author != act.Actor {
-			return fmt.Errorf("create of known note %s by another actor", o.ID) // O11
+			return refusef("create of known note %s by another actor", o.ID) // O11
 		}
 		return nil // a duplicate
 	}
@@ -59,12 +59,12 @@ func (in *Inbox) create(ctx context.Context, tx domain.Tx, act *federation.Activ
 		return tx.PutPost(in.newPost(act, o, remote, parent))
 	}
 	if c.IsBlocked(act.Actor) {
-		return fmt.Errorf("%s is blocked from %s", act.Actor, c.Handle)
+		return refusef("%s is blocked from %s", act.Actor, c.Handle)
 	}
 	member, err := tx.Follower(c.Handle, act.Actor)
 	enrolled := err == nil && member.State == domain.FollowAccepted
 	if !enrolled && !c.OpenDiscussion {
-		return fmt.Errorf("%s is not enrolled in %s", act.Actor, c.Handle)
+		return refusef("%s is not enrolled in %s", act.Actor, c.Handle)
 	}
 	p := in.newPost(act, o, c.Handle, parent)
 	if parent != nil && parent.Task != "" && hasTag(p.Tags, "done") {

@@ -2,7 +2,6 @@ package inbox
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
@@ -34,7 +33,7 @@ func (in *Inbox) delete(ctx context.Context, tx domain.Tx, act *federation.Activ
 			return err
 		}
 		if p.Author != act.Actor {
-			return fmt.Errorf("delete of %s by %s, not its author", o.ID, act.Actor) // O2
+			return refusef("delete of %s by %s, not its author", o.ID, act.Actor) // O2
 		}
 		return tx.DeletePost(p)
 	}

@@ -26,7 +26,7 @@ func (in *Inbox) join(ctx context.Context, tx domain.Tx, act *federation.Activit
 // leave handles Leave{course}: the enrolment ends; the learner's posts stay.
 func (in *Inbox) leave(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
 	if act.Object == nil {
-		return fmt.Errorf("leave without object")
+		return refusef("leave without object")
 	}
 	local, typ, ok := in.localTarget(tx, act.Object.ID)
 	if !ok || typ != domain.ActorCourse {
@@ -40,14 +40,14 @@ func (in *Inbox) leave(ctx context.Context, tx domain.Tx, act *federation.Activi
 
 func (in *Inbox) enrol(tx domain.Tx, act *federation.Activity, isJoin bool) error {
 	if act.Object == nil {
-		return fmt.Errorf("follow without object")
+		return refusef("follow without object")
 	}
 	local, typ, ok := in.localTarget(tx, act.Object.ID)
 	if !ok || typ == domain.ActorApplication {
-		return fmt.Errorf("follow of %s, not a local actor", act.Object.ID)
+		return refusef("follow of %s, not a local actor", act.Object.ID)
 	}
 	if _, err := tx.Tombstone(act.ID); err == nil {
-		return fmt.Errorf("follow %s was already undone", act.ID)
+		return refusef("follow %s was already undone", act.ID)
 	}
 	follower, err := tx.RemoteActor(act.Actor)
 	if err != nil {
@@ -58,7 +58,7 @@ func (in *Inbox) enrol(tx domain.Tx, act *federation.Activity, isJoin bool) erro
 	ref := federation.FollowRef{ID: act.ID, Actor: act.Actor, Object: act.Object.ID}
 	if isJoin {
 		if typ != domain.ActorCourse {
-			return fmt.Errorf("join of %s, not a course", local)
+			return refusef("join of %s, not a course", local)
 		}
 		ref.Type = "Join"
 	}
@@ -71,7 +71,7 @@ func (in *Inbox) enrol(tx domain.Tx, act *federation.Activity, isJoin bool) erro
 			return err
 		}
 		if !c.Federates() {
-			return fmt.Errorf("follow of draft course %s", local)
+			return refusef("follow of draft course %s", local)
 		}
 		if c.IsBlocked(act.Actor) {
 			return in.queue(tx, local, follower, federation.RejectFollow(in.newActivityID(), localID, ref))

@@ -74,9 +74,11 @@ type Inbox struct {
 	// queued for the journal; the journal writer waits briefly for them.
 	arriving atomic.Int32
 
-	// cursor is the id of the last journal item the processor read; only
-	// the processor goroutine touches it.
-	cursor string
+	// cursor is the id of the last journal item the processor read, and
+	// failures how many times each item failed; only the processor
+	// goroutine touches them.
+	cursor   string
+	failures map[string]int
 }
 
 // maxDecoded bounds the decoded activities kept for the processor.

@@ -2,6 +2,8 @@ package inbox
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -211,18 +213,17 @@ func (in *Inbox) prepare(ctx context.Context, act *federation.Activity, log *slo
 // journal item, in as few transactions as it can, and returns the jobs whose
 // effects were committed. A refused activity changes nothing: the
 // transaction is rolled back, the jobs before it are committed on their own,
-// the refused one leaves the journal, and the rest go on. When a shared
-// transaction fails for another reason each job is tried alone, so one
-// activity cannot hold up the others; a job that fails alone stays in the
-// journal and is tried again later.
+// the refused one leaves the journal, and the rest go on. A job that fails
+// (the store, not the activity, is at fault) is rolled back the same way
+// but stays in the journal, to be tried again (see failed).
 func (in *Inbox) commit(ctx context.Context, jobs []job) (done []job) {
 	for len(jobs) > 0 {
-		refusedAt, refused := -1, error(nil)
+		at, cause := -1, error(nil) // the job whose handler said no, and why
 		err := in.cfg.Store.Update(ctx, func(tx domain.Tx) error {
-			refusedAt, refused = -1, nil // the transaction may run again
+			at, cause = -1, nil // the transaction may run again
 			for i, j := range jobs {
 				if err := j.h(ctx, tx, j.act); err != nil {
-					refusedAt, refused = i, err
+					at, cause = i, err
 					return err // roll every write back
 				}
 				if err := tx.DeleteInboxItem(j.it.ID); err != nil {
@@ -232,13 +233,19 @@ func (in *Inbox) commit(ctx context.Context, jobs []job) (done []job) {
 			return nil
 		})
 		switch {
-		case refusedAt >= 0:
-			done = append(done, in.commit(ctx, jobs[:refusedAt])...)
-			j := jobs[refusedAt]
-			j.log.Info("activity refused", slog.Any("reason", refused))
-			in.drop(ctx, []job{j})
-			jobs = jobs[refusedAt+1:]
+		case at >= 0:
+			done = append(done, in.commit(ctx, jobs[:at])...)
+			if j := jobs[at]; isRefusal(cause) {
+				j.log.Info("activity refused", slog.Any("reason", cause))
+				in.drop(ctx, []job{j})
+			} else {
+				in.failed(ctx, j, cause)
+			}
+			jobs = jobs[at+1:]
 		case err == nil:
+			for _, j := range jobs {
+				delete(in.failures, j.it.ID)
+			}
 			return append(done, jobs...)
 		case len(jobs) > 1:
 			for i := range jobs {
@@ -246,11 +253,48 @@ func (in *Inbox) commit(ctx context.Context, jobs []job) (done []job) {
 			}
 			return done
 		default:
-			jobs[0].log.Error("process activity", slog.Any("err", err))
+			in.failed(ctx, jobs[0], err)
 			return done
 		}
 	}
 	return done
+}
+
+// maxFailures is how many times the processor tries an activity whose
+// processing fails before it gives up on it.
+const maxFailures = 5
+
+// failed records that processing a job failed. The activity stays in the
+// journal and is tried again when the processor next starts from the oldest
+// item (every few seconds); after maxFailures it is dropped, loudly.
+func (in *Inbox) failed(ctx context.Context, j job, err error) {
+	if in.failures == nil {
+		in.failures = map[string]int{}
+	}
+	in.failures[j.it.ID]++
+	if n := in.failures[j.it.ID]; n < maxFailures {
+		j.log.Warn("process activity: will try again", slog.Int("attempt", n), slog.Any("err", err))
+		return
+	}
+	j.log.Error("process activity: giving up", slog.Int("attempts", maxFailures), slog.Any("err", err))
+	delete(in.failures, j.it.ID)
+	in.drop(ctx, []job{j})
+}
+
+// refusal is a handler's reason not to take an activity (it is forged,
+// out of place, not allowed): the activity changes nothing and leaves the
+// journal. Domain errors are refusals too. Any other error a handler
+// returns comes from the store, and the activity is tried again.
+type refusal struct{ error }
+
+func (r refusal) Unwrap() error { return r.error }
+
+// refusef is fmt.Errorf for refusals.
+func refusef(format string, args ...any) error { return refusal{fmt.Errorf(format, args...)} }
+
+func isRefusal(err error) bool {
+	var r refusal
+	return errors.As(err, &r) || domain.ErrorCode(err) != domain.EINTERNAL
 }
 
 // fetchAnnounced replaces the object of an Announce by a remote actor that

@@ -2,7 +2,6 @@ package inbox
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
@@ -15,7 +14,7 @@ import (
 func (in *Inbox) undo(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
 	o := act.Object
 	if o == nil {
-		return fmt.Errorf("undo without object")
+		return refusef("undo without object")
 	}
 	if o.Type == "Like" || o.Type == "Announce" {
 		_, _, err := tx.RemoveReaction(o.ID, act.Actor)
@@ -30,7 +29,7 @@ func (in *Inbox) undo(ctx context.Context, tx domain.Tx, act *federation.Activit
 		}
 	}
 	if !o.IsLink && o.Actor != act.Actor {
-		return fmt.Errorf("undo of a follow by %s sent by %s", o.Actor, act.Actor)
+		return refusef("undo of a follow by %s sent by %s", o.Actor, act.Actor)
 	}
 	if err := tx.PutTombstone(&domain.Tombstone{ID: o.ID, Deleted: in.cfg.Now().UTC()}); err != nil {
 		return err

@@ -2,7 +2,6 @@ package inbox
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
@@ -39,10 +38,10 @@ func (in *Inbox) update(ctx context.Context, tx domain.Tx, act *federation.Activ
 		return err
 	}
 	if p.Author != act.Actor {
-		return fmt.Errorf("update of %s by %s, not its author", o.ID, act.Actor)
+		return refusef("update of %s by %s, not its author", o.ID, act.Actor)
 	}
 	if !o.Published.IsZero() && !p.Published.IsZero() && !o.Published.Equal(p.Published) {
-		return fmt.Errorf("update of %s changes its published date", o.ID)
+		return refusef("update of %s changes its published date", o.ID)
 	}
 	p.Content = in.cfg.Sanitizer.RemoteHTML(o.Content)
 	p.Updated = o.Updated

@@ -56,8 +56,8 @@ func runReceiver() {
 // BenchmarkFanOutReceiverApart is BenchmarkFanOut with the receiving server
 // in another process, so this process's CPU time is the node's own: one
 // activity of a course with 10,000 followers on 1,000 inboxes, queued and
-// delivered (1,000 signed POSTs). Around the load it makes 1,000 raw
-// RSA-2048 signatures on every CPU (before and after; the mean is used):
+// delivered (1,000 signed POSTs). Before each fan-out and after the last
+// it makes 1,000 raw RSA-2048 signatures on every CPU (the mean is used):
 // ratio_to_raw is deliveries/s over raw signatures/s, and cpu_ratio_to_raw
 // is raw CPU per signature over this process's CPU per delivery, which a
 // shared machine's other tenants move less.
@@ -113,10 +113,21 @@ func BenchmarkFanOutReceiverApart(b *testing.B) {
 	defer func() { cancel(); <-done }()
 	body := []byte(`{"@context":"https://www.w3.org/ns/activitystreams","type":"Create","actor":"http://node.test/courses/python","object":{"type":"Note","content":"Week 3 is open."}}`)
 
-	rawBefore, rawCPUBefore := rawSignAround(b)
-	cpu0 := processCPU()
+	// The raw signatures are made between the fan-outs (before each and
+	// after the last), so they sample the speed of the shared machine
+	// through the run; the fan-outs alone are timed.
+	var rawRate, rawCPU float64
+	sampleRaw := func() {
+		b.StopTimer()
+		r, c := rawSignAround(b)
+		rawRate, rawCPU = rawRate+r, rawCPU+c
+		b.StartTimer()
+	}
+	var cpu time.Duration
 	b.ResetTimer()
 	for i := range b.N {
+		sampleRaw()
+		cpu0 := processCPU()
 		id := fmt.Sprintf("http://node.test/activities/%d", i)
 		if err := st.Update(context.Background(), func(tx domain.Tx) error {
 			inboxes, err := domain.FollowerInboxes(tx, "python")
@@ -135,20 +146,19 @@ func BenchmarkFanOutReceiverApart(b *testing.B) {
 			}
 			time.Sleep(time.Millisecond)
 		}
+		cpu += processCPU() - cpu0
 	}
+	sampleRaw()
 	b.StopTimer()
 	if got := count(); got != int64(b.N*benchHosts) {
 		b.Fatalf("%d POSTs, want exactly %d", got, b.N*benchHosts)
 	}
-	cpu := processCPU() - cpu0
-	elapsed := b.Elapsed()
-	rawAfter, rawCPUAfter := rawSignAround(b)
-	raw, rawCPU := (rawBefore+rawAfter)/2, (rawCPUBefore+rawCPUAfter)/2
+	rawRate, rawCPU = rawRate/float64(b.N+1), rawCPU/float64(b.N+1)
 	perDelivery := float64(cpu.Microseconds()) / float64(b.N*benchHosts)
-	rate := float64(b.N*benchHosts) / elapsed.Seconds()
+	rate := float64(b.N*benchHosts) / b.Elapsed().Seconds()
 	b.ReportMetric(rate, "deliveries/s")
-	b.ReportMetric(raw, "raw_signs/s")
-	b.ReportMetric(rate/raw, "ratio_to_raw")
+	b.ReportMetric(rawRate, "raw_signs/s")
+	b.ReportMetric(rate/rawRate, "ratio_to_raw")
 	b.ReportMetric(perDelivery, "cpu-µs/delivery")
 	b.ReportMetric(rawCPU, "raw_cpu-µs/sign")
 	b.ReportMetric(rawCPU/perDelivery, "cpu_ratio_to_raw")

@@ -393,53 +393,17 @@ func (in *Inbox) journalLoop() {
 	var carry *journalWrite // taken from the queue, left for the next commit
 	for {
 		var batch []*journalWrite
-		size := 0
 		if carry != nil {
-			batch, size, carry = append(batch, carry), len(carry.item.Raw), nil
+			batch, carry = []*journalWrite{carry}, nil
 		} else {
 			select {
 			case w := <-in.writes:
-				batch, size = append(batch, w), len(w.item.Raw)
+				batch = []*journalWrite{w}
 			case <-in.done:
 				return
 			}
 		}
-		// take adds w to the batch, or leaves it for the next commit when
-		// the batch is full; it reports whether there is room for more.
-		take := func(w *journalWrite) bool {
-			if size+len(w.item.Raw) > maxBatchBytes {
-				carry = w
-				return false
-			}
-			batch, size = append(batch, w), size+len(w.item.Raw)
-			return len(batch) < maxBatch
-		}
-		room := len(batch) < maxBatch && carry == nil
-	more:
-		for room {
-			select {
-			case w := <-in.writes:
-				room = take(w)
-			default:
-				break more
-			}
-		}
-		// Requests still being checked will want to be journalled in a
-		// moment: wait a little for them, so that under load one synced
-		// commit serves many activities. An idle inbox commits at once.
-		if room && in.arriving.Load() > 0 {
-			linger := time.NewTimer(journalLinger)
-		wait:
-			for room && in.arriving.Load() > 0 {
-				select {
-				case w := <-in.writes:
-					room = take(w)
-				case <-linger.C:
-					break wait
-				}
-			}
-			linger.Stop()
-		}
+		batch, carry = in.gather(batch)
 		// Ids are given here, in commit order, so an item committed later
 		// never sorts before one the processor has already read.
 		for _, w := range batch {
@@ -476,6 +440,53 @@ func (in *Inbox) journalLoop() {
 			w.err <- err
 		}
 	}
+}
+
+// gather adds queued writes to batch, up to maxBatch activities and
+// maxBatchBytes of them; a write that does not fit is returned as carry, for
+// the next commit. While requests are still being checked (they will want to
+// be journalled in a moment) it waits up to journalLinger for them, so that
+// under load one synced commit serves many activities; an idle inbox
+// commits at once.
+func (in *Inbox) gather(batch []*journalWrite) (_ []*journalWrite, carry *journalWrite) {
+	size := 0
+	for _, w := range batch {
+		size += len(w.item.Raw)
+	}
+	// take adds w to the batch, or keeps it as carry when the batch is
+	// full; it reports whether there is room for more.
+	take := func(w *journalWrite) bool {
+		if size+len(w.item.Raw) > maxBatchBytes {
+			carry = w
+			return false
+		}
+		batch, size = append(batch, w), size+len(w.item.Raw)
+		return len(batch) < maxBatch
+	}
+	room := len(batch) < maxBatch
+drain: // what is queued already
+	for room {
+		select {
+		case w := <-in.writes:
+			room = take(w)
+		default:
+			break drain
+		}
+	}
+	if !room || in.arriving.Load() == 0 {
+		return batch, carry
+	}
+	linger := time.NewTimer(journalLinger)
+	defer linger.Stop()
+	for room && in.arriving.Load() > 0 {
+		select {
+		case w := <-in.writes:
+			room = take(w)
+		case <-linger.C:
+			return batch, carry
+		}
+	}
+	return batch, carry
 }
 
 // activityContentType accepts application/activity+json and

@@ -104,17 +104,12 @@ func (m *Moderation) UnblockDomain(ctx context.Context, d string) error {
 }
 
 // Blocked reports whether a host (or a domain above it) is blocked.
-func (m *Moderation) Blocked(ctx context.Context, host string) (bool, error) {
+func (m *Moderation) Blocked(host string) (bool, error) {
 	h, err := federation.CanonicalHost(host, "https")
 	if err != nil {
 		return false, domain.Errorf(domain.EINVALID, "%q is not a valid domain.", host)
 	}
-	var blocked bool
-	err = m.Store.View(ctx, func(tx domain.Tx) error {
-		blocked, err = domain.IsBlocked(tx, h)
-		return err
-	})
-	return blocked, err
+	return m.Store.DomainBlocked(h), nil
 }
 
 // DomainBlocks lists the blocks, sorted by domain.

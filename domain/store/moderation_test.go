@@ -113,13 +113,6 @@ func TestIsBlockedCoversSubdomains(t *testing.T) {
 		"[2001:db8::2]":           false,
 		"":                        false,
 	} {
-		s.View(ctx, func(tx domain.Tx) error {
-			got, err := domain.IsBlocked(tx, host)
-			if err != nil || got != want {
-				t.Errorf("IsBlocked(%q) = %v, %v; want %v", host, got, err, want)
-			}
-			return nil
-		})
 		if got := s.DomainBlocked(host); got != want {
 			t.Errorf("DomainBlocked(%q) = %v; want %v", host, got, want)
 		}

@@ -135,12 +135,3 @@ type HostHealth struct {
 	// Unavailable hosts are skipped until they answer or send us something signed.
 	Unavailable bool
 }
-
-// FollowerInboxes returns the distinct delivery inboxes of a local actor's
-// accepted followers. Shared inboxes collapse a host's followers
-// (Follower.Inbox is already the shared inbox when the follower has one), so
-// a host with many followers gets one POST (HOSTILE D7; Mastodon's and
-// GoToSocial's shared-inbox delivery). Pending followers get nothing.
-func FollowerInboxes(tx Tx, local string) ([]string, error) {
-	return tx.AcceptedInboxes(local)
-}

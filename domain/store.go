@@ -12,7 +12,7 @@ import (
 type Store interface {
 	View(ctx context.Context, fn func(Tx) error) error
 	Update(ctx context.Context, fn func(Tx) error) error
-	// DomainBlocked is IsBlocked over the committed block list, which the
+	// DomainBlocked is IsBlockedIn over the committed block list, which the
 	// store keeps in memory: for checks on every request (the inbox, each
 	// delivery) without a transaction.
 	DomainBlocked(host string) bool
@@ -125,11 +125,14 @@ type FederationTx interface {
 	DeleteFollower(local, actor string) error
 	// Followers returns a local actor's followers, oldest first.
 	Followers(local string) ([]*Follower, error)
-	// AcceptedInboxes returns the distinct inboxes of a local actor's
-	// accepted followers, ordered by follower id: what FollowerInboxes
-	// needs, read without decoding whole follower records (a course with
-	// 10,000 followers reads them for every post).
-	AcceptedInboxes(local string) ([]string, error)
+	// FollowerInboxes returns the distinct delivery inboxes of a local
+	// actor's accepted followers, ordered by follower id. Shared inboxes
+	// collapse a host's followers (Follower.Inbox is already the shared
+	// inbox when the follower has one), so a host with many followers gets
+	// one POST (HOSTILE D7; Mastodon's and GoToSocial's shared-inbox
+	// delivery). Pending followers get nothing. It reads only what it needs
+	// of each follower: a course with 10,000 followers reads them per post.
+	FollowerInboxes(local string) ([]string, error)
 	CountFollowers(local string, state FollowState) (int, error)
 	// FollowedBy returns every follow of local actors by a remote actor.
 	FollowedBy(actor string) ([]*Follower, error)

@@ -210,7 +210,7 @@ func (in *Inbox) signUpAnswers(tx domain.Tx, act *federation.Activity) (bool, er
 // Mastodon-family servers boost objects, not activities, so the object is
 // the note's id (they fetch it from its origin).
 func (in *Inbox) redistribute(tx domain.Tx, c *domain.Course, p *domain.Post) error {
-	inboxes, err := domain.FollowerInboxes(tx, c.Handle)
+	inboxes, err := tx.FollowerInboxes(c.Handle)
 	if err != nil {
 		return err
 	}

@@ -463,7 +463,7 @@ func TestM2AnnounceOfBlockedPostStoresNothing(t *testing.T) {
 	}
 	if n := lookups.Load(); n != 0 {
 		t.Errorf("HOSTILE M2: %d DNS lookups for a post on a blocked domain, want 0 "+
-			"(fix: inbox/process.go fetchAnnounced must check domain.IsBlocked for the object id before fetching)", n)
+			"(fix: inbox/process.go fetchAnnounced must check Store.DomainBlocked for the object id before fetching)", n)
 	}
 }
 

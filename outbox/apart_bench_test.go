@@ -130,7 +130,7 @@ func BenchmarkFanOutReceiverApart(b *testing.B) {
 		cpu0 := processCPU()
 		id := fmt.Sprintf("http://node.test/activities/%d", i)
 		if err := st.Update(context.Background(), func(tx domain.Tx) error {
-			inboxes, err := domain.FollowerInboxes(tx, "python")
+			inboxes, err := tx.FollowerInboxes("python")
 			if err != nil {
 				return err
 			}

@@ -143,7 +143,7 @@ func BenchmarkFanOut(b *testing.B) {
 		target.Store(int64((i + 1) * benchHosts))
 		start := time.Now()
 		err := st.Update(context.Background(), func(tx domain.Tx) error {
-			inboxes, err := domain.FollowerInboxes(tx, "python")
+			inboxes, err := tx.FollowerInboxes("python")
 			if err != nil {
 				return err
 			}

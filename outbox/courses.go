@@ -65,7 +65,7 @@ func (s *Courses) Update(ctx context.Context, editor string, c *domain.Course) e
 		id := urls.NewActivityID(s.Posts.NewID())
 		upd := federation.Wrap("Update", id, courseID, actor,
 			federation.NoteAddress{To: []string{federation.Public}, CC: []string{courseID + "/followers"}}, s.Posts.Now())
-		inboxes, err := domain.FollowerInboxes(tx, c.Handle)
+		inboxes, err := tx.FollowerInboxes(c.Handle)
 		if err != nil {
 			return err
 		}
@@ -89,7 +89,7 @@ func (s *Courses) announce(tx domain.Tx, c *domain.Course) error {
 	text := fmt.Sprintf("New in %s: %s, a %s. Follow @%s@%s to join!",
 		school.Name, c.Title, strings.ToLower(c.Kind), c.Handle, urls.Host())
 	mention := []federation.Mention{{ID: courseID, Name: "@" + c.Handle + "@" + urls.Host()}}
-	inboxes, err := domain.FollowerInboxes(tx, school.Handle)
+	inboxes, err := tx.FollowerInboxes(school.Handle)
 	if err != nil {
 		return err
 	}

@@ -325,7 +325,7 @@ func (l *Learning) Revoke(ctx context.Context, organiser, awardID, reason string
 		}
 		urls := l.urls()
 		issuerID := urls.Actor(typ, a.Issuer)
-		inboxes, err := domain.FollowerInboxes(tx, a.Issuer)
+		inboxes, err := tx.FollowerInboxes(a.Issuer)
 		if err != nil {
 			return err
 		}
@@ -386,7 +386,7 @@ func (l *Learning) award(tx domain.Tx, b *domain.Badge, learner string, evidence
 	}
 	issuerID := urls.Actor(typ, b.Issuer)
 	name := learner
-	inboxes, err := domain.FollowerInboxes(tx, b.Issuer)
+	inboxes, err := tx.FollowerInboxes(b.Issuer)
 	if err != nil {
 		return nil, err
 	}
@@ -425,7 +425,7 @@ func (l *Learning) EditTask(ctx context.Context, editor string, t *domain.Task) 
 		}
 		urls := l.urls()
 		courseID := urls.Actor(domain.ActorCourse, c.Handle)
-		inboxes, err := domain.FollowerInboxes(tx, c.Handle)
+		inboxes, err := tx.FollowerInboxes(c.Handle)
 		if err != nil {
 			return err
 		}

@@ -463,7 +463,7 @@ func TestFollowerInboxes(t *testing.T) {
 	}
 	var got []string
 	if err := e.st.View(context.Background(), func(tx domain.Tx) error {
-		got, err = domain.FollowerInboxes(tx, "ada")
+		got, err = tx.FollowerInboxes("ada")
 		return err
 	}); err != nil {
 		t.Fatal(err)

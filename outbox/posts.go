@@ -99,7 +99,7 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 				inboxes = append(inboxes, ra.Inbox)
 			}
 		}
-		followers, err := domain.FollowerInboxes(tx, c.Handle)
+		followers, err := tx.FollowerInboxes(c.Handle)
 		if err != nil {
 			return err
 		}
@@ -113,7 +113,7 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 			}
 			return s.Outbox.Queue(tx, c.Handle, createID, create, append(inboxes, followers...))
 		}
-		personFollowers, err := domain.FollowerInboxes(tx, in.Author)
+		personFollowers, err := tx.FollowerInboxes(in.Author)
 		if err != nil {
 			return err
 		}
@@ -287,7 +287,7 @@ func (s *Posts) audience(tx domain.Tx, p *domain.Post) (string, []federation.Men
 		locals = append(locals, p.Course)
 	}
 	for _, local := range locals {
-		own, err := domain.FollowerInboxes(tx, local)
+		own, err := tx.FollowerInboxes(local)
 		if err != nil {
 			return "", nil, federation.NoteAddress{}, nil, err
 		}
@@ -359,7 +359,7 @@ func (s *Posts) publishRemote(ctx context.Context, in PostInput) (*domain.Post, 
 			p.Mentions = append(p.Mentions, m.ID)
 		}
 		p.Content, p.Tags = s.Docs.PostHTML(in.Text, mentions)
-		own, err := domain.FollowerInboxes(tx, in.Author)
+		own, err := tx.FollowerInboxes(in.Author)
 		if err != nil {
 			return err
 		}

@@ -90,7 +90,7 @@ func (t *tx) Followers(local string) ([]*domain.Follower, error) {
 	return fs, nil
 }
 
-func (t *tx) AcceptedInboxes(local string) ([]string, error) {
+func (t *tx) FollowerInboxes(local string) ([]string, error) {
 	seen := make(map[string]bool)
 	var out []string
 	err := t.each(prefixOf(pFollower, local), func(_, v []byte) error {

@@ -8,8 +8,8 @@ import (
 	"github.com/lernejo/lernejo/domain"
 )
 
-// --- domain blocks: one key per canonical domain, so IsBlocked is a few
-// point reads and DomainBlocks comes out sorted by domain.
+// --- domain blocks: one key per canonical domain, so DomainBlocks comes out
+// sorted by domain (the store keeps them in memory for DomainBlocked).
 
 func (t *tx) DomainBlock(d string) (*domain.DomainBlock, error) {
 	if d == "" {

@@ -374,7 +374,8 @@ func plainURL(rawURL string) (scheme, host string, ok bool) {
 		return "", "", false
 	}
 	if last := name[strings.LastIndexByte(name, '.')+1:]; isNumericLabel(last) {
-		if !canonicalIPv4(name) {
+		// Only an IPv4 address in its canonical dotted-quad form.
+		if a, err := netip.ParseAddr(name); err != nil || !a.Is4() || a.String() != name {
 			return "", "", false
 		}
 	}
@@ -391,32 +392,4 @@ func plainURL(rawURL string) (scheme, host string, ok bool) {
 		}
 	}
 	return scheme, authority, true
-}
-
-// canonicalIPv4 reports whether s is an IPv4 address in its canonical
-// dotted-quad form: four decimal numbers up to 255, without leading zeros.
-func canonicalIPv4(s string) bool {
-	parts := 0
-	for len(s) > 0 {
-		end := strings.IndexByte(s, '.')
-		if end < 0 {
-			end = len(s)
-		}
-		n := s[:end]
-		if len(n) == 0 || len(n) > 3 || len(n) > 1 && n[0] == '0' || strings.Trim(n, "0123456789") != "" {
-			return false
-		}
-		if v, _ := strconv.Atoi(n); v > 255 {
-			return false
-		}
-		parts++
-		if end == len(s) {
-			break
-		}
-		s = s[end+1:]
-		if s == "" {
-			return false // a trailing dot
-		}
-	}
-	return parts == 4
 }

@@ -1,9 +1,6 @@
 package federation
 
-import (
-	"net/netip"
-	"testing"
-)
+import "testing"
 
 // FuzzPlainURL holds the fast path of CanonicalOrigin and HostOf to the
 // answers url.Parse gives: whenever plainURL takes a URL, the long way must
@@ -53,18 +50,6 @@ func TestPlainURLTakesCommonIDs(t *testing.T) {
 		"https://a.test/%41", "https://u@a.test/", "https://a.test./", "ftp://a.test/"} {
 		if _, _, ok := plainURL(raw); ok {
 			t.Errorf("plainURL took %q, which needs the long way", raw)
-		}
-	}
-}
-
-// TestCanonicalIPv4 holds canonicalIPv4 to netip's canonical form.
-func TestCanonicalIPv4(t *testing.T) {
-	for _, s := range []string{"127.0.0.1", "0.0.0.0", "255.255.255.255", "256.0.0.1", "01.2.3.4", "1.2.3", "1.2.3.4.5",
-		"1.2.3.", ".1.2.3", "1..2.3", "1.2.3.4a", "", "10.0.0.10", "1.2.3.04", "0x1.2.3.4", "1.2.3.-4", "+1.2.3.4"} {
-		a, err := netip.ParseAddr(s)
-		want := err == nil && a.Is4() && a.String() == s
-		if got := canonicalIPv4(s); got != want {
-			t.Errorf("canonicalIPv4(%q) = %v, want %v", s, got, want)
 		}
 	}
 }

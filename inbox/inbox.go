@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -489,19 +488,14 @@ drain: // what is queued already
 	return batch, carry
 }
 
-// activityContentType accepts application/activity+json and
-// application/ld+json with the ActivityStreams profile (HOSTILE P9).
+// activityContentType accepts what federation.IsActivityStreamsContentType
+// does (HOSTILE P9) and, from senders, application/ld+json with no profile at
+// all: some servers leave it out, and the body is checked like any other.
 func activityContentType(ct string) bool {
-	mt, params, err := mime.ParseMediaType(ct)
-	if err != nil {
-		return false
-	}
-	switch mt {
-	case "application/activity+json":
+	if federation.IsActivityStreamsContentType(ct) {
 		return true
-	case "application/ld+json":
-		p, ok := params["profile"]
-		return !ok || strings.Contains(p, federation.NSActivityStreams)
 	}
-	return false
+	mt, params, err := mime.ParseMediaType(ct)
+	_, profiled := params["profile"]
+	return err == nil && mt == "application/ld+json" && !profiled
 }

@@ -259,14 +259,7 @@ func (t *tx) InboxLen() (int, error) { return t.count(prefixOf(pInbox)) }
 // --- outgoing activities and deliveries
 
 func (t *tx) PutActivity(a *domain.OutActivity) error {
-	if a.KeepFor <= 0 {
-		return t.put(key(pActivity, a.ID), a)
-	}
-	b, err := json.Marshal(a)
-	if err != nil {
-		return fmt.Errorf("store: encode activity: %w", err)
-	}
-	return t.txn.SetEntry(badger.NewEntry(key(pActivity, a.ID), b).WithTTL(a.KeepFor))
+	return t.putFor(key(pActivity, a.ID), a, a.KeepFor)
 }
 
 func (t *tx) Activity(id string) (*domain.OutActivity, error) {

@@ -1,9 +1,7 @@
 package store
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -22,11 +20,7 @@ func (t *tx) PutSession(s *domain.Session) error {
 	if ttl <= 0 {
 		return errors.New("store: session already expired")
 	}
-	b, err := json.Marshal(s)
-	if err != nil {
-		return fmt.Errorf("store: encode session: %w", err)
-	}
-	if err := t.txn.SetEntry(badger.NewEntry(key(pSession, s.ID), b).WithTTL(ttl)); err != nil {
+	if err := t.putFor(key(pSession, s.ID), s, ttl); err != nil {
 		return err
 	}
 	return t.txn.SetEntry(badger.NewEntry(key(pSessionOf, s.Person, s.ID), nil).WithTTL(ttl))

@@ -158,7 +158,7 @@ func (s *Store) Update(ctx context.Context, fn func(domain.Tx) error) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		t := &tx{txn: nil}
+		t := new(tx)
 		err := s.db.Update(func(txn *badger.Txn) error {
 			*t = tx{txn: txn} // the transaction may run again
 			return fn(t)

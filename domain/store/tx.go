@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -48,12 +49,18 @@ func getAs[T any](t *tx, k []byte, what string) (*T, error) {
 	return x, nil
 }
 
-func (t *tx) put(k []byte, v any) error {
+func (t *tx) put(k []byte, v any) error { return t.putFor(k, v, 0) }
+
+// putFor stores v as JSON at k for ttl (Badger drops it after); 0 keeps it.
+func (t *tx) putFor(k []byte, v any, ttl time.Duration) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("store: encode %T: %w", v, err)
 	}
-	return t.txn.Set(k, b)
+	if ttl <= 0 {
+		return t.txn.Set(k, b)
+	}
+	return t.txn.SetEntry(badger.NewEntry(k, b).WithTTL(ttl))
 }
 
 func (t *tx) exists(k []byte) (bool, error) {

@@ -69,8 +69,8 @@ type Inbox struct {
 	// processor waits for a page of them, or for gatherFor.
 	waiting atomic.Int64
 
-	// arriving counts the requests in Receive that have not yet been
-	// queued for the journal; the journal writer waits briefly for them.
+	// arriving counts the requests in Receive still being checked; the
+	// journal writer waits briefly for them.
 	arriving atomic.Int32
 
 	// cursor is the id of the last journal item the processor read, and
@@ -164,76 +164,77 @@ func refuse(status int, reason string, err error) *Error {
 // activity is durably stored (or was a duplicate) and 202 may be answered.
 func (in *Inbox) Receive(ctx context.Context, r Request) error {
 	in.arriving.Add(1)
-	queued := false
-	defer func() {
-		if !queued {
-			in.arriving.Add(-1)
-		}
-	}()
-	return in.receive(ctx, r, &queued)
+	act, signer, err := in.check(ctx, r)
+	in.arriving.Add(-1)
+	if err != nil || act == nil {
+		return err
+	}
+	return in.journal(ctx, act, signer)
 }
 
-func (in *Inbox) receive(ctx context.Context, r Request, queued *bool) error {
+// check does everything Receive does before the journal: it returns the
+// activity and its signer, a refusal, or nil and no error for an activity
+// that is acknowledged and dropped at once.
+func (in *Inbox) check(ctx context.Context, r Request) (_ *federation.Activity, signer string, _ error) {
 	if len(r.Body) > MaxBody {
-		return refuse(http.StatusRequestEntityTooLarge, "too_large", fmt.Errorf("body of %d bytes", len(r.Body)))
+		return nil, "", refuse(http.StatusRequestEntityTooLarge, "too_large", fmt.Errorf("body of %d bytes", len(r.Body)))
 	}
 	if !activityContentType(r.Header.Get("Content-Type")) {
-		return refuse(http.StatusUnsupportedMediaType, "content_type", fmt.Errorf("content type %q", r.Header.Get("Content-Type")))
+		return nil, "", refuse(http.StatusUnsupportedMediaType, "content_type", fmt.Errorf("content type %q", r.Header.Get("Content-Type")))
 	}
 	hr, err := http.NewRequestWithContext(ctx, r.Method, "http://"+in.cfg.URLs.Host()+r.Path, nil)
 	if err != nil {
-		return refuse(http.StatusBadRequest, "bad_request", err)
+		return nil, "", refuse(http.StatusBadRequest, "bad_request", err)
 	}
 	hr.URL.RawPath, hr.URL.RawQuery = r.Path, r.Query
 	hr.Header = r.Header
 	opt := federation.VerifyOptions{Host: in.cfg.URLs.Host(), Now: in.cfg.Now()}
 	params, err := federation.CheckRequest(hr, r.Body, opt)
 	if err != nil {
-		return refuse(http.StatusUnauthorized, "signature", err)
+		return nil, "", refuse(http.StatusUnauthorized, "signature", err)
 	}
 	keyHost := hostOf(params.KeyID)
 	if r.Admit != nil {
 		if err := r.Admit(keyHost); err != nil {
-			return err
+			return nil, "", err
 		}
 	}
 	// A signer on a blocked domain is refused before any key fetch (S13, M1).
 	if err := in.refuseBlocked(keyHost); err != nil {
-		return err
+		return nil, "", err
 	}
 	act, err := federation.DecodeActivityAt(r.Body, opt.Now)
 	if err != nil {
-		return refuse(http.StatusBadRequest, "decode", err)
+		return nil, "", refuse(http.StatusBadRequest, "decode", err)
 	}
 	if actorHost := hostOf(act.Actor); actorHost != keyHost {
 		if err := in.refuseBlocked(actorHost); err != nil {
-			return err
+			return nil, "", err
 		}
 	}
 	// Nothing on our own host comes from outside (O10).
 	if federation.SameOrigin(act.Actor, in.cfg.URLs.Base()) || federation.SameOrigin(act.ID, in.cfg.URLs.Base()) {
-		return refuse(http.StatusForbidden, "local_id", errors.New("activity claims an id on this node"))
+		return nil, "", refuse(http.StatusForbidden, "local_id", errors.New("activity claims an id on this node"))
 	}
 	// A Delete of an actor we never knew: its key is usually gone (410), so
 	// answer 202 without fetching anything (HOSTILE M6).
 	if act.Type == "Delete" && act.Object != nil && act.Object.ID == act.Actor {
 		if known, err := in.knownActor(ctx, act.Actor); err == nil && !known {
-			return nil
+			return nil, "", nil
 		}
 	}
-	signer, err := in.verify(ctx, hr, params, opt)
+	key, err := in.verify(ctx, hr, params, opt)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	// The signer must be the actor: no LD signatures, no relaying (S7).
-	if signer.ID != act.Actor {
-		return refuse(http.StatusUnauthorized, "signer_not_actor", fmt.Errorf("signed by %s, actor %s", signer.ID, act.Actor))
+	if key.ID != act.Actor {
+		return nil, "", refuse(http.StatusUnauthorized, "signer_not_actor", fmt.Errorf("signed by %s, actor %s", key.ID, act.Actor))
 	}
 	if err := checkOrigins(act); err != nil {
-		return refuse(http.StatusBadRequest, "origin", err)
+		return nil, "", refuse(http.StatusBadRequest, "origin", err)
 	}
-	*queued = true
-	return in.journal(ctx, act, signer.ID)
+	return act, key.ID, nil
 }
 
 // verify finds the signer's key and checks the signature. A failure with a
@@ -367,7 +368,6 @@ func (in *Inbox) journal(ctx context.Context, act *federation.Activity, signer s
 		act: act,
 		err: make(chan error, 1),
 	}
-	in.arriving.Add(-1) // counted as arriving until it is in the queue
 	select {
 	case in.writes <- w:
 	case <-ctx.Done():

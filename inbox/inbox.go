@@ -51,9 +51,10 @@ type Config struct {
 
 // Inbox is the node's receiving side.
 type Inbox struct {
-	cfg  Config
-	log  *slog.Logger
-	wake chan struct{}
+	cfg    Config
+	log    *slog.Logger
+	handle map[string]handler // by activity type: see handlers
+	wake   chan struct{}
 	// writes carries journal writes to the one goroutine that commits them
 	// in batches: one synced commit for many activities.
 	writes chan *journalWrite
@@ -116,6 +117,7 @@ func New(cfg Config) *Inbox {
 	}
 	in := &Inbox{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1),
 		writes: make(chan *journalWrite, 256), done: make(chan struct{})}
+	in.handle = in.handlers()
 	go in.journalLoop()
 	return in
 }

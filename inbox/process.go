@@ -112,7 +112,6 @@ func (in *Inbox) processBatch(ctx context.Context) int {
 	if len(items) > 0 {
 		in.cursor = items[len(items)-1].ID
 	}
-	handlers := in.handlers()
 	var group, drop []job
 	size := 0
 	hosts := map[string]bool{} // hosts that sent something processed here
@@ -138,7 +137,7 @@ func (in *Inbox) processBatch(ctx context.Context) int {
 			}
 		}
 		log = log.With(slog.String("type", act.Type))
-		h := handlers[act.Type]
+		h := in.handle[act.Type]
 		if h == nil {
 			drop = append(drop, job{it: it, log: log}) // unknown types are accepted and ignored
 			continue

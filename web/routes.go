@@ -8,6 +8,8 @@ import (
 // routes registers every route of the node in one place.
 func (s *Server) routes() {
 	a := s.App
+	// Before anything can read a body: no compressed ones (HOSTILE P1).
+	a.Use(refuseEncodedBodies)
 	a.Use(recover.New())
 	// Overload: a bounded number of requests in flight, then 503 (P11).
 	a.Use(s.limitInFlight(512))

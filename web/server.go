@@ -111,11 +111,13 @@ func New(cfg Config) (*Server, error) {
 	s.App = fiber.New(fiber.Config{
 		// Fiber reuses request buffers after a handler returns; anything kept
 		// (the inbox queue above all) must own its bytes (HOSTILE W12).
-		Immutable:             true,
-		ReadTimeout:           ReadTimeout,
-		WriteTimeout:          WriteTimeout,
-		IdleTimeout:           IdleTimeout,
-		BodyLimit:             4 << 20,
+		Immutable:    true,
+		ReadTimeout:  ReadTimeout,
+		WriteTimeout: WriteTimeout,
+		IdleTimeout:  IdleTimeout,
+		// The cap applies while fasthttp reads (a larger Content-Length is
+		// refused before the body), not after (HOSTILE P1).
+		BodyLimit:             MaxBody,
 		DisableStartupMessage: true,
 		ErrorHandler:          s.handleError,
 		AppName:               "lernejo",

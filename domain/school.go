@@ -41,6 +41,17 @@ func (s *School) Validate() error {
 // IsOrganiser reports whether handle organises the school.
 func (s *School) IsOrganiser(handle string) bool { return contains(s.Organisers, handle) }
 
+// MayPlace is the rule for putting a course into a school directly: only the
+// school's organisers may, or anyone could make the school list their
+// course and announce it to its followers. Anyone else's course asks to
+// join, and a school organiser decides.
+func (s *School) MayPlace(by string) error {
+	if s.IsOrganiser(by) {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "Only the organisers of %s can place a course in it.", s.Name)
+}
+
 func normaliseHandles(hs []string, what string) ([]string, error) {
 	var out []string
 	for _, h := range hs {

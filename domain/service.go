@@ -96,9 +96,13 @@ func (s *Service) CreateSchool(ctx context.Context, sc *School) error {
 	})
 }
 
-// CreateCourse creates a course with the node's kinds; its organisers must be
-// local people and its school, if any, must exist.
-func (s *Service) CreateCourse(ctx context.Context, c *Course) error {
+// CreateCourse creates a course with the node's kinds for creator, who must
+// be one of its organisers; they must all be local people, and its school,
+// if any, must exist and be one creator organises.
+func (s *Service) CreateCourse(ctx context.Context, creator string, c *Course) error {
+	if !c.IsOrganiser(creator) {
+		return Errorf(EINVALID, "Whoever starts a course organises it.")
+	}
 	now := s.Now().UTC()
 	c.Created, c.Updated = now, now
 	keys, err := s.NewKeys()
@@ -118,10 +122,7 @@ func (s *Service) CreateCourse(ctx context.Context, c *Course) error {
 			return err
 		}
 		if c.School != "" {
-			if _, err := tx.School(c.School); err != nil {
-				if IsNotFound(err) {
-					return Errorf(EINVALID, "There is no school %q.", c.School)
-				}
+			if err := placeInSchool(tx, c.School, creator); err != nil {
 				return err
 			}
 		}
@@ -176,6 +177,19 @@ func (s *Service) AddBadge(ctx context.Context, b *Badge) error {
 	})
 }
 
+// placeInSchool checks that by may put a course into the school (see
+// School.MayPlace).
+func placeInSchool(tx Tx, school, by string) error {
+	sc, err := tx.School(school)
+	if IsNotFound(err) {
+		return Errorf(EINVALID, "There is no school %q.", school)
+	}
+	if err != nil {
+		return err
+	}
+	return sc.MayPlace(by)
+}
+
 func checkPeople(tx Tx, handles []string) error {
 	for _, h := range handles {
 		if _, err := tx.Person(h); err != nil {
@@ -213,8 +227,8 @@ func (s *Service) UpdateCourse(tx Tx, editor string, c *Course) (*Course, error)
 		return nil, err
 	}
 	if c.School != "" && c.School != old.School {
-		if _, err := tx.School(c.School); err != nil {
-			return nil, Errorf(EINVALID, "There is no school %q.", c.School)
+		if err := placeInSchool(tx, c.School, editor); err != nil {
+			return nil, err
 		}
 	}
 	c.PublicKeyPEM, c.AssertionKey, c.Created, c.Updated = old.PublicKeyPEM, old.AssertionKey, old.Created, s.Now().UTC()

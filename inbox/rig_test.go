@@ -73,7 +73,7 @@ func newRig(t *testing.T, fetch federation.FetchConfig) *rig {
 	if err := r.svc.RegisterPerson(ctx, &domain.Person{Handle: "ada", PasswordHash: "x"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.svc.CreateCourse(ctx, &domain.Course{Handle: "course", Title: "Course", Status: domain.StatusOpen, Organisers: []string{"ada"}}); err != nil {
+	if err := r.svc.CreateCourse(ctx, "ada", &domain.Course{Handle: "course", Title: "Course", Status: domain.StatusOpen, Organisers: []string{"ada"}}); err != nil {
 		t.Fatal(err)
 	}
 	return r

@@ -99,7 +99,7 @@ func (n *Node) seedDemo(ctx context.Context) error {
 	if m, err := missing(DemoCourse); err != nil {
 		return err
 	} else if m {
-		if err := svc.CreateCourse(ctx, &domain.Course{
+		if err := svc.CreateCourse(ctx, DemoOrganiser, &domain.Course{
 			Handle:     DemoCourse,
 			Title:      "A Gentle Introduction to Python",
 			Summary:    "A six-week study group for complete beginners. Each week we try a small piece of Python together, share what we made, and help each other when we get stuck.",

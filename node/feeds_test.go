@@ -77,7 +77,7 @@ func TestCourseAtomFeed(t *testing.T) {
 		t.Error("raw markup in the feed's XML")
 	}
 
-	if err := n.Service.CreateCourse(ctx, &domain.Course{Handle: "secret", Title: "Secret", Organisers: []string{DemoOrganiser}}); err != nil {
+	if err := n.Service.CreateCourse(ctx, DemoOrganiser, &domain.Course{Handle: "secret", Title: "Secret", Organisers: []string{DemoOrganiser}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, path := range []string{"/courses/secret/feed.atom", "/courses/nope/feed.atom", "/courses/secret/meetings.ics"} {

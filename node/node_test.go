@@ -293,7 +293,7 @@ func TestNodeInfoCountsFollowChanges(t *testing.T) {
 	if users != 1 || courses != 1 {
 		t.Fatalf("demo node: users %v courses %v", users, courses)
 	}
-	err := n.Service.CreateCourse(context.Background(), &domain.Course{Handle: "sql-sprint", Title: "SQL sprint",
+	err := n.Service.CreateCourse(context.Background(), DemoOrganiser, &domain.Course{Handle: "sql-sprint", Title: "SQL sprint",
 		Kind: "Challenge", Status: domain.StatusOpen, Organisers: []string{DemoOrganiser}})
 	if err != nil {
 		t.Fatal(err)
@@ -317,7 +317,7 @@ func TestHostMetaAndHealth(t *testing.T) {
 
 func TestDraftCoursesAreInvisible(t *testing.T) {
 	n := startNode(t, Config{Demo: true})
-	err := n.Service.CreateCourse(context.Background(), &domain.Course{Handle: "secret-plans", Title: "Not yet",
+	err := n.Service.CreateCourse(context.Background(), DemoOrganiser, &domain.Course{Handle: "secret-plans", Title: "Not yet",
 		Organisers: []string{DemoOrganiser}})
 	if err != nil {
 		t.Fatal(err)

@@ -97,7 +97,7 @@ func TestFollowAcrossNodes(t *testing.T) {
 func TestModeratedCourseAcrossNodes(t *testing.T) {
 	a, b := twoNodes(t)
 	ctx := context.Background()
-	if err := b.Service.CreateCourse(ctx, &domain.Course{Handle: "sql-sprint", Title: "SQL sprint", Kind: "Challenge",
+	if err := b.Service.CreateCourse(ctx, DemoOrganiser, &domain.Course{Handle: "sql-sprint", Title: "SQL sprint", Kind: "Challenge",
 		Status: domain.StatusOpen, SignUp: domain.SignUpModerated, Questions: []string{"What do you want to build?"},
 		Organisers: []string{DemoOrganiser}}); err != nil {
 		t.Fatal(err)
@@ -172,7 +172,7 @@ func TestFollowUnknownHandle(t *testing.T) {
 func TestModeratedSignUpFromMastodon(t *testing.T) {
 	ctx := context.Background()
 	b := startNode(t, Config{AllowPrivateNetworks: true, Demo: true})
-	if err := b.Service.CreateCourse(ctx, &domain.Course{Handle: "sql-sprint", Title: "SQL sprint", Kind: "Challenge",
+	if err := b.Service.CreateCourse(ctx, DemoOrganiser, &domain.Course{Handle: "sql-sprint", Title: "SQL sprint", Kind: "Challenge",
 		Status: domain.StatusOpen, SignUp: domain.SignUpModerated, Questions: []string{"What do you want to build?", "How much time do you have?"},
 		Organisers: []string{DemoOrganiser}}); err != nil {
 		t.Fatal(err)
@@ -286,7 +286,7 @@ func TestSchoolAnnouncesNewCourses(t *testing.T) {
 	eventually(t, "zoe follows school and course", func() bool { return zoe.received("Accept") == 2 })
 
 	c := &domain.Course{Handle: "html-basics", Title: "HTML basics", Kind: "Course", School: DemoSchool, Organisers: []string{DemoOrganiser}}
-	if err := b.Courses.Create(ctx, c); err != nil {
+	if err := b.Courses.Create(ctx, DemoOrganiser, c); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(100 * time.Millisecond)
@@ -337,7 +337,7 @@ func TestClosedAndFullCoursesAcrossNodes(t *testing.T) {
 		{Handle: "closed-one", Title: "Closed", Status: domain.StatusOpen, SignUp: domain.SignUpClosed, Organisers: []string{DemoOrganiser}},
 		{Handle: "full-one", Title: "Full", Status: domain.StatusOpen, Capacity: 1, Organisers: []string{DemoOrganiser}},
 	} {
-		if err := b.Service.CreateCourse(ctx, c); err != nil {
+		if err := b.Service.CreateCourse(ctx, DemoOrganiser, c); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -19,9 +19,10 @@ type Courses struct {
 	Posts   *Posts
 }
 
-// Create creates a course; if it opens at once, its school announces it.
-func (s *Courses) Create(ctx context.Context, c *domain.Course) error {
-	if err := s.Service.CreateCourse(ctx, c); err != nil {
+// Create creates a course for creator; if it opens at once, its school
+// announces it.
+func (s *Courses) Create(ctx context.Context, creator string, c *domain.Course) error {
+	if err := s.Service.CreateCourse(ctx, creator, c); err != nil {
 		return err
 	}
 	if c.Status != domain.StatusOpen || c.School == "" {

@@ -30,7 +30,7 @@ func modFixture(t *testing.T) (*store.Store, *Moderation) {
 	if err := svc.RegisterPerson(ctx, &domain.Person{Handle: "ada", PasswordHash: "x"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.CreateCourse(ctx, &domain.Course{Handle: "course", Title: "Course", Status: domain.StatusOpen, Organisers: []string{"ada"}}); err != nil {
+	if err := svc.CreateCourse(ctx, "ada", &domain.Course{Handle: "course", Title: "Course", Status: domain.StatusOpen, Organisers: []string{"ada"}}); err != nil {
 		t.Fatal(err)
 	}
 	urls, _ := federation.NewURLs("https://node.test")

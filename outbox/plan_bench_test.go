@@ -31,7 +31,7 @@ func BenchmarkCoursePostPlan(b *testing.B) {
 	if err := svc.RegisterPerson(ctx, &domain.Person{Handle: "ada", PasswordHash: "x"}); err != nil {
 		b.Fatal(err)
 	}
-	if err := svc.CreateCourse(ctx, &domain.Course{Handle: "big", Title: "Big", Status: domain.StatusOpen, Organisers: []string{"ada"}}); err != nil {
+	if err := svc.CreateCourse(ctx, "ada", &domain.Course{Handle: "big", Title: "Big", Status: domain.StatusOpen, Organisers: []string{"ada"}}); err != nil {
 		b.Fatal(err)
 	}
 	for i := 0; i < benchFollowers; i += 500 {

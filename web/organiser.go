@@ -136,7 +136,7 @@ func (s *Server) createCourse(c *fiber.Ctx) error {
 	courseFromForm(c, co)
 	ctx, cancel := ctx(c)
 	defer cancel()
-	if err := s.cfg.Courses.Create(ctx, co); err != nil {
+	if err := s.cfg.Courses.Create(ctx, p.Handle, co); err != nil {
 		if domain.ErrorCode(err) == domain.EINTERNAL {
 			return err
 		}

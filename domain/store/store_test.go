@@ -50,7 +50,7 @@ func seed(t *testing.T, svc *domain.Service) {
 	if err := svc.CreateSchool(ctx, &domain.School{Handle: "webcraft", Name: "School of Webcraft", Organisers: []string{"ada"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.CreateCourse(ctx, &domain.Course{Handle: "gentle-python", Title: "Python", Kind: "Study Group",
+	if err := svc.CreateCourse(ctx, "ada", &domain.Course{Handle: "gentle-python", Title: "Python", Kind: "Study Group",
 		Status: domain.StatusOpen, School: "webcraft", Organisers: []string{"ada"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestOneHandleNamespace(t *testing.T) {
 	seed(t, svc)
 	ctx := context.Background()
 	// A course may not take a person's handle, nor a person a school's.
-	err := svc.CreateCourse(ctx, &domain.Course{Handle: "ada", Title: "x", Organisers: []string{"ada"}})
+	err := svc.CreateCourse(ctx, "ada", &domain.Course{Handle: "ada", Title: "x", Organisers: []string{"ada"}})
 	if !domain.IsConflict(err) {
 		t.Fatalf("course with a person's handle: %v", err)
 	}
@@ -154,10 +154,10 @@ func TestOneHandleNamespace(t *testing.T) {
 		return nil
 	})
 	// Organisers and schools must exist.
-	if err := svc.CreateCourse(ctx, &domain.Course{Handle: "c2", Title: "x", Organisers: []string{"ghost"}}); domain.ErrorCode(err) != domain.EINVALID {
+	if err := svc.CreateCourse(ctx, "ghost", &domain.Course{Handle: "c2", Title: "x", Organisers: []string{"ghost"}}); domain.ErrorCode(err) != domain.EINVALID {
 		t.Fatalf("unknown organiser: %v", err)
 	}
-	if err := svc.CreateCourse(ctx, &domain.Course{Handle: "c3", Title: "x", Organisers: []string{"ada"}, School: "nowhere"}); domain.ErrorCode(err) != domain.EINVALID {
+	if err := svc.CreateCourse(ctx, "ada", &domain.Course{Handle: "c3", Title: "x", Organisers: []string{"ada"}, School: "nowhere"}); domain.ErrorCode(err) != domain.EINVALID {
 		t.Fatalf("unknown school: %v", err)
 	}
 }
@@ -244,5 +244,68 @@ func TestCanceledContext(t *testing.T) {
 	err := s.Update(ctx, func(domain.Tx) error { called = true; return nil })
 	if err == nil || called || !strings.Contains(err.Error(), "canceled") {
 		t.Fatalf("update with a canceled context: %v, called=%v", err, called)
+	}
+}
+
+// TestOnlySchoolOrganisersPlaceCourses: anyone may start a course, but only a
+// school's organisers may put one in their school, when creating it or by
+// editing it later (the hardening issue: any user could make the School of
+// Webcraft list and announce a phishing course).
+func TestOnlySchoolOrganisersPlaceCourses(t *testing.T) {
+	s := openMem(t)
+	svc := service(s)
+	seed(t, svc) // ada organises webcraft
+	ctx := context.Background()
+	if err := svc.RegisterPerson(ctx, &domain.Person{Handle: "mallory", PasswordHash: "h"}); err != nil {
+		t.Fatal(err)
+	}
+	err := svc.CreateCourse(ctx, "mallory", &domain.Course{Handle: "free-prizes", Title: "Claim your prize",
+		Status: domain.StatusOpen, School: "webcraft", Organisers: []string{"mallory"}})
+	if domain.ErrorCode(err) != domain.EFORBIDDEN {
+		t.Fatalf("a course placed in someone else's school: %v", err)
+	}
+	// Naming a school organiser as co-organiser changes nothing: the one who
+	// places the course must organise the school.
+	err = svc.CreateCourse(ctx, "mallory", &domain.Course{Handle: "free-prizes", Title: "Claim your prize",
+		Status: domain.StatusOpen, School: "webcraft", Organisers: []string{"mallory", "ada"}})
+	if domain.ErrorCode(err) != domain.EFORBIDDEN {
+		t.Fatalf("placed by naming ada as co-organiser: %v", err)
+	}
+	// Nor may one start a course in someone else's name.
+	err = svc.CreateCourse(ctx, "mallory", &domain.Course{Handle: "free-prizes", Title: "x", Organisers: []string{"ada"}})
+	if domain.ErrorCode(err) != domain.EINVALID {
+		t.Fatalf("a course whose creator does not organise it: %v", err)
+	}
+	// Without a school it is fine; moving it into the school is not.
+	c := &domain.Course{Handle: "free-prizes", Title: "Claim your prize", Status: domain.StatusOpen, Organisers: []string{"mallory"}}
+	if err := svc.CreateCourse(ctx, "mallory", c); err != nil {
+		t.Fatal(err)
+	}
+	moved := *c
+	moved.School = "webcraft"
+	err = s.Update(ctx, func(tx domain.Tx) error { _, err := svc.UpdateCourse(tx, "mallory", &moved); return err })
+	if domain.ErrorCode(err) != domain.EFORBIDDEN {
+		t.Fatalf("an edit moving a course into someone else's school: %v", err)
+	}
+	s.View(ctx, func(tx domain.Tx) error {
+		got, err := tx.Course("free-prizes")
+		if err != nil || got.School != "" {
+			t.Errorf("free-prizes after the refused edit: %+v, %v", got, err)
+		}
+		return nil
+	})
+	// The school's organiser places her own course, and moves one in.
+	if err := svc.CreateCourse(ctx, "ada", &domain.Course{Handle: "css-basics", Title: "CSS basics",
+		School: "webcraft", Organisers: []string{"ada"}}); err != nil {
+		t.Fatalf("ada's course in her school: %v", err)
+	}
+	own := &domain.Course{Handle: "html-basics", Title: "HTML basics", Organisers: []string{"ada"}}
+	if err := svc.CreateCourse(ctx, "ada", own); err != nil {
+		t.Fatal(err)
+	}
+	in := *own
+	in.School = "webcraft"
+	if err := s.Update(ctx, func(tx domain.Tx) error { _, err := svc.UpdateCourse(tx, "ada", &in); return err }); err != nil {
+		t.Fatalf("ada moves her course into her school: %v", err)
 	}
 }

@@ -15,7 +15,11 @@ const (
 	ECONFLICT     = "conflict"
 	EFORBIDDEN    = "forbidden"
 	EUNAUTHORISED = "unauthorised"
-	EINTERNAL     = "internal"
+	// EUNAVAILABLE: the node cannot do it now but will later (its disk is
+	// nearly full); whoever asked should try again, and nothing is refused
+	// for good.
+	EUNAVAILABLE = "unavailable"
+	EINTERNAL    = "internal"
 )
 
 // Error is a domain error: a code and a message that is safe to show to the
@@ -57,6 +61,14 @@ func ErrorMessage(err error) string {
 	}
 	return "Something went wrong on our side."
 }
+
+// ErrNoSpace is the store's answer to a write while the disk holding the data
+// is nearly full (see DiskSpace): nothing was written, and the same write
+// will succeed once space is freed.
+var ErrNoSpace = &Error{Code: EUNAVAILABLE, Message: "This node is short of disk space: nothing could be saved. Please try again later."}
+
+// IsUnavailable reports whether err says "not now, later" (EUNAVAILABLE).
+func IsUnavailable(err error) bool { return ErrorCode(err) == EUNAVAILABLE }
 
 // IsNotFound reports whether err is a domain not-found error.
 func IsNotFound(err error) bool { return ErrorCode(err) == ENOTFOUND }

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -16,6 +17,59 @@ type Store interface {
 	// store keeps in memory: for checks on every request (the inbox, each
 	// delivery) without a transaction.
 	DomainBlocked(host string) bool
+	// Space is what the store last saw of the space left on its disk.
+	Space() DiskSpace
+}
+
+// DiskSpace is the free space of the disk that holds the data, against the
+// operator's watermark. Below the watermark the node takes no new work
+// (inboxes and forms answer 503) but finishes what it has acknowledged;
+// below half of it the store refuses every write (ErrNoSpace) and the
+// workers wait, so that Badger, which writes through mmap and would die of
+// SIGBUS on a full disk, always has room for the flushes and compactions of
+// what it already holds.
+type DiskSpace struct {
+	Known   bool  // false in memory, or where the OS cannot tell
+	Free    int64 // bytes available to the node
+	MinFree int64 // the watermark
+	// ReadOnly: the store was opened read-only, as there was no room to
+	// open it for writing; it reopens for writing once there is.
+	ReadOnly bool
+}
+
+// Low reports whether free space is under the watermark: take no new work.
+func (d DiskSpace) Low() bool { return d.ReadOnly || (d.Known && d.Free < d.MinFree) }
+
+// Critical reports whether free space is under half the watermark: write nothing.
+func (d DiskSpace) Critical() bool { return d.ReadOnly || (d.Known && d.Free < d.MinFree/2) }
+
+// Reason says what is wrong, for /healthz and logs; "" when nothing is.
+func (d DiskSpace) Reason() string {
+	switch {
+	case d.ReadOnly:
+		return fmt.Sprintf("disk full: the data is open read-only (%s free, %s needed)", Bytes(d.Free), Bytes(d.MinFree))
+	case d.Low():
+		return fmt.Sprintf("disk space low: %s free, %s needed", Bytes(d.Free), Bytes(d.MinFree))
+	}
+	return ""
+}
+
+// Bytes formats a size for people: 512 MiB, 3.2 GiB, 640 KiB.
+func Bytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	v := float64(n) / float64(div)
+	if v == float64(int64(v)) || v >= 100 {
+		return fmt.Sprintf("%.0f %ciB", v, "KMGTP"[exp])
+	}
+	return fmt.Sprintf("%.1f %ciB", v, "KMGTP"[exp])
 }
 
 // Tx is what a transaction can read and write. Getters return an ENOTFOUND

@@ -130,6 +130,10 @@ func (in *Inbox) Close() {
 // MaxBody is the largest activity the inbox takes (HOSTILE P1).
 const MaxBody = federation.MaxActivityBytes
 
+// DiskFullRetry is the Retry-After of an inbox that refuses work because the
+// node's disk is nearly full.
+const DiskFullRetry = time.Minute
+
 // SeenTTL is how long an activity id is remembered for dedupe (HOSTILE B10).
 const SeenTTL = 30 * 24 * time.Hour
 
@@ -380,6 +384,9 @@ func (in *Inbox) journal(ctx context.Context, act *federation.Activity, signer s
 	// The write is queued: wait for its commit even if the client gives up,
 	// so a 202 is never sent for something that might not be stored.
 	if err := <-w.err; err != nil {
+		if domain.IsUnavailable(err) {
+			return &Error{Status: http.StatusServiceUnavailable, Reason: "disk_full", Err: err, RetryAfter: DiskFullRetry}
+		}
 		return refuse(http.StatusInternalServerError, "journal", err)
 	}
 	select {

@@ -100,6 +100,9 @@ func (in *Inbox) processBatch(ctx context.Context) int {
 	if ctx.Err() != nil {
 		return 0
 	}
+	if in.cfg.Store.Space().Critical() {
+		return 0 // nothing could be written: wait, the journal keeps it all
+	}
 	var items []*domain.InboxItem
 	if err := in.cfg.Store.View(ctx, func(tx domain.Tx) error {
 		var err error
@@ -246,6 +249,10 @@ func (in *Inbox) commit(ctx context.Context, jobs []job) (done []job) {
 				delete(in.failures, j.it.ID)
 			}
 			return append(done, jobs...)
+		case domain.IsUnavailable(err):
+			// The disk is full: these stay journalled, untried, until
+			// space is freed.
+			return done
 		case len(jobs) > 1:
 			for i := range jobs {
 				done = append(done, in.commit(ctx, jobs[i:i+1])...)
@@ -267,6 +274,9 @@ const maxFailures = 5
 // journal and is tried again when the processor next starts from the oldest
 // item (every few seconds); after maxFailures it is dropped, loudly.
 func (in *Inbox) failed(ctx context.Context, j job, err error) {
+	if domain.IsUnavailable(err) {
+		return // not the activity's fault, nor a try: it waits for disk space
+	}
 	if in.failures == nil {
 		in.failures = map[string]int{}
 	}
@@ -282,8 +292,9 @@ func (in *Inbox) failed(ctx context.Context, j job, err error) {
 
 // refusal is a handler's reason not to take an activity (it is forged,
 // out of place, not allowed): the activity changes nothing and leaves the
-// journal. Domain errors are refusals too. Any other error a handler
-// returns comes from the store, and the activity is tried again.
+// journal. Domain errors are refusals too, but for EUNAVAILABLE (the disk
+// is full: the activity waits). Any other error a handler returns comes
+// from the store, and the activity is tried again.
 type refusal struct{ error }
 
 func (r refusal) Unwrap() error { return r.error }
@@ -293,7 +304,11 @@ func refusef(format string, args ...any) error { return refusal{fmt.Errorf(forma
 
 func isRefusal(err error) bool {
 	var r refusal
-	return errors.As(err, &r) || domain.ErrorCode(err) != domain.EINTERNAL
+	if errors.As(err, &r) {
+		return true
+	}
+	code := domain.ErrorCode(err)
+	return code != domain.EINTERNAL && code != domain.EUNAVAILABLE
 }
 
 // fetchAnnounced replaces the object of an Announce by a remote actor that

@@ -162,10 +162,7 @@ func (a *Admin) ResetPassword(ctx context.Context, handle, pw string) error {
 
 // Backup writes a full Badger backup of the store to w (HOSTILE B6): a
 // consistent snapshot, taken while the node keeps running.
-func (a *Admin) Backup(w io.Writer) error {
-	_, err := a.Store.DB().Backup(w, 0)
-	return err
-}
+func (a *Admin) Backup(w io.Writer) error { return a.Store.Backup(w) }
 
 // adminSocket serves the admin commands on DATA_DIR/admin.sock.
 type adminSocket struct {
@@ -214,15 +211,7 @@ func listenAdminSocket(path string) (net.Listener, error) {
 			return nil, fmt.Errorf("remove stale socket: %w", err)
 		}
 	}
-	ln, err := net.Listen("unix", path)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		ln.Close()
-		return nil, err
-	}
-	return ln, nil
+	return listenPrivate(path)
 }
 
 // guard counts running handlers, so stop can wait for them all before the

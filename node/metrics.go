@@ -49,9 +49,18 @@ func (n *Node) newMetrics() (*prometheus.Registry, func(outcome string, retrying
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lernejo_inbox_journal", Help: "Activities received and not yet processed."},
 			count(func(tx domain.Tx) (int, error) { return tx.InboxLen() })),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lernejo_badger_lsm_bytes", Help: "Size of Badger's LSM tree."},
-			func() float64 { lsm, _ := n.Store.DB().Size(); return float64(lsm) }),
+			func() float64 { lsm, _ := n.Store.Size(); return float64(lsm) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lernejo_badger_vlog_bytes", Help: "Size of Badger's value log."},
-			func() float64 { _, vlog := n.Store.DB().Size(); return float64(vlog) }),
+			func() float64 { _, vlog := n.Store.Size(); return float64(vlog) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lernejo_disk_free_bytes", Help: "Free space on the disk of the data directory (0 when unknown)."},
+			func() float64 { return float64(n.Store.Space().Free) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lernejo_disk_low", Help: "1 while free disk space is under --min-free-disk: inboxes and forms answer 503."},
+			func() float64 {
+				if n.Store.Space().Low() {
+					return 1
+				}
+				return 0
+			}),
 	)
 	return reg, observe
 }

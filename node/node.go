@@ -50,6 +50,14 @@ type Config struct {
 	InboxPerHost int
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed.
 	TrustedProxies []*net.IPNet
+	// MinFreeDisk is the free space on the data directory's disk under which
+	// the node takes no new work (0: store.DefaultMinFree); DiskReserve the
+	// size of the reserve file it keeps for when the disk fills up (0:
+	// store.DefaultReserve, negative: none).
+	MinFreeDisk, DiskReserve int64
+	// AllowSharedDataDir lets the node start on a data directory that
+	// others may read or enter (its files are made private all the same).
+	AllowSharedDataDir bool
 	// DemoOutput receives the demo organiser's password; nil means stdout.
 	DemoOutput func(format string, args ...any)
 }
@@ -100,7 +108,7 @@ func New(cfg Config) (*Node, error) {
 		}
 	}
 	if cfg.DataDir != "" {
-		if err := checkDataDir(cfg.DataDir); err != nil {
+		if err := checkDataDir(cfg.DataDir, cfg.AllowSharedDataDir); err != nil {
 			return nil, err
 		}
 	}
@@ -116,7 +124,7 @@ func New(cfg Config) (*Node, error) {
 		ln.Close()
 		return nil, fmt.Errorf("bad --url: %s", domain.ErrorMessage(err))
 	}
-	st, err := store.Open(store.Options{Dir: cfg.DataDir, Logger: log})
+	st, err := store.Open(store.Options{Dir: cfg.DataDir, Logger: log, MinFree: cfg.MinFreeDisk, Reserve: cfg.DiskReserve})
 	if err != nil {
 		ln.Close()
 		return nil, err
@@ -233,10 +241,19 @@ func (n *Node) Close(ctx context.Context) error {
 	return n.closeEr
 }
 
-// checkDataDir creates the data directory if needed and checks that it is writable.
-func checkDataDir(dir string) error {
+// checkDataDir creates the data directory if needed (0700) and checks that it
+// is writable, and, unless shared is allowed, that no one but its owner may
+// read or enter it: it holds private keys, password hashes and sessions.
+func checkDataDir(dir string, shared bool) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("data directory %s cannot be created: %v", dir, unwrapPathError(err))
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("data directory %s: %v", dir, unwrapPathError(err))
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 && !shared {
+		return fmt.Errorf("data directory %s can be read by others (mode %04o), and it holds private keys and passwords: run chmod 700 %s (or pass --allow-shared-data-dir)", dir, perm, dir)
 	}
 	probe := filepath.Join(dir, ".lernejo-write-test")
 	f, err := os.OpenFile(probe, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)

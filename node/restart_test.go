@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -36,11 +37,16 @@ func TestMain(m *testing.M) {
 
 // runChild runs a demo node on LERNEJO_CHILD_DATA with its clock moved by
 // LERNEJO_CHILD_CLOCK; with LERNEJO_CHILD_FOLLOW, bea follows that actor.
+// LERNEJO_CHILD_MIN_FREE and LERNEJO_CHILD_RESERVE (bytes) set the disk
+// watermark and reserve.
 func runChild() int {
 	offset, _ := time.ParseDuration(os.Getenv("LERNEJO_CHILD_CLOCK"))
+	minFree, _ := strconv.ParseInt(os.Getenv("LERNEJO_CHILD_MIN_FREE"), 10, 64)
+	reserve, _ := strconv.ParseInt(os.Getenv("LERNEJO_CHILD_RESERVE"), 10, 64)
 	n, err := New(Config{
 		Listen: os.Getenv("LERNEJO_CHILD_LISTEN"), DataDir: os.Getenv("LERNEJO_CHILD_DATA"), Demo: true, AllowPrivateNetworks: true,
 		Now: func() time.Time { return time.Now().Add(offset) }, DemoOutput: func(string, ...any) {},
+		MinFreeDisk: minFree, DiskReserve: reserve,
 	})
 	if err != nil {
 		fmt.Println("ERROR", err)

@@ -455,6 +455,11 @@ func (s *scheduler) dispatch(ctx context.Context, outcomes chan<- attemptResult)
 	if ctx.Err() != nil {
 		return
 	}
+	// While the disk is critically full no outcome could be recorded, and
+	// every delivery would be sent again and again: wait (the poll ticks on).
+	if s.o.store.Space().Critical() {
+		return
+	}
 	kept := s.pending[:0]
 	for i, it := range s.pending {
 		if s.active >= s.o.workers {

@@ -16,6 +16,7 @@ func (s *Server) routes() {
 	a.Use(s.observeRequests)
 	a.Use(securityHeaders)
 	a.Use(s.limitPerIP)
+	a.Use(s.refuseWorkWhenDiskLow)
 	// Accounts: who is asking, then CSRF on every unsafe method but the inboxes (HOSTILE W1).
 	a.Use(s.loadViewer)
 	a.Use(s.checkCSRF)
@@ -98,9 +99,14 @@ func securityHeaders(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// healthz answers 200 "ok" when the node is ready for work, and 503 with the
+// reason when it is not: starting, or short of disk space.
 func (s *Server) healthz(c *fiber.Ctx) error {
 	if s.cfg.Ready != nil && !s.cfg.Ready() {
 		return c.Status(fiber.StatusServiceUnavailable).SendString("starting\n")
+	}
+	if reason := s.store.Space().Reason(); reason != "" {
+		return c.Status(fiber.StatusServiceUnavailable).SendString(reason + "\n")
 	}
 	return c.SendString("ok\n")
 }

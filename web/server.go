@@ -161,6 +161,8 @@ func statusOf(code string) int {
 		return fiber.StatusForbidden
 	case domain.EUNAUTHORISED:
 		return fiber.StatusUnauthorized
+	case domain.EUNAVAILABLE:
+		return fiber.StatusServiceUnavailable
 	default:
 		return fiber.StatusInternalServerError
 	}

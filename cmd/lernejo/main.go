@@ -84,7 +84,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 type serveConfig struct {
 	listen, url, data, logFormat string
 	demo, allowPrivate           bool
+	allowSharedData              bool
 	trustedProxies, metricsFrom  []*net.IPNet
+	minFreeDisk, diskReserve     int64
 }
 
 // parseServe reads flags, with LERNEJO_* environment variables as defaults.
@@ -117,14 +119,21 @@ func parseServe(args []string, stderr io.Writer, env func(string) string) (serve
 	if err != nil {
 		return c, err
 	}
+	shared, err := boolean("LERNEJO_ALLOW_SHARED_DATA_DIR")
+	if err != nil {
+		return c, err
+	}
 	fs.StringVar(&c.listen, "listen", str("LERNEJO_LISTEN", "127.0.0.1:8080"), "address to listen on, host:port (env LERNEJO_LISTEN)")
 	fs.StringVar(&c.url, "url", str("LERNEJO_URL", "http://localhost:8080"), "public base URL of the node; its host is the domain of every handle, so choose it once (env LERNEJO_URL)")
 	fs.StringVar(&c.data, "data", str("LERNEJO_DATA", "./data"), "data directory (Badger); one lernejo process per directory (env LERNEJO_DATA)")
 	fs.BoolVar(&c.demo, "demo", demo, "seed an empty node with demo content: the School of Webcraft, the study group gentle-python and the organiser ada, whose password is printed once (env LERNEJO_DEMO)")
 	fs.BoolVar(&c.allowPrivate, "allow-private-networks", allow, "allow fetching from and delivering to loopback and private addresses, and plain http; for tests and local development only (env LERNEJO_ALLOW_PRIVATE_NETWORKS)")
+	fs.BoolVar(&c.allowSharedData, "allow-shared-data-dir", shared, "start even if others may read or enter the data directory (its files are made private all the same); by default the node refuses (env LERNEJO_ALLOW_SHARED_DATA_DIR)")
 	fs.StringVar(&c.logFormat, "log-format", str("LERNEJO_LOG_FORMAT", "auto"), "log format: text, json, or auto (text on a terminal, JSON otherwise) (env LERNEJO_LOG_FORMAT)")
 	proxies := fs.String("trusted-proxies", str("LERNEJO_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of reverse proxies in front of the node, whose X-Forwarded-For names the client; set it when behind nginx or Caddy, e.g. 127.0.0.1 (env LERNEJO_TRUSTED_PROXIES)")
 	metrics := fs.String("metrics-from", str("LERNEJO_METRICS_FROM", "127.0.0.0/8,::1/128"), "comma-separated addresses or CIDRs allowed to read /metrics (env LERNEJO_METRICS_FROM)")
+	minFree := fs.String("min-free-disk", str("LERNEJO_MIN_FREE_DISK", "512MiB"), "free space the data directory's disk must keep: under it the inboxes and forms answer 503 until space is freed, under half of it nothing is written (env LERNEJO_MIN_FREE_DISK)")
+	reserve := fs.String("disk-reserve", str("LERNEJO_DISK_RESERVE", "64MiB"), "size of the reserve file kept in the data directory and deleted when the disk fills up, so the store can finish its writes; 0 for none (env LERNEJO_DISK_RESERVE)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: lernejo serve [flags]\n\nRuns the node until SIGINT or SIGTERM.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -142,12 +151,42 @@ func parseServe(args []string, stderr io.Writer, env func(string) string) (serve
 	if c.metricsFrom, err2 = parseNets(*metrics); err2 != nil {
 		return c, fmt.Errorf("--metrics-from: %v", err2)
 	}
+	if c.minFreeDisk, err2 = parseSize(*minFree); err2 != nil || c.minFreeDisk == 0 {
+		return c, fmt.Errorf("--min-free-disk: %q is not a size above zero, e.g. 512MiB or 2GiB", *minFree)
+	}
+	if c.diskReserve, err2 = parseSize(*reserve); err2 != nil {
+		return c, fmt.Errorf("--disk-reserve: %q is not a size, e.g. 64MiB or 0", *reserve)
+	}
+	if c.diskReserve == 0 {
+		c.diskReserve = -1 // none (node.Config's 0 means the default)
+	}
 	switch c.logFormat {
 	case "auto", "text", "json":
 	default:
 		return c, fmt.Errorf("--log-format must be text, json or auto, not %q", c.logFormat)
 	}
 	return c, nil
+}
+
+// parseSize reads a size in bytes: a number with an optional unit, B, KB,
+// MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024).
+func parseSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	i := strings.IndexFunc(s, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	num, unit := s, ""
+	if i >= 0 {
+		num, unit = s[:i], strings.TrimSpace(s[i:])
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("bad size %q", s)
+	}
+	mult := map[string]float64{"": 1, "b": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12,
+		"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40}[strings.ToLower(unit)]
+	if mult == 0 || v*mult > 1<<62 {
+		return 0, fmt.Errorf("bad size %q", s)
+	}
+	return int64(v * mult), nil
 }
 
 func newLogger(format string, w io.Writer) *slog.Logger {
@@ -181,6 +220,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		AllowPrivateNetworks: c.allowPrivate,
 		TrustedProxies:       c.trustedProxies,
 		MetricsFrom:          c.metricsFrom,
+		AllowSharedDataDir:   c.allowSharedData,
+		MinFreeDisk:          c.minFreeDisk,
+		DiskReserve:          c.diskReserve,
 		Version:              Version,
 		Logger:               log,
 		DemoOutput:           func(f string, a ...any) { fmt.Fprintf(stdout, f, a...) },

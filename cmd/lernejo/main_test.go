@@ -206,3 +206,25 @@ func TestServeSecondProcessAndGracefulShutdown(t *testing.T) {
 	}
 	s.Close()
 }
+
+func TestDiskSpaceFlags(t *testing.T) {
+	env := map[string]string{"LERNEJO_MIN_FREE_DISK": "2GiB"}
+	c, err := parseServe([]string{"--disk-reserve", "0"}, &bytes.Buffer{}, func(k string) string { return env[k] })
+	if err != nil || c.minFreeDisk != 2<<30 || c.diskReserve != -1 {
+		t.Fatalf("%+v %v", c, err)
+	}
+	c, err = parseServe(nil, &bytes.Buffer{}, func(string) string { return "" })
+	if err != nil || c.minFreeDisk != 512<<20 || c.diskReserve != 64<<20 {
+		t.Fatalf("defaults: %+v %v", c, err)
+	}
+	for _, bad := range []string{"lots", "-5MiB", "0", "12 parsecs"} {
+		if _, err := parseServe([]string{"--min-free-disk", bad}, &bytes.Buffer{}, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "--min-free-disk") {
+			t.Errorf("--min-free-disk %q: %v", bad, err)
+		}
+	}
+	for in, want := range map[string]int64{"100": 100, "1.5 KiB": 1536, "64MB": 64e6, "1gib": 1 << 30} {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+}

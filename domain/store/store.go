@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,11 +27,23 @@ type Options struct {
 	Logger *slog.Logger
 	// GCInterval is how often the value-log GC runs; 0 means 5 minutes.
 	GCInterval time.Duration
+	// MinFree is the free disk space under which the node takes no new
+	// work, and under half of which the store writes nothing (see
+	// space.go); 0 means DefaultMinFree.
+	MinFree int64
+	// Reserve is the size of the reserve file kept in Dir for when the disk
+	// fills up; 0 means DefaultReserve, negative none.
+	Reserve int64
 }
 
 // Store is a Badger-backed domain.Store.
 type Store struct {
+	// mu is held for reading by every use of db, and for writing only to
+	// swap a read-only db for a writable one (reopen).
+	mu        sync.RWMutex
 	db        *badger.DB
+	dir       string
+	space     *spaceGuard // nil in memory
 	log       *slog.Logger
 	stop      chan struct{}
 	done      chan struct{}
@@ -83,14 +98,37 @@ func Open(opt Options) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	db, err := badger.Open(badgerOptions(opt.Dir, log))
-	if err != nil {
-		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
-			return nil, fmt.Errorf("data directory %s is in use by another lernejo process", opt.Dir)
+	s := &Store{dir: opt.Dir, log: log, stop: make(chan struct{}), done: make(chan struct{})}
+	readOnly := false
+	if opt.Dir != "" {
+		if err := os.MkdirAll(opt.Dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data directory %s: %w", opt.Dir, err)
 		}
-		return nil, fmt.Errorf("open data directory %s: %w", opt.Dir, err)
+		if err := makePrivate(opt.Dir); err != nil {
+			return nil, err
+		}
+		s.space = newSpaceGuard(opt.Dir, opt.MinFree, opt.Reserve, log)
+		// Deletes the reserve if the disk is nearly full: room to replay.
+		sp := s.space.refresh()
+		readOnly = sp.Known && sp.Free < openNeeds
+		if readOnly && needsReplay(opt.Dir) {
+			// Badger opens read-only only what was closed cleanly, and even
+			// reading its logs takes room on a tmpfs (a read of a hole
+			// allocates there): say so rather than die of SIGBUS.
+			return nil, fmt.Errorf("the disk holding %s is full (%s free), and the data, left by a crash, needs %s to replay its logs: free some space and start again",
+				opt.Dir, domain.Bytes(sp.Free), domain.Bytes(openNeeds))
+		}
 	}
-	s := &Store{db: db, log: log, stop: make(chan struct{}), done: make(chan struct{})}
+	db, err := openBadger(opt.Dir, log, readOnly)
+	if err != nil {
+		return nil, err
+	}
+	s.db = db
+	if readOnly {
+		s.space.readOnly.Store(true)
+		log.Warn("disk full: the data directory is open read-only; pages are served, and the node takes new work once space is freed",
+			slog.String("dir", opt.Dir), slog.String("free", domain.Bytes(s.space.reading().Free)))
+	}
 	if err := s.loadBlocks(); err != nil {
 		db.Close()
 		return nil, err
@@ -99,26 +137,60 @@ func Open(opt Options) (*Store, error) {
 	if interval <= 0 {
 		interval = 5 * time.Minute
 	}
-	go s.gcLoop(interval, opt.Dir == "")
+	go s.loop(interval)
 	return s, nil
 }
 
-// gcLoop runs Badger's value-log GC until Close. RunValueLogGC removes at most
-// one file per call, so it loops until there is nothing to rewrite.
-func (s *Store) gcLoop(every time.Duration, inMemory bool) {
+// openBadger opens dir, for writing or read-only, with errors an operator
+// can act on.
+func openBadger(dir string, log *slog.Logger, readOnly bool) (*badger.DB, error) {
+	db, err := badger.Open(badgerOptions(dir, log).WithReadOnly(readOnly))
+	switch {
+	case err == nil:
+		return db, nil
+	case strings.Contains(err.Error(), "Cannot acquire directory lock"):
+		return nil, fmt.Errorf("data directory %s is in use by another lernejo process", dir)
+	case readOnly:
+		return nil, fmt.Errorf("the disk holding %s is full, and its data cannot be opened read-only: free %s and start again (%w)",
+			dir, domain.Bytes(openNeeds), err)
+	}
+	return nil, fmt.Errorf("open data directory %s: %w", dir, err)
+}
+
+// needsReplay reports whether dir holds memtable logs: Badger leaves them
+// only when it was not closed cleanly (Close flushes and deletes them).
+func needsReplay(dir string) bool {
+	logs, _ := filepath.Glob(filepath.Join(dir, "*.mem"))
+	return len(logs) > 0
+}
+
+// loop runs until Close: every second it reads the free disk space (and
+// reopens a read-only store for writing once there is room); every interval
+// it runs Badger's value-log GC, which removes at most one file per call, so
+// it loops until there is nothing to rewrite.
+func (s *Store) loop(gcEvery time.Duration) {
 	defer close(s.done)
-	if inMemory {
+	if s.space == nil {
 		<-s.stop
 		return
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
+	gc := time.NewTicker(gcEvery)
+	defer gc.Stop()
+	space := time.NewTicker(time.Second)
+	defer space.Stop()
 	for {
 		select {
 		case <-s.stop:
 			return
-		case <-t.C:
-			for s.db.RunValueLogGC(0.5) == nil {
+		case <-space.C:
+			if sp := s.space.refresh(); sp.ReadOnly && sp.Free >= sp.MinFree {
+				s.reopen()
+			}
+		case <-gc.C:
+			if s.space.space().Critical() {
+				continue // GC rewrites before it frees
+			}
+			for s.runGC() {
 				select {
 				case <-s.stop:
 					return
@@ -129,13 +201,48 @@ func (s *Store) gcLoop(every time.Duration, inMemory bool) {
 	}
 }
 
+func (s *Store) runGC() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.db.RunValueLogGC(0.5) == nil
+}
+
+// reopen swaps the read-only db for a writable one, once nothing uses it.
+func (s *Store) reopen() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.db.Close(); err != nil {
+		s.log.Error("close the read-only store", slog.Any("err", err))
+	}
+	db, err := openBadger(s.dir, s.log, false)
+	if err != nil {
+		s.log.Error("reopen the store for writing", slog.Any("err", err))
+		if db, err = openBadger(s.dir, s.log, true); err != nil {
+			// Nothing is open now: every use fails until a restart.
+			s.log.Error("reopen the store read-only", slog.Any("err", err))
+		}
+		s.db = db
+		return
+	}
+	s.db = db
+	s.space.readOnly.Store(false)
+	s.log.Info("disk space is back: the store is open for writing again", slog.String("dir", s.dir))
+}
+
+// Space is the last reading of the disk's free space (refreshed if stale).
+func (s *Store) Space() domain.DiskSpace { return s.space.space() }
+
 // Close stops the GC loop and closes Badger exactly once; later calls return
 // the first result (Badger panics on a double close).
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.stop)
 		<-s.done
-		s.closeErr = s.db.Close()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.db != nil {
+			s.closeErr = s.db.Close()
+		}
 	})
 	return s.closeErr
 }
@@ -145,15 +252,31 @@ func (s *Store) View(ctx context.Context, fn func(domain.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.db == nil {
+		return errClosed
+	}
 	return s.db.View(func(txn *badger.Txn) error { return fn(&tx{txn: txn}) })
 }
+
+var errClosed = errors.New("store: not open (see the log)")
 
 // maxConflictRetries bounds the retries of a transaction that lost a write
 // conflict to a concurrent one.
 const maxConflictRetries = 50
 
-// Update runs fn in a read-write transaction, retrying on ErrConflict.
+// Update runs fn in a read-write transaction, retrying on ErrConflict. While
+// the disk is critically full it writes nothing and returns ErrNoSpace.
 func (s *Store) Update(ctx context.Context, fn func(domain.Tx) error) error {
+	if s.space.space().Critical() {
+		return domain.ErrNoSpace
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.db == nil {
+		return errClosed
+	}
 	for i := 0; ; i++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -199,8 +322,30 @@ func (s *Store) loadBlocks() error {
 	return nil
 }
 
-// DB exposes the Badger handle for backups and size metrics.
+// DB exposes the Badger handle to offline tools (restore, verify), which
+// are its only user; a running node uses Backup and Size.
 func (s *Store) DB() *badger.DB { return s.db }
+
+// Backup writes a full backup of the store to w (Badger's stream format).
+func (s *Store) Backup(w io.Writer) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.db == nil {
+		return errClosed
+	}
+	_, err := s.db.Backup(w, 0)
+	return err
+}
+
+// Size is the size of the LSM tree and of the value log, in bytes.
+func (s *Store) Size() (lsm, vlog int64) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.db == nil {
+		return 0, 0
+	}
+	return s.db.Size()
+}
 
 // badgerLogger routes Badger's logs to slog; its info chatter goes to debug.
 type badgerLogger struct{ log *slog.Logger }

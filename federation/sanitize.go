@@ -20,6 +20,11 @@ import (
 type Sanitizer struct {
 	remote *bluemonday.Policy
 	local  *bluemonday.Policy
+	// self is the node's origin ("https://learn.example"), the only place
+	// local rich text may load images from, and selfImage what such an
+	// image's src must match; "" and nil for none.
+	self      string
+	selfImage *regexp.Regexp
 }
 
 // sanClassRE is the class allow-list (H3): microformat and Mastodon classes that carry meaning
@@ -29,8 +34,6 @@ var sanClassRE = regexp.MustCompile(
 	`^\s*(?:h-card|u-url|mention|hashtag|invisible|ellipsis|language-[A-Za-z0-9_+-]{1,32})` +
 		`(?:\s+(?:h-card|u-url|mention|hashtag|invisible|ellipsis|language-[A-Za-z0-9_+-]{1,32}))*\s*$`)
 
-// sanHTTPSrcRE: image sources must be absolute http(s) URLs (no data:, no relative paths).
-var sanHTTPSrcRE = regexp.MustCompile(`^https?://[^\s]+$`)
 
 // sanHostedURL accepts an absolute URL with a host and without userinfo.
 func sanHostedURL(u *url.URL) bool { return u.Host != "" && u.User == nil && u.Opaque == "" }
@@ -38,9 +41,20 @@ func sanHostedURL(u *url.URL) bool { return u.Host != "" && u.User == nil && u.O
 // sanSpanRE: a row/col span is a small number.
 var sanSpanRE = regexp.MustCompile(`^[1-9][0-9]?$`)
 
-// NewSanitizer builds both policies. Call it once at start-up and share the result.
-func NewSanitizer() *Sanitizer {
-	return &Sanitizer{remote: sanRemotePolicy(), local: sanLocalPolicy()}
+// NewSanitizer builds both policies, with no images in local rich text. Call it once at
+// start-up and share the result.
+func NewSanitizer() *Sanitizer { return NewNodeSanitizer("") }
+
+// NewNodeSanitizer is NewSanitizer for the node at base (its public URL): local rich text may
+// show images served by this node, and no others.
+func NewNodeSanitizer(base string) *Sanitizer {
+	s := &Sanitizer{remote: sanRemotePolicy()}
+	if u, err := url.Parse(base); err == nil && u.Host != "" && (u.Scheme == "http" || u.Scheme == "https") {
+		s.self = u.Scheme + "://" + u.Host
+		s.selfImage = regexp.MustCompile(`^` + regexp.QuoteMeta(s.self) + `/[^\s]*$`)
+	}
+	s.local = sanLocalPolicy(s.selfImage)
+	return s
 }
 
 // sanBasePolicy is the remote set; the local policy extends a fresh copy of it.
@@ -90,13 +104,18 @@ func sanBasePolicy() *bluemonday.Policy {
 
 func sanRemotePolicy() *bluemonday.Policy { return sanBasePolicy() }
 
-func sanLocalPolicy() *bluemonday.Policy {
+func sanLocalPolicy(selfImage *regexp.Regexp) *bluemonday.Policy {
 	p := sanBasePolicy()
 	// h2–h4: section headings in task bodies and course descriptions (h1 is the page title).
 	p.AllowElements("h2", "h3", "h4")
-	// img: absolute http(s) src only (no data: URIs), with alt text. No width/height/style.
-	p.AllowAttrs("src").Matching(sanHTTPSrcRE).OnElements("img")
-	p.AllowAttrs("alt").OnElements("img")
+	// img: only from this node (absolute URL on its origin; no data: URIs), with alt text. No
+	// width/height/style. An image from anywhere else would make every learner's browser call
+	// that server when the task opens (a tracking pixel), as federated content may not either:
+	// LocalHTML turns such images into links first (sanImagesToLinks).
+	if selfImage != nil {
+		p.AllowAttrs("src").Matching(selfImage).OnElements("img")
+		p.AllowAttrs("alt").OnElements("img")
+	}
 	// table basics: table, caption, thead, tbody, tfoot, tr, th, td, with small row/col spans.
 	p.AllowElements("table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td")
 	p.AllowAttrs("colspan", "rowspan").Matching(sanSpanRE).OnElements("th", "td")
@@ -124,8 +143,68 @@ func sanPrepare(s string) string {
 func (s *Sanitizer) RemoteHTML(in string) string { return s.remote.Sanitize(sanPrepare(in)) }
 
 // LocalHTML sanitises rich text written by local organisers (task bodies, course descriptions):
-// RemoteHTML's set plus h2–h4, img (absolute http(s) src, alt), table basics and hr.
-func (s *Sanitizer) LocalHTML(in string) string { return s.local.Sanitize(sanPrepare(in)) }
+// RemoteHTML's set plus h2–h4, img served by this node (src, alt), table basics and hr. An
+// image from elsewhere becomes a link to it, labelled with its alt text.
+func (s *Sanitizer) LocalHTML(in string) string {
+	return s.local.Sanitize(s.imagesToLinks(sanPrepare(in)))
+}
+
+// ownImage reports whether src is an image URL on this node that the local policy keeps.
+func (s *Sanitizer) ownImage(src string) bool {
+	if s.selfImage == nil || !s.selfImage.MatchString(src) {
+		return false
+	}
+	_, err := url.Parse(src)
+	return err == nil
+}
+
+// imagesToLinks replaces every <img> whose src is not on this node by a link to its src whose
+// text is the image's alt text in brackets ("[diagram]"), so that the reader can still open
+// it; a root-relative src ("/badges/…") becomes an absolute URL on this node. The output goes
+// through the local policy afterwards, which checks the links like any other.
+func (s *Sanitizer) imagesToLinks(in string) string {
+	if !strings.Contains(strings.ToLower(in), "<img") {
+		return in
+	}
+	z := html.NewTokenizer(strings.NewReader(in))
+	var b strings.Builder
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return b.String()
+		}
+		raw := string(z.Raw())
+		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+			b.WriteString(raw)
+			continue
+		}
+		tok := z.Token()
+		if tok.Data != "img" {
+			b.WriteString(raw)
+			continue
+		}
+		var src, alt string
+		for _, a := range tok.Attr {
+			switch a.Key {
+			case "src":
+				src = strings.TrimSpace(a.Val)
+			case "alt":
+				alt = a.Val
+			}
+		}
+		if s.self != "" && strings.HasPrefix(src, "/") && !strings.HasPrefix(src, "//") {
+			src = s.self + src
+		}
+		if s.ownImage(src) {
+			b.WriteString(`<img src="` + html.EscapeString(src) + `" alt="` + html.EscapeString(alt) + `">`)
+			continue
+		}
+		if alt = strings.TrimSpace(alt); alt == "" {
+			alt = "image"
+		}
+		b.WriteString(`<a href="` + html.EscapeString(src) + `">[` + html.EscapeString(alt) + `]</a>`)
+	}
+}
 
 // sanSkipText: elements whose content is not text a reader sees.
 var sanSkipText = map[string]bool{

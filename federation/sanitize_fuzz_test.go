@@ -30,7 +30,7 @@ func FuzzSanitize(f *testing.F) {
 			f.Add(a.Object.Content)
 		}
 	}
-	s := NewSanitizer()
+	s := NewNodeSanitizer("https://learn.test")
 	f.Fuzz(func(t *testing.T, in string) {
 		if len(in) > 64<<10 {
 			return

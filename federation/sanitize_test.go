@@ -218,14 +218,22 @@ func TestSanitizeFixtureMentions(t *testing.T) {
 }
 
 func TestSanitizeLocalHTML(t *testing.T) {
-	s := NewSanitizer()
+	s := NewNodeSanitizer("https://learn.test")
 	for in, want := range map[string]string{
-		`<h2>Task</h2><h3>a</h3><h4>b</h4><h1>c</h1><h5>d</h5>`:         `<h2>Task</h2><h3>a</h3><h4>b</h4>cd`,
-		`<img src="https://cdn.test/a.png" alt="diagram" width="9000">`: `<img src="https://cdn.test/a.png" alt="diagram">`,
-		// bluemonday cannot require an attribute: an img whose src is refused keeps its alt (harmless).
-		`<img src="data:image/png;base64,AAAA" alt="x">`:                                  `<img alt="x">`,
-		`<img src="/local.png" alt="x">`:                                                  `<img alt="x">`,
-		`<img src="javascript:alert(1)">`:                                                 ``,
+		`<h2>Task</h2><h3>a</h3><h4>b</h4><h1>c</h1><h5>d</h5>`: `<h2>Task</h2><h3>a</h3><h4>b</h4>cd`,
+		// Images only from this node (the hardening issue: a tracking pixel in a task body made
+		// every learner's browser call the tracker); one from elsewhere becomes a link to it.
+		`<img src="https://learn.test/badges/1/image.png" alt="diagram" width="9000">`: `<img src="https://learn.test/badges/1/image.png" alt="diagram">`,
+		`<img src="/badges/1/image.png" alt="badge">`:                                  `<img src="https://learn.test/badges/1/image.png" alt="badge">`,
+		`<IMG SRC="https://tracker.test/p.gif" ALT="">`:                                `<a href="https://tracker.test/p.gif" rel="nofollow noreferrer noopener" target="_blank">[image]</a>`,
+		`<img src="https://cdn.test/a.png" alt="diagram">`:                             `<a href="https://cdn.test/a.png" rel="nofollow noreferrer noopener" target="_blank">[diagram]</a>`,
+		`<img src="https://learn.test.evil.test/p.gif">`:                               `<a href="https://learn.test.evil.test/p.gif" rel="nofollow noreferrer noopener" target="_blank">[image]</a>`,
+		`<img src="//tracker.test/p.gif" alt="x">`:                                     `[x]`,
+		`<img srcset="https://tracker.test/p.gif 1x" src="https://learn.test/a.png">`:  `<img src="https://learn.test/a.png" alt="">`,
+		`<p>a<img src=https://tracker.test/p.gif>b</p>`:                                `<p>a<a href="https://tracker.test/p.gif" rel="nofollow noreferrer noopener" target="_blank">[image]</a>b</p>`,
+		// Links a browser would not follow keep only their text.
+		`<img src="data:image/png;base64,AAAA" alt="x">`:                                  `[x]`,
+		`<img src="javascript:alert(1)">`:                                                 `[image]`,
 		`<table><tr><th colspan="2">h</th></tr><tr><td rowspan="999">d</td></tr></table>`: `<table><tr><th colspan="2">h</th></tr><tr><td>d</td></tr></table>`,
 		`<hr><p>x</p>`:                     `<hr><p>x</p>`,
 		`<a href="https://ok.test/">x</a>`: `<a href="https://ok.test/" rel="nofollow noreferrer noopener" target="_blank">x</a>`,
@@ -238,9 +246,13 @@ func TestSanitizeLocalHTML(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	// Remote content gets none of the local extras.
-	if out := s.RemoteHTML(`<h2>x</h2><img src="https://cdn.test/a.png"><table><tr><td>t</td></tr></table><hr>`); out != `xt` {
+	// Remote content gets none of the local extras, not even this node's images.
+	if out := s.RemoteHTML(`<h2>x</h2><img src="https://learn.test/a.png"><table><tr><td>t</td></tr></table><hr>`); out != `xt` {
 		t.Errorf("RemoteHTML kept local-only elements: %q", out)
+	}
+	// Without a node, no image at all.
+	if out := NewSanitizer().LocalHTML(`<img src="https://learn.test/a.png" alt="a">`); strings.Contains(out, "<img") {
+		t.Errorf("NewSanitizer kept an image: %q", out)
 	}
 }
 

@@ -37,7 +37,7 @@ func (n *Node) wireFederation(ctx context.Context) error {
 			return federation.SignRequest(r, nil, keyID, key, n.cfg.Now())
 		},
 	})
-	san := federation.NewSanitizer()
+	san := federation.NewNodeSanitizer(n.URLs.Base())
 	n.Resolver = &federation.Resolver{Client: client, Store: n.Store, Sanitizer: san, URLs: n.URLs, Now: n.cfg.Now}
 	reg, observe := n.newMetrics()
 	n.Metrics = reg

@@ -168,7 +168,7 @@ func New(cfg Config) (*Node, error) {
 		InboxPerHost:   n.cfg.InboxPerHost,
 		TrustedProxies: n.cfg.TrustedProxies,
 		Service:        n.Service,
-		Docs:           federation.Documents{URLs: urls, Sanitizer: federation.NewSanitizer()},
+		Docs:           n.Posts.Docs,
 		Logger:         log,
 		Version:        cfg.Version,
 		Ready:          n.ready.Load,

@@ -80,7 +80,11 @@ func (s *Server) task(c *fiber.Ctx) error {
 	if wantsActivity(c) {
 		return sendActivity(c, federation.Document(s.taskObject(t)))
 	}
-	return s.render(c, "task", pageData{Title: t.Title, Data: map[string]any{"Task": t, "Course": course, "Revisions": revs,
+	// Bodies are sanitised when saved; this again applies today's policy to
+	// those saved under an older one (images from other servers, above all).
+	shown := *t
+	shown.Body = s.cfg.Docs.Sanitizer.LocalHTML(t.Body)
+	return s.render(c, "task", pageData{Title: t.Title, Data: map[string]any{"Task": &shown, "Course": course, "Revisions": revs,
 		"Done": done, "Mine": mine, "Organiser": viewer != nil && course.IsOrganiser(viewer.Handle)}})
 }
 

@@ -34,7 +34,6 @@ var sanClassRE = regexp.MustCompile(
 	`^\s*(?:h-card|u-url|mention|hashtag|invisible|ellipsis|language-[A-Za-z0-9_+-]{1,32})` +
 		`(?:\s+(?:h-card|u-url|mention|hashtag|invisible|ellipsis|language-[A-Za-z0-9_+-]{1,32}))*\s*$`)
 
-
 // sanHostedURL accepts an absolute URL with a host and without userinfo.
 func sanHostedURL(u *url.URL) bool { return u.Host != "" && u.User == nil && u.Opaque == "" }
 

@@ -29,14 +29,8 @@ func (s *Service) richText(html string) string {
 func (s *Service) EnsureInstanceActor(ctx context.Context) error {
 	var exists bool
 	if err := s.Store.View(ctx, func(tx Tx) error {
-		_, err := tx.InstanceActor()
-		if err == nil {
-			exists = true
-			return nil
-		}
-		if IsNotFound(err) {
-			return nil
-		}
+		var err error
+		_, exists, err = Found(tx.InstanceActor())
 		return err
 	}); err != nil || exists {
 		return err
@@ -46,8 +40,10 @@ func (s *Service) EnsureInstanceActor(ctx context.Context) error {
 		return err
 	}
 	return s.Store.Update(ctx, func(tx Tx) error {
-		if _, err := tx.InstanceActor(); err == nil {
-			return nil
+		// Created meanwhile by another start: keep its key, which peers
+		// have cached. A failed read must not replace it either.
+		if _, exists, err := Found(tx.InstanceActor()); err != nil || exists {
+			return err
 		}
 		return tx.CreateInstanceActor(&InstanceActor{Created: s.Now().UTC()}, keys)
 	})
@@ -213,7 +209,9 @@ func (s *Service) UpdateCourse(tx Tx, editor string, c *Course) (*Course, error)
 		return nil, err
 	}
 	if c.School != "" && c.School != old.School {
-		if _, err := tx.School(c.School); err != nil {
+		if _, ok, err := Found(tx.School(c.School)); err != nil {
+			return nil, err
+		} else if !ok {
 			return nil, Errorf(EINVALID, "There is no school %q.", c.School)
 		}
 	}

@@ -54,7 +54,11 @@ func (s *Server) post(c *fiber.Ctx) error {
 		if replies, err = tx.Replies(p.URI); err != nil {
 			return err
 		}
-		doc = federation.Document(s.cfg.Posts.Note(tx, p))
+		note, err := s.cfg.Posts.Note(tx, p)
+		if err != nil {
+			return err
+		}
+		doc = federation.Document(note)
 		return nil
 	})
 	if err != nil {

@@ -23,7 +23,11 @@ func (in *Inbox) ourFollow(tx domain.Tx, act *federation.Activity) (*domain.Foll
 	}
 	f, err := tx.FollowingByActivity(o.ID)
 	if domain.IsNotFound(err) && !o.IsLink {
-		if local, typ, ok := in.localTarget(tx, o.Actor); ok && typ == domain.ActorPerson {
+		local, typ, ok, lerr := in.localTarget(tx, o.Actor)
+		if lerr != nil {
+			return nil, lerr
+		}
+		if ok && typ == domain.ActorPerson {
 			f, err = tx.Following(local, act.Actor)
 		}
 	}

@@ -300,14 +300,14 @@ func (in *Inbox) receiveBadge(tx domain.Tx, act *federation.Activity) (bool, err
 		return false, nil
 	}
 	if !federation.SameOrigin(extra.OpenBadge, act.Actor) || o.AttributedTo != act.Actor {
-		return false, fmt.Errorf("badge assertion %s not on the issuer's origin", extra.OpenBadge)
+		return false, refusef("badge assertion %s not on the issuer's origin", extra.OpenBadge)
 	}
 	issuer, err := tx.RemoteActor(act.Actor)
 	if err != nil {
 		return false, err
 	}
 	if err := federation.VerifyRecord(o.Raw, issuer); err != nil {
-		return false, fmt.Errorf("award note %s: %w", o.ID, err)
+		return false, refusef("award note %s: %w", o.ID, err)
 	}
 	got := false
 	for _, t := range o.Tags {

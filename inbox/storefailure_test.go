@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/faultstore"
@@ -456,4 +457,56 @@ func replyOrigin(t *testing.T) *httptest.Server {
 	}))
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// TestRefusalsLeaveTheJournalAtOnce: the other side of the same line. An
+// activity its handler refuses (a forged award note, an Accept of our
+// Follow by someone it was not sent to) changes nothing and leaves the
+// journal at once: it is not a store failure, to be tried four more times.
+func TestRefusalsLeaveTheJournalAtOnce(t *testing.T) {
+	ctx := context.Background()
+	t.Run("award note whose proof does not verify", func(t *testing.T) {
+		r := newRig(t, federation.FetchConfig{})
+		issuer := r.newRemote("https://other.test/courses/py")
+		mallory := r.newRemote("https://evil.test/users/mallory")
+		obj := map[string]any{"id": "https://other.test/notes/1", "type": "Note", "attributedTo": issuer.id,
+			"content": "<p>ada earned a badge</p>", "to": []string{federation.Public},
+			"tag":       []any{map[string]string{"type": "Mention", "href": "https://node.test/people/ada"}},
+			"openBadge": "https://other.test/awards/1", "published": r.now.Format(time.RFC3339)}
+		signed, err := federation.SignRecord(obj, issuer.id, mallory.edSeed, r.now) // not the issuer's key
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := mustJSON(map[string]any{"id": "https://other.test/notes/1/activity", "type": "Create", "actor": issuer.id,
+			"object": json.RawMessage(signed), "to": []string{federation.Public}})
+		if err := r.inbox.Receive(ctx, r.signed(issuer, body)); err != nil {
+			t.Fatal(err)
+		}
+		r.inbox.ProcessPending(ctx)
+		if n := r.journalLen(); n != 0 {
+			t.Fatalf("a forged award note is still journalled (%d) after one pass: it was taken for a store failure", n)
+		}
+		var got []*domain.ReceivedBadge
+		r.view(func(tx domain.Tx) { got, _ = tx.ReceivedBadges("ada") })
+		if len(got) != 0 {
+			t.Fatalf("forged badge kept: %+v", got)
+		}
+	})
+	t.Run("Accept of our Follow by another actor", func(t *testing.T) {
+		r := newRig(t, federation.FetchConfig{})
+		r.followedBy() // ada's pending Follow of https://good.test/groups/g
+		mallory := r.newRemote("https://good.test/users/mallory")
+		body := federation.AcceptFollow("https://good.test/accepts/m", mallory.id, federation.FollowRef{
+			ID: "https://node.test/activities/follow-g", Actor: "https://node.test/people/ada", Object: "https://good.test/groups/g"})
+		if err := r.inbox.Receive(ctx, r.signed(mallory, body)); err != nil {
+			t.Fatal(err)
+		}
+		r.inbox.ProcessPending(ctx)
+		if n := r.journalLen(); n != 0 {
+			t.Fatalf("an Accept by the wrong actor is still journalled (%d) after one pass", n)
+		}
+		if why := followingState("https://good.test/groups/g", domain.FollowPending)(r); why != "" {
+			t.Fatal(why)
+		}
+	})
 }

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -70,6 +71,26 @@ func TestErrorCodesAndMessages(t *testing.T) {
 	}
 	if ErrorCode(nil) != "" {
 		t.Fatal("nil has no code")
+	}
+}
+
+// TestFound: a lookup's value is there, not there (a not-found error, even
+// wrapped), or failed (any other error, returned as it is).
+func TestFound(t *testing.T) {
+	c := &Course{Handle: "x"}
+	if got, ok, err := Found(c, nil); got != c || !ok || err != nil {
+		t.Fatalf("found: %v %v %v", got, ok, err)
+	}
+	notFound := fmt.Errorf("store: %w", Errorf(ENOTFOUND, "Course x not found."))
+	if got, ok, err := Found(c, notFound); got != nil || ok || err != nil {
+		t.Fatalf("not found: %v %v %v, want nil, false, nil", got, ok, err)
+	}
+	disk := fmt.Errorf("store: get course: %w", errors.New("read /data/000001.vlog: input/output error"))
+	if got, ok, err := Found(c, disk); got != nil || ok || !errors.Is(err, disk) {
+		t.Fatalf("failed: %v %v %v, want nil, false and the error", got, ok, err)
+	}
+	if _, ok, err := Found(c, Errorf(EFORBIDDEN, "no")); ok || ErrorCode(err) != EFORBIDDEN {
+		t.Fatalf("another domain error: %v %v, want it returned", ok, err)
 	}
 }
 

@@ -75,3 +75,19 @@ func IsNotFound(err error) bool { return ErrorCode(err) == ENOTFOUND }
 
 // IsConflict reports whether err is a domain conflict error.
 func IsConflict(err error) bool { return ErrorCode(err) == ECONFLICT }
+
+// Found sorts the result of a lookup into there, not there, or failed: ok
+// is true when err is nil, and false with a nil error when err is a
+// not-found error. Any other error (the store failed) comes back as it is:
+// it is never taken for "not there", which would turn an I/O failure into
+// a wrong answer. Use it as domain.Found(tx.Post(uri)).
+func Found[T any](v T, err error) (_ T, ok bool, _ error) {
+	var zero T
+	switch {
+	case err == nil:
+		return v, true, nil
+	case IsNotFound(err):
+		return zero, false, nil
+	}
+	return zero, false, err
+}

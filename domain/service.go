@@ -29,14 +29,8 @@ func (s *Service) richText(html string) string {
 func (s *Service) EnsureInstanceActor(ctx context.Context) error {
 	var exists bool
 	if err := s.Store.View(ctx, func(tx Tx) error {
-		_, err := tx.InstanceActor()
-		if err == nil {
-			exists = true
-			return nil
-		}
-		if IsNotFound(err) {
-			return nil
-		}
+		var err error
+		_, exists, err = Found(tx.InstanceActor())
 		return err
 	}); err != nil || exists {
 		return err
@@ -46,8 +40,10 @@ func (s *Service) EnsureInstanceActor(ctx context.Context) error {
 		return err
 	}
 	return s.Store.Update(ctx, func(tx Tx) error {
-		if _, err := tx.InstanceActor(); err == nil {
-			return nil
+		// Created meanwhile by another start: keep its key, which peers
+		// have cached. A failed read must not replace it either.
+		if _, exists, err := Found(tx.InstanceActor()); err != nil || exists {
+			return err
 		}
 		return tx.CreateInstanceActor(&InstanceActor{Created: s.Now().UTC()}, keys)
 	})
@@ -180,12 +176,12 @@ func (s *Service) AddBadge(ctx context.Context, b *Badge) error {
 // placeInSchool checks that by may put a course into the school (see
 // School.MayPlace).
 func placeInSchool(tx Tx, school, by string) error {
-	sc, err := tx.School(school)
-	if IsNotFound(err) {
-		return Errorf(EINVALID, "There is no school %q.", school)
-	}
+	sc, ok, err := Found(tx.School(school))
 	if err != nil {
 		return err
+	}
+	if !ok {
+		return Errorf(EINVALID, "There is no school %q.", school)
 	}
 	return sc.MayPlace(by)
 }

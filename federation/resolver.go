@@ -174,7 +174,9 @@ func (r *Resolver) remember(ctx context.Context, raw []byte, id string) (*domain
 	a := r.toDomain(doc)
 	r.forgetKeys(a.ID)
 	if err := r.Store.Update(ctx, func(tx domain.Tx) error {
-		if _, err := tx.Tombstone(id); err == nil {
+		if _, deleted, err := domain.Found(tx.Tombstone(id)); err != nil {
+			return fmt.Errorf("federation: remember %s: %w", id, err)
+		} else if deleted {
 			return domain.Errorf(domain.ENOTFOUND, "actor %s was deleted", id)
 		}
 		return tx.PutRemoteActor(a)

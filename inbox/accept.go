@@ -16,14 +16,18 @@ import (
 func (in *Inbox) ourFollow(tx domain.Tx, act *federation.Activity) (*domain.Following, error) {
 	o := act.Object
 	if o == nil {
-		return nil, fmt.Errorf("%s without object", act.Type)
+		return nil, refusef("%s without object", act.Type)
 	}
 	if !o.IsLink && o.Type != "Follow" && o.Type != "Join" {
 		return nil, nil
 	}
 	f, err := tx.FollowingByActivity(o.ID)
 	if domain.IsNotFound(err) && !o.IsLink {
-		if local, typ, ok := in.localTarget(tx, o.Actor); ok && typ == domain.ActorPerson {
+		local, typ, ok, lerr := in.localTarget(tx, o.Actor)
+		if lerr != nil {
+			return nil, lerr
+		}
+		if ok && typ == domain.ActorPerson {
 			f, err = tx.Following(local, act.Actor)
 		}
 	}
@@ -31,7 +35,7 @@ func (in *Inbox) ourFollow(tx domain.Tx, act *federation.Activity) (*domain.Foll
 		return nil, err
 	}
 	if f.Target != act.Actor {
-		return nil, fmt.Errorf("%s of a follow of %s by %s", act.Type, f.Target, act.Actor)
+		return nil, refusef("%s of a follow of %s by %s", act.Type, f.Target, act.Actor)
 	}
 	return f, nil
 }

@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
@@ -15,16 +16,16 @@ func (in *Inbox) block(ctx context.Context, tx domain.Tx, act *federation.Activi
 	if act.Object == nil {
 		return nil
 	}
-	local, typ, ok := in.localTarget(tx, act.Object.ID)
-	if !ok || typ == domain.ActorApplication {
-		return nil
+	local, typ, ok, err := in.localTarget(tx, act.Object.ID)
+	if err != nil || !ok || typ == domain.ActorApplication {
+		return err
 	}
-	if _, err := tx.Follower(local, act.Actor); err == nil {
+	if _, follows, err := domain.Found(tx.Follower(local, act.Actor)); err != nil {
+		return fmt.Errorf("inbox: block: %w", err)
+	} else if follows {
 		if err := tx.DeleteFollower(local, act.Actor); err != nil {
 			return err
 		}
-	} else if !domain.IsNotFound(err) {
-		return err
 	}
 	if typ == domain.ActorPerson {
 		return tx.DeleteFollowing(local, act.Actor)

@@ -27,10 +27,14 @@ func (in *Inbox) create(ctx context.Context, tx domain.Tx, act *federation.Activ
 	if o == nil || o.IsLink || !postTypes[o.Type] || o.ID == "" {
 		return nil // a bare IRI would need a fetch from its origin; not ours to chase
 	}
-	if _, err := tx.Tombstone(o.ID); err == nil {
+	if _, deleted, err := domain.Found(tx.Tombstone(o.ID)); err != nil {
+		return fmt.Errorf("inbox: create: %w", err)
+	} else if deleted {
 		return refusef("note %s was deleted before it was created", o.ID) // O18
 	}
-	if existing, err := tx.Post(o.ID); err == nil {
+	if existing, known, err := domain.Found(tx.Post(o.ID)); err != nil {
+		return fmt.Errorf("inbox: create: %w", err)
+	} else if known {
 		if existing.Author != act.Actor {
 			return refusef("create of known note %s by another actor", o.ID) // O11
 		}
@@ -61,8 +65,11 @@ func (in *Inbox) create(ctx context.Context, tx domain.Tx, act *federation.Activ
 	if c.IsBlocked(act.Actor) {
 		return refusef("%s is blocked from %s", act.Actor, c.Handle)
 	}
-	member, err := tx.Follower(c.Handle, act.Actor)
-	enrolled := err == nil && member.State == domain.FollowAccepted
+	member, _, err := domain.Found(tx.Follower(c.Handle, act.Actor))
+	if err != nil {
+		return fmt.Errorf("inbox: create: %w", err)
+	}
+	enrolled := member != nil && member.State == domain.FollowAccepted
 	if !enrolled && !c.OpenDiscussion {
 		return refusef("%s is not enrolled in %s", act.Actor, c.Handle)
 	}
@@ -131,7 +138,11 @@ func (in *Inbox) newPost(act *federation.Activity, o *federation.Object, course 
 // local learners; their moderation is the course's own server's business.
 func (in *Inbox) remoteCourseOf(tx domain.Tx, act *federation.Activity) (string, *domain.Post, error) {
 	if o := act.Object; o.InReplyTo != "" {
-		if parent, err := tx.Post(o.InReplyTo); err == nil && isRemoteID(parent.Course) {
+		parent, _, err := domain.Found(tx.Post(o.InReplyTo))
+		if err != nil {
+			return "", nil, fmt.Errorf("inbox: create: parent: %w", err)
+		}
+		if parent != nil && isRemoteID(parent.Course) {
 			return parent.Course, parent, nil
 		}
 	}
@@ -165,7 +176,11 @@ func isRemoteID(course string) bool { return strings.Contains(course, "://") }
 func (in *Inbox) courseOf(tx domain.Tx, act *federation.Activity) (*domain.Course, *domain.Post, error) {
 	o := act.Object
 	if o.InReplyTo != "" {
-		if parent, err := tx.Post(o.InReplyTo); err == nil && !isRemoteID(parent.Course) {
+		parent, _, err := domain.Found(tx.Post(o.InReplyTo))
+		if err != nil {
+			return nil, nil, fmt.Errorf("inbox: create: parent: %w", err)
+		}
+		if parent != nil && !isRemoteID(parent.Course) {
 			c, err := tx.Course(parent.Course)
 			return c, parent, err
 		}
@@ -178,7 +193,11 @@ func (in *Inbox) courseOf(tx domain.Tx, act *federation.Activity) (*domain.Cours
 	}
 	candidates = append(append(candidates, o.To...), o.CC...)
 	for _, id := range candidates {
-		if h, typ, ok := in.localTarget(tx, id); ok && typ == domain.ActorCourse {
+		h, typ, ok, err := in.localTarget(tx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok && typ == domain.ActorCourse {
 			c, err := tx.Course(h)
 			if err != nil {
 				return nil, nil, err
@@ -281,19 +300,25 @@ func (in *Inbox) receiveBadge(tx domain.Tx, act *federation.Activity) (bool, err
 		return false, nil
 	}
 	if !federation.SameOrigin(extra.OpenBadge, act.Actor) || o.AttributedTo != act.Actor {
-		return false, fmt.Errorf("badge assertion %s not on the issuer's origin", extra.OpenBadge)
+		return false, refusef("badge assertion %s not on the issuer's origin", extra.OpenBadge)
 	}
 	issuer, err := tx.RemoteActor(act.Actor)
 	if err != nil {
 		return false, err
 	}
 	if err := federation.VerifyRecord(o.Raw, issuer); err != nil {
-		return false, fmt.Errorf("award note %s: %w", o.ID, err)
+		return false, refusef("award note %s: %w", o.ID, err)
 	}
 	got := false
 	for _, t := range o.Tags {
-		h, typ, ok := in.localTarget(tx, t.Href)
-		if t.Type != "Mention" || !ok || typ != domain.ActorPerson {
+		if t.Type != "Mention" {
+			continue
+		}
+		h, typ, ok, err := in.localTarget(tx, t.Href)
+		if err != nil {
+			return false, err
+		}
+		if !ok || typ != domain.ActorPerson {
 			continue
 		}
 		rb := &domain.ReceivedBadge{Learner: h, Assertion: extra.OpenBadge, NoteURI: o.ID, Issuer: act.Actor, IssuedOn: o.Published}

@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
@@ -20,16 +21,17 @@ func (in *Inbox) delete(ctx context.Context, tx domain.Tx, act *federation.Activ
 		return err
 	}
 	if o.ID != act.Actor {
-		if rb, err := tx.ReceivedBadgeByNote(o.ID); err == nil && rb.Issuer == act.Actor {
+		rb, _, err := domain.Found(tx.ReceivedBadgeByNote(o.ID))
+		if err != nil {
+			return fmt.Errorf("inbox: delete: %w", err)
+		}
+		if rb != nil && rb.Issuer == act.Actor {
 			// The issuer revoked a badge one of our people held.
 			rb.Revoked = true
 			return tx.PutReceivedBadge(rb)
 		}
-		p, err := tx.Post(o.ID)
-		if domain.IsNotFound(err) {
-			return nil
-		}
-		if err != nil {
+		p, found, err := domain.Found(tx.Post(o.ID))
+		if err != nil || !found {
 			return err
 		}
 		if p.Author != act.Actor {

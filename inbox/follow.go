@@ -28,11 +28,15 @@ func (in *Inbox) leave(ctx context.Context, tx domain.Tx, act *federation.Activi
 	if act.Object == nil {
 		return refusef("leave without object")
 	}
-	local, typ, ok := in.localTarget(tx, act.Object.ID)
-	if !ok || typ != domain.ActorCourse {
-		return nil
+	local, typ, ok, err := in.localTarget(tx, act.Object.ID)
+	if err != nil || !ok || typ != domain.ActorCourse {
+		return err
 	}
-	if _, err := tx.Follower(local, act.Actor); domain.IsNotFound(err) {
+	_, enrolled, err := domain.Found(tx.Follower(local, act.Actor))
+	if err != nil {
+		return fmt.Errorf("inbox: leave: %w", err)
+	}
+	if !enrolled {
 		return nil
 	}
 	return tx.DeleteFollower(local, act.Actor)
@@ -42,11 +46,16 @@ func (in *Inbox) enrol(tx domain.Tx, act *federation.Activity, isJoin bool) erro
 	if act.Object == nil {
 		return refusef("follow without object")
 	}
-	local, typ, ok := in.localTarget(tx, act.Object.ID)
+	local, typ, ok, err := in.localTarget(tx, act.Object.ID)
+	if err != nil {
+		return err
+	}
 	if !ok || typ == domain.ActorApplication {
 		return refusef("follow of %s, not a local actor", act.Object.ID)
 	}
-	if _, err := tx.Tombstone(act.ID); err == nil {
+	if _, undone, err := domain.Found(tx.Tombstone(act.ID)); err != nil {
+		return fmt.Errorf("inbox: follow: %w", err)
+	} else if undone {
 		return refusef("follow %s was already undone", act.ID)
 	}
 	follower, err := tx.RemoteActor(act.Actor)
@@ -76,9 +85,13 @@ func (in *Inbox) enrol(tx domain.Tx, act *federation.Activity, isJoin bool) erro
 		if c.IsBlocked(act.Actor) {
 			return in.queue(tx, local, follower, federation.RejectFollow(in.newActivityID(), localID, ref))
 		}
-		existing, err := tx.Follower(local, act.Actor)
+		existing, _, err := domain.Found(tx.Follower(local, act.Actor))
+		if err != nil {
+			return fmt.Errorf("inbox: follow: %w", err)
+		}
+		enrolled := existing != nil && existing.State == domain.FollowAccepted
 		switch {
-		case err == nil && existing.State == domain.FollowAccepted:
+		case enrolled:
 			// Already enrolled: confirm again (the peer lost our Accept).
 		case c.SignUp == domain.SignUpClosed || c.Status != domain.StatusOpen:
 			return in.queue(tx, local, follower, federation.RejectFollow(in.newActivityID(), localID, ref))
@@ -91,7 +104,7 @@ func (in *Inbox) enrol(tx domain.Tx, act *federation.Activity, isJoin bool) erro
 				return in.queue(tx, local, follower, federation.RejectFollow(in.newActivityID(), localID, ref))
 			}
 		}
-		if c.SignUp == domain.SignUpModerated && (err != nil || existing.State != domain.FollowAccepted) {
+		if c.SignUp == domain.SignUpModerated && !enrolled {
 			state = domain.FollowPending
 		}
 	}

@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
@@ -22,13 +23,19 @@ func (in *Inbox) announce(ctx context.Context, tx domain.Tx, act *federation.Act
 	// Only a copy fetched from the note's own origin is kept: an embedded
 	// copy could say anything in anyone's name (HOSTILE O4).
 	if o := act.Object; o != nil && o.Fetched && o.ID != "" && postTypes[o.Type] {
-		if _, err := tx.Post(o.ID); domain.IsNotFound(err) {
+		_, known, err := domain.Found(tx.Post(o.ID))
+		if err != nil {
+			return fmt.Errorf("inbox: announce: %w", err)
+		}
+		if !known {
 			if o.AttributedTo == "" || !federation.SameOrigin(o.AttributedTo, o.ID) || !isPublic(o) {
 				return nil
 			}
 			var parent *domain.Post
 			if o.InReplyTo != "" {
-				parent, _ = tx.Post(o.InReplyTo)
+				if parent, _, err = domain.Found(tx.Post(o.InReplyTo)); err != nil {
+					return fmt.Errorf("inbox: announce: parent: %w", err)
+				}
 			}
 			return tx.PutPost(in.newPost(act, o, act.Actor, parent))
 		}
@@ -40,9 +47,7 @@ func (in *Inbox) react(tx domain.Tx, kind string, act *federation.Activity) erro
 	if act.Object == nil || act.Object.ID == "" {
 		return nil
 	}
-	if _, err := tx.Post(act.Object.ID); domain.IsNotFound(err) {
-		return nil
-	} else if err != nil {
+	if _, known, err := domain.Found(tx.Post(act.Object.ID)); err != nil || !known {
 		return err
 	}
 	_, err := tx.AddReaction(kind, act.Object.ID, act.Actor, act.ID)

@@ -322,11 +322,17 @@ func (in *Inbox) fetchAnnounced(ctx context.Context, act *federation.Activity, l
 	}
 	var followed, known bool
 	if err := in.cfg.Store.View(ctx, func(tx domain.Tx) error {
-		_, err := tx.Post(id)
-		known = err == nil
+		var err error
+		if _, known, err = domain.Found(tx.Post(id)); err != nil {
+			return err
+		}
 		followed, err = followedByLocals(tx, act.Actor)
 		return err
-	}); err != nil || !followed || known {
+	}); err != nil {
+		log.Error("look up announced object", slog.String("object", id), slog.Any("err", err))
+		return
+	}
+	if !followed || known {
 		return
 	}
 	o, err := in.cfg.Resolver.FetchObject(ctx, id)
@@ -341,7 +347,14 @@ func (in *Inbox) fetchAnnounced(ctx context.Context, act *federation.Activity, l
 // accepted one of our people, so they can work through it here.
 func (in *Inbox) cacheTasks(ctx context.Context, courseID string, log *slog.Logger) {
 	var course *domain.RemoteActor
-	in.cfg.Store.View(ctx, func(tx domain.Tx) error { course, _ = tx.RemoteActor(courseID); return nil })
+	if err := in.cfg.Store.View(ctx, func(tx domain.Tx) error {
+		var err error
+		course, _, err = domain.Found(tx.RemoteActor(courseID))
+		return err
+	}); err != nil {
+		log.Error("look up accepting course", slog.String("course", courseID), slog.Any("err", err))
+		return
+	}
 	if course == nil || !course.Lernejo || course.Tasks == "" {
 		return
 	}
@@ -379,20 +392,24 @@ func (in *Inbox) drop(ctx context.Context, jobs []job) {
 	}
 }
 
-// localTarget resolves an id to a local actor's handle and type.
-func (in *Inbox) localTarget(tx domain.Tx, id string) (string, domain.ActorType, bool) {
+// localTarget resolves an id to a local actor's handle and type; ok is
+// false when the id names no local actor, and err is a store failure.
+func (in *Inbox) localTarget(tx domain.Tx, id string) (string, domain.ActorType, bool, error) {
 	handle, typ, ok := in.cfg.URLs.LocalActor(id)
 	if !ok {
-		return "", "", false
+		return "", "", false, nil
 	}
 	if typ == domain.ActorApplication {
-		return handle, typ, true
+		return handle, typ, true, nil
 	}
-	t, err := tx.HandleType(handle)
-	if err != nil || (typ != "" && t != typ) {
-		return "", "", false
+	t, found, err := domain.Found(tx.HandleType(handle))
+	if err != nil {
+		return "", "", false, fmt.Errorf("inbox: local actor %s: %w", handle, err)
 	}
-	return handle, t, true
+	if !found || (typ != "" && t != typ) {
+		return "", "", false, nil
+	}
+	return handle, t, true, nil
 }
 
 // newActivityID is the id of a new activity of this node.

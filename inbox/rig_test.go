@@ -45,7 +45,11 @@ type rig struct {
 	now    time.Time
 }
 
-func newRig(t *testing.T, fetch federation.FetchConfig) *rig {
+func newRig(t *testing.T, fetch federation.FetchConfig) *rig { return newRigOver(t, fetch, nil) }
+
+// newRigOver is newRig with the inbox's store wrapped by wrap (nil: not
+// wrapped), for tests that make the store fail under the handlers.
+func newRigOver(t *testing.T, fetch federation.FetchConfig, wrap func(domain.Store) domain.Store) *rig {
 	t.Helper()
 	st, err := store.Open(store.Options{})
 	if err != nil {
@@ -68,7 +72,11 @@ func newRig(t *testing.T, fetch federation.FetchConfig) *rig {
 	r.outbox = outbox.New(outbox.Config{Store: st, HTTP: http.DefaultClient, URLs: r.urls, Now: clock, NewID: r.svc.NewID})
 	posts := &outbox.Posts{Store: st, Outbox: r.outbox, Docs: federation.Documents{URLs: r.urls, Sanitizer: federation.NewSanitizer()}, Now: clock, NewID: r.svc.NewID}
 	learning := &outbox.Learning{Service: r.svc, Posts: posts}
-	r.inbox = inbox.New(inbox.Config{Store: st, URLs: r.urls, Resolver: r.res, Outbox: r.outbox, Notes: posts, Learning: learning, Now: clock, NewID: r.svc.NewID})
+	var inboxStore domain.Store = st
+	if wrap != nil {
+		inboxStore = wrap(st)
+	}
+	r.inbox = inbox.New(inbox.Config{Store: inboxStore, URLs: r.urls, Resolver: r.res, Outbox: r.outbox, Notes: posts, Learning: learning, Now: clock, NewID: r.svc.NewID})
 	ctx := context.Background()
 	if err := r.svc.RegisterPerson(ctx, &domain.Person{Handle: "ada", PasswordHash: "x"}); err != nil {
 		t.Fatal(err)

@@ -41,7 +41,11 @@ func (in *Inbox) undo(ctx context.Context, tx domain.Tx, act *federation.Activit
 	for _, f := range follows {
 		matches := f.ActivityID == o.ID
 		if !o.IsLink {
-			if local, _, ok := in.localTarget(tx, o.Object); ok && local == f.Local {
+			local, _, ok, err := in.localTarget(tx, o.Object)
+			if err != nil {
+				return err
+			}
+			if ok && local == f.Local {
 				matches = true
 			}
 		}

@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -55,7 +56,9 @@ func (f *Follows) Enrol(ctx context.Context, person, target, answers string) (*d
 		if _, err := tx.Person(person); err != nil {
 			return err
 		}
-		if existing, err := tx.Following(person, remote.ID); err == nil {
+		if existing, found, err := domain.Found(tx.Following(person, remote.ID)); err != nil {
+			return fmt.Errorf("outbox: follow: %w", err)
+		} else if found {
 			out = existing
 			return nil
 		}
@@ -187,7 +190,9 @@ func (f *Follows) EnrolLocal(ctx context.Context, person, course, answers string
 			return err
 		}
 		id := f.URLs.Actor(domain.ActorPerson, person)
-		if existing, err := tx.Follower(course, id); err == nil {
+		if existing, found, err := domain.Found(tx.Follower(course, id)); err != nil {
+			return fmt.Errorf("outbox: enrol: %w", err)
+		} else if found {
 			out = existing
 			return nil
 		}
@@ -257,9 +262,15 @@ func (f *Follows) BlockFromCourse(ctx context.Context, organiser, course, actor 
 		if err := tx.DeleteFollower(course, actor); err != nil {
 			return err
 		}
-		remote, err := tx.RemoteActor(actor)
-		if err != nil || fl.Inbox == "" {
+		if fl.Inbox == "" {
 			return nil // a local person: nothing to send
+		}
+		remote, found, err := domain.Found(tx.RemoteActor(actor))
+		if err != nil {
+			return fmt.Errorf("outbox: block from course: %w", err)
+		}
+		if !found {
+			return nil // forgotten (its Delete came): no one to tell
 		}
 		localID := f.URLs.Actor(domain.ActorCourse, course)
 		ref := federation.FollowRef{ID: fl.ActivityID, Actor: actor, Object: localID}

@@ -47,8 +47,14 @@ func (l *Learning) AddTask(ctx context.Context, editor string, t *domain.Task) e
 		return err
 	}
 	var course *domain.Course
-	l.Service.Store.View(ctx, func(tx domain.Tx) error { course, _ = tx.Course(t.Course); return nil })
-	if course == nil || !course.Federates() {
+	if err := l.Service.Store.View(ctx, func(tx domain.Tx) error {
+		var err error
+		course, err = tx.Course(t.Course)
+		return err
+	}); err != nil {
+		return fmt.Errorf("outbox: announce task: %w", err)
+	}
+	if !course.Federates() {
 		return nil
 	}
 	text := fmt.Sprintf("New task %d: %s\n\n%s\n\nWhen you have done it, reply to this post with #done and a link to your work.",
@@ -88,15 +94,22 @@ func (l *Learning) Complete(ctx context.Context, person, course, task, evidence,
 			return err
 		}
 		if remote {
-			f, err := tx.Following(person, course)
-			if err != nil || f.State != domain.FollowAccepted {
+			f, _, err := domain.Found(tx.Following(person, course))
+			if err != nil {
+				return fmt.Errorf("outbox: complete: %w", err)
+			}
+			if f == nil || f.State != domain.FollowAccepted {
 				return domain.Errorf(domain.EFORBIDDEN, "Join the course before marking its tasks done.")
 			}
 			ra, err := tx.RemoteActor(course)
 			if err != nil {
 				return err
 			}
-			if old, err := tx.Completion(course, task, learner); err == nil {
+			old, _, err := domain.Found(tx.Completion(course, task, learner))
+			if err != nil {
+				return fmt.Errorf("outbox: complete: %w", err)
+			}
+			if old != nil {
 				c.ID = old.ID // marked again: the same record, updated
 			}
 			if err := sign(); err != nil {
@@ -164,8 +177,11 @@ func (l *Learning) Uncomplete(ctx context.Context, person, course, task string) 
 // canComplete checks that a learner may complete tasks of a local course:
 // enrolled and accepted.
 func (l *Learning) canComplete(tx domain.Tx, course, learner string) error {
-	f, err := tx.Follower(course, learner)
-	if err != nil || f.State != domain.FollowAccepted {
+	f, _, err := domain.Found(tx.Follower(course, learner))
+	if err != nil {
+		return fmt.Errorf("outbox: enrolment of %s: %w", learner, err)
+	}
+	if f == nil || f.State != domain.FollowAccepted {
 		return domain.Errorf(domain.EFORBIDDEN, "Only enrolled learners can mark tasks done.")
 	}
 	return nil
@@ -231,7 +247,9 @@ func (l *Learning) CheckAwards(tx domain.Tx, course, learner string) error {
 		if evidence == nil {
 			continue
 		}
-		if _, err := tx.AwardOf(b.ID, learner); err == nil {
+		if _, held, err := domain.Found(tx.AwardOf(b.ID, learner)); err != nil {
+			return fmt.Errorf("outbox: check awards: %w", err)
+		} else if held {
 			continue
 		}
 		if _, err := l.award(tx, b, learner, evidence, ""); err != nil {
@@ -252,7 +270,11 @@ func (l *Learning) Award(ctx context.Context, organiser, badgeID, learner string
 		if err := l.organises(tx, b.Issuer, organiser); err != nil {
 			return err
 		}
-		if existing, err := tx.AwardOf(b.ID, learner); err == nil && !existing.Revoked {
+		existing, _, err := domain.Found(tx.AwardOf(b.ID, learner))
+		if err != nil {
+			return fmt.Errorf("outbox: award: %w", err)
+		}
+		if existing != nil && !existing.Revoked {
 			return domain.Errorf(domain.ECONFLICT, "This learner already holds this badge.")
 		}
 		a, err = l.award(tx, b, learner, nil, organiser)
@@ -280,18 +302,24 @@ func (l *Learning) Vote(ctx context.Context, voter, badgeID, learner string) err
 		if b.Criteria != domain.CriteriaPeer {
 			return domain.Errorf(domain.EINVALID, "This badge is not awarded by votes.")
 		}
-		if err := l.canComplete(tx, b.Issuer, voterID); err != nil {
+		// canComplete's refusal gets the words of a vote; a store failure
+		// stays what it is.
+		if err := l.canComplete(tx, b.Issuer, voterID); domain.ErrorCode(err) == domain.EFORBIDDEN {
 			return domain.Errorf(domain.EFORBIDDEN, "Only enrolled learners can vote.")
+		} else if err != nil {
+			return err
 		}
-		if err := l.canComplete(tx, b.Issuer, learner); err != nil {
+		if err := l.canComplete(tx, b.Issuer, learner); domain.ErrorCode(err) == domain.EFORBIDDEN {
 			return domain.Errorf(domain.EINVALID, "Votes are for enrolled learners.")
+		} else if err != nil {
+			return err
 		}
 		n, err := tx.AddVote(b.ID, learner, voterID)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.AwardOf(b.ID, learner); err == nil || n < b.Votes {
-			return nil
+		if _, held, err := domain.Found(tx.AwardOf(b.ID, learner)); err != nil || held || n < b.Votes {
+			return err
 		}
 		_, err = l.award(tx, b, learner, nil, "")
 		return err
@@ -329,7 +357,11 @@ func (l *Learning) Revoke(ctx context.Context, organiser, awardID, reason string
 		if err != nil {
 			return err
 		}
-		if ra, err := tx.RemoteActor(a.Learner); err == nil {
+		ra, err := remoteActor(tx, a.Learner) // nil: a local learner
+		if err != nil {
+			return err
+		}
+		if ra != nil {
 			inboxes = append(inboxes, ra.Inbox)
 		}
 		if err := tx.PutTombstone(&domain.Tombstone{ID: a.NoteURI, Deleted: a.RevokedAt}); err != nil {
@@ -390,7 +422,11 @@ func (l *Learning) award(tx domain.Tx, b *domain.Badge, learner string, evidence
 	if err != nil {
 		return nil, err
 	}
-	if ra, err := tx.RemoteActor(learner); err == nil {
+	ra, err := remoteActor(tx, learner) // nil: a local learner
+	if err != nil {
+		return nil, err
+	}
+	if ra != nil {
 		name = ra.Handle()
 		inboxes = append(inboxes, ra.Inbox)
 	} else if h, _, ok := urls.LocalActor(learner); ok {

@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -73,20 +74,30 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 				return err
 			}
 			if !c.IsOrganiser(in.Author) {
-				member, err := tx.Follower(c.Handle, urls.Actor(domain.ActorPerson, in.Author))
-				if err != nil || member.State != domain.FollowAccepted {
+				member, _, err := domain.Found(tx.Follower(c.Handle, urls.Actor(domain.ActorPerson, in.Author)))
+				if err != nil {
+					return fmt.Errorf("outbox: publish: %w", err)
+				}
+				if member == nil || member.State != domain.FollowAccepted {
 					return domain.Errorf(domain.EFORBIDDEN, "Only organisers and enrolled learners can post here.")
 				}
 			}
 		}
 		p.Author = urls.Actor(authorType, in.Author)
 		if p.InReplyTo != "" {
-			parent, err := tx.Post(p.InReplyTo)
-			if err != nil || parent.Course != c.Handle {
+			parent, _, err := domain.Found(tx.Post(p.InReplyTo))
+			if err != nil {
+				return fmt.Errorf("outbox: publish: parent: %w", err)
+			}
+			if parent == nil || parent.Course != c.Handle {
 				return domain.Errorf(domain.EINVALID, "The post you answer is not in this course.")
 			}
 			p.Thread = parent.Thread
-			if ra, err := tx.RemoteActor(parent.Author); err == nil {
+			ra, err := remoteActor(tx, parent.Author)
+			if err != nil {
+				return err
+			}
+			if ra != nil {
 				inboxes = append(inboxes, ra.Inbox)
 				if !hasMention(mentions, ra.ID) {
 					mentions = append(mentions, federation.Mention{ID: ra.ID, Name: ra.Handle()})
@@ -95,7 +106,11 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 		}
 		for _, m := range mentions {
 			p.Mentions = append(p.Mentions, m.ID)
-			if ra, err := tx.RemoteActor(m.ID); err == nil {
+			ra, err := remoteActor(tx, m.ID)
+			if err != nil {
+				return err
+			}
+			if ra != nil {
 				inboxes = append(inboxes, ra.Inbox)
 			}
 		}
@@ -241,7 +256,7 @@ func (s *Posts) editable(tx domain.Tx, editor, uri string) (*domain.Post, error)
 // addressing is how a post is addressed: its signing actor's handle, its
 // mentions (named as their handles where known) and its to/cc. The Create,
 // its Update and the document served at the post's id all use it.
-func (s *Posts) addressing(tx domain.Tx, p *domain.Post) (string, []federation.Mention, federation.NoteAddress) {
+func (s *Posts) addressing(tx domain.Tx, p *domain.Post) (string, []federation.Mention, federation.NoteAddress, error) {
 	urls := s.Docs.URLs
 	actor := p.Course
 	if h, typ, ok := urls.LocalActor(p.Author); ok && typ == domain.ActorPerson {
@@ -250,7 +265,11 @@ func (s *Posts) addressing(tx domain.Tx, p *domain.Post) (string, []federation.M
 	mentions := make([]federation.Mention, 0, len(p.Mentions))
 	for _, id := range p.Mentions {
 		name := id
-		if ra, err := tx.RemoteActor(id); err == nil {
+		ra, err := remoteActor(tx, id)
+		if err != nil {
+			return "", nil, federation.NoteAddress{}, err
+		}
+		if ra != nil {
 			name = ra.Handle()
 		}
 		mentions = append(mentions, federation.Mention{ID: id, Name: name})
@@ -258,25 +277,42 @@ func (s *Posts) addressing(tx domain.Tx, p *domain.Post) (string, []federation.M
 	if strings.Contains(p.Course, "://") {
 		// A post in a course on another server: the course is among the
 		// mentions, so it is addressed in cc already.
-		return actor, mentions, federation.PublicAddress(p.Author+"/followers", mentions)
+		return actor, mentions, federation.PublicAddress(p.Author+"/followers", mentions), nil
 	}
 	courseID := urls.Actor(domain.ActorCourse, p.Course)
 	if actor == p.Course {
-		return actor, mentions, federation.PublicAddress(courseID+"/followers", mentions)
+		return actor, mentions, federation.PublicAddress(courseID+"/followers", mentions), nil
 	}
 	addr := federation.PublicAddress(p.Author+"/followers", mentions)
 	addr.CC = append(addr.CC, courseID)
-	return actor, mentions, addr
+	return actor, mentions, addr, nil
+}
+
+// remoteActor is the cached remote actor with this id, or nil when there is
+// none: who a post mentions or answers may be local, or never fetched.
+func remoteActor(tx domain.Tx, id string) (*domain.RemoteActor, error) {
+	ra, _, err := domain.Found(tx.RemoteActor(id))
+	if err != nil {
+		return nil, fmt.Errorf("outbox: actor %s: %w", id, err)
+	}
+	return ra, nil
 }
 
 // audience is who a post went to: its addressing, and the inboxes of the
 // mentioned remote actors, the course's followers (for a local course) and
 // the author's followers.
 func (s *Posts) audience(tx domain.Tx, p *domain.Post) (string, []federation.Mention, federation.NoteAddress, []string, error) {
-	actor, mentions, addr := s.addressing(tx, p)
+	actor, mentions, addr, err := s.addressing(tx, p)
+	if err != nil {
+		return "", nil, federation.NoteAddress{}, nil, err
+	}
 	var inboxes []string
 	for _, id := range p.Mentions {
-		if ra, err := tx.RemoteActor(id); err == nil {
+		ra, err := remoteActor(tx, id)
+		if err != nil {
+			return "", nil, federation.NoteAddress{}, nil, err
+		}
+		if ra != nil {
 			inboxes = append(inboxes, ra.Inbox)
 		}
 	}
@@ -297,9 +333,12 @@ func (s *Posts) audience(tx domain.Tx, p *domain.Post) (string, []federation.Men
 }
 
 // Note is the Note a local post's id serves, addressed as it was sent.
-func (s *Posts) Note(tx domain.Tx, p *domain.Post) map[string]any {
-	_, mentions, addr := s.addressing(tx, p)
-	return s.Docs.NoteObject(p, p.Course, addr, mentions)
+func (s *Posts) Note(tx domain.Tx, p *domain.Post) (map[string]any, error) {
+	_, mentions, addr, err := s.addressing(tx, p)
+	if err != nil {
+		return nil, err
+	}
+	return s.Docs.NoteObject(p, p.Course, addr, mentions), nil
 }
 
 func actorType(actor string, p *domain.Post) domain.ActorType {
@@ -334,8 +373,11 @@ func (s *Posts) publishRemote(ctx context.Context, in PostInput) (*domain.Post, 
 		InReplyTo: in.InReplyTo, Published: now, Author: urls.Actor(domain.ActorPerson, in.Author)}
 	p.URL = p.URI
 	err := s.Store.Update(ctx, func(tx domain.Tx) error {
-		f, err := tx.Following(in.Author, in.Course)
-		if err != nil || f.State != domain.FollowAccepted {
+		f, _, err := domain.Found(tx.Following(in.Author, in.Course))
+		if err != nil {
+			return fmt.Errorf("outbox: publish: %w", err)
+		}
+		if f == nil || f.State != domain.FollowAccepted {
 			return domain.Errorf(domain.EFORBIDDEN, "Join the course before posting to it.")
 		}
 		course, err := tx.RemoteActor(in.Course)
@@ -345,12 +387,19 @@ func (s *Posts) publishRemote(ctx context.Context, in PostInput) (*domain.Post, 
 		mentions := append([]federation.Mention{{ID: course.ID, Name: course.Handle()}}, in.Mentions...)
 		inboxes := []string{course.Inbox}
 		if p.InReplyTo != "" {
-			parent, err := tx.Post(p.InReplyTo)
-			if err != nil || parent.Course != in.Course {
+			parent, _, err := domain.Found(tx.Post(p.InReplyTo))
+			if err != nil {
+				return fmt.Errorf("outbox: publish: parent: %w", err)
+			}
+			if parent == nil || parent.Course != in.Course {
 				return domain.Errorf(domain.EINVALID, "The post you answer is not in this course.")
 			}
 			p.Thread = parent.Thread
-			if ra, err := tx.RemoteActor(parent.Author); err == nil && ra.ID != course.ID {
+			ra, err := remoteActor(tx, parent.Author)
+			if err != nil {
+				return err
+			}
+			if ra != nil && ra.ID != course.ID {
 				mentions = append(mentions, federation.Mention{ID: ra.ID, Name: ra.Handle()})
 				inboxes = append(inboxes, ra.Inbox)
 			}

@@ -49,7 +49,14 @@ func (s *Server) actor(kind string) fiber.Handler {
 					return err2
 				}
 				for _, a := range awards {
-					if b, err := tx.Badge(a.Badge); err == nil && !a.Revoked {
+					if a.Revoked {
+						continue
+					}
+					b, found, err2 := domain.Found(tx.Badge(a.Badge))
+					if err2 != nil {
+						return err2
+					}
+					if found {
 						held = append(held, map[string]string{"Name": b.Name, "Assertion": s.urls.Path("/awards/" + a.ID),
 							"Image": s.urls.Path("/badges/" + b.ID + "/image.png")})
 					}

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"fmt"
+
 	"github.com/lernejo/lernejo/domain"
 )
 
@@ -12,24 +14,33 @@ type postView struct {
 	Replies []postView
 }
 
-// authorOf names a post's author for a page.
-func (s *Server) authorOf(tx domain.Tx, id string) (string, string) {
+// authorOf names a post's author for a page, and links the name. An actor
+// the store does not hold is named by its id; a failed read is an error.
+func (s *Server) authorOf(tx domain.Tx, id string) (name, link string, _ error) {
 	if h, typ, ok := s.urls.LocalActor(id); ok {
 		if typ == domain.ActorCourse {
-			if c, err := tx.Course(h); err == nil {
-				return c.Title, id
+			c, found, err := domain.Found(tx.Course(h))
+			if err != nil {
+				return "", "", fmt.Errorf("web: author %s: %w", id, err)
+			}
+			if found {
+				return c.Title, id, nil
 			}
 		}
-		return "@" + h, id
+		return "@" + h, id, nil
 	}
-	if ra, err := tx.RemoteActor(id); err == nil {
-		link := ra.URL
-		if link == "" {
-			link = ra.ID
-		}
-		return ra.DisplayName() + " (" + ra.Handle() + ")", link
+	ra, found, err := domain.Found(tx.RemoteActor(id))
+	if err != nil {
+		return "", "", fmt.Errorf("web: author %s: %w", id, err)
 	}
-	return id, id
+	if !found {
+		return id, id, nil
+	}
+	link = ra.URL
+	if link == "" {
+		link = ra.ID
+	}
+	return ra.DisplayName() + " (" + ra.Handle() + ")", link, nil
 }
 
 // discussion is a course's threads, newest first, with their replies.
@@ -41,23 +52,34 @@ func (s *Server) discussion(tx domain.Tx, course string) ([]postView, error) {
 	var out []postView
 	for _, p := range posts {
 		if p.IsReply() {
-			if _, err := tx.Post(p.InReplyTo); err == nil {
+			if _, underParent, err := domain.Found(tx.Post(p.InReplyTo)); err != nil {
+				return nil, fmt.Errorf("web: discussion: %w", err)
+			} else if underParent {
 				continue // shown under its parent
 			}
 		}
 		v := postView{Post: p}
-		v.Author, v.Link = s.authorOf(tx, p.Author)
+		if v.Author, v.Link, err = s.authorOf(tx, p.Author); err != nil {
+			return nil, err
+		}
 		replies, err := tx.Replies(p.URI)
 		if err != nil {
 			return nil, err
 		}
 		for _, r := range replies {
 			rv := postView{Post: r}
-			rv.Author, rv.Link = s.authorOf(tx, r.Author)
-			out2, _ := tx.Replies(r.URI)
+			if rv.Author, rv.Link, err = s.authorOf(tx, r.Author); err != nil {
+				return nil, err
+			}
+			out2, err := tx.Replies(r.URI)
+			if err != nil {
+				return nil, err
+			}
 			for _, rr := range out2 {
 				rrv := postView{Post: rr}
-				rrv.Author, rrv.Link = s.authorOf(tx, rr.Author)
+				if rrv.Author, rrv.Link, err = s.authorOf(tx, rr.Author); err != nil {
+					return nil, err
+				}
 				rv.Replies = append(rv.Replies, rrv)
 			}
 			v.Replies = append(v.Replies, rv)
@@ -88,7 +110,10 @@ func (s *Server) coursePageData(tx domain.Tx, co *domain.Course, viewer *domain.
 	var participants []string
 	for _, f := range followers {
 		if f.State == domain.FollowAccepted {
-			name, _ := s.authorOf(tx, f.Actor)
+			name, _, err := s.authorOf(tx, f.Actor)
+			if err != nil {
+				return nil, err
+			}
 			participants = append(participants, name)
 		}
 	}
@@ -96,7 +121,9 @@ func (s *Server) coursePageData(tx domain.Tx, co *domain.Course, viewer *domain.
 		"Done": map[string]bool{}, "Enrolment": "", "Organiser": false}
 	if viewer != nil {
 		id := s.urls.Actor(domain.ActorPerson, viewer.Handle)
-		if f, err := tx.Follower(co.Handle, id); err == nil {
+		if f, enrolled, err := domain.Found(tx.Follower(co.Handle, id)); err != nil {
+			return nil, fmt.Errorf("web: enrolment: %w", err)
+		} else if enrolled {
 			data["Enrolment"] = string(f.State)
 		}
 		done := map[string]bool{}

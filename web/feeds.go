@@ -123,10 +123,16 @@ func (s *Server) feed(c *fiber.Ctx) error {
 				continue
 			}
 			authors[p.Author] = p.Author
-			if ra, err := tx.RemoteActor(p.Author); err == nil {
+			ra, found, err := domain.Found(tx.RemoteActor(p.Author))
+			if err != nil {
+				return err
+			}
+			if found {
 				authors[p.Author] = ra.DisplayName()
 			} else if h, typ, ok := s.urls.LocalActor(p.Author); ok {
-				authors[p.Author] = s.localName(tx, typ, h)
+				if authors[p.Author], err = s.localName(tx, typ, h); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -184,23 +190,40 @@ func (s *Server) feed(c *fiber.Ctx) error {
 	return c.Send(append([]byte(xml.Header), b...))
 }
 
-// localName is a local actor's display name for a feed.
-func (s *Server) localName(tx domain.Tx, typ domain.ActorType, handle string) string {
+// localName is a local actor's display name for a feed; one that is gone
+// is named by its handle.
+func (s *Server) localName(tx domain.Tx, typ domain.ActorType, handle string) (string, error) {
+	name := ""
 	switch typ {
 	case domain.ActorCourse:
-		if c, err := tx.Course(handle); err == nil {
-			return c.Title
+		c, found, err := domain.Found(tx.Course(handle))
+		if err != nil {
+			return "", err
+		}
+		if found {
+			name = c.Title
 		}
 	case domain.ActorPerson:
-		if p, err := tx.Person(handle); err == nil && p.DisplayName != "" {
-			return p.DisplayName
+		p, found, err := domain.Found(tx.Person(handle))
+		if err != nil {
+			return "", err
+		}
+		if found {
+			name = p.DisplayName
 		}
 	case domain.ActorSchool:
-		if sc, err := tx.School(handle); err == nil {
-			return sc.Name
+		sc, found, err := domain.Found(tx.School(handle))
+		if err != nil {
+			return "", err
+		}
+		if found {
+			name = sc.Name
 		}
 	}
-	return "@" + handle + "@" + s.urls.Host()
+	if name == "" {
+		name = "@" + handle + "@" + s.urls.Host()
+	}
+	return name, nil
 }
 
 // entryTitle is the start of a post's text: Atom requires a title, notes have none.

@@ -127,7 +127,9 @@ func (s *Server) remoteCourse(c *fiber.Ctx) error {
 			return err
 		}
 		data["Actor"] = ra
-		if f, err := tx.Following(viewer.Handle, id); err == nil {
+		if f, following, err := domain.Found(tx.Following(viewer.Handle, id)); err != nil {
+			return err
+		} else if following {
 			data["Following"] = string(f.State)
 		}
 		tasks, err := tx.RemoteTasks(id)

@@ -67,9 +67,12 @@ func (s *Server) task(c *fiber.Ctx) error {
 			return err
 		}
 		cs, err := tx.TaskCompletions(handle, id)
+		if err != nil {
+			return err
+		}
 		done = len(cs)
 		if viewer != nil {
-			mine, _ = tx.Completion(handle, id, s.urls.Actor(domain.ActorPerson, viewer.Handle))
+			mine, _, err = domain.Found(tx.Completion(handle, id, s.urls.Actor(domain.ActorPerson, viewer.Handle)))
 		}
 		return err
 	})

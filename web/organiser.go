@@ -182,15 +182,21 @@ func (s *Server) manageCourse(c *fiber.Ctx) error {
 		}
 		var pending, members []row
 		for _, f := range followers {
-			name, _ := s.authorOf(tx, f.Actor)
+			name, _, err := s.authorOf(tx, f.Actor)
+			if err != nil {
+				return err
+			}
 			r := row{Name: name, Actor: f.Actor, Answers: f.Answers}
 			if f.State == domain.FollowPending {
 				pending = append(pending, r)
 				continue
 			}
 			for _, t := range tasks {
-				_, err := tx.Completion(co.Handle, t.ID, f.Actor)
-				r.Done = append(r.Done, err == nil)
+				_, done, err := domain.Found(tx.Completion(co.Handle, t.ID, f.Actor))
+				if err != nil {
+					return err
+				}
+				r.Done = append(r.Done, done)
 			}
 			members = append(members, r)
 		}

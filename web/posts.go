@@ -30,7 +30,11 @@ func (s *Server) post(c *fiber.Ctx) error {
 		var err error
 		p, err = tx.Post(uri)
 		if domain.IsNotFound(err) {
-			if ts, err := tx.Tombstone(uri); err == nil {
+			ts, deleted, terr := domain.Found(tx.Tombstone(uri))
+			if terr != nil {
+				return terr
+			}
+			if deleted {
 				gone = ts
 				return nil
 			}
@@ -45,7 +49,11 @@ func (s *Server) post(c *fiber.Ctx) error {
 		if remoteCourse {
 			// A local learner's post in a course on another server.
 			course = &domain.Course{Title: "A course on another server"}
-			if ra, err := tx.RemoteActor(p.Course); err == nil {
+			ra, found, err := domain.Found(tx.RemoteActor(p.Course))
+			if err != nil {
+				return err
+			}
+			if found {
 				course.Title = ra.DisplayName()
 			}
 		} else if course, err = tx.Course(p.Course); err != nil {
@@ -54,7 +62,11 @@ func (s *Server) post(c *fiber.Ctx) error {
 		if replies, err = tx.Replies(p.URI); err != nil {
 			return err
 		}
-		doc = federation.Document(s.cfg.Posts.Note(tx, p))
+		note, err := s.cfg.Posts.Note(tx, p)
+		if err != nil {
+			return err
+		}
+		doc = federation.Document(note)
 		return nil
 	})
 	if err != nil {
@@ -146,7 +158,12 @@ func (s *Server) courseOutbox(c *fiber.Ctx, handle string) error {
 			if p.Activity == "" {
 				continue
 			}
-			if a, err := tx.Activity(p.Activity); err == nil {
+			// An activity past its time to live is gone from the outbox.
+			a, found, err := domain.Found(tx.Activity(p.Activity))
+			if err != nil {
+				return err
+			}
+			if found {
 				items = append(items, rawJSON(a.JSON))
 			}
 		}

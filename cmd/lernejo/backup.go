@@ -294,12 +294,12 @@ func load(data, file string) (int, error) {
 	n := 0
 	isLernejo := false
 	err = st.View(context.Background(), func(tx domain.Tx) error {
-		_, err := tx.InstanceActor()
-		isLernejo = err == nil
-		return nil
+		var err error
+		_, isLernejo, err = domain.Found(tx.InstanceActor())
+		return err
 	})
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("read restored %s: %w", file, err)
 	}
 	if !isLernejo {
 		return 0, fmt.Errorf("%s is a Badger backup but not of a lernejo node (it has no node actor)", file)

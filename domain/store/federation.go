@@ -25,11 +25,11 @@ func (t *tx) RemoteActorByKey(keyID string) (*domain.RemoteActor, error) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "Key not found.")
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: get key %s: %w", keyID, err)
 	}
 	id, err := item.ValueCopy(nil)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: read key %s: %w", keyID, err)
 	}
 	a, err := t.RemoteActor(string(id))
 	if err == nil && a.KeyID != keyID {
@@ -39,7 +39,11 @@ func (t *tx) RemoteActorByKey(keyID string) (*domain.RemoteActor, error) {
 }
 
 func (t *tx) PutRemoteActor(a *domain.RemoteActor) error {
-	if old, err := t.RemoteActor(a.ID); err == nil && old.KeyID != a.KeyID && old.KeyID != "" {
+	old, _, err := domain.Found(t.RemoteActor(a.ID))
+	if err != nil {
+		return err
+	}
+	if old != nil && old.KeyID != a.KeyID && old.KeyID != "" {
 		if err := t.txn.Delete(key(pRemoteKey, old.KeyID)); err != nil {
 			return err
 		}
@@ -53,7 +57,11 @@ func (t *tx) PutRemoteActor(a *domain.RemoteActor) error {
 }
 
 func (t *tx) DeleteRemoteActor(id string) error {
-	if old, err := t.RemoteActor(id); err == nil && old.KeyID != "" {
+	old, _, err := domain.Found(t.RemoteActor(id))
+	if err != nil {
+		return err
+	}
+	if old != nil && old.KeyID != "" {
 		if err := t.txn.Delete(key(pRemoteKey, old.KeyID)); err != nil {
 			return err
 		}
@@ -150,11 +158,11 @@ func (t *tx) FollowingByActivity(activityID string) (*domain.Following, error) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "Follow not found.")
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: get follow by activity: %w", err)
 	}
 	v, err := item.ValueCopy(nil)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: read follow by activity: %w", err)
 	}
 	local, target, _ := bytes.Cut(v, []byte{0})
 	return t.Following(string(local), string(target))

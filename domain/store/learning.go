@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"sort"
 
 	"github.com/dgraph-io/badger/v4"
@@ -32,11 +33,11 @@ func (t *tx) CompletionByID(id string) (*domain.Completion, error) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "Completion not found.")
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: get completion: %w", err)
 	}
 	v, err := item.ValueCopy(nil)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: read completion: %w", err)
 	}
 	return getAs[domain.Completion](t, append([]byte{pCompletion}, v...), "Completion")
 }
@@ -95,11 +96,11 @@ func (t *tx) AwardOf(badge, learner string) (*domain.Award, error) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "Award not found.")
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: get award: %w", err)
 	}
 	id, err := item.ValueCopy(nil)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: read award: %w", err)
 	}
 	return t.Award(string(id))
 }
@@ -144,11 +145,11 @@ func (t *tx) ReceivedBadgeByNote(noteURI string) (*domain.ReceivedBadge, error) 
 		return nil, domain.Errorf(domain.ENOTFOUND, "Badge not found.")
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: get received badge: %w", err)
 	}
 	learner, err := item.ValueCopy(nil)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: read received badge: %w", err)
 	}
 	return getAs[domain.ReceivedBadge](t, key(pReceived, string(learner), noteURI), "Badge")
 }

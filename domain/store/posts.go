@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
@@ -16,11 +17,11 @@ func (t *tx) Post(uri string) (*domain.Post, error) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "Post not found.")
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: get post: %w", err)
 	}
 	ref, err := item.ValueCopy(nil)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: read post: %w", err)
 	}
 	return t.postByRef(ref)
 }
@@ -137,11 +138,11 @@ func (t *tx) RemoveReaction(activityID, actor string) (string, string, error) {
 		return "", "", nil
 	}
 	if err != nil {
-		return "", "", err
+		return "", "", fmt.Errorf("store: get reaction: %w", err)
 	}
 	v, err := item.ValueCopy(nil)
 	if err != nil {
-		return "", "", err
+		return "", "", fmt.Errorf("store: read reaction: %w", err)
 	}
 	parts := bytes.SplitN(v, []byte{0}, 3)
 	if len(parts) != 3 || string(parts[2]) != actor {
@@ -154,7 +155,13 @@ func (t *tx) RemoveReaction(activityID, actor string) (string, string, error) {
 	if err := t.txn.Delete(key(pReactionBy, kind, postURI, actor)); err != nil {
 		return "", "", err
 	}
-	if p, err := t.Post(postURI); err == nil {
+	// The post may be gone (deleted after it was liked); then there is no
+	// count to lower.
+	p, _, err := domain.Found(t.Post(postURI))
+	if err != nil {
+		return "", "", err
+	}
+	if p != nil {
 		bump(p, kind, -1)
 		if err := t.PutPost(p); err != nil {
 			return "", "", err

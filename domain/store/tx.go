@@ -32,12 +32,14 @@ func (t *tx) get(k []byte, v any, what string) error {
 	if err != nil {
 		return fmt.Errorf("store: get %s: %w", what, err)
 	}
-	return item.Value(func(b []byte) error {
-		if err := json.Unmarshal(b, v); err != nil {
-			return fmt.Errorf("store: decode %s: %w", what, err)
-		}
-		return nil
-	})
+	var decodeErr error
+	if err := item.Value(func(b []byte) error { decodeErr = json.Unmarshal(b, v); return nil }); err != nil {
+		return fmt.Errorf("store: read %s: %w", what, err)
+	}
+	if decodeErr != nil {
+		return fmt.Errorf("store: decode %s: %w", what, decodeErr)
+	}
+	return nil
 }
 
 // getAs decodes the value at k into a new T; on any error it returns nil.
@@ -63,12 +65,17 @@ func (t *tx) putFor(k []byte, v any, ttl time.Duration) error {
 	return t.txn.SetEntry(badger.NewEntry(k, b).WithTTL(ttl))
 }
 
+// exists reports whether k is set; only a missing key is "no", any other
+// failure of the read is an error.
 func (t *tx) exists(k []byte) (bool, error) {
 	_, err := t.txn.Get(k)
-	if errors.Is(err, badger.ErrKeyNotFound) {
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, badger.ErrKeyNotFound):
 		return false, nil
 	}
-	return err == nil, err
+	return false, fmt.Errorf("store: get: %w", err)
 }
 
 // each calls fn with the value of every key under prefix, in key order.
@@ -160,9 +167,13 @@ func (t *tx) AssertionSeed(handle string) ([]byte, error) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "Assertion key of %s not found.", handle)
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: get assertion key of %s: %w", handle, err)
 	}
-	return item.ValueCopy(nil)
+	seed, err := item.ValueCopy(nil)
+	if err != nil {
+		return nil, fmt.Errorf("store: read assertion key of %s: %w", handle, err)
+	}
+	return seed, nil
 }
 
 func (t *tx) PrivateKey(handle string) (string, error) {
@@ -171,10 +182,13 @@ func (t *tx) PrivateKey(handle string) (string, error) {
 		return "", domain.Errorf(domain.ENOTFOUND, "Key of %s not found.", handle)
 	}
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("store: get key of %s: %w", handle, err)
 	}
 	b, err := item.ValueCopy(nil)
-	return string(b), err
+	if err != nil {
+		return "", fmt.Errorf("store: read key of %s: %w", handle, err)
+	}
+	return string(b), nil
 }
 
 func (t *tx) InstanceActor() (*domain.InstanceActor, error) {

@@ -193,9 +193,10 @@ func TestDiskFullRefusesWorkThenResumes(t *testing.T) {
 		MinFreeDisk: minFree, DiskReserve: reserve, DemoOutput: func(_ string, a ...any) { adaPW, _ = a[len(a)-1].(string) }})
 	base := n.URLs.Base()
 	ada := logIn(t, base, DemoOrganiser, adaPW)
-	if _, err := os.Stat(filepath.Join(disk, "data", "disk-reserve")); err != nil {
-		t.Fatalf("no reserve file: %v", err)
-	}
+	eventually(t, "the reserve file is written", func() bool {
+		fi, err := os.Stat(filepath.Join(disk, "data", "disk-reserve"))
+		return err == nil && fi.Size() == reserve
+	})
 	peer := newFakePeer(t)
 	peer.status.Store(202)
 	course := base + "/courses/" + DemoCourse
@@ -361,6 +362,10 @@ func TestStartsOnAFullDisk(t *testing.T) {
 		}
 		acked[id] = true
 	}
+	eventually(t, "the reserve file is written", func() bool {
+		_, err := os.Stat(filepath.Join(data, "disk-reserve"))
+		return err == nil
+	})
 	child.Process.Signal(syscall.SIGKILL)
 	child.Wait()
 	fill(t, filepath.Join(disk, "filler"), 0)

@@ -100,13 +100,13 @@ func (g *spaceGuard) reading() domain.DiskSpace {
 	return domain.DiskSpace{Known: g.known.Load(), Free: g.free.Load(), MinFree: g.minFree, ReadOnly: g.readOnly.Load()}
 }
 
-// refresh reads the free space now, gives up the reserve when space is
-// critical, and writes it again when there is room: the store's own loop
-// calls it every second, and Open once.
-func (g *spaceGuard) refresh() domain.DiskSpace {
+// refresh reads the free space now and gives up the reserve when space is
+// critical; with mayWrite it also writes the reserve again when there is
+// room (the store's loop, every second; Open only reads, not to start late).
+func (g *spaceGuard) refresh(mayWrite bool) domain.DiskSpace {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.refreshLocked(true)
+	g.refreshLocked(mayWrite)
 	return g.reading()
 }
 

@@ -109,7 +109,7 @@ func Open(opt Options) (*Store, error) {
 		}
 		s.space = newSpaceGuard(opt.Dir, opt.MinFree, opt.Reserve, log)
 		// Deletes the reserve if the disk is nearly full: room to replay.
-		sp := s.space.refresh()
+		sp := s.space.refresh(false)
 		readOnly = sp.Known && sp.Free < openNeeds
 		if readOnly && needsReplay(opt.Dir) {
 			// Badger opens read-only only what was closed cleanly, and even
@@ -183,7 +183,7 @@ func (s *Store) loop(gcEvery time.Duration) {
 		case <-s.stop:
 			return
 		case <-space.C:
-			if sp := s.space.refresh(); sp.ReadOnly && sp.Free >= sp.MinFree {
+			if sp := s.space.refresh(true); sp.ReadOnly && sp.Free >= sp.MinFree {
 				s.reopen()
 			}
 		case <-gc.C:

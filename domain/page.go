@@ -109,4 +109,9 @@ type ListTx interface {
 	ReceivedBadgesPage(learner, cursor string, limit int, keep func(*ReceivedBadge) bool) (Page[*ReceivedBadge], error)
 	// CountTaskCompletions returns how many learners completed a task.
 	CountTaskCompletions(course, task string) (int, error)
+
+	// DomainBlocksPage returns the operator's domain blocks, sorted by domain.
+	DomainBlocksPage(cursor string, limit int) (Page[*DomainBlock], error)
+	// ReportsPage returns the reports received, newest first.
+	ReportsPage(cursor string, limit int) (Page[*Report], error)
 }

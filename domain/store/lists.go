@@ -242,3 +242,17 @@ func completionsCount(course, task string) []byte { return countKey("completions
 func (t *tx) CountTaskCompletions(course, task string) (int, error) {
 	return t.counter(completionsCount(course, task))
 }
+
+// --- moderation
+
+func (t *tx) DomainBlocksPage(cursor string, limit int) (domain.Page[*domain.DomainBlock], error) {
+	spec := pageSpec{prefix: prefixOf(pDomainBlock), values: true}
+	return readPage(t, spec, cursor, limit, decodeJSON[domain.DomainBlock], nil)
+}
+
+// ReportsPage reads reports in reverse key order: their ids are ULIDs made
+// as they arrive.
+func (t *tx) ReportsPage(cursor string, limit int) (domain.Page[*domain.Report], error) {
+	spec := pageSpec{prefix: prefixOf(pReport), desc: true, values: true}
+	return readPage(t, spec, cursor, limit, decodeJSON[domain.Report], nil)
+}

@@ -106,8 +106,14 @@ func (t *tx) unindexPost(p *domain.Post) error {
 	return t.setRepliesRoot(p.URI, true)
 }
 
-// setRepliesRoot marks the direct replies to uri top-level or not.
+// setRepliesRoot marks the direct replies to uri top-level or not. Most
+// posts have none when they are written or deleted: the reply count, one
+// read, saves opening an iterator (which in a read-write transaction sorts
+// all its pending writes).
 func (t *tx) setRepliesRoot(uri string, root bool) error {
+	if n, err := t.counter(countKey("replies", uri)); err != nil || n == 0 {
+		return err
+	}
 	var refs [][]byte
 	if _, err := t.walk(prefixOf(pReply, uri), nil, false, true, 16, func(_, ref []byte) (bool, error) {
 		refs = append(refs, ref)

@@ -30,55 +30,57 @@ func (s *Server) actor(kind string) fiber.Handler {
 			page string
 			data any
 		)
+		// The page's lists are read only for a browser: an ActivityPub
+		// client gets the actor document alone.
+		asPage := !wantsActivity(c)
 		err := s.store.View(ctx, func(tx domain.Tx) error {
-			var err error
 			switch typ {
 			case domain.ActorPerson:
-				p, err2 := tx.Person(handle)
-				if err2 != nil {
-					return err2
-				}
-				doc, err = s.cfg.Docs.Person(p)
+				p, err := tx.Person(handle)
 				if err != nil {
+					return err
+				}
+				if doc, err = s.cfg.Docs.Person(p); err != nil || !asPage {
 					return err
 				}
 				page = "person"
 				data, err = s.personPageData(c, tx, p)
+				return err
 			case domain.ActorSchool:
-				sc, err2 := tx.School(handle)
-				if err2 != nil {
-					return err2
+				sc, err := tx.School(handle)
+				if err != nil {
+					return err
 				}
-				courses, err2 := tx.CoursesPage(domain.SchoolCourses(sc.Handle), c.Query("courses"), coursesPerPage, nil)
-				if err2 != nil {
-					return err2
+				if doc, err = s.cfg.Docs.School(sc); err != nil || !asPage {
+					return err
 				}
-				doc, err = s.cfg.Docs.School(sc)
+				courses, err := tx.CoursesPage(domain.SchoolCourses(sc.Handle), c.Query("courses"), coursesPerPage, nil)
 				page, data = "school", map[string]any{"School": sc, "Courses": courses.Items,
 					"CoursePages": linksFor(c, "courses", "courses", "Courses", courses)}
+				return err
 			case domain.ActorCourse:
-				co, err2 := tx.Course(handle)
-				if err2 != nil {
-					return err2
+				co, err := tx.Course(handle)
+				if err != nil {
+					return err
 				}
 				if !co.Federates() {
 					// Drafts are invisible until the web issue adds organiser views.
 					return domain.Errorf(domain.ENOTFOUND, "Course %s not found.", handle)
 				}
-				doc, err = s.cfg.Docs.Course(co)
-				if err != nil {
+				if doc, err = s.cfg.Docs.Course(co); err != nil || !asPage {
 					return err
 				}
 				page = "course"
 				data, err = s.coursePageData(c, tx, co, s.viewer(c))
+				return err
 			}
-			return err
+			return nil
 		})
 		if err != nil {
 			return err
 		}
 		c.Vary(fiber.HeaderAccept)
-		if wantsActivity(c) {
+		if !asPage {
 			return sendActivity(c, doc)
 		}
 		return s.render(c, page, pageData{Title: titleOf(data), Data: data,

@@ -1,14 +1,18 @@
 package browsertest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	stdhtml "html"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 
@@ -112,6 +116,7 @@ func TestEveryPageIsValidHTML(t *testing.T) {
 		t.Fatalf("seeded story lacks a post (%q) or an award (%q)", post, award)
 	}
 
+	thread := seedLongLists(t, n)
 	anon := newClient(t, n.Base)
 	pat := newClient(t, n.Base)
 	pat.logIn("pat", pw)
@@ -122,6 +127,9 @@ func TestEveryPageIsValidHTML(t *testing.T) {
 		t.Fatalf("look up gentle-python on the other node: %d %q", r.Status, r.Location)
 	}
 	remote := r.Location
+	// The middle page of a list links both ways.
+	secondPage := stdhtml.UnescapeString(pagerNext.FindStringSubmatch(anon.getOK("/courses/" + bigCourse))[1])
+	secondPage = stdhtml.UnescapeString(pagerNext.FindStringSubmatch(anon.getOK(secondPage))[1])
 
 	pages := []struct {
 		name   string
@@ -153,6 +161,12 @@ func TestEveryPageIsValidHTML(t *testing.T) {
 		{"settings", ada, "/admin/settings", 200},
 		{"lookup-not-found", ada, "/lookup?q=" + url.QueryEscape("@nobody@nowhere.invalid"), 200},
 		{"remote", ada, remote, 200},
+		// Lists longer than a page, with their page links.
+		{"course-paged", anon, "/courses/" + bigCourse, 200},
+		{"course-paged-middle", anon, secondPage, 200},
+		{"manage-paged", ada, "/courses/" + bigCourse + "/manage", 200},
+		{"thread", anon, "/threads/" + thread, 200},
+		{"home-paged", anon, "/", 200},
 	}
 	dir := t.TempDir()
 	var files []string
@@ -171,6 +185,9 @@ func TestEveryPageIsValidHTML(t *testing.T) {
 		names[file] = pg.name + " (" + pg.path + ")"
 		for _, p := range structureProblems(parseHTML(t, r.Body)) {
 			t.Errorf("%s: %s", names[file], p)
+		}
+		if strings.HasSuffix(pg.name, "-paged") && !strings.Contains(r.Body, `<nav class="pager"`) {
+			t.Errorf("%s: no page links on a list longer than a page", names[file])
 		}
 	}
 
@@ -255,4 +272,66 @@ func structureProblems(doc *html.Node) []string {
 		out = append(out, "<html> has no lang")
 	}
 	return out
+}
+
+// bigCourse is a course whose lists are longer than a page.
+const bigCourse = "big-course"
+
+var pagerNext = regexp.MustCompile(`<a href="([^"]+)" rel="next">`)
+
+// seedLongLists starts bigCourse (organised by ada) with more members,
+// sign-up requests and threads than a page shows, one thread longer than
+// its page, and more open courses than the home page shows. It returns
+// the long thread's id.
+func seedLongLists(t *testing.T, n *testNode) string {
+	t.Helper()
+	ctx := context.Background()
+	if err := n.Service.CreateCourse(ctx, node.DemoOrganiser, &domain.Course{Handle: bigCourse, Title: "A Big Course", Kind: "Course",
+		Status: domain.StatusOpen, SignUp: domain.SignUpModerated, Organisers: []string{node.DemoOrganiser}}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	ada := n.person(node.DemoOrganiser)
+	long := "01JLONGTHREAD0000000000000"
+	err := n.Store.Update(ctx, func(tx domain.Tx) error {
+		for i := range 130 {
+			f := &domain.Follower{Local: bigCourse, Actor: fmt.Sprintf("https://h%d.example/users/u%03d", i%5, i),
+				State: domain.FollowAccepted, Created: start.Add(time.Duration(i) * time.Minute)}
+			if i%5 == 4 {
+				f.State, f.Answers = domain.FollowPending, "I would like to learn."
+			}
+			if err := tx.PutFollower(f); err != nil {
+				return err
+			}
+		}
+		for i := range 45 {
+			id := fmt.Sprintf("01JBIGPOST%016d", i)
+			if i == 44 {
+				id = long
+			}
+			if err := tx.PutPost(&domain.Post{ID: id, Course: bigCourse, URI: n.Base + "/posts/" + id, Author: ada, Local: true,
+				Thread: id, Content: fmt.Sprintf("<p>Post %d</p>", i), Published: start.Add(time.Duration(i) * time.Hour)}); err != nil {
+				return err
+			}
+		}
+		for i := range 60 {
+			id := fmt.Sprintf("01JLONGTHREADR%012d", i)
+			if err := tx.PutPost(&domain.Post{ID: id, Course: bigCourse, URI: n.Base + "/posts/" + id, Author: ada, Local: true,
+				InReplyTo: n.Base + "/posts/" + long, Thread: long, Content: fmt.Sprintf("<p>Reply %d</p>", i),
+				Published: start.Add(time.Duration(50+i) * time.Hour)}); err != nil {
+				return err
+			}
+		}
+		for i := range 35 {
+			if err := tx.PutCourse(&domain.Course{Handle: fmt.Sprintf("open-%02d", i), Title: fmt.Sprintf("Open course %d", i),
+				Kind: "Course", Status: domain.StatusOpen, Organisers: []string{node.DemoOrganiser}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return long
 }

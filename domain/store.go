@@ -84,6 +84,7 @@ type Tx interface {
 	LearningTx
 	SessionTx
 	ModerationTx
+	ListTx
 }
 
 // SettingsTx reads and writes the operator's settings.

@@ -30,88 +30,95 @@ func (s *Server) actor(kind string) fiber.Handler {
 			page string
 			data any
 		)
+		// The page's lists are read only for a browser: an ActivityPub
+		// client gets the actor document alone.
+		asPage := !wantsActivity(c)
 		err := s.store.View(ctx, func(tx domain.Tx) error {
-			var err error
 			switch typ {
 			case domain.ActorPerson:
-				p, err2 := tx.Person(handle)
-				if err2 != nil {
-					return err2
+				p, err := tx.Person(handle)
+				if err != nil {
+					return err
 				}
-				doc, err = s.cfg.Docs.Person(p)
-				received, err2 := tx.ReceivedBadges(p.Handle)
-				if err2 != nil {
-					return err2
+				if doc, err = s.cfg.Docs.Person(p); err != nil || !asPage {
+					return err
 				}
-				var held []map[string]string
-				awards, err2 := tx.AwardsOf(s.urls.Actor(domain.ActorPerson, p.Handle))
-				if err2 != nil {
-					return err2
-				}
-				for _, a := range awards {
-					if a.Revoked {
-						continue
-					}
-					b, found, err2 := domain.Found(tx.Badge(a.Badge))
-					if err2 != nil {
-						return err2
-					}
-					if found {
-						held = append(held, map[string]string{"Name": b.Name, "Assertion": s.urls.Path("/awards/" + a.ID),
-							"Image": s.urls.Path("/badges/" + b.ID + "/image.png")})
-					}
-				}
-				for _, r := range received {
-					if !r.Revoked {
-						held = append(held, map[string]string{"Name": r.Name, "Assertion": r.Assertion, "Image": r.ImageURL})
-					}
-				}
-				page, data = "person", map[string]any{"Person": p, "Badges": held}
+				page = "person"
+				data, err = s.personPageData(c, tx, p)
+				return err
 			case domain.ActorSchool:
-				sc, err2 := tx.School(handle)
-				if err2 != nil {
-					return err2
+				sc, err := tx.School(handle)
+				if err != nil {
+					return err
 				}
-				courses, err2 := tx.Courses()
-				if err2 != nil {
-					return err2
+				if doc, err = s.cfg.Docs.School(sc); err != nil || !asPage {
+					return err
 				}
-				var inSchool []*domain.Course
-				for _, co := range courses {
-					if co.School == sc.Handle && co.Federates() {
-						inSchool = append(inSchool, co)
-					}
-				}
-				doc, err = s.cfg.Docs.School(sc)
-				page, data = "school", map[string]any{"School": sc, "Courses": inSchool}
+				courses, err := tx.CoursesPage(domain.SchoolCourses(sc.Handle), c.Query("courses"), coursesPerPage, nil)
+				page, data = "school", map[string]any{"School": sc, "Courses": courses.Items,
+					"CoursePages": linksFor(c, "courses", "courses", "Courses", courses)}
+				return err
 			case domain.ActorCourse:
-				co, err2 := tx.Course(handle)
-				if err2 != nil {
-					return err2
+				co, err := tx.Course(handle)
+				if err != nil {
+					return err
 				}
 				if !co.Federates() {
 					// Drafts are invisible until the web issue adds organiser views.
 					return domain.Errorf(domain.ENOTFOUND, "Course %s not found.", handle)
 				}
-				doc, err = s.cfg.Docs.Course(co)
-				if err != nil {
+				if doc, err = s.cfg.Docs.Course(co); err != nil || !asPage {
 					return err
 				}
 				page = "course"
-				data, err = s.coursePageData(tx, co, s.viewer(c))
+				data, err = s.coursePageData(c, tx, co, s.viewer(c))
+				return err
 			}
-			return err
+			return nil
 		})
 		if err != nil {
 			return err
 		}
 		c.Vary(fiber.HeaderAccept)
-		if wantsActivity(c) {
+		if !asPage {
 			return sendActivity(c, doc)
 		}
 		return s.render(c, page, pageData{Title: titleOf(data), Data: data,
 			ActorURL: s.urls.Actor(typ, handle), Handle: "@" + handle + "@" + s.urls.Host()})
 	}
+}
+
+// personPageData is what a person's page shows: a page of the badges
+// they hold from this node (?badges=) and one of those other servers gave
+// them (?received=); revoked ones are not shown.
+func (s *Server) personPageData(c *fiber.Ctx, tx domain.Tx, p *domain.Person) (map[string]any, error) {
+	awards, err := tx.AwardsPage(s.urls.Actor(domain.ActorPerson, p.Handle), c.Query("badges"), badgesPerPage,
+		func(a *domain.Award) bool { return !a.Revoked })
+	if err != nil {
+		return nil, err
+	}
+	var held []map[string]string
+	for _, a := range awards.Items {
+		b, found, err := domain.Found(tx.Badge(a.Badge))
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			held = append(held, map[string]string{"Name": b.Name, "Assertion": s.urls.Path("/awards/" + a.ID),
+				"Image": s.urls.Path("/badges/" + b.ID + "/image.png")})
+		}
+	}
+	received, err := tx.ReceivedBadgesPage(p.Handle, c.Query("received"), badgesPerPage,
+		func(r *domain.ReceivedBadge) bool { return !r.Revoked })
+	if err != nil {
+		return nil, err
+	}
+	var elsewhere []map[string]string
+	for _, r := range received.Items {
+		elsewhere = append(elsewhere, map[string]string{"Name": r.Name, "Assertion": r.Assertion, "Image": r.ImageURL})
+	}
+	return map[string]any{"Person": p, "Badges": held, "BadgePages": linksFor(c, "badges", "badges", "Badges", awards),
+		"Received": elsewhere, "ReceivedPages": linksFor(c, "received", "received", "Badges from other servers", received)}, nil
 }
 
 func titleOf(data any) string {
@@ -209,19 +216,18 @@ func (s *Server) actorCollection(kind string) fiber.Handler {
 		}
 		// Who follows whom is the members' business: collections show their
 		// size, not their members (courses list members to organisers only).
-		return s.collection(c, s.urls.Actor(typ, handle)+"/"+collection, total, nil)
+		return s.collection(c, s.urls.Actor(typ, handle)+"/"+collection, total)
 	}
 }
 
 // instanceCollection serves the Application actor's (empty) collections.
 func (s *Server) instanceCollection(c *fiber.Ctx) error {
-	return s.collection(c, s.urls.Actor(domain.ActorApplication, "")+"/"+c.Params("collection"), 0, nil)
+	return s.collection(c, s.urls.Actor(domain.ActorApplication, "")+"/"+c.Params("collection"), 0)
 }
 
-// collection answers a collection request: the collection itself, or
-// ?page=N of it. items are the member ids shown, newest first; total may
-// be larger when members are not listed.
-func (s *Server) collection(c *fiber.Ctx, id string, total int, items []string) error {
+// collection answers a collection that shows its size, not its members:
+// the collection itself, or ?page=N of it (empty, with no next page).
+func (s *Server) collection(c *fiber.Ctx, id string, total int) error {
 	var (
 		doc []byte
 		err error
@@ -231,11 +237,7 @@ func (s *Server) collection(c *fiber.Ctx, id string, total int, items []string) 
 		if perr != nil || n < 1 || n > 1_000_000 {
 			return domain.Errorf(domain.EINVALID, "The page must be a positive number.")
 		}
-		var onPage []any
-		for i := (n - 1) * federation.PageSize; i < len(items) && i < n*federation.PageSize; i++ {
-			onPage = append(onPage, items[i])
-		}
-		doc, err = federation.OrderedCollectionPage(id, n, total, onPage)
+		doc, err = federation.OrderedCollectionPage(id, n, total, nil)
 	} else {
 		doc, err = federation.OrderedCollection(id, total)
 	}

@@ -36,16 +36,26 @@ func (s *Server) adminSettings(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	blocks, err := s.cfg.Moderation.DomainBlocks(ctx)
-	if err != nil {
+	var (
+		blocks  domain.Page[*domain.DomainBlock]
+		reports domain.Page[*domain.Report]
+	)
+	// A page of the blocks (?blocks=; an imported block list is long) and
+	// of the reports (?reports=; other servers send them).
+	if err := s.store.View(ctx, func(tx domain.Tx) error {
+		var err error
+		if blocks, err = tx.DomainBlocksPage(c.Query("blocks"), blocksPerPage); err != nil {
+			return err
+		}
+		reports, err = tx.ReportsPage(c.Query("reports"), reportsPerPage)
 		return err
-	}
-	reports, err := s.cfg.Moderation.Reports(ctx)
-	if err != nil {
+	}); err != nil {
 		return err
 	}
 	return s.render(c, "admin_settings", pageData{Title: "Settings", Data: map[string]any{
-		"Blocks": blocks, "Reports": reports, "Error": c.Query("error"), "Saved": c.Query("saved") == "1"}})
+		"Blocks": blocks.Items, "BlockPages": linksFor(c, "blocks", "blocks", "Blocked domains", blocks),
+		"Reports": reports.Items, "ReportPages": linksFor(c, "reports", "reports", "Reports", reports),
+		"Error": c.Query("error"), "Saved": c.Query("saved") == "1"}})
 }
 
 // adminBack returns to the settings page, with a message a person can act on.

@@ -3,6 +3,8 @@ package web
 import (
 	"fmt"
 
+	"github.com/gofiber/fiber/v2"
+
 	"github.com/lernejo/lernejo/domain"
 )
 
@@ -12,6 +14,11 @@ type postView struct {
 	Author  string // @handle@host, or the course's name
 	Link    string // where the author's name points
 	Replies []postView
+	// More is set on a top-level post whose thread has more than the page
+	// shows under it; ThreadPosts is then the thread's size, for the link
+	// to the thread's own page.
+	More        bool
+	ThreadPosts int
 }
 
 // authorOf names a post's author for a page, and links the name. An actor
@@ -43,54 +50,73 @@ func (s *Server) authorOf(tx domain.Tx, id string) (name, link string, _ error) 
 	return ra.DisplayName() + " (" + ra.Handle() + ")", link, nil
 }
 
-// discussion is a course's threads, newest first, with their replies.
-func (s *Server) discussion(tx domain.Tx, course string) ([]postView, error) {
-	posts, err := tx.CoursePosts(course, 0, 100)
+// viewOf is a post with its author's name and link.
+func (s *Server) viewOf(tx domain.Tx, p *domain.Post) (postView, error) {
+	v := postView{Post: p}
+	var err error
+	v.Author, v.Link, err = s.authorOf(tx, p.Author)
+	return v, err
+}
+
+// discussionView is one page of a discussion.
+type discussionView struct {
+	Threads []postView
+	Pages   pageLinks
+}
+
+// discussion is the page of a course's discussion that ?posts= names:
+// threadsPerPage top-level posts, newest first, each with its first
+// replies and theirs. A longer thread links to its own page.
+func (s *Server) discussion(c *fiber.Ctx, tx domain.Tx, course string) (discussionView, error) {
+	page, err := tx.DiscussionPage(course, c.Query("posts"), threadsPerPage)
 	if err != nil {
-		return nil, err
+		return discussionView{}, err
 	}
-	var out []postView
-	for _, p := range posts {
-		if p.IsReply() {
-			if _, underParent, err := domain.Found(tx.Post(p.InReplyTo)); err != nil {
-				return nil, fmt.Errorf("web: discussion: %w", err)
-			} else if underParent {
-				continue // shown under its parent
-			}
-		}
-		v := postView{Post: p}
-		if v.Author, v.Link, err = s.authorOf(tx, p.Author); err != nil {
-			return nil, err
-		}
-		replies, err := tx.Replies(p.URI)
+	out := discussionView{Pages: linksFor(c, "posts", "discussion", "Discussion", page)}
+	for _, p := range page.Items {
+		v, err := s.viewOf(tx, p)
 		if err != nil {
-			return nil, err
+			return discussionView{}, err
 		}
-		for _, r := range replies {
-			rv := postView{Post: r}
-			if rv.Author, rv.Link, err = s.authorOf(tx, r.Author); err != nil {
-				return nil, err
-			}
-			out2, err := tx.Replies(r.URI)
+		replies, err := tx.RepliesPage(p.URI, "", repliesShown)
+		if err != nil {
+			return discussionView{}, err
+		}
+		shown := 1
+		v.More = replies.Next != ""
+		for _, r := range replies.Items {
+			rv, err := s.viewOf(tx, r)
 			if err != nil {
-				return nil, err
+				return discussionView{}, err
 			}
-			for _, rr := range out2 {
-				rrv := postView{Post: rr}
-				if rrv.Author, rrv.Link, err = s.authorOf(tx, rr.Author); err != nil {
-					return nil, err
+			nested, err := tx.RepliesPage(r.URI, "", nestedShown)
+			if err != nil {
+				return discussionView{}, err
+			}
+			v.More = v.More || nested.Next != ""
+			for _, rr := range nested.Items {
+				rrv, err := s.viewOf(tx, rr)
+				if err != nil {
+					return discussionView{}, err
 				}
 				rv.Replies = append(rv.Replies, rrv)
 			}
+			shown += 1 + len(nested.Items)
 			v.Replies = append(v.Replies, rv)
 		}
-		out = append(out, v)
+		if v.ThreadPosts, err = tx.CountThread(p.Thread); err != nil {
+			return discussionView{}, err
+		}
+		v.More = v.More || v.ThreadPosts > shown
+		out.Threads = append(out.Threads, v)
 	}
 	return out, nil
 }
 
-// coursePageData gathers what the course page shows to this viewer.
-func (s *Server) coursePageData(tx domain.Tx, co *domain.Course, viewer *domain.Person) (map[string]any, error) {
+// coursePageData gathers what the course page shows to this viewer: its
+// tasks and badges, a page of its discussion (?posts=) and a page of its
+// participants (?people=).
+func (s *Server) coursePageData(c *fiber.Ctx, tx domain.Tx, co *domain.Course, viewer *domain.Person) (map[string]any, error) {
 	tasks, err := tx.Tasks(co.Handle)
 	if err != nil {
 		return nil, err
@@ -99,25 +125,28 @@ func (s *Server) coursePageData(tx domain.Tx, co *domain.Course, viewer *domain.
 	if err != nil {
 		return nil, err
 	}
-	threads, err := s.discussion(tx, co.Handle)
+	threads, err := s.discussion(c, tx, co.Handle)
 	if err != nil {
 		return nil, err
 	}
-	followers, err := tx.Followers(co.Handle)
+	people, err := tx.FollowersPage(co.Handle, domain.FollowAccepted, c.Query("people"), peoplePerPage)
 	if err != nil {
 		return nil, err
 	}
 	var participants []string
-	for _, f := range followers {
-		if f.State == domain.FollowAccepted {
-			name, _, err := s.authorOf(tx, f.Actor)
-			if err != nil {
-				return nil, err
-			}
-			participants = append(participants, name)
+	for _, f := range people.Items {
+		name, _, err := s.authorOf(tx, f.Actor)
+		if err != nil {
+			return nil, err
 		}
+		participants = append(participants, name)
 	}
-	data := map[string]any{"Course": co, "Tasks": tasks, "Badges": badges, "Threads": threads, "Participants": participants,
+	count, err := tx.CountFollowers(co.Handle, domain.FollowAccepted)
+	if err != nil {
+		return nil, err
+	}
+	data := map[string]any{"Course": co, "Tasks": tasks, "Badges": badges, "Threads": threads.Threads, "PostPages": threads.Pages,
+		"Participants": participants, "ParticipantCount": count, "PeoplePages": linksFor(c, "people", "people", "Participants", people),
 		"Done": map[string]bool{}, "Enrolment": "", "Organiser": false}
 	if viewer != nil {
 		id := s.urls.Actor(domain.ActorPerson, viewer.Handle)

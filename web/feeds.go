@@ -103,18 +103,20 @@ func (s *Server) feed(c *fiber.Ctx) error {
 		if course, err = feedCourse(tx, handle); err != nil {
 			return err
 		}
-		const page = 200
-		for offset := 0; len(posts) < MaxFeedEntries; offset += page {
-			ps, err := tx.CoursePosts(handle, offset, page)
+		// The posts the course made or announced, among its latest:
+		// a bounded read, however long the discussion.
+		cursor := ""
+		for range feedPagesToScan {
+			ps, err := tx.CoursePostsPage(handle, cursor, feedPageSize)
 			if err != nil {
 				return err
 			}
-			for _, p := range ps {
+			for _, p := range ps.Items {
 				if p.Activity != "" && len(posts) < MaxFeedEntries {
 					posts = append(posts, p)
 				}
 			}
-			if len(ps) < page {
+			if cursor = ps.Next; cursor == "" || len(posts) >= MaxFeedEntries {
 				break
 			}
 		}

@@ -147,8 +147,8 @@ func (s *Server) remoteCourse(c *fiber.Ctx) error {
 			done[c.Task] = true
 		}
 		data["Done"] = done
-		threads, err := s.discussion(tx, id)
-		data["Threads"] = threads
+		threads, err := s.discussion(c, tx, id)
+		data["Threads"], data["PostPages"] = threads.Threads, threads.Pages
 		return err
 	})
 	if err != nil {

@@ -66,11 +66,7 @@ func (s *Server) task(c *fiber.Ctx) error {
 		if revs, err = tx.TaskRevisions(handle, id); err != nil {
 			return err
 		}
-		cs, err := tx.TaskCompletions(handle, id)
-		if err != nil {
-			return err
-		}
-		done = len(cs)
+		done, err = tx.CountTaskCompletions(handle, id)
 		if viewer != nil {
 			mine, _, err = domain.Found(tx.Completion(handle, id, s.urls.Actor(domain.ActorPerson, viewer.Handle)))
 		}
@@ -105,14 +101,14 @@ func (s *Server) taskCompletions(c *fiber.Ctx) error {
 		if _, err := tx.Task(handle, id); err != nil {
 			return err
 		}
-		cs, err := tx.TaskCompletions(handle, id)
-		n = len(cs)
+		var err error
+		n, err = tx.CountTaskCompletions(handle, id)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	return s.collection(c, s.urls.Actor(domain.ActorCourse, handle)+"/tasks/"+id+"/completions", n, nil)
+	return s.collection(c, s.urls.Actor(domain.ActorCourse, handle)+"/tasks/"+id+"/completions", n)
 }
 
 // sendOB answers with an Open Badges document. Verifiers ask for JSON; a

@@ -150,8 +150,9 @@ func (s *Server) createCourse(c *fiber.Ctx) error {
 	return c.Redirect("/courses/"+co.Handle+"/manage", fiber.StatusSeeOther)
 }
 
-// manageCourse is the organisers' page: settings, the sign-up queue with
-// answers, tasks, badges, and everyone's progress.
+// manageCourse is the organisers' page: settings, a page of the sign-up
+// queue with answers (?queue=), tasks, badges, a page of the members with
+// their progress (?members=) and a page of the discussion (?posts=).
 func (s *Server) manageCourse(c *fiber.Ctx) error {
 	p, co, err := s.organised(c)
 	if err != nil {
@@ -163,11 +164,30 @@ func (s *Server) manageCourse(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = s.store.View(ctx, func(tx domain.Tx) error {
-		followers, err := tx.Followers(co.Handle)
-		if err != nil {
-			return err
+	type row struct {
+		Name, Actor, Answers string
+		Done                 []bool
+	}
+	rows := func(tx domain.Tx, page domain.Page[*domain.Follower], tasks []*domain.Task) ([]row, error) {
+		var out []row
+		for _, f := range page.Items {
+			name, _, err := s.authorOf(tx, f.Actor)
+			if err != nil {
+				return nil, err
+			}
+			r := row{Name: name, Actor: f.Actor, Answers: f.Answers}
+			for _, t := range tasks {
+				_, done, err := domain.Found(tx.Completion(co.Handle, t.ID, f.Actor))
+				if err != nil {
+					return nil, err
+				}
+				r.Done = append(r.Done, done)
+			}
+			out = append(out, r)
 		}
+		return out, nil
+	}
+	err = s.store.View(ctx, func(tx domain.Tx) error {
 		tasks, err := tx.Tasks(co.Handle)
 		if err != nil {
 			return err
@@ -176,34 +196,39 @@ func (s *Server) manageCourse(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		type row struct {
-			Name, Actor, Answers string
-			Done                 []bool
+		queue, err := tx.FollowersPage(co.Handle, domain.FollowPending, c.Query("queue"), queuePerPage)
+		if err != nil {
+			return err
 		}
-		var pending, members []row
-		for _, f := range followers {
-			name, _, err := s.authorOf(tx, f.Actor)
-			if err != nil {
-				return err
-			}
-			r := row{Name: name, Actor: f.Actor, Answers: f.Answers}
-			if f.State == domain.FollowPending {
-				pending = append(pending, r)
-				continue
-			}
-			for _, t := range tasks {
-				_, done, err := domain.Found(tx.Completion(co.Handle, t.ID, f.Actor))
-				if err != nil {
-					return err
-				}
-				r.Done = append(r.Done, done)
-			}
-			members = append(members, r)
+		pending, err := rows(tx, queue, nil)
+		if err != nil {
+			return err
 		}
-		data["Pending"], data["Members"], data["Tasks"], data["Badges"] = pending, members, tasks, badges
-		threads, err := s.discussion(tx, co.Handle)
-		data["Threads"] = threads
-		return err
+		members, err := tx.FollowersPage(co.Handle, domain.FollowAccepted, c.Query("members"), peoplePerPage)
+		if err != nil {
+			return err
+		}
+		progress, err := rows(tx, members, tasks)
+		if err != nil {
+			return err
+		}
+		nPending, err := tx.CountFollowers(co.Handle, domain.FollowPending)
+		if err != nil {
+			return err
+		}
+		nMembers, err := tx.CountFollowers(co.Handle, domain.FollowAccepted)
+		if err != nil {
+			return err
+		}
+		threads, err := s.discussion(c, tx, co.Handle)
+		if err != nil {
+			return err
+		}
+		data["Tasks"], data["Badges"] = tasks, badges
+		data["Pending"], data["PendingCount"], data["QueuePages"] = pending, nPending, linksFor(c, "queue", "queue", "Sign-up requests", queue)
+		data["Members"], data["MemberCount"], data["MemberPages"] = progress, nMembers, linksFor(c, "members", "progress", "Members", members)
+		data["Threads"], data["PostPages"] = threads.Threads, threads.Pages
+		return nil
 	})
 	if err != nil {
 		return err

@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"io/fs"
 	"path"
-	"sort"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -35,8 +34,9 @@ type pageData struct {
 // parseTemplates parses each page together with the layout.
 func parseTemplates() (*template.Template, error) {
 	funcs := template.FuncMap{
-		"ago":  ago,
-		"list": func(xs ...string) []string { return xs },
+		"ago":       ago,
+		"thousands": thousands,
+		"list":      func(xs ...string) []string { return xs },
 		// dict builds a map for passing several values to a sub-template.
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
@@ -86,45 +86,50 @@ func (s *Server) render(c *fiber.Ctx, page string, d pageData) error {
 	return c.Send(buf.Bytes())
 }
 
-// home lists the node's schools and open courses.
+// home lists a page of the node's open courses (?courses=), or of those a
+// search finds, and a page of its schools (?schools=).
 func (s *Server) home(c *fiber.Ctx) error {
 	q := strings.ToLower(strings.TrimSpace(c.Query("q")))
 	tag := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(c.Query("tag")), "#"))
 	lang := strings.ToLower(strings.TrimSpace(c.Query("lang")))
+	searching := q != "" || tag != "" || lang != ""
+	// The narrowest index the search has, then the rest of the search as
+	// a filter: a page examines a bounded number of courses either way.
+	list := domain.OpenCourses
+	switch {
+	case tag != "":
+		list = domain.TagCourses(tag)
+	case lang != "":
+		list = domain.LanguageCourses(lang)
+	}
+	var keep func(*domain.Course) bool
+	if q != "" || (tag != "" && lang != "") {
+		keep = func(co *domain.Course) bool { return matches(co, q, tag, lang) }
+	}
 	ctx, cancel := ctx(c)
 	defer cancel()
 	var (
-		schools   []*domain.School
-		courses   []*domain.Course
+		schools   domain.Page[*domain.School]
+		courses   domain.Page[*domain.Course]
 		languages []string
 	)
 	err := s.store.View(ctx, func(tx domain.Tx) error {
 		var err error
-		if schools, err = tx.Schools(); err != nil {
+		if schools, err = tx.SchoolsPage(c.Query("schools"), schoolsPerPage); err != nil {
 			return err
 		}
-		all, err := tx.Courses()
-		seen := map[string]bool{}
-		for _, co := range all {
-			if co.Status != domain.StatusOpen {
-				continue
-			}
-			if co.Language != "" && !seen[co.Language] {
-				seen[co.Language] = true
-				languages = append(languages, co.Language)
-			}
-			if matches(co, q, tag, lang) {
-				courses = append(courses, co)
-			}
+		if courses, err = tx.CoursesPage(list, c.Query("courses"), coursesPerPage, keep); err != nil {
+			return err
 		}
+		languages, err = tx.CourseLanguages(maxLanguages)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	sort.Strings(languages)
-	return s.render(c, "home", pageData{Data: map[string]any{"Schools": schools, "Courses": courses,
-		"Q": c.Query("q"), "Tag": tag, "Lang": lang, "Languages": languages, "Searching": q != "" || tag != "" || lang != ""}})
+	return s.render(c, "home", pageData{Data: map[string]any{"Schools": schools.Items, "Courses": courses.Items,
+		"SchoolPages": linksFor(c, "schools", "schools", "Schools", schools), "CoursePages": linksFor(c, "courses", "courses", "Courses", courses),
+		"Q": c.Query("q"), "Tag": tag, "Lang": lang, "Languages": languages, "Searching": searching}})
 }
 
 // matches is the home page's search: words in the title or summary, a
@@ -177,27 +182,20 @@ func (s *Server) static(c *fiber.Ctx) error {
 	return c.Send(b)
 }
 
-// tag lists the open courses with a tag.
+// tag lists a page of the open courses with a tag (?courses=).
 func (s *Server) tag(c *fiber.Ctx) error {
 	tag := strings.ToLower(c.Params("tag"))
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var courses []*domain.Course
+	var courses domain.Page[*domain.Course]
 	err := s.store.View(ctx, func(tx domain.Tx) error {
-		all, err := tx.Courses()
-		for _, co := range all {
-			if co.Status == domain.StatusOpen {
-				for _, t := range co.Tags {
-					if t == tag {
-						courses = append(courses, co)
-					}
-				}
-			}
-		}
+		var err error
+		courses, err = tx.CoursesPage(domain.TagCourses(tag), c.Query("courses"), coursesPerPage, nil)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	return s.render(c, "tag", pageData{Title: "#" + tag, Data: map[string]any{"Tag": tag, "Courses": courses}})
+	return s.render(c, "tag", pageData{Title: "#" + tag, Data: map[string]any{"Tag": tag, "Courses": courses.Items,
+		"CoursePages": linksFor(c, "courses", "courses", "Courses", courses)}})
 }

@@ -24,7 +24,7 @@ func (s *Server) post(c *fiber.Ctx) error {
 		gone    *domain.Tombstone
 		doc     []byte
 		course  *domain.Course
-		replies []*domain.Post
+		replies domain.Page[*domain.Post]
 	)
 	err := s.store.View(ctx, func(tx domain.Tx) error {
 		var err error
@@ -59,7 +59,7 @@ func (s *Server) post(c *fiber.Ctx) error {
 		} else if course, err = tx.Course(p.Course); err != nil {
 			return err
 		}
-		if replies, err = tx.Replies(p.URI); err != nil {
+		if replies, err = tx.RepliesPage(p.URI, c.Query("replies"), postsPerPage); err != nil {
 			return err
 		}
 		note, err := s.cfg.Posts.Note(tx, p)
@@ -83,107 +83,194 @@ func (s *Server) post(c *fiber.Ctx) error {
 	if wantsActivity(c) {
 		return sendActivity(c, doc)
 	}
-	return s.render(c, "post", pageData{Title: course.Title, Data: map[string]any{"Post": p, "Course": course, "Replies": replies}})
+	return s.render(c, "post", pageData{Title: course.Title, Data: map[string]any{"Post": p, "Course": course, "Replies": replies.Items,
+		"ReplyPages": linksFor(c, "replies", "replies", "Replies", replies)}})
 }
 
-// postReplies serves the replies collection of a local post.
+// postReplies serves the replies collection of a local post, oldest first.
 func (s *Server) postReplies(c *fiber.Ctx) error {
 	uri := s.urls.Path("/posts/" + c.Params("id"))
-	ctx, cancel := ctx(c)
-	defer cancel()
-	var ids []string
-	err := s.store.View(ctx, func(tx domain.Tx) error {
+	return s.cursorCollection(c, uri+"/replies", func(tx domain.Tx, cursor string, paged bool) (pageOfItems, error) {
 		if _, err := tx.Post(uri); err != nil {
-			return err
+			return pageOfItems{}, err
 		}
-		rs, err := tx.Replies(uri)
-		for i := len(rs) - 1; i >= 0; i-- {
-			ids = append(ids, rs[i].URI)
+		total, err := tx.CountReplies(uri)
+		if err != nil || !paged {
+			return pageOfItems{total: total}, err
 		}
-		return err
+		rs, err := tx.RepliesPage(uri, cursor, federation.PageSize)
+		return postURIs(rs, total), err
 	})
-	if err != nil {
-		return err
-	}
-	return s.collection(c, uri+"/replies", len(ids), ids)
 }
 
 // thread serves a thread's context collection (FEP-7888): every post of the
-// conversation, on whichever server it lives.
+// conversation, on whichever server it lives, oldest first; and to a
+// browser, the thread's page.
 func (s *Server) thread(c *fiber.Ctx) error {
 	id := c.Params("id")
+	c.Vary(fiber.HeaderAccept)
+	if wantsHTML(c) {
+		return s.threadPage(c, id)
+	}
+	return s.cursorCollection(c, s.urls.Path("/threads/"+id), func(tx domain.Tx, cursor string, paged bool) (pageOfItems, error) {
+		total, err := tx.CountThread(id)
+		if err != nil {
+			return pageOfItems{}, err
+		}
+		if total == 0 {
+			return pageOfItems{}, domain.Errorf(domain.ENOTFOUND, "Thread not found.")
+		}
+		if !paged {
+			return pageOfItems{total: total}, nil
+		}
+		ps, err := tx.ThreadPage(id, cursor, federation.PageSize)
+		return postURIs(ps, total), err
+	})
+}
+
+// threadPage shows a thread's posts to a browser, oldest first, a page at a
+// time (?posts=): where a discussion sends a thread longer than it shows.
+// A thread of a course on another server is for people logged in here, as
+// that course's page is; a draft course's threads are not found.
+func (s *Server) threadPage(c *fiber.Ctx, id string) error {
+	viewer := s.viewer(c)
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var ids []string
+	var (
+		posts     []postView
+		page      domain.Page[*domain.Post]
+		total     int
+		course    *domain.Course
+		remote    *domain.RemoteActor
+		organiser bool
+	)
 	err := s.store.View(ctx, func(tx domain.Tx) error {
-		ps, err := tx.Thread(id)
-		if err != nil {
+		var err error
+		if page, err = tx.ThreadPage(id, c.Query("posts"), postsPerPage); err != nil {
 			return err
 		}
-		if len(ps) == 0 {
+		if len(page.Items) == 0 {
 			return domain.Errorf(domain.ENOTFOUND, "Thread not found.")
 		}
-		for i := len(ps) - 1; i >= 0; i-- {
-			ids = append(ids, ps[i].URI)
+		in := page.Items[0].Course
+		if strings.Contains(in, "://") {
+			if viewer == nil {
+				_, err := s.requireLogin(c)
+				return err
+			}
+			if remote, err = tx.RemoteActor(in); err != nil {
+				return err
+			}
+		} else if course, err = feedCourse(tx, in); err != nil {
+			return err
 		}
-		return nil
+		organiser = course != nil && viewer != nil && course.IsOrganiser(viewer.Handle)
+		for _, p := range page.Items {
+			v, err := s.viewOf(tx, p)
+			if err != nil {
+				return err
+			}
+			posts = append(posts, v)
+		}
+		total, err = tx.CountThread(id)
+		return err
 	})
 	if err != nil {
 		return err
 	}
-	return s.collection(c, s.urls.Path("/threads/"+id), len(ids), ids)
+	title := "A thread in " + titleOfCourse(course, remote)
+	return s.render(c, "conversation", pageData{Title: title, Data: map[string]any{"Posts": posts, "Total": total,
+		"Course": course, "Remote": remote, "Organiser": organiser, "Pages": linksFor(c, "posts", "posts", "Thread", page)}})
+}
+
+// titleOfCourse names the course a thread is in: ours, or one elsewhere.
+func titleOfCourse(course *domain.Course, remote *domain.RemoteActor) string {
+	if course != nil {
+		return course.Title
+	}
+	return remote.DisplayName()
+}
+
+// postURIs is a page of posts as the ids a collection lists.
+func postURIs(p domain.Page[*domain.Post], total int) pageOfItems {
+	out := pageOfItems{total: total, prev: p.Prev, next: p.Next}
+	for _, x := range p.Items {
+		out.items = append(out.items, x.URI)
+	}
+	return out
+}
+
+// pageOfItems is one page of a collection as cursorCollection serves it.
+type pageOfItems struct {
+	items      []any
+	prev, next string
+	total      int
+}
+
+// cursorCollection answers a collection read a page at a time from the
+// store (federation.OrderedCollectionByCursor): the collection without
+// ?page, its first page with ?page=1, the page a cursor names with
+// ?page=CURSOR. read gets the cursor and whether a page was asked for (if
+// not, only the total is needed).
+func (s *Server) cursorCollection(c *fiber.Ctx, id string, read func(tx domain.Tx, cursor string, paged bool) (pageOfItems, error)) error {
+	cursor, paged := c.Query("page"), c.Query("page") != ""
+	if cursor == "1" {
+		cursor = ""
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	var page pageOfItems
+	if err := s.store.View(ctx, func(tx domain.Tx) error {
+		var err error
+		page, err = read(tx, cursor, paged)
+		return err
+	}); err != nil {
+		return err
+	}
+	var (
+		doc []byte
+		err error
+	)
+	if paged {
+		doc, err = federation.OrderedCollectionPageByCursor(id, cursor, page.prev, page.next, page.total, page.items)
+	} else {
+		doc, err = federation.OrderedCollectionByCursor(id, page.total)
+	}
+	if err != nil {
+		return err
+	}
+	return sendActivity(c, doc)
 }
 
 // courseOutbox serves a course's outbox: its Creates of its own posts and
 // its Announces of everyone else's, newest first, embedded.
 func (s *Server) courseOutbox(c *fiber.Ctx, handle string) error {
 	id := s.urls.Actor(domain.ActorCourse, handle) + "/outbox"
-	ctx, cancel := ctx(c)
-	defer cancel()
-	page := c.QueryInt("page", 0)
-	var (
-		total int
-		items []any
-	)
-	err := s.store.View(ctx, func(tx domain.Tx) error {
-		var err error
-		if total, err = tx.CountCoursePosts(handle); err != nil || page < 1 {
-			return err
+	return s.cursorCollection(c, id, func(tx domain.Tx, cursor string, paged bool) (pageOfItems, error) {
+		total, err := tx.CountCoursePosts(handle)
+		if err != nil || !paged {
+			return pageOfItems{total: total}, err
 		}
-		posts, err := tx.CoursePosts(handle, (page-1)*federation.PageSize, federation.PageSize)
+		posts, err := tx.CoursePostsPage(handle, cursor, federation.PageSize)
 		if err != nil {
-			return err
+			return pageOfItems{}, err
 		}
-		for _, p := range posts {
+		out := pageOfItems{total: total, prev: posts.Prev, next: posts.Next}
+		for _, p := range posts.Items {
 			if p.Activity == "" {
 				continue
 			}
 			// An activity past its time to live is gone from the outbox.
 			a, found, err := domain.Found(tx.Activity(p.Activity))
 			if err != nil {
-				return err
+				return pageOfItems{}, err
 			}
 			if found {
-				items = append(items, rawJSON(a.JSON))
+				out.items = append(out.items, rawJSON(a.JSON))
 			}
 		}
-		return nil
+		return out, nil
 	})
-	if err != nil {
-		return err
-	}
-	if page < 1 {
-		doc, err := federation.OrderedCollection(id, total)
-		if err != nil {
-			return err
-		}
-		return sendActivity(c, doc)
-	}
-	doc, err := federation.OrderedCollectionPage(id, page, total, items)
-	if err != nil {
-		return err
-	}
-	return sendActivity(c, doc)
 }
 
 // rawJSON embeds stored JSON bytes as they are.
@@ -300,11 +387,9 @@ func (s *Server) featured(c *fiber.Ctx) error {
 	defer cancel()
 	var items []any
 	err := s.store.View(ctx, func(tx domain.Tx) error {
-		posts, err := tx.CoursePosts(handle, 0, 0)
+		posts, err := tx.PinnedPosts(handle, maxPinnedPosts)
 		for _, p := range posts {
-			if p.Pinned && p.Local {
-				items = append(items, p.URI)
-			}
+			items = append(items, p.URI)
 		}
 		return err
 	})

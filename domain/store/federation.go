@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -76,17 +77,77 @@ func (t *tx) Follower(local, actor string) (*domain.Follower, error) {
 }
 
 func (t *tx) PutFollower(f *domain.Follower) error {
+	old, err := t.Follower(f.Local, f.Actor)
+	if err != nil && !domain.IsNotFound(err) {
+		return err
+	}
 	if err := t.put(key(pFollower, f.Local, f.Actor), f); err != nil {
 		return err
 	}
-	return t.txn.Set(key(pFollowedBy, f.Actor, f.Local), nil)
+	if err := t.txn.Set(key(pFollowedBy, f.Actor, f.Local), nil); err != nil {
+		return err
+	}
+	if old != nil && bytes.Equal(followerAtKey(old), followerAtKey(f)) {
+		return nil // same state, same place in the index
+	}
+	if old != nil {
+		if err := t.unindexFollower(old); err != nil {
+			return err
+		}
+	}
+	return t.indexFollower(f)
 }
 
 func (t *tx) DeleteFollower(local, actor string) error {
+	old, err := t.Follower(local, actor)
+	if err != nil && !domain.IsNotFound(err) {
+		return err
+	}
 	if err := t.txn.Delete(key(pFollower, local, actor)); err != nil {
 		return err
 	}
+	if old != nil {
+		if err := t.unindexFollower(old); err != nil {
+			return err
+		}
+	}
 	return t.txn.Delete(key(pFollowedBy, actor, local))
+}
+
+// followerAtKey is a follower's entry in the follower-at index: by local
+// actor and state, in the order they followed.
+func followerAtKey(f *domain.Follower) []byte {
+	k := prefixOf(pFollowerAt, f.Local, string(f.State))
+	return append(binary.BigEndian.AppendUint64(k, unixNanos(f.Created)), f.Actor...)
+}
+
+// unixNanos is a time as a key part: nanoseconds since 1970, 0 for the
+// zero time and earlier ones.
+func unixNanos(at time.Time) uint64 {
+	if at.IsZero() || at.Before(time.Unix(0, 0)) {
+		return 0
+	}
+	return uint64(at.UnixNano())
+}
+
+func followersCount(local string, state domain.FollowState) []byte {
+	return countKey("followers", local, string(state))
+}
+
+// indexFollower adds a follower to the index and the count of its state.
+func (t *tx) indexFollower(f *domain.Follower) error {
+	if err := t.txn.Set(followerAtKey(f), nil); err != nil {
+		return err
+	}
+	return t.addCounter(followersCount(f.Local, f.State), +1)
+}
+
+// unindexFollower takes a follower, as stored, out of the index and the count.
+func (t *tx) unindexFollower(old *domain.Follower) error {
+	if err := t.txn.Delete(followerAtKey(old)); err != nil {
+		return err
+	}
+	return t.addCounter(followersCount(old.Local, old.State), -1)
 }
 
 func (t *tx) Followers(local string) ([]*domain.Follower, error) {
@@ -119,18 +180,7 @@ func (t *tx) FollowerInboxes(local string) ([]string, error) {
 }
 
 func (t *tx) CountFollowers(local string, state domain.FollowState) (int, error) {
-	n := 0
-	err := t.each(prefixOf(pFollower, local), func(_, v []byte) error {
-		var f domain.Follower
-		if err := json.Unmarshal(v, &f); err != nil {
-			return err
-		}
-		if f.State == state {
-			n++
-		}
-		return nil
-	})
-	return n, err
+	return t.counter(followersCount(local, state))
 }
 
 func (t *tx) FollowedBy(actor string) ([]*domain.Follower, error) {

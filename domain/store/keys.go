@@ -16,6 +16,8 @@ import "encoding/binary"
 //	0x03 privkey 0 HANDLE                          → PKCS#8 PEM; read only to sign
 //	0x05 edkey 0 HANDLE                            → Ed25519 seed; read only to sign records
 //	0x04 instance                                  → domain.InstanceActor
+//	0x06 schema                                    → uint32 BE: the indexes and counters built (migrate.go)
+//	0x07 count 0 WHAT 0 SCOPE…                     → int64 BE: a count a page shows (page.go)
 //	0x10 person 0 HANDLE                           → domain.Person
 //	0x11 school 0 HANDLE                           → domain.School
 //	0x12 course 0 HANDLE                           → domain.Course
@@ -29,6 +31,9 @@ import "encoding/binary"
 //	0x1a thread 0 THREAD 0 ULID                    → COURSE 0 ULID (index)
 //	0x1b reaction 0 ACTIVITYID                     → KIND 0 POSTURI 0 ACTOR
 //	0x1c reaction-by 0 KIND 0 POSTURI 0 ACTOR      → ACTIVITYID (one per actor)
+//	0x1d root 0 COURSE 0 ULID                      → empty (index: top-level posts of a discussion)
+//	0x1e pinned 0 COURSE 0 ULID                    → empty (index: pinned local posts)
+//	0x1f course-list 0 KIND 0 VALUE 0 HANDLE       → empty (index: domain.Course.Lists)
 //	0x20 ractor 0 ACTORID                          → domain.RemoteActor (cache)
 //	0x27 ractor-key 0 KEYID                        → ACTORID (index)
 //	0x21 follower 0 LOCAL 0 ACTORID                → domain.Follower
@@ -36,6 +41,7 @@ import "encoding/binary"
 //	0x23 following 0 LOCAL 0 TARGETID              → domain.Following
 //	0x24 following-act 0 ACTIVITYID                → LOCAL 0 TARGETID (index)
 //	0x25 following-of 0 TARGETID 0 LOCAL           → empty (index)
+//	0x28 follower-at 0 LOCAL 0 STATE 0 CREATED(8 bytes BE nanos) ACTORID → empty (index: followers by state, in follow order)
 //	0x26 tombstone 0 ID                            → domain.Tombstone (no TTL)
 //	0x40 task-rev 0 COURSE 0 TASK 0 REV(4 bytes BE) → domain.TaskRevision
 //	0x41 completion 0 COURSE 0 TASK 0 LEARNER      → domain.Completion
@@ -64,6 +70,8 @@ const (
 	pPrivKey       byte = 0x03
 	pInstance      byte = 0x04
 	pEdKey         byte = 0x05
+	pSchema        byte = 0x06
+	pCount         byte = 0x07
 	pPerson        byte = 0x10
 	pSchool        byte = 0x11
 	pCourse        byte = 0x12
@@ -77,6 +85,9 @@ const (
 	pThread        byte = 0x1a
 	pReaction      byte = 0x1b
 	pReactionBy    byte = 0x1c
+	pRoot          byte = 0x1d
+	pPinned        byte = 0x1e
+	pCourseList    byte = 0x1f
 	pRemoteActor   byte = 0x20
 	pFollower      byte = 0x21
 	pFollowedBy    byte = 0x22
@@ -85,6 +96,7 @@ const (
 	pFollowingOf   byte = 0x25
 	pTombstone     byte = 0x26
 	pRemoteKey     byte = 0x27
+	pFollowerAt    byte = 0x28
 	pSeen          byte = 0x30
 	pInbox         byte = 0x31
 	pActivity      byte = 0x32

@@ -43,8 +43,17 @@ func (t *tx) CompletionByID(id string) (*domain.Completion, error) {
 }
 
 func (t *tx) PutCompletion(c *domain.Completion) error {
+	existed, err := t.exists(key(pCompletion, c.Course, c.Task, c.Learner))
+	if err != nil {
+		return err
+	}
 	if err := t.put(key(pCompletion, c.Course, c.Task, c.Learner), c); err != nil {
 		return err
+	}
+	if !existed {
+		if err := t.addCounter(completionsCount(c.Course, c.Task), +1); err != nil {
+			return err
+		}
 	}
 	if err := t.txn.Set(key(pCompletionID, c.ID), key(0, c.Course, c.Task, c.Learner)[1:]); err != nil {
 		return err
@@ -53,6 +62,15 @@ func (t *tx) PutCompletion(c *domain.Completion) error {
 }
 
 func (t *tx) DeleteCompletion(c *domain.Completion) error {
+	existed, err := t.exists(key(pCompletion, c.Course, c.Task, c.Learner))
+	if err != nil {
+		return err
+	}
+	if existed {
+		if err := t.addCounter(completionsCount(c.Course, c.Task), -1); err != nil {
+			return err
+		}
+	}
 	if err := t.txn.Delete(key(pCompletion, c.Course, c.Task, c.Learner)); err != nil {
 		return err
 	}

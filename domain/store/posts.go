@@ -35,7 +35,14 @@ func postRef(p *domain.Post) []byte { return key(0, p.Course, p.ID)[1:] }
 
 func (t *tx) PutPost(p *domain.Post) error {
 	ref := postRef(p)
+	existed, err := t.exists(key(pPost, p.Course, p.ID))
+	if err != nil {
+		return err
+	}
 	if err := t.put(key(pPost, p.Course, p.ID), p); err != nil {
+		return err
+	}
+	if err := t.indexPost(p, !existed); err != nil {
 		return err
 	}
 	sets := map[string][]byte{
@@ -57,6 +64,15 @@ func (t *tx) PutPost(p *domain.Post) error {
 }
 
 func (t *tx) DeletePost(p *domain.Post) error {
+	existed, err := t.exists(key(pPost, p.Course, p.ID))
+	if err != nil {
+		return err
+	}
+	if existed {
+		if err := t.unindexPost(p); err != nil {
+			return err
+		}
+	}
 	for _, k := range [][]byte{
 		key(pPost, p.Course, p.ID), key(pPostURI, p.URI), key(pThread, p.Thread, p.ID),
 		key(pReply, p.InReplyTo, p.ID), key(pLocalPost, p.ID),
@@ -90,7 +106,9 @@ func (t *tx) CoursePosts(course string, offset, limit int) ([]*domain.Post, erro
 	return out, nil
 }
 
-func (t *tx) CountCoursePosts(course string) (int, error) { return t.count(prefixOf(pPost, course)) }
+func (t *tx) CountCoursePosts(course string) (int, error) {
+	return t.counter(countKey("posts", course))
+}
 
 func (t *tx) Replies(uri string) ([]*domain.Post, error) {
 	return t.postsByIndex(prefixOf(pReply, uri))

@@ -133,6 +133,10 @@ func Open(opt Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := s.migrate(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	interval := opt.GCInterval
 	if interval <= 0 {
 		interval = 5 * time.Minute

@@ -252,7 +252,16 @@ func (t *tx) CreateCourse(c *domain.Course, keys domain.KeyPair) error {
 	return t.PutCourse(c)
 }
 
-func (t *tx) PutCourse(c *domain.Course) error { return t.put(key(pCourse, c.Handle), c) }
+func (t *tx) PutCourse(c *domain.Course) error {
+	old, err := orNil(t.Course(c.Handle))
+	if err != nil {
+		return err
+	}
+	if err := t.put(key(pCourse, c.Handle), c); err != nil {
+		return err
+	}
+	return t.relistCourse(old, c)
+}
 
 func (t *tx) Courses() ([]*domain.Course, error) { return list[domain.Course](t, prefixOf(pCourse)) }
 

@@ -74,10 +74,21 @@ type Inbox struct {
 	// journal writer waits briefly for them.
 	arriving atomic.Int32
 
-	// cursor is the id of the last journal item the processor read, and
-	// failures how many times each item failed; only the processor
-	// goroutine touches them.
-	cursor   string
+	// backlog counts the journalled activities of each sending host
+	// (InboxItem.Host) not yet processed: counted in by the journal writer
+	// once committed, out by the processor once their removal is. The
+	// processor takes turns between the hosts it names.
+	backlogMu sync.Mutex
+	backlog   map[string]int
+
+	// cursors is, for each host, the id of the last journal item the
+	// processor read of it (kept when the host has nothing left, so that
+	// its next items are not found by walking past the deletions of all it
+	// sent before; cleared every few seconds); lastHost is the host it
+	// served last, whose turn is over; failures counts how many times each
+	// item failed. Only the processor goroutine touches them.
+	cursors  map[string]string
+	lastHost string
 	failures map[string]int
 }
 
@@ -104,8 +115,9 @@ func (in *Inbox) takeDecoded(id string) (*federation.Activity, bool) {
 	return act, ok
 }
 
-// New makes an Inbox.
-func New(cfg Config) *Inbox {
+// New makes an Inbox, counting what the journal holds of each host (and
+// giving a host to the items of versions that journalled none).
+func New(ctx context.Context, cfg Config) (*Inbox, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -116,10 +128,80 @@ func New(cfg Config) *Inbox {
 		cfg.Sanitizer = federation.NewSanitizer()
 	}
 	in := &Inbox{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1),
-		writes: make(chan *journalWrite, 256), done: make(chan struct{})}
+		writes: make(chan *journalWrite, 256), done: make(chan struct{}), cursors: map[string]string{}}
 	in.handle = in.handlers()
+	if err := in.countBacklog(ctx); err != nil {
+		return nil, fmt.Errorf("inbox: count the journal: %w", err)
+	}
 	go in.journalLoop()
-	return in
+	return in, nil
+}
+
+// countBacklog sets the backlog counts from the journal's index by host.
+// Items journalled by versions before the index have no host: each is
+// given the one the journal gives now (its signer's) and so indexed.
+func (in *Inbox) countBacklog(ctx context.Context) error {
+	var total int
+	err := in.cfg.Store.View(ctx, func(tx domain.Tx) (err error) {
+		if total, err = tx.InboxLen(); err != nil {
+			return err
+		}
+		in.backlog, err = tx.InboxBacklog()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	indexed := 0
+	for _, n := range in.backlog {
+		indexed += n
+	}
+	if indexed == total {
+		return nil
+	}
+	for after := ""; ; {
+		var page []*domain.InboxItem
+		if err := in.cfg.Store.View(ctx, func(tx domain.Tx) (err error) {
+			page, err = tx.InboxItems(after, pageSize)
+			return err
+		}); err != nil || len(page) == 0 {
+			return err
+		}
+		after = page[len(page)-1].ID
+		for _, it := range page {
+			if it.Host != "" {
+				continue
+			}
+			it.Host = senderOf(it.Signer)
+			// One transaction each: an item may be as large as MaxBody.
+			if err := in.cfg.Store.Update(ctx, func(tx domain.Tx) error { return tx.PutInboxItem(it) }); err != nil {
+				return err
+			}
+			in.backlog[it.Host]++
+		}
+	}
+}
+
+// senderOf is the sending host of an actor, as journal items and the
+// per-host limits know it. Signers are verified URLs; only a damaged item
+// of an earlier version could have one without a host, and it is counted
+// under "unknown" rather than left out.
+func senderOf(actor string) string {
+	if h := federation.RegistrableDomain(hostOf(actor)); h != "" {
+		return h
+	}
+	return "unknown"
+}
+
+// counted adds n (negative: takes) to each item's host's backlog.
+func (in *Inbox) counted(items []*domain.InboxItem, n int) {
+	in.backlogMu.Lock()
+	defer in.backlogMu.Unlock()
+	for _, it := range items {
+		if in.backlog[it.Host] += n; in.backlog[it.Host] <= 0 {
+			delete(in.backlog, it.Host)
+		}
+	}
 }
 
 // Close stops the journal writer. Receive must not be called after Close.
@@ -364,6 +446,7 @@ func (in *Inbox) journal(ctx context.Context, act *federation.Activity, signer s
 		item: &domain.InboxItem{
 			ActivityID: act.ID,
 			Signer:     signer,
+			Host:       senderOf(signer),
 			Raw:        act.Raw,
 			Received:   in.cfg.Now().UTC(),
 		},
@@ -410,9 +493,9 @@ func (in *Inbox) journalLoop() {
 		for _, w := range batch {
 			w.item.ID = in.cfg.NewID()
 		}
-		var put map[string]bool // items journalled by this commit
+		var put map[*journalWrite]bool // writes journalled by this commit
 		err := in.cfg.Store.Update(context.Background(), func(tx domain.Tx) error {
-			put = map[string]bool{} // the transaction may run again
+			put = map[*journalWrite]bool{} // the transaction may run again
 			inBatch := map[string]bool{}
 			for _, w := range batch {
 				id := w.item.ActivityID
@@ -430,14 +513,23 @@ func (in *Inbox) journalLoop() {
 				if err := tx.PutInboxItem(w.item); err != nil {
 					return err
 				}
-				put[w.item.ID] = true
+				put[w] = true
 			}
 			return nil
 		})
-		for _, w := range batch {
-			if err == nil && put[w.item.ID] {
-				in.keepDecoded(w.item.ID, w.act)
+		// Counted before anyone hears of the commit, so the processor (and a
+		// test's ProcessPending) finds every acknowledged item.
+		if err == nil {
+			var items []*domain.InboxItem
+			for _, w := range batch {
+				if put[w] {
+					items = append(items, w.item)
+					in.keepDecoded(w.item.ID, w.act)
+				}
 			}
+			in.counted(items, 1)
+		}
+		for _, w := range batch {
 			w.err <- err
 		}
 	}

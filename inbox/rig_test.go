@@ -41,8 +41,20 @@ type rig struct {
 	urls   federation.URLs
 	res    *federation.Resolver
 	inbox  *inbox.Inbox
+	cfg    inbox.Config // what inbox was made with
 	outbox *outbox.Outbox
 	now    time.Time
+}
+
+// newInbox makes an Inbox on the rig's store, closed when the test ends.
+func (r *rig) newInbox(cfg inbox.Config) *inbox.Inbox {
+	r.t.Helper()
+	in, err := inbox.New(context.Background(), cfg)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.t.Cleanup(in.Close)
+	return in
 }
 
 func newRig(t *testing.T, fetch federation.FetchConfig) *rig {
@@ -68,7 +80,8 @@ func newRig(t *testing.T, fetch federation.FetchConfig) *rig {
 	r.outbox = outbox.New(outbox.Config{Store: st, HTTP: http.DefaultClient, URLs: r.urls, Now: clock, NewID: r.svc.NewID})
 	posts := &outbox.Posts{Store: st, Outbox: r.outbox, Docs: federation.Documents{URLs: r.urls, Sanitizer: federation.NewSanitizer()}, Now: clock, NewID: r.svc.NewID}
 	learning := &outbox.Learning{Service: r.svc, Posts: posts}
-	r.inbox = inbox.New(inbox.Config{Store: st, URLs: r.urls, Resolver: r.res, Outbox: r.outbox, Notes: posts, Learning: learning, Now: clock, NewID: r.svc.NewID})
+	r.cfg = inbox.Config{Store: st, URLs: r.urls, Resolver: r.res, Outbox: r.outbox, Notes: posts, Learning: learning, Now: clock, NewID: r.svc.NewID}
+	r.inbox = r.newInbox(r.cfg)
 	ctx := context.Background()
 	if err := r.svc.RegisterPerson(ctx, &domain.Person{Handle: "ada", PasswordHash: "x"}); err != nil {
 		t.Fatal(err)

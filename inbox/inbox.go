@@ -47,7 +47,25 @@ type Config struct {
 	NewID    func() string
 	// Sanitizer cleans HTML from other servers before it is stored.
 	Sanitizer *federation.Sanitizer
+	// Backlog bounds the activities one sending host may have waiting in
+	// the journal; past it, its POSTs are refused with 429 until some are
+	// processed. 0 means DefaultBacklog.
+	Backlog int
 }
+
+// DefaultBacklog is Config.Backlog's default. The processor takes turns
+// between hosts, so a host's backlog delays only that host; the bound is
+// on what one host can leave on our disk and how far behind it can put
+// itself: a thousand Follows, the slowest activity to apply, take the
+// processor a minute or so, and a legitimate burst from a big instance
+// (a popular post's replies and likes) fits with room to spare.
+const DefaultBacklog = 1000
+
+// backlogRetryAfter is the Retry-After of a refusal for a full backlog:
+// long enough for the processor to take a few turns of the host's items.
+// Mastodon retries a 429 (it is not among the 4xx answers it gives up on),
+// with its own backoff, and so does this node's outbox.
+const backlogRetryAfter = 30 * time.Second
 
 // Inbox is the node's receiving side.
 type Inbox struct {
@@ -127,6 +145,9 @@ func New(ctx context.Context, cfg Config) (*Inbox, error) {
 	if cfg.Sanitizer == nil {
 		cfg.Sanitizer = federation.NewSanitizer()
 	}
+	if cfg.Backlog <= 0 {
+		cfg.Backlog = DefaultBacklog
+	}
 	in := &Inbox{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1),
 		writes: make(chan *journalWrite, 256), done: make(chan struct{}), cursors: map[string]string{}}
 	in.handle = in.handlers()
@@ -193,6 +214,13 @@ func senderOf(actor string) string {
 	return "unknown"
 }
 
+// waitingFrom is how many activities of host are journalled, not processed.
+func (in *Inbox) waitingFrom(host string) int {
+	in.backlogMu.Lock()
+	defer in.backlogMu.Unlock()
+	return in.backlog[host]
+}
+
 // counted adds n (negative: takes) to each item's host's backlog.
 func (in *Inbox) counted(items []*domain.InboxItem, n int) {
 	in.backlogMu.Lock()
@@ -202,6 +230,16 @@ func (in *Inbox) counted(items []*domain.InboxItem, n int) {
 			delete(in.backlog, it.Host)
 		}
 	}
+}
+
+// backlogFull refuses an activity from host when host has Config.Backlog
+// activities waiting, counting pending more about to be journalled.
+func (in *Inbox) backlogFull(host string, pending int) *Error {
+	if n := in.waitingFrom(host) + pending; n >= in.cfg.Backlog {
+		return &Error{Status: http.StatusTooManyRequests, Reason: "backlog", RetryAfter: backlogRetryAfter,
+			Err: fmt.Errorf("%s has %d activities waiting to be processed", host, n)}
+	}
+	return nil
 }
 
 // Close stops the journal writer. Receive must not be called after Close.
@@ -278,6 +316,13 @@ func (in *Inbox) check(ctx context.Context, r Request) (_ *federation.Activity, 
 		return nil, "", refuse(http.StatusUnauthorized, "signature", err)
 	}
 	keyHost := hostOf(params.KeyID)
+	// A host with a full backlog is refused before its signature costs
+	// anything; the journal writer checks again, for requests checked
+	// together (the key's host is the signer's: S8).
+	sender := federation.RegistrableDomain(keyHost)
+	if err := in.backlogFull(sender, 0); err != nil {
+		return nil, "", err
+	}
 	if r.Admit != nil {
 		if err := r.Admit(keyHost); err != nil {
 			return nil, "", err
@@ -463,6 +508,10 @@ func (in *Inbox) journal(ctx context.Context, act *federation.Activity, signer s
 	// The write is queued: wait for its commit even if the client gives up,
 	// so a 202 is never sent for something that might not be stored.
 	if err := <-w.err; err != nil {
+		var ie *Error
+		if errors.As(err, &ie) {
+			return ie
+		}
 		return refuse(http.StatusInternalServerError, "journal", err)
 	}
 	select {
@@ -493,12 +542,14 @@ func (in *Inbox) journalLoop() {
 		for _, w := range batch {
 			w.item.ID = in.cfg.NewID()
 		}
-		var put map[*journalWrite]bool // writes journalled by this commit
+		var put map[*journalWrite]bool    // writes journalled by this commit
+		var full map[*journalWrite]*Error // writes refused for their host's backlog
 		err := in.cfg.Store.Update(context.Background(), func(tx domain.Tx) error {
-			put = map[*journalWrite]bool{} // the transaction may run again
+			put, full = map[*journalWrite]bool{}, map[*journalWrite]*Error{} // the transaction may run again
 			inBatch := map[string]bool{}
+			added := map[string]int{} // by host
 			for _, w := range batch {
-				id := w.item.ActivityID
+				id, host := w.item.ActivityID, w.item.Host
 				seen, err := tx.Seen(id)
 				if err != nil {
 					return err
@@ -506,7 +557,12 @@ func (in *Inbox) journalLoop() {
 				if seen || inBatch[id] {
 					continue // acknowledged, dropped
 				}
+				if refusal := in.backlogFull(host, added[host]); refusal != nil {
+					full[w] = refusal
+					continue
+				}
 				inBatch[id] = true
+				added[host]++
 				if err := tx.MarkSeen(id, SeenTTL); err != nil {
 					return err
 				}
@@ -530,7 +586,14 @@ func (in *Inbox) journalLoop() {
 			in.counted(items, 1)
 		}
 		for _, w := range batch {
-			w.err <- err
+			switch {
+			case err != nil:
+				w.err <- err
+			case full[w] != nil:
+				w.err <- full[w]
+			default:
+				w.err <- nil
+			}
 		}
 	}
 }

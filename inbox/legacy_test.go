@@ -2,6 +2,7 @@ package inbox_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"os"
 	"testing"
@@ -19,7 +20,8 @@ import (
 // TestJournalOfTheFirstVersion: the data directory of the first released
 // version (domain/store/testdata/store-v1, HOSTILE B7) has an activity
 // journalled without a sending host. The inbox gives it its signer's host
-// when it starts, so it is processed in that host's turn.
+// when it starts, so it counts towards that host's backlog and is processed
+// in that host's turn; then the host has its whole backlog again.
 func TestJournalOfTheFirstVersion(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS("../domain/store/testdata/store-v1")); err != nil {
@@ -52,13 +54,25 @@ func TestJournalOfTheFirstVersion(t *testing.T) {
 		Sanitizer: federation.NewSanitizer(), URLs: r.urls, Now: time.Now}
 	newID := func() string { return ulid.Make().String() }
 	r.outbox = outbox.New(outbox.Config{Store: st, HTTP: http.DefaultClient, URLs: r.urls, Now: time.Now, NewID: newID})
-	r.inbox = r.newInbox(inbox.Config{Store: st, URLs: r.urls, Resolver: r.res, Outbox: r.outbox, Now: time.Now, NewID: newID})
+	r.inbox = r.newInbox(inbox.Config{Store: st, URLs: r.urls, Resolver: r.res, Outbox: r.outbox, Now: time.Now, NewID: newID, Backlog: 1})
 	if _, ofHost := items(); len(ofHost) != 1 || ofHost[0].Host != host || ofHost[0].Signer != "https://mastodon.example/users/zoe" {
 		t.Fatalf("after the inbox started, the item of %s: %+v", host, ofHost)
 	}
 
+	maxi := r.newRemote("https://mastodon.example/users/max")
+	like := func(id string) []byte {
+		b, _ := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": id,
+			"type": "Like", "actor": maxi.id, "object": "https://mastodon.example/notes/1"})
+		return b
+	}
+	if err := r.inbox.Receive(ctx, r.signed(maxi, like("https://mastodon.example/likes/1"))); statusOf(err) != http.StatusTooManyRequests {
+		t.Fatalf("with the old item waiting and a backlog of 1: %v, want 429", err)
+	}
 	r.inbox.ProcessPending(ctx)
 	if all, _ := items(); len(all) != 0 {
 		t.Fatalf("%d items left after processing", len(all))
+	}
+	if err := r.inbox.Receive(ctx, r.signed(maxi, like("https://mastodon.example/likes/2"))); err != nil {
+		t.Fatalf("once the old item is processed: %v", err)
 	}
 }

@@ -1,8 +1,8 @@
 package node
 
 // One host must not starve everyone's inbox: the processor takes turns
-// between sending hosts. Real nodes, real HTTP on 127.0.0.1, real
-// signatures.
+// between sending hosts, and each host's backlog is bounded. Real nodes,
+// real HTTP on 127.0.0.1, real signatures.
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -220,4 +221,148 @@ func TestInboxFloodDoesNotStarveOtherHosts(t *testing.T) {
 		t.Fatalf("B's Follow was applied after %d of A's %d waiting activities, want at most %d", before, notes, page)
 	}
 	t.Logf("B's Follow was applied after %d of A's %d waiting activities", before, notes)
+}
+
+// TestInboxBacklogPerHost: a sending host (a registrable domain: its
+// subdomains share the count) with Backlog activities waiting gets 429 with
+// Retry-After, and nothing it sends then is journalled; another host is
+// served as usual. Once the journal is processed (applied, ignored, refused
+// or of an unknown type alike), the host has exactly its whole backlog
+// again: the counts neither leak nor go below zero.
+func TestInboxBacklogPerHost(t *testing.T) {
+	const backlog = 4
+	n := serveJournalOnly(t, Config{Demo: true, InboxBacklog: backlog})
+	inbox := n.URLs.Base() + "/inbox"
+	course := n.URLs.Actor(domain.ActorCourse, DemoCourse)
+	busy := remember(t, n, "https://busy.example.com/users/a")
+	sub := remember(t, n, "https://eu.busy.example.com/users/b")
+	calm := remember(t, n, "https://calm.example.org/users/c")
+
+	for i, act := range []map[string]any{
+		{"id": busy.origin() + "/follows/1", "type": "Follow", "object": course},                          // applied
+		{"id": busy.origin() + "/wiggles/1", "type": "Wiggle", "object": course},                          // unknown type: dropped
+		{"id": busy.origin() + "/follows/2", "type": "Follow", "object": "https://elsewhere.example/u/x"}, // refused
+		sub.like(1), // the same sending domain; ignored
+	} {
+		from := busy
+		if i == 3 {
+			from = sub
+		}
+		if st := from.post(t, nil, inbox, act).StatusCode; st != 202 {
+			t.Fatalf("activity %d within the backlog: %d", i, st)
+		}
+	}
+	refused := busy.like(2)
+	resp := busy.post(t, nil, inbox, refused)
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("an activity past the backlog: %d, want 429", resp.StatusCode)
+	}
+	if ra, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || ra < 1 {
+		t.Fatalf("Retry-After %q", resp.Header.Get("Retry-After"))
+	}
+	if st := sub.post(t, nil, inbox, sub.like(3)).StatusCode; st != http.StatusTooManyRequests {
+		t.Fatalf("a subdomain of the busy host past the backlog: %d, want 429", st)
+	}
+	if seen(t, n, busy.origin()+"/likes/2") || journalLen(t, n) != backlog {
+		t.Fatalf("refused activities were journalled: %d in the journal", journalLen(t, n))
+	}
+	if st := calm.post(t, nil, inbox, calm.like(1)).StatusCode; st != 202 {
+		t.Fatalf("another host, while the busy one is full: %d", st)
+	}
+
+	n.Inbox.ProcessPending(context.Background())
+	if got := journalLen(t, n); got != 0 {
+		t.Fatalf("%d activities left in the journal", got)
+	}
+	if follower(n, DemoCourse, busy.id) == nil {
+		t.Fatal("the busy host's Follow was not applied")
+	}
+	for i := 10; i < 10+backlog; i++ {
+		if st := busy.post(t, nil, inbox, busy.like(i)).StatusCode; st != 202 {
+			t.Fatalf("after processing, activity %d: %d", i-10, st)
+		}
+	}
+	if st := busy.post(t, nil, inbox, busy.like(99)).StatusCode; st != http.StatusTooManyRequests {
+		t.Fatalf("after processing, activity %d: %d, want 429 (the backlog is %d)", backlog, st, backlog)
+	}
+}
+
+// TestInboxBacklogHoldsUnderConcurrentPosts: POSTs from one host checked
+// at the same moment all find its backlog with room; the journal writer
+// still takes no more than the backlog of them.
+func TestInboxBacklogHoldsUnderConcurrentPosts(t *testing.T) {
+	const backlog, total = 5, 40
+	n := serveJournalOnly(t, Config{InboxBacklog: backlog})
+	busy := remember(t, n, "https://busy.example.com/users/a")
+	// Signed beforehand, so the requests reach the node together.
+	reqs := make([]*http.Request, total)
+	for i := range reqs {
+		act := busy.like(i)
+		act["@context"], act["actor"] = "https://www.w3.org/ns/activitystreams", busy.id
+		body, _ := json.Marshal(act)
+		reqs[i], _ = http.NewRequest("POST", n.URLs.Base()+"/inbox", bytes.NewReader(body))
+		reqs[i].Header.Set("Content-Type", "application/activity+json")
+		if err := federation.SignRequest(reqs[i], body, busy.id+"#main-key", busy.key, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: total}}
+	statuses := make(chan int, total)
+	start := make(chan struct{})
+	for _, req := range reqs {
+		go func() {
+			<-start
+			resp, err := client.Do(req)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	close(start)
+	count := map[int]int{}
+	for range total {
+		count[<-statuses]++
+	}
+	if count[202] != backlog || count[http.StatusTooManyRequests] != total-backlog {
+		t.Fatalf("answers %v, want %d × 202 and the rest 429", count, backlog)
+	}
+	if got := journalLen(t, n); got != backlog {
+		t.Fatalf("%d journalled, want %d", got, backlog)
+	}
+}
+
+// TestInboxBacklogSurvivesRestart: the backlog counts are rebuilt from the
+// journal when the node starts, so a restart neither forgets what a host
+// left waiting nor loses count of it.
+func TestInboxBacklogSurvivesRestart(t *testing.T) {
+	const backlog = 3
+	dir := t.TempDir()
+	first := serveJournalOnly(t, Config{DataDir: dir, InboxBacklog: backlog})
+	busy := remember(t, first, "https://busy.example.com/users/a")
+	for i := range 2 {
+		if st := busy.post(t, nil, first.URLs.Base()+"/inbox", busy.like(i)).StatusCode; st != 202 {
+			t.Fatalf("activity %d: %d", i, st)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := first.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	n := serveJournalOnly(t, Config{DataDir: dir, InboxBacklog: backlog})
+	inbox := n.URLs.Base() + "/inbox"
+	if st := busy.post(t, nil, inbox, busy.like(2)).StatusCode; st != 202 {
+		t.Fatalf("the third activity, after the restart: %d", st)
+	}
+	if st := busy.post(t, nil, inbox, busy.like(3)).StatusCode; st != http.StatusTooManyRequests {
+		t.Fatalf("the fourth activity, after the restart: %d, want 429 (two were waiting from before it)", st)
+	}
+	n.Inbox.ProcessPending(context.Background())
+	if st := busy.post(t, nil, inbox, busy.like(4)).StatusCode; st != 202 {
+		t.Fatalf("after processing: %d", st)
+	}
 }

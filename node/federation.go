@@ -70,6 +70,7 @@ func (n *Node) wireFederation(ctx context.Context) error {
 		Now:       n.cfg.Now,
 		NewID:     n.Service.NewID,
 		Sanitizer: san,
+		Backlog:   n.cfg.InboxBacklog,
 	})
 	return err
 }

@@ -48,6 +48,9 @@ type Config struct {
 	// InboxPerHost bounds the activities one sending host may POST to the
 	// inboxes per five minutes (0: the web layer's default).
 	InboxPerHost int
+	// InboxBacklog bounds the activities one sending host may have waiting
+	// to be processed (0: inbox.DefaultBacklog).
+	InboxBacklog int
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed.
 	TrustedProxies []*net.IPNet
 	// DemoOutput receives the demo organiser's password; nil means stdout.

@@ -35,13 +35,18 @@ func TestMain(m *testing.M) {
 }
 
 // runChild runs a demo node on LERNEJO_CHILD_DATA with its clock moved by
-// LERNEJO_CHILD_CLOCK; with LERNEJO_CHILD_FOLLOW, bea follows that actor.
+// LERNEJO_CHILD_CLOCK; with LERNEJO_CHILD_FOLLOW, bea follows that actor;
+// with LERNEJO_CHILD_NO_INBOX_LIMITS, its inbox takes all it is sent.
 func runChild() int {
 	offset, _ := time.ParseDuration(os.Getenv("LERNEJO_CHILD_CLOCK"))
-	n, err := New(Config{
+	cfg := Config{
 		Listen: os.Getenv("LERNEJO_CHILD_LISTEN"), DataDir: os.Getenv("LERNEJO_CHILD_DATA"), Demo: true, AllowPrivateNetworks: true,
 		Now: func() time.Time { return time.Now().Add(offset) }, DemoOutput: func(string, ...any) {},
-	})
+	}
+	if os.Getenv("LERNEJO_CHILD_NO_INBOX_LIMITS") != "" {
+		cfg.InboxBacklog = noLimit
+	}
+	n, err := New(cfg)
 	if err != nil {
 		fmt.Println("ERROR", err)
 		return 1

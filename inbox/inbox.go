@@ -261,10 +261,11 @@ type Request struct {
 	Query  string // raw query
 	Header http.Header
 	Body   []byte
-	// Admit, when set, is asked about the signing key's host once the
-	// signature header has been read, before the key is looked up: the
+	// Admit, when set, is asked about the sending host (the registrable
+	// domain of the signing key's host, federation.RegistrableDomain) once
+	// the signature header has been read, before the key is looked up: the
 	// web layer's per-host rate limit. A refusal it returns is the answer.
-	Admit func(keyHost string) *Error
+	Admit func(sender string) *Error
 }
 
 // Error is a refusal with the HTTP status to answer.
@@ -324,7 +325,7 @@ func (in *Inbox) check(ctx context.Context, r Request) (_ *federation.Activity, 
 		return nil, "", err
 	}
 	if r.Admit != nil {
-		if err := r.Admit(keyHost); err != nil {
+		if err := r.Admit(sender); err != nil {
 			return nil, "", err
 		}
 	}

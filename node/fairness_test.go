@@ -1,7 +1,8 @@
 package node
 
 // One host must not starve everyone's inbox: the processor takes turns
-// between sending hosts, and each host's backlog is bounded. Real nodes,
+// between sending hosts, each host's backlog is bounded, and the inbox
+// limits count by registrable domain and by client address. Real nodes,
 // real HTTP on 127.0.0.1, real signatures.
 
 import (
@@ -364,5 +365,106 @@ func TestInboxBacklogSurvivesRestart(t *testing.T) {
 	n.Inbox.ProcessPending(context.Background())
 	if st := busy.post(t, nil, inbox, busy.like(4)).StatusCode; st != 202 {
 		t.Fatalf("after processing: %d", st)
+	}
+}
+
+// TestInboxLimitByRegistrableDomain (HOSTILE M5): the per-host rate limit
+// counts by registrable domain, so subdomains made at will share one limit
+// (a.example.com and b.example.com), while two domains under one public
+// suffix (example.co.uk and other.co.uk) each have their own.
+func TestInboxLimitByRegistrableDomain(t *testing.T) {
+	n := serveJournalOnly(t, Config{InboxPerHost: 3})
+	inbox := n.URLs.Base() + "/inbox"
+	a := remember(t, n, "https://a.example.com/users/a")
+	b := remember(t, n, "https://b.example.com/users/b")
+	uk := remember(t, n, "https://example.co.uk/users/c")
+	other := remember(t, n, "https://www.other.co.uk/users/d")
+	send := func(r *cachedRemote, i, want int) {
+		t.Helper()
+		resp := r.post(t, nil, inbox, r.like(i))
+		if resp.StatusCode != want {
+			t.Fatalf("%s, activity %d: %d, want %d", r.id, i, resp.StatusCode, want)
+		}
+		if want == http.StatusTooManyRequests && resp.Header.Get("Retry-After") == "" {
+			t.Fatal("429 without Retry-After")
+		}
+	}
+	send(a, 0, 202)
+	send(a, 1, 202)
+	send(b, 0, 202)
+	send(b, 1, http.StatusTooManyRequests) // example.com's fourth
+	send(a, 2, http.StatusTooManyRequests)
+	for i := range 3 {
+		send(uk, i, 202)
+		send(other, i, 202)
+	}
+	send(uk, 3, http.StatusTooManyRequests)
+	send(other, 3, http.StatusTooManyRequests)
+	if seen(t, n, b.origin()+"/likes/1") {
+		t.Fatal("an activity over the limit was journalled")
+	}
+}
+
+// TestInboxLimitPerIP: POSTs to the inboxes, every inbox path alike and
+// whatever they carry (unsigned ones too), are limited per client address
+// with 429 and Retry-After; another address is served, and the limited one
+// still gets its pages.
+func TestInboxLimitPerIP(t *testing.T) {
+	n := serveJournalOnly(t, Config{Demo: true, InboxPerIP: 4})
+	base := n.URLs.Base()
+	alice := remember(t, n, "https://social.example.com/users/alice")
+	noisy, calm := clientFrom("127.0.0.2"), clientFrom("127.0.0.3")
+
+	unsigned, err := noisy.Post(base+"/inbox", "application/activity+json", strings.NewReader(`{"type":"Like"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unsigned.Body.Close()
+	if unsigned.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("unsigned POST: %d", unsigned.StatusCode)
+	}
+	for i, path := range []string{"/actor/inbox", "/courses/" + DemoCourse + "/inbox", "/users/" + DemoOrganiser + "/inbox"} {
+		if st := alice.post(t, noisy, base+path, alice.like(i)).StatusCode; st != 202 {
+			t.Fatalf("POST %s: %d", path, st)
+		}
+	}
+	resp := alice.post(t, noisy, base+"/inbox", alice.like(3))
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("the fifth POST from one address: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if seen(t, n, alice.origin()+"/likes/3") {
+		t.Fatal("an activity over the address's limit was journalled")
+	}
+	if st := alice.post(t, calm, base+"/inbox", alice.like(4)).StatusCode; st != 202 {
+		t.Fatalf("another address: %d", st)
+	}
+	page, err := noisy.Get(base + "/courses/" + DemoCourse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page.Body.Close()
+	if page.StatusCode != 200 {
+		t.Fatalf("a page for the limited address: %d", page.StatusCode)
+	}
+}
+
+// TestInboxGETsCountAsPages: only POSTs to the inboxes are left to the
+// inbox limits; a GET of an inbox collection is a page request like any
+// other, limited per address.
+func TestInboxGETsCountAsPages(t *testing.T) {
+	n := serveJournalOnly(t, Config{Demo: true, RequestsPerIP: 3})
+	client := clientFrom("127.0.0.2")
+	var last int
+	for range 4 {
+		resp, err := client.Get(n.URLs.Base() + "/courses/" + DemoCourse + "/inbox")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		last = resp.StatusCode
+	}
+	if last != http.StatusTooManyRequests {
+		t.Fatalf("the fourth GET of an inbox from one address with 3 page requests allowed: %d, want 429", last)
 	}
 }

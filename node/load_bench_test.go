@@ -24,9 +24,9 @@ import (
 // once: a busy inbox hears from many senders together.
 const loadConns = 128
 
-// noLimit lifts the inbox's limits for the ingest benchmarks, which send
-// everything from one host as fast as they can; the limits have tests of
-// their own.
+// noLimit lifts the inbox's limits (per host, per address, backlog) for the
+// ingest benchmarks, which send everything from one host and one address
+// as fast as they can; the limits have tests of their own.
 const noLimit = 1 << 30
 
 // signedCreates makes n distinct Creates by the peer's zoe (numbered from

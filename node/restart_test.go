@@ -44,7 +44,7 @@ func runChild() int {
 		Now: func() time.Time { return time.Now().Add(offset) }, DemoOutput: func(string, ...any) {},
 	}
 	if os.Getenv("LERNEJO_CHILD_NO_INBOX_LIMITS") != "" {
-		cfg.InboxBacklog = noLimit
+		cfg.InboxPerHost, cfg.InboxPerIP, cfg.InboxBacklog = noLimit, noLimit, noLimit
 	}
 	n, err := New(cfg)
 	if err != nil {

@@ -96,8 +96,13 @@ type InboxItem struct {
 	ID         string // ULID: journal order
 	ActivityID string
 	Signer     string // id of the actor whose key signed the request
-	Raw        []byte // exactly the bytes received
-	Received   time.Time
+	// Host is the sending domain (federation.RegistrableDomain of the
+	// signer's host): the processor takes turns between hosts, and each
+	// host's backlog is bounded. Items journalled by versions before it
+	// have none until the inbox gives them one at start.
+	Host     string
+	Raw      []byte // exactly the bytes received
+	Received time.Time
 }
 
 // OutActivity is an activity a local actor sent; kept so deliveries can be

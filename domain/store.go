@@ -212,7 +212,10 @@ type QueueTx interface {
 	// MarkSeen records an activity id for ttl (dedupe keys do not live forever).
 	MarkSeen(activityID string, ttl time.Duration) error
 
+	// PutInboxItem journals an item (ID and Host required) and indexes it
+	// by its Host, which never changes.
 	PutInboxItem(*InboxItem) error
+	// DeleteInboxItem removes an item and its index entry.
 	DeleteInboxItem(id string) error
 	// InboxItems returns up to limit journalled activities whose ids sort
 	// after `after` ("" for the first), oldest first. Ids grow in the order
@@ -222,6 +225,13 @@ type QueueTx interface {
 	InboxItems(after string, limit int) ([]*InboxItem, error)
 	// InboxLen counts the journalled activities.
 	InboxLen() (int, error)
+	// InboxItemsFrom is InboxItems for the items of one sending host
+	// (InboxItem.Host), oldest first: the processor takes turns between hosts.
+	InboxItemsFrom(host, after string, limit int) ([]*InboxItem, error)
+	// InboxBacklog counts the journalled activities of each host, from the
+	// index (keys only). Items of earlier versions, without a host, are not
+	// counted.
+	InboxBacklog() (map[string]int, error)
 
 	PutActivity(*OutActivity) error
 	Activity(id string) (*OutActivity, error)

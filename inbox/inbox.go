@@ -47,7 +47,25 @@ type Config struct {
 	NewID    func() string
 	// Sanitizer cleans HTML from other servers before it is stored.
 	Sanitizer *federation.Sanitizer
+	// Backlog bounds the activities one sending host may have waiting in
+	// the journal; past it, its POSTs are refused with 429 until some are
+	// processed. 0 means DefaultBacklog.
+	Backlog int
 }
+
+// DefaultBacklog is Config.Backlog's default. The processor takes turns
+// between hosts, so a host's backlog delays only that host; the bound is
+// on what one host can leave on our disk and how far behind it can put
+// itself: a thousand Follows, the slowest activity to apply, take the
+// processor a minute or so, and a legitimate burst from a big instance
+// (a popular post's replies and likes) fits with room to spare.
+const DefaultBacklog = 1000
+
+// backlogRetryAfter is the Retry-After of a refusal for a full backlog:
+// long enough for the processor to take a few turns of the host's items.
+// Mastodon retries a 429 (it is not among the 4xx answers it gives up on),
+// with its own backoff, and so does this node's outbox.
+const backlogRetryAfter = 30 * time.Second
 
 // Inbox is the node's receiving side.
 type Inbox struct {
@@ -74,10 +92,21 @@ type Inbox struct {
 	// journal writer waits briefly for them.
 	arriving atomic.Int32
 
-	// cursor is the id of the last journal item the processor read, and
-	// failures how many times each item failed; only the processor
-	// goroutine touches them.
-	cursor   string
+	// backlog counts the journalled activities of each sending host
+	// (InboxItem.Host) not yet processed: counted in by the journal writer
+	// once committed, out by the processor once their removal is. The
+	// processor takes turns between the hosts it names.
+	backlogMu sync.Mutex
+	backlog   map[string]int
+
+	// cursors is, for each host, the id of the last journal item the
+	// processor read of it (kept when the host has nothing left, so that
+	// its next items are not found by walking past the deletions of all it
+	// sent before; cleared every few seconds); lastHost is the host it
+	// served last, whose turn is over; failures counts how many times each
+	// item failed. Only the processor goroutine touches them.
+	cursors  map[string]string
+	lastHost string
 	failures map[string]int
 }
 
@@ -104,8 +133,9 @@ func (in *Inbox) takeDecoded(id string) (*federation.Activity, bool) {
 	return act, ok
 }
 
-// New makes an Inbox.
-func New(cfg Config) *Inbox {
+// New makes an Inbox, counting what the journal holds of each host (and
+// giving a host to the items of versions that journalled none).
+func New(ctx context.Context, cfg Config) (*Inbox, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -115,11 +145,101 @@ func New(cfg Config) *Inbox {
 	if cfg.Sanitizer == nil {
 		cfg.Sanitizer = federation.NewSanitizer()
 	}
+	if cfg.Backlog <= 0 {
+		cfg.Backlog = DefaultBacklog
+	}
 	in := &Inbox{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1),
-		writes: make(chan *journalWrite, 256), done: make(chan struct{})}
+		writes: make(chan *journalWrite, 256), done: make(chan struct{}), cursors: map[string]string{}}
 	in.handle = in.handlers()
+	if err := in.countBacklog(ctx); err != nil {
+		return nil, fmt.Errorf("inbox: count the journal: %w", err)
+	}
 	go in.journalLoop()
-	return in
+	return in, nil
+}
+
+// countBacklog sets the backlog counts from the journal's index by host.
+// Items journalled by versions before the index have no host: each is
+// given the one the journal gives now (its signer's) and so indexed.
+func (in *Inbox) countBacklog(ctx context.Context) error {
+	var total int
+	err := in.cfg.Store.View(ctx, func(tx domain.Tx) (err error) {
+		if total, err = tx.InboxLen(); err != nil {
+			return err
+		}
+		in.backlog, err = tx.InboxBacklog()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	indexed := 0
+	for _, n := range in.backlog {
+		indexed += n
+	}
+	if indexed == total {
+		return nil
+	}
+	for after := ""; ; {
+		var page []*domain.InboxItem
+		if err := in.cfg.Store.View(ctx, func(tx domain.Tx) (err error) {
+			page, err = tx.InboxItems(after, pageSize)
+			return err
+		}); err != nil || len(page) == 0 {
+			return err
+		}
+		after = page[len(page)-1].ID
+		for _, it := range page {
+			if it.Host != "" {
+				continue
+			}
+			it.Host = senderOf(it.Signer)
+			// One transaction each: an item may be as large as MaxBody.
+			if err := in.cfg.Store.Update(ctx, func(tx domain.Tx) error { return tx.PutInboxItem(it) }); err != nil {
+				return err
+			}
+			in.backlog[it.Host]++
+		}
+	}
+}
+
+// senderOf is the sending host of an actor, as journal items and the
+// per-host limits know it. Signers are verified URLs; only a damaged item
+// of an earlier version could have one without a host, and it is counted
+// under "unknown" rather than left out.
+func senderOf(actor string) string {
+	if h := federation.RegistrableDomain(hostOf(actor)); h != "" {
+		return h
+	}
+	return "unknown"
+}
+
+// waitingFrom is how many activities of host are journalled, not processed.
+func (in *Inbox) waitingFrom(host string) int {
+	in.backlogMu.Lock()
+	defer in.backlogMu.Unlock()
+	return in.backlog[host]
+}
+
+// counted adds n (negative: takes) to each item's host's backlog.
+func (in *Inbox) counted(items []*domain.InboxItem, n int) {
+	in.backlogMu.Lock()
+	defer in.backlogMu.Unlock()
+	for _, it := range items {
+		if in.backlog[it.Host] += n; in.backlog[it.Host] <= 0 {
+			delete(in.backlog, it.Host)
+		}
+	}
+}
+
+// backlogFull refuses an activity from host when host has Config.Backlog
+// activities waiting, counting pending more about to be journalled.
+func (in *Inbox) backlogFull(host string, pending int) *Error {
+	if n := in.waitingFrom(host) + pending; n >= in.cfg.Backlog {
+		return &Error{Status: http.StatusTooManyRequests, Reason: "backlog", RetryAfter: backlogRetryAfter,
+			Err: fmt.Errorf("%s has %d activities waiting to be processed", host, n)}
+	}
+	return nil
 }
 
 // Close stops the journal writer. Receive must not be called after Close.
@@ -145,10 +265,11 @@ type Request struct {
 	Query  string // raw query
 	Header http.Header
 	Body   []byte
-	// Admit, when set, is asked about the signing key's host once the
-	// signature header has been read, before the key is looked up: the
+	// Admit, when set, is asked about the sending host (the registrable
+	// domain of the signing key's host, federation.RegistrableDomain) once
+	// the signature header has been read, before the key is looked up: the
 	// web layer's per-host rate limit. A refusal it returns is the answer.
-	Admit func(keyHost string) *Error
+	Admit func(sender string) *Error
 }
 
 // Error is a refusal with the HTTP status to answer.
@@ -200,8 +321,15 @@ func (in *Inbox) check(ctx context.Context, r Request) (_ *federation.Activity, 
 		return nil, "", refuse(http.StatusUnauthorized, "signature", err)
 	}
 	keyHost := hostOf(params.KeyID)
+	// A host with a full backlog is refused before its signature costs
+	// anything; the journal writer checks again, for requests checked
+	// together (the key's host is the signer's: S8).
+	sender := federation.RegistrableDomain(keyHost)
+	if err := in.backlogFull(sender, 0); err != nil {
+		return nil, "", err
+	}
 	if r.Admit != nil {
-		if err := r.Admit(keyHost); err != nil {
+		if err := r.Admit(sender); err != nil {
 			return nil, "", err
 		}
 	}
@@ -368,6 +496,7 @@ func (in *Inbox) journal(ctx context.Context, act *federation.Activity, signer s
 		item: &domain.InboxItem{
 			ActivityID: act.ID,
 			Signer:     signer,
+			Host:       senderOf(signer),
 			Raw:        act.Raw,
 			Received:   in.cfg.Now().UTC(),
 		},
@@ -384,6 +513,10 @@ func (in *Inbox) journal(ctx context.Context, act *federation.Activity, signer s
 	// The write is queued: wait for its commit even if the client gives up,
 	// so a 202 is never sent for something that might not be stored.
 	if err := <-w.err; err != nil {
+		var ie *Error
+		if errors.As(err, &ie) {
+			return ie
+		}
 		if domain.IsUnavailable(err) {
 			return &Error{Status: http.StatusServiceUnavailable, Reason: "disk_full", Err: err, RetryAfter: DiskFullRetry}
 		}
@@ -417,12 +550,14 @@ func (in *Inbox) journalLoop() {
 		for _, w := range batch {
 			w.item.ID = in.cfg.NewID()
 		}
-		var put map[string]bool // items journalled by this commit
+		var put map[*journalWrite]bool    // writes journalled by this commit
+		var full map[*journalWrite]*Error // writes refused for their host's backlog
 		err := in.cfg.Store.Update(context.Background(), func(tx domain.Tx) error {
-			put = map[string]bool{} // the transaction may run again
+			put, full = map[*journalWrite]bool{}, map[*journalWrite]*Error{} // the transaction may run again
 			inBatch := map[string]bool{}
+			added := map[string]int{} // by host
 			for _, w := range batch {
-				id := w.item.ActivityID
+				id, host := w.item.ActivityID, w.item.Host
 				seen, err := tx.Seen(id)
 				if err != nil {
 					return err
@@ -430,22 +565,43 @@ func (in *Inbox) journalLoop() {
 				if seen || inBatch[id] {
 					continue // acknowledged, dropped
 				}
+				if refusal := in.backlogFull(host, added[host]); refusal != nil {
+					full[w] = refusal
+					continue
+				}
 				inBatch[id] = true
+				added[host]++
 				if err := tx.MarkSeen(id, SeenTTL); err != nil {
 					return err
 				}
 				if err := tx.PutInboxItem(w.item); err != nil {
 					return err
 				}
-				put[w.item.ID] = true
+				put[w] = true
 			}
 			return nil
 		})
-		for _, w := range batch {
-			if err == nil && put[w.item.ID] {
-				in.keepDecoded(w.item.ID, w.act)
+		// Counted before anyone hears of the commit, so the processor (and a
+		// test's ProcessPending) finds every acknowledged item.
+		if err == nil {
+			var items []*domain.InboxItem
+			for _, w := range batch {
+				if put[w] {
+					items = append(items, w.item)
+					in.keepDecoded(w.item.ID, w.act)
+				}
 			}
-			w.err <- err
+			in.counted(items, 1)
+		}
+		for _, w := range batch {
+			switch {
+			case err != nil:
+				w.err <- err
+			case full[w] != nil:
+				w.err <- full[w]
+			default:
+				w.err <- nil
+			}
 		}
 	}
 }

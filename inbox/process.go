@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/lernejo/lernejo/domain"
@@ -67,10 +69,10 @@ func (in *Inbox) Run(ctx context.Context) {
 			}
 			gather.Stop()
 		case <-tick.C:
-			// Start again from the oldest item: one whose processing
-			// failed is tried again, and so is one journalled under an
-			// id that sorts before the cursor (a clock set back).
-			in.cursor = ""
+			// Start again from each host's oldest item: one whose
+			// processing failed is tried again, and so is one journalled
+			// under an id that sorts before the cursor (a clock set back).
+			clear(in.cursors)
 		}
 	}
 }
@@ -86,9 +88,71 @@ const pageSize = 64
 
 // ProcessPending processes everything journalled now; for tests and tools.
 func (in *Inbox) ProcessPending(ctx context.Context) {
-	in.cursor = ""
+	clear(in.cursors)
 	for in.processBatch(ctx) > 0 {
 	}
+}
+
+// nextPage reads up to pageSize journal items, taking turns between the
+// hosts that have activities waiting: each host in turn, starting after the
+// one served last, gives up to an equal share of the page, oldest first;
+// what hosts with less leave of the page goes round again to the others.
+// So one host's flood delays another host's activity by at most about a
+// page, and a host alone gets whole pages.
+func (in *Inbox) nextPage(ctx context.Context) ([]*domain.InboxItem, error) {
+	hosts := in.hostsInTurn()
+	var page []*domain.InboxItem
+	read := map[string]string{} // the new cursors
+	last := in.lastHost
+	err := in.cfg.Store.View(ctx, func(tx domain.Tx) error {
+		share := max(1, pageSize/max(1, len(hosts)))
+		for turn := hosts; len(page) < pageSize && len(turn) > 0; {
+			var more []string // hosts that gave a whole share, and may have more
+			for _, h := range turn {
+				n := min(share, pageSize-len(page))
+				if n == 0 {
+					break
+				}
+				after, ok := read[h]
+				if !ok {
+					after = in.cursors[h]
+				}
+				items, err := tx.InboxItemsFrom(h, after, n)
+				if err != nil {
+					return err
+				}
+				if len(items) == 0 {
+					continue
+				}
+				page = append(page, items...)
+				read[h], last = items[len(items)-1].ID, h
+				if len(items) == n {
+					more = append(more, h)
+				}
+			}
+			turn = more
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(in.cursors, read)
+	in.lastHost = last
+	return page, nil
+}
+
+// hostsInTurn returns the hosts with activities waiting, in order, starting
+// after the one served last.
+func (in *Inbox) hostsInTurn() []string {
+	in.backlogMu.Lock()
+	hosts := slices.Sorted(maps.Keys(in.backlog))
+	in.backlogMu.Unlock()
+	i, found := slices.BinarySearch(hosts, in.lastHost)
+	if found {
+		i++
+	}
+	return slices.Concat(hosts[i:], hosts[:i])
 }
 
 // processBatch processes up to a page of the journal and returns how many
@@ -103,17 +167,10 @@ func (in *Inbox) processBatch(ctx context.Context) int {
 	if in.cfg.Store.Space().Critical() {
 		return 0 // nothing could be written: wait, the journal keeps it all
 	}
-	var items []*domain.InboxItem
-	if err := in.cfg.Store.View(ctx, func(tx domain.Tx) error {
-		var err error
-		items, err = tx.InboxItems(in.cursor, pageSize)
-		return err
-	}); err != nil {
+	items, err := in.nextPage(ctx)
+	if err != nil {
 		in.log.Error("read inbox journal", slog.Any("err", err))
 		return 0
-	}
-	if len(items) > 0 {
-		in.cursor = items[len(items)-1].ID
 	}
 	var group, drop []job
 	size := 0
@@ -248,6 +305,7 @@ func (in *Inbox) commit(ctx context.Context, jobs []job) (done []job) {
 			for _, j := range jobs {
 				delete(in.failures, j.it.ID)
 			}
+			in.processed(jobs)
 			return append(done, jobs...)
 		case domain.IsUnavailable(err):
 			// The disk is full: these stay journalled, untried, until
@@ -389,7 +447,19 @@ func (in *Inbox) drop(ctx context.Context, jobs []job) {
 		return nil
 	}); err != nil {
 		jobs[0].log.Error("drop journalled activities", slog.Int("count", len(jobs)), slog.Any("err", err))
+		return
 	}
+	in.processed(jobs)
+}
+
+// processed takes jobs whose journal items are gone out of their hosts'
+// backlogs.
+func (in *Inbox) processed(jobs []job) {
+	items := make([]*domain.InboxItem, len(jobs))
+	for i, j := range jobs {
+		items[i] = j.it
+	}
+	in.counted(items, -1)
 }
 
 // localTarget resolves an id to a local actor's handle and type; ok is

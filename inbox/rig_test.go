@@ -41,8 +41,20 @@ type rig struct {
 	urls   federation.URLs
 	res    *federation.Resolver
 	inbox  *inbox.Inbox
+	cfg    inbox.Config // what inbox was made with
 	outbox *outbox.Outbox
 	now    time.Time
+}
+
+// newInbox makes an Inbox on the rig's store, closed when the test ends.
+func (r *rig) newInbox(cfg inbox.Config) *inbox.Inbox {
+	r.t.Helper()
+	in, err := inbox.New(context.Background(), cfg)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.t.Cleanup(in.Close)
+	return in
 }
 
 func newRig(t *testing.T, fetch federation.FetchConfig) *rig { return newRigOver(t, fetch, nil) }
@@ -76,7 +88,8 @@ func newRigOver(t *testing.T, fetch federation.FetchConfig, wrap func(domain.Sto
 	if wrap != nil {
 		inboxStore = wrap(st)
 	}
-	r.inbox = inbox.New(inbox.Config{Store: inboxStore, URLs: r.urls, Resolver: r.res, Outbox: r.outbox, Notes: posts, Learning: learning, Now: clock, NewID: r.svc.NewID})
+	r.cfg = inbox.Config{Store: inboxStore, URLs: r.urls, Resolver: r.res, Outbox: r.outbox, Notes: posts, Learning: learning, Now: clock, NewID: r.svc.NewID}
+	r.inbox = r.newInbox(r.cfg)
 	ctx := context.Background()
 	if err := r.svc.RegisterPerson(ctx, &domain.Person{Handle: "ada", PasswordHash: "x"}); err != nil {
 		t.Fatal(err)

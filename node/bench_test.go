@@ -105,7 +105,7 @@ func BenchmarkInboxIngest(b *testing.B) {
 		b.Run(mode, func(b *testing.B) {
 			rawBefore, _ := rawVerify(b)
 			peer := newFakePeer(b)
-			cfg := Config{AllowPrivateNetworks: true}
+			cfg := Config{AllowPrivateNetworks: true, InboxPerHost: noLimit, InboxPerIP: noLimit, InboxBacklog: noLimit}
 			if mode == "durable" {
 				cfg.DataDir = b.TempDir()
 			}
@@ -162,7 +162,7 @@ func BenchmarkInboxIngestServerCPU(b *testing.B) {
 	}
 	// The node runs on one core, as the target is put ("on one core"); the
 	// load generator in this process has the other.
-	env := []string{"LERNEJO_CHILD_LISTEN=" + listen, data, "GOMAXPROCS=1"}
+	env := []string{"LERNEJO_CHILD_LISTEN=" + listen, data, "GOMAXPROCS=1", "LERNEJO_CHILD_NO_INBOX_LIMITS=1"}
 	if p := os.Getenv("LERNEJO_BENCH_CPUPROFILE"); p != "" {
 		env = append(env, "LERNEJO_CHILD_CPUPROFILE="+p)
 	}

@@ -59,7 +59,7 @@ func (n *Node) wireFederation(ctx context.Context) error {
 	n.Service.RichText = san.LocalHTML
 	n.Follows = &outbox.Follows{Store: n.Store, Outbox: n.Outbox, Resolver: n.Resolver, URLs: n.URLs, Now: n.cfg.Now,
 		NewID: n.Service.NewID, Posts: n.Posts}
-	n.Inbox = inbox.New(inbox.Config{
+	n.Inbox, err = inbox.New(ctx, inbox.Config{
 		Store:     n.Store,
 		URLs:      n.URLs,
 		Resolver:  n.Resolver,
@@ -70,6 +70,7 @@ func (n *Node) wireFederation(ctx context.Context) error {
 		Now:       n.cfg.Now,
 		NewID:     n.Service.NewID,
 		Sanitizer: san,
+		Backlog:   n.cfg.InboxBacklog,
 	})
-	return nil
+	return err
 }

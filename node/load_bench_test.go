@@ -24,22 +24,35 @@ import (
 // once: a busy inbox hears from many senders together.
 const loadConns = 128
 
+// noLimit lifts the inbox's limits (per host, per address, backlog) for the
+// ingest benchmarks, which send everything from one host and one address
+// as fast as they can; the limits have tests and a benchmark of their own.
+const noLimit = 1 << 30
+
 // signedCreates makes n distinct Creates by the peer's zoe (numbered from
 // first), each signed for
 // POST base/inbox and written out as HTTP/1.1 request bytes (keep-alive):
 // all the load generator does during the run is write them and read the
 // answers, so its own CPU takes as little as it can from the node's cores.
 func signedCreates(b *testing.B, peer *fakePeer, base string, first, n int) [][]byte {
+	return signedActivities(b, peer, base, n, func(i int) map[string]any {
+		id := fmt.Sprintf("%s/notes/%d", peer.URL, first+i)
+		return map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": id + "/activity",
+			"type": "Create", "actor": peer.zoe(), "to": []string{"https://www.w3.org/ns/activitystreams#Public"},
+			"object": map[string]any{"id": id, "type": "Note", "attributedTo": peer.zoe(), "content": "<p>Hello from the benchmark</p>"}}
+	})
+}
+
+// signedActivities is signedCreates for any activities: activity(i) for i
+// from 0 to n-1, by the peer's zoe.
+func signedActivities(b *testing.B, peer *fakePeer, base string, n int, activity func(i int) map[string]any) [][]byte {
 	key, err := domain.ParsePrivateKeyPEM(peer.key.PrivatePEM)
 	if err != nil {
 		b.Fatal(err)
 	}
 	out := make([][]byte, n)
 	for i := range out {
-		id := fmt.Sprintf("%s/notes/%d", peer.URL, first+i)
-		body, _ := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": id + "/activity",
-			"type": "Create", "actor": peer.zoe(), "to": []string{"https://www.w3.org/ns/activitystreams#Public"},
-			"object": map[string]any{"id": id, "type": "Note", "attributedTo": peer.zoe(), "content": "<p>Hello from the benchmark</p>"}})
+		body, _ := json.Marshal(activity(i))
 		req, _ := http.NewRequest("POST", base+"/inbox", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/activity+json")
 		if err := federation.SignRequest(req, body, peer.zoe()+"#main-key", key, time.Now()); err != nil {
@@ -57,6 +70,11 @@ func signedCreates(b *testing.B, peer *fakePeer, base string, first, n int) [][]
 // postAll sends every request once over loadConns keep-alive connections to
 // addr and fails the benchmark on any answer but 202.
 func postAll(b *testing.B, addr string, reqs [][]byte) {
+	postEach(b, addr, reqs, func(int) {})
+}
+
+// postEach is postAll that calls answered after each 202.
+func postEach(b *testing.B, addr string, reqs [][]byte, answered func(i int)) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(loadConns, len(reqs)) {
@@ -81,6 +99,7 @@ func postAll(b *testing.B, addr string, reqs [][]byte) {
 					b.Errorf("request %d: status %d, %v", i, status, err)
 					return
 				}
+				answered(int(i))
 			}
 		})
 	}

@@ -45,9 +45,16 @@ type Config struct {
 	// RequestsPerIP bounds each address's page requests per five minutes
 	// (0: the web layer's default).
 	RequestsPerIP int
-	// InboxPerHost bounds the activities one sending host may POST to the
-	// inboxes per five minutes (0: the web layer's default).
+	// InboxPerHost bounds the activities one sending host (a registrable
+	// domain: subdomains share it) may POST to the inboxes per five minutes
+	// (0: the web layer's default).
 	InboxPerHost int
+	// InboxPerIP bounds the POSTs to the inboxes from one client address
+	// per five minutes (0: the web layer's default).
+	InboxPerIP int
+	// InboxBacklog bounds the activities one sending host may have waiting
+	// to be processed (0: inbox.DefaultBacklog).
+	InboxBacklog int
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed.
 	TrustedProxies []*net.IPNet
 	// MinFreeDisk is the free space on the data directory's disk under which
@@ -166,6 +173,7 @@ func New(cfg Config) (*Node, error) {
 		MetricsFrom:    n.cfg.MetricsFrom,
 		RequestsPerIP:  n.cfg.RequestsPerIP,
 		InboxPerHost:   n.cfg.InboxPerHost,
+		InboxPerIP:     n.cfg.InboxPerIP,
 		TrustedProxies: n.cfg.TrustedProxies,
 		Service:        n.Service,
 		Docs:           n.Posts.Docs,

@@ -36,18 +36,23 @@ func TestMain(m *testing.M) {
 }
 
 // runChild runs a demo node on LERNEJO_CHILD_DATA with its clock moved by
-// LERNEJO_CHILD_CLOCK; with LERNEJO_CHILD_FOLLOW, bea follows that actor.
+// LERNEJO_CHILD_CLOCK; with LERNEJO_CHILD_FOLLOW, bea follows that actor;
+// with LERNEJO_CHILD_NO_INBOX_LIMITS, its inbox takes all it is sent.
 // LERNEJO_CHILD_MIN_FREE and LERNEJO_CHILD_RESERVE (bytes) set the disk
 // watermark and reserve.
 func runChild() int {
 	offset, _ := time.ParseDuration(os.Getenv("LERNEJO_CHILD_CLOCK"))
 	minFree, _ := strconv.ParseInt(os.Getenv("LERNEJO_CHILD_MIN_FREE"), 10, 64)
 	reserve, _ := strconv.ParseInt(os.Getenv("LERNEJO_CHILD_RESERVE"), 10, 64)
-	n, err := New(Config{
+	cfg := Config{
 		Listen: os.Getenv("LERNEJO_CHILD_LISTEN"), DataDir: os.Getenv("LERNEJO_CHILD_DATA"), Demo: true, AllowPrivateNetworks: true,
 		Now: func() time.Time { return time.Now().Add(offset) }, DemoOutput: func(string, ...any) {},
 		MinFreeDisk: minFree, DiskReserve: reserve,
-	})
+	}
+	if os.Getenv("LERNEJO_CHILD_NO_INBOX_LIMITS") != "" {
+		cfg.InboxPerHost, cfg.InboxPerIP, cfg.InboxBacklog = noLimit, noLimit, noLimit
+	}
+	n, err := New(cfg)
 	if err != nil {
 		fmt.Println("ERROR", err)
 		return 1

@@ -16,6 +16,13 @@ import (
 // postInbox receives an activity at the shared inbox or an actor's inbox:
 // 202 once it is durably journalled, 4xx when refused.
 func (s *Server) postInbox(c *fiber.Ctx) error {
+	// Before anything costs: one address may not flood the inboxes with
+	// made-up senders, or with requests that never get as far as a sender.
+	if ok, wait := s.inboxIP.allow(s.clientIP(c)); !ok {
+		s.metrics.inbox.WithLabelValues("refused", "ip_rate_limited").Inc()
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
+		return c.Status(fiber.StatusTooManyRequests).JSON(fiber.Map{"error": "ip_rate_limited"})
+	}
 	h := make(http.Header)
 	c.Request().Header.VisitAll(func(k, v []byte) { h.Add(string(k), string(v)) })
 	req := inbox.Request{
@@ -54,11 +61,12 @@ func (s *Server) postInbox(c *fiber.Ctx) error {
 }
 
 // admitInbox is the per-host limit of the inboxes: one sending host (the
-// host of the signing key) may not flood them.
-func (s *Server) admitInbox(keyHost string) *inbox.Error {
-	if ok, wait := s.hostLimit.allow(keyHost); !ok {
+// registrable domain of the signing key's host, so that subdomains made at
+// will share it) may not flood them.
+func (s *Server) admitInbox(sender string) *inbox.Error {
+	if ok, wait := s.hostLimit.allow(sender); !ok {
 		return &inbox.Error{Status: fiber.StatusTooManyRequests, Reason: "rate_limited",
-			Err: fmt.Errorf("%s sent too many activities", keyHost), RetryAfter: wait}
+			Err: fmt.Errorf("%s sent too many activities", sender), RetryAfter: wait}
 	}
 	return nil
 }

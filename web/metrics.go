@@ -93,10 +93,10 @@ func (s *Server) limitInFlight(max int64) fiber.Handler {
 }
 
 // limitPerIP allows each client address a number of requests per window on
-// the web pages (the inboxes are limited per sending host instead): one
-// address cannot crowd out everyone else.
+// the web pages (POSTs to the inboxes have limits of their own, postInbox):
+// one address cannot crowd out everyone else.
 func (s *Server) limitPerIP(c *fiber.Ctx) error {
-	if isInboxPath(c.Path()) || c.Path() == "/healthz" {
+	if c.Method() == fiber.MethodPost && isInboxPath(c.Path()) || c.Path() == "/healthz" {
 		return c.Next()
 	}
 	if ok, wait := s.ipLimit.allow(s.clientIP(c)); !ok {

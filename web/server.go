@@ -43,9 +43,13 @@ type Config struct {
 	// RequestsPerIP bounds each client address's requests to the pages per
 	// five minutes; 0 means 600.
 	RequestsPerIP int
-	// InboxPerHost bounds the activities one sending host (the host of the
-	// signing key) may POST to the inboxes per five minutes; 0 means 30,000.
+	// InboxPerHost bounds the activities one sending host (the registrable
+	// domain of the signing key's host: subdomains share it) may POST to the
+	// inboxes per five minutes; 0 means 3,000.
 	InboxPerHost int
+	// InboxPerIP bounds the POSTs to the inboxes from one client address
+	// per five minutes, whatever they carry; 0 means 30,000.
+	InboxPerIP int
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (for rate limits, logs and /metrics).
 	TrustedProxies []*net.IPNet
@@ -66,6 +70,7 @@ type Server struct {
 	metricsFrom []*net.IPNet
 	ipLimit     *rateLimiter // pages, per client address
 	hostLimit   *rateLimiter // inboxes, per sending host
+	inboxIP     *rateLimiter // inboxes, per client address
 	auth        *authState   // sessions' clock and the log-in rate limits
 }
 
@@ -99,14 +104,26 @@ func New(cfg Config) (*Server, error) {
 		perIP = 600
 	}
 	s.ipLimit = newRateLimiter(perIP, 5*time.Minute, time.Now)
-	// A big instance delivers a lot to a popular node (its shared inbox
-	// carries all its users' activities), but 30,000 in five minutes (100
-	// a second, sustained) from one host is a flood, not federation.
+	// A big instance's shared inbox delivery carries all its users'
+	// activities for our actors: on a learning node, follows, replies and
+	// likes of courses, in bursts of seconds. 3,000 in five minutes (10 a
+	// second, sustained) from one sending domain is a flood, not
+	// federation. Past it Mastodon retries the 429 later, so a burst is
+	// delayed, not lost; the per-host backlog (inbox.Config.Backlog) bounds
+	// what one host can leave waiting, this its share of signature checks.
 	perHost := cfg.InboxPerHost
 	if perHost == 0 {
-		perHost = 30000
+		perHost = 3000
 	}
 	s.hostLimit = newRateLimiter(perHost, 5*time.Minute, time.Now)
+	// One address may carry many sending hosts: a hosting provider's
+	// instances, or one sender's domains. Ten times one host's limit lets
+	// a provider's workers through and stops a flood of made-up domains.
+	inboxPerIP := cfg.InboxPerIP
+	if inboxPerIP == 0 {
+		inboxPerIP = 30000
+	}
+	s.inboxIP = newRateLimiter(inboxPerIP, 5*time.Minute, time.Now)
 	s.auth = newAuthState(cfg.Service.Now)
 	s.App = fiber.New(fiber.Config{
 		// Fiber reuses request buffers after a handler returns; anything kept

@@ -278,13 +278,37 @@ func (t *tx) MarkSeen(activityID string, ttl time.Duration) error {
 }
 
 func (t *tx) PutInboxItem(it *domain.InboxItem) error {
-	if it.ID == "" {
-		return errors.New("store: inbox item without an id")
+	if it.ID == "" || it.Host == "" {
+		return errors.New("store: inbox item without an id or a host")
 	}
-	return t.txn.Set(key(pInbox, it.ID), encodeInboxItem(it))
+	if err := t.txn.Set(key(pInbox, it.ID), encodeInboxItem(it)); err != nil {
+		return err
+	}
+	return t.txn.Set(key(pInboxHost, it.Host, it.ID), nil)
 }
 
-func (t *tx) DeleteInboxItem(id string) error { return t.txn.Delete(key(pInbox, id)) }
+// DeleteInboxItem reads the item's host from the item itself, so its index
+// key goes with it whoever deletes it.
+func (t *tx) DeleteInboxItem(id string) error {
+	k := key(pInbox, id)
+	item, err := t.txn.Get(k)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var host string
+	if err := item.Value(func(v []byte) (err error) { host, err = journalHost(v); return err }); err != nil {
+		return err
+	}
+	if host != "" {
+		if err := t.txn.Delete(key(pInboxHost, host, id)); err != nil {
+			return err
+		}
+	}
+	return t.txn.Delete(k)
+}
 
 func (t *tx) InboxItems(after string, limit int) ([]*domain.InboxItem, error) {
 	prefix := prefixOf(pInbox)
@@ -313,6 +337,50 @@ func (t *tx) InboxItems(after string, limit int) ([]*domain.InboxItem, error) {
 }
 
 func (t *tx) InboxLen() (int, error) { return t.count(prefixOf(pInbox)) }
+
+func (t *tx) InboxItemsFrom(host, after string, limit int) ([]*domain.InboxItem, error) {
+	prefix := prefixOf(pInboxHost, host)
+	start := prefix
+	if after != "" {
+		start = key(pInboxHost, host, after)
+	}
+	it := t.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+	defer it.Close()
+	var out []*domain.InboxItem
+	for it.Seek(start); it.Valid() && len(out) < limit; it.Next() {
+		k := it.Item().Key()
+		if after != "" && bytes.Equal(k, start) {
+			continue
+		}
+		id := string(k[len(prefix):])
+		item, err := t.txn.Get(key(pInbox, id))
+		if err != nil {
+			return nil, fmt.Errorf("store: journal item %s of %s: %w", id, host, err)
+		}
+		var ji *domain.InboxItem
+		if err := item.Value(func(v []byte) (err error) {
+			ji, err = decodeInboxItem(id, v)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		out = append(out, ji)
+	}
+	return out, nil
+}
+
+func (t *tx) InboxBacklog() (map[string]int, error) {
+	out := map[string]int{}
+	err := t.keys(prefixOf(pInboxHost), func(rest []byte) error {
+		i := bytes.LastIndexByte(rest, 0)
+		if i < 0 {
+			return fmt.Errorf("store: malformed journal index key %q", rest)
+		}
+		out[string(rest[:i])]++
+		return nil
+	})
+	return out, err
+}
 
 // --- outgoing activities and deliveries
 

@@ -40,7 +40,7 @@ func TestB7StoreOfTheFirstVersionOpens(t *testing.T) {
 		}
 		items, err := tx.InboxItems("", 10)
 		if err != nil || len(items) != 1 || items[0].ActivityID != "https://mastodon.example/users/zoe/statuses/1/activity" ||
-			!strings.Contains(string(items[0].Raw), `"Like"`) {
+			!strings.Contains(string(items[0].Raw), `"Like"`) || items[0].Host != "" {
 			t.Errorf("journalled activity: %+v, %v", items, err)
 		}
 		a, err := tx.Activity("https://node.example/notes/big/activity")

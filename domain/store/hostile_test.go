@@ -219,7 +219,7 @@ func TestB4RewritesKeepDiskBounded(t *testing.T) {
 	for i := 1; i <= 600; i++ {
 		raw[0] = byte(i)
 		if err := s.Update(ctx, func(tx domain.Tx) error {
-			return tx.PutInboxItem(&domain.InboxItem{ID: "01JB4", ActivityID: "https://a.test/1", Raw: raw})
+			return tx.PutInboxItem(&domain.InboxItem{ID: "01JB4", ActivityID: "https://a.test/1", Host: "a.test", Raw: raw})
 		}); err != nil {
 			t.Fatal(err)
 		}

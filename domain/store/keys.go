@@ -55,7 +55,11 @@ import "encoding/binary"
 //	0x47 received 0 LEARNER 0 NOTEURI              → domain.ReceivedBadge
 //	0x48 received-note 0 NOTEURI                   → LEARNER (index)
 //	0x30 seen 0 ACTIVITYID                         → empty, with a TTL (dedupe)
-//	0x31 inbox-journal 0 ULID                      → domain.InboxItem
+//	0x31 inbox-journal 0 ULID                      → domain.InboxItem (journal.go)
+//	0x35 inbox-host 0 HOST 0 ULID                  → empty (index: each sending domain's items in
+//	                                                 journal order, which the processor takes
+//	                                                 turns between; items of versions before it
+//	                                                 have none until the inbox adds it at start)
 //	0x32 activity 0 ACTIVITYID                     → domain.OutActivity
 //	0x33 delivery 0 NEXTAT(8 bytes BE nanos) ULID  → domain.Delivery (due order)
 //	0x34 host 0 HOST                               → domain.HostHealth
@@ -102,6 +106,7 @@ const (
 	pActivity      byte = 0x32
 	pDelivery      byte = 0x33
 	pHost          byte = 0x34
+	pInboxHost     byte = 0x35
 	pTaskRev       byte = 0x40
 	pCompletion    byte = 0x41
 	pCompletionBy  byte = 0x42

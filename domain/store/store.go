@@ -50,6 +50,10 @@ type Store struct {
 	closeOnce sync.Once
 	closeErr  error
 
+	// unmigrated is set when Open could not build the indexes of an older
+	// schema for lack of disk space; the loop builds them later.
+	unmigrated atomic.Bool
+
 	// blocks is the committed domain block list, for DomainBlocked.
 	blocks   atomic.Pointer[map[string]bool]
 	blocksMu sync.Mutex
@@ -133,7 +137,11 @@ func Open(opt Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := s.migrate(); err != nil {
+	if sp := s.space.space(); sp.Critical() {
+		// Building indexes writes, which a full disk cannot take: the loop
+		// does it once there is room (pages miss what the indexes add).
+		s.unmigrated.Store(true)
+	} else if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -187,8 +195,20 @@ func (s *Store) loop(gcEvery time.Duration) {
 		case <-s.stop:
 			return
 		case <-space.C:
-			if sp := s.space.refresh(true); sp.ReadOnly && sp.Free >= sp.MinFree {
+			sp := s.space.refresh(true)
+			if sp.ReadOnly && sp.Free >= sp.MinFree {
 				s.reopen()
+				sp = s.space.space()
+			}
+			if !sp.Critical() && s.unmigrated.Load() {
+				s.mu.RLock()
+				err := s.migrate()
+				s.mu.RUnlock()
+				if err != nil {
+					s.log.Error("build the store's indexes", slog.Any("err", err))
+				} else {
+					s.unmigrated.Store(false)
+				}
 			}
 		case <-gc.C:
 			if s.space.space().Critical() {

@@ -55,12 +55,26 @@ func TestDataFilesArePrivate(t *testing.T) {
 	check() // and the tables Badger wrote on closing
 }
 
-// TestSharedDataDirIsRefused: a data directory others may read (made by
-// the operator with the usual 0755) is refused with a message that says
-// what to do; with AllowSharedDataDir the node starts, and the files in the
-// directory, an old one left 0644 included, are made private all the same.
+// TestSharedDataDirIsRefused: a data directory that holds a store and that
+// others may read (chmod-ed 0755 by the operator, say) is refused with a
+// message that says what to do; with AllowSharedDataDir the node starts,
+// and the files in the directory, an old one left 0644 included, are made
+// private all the same. An empty directory made 0755 (a plain mkdir under
+// umask 022) is made private, and the node starts.
 func TestSharedDataDirIsRefused(t *testing.T) {
-	dir := t.TempDir()
+	fresh := filepath.Join(t.TempDir(), "fresh")
+	if err := os.Mkdir(fresh, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	first := startNode(t, Config{DataDir: fresh})
+	if fi, _ := os.Stat(fresh); fi.Mode().Perm() != 0o700 {
+		t.Errorf("a fresh 0755 data directory is now %04o", fi.Mode().Perm())
+	}
+	if err := first.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	dir := fresh // now holding a store
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -251,7 +251,9 @@ func (n *Node) Close(ctx context.Context) error {
 
 // checkDataDir creates the data directory if needed (0700) and checks that it
 // is writable, and, unless shared is allowed, that no one but its owner may
-// read or enter it: it holds private keys, password hashes and sessions.
+// read or enter it: it holds private keys, password hashes and sessions. A
+// directory with no store in it yet is made private; one that holds a store
+// and is open to others is refused.
 func checkDataDir(dir string, shared bool) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("data directory %s cannot be created: %v", dir, unwrapPathError(err))
@@ -261,7 +263,15 @@ func checkDataDir(dir string, shared bool) error {
 		return fmt.Errorf("data directory %s: %v", dir, unwrapPathError(err))
 	}
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 && !shared {
-		return fmt.Errorf("data directory %s can be read by others (mode %04o), and it holds private keys and passwords: run chmod 700 %s (or pass --allow-shared-data-dir)", dir, perm, dir)
+		if _, err := os.Stat(filepath.Join(dir, "MANIFEST")); errors.Is(err, os.ErrNotExist) {
+			// No store in it yet, so no secret either: make it private
+			// before there is one (a fresh mkdir is 0755 under umask 022).
+			if err := os.Chmod(dir, perm&^0o077); err != nil {
+				return fmt.Errorf("data directory %s cannot be made private: %v", dir, unwrapPathError(err))
+			}
+		} else {
+			return fmt.Errorf("data directory %s can be read by others (mode %04o), and it holds private keys and passwords: run chmod 700 %s (or pass --allow-shared-data-dir)", dir, perm, dir)
+		}
 	}
 	probe := filepath.Join(dir, ".lernejo-write-test")
 	f, err := os.OpenFile(probe, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)

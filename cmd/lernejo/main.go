@@ -87,6 +87,9 @@ type serveConfig struct {
 	allowSharedData              bool
 	trustedProxies, metricsFrom  []*net.IPNet
 	minFreeDisk, diskReserve     int64
+	// per five minutes: page requests per address, inbox POSTs per
+	// sending domain and per address; activities waiting per domain
+	requestsPerIP, inboxPerHost, inboxPerIP, inboxBacklog int
 }
 
 // parseServe reads flags, with LERNEJO_* environment variables as defaults.
@@ -134,6 +137,17 @@ func parseServe(args []string, stderr io.Writer, env func(string) string) (serve
 	metrics := fs.String("metrics-from", str("LERNEJO_METRICS_FROM", "127.0.0.0/8,::1/128"), "comma-separated addresses or CIDRs allowed to read /metrics (env LERNEJO_METRICS_FROM)")
 	minFree := fs.String("min-free-disk", str("LERNEJO_MIN_FREE_DISK", "512MiB"), "free space the data directory's disk must keep: under it the inboxes and forms answer 503 until space is freed, under half of it nothing is written (env LERNEJO_MIN_FREE_DISK)")
 	reserve := fs.String("disk-reserve", str("LERNEJO_DISK_RESERVE", "64MiB"), "size of the reserve file kept in the data directory and deleted when the disk fills up, so the store can finish its writes; 0 for none (env LERNEJO_DISK_RESERVE)")
+	limit := func(p *int, name, env string, def int, usage string) {
+		v, err := strconv.Atoi(str(env, strconv.Itoa(def)))
+		if err != nil || v <= 0 {
+			v = -1 // reported after parsing
+		}
+		fs.IntVar(p, name, v, usage+" (env "+env+")")
+	}
+	limit(&c.requestsPerIP, "requests-per-ip", "LERNEJO_REQUESTS_PER_IP", 600, "page requests one client address may make per five minutes")
+	limit(&c.inboxPerHost, "inbox-per-host", "LERNEJO_INBOX_PER_HOST", 3000, "activities one sending server (its registrable domain: subdomains share it) may POST to the inboxes per five minutes")
+	limit(&c.inboxPerIP, "inbox-per-ip", "LERNEJO_INBOX_PER_IP", 30000, "POSTs to the inboxes one client address may make per five minutes")
+	limit(&c.inboxBacklog, "inbox-backlog", "LERNEJO_INBOX_BACKLOG", 1000, "activities one sending server may have waiting to be processed; beyond it the inboxes answer 429")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: lernejo serve [flags]\n\nRuns the node until SIGINT or SIGTERM.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -150,6 +164,14 @@ func parseServe(args []string, stderr io.Writer, env func(string) string) (serve
 	}
 	if c.metricsFrom, err2 = parseNets(*metrics); err2 != nil {
 		return c, fmt.Errorf("--metrics-from: %v", err2)
+	}
+	for _, l := range []struct {
+		name string
+		v    int
+	}{{"requests-per-ip", c.requestsPerIP}, {"inbox-per-host", c.inboxPerHost}, {"inbox-per-ip", c.inboxPerIP}, {"inbox-backlog", c.inboxBacklog}} {
+		if l.v <= 0 {
+			return c, fmt.Errorf("--%s must be a whole number above zero", l.name)
+		}
 	}
 	if c.minFreeDisk, err2 = parseSize(*minFree); err2 != nil || c.minFreeDisk == 0 {
 		return c, fmt.Errorf("--min-free-disk: %q is not a size above zero, e.g. 512MiB or 2GiB", *minFree)
@@ -221,6 +243,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		TrustedProxies:       c.trustedProxies,
 		MetricsFrom:          c.metricsFrom,
 		AllowSharedDataDir:   c.allowSharedData,
+		RequestsPerIP:        c.requestsPerIP,
+		InboxPerHost:         c.inboxPerHost,
+		InboxPerIP:           c.inboxPerIP,
+		InboxBacklog:         c.inboxBacklog,
 		MinFreeDisk:          c.minFreeDisk,
 		DiskReserve:          c.diskReserve,
 		Version:              Version,

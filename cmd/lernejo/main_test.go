@@ -228,3 +228,19 @@ func TestDiskSpaceFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestLimitFlags(t *testing.T) {
+	env := map[string]string{"LERNEJO_INBOX_BACKLOG": "50"}
+	c, err := parseServe([]string{"--inbox-per-host", "100", "--requests-per-ip", "2000"}, &bytes.Buffer{}, func(k string) string { return env[k] })
+	if err != nil || c.inboxPerHost != 100 || c.requestsPerIP != 2000 || c.inboxBacklog != 50 || c.inboxPerIP != 30000 {
+		t.Fatalf("%+v %v", c, err)
+	}
+	for _, args := range [][]string{{"--inbox-per-ip", "0"}, {"--inbox-backlog", "-3"}} {
+		if _, err := parseServe(args, &bytes.Buffer{}, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), args[0]) {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+	if _, err := parseServe(nil, &bytes.Buffer{}, func(k string) string { return map[string]string{"LERNEJO_INBOX_PER_IP": "lots"}[k] }); err == nil || !strings.Contains(err.Error(), "inbox-per-ip") {
+		t.Errorf("a bad LERNEJO_INBOX_PER_IP: %v", err)
+	}
+}

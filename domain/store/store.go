@@ -76,6 +76,14 @@ func badgerOptions(dir string, log *slog.Logger) badger.Options {
 		WithLogger(badgerLogger{log})
 }
 
+// badgerNewFile is the text of the error (ristretto's z.NewFile) that
+// Badger's Open fails with when it finds an empty memtable log or value log
+// file, as a SIGKILL between creating and sizing one leaves (badger #2207).
+// By then that Open has set the file up as a new one, under its directory
+// lock, so opening again works. Badger wraps it with %+v, not %w: only the
+// text is left to match.
+const badgerNewFile = "Create a new file"
+
 // Open opens (or creates) the store. A second process on the same directory
 // fails at once with a clear error: Badger allows one process per directory.
 func Open(opt Options) (*Store, error) {
@@ -83,7 +91,16 @@ func Open(opt Options) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	db, err := badger.Open(badgerOptions(opt.Dir, log))
+	var db *badger.DB
+	var err error
+	// An empty memtable log and an empty value log take one open each.
+	for range 3 {
+		db, err = badger.Open(badgerOptions(opt.Dir, log))
+		if err == nil || !strings.Contains(err.Error(), badgerNewFile) {
+			break
+		}
+		log.Warn("store: a file left empty by a crash was set up anew; opening again", slog.String("dir", opt.Dir), slog.Any("err", err))
+	}
 	if err != nil {
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
 			return nil, fmt.Errorf("data directory %s is in use by another lernejo process", opt.Dir)

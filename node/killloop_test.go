@@ -2,23 +2,55 @@ package node
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net"
+	"net/http"
+	"net/http/httptrace"
+	"os"
 	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/store"
+	"github.com/lernejo/lernejo/federation"
 )
 
-// TestKillLoop (HOSTILE D1, D2, B1): 200 signed activities arrive while the
-// node is killed with SIGKILL and restarted several times. Each is a note
-// from an enrolled learner, so each also makes the course Announce it: 200
-// outbound deliveries. Every activity that got 202 is processed, and every
-// delivery arrives (duplicates allowed: the receiver dedupes by id).
+// Sizes of TestKillLoop: bounded, so that it stays quick on two cores.
+const (
+	killLoopSenders = 8
+	killLoopKills   = 10
+	killLoopMax     = 5000 // at most this many distinct activities are sent (runs here sent 150 to 1,200)
+)
+
+// TestKillLoop (HOSTILE D1, D2, B1): eight senders post signed activities
+// to the node's inbox continuously and concurrently while the test kills it
+// with SIGKILL at random moments (math/rand seeded; the seed is logged and
+// can be set with LERNEJO_KILLLOOP_SEED) and restarts it, ten times. Each
+// kill waits until requests are in flight: some are cut off, and their
+// senders, like every sender that got no 202, send the same activity again.
+// Each activity is a note from an enrolled learner, so each also makes the
+// course Announce it. At the end every activity that got 202 is processed
+// (one post each) and every Announce arrives at the peer (duplicates
+// allowed: the receiver dedupes by id).
 func TestKillLoop(t *testing.T) {
-	const total = 200
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("LERNEJO_KILLLOOP_SEED"); s != "" {
+		var err error
+		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
+			t.Fatalf("LERNEJO_KILLLOOP_SEED: %v", err)
+		}
+	}
+	t.Logf("seed %d (LERNEJO_KILLLOOP_SEED=%d repeats the delays between kills)", seed, seed)
+	rng := rand.New(rand.NewPCG(seed, seed))
+
 	dir := t.TempDir()
 	peer := newFakePeer(t)
 	peer.status.Store(202)
@@ -32,16 +64,19 @@ func TestKillLoop(t *testing.T) {
 
 	var child *exec.Cmd
 	var base string
-	start := func() {
-		child, base = startChild(t, env...)
-	}
+	start := func() { child, base = startChild(t, env...) }
+	// epoch counts kills; it goes up just before each SIGKILL, so a request
+	// written in one epoch that fails in a later one was cut off by a kill.
+	var epoch atomic.Int64
 	kill := func() {
+		epoch.Add(1)
 		child.Process.Signal(syscall.SIGKILL)
 		child.Wait()
 	}
 	start()
+	inbox := base + "/inbox" // the same address across restarts
 	course := base + "/courses/" + DemoCourse
-	if st := peer.follow(course, base+"/inbox", "kl"); st != 202 {
+	if st := peer.follow(course, inbox, "kl"); st != 202 {
 		t.Fatalf("follow: %d", st)
 	}
 	eventually(t, "zoe enrolled", func() bool { return peer.received("Accept") >= 1 })
@@ -54,25 +89,88 @@ func TestKillLoop(t *testing.T) {
 				"to": []string{"https://www.w3.org/ns/activitystreams#Public"}, "cc": []string{course},
 				"tag": []any{map[string]string{"type": "Mention", "href": course, "name": "@" + DemoCourse}}}}
 	}
-	acked := map[int]bool{}
-	kills := 0
-	for i := 0; len(acked) < total; i = (i + 1) % total {
-		if acked[i] {
-			continue
+
+	// A fresh connection for every request: a kill then cuts exactly the
+	// requests it lands in, never an idle kept-alive connection.
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	var (
+		stop     atomic.Bool                     // no new activities after this
+		abort    atomic.Bool                     // the test failed: give up at once
+		inFlight atomic.Int64                    // requests written and not yet answered
+		cutOff   [killLoopKills + 2]atomic.Int64 // by kill: requests written before it that got no answer
+		refused  atomic.Int64                    // requests that could not connect (node down)
+		acked    atomic.Int64
+		wg       sync.WaitGroup
+	)
+	for s := range killLoopSenders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Sender s owns activities s, s+8, s+16 …; it sends one until it
+			// gets 202, then the next.
+			for i := s; i < killLoopMax && !stop.Load(); i += killLoopSenders {
+				for !abort.Load() {
+					status, wrote, at := peer.sendTraced(client, inbox, note(i), &epoch, &inFlight)
+					if status == 202 {
+						acked.Add(1)
+						break
+					}
+					switch {
+					case status == 0 && wrote && epoch.Load() > at:
+						cutOff[at].Add(1) // by the first kill after it was written
+					case status == 0:
+						refused.Add(1)
+					case status != http.StatusServiceUnavailable && status != http.StatusTooManyRequests:
+						t.Errorf("activity %d: %d", i, status)
+						return
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+			}
+		}()
+	}
+
+	// On a failure below, the senders stop before the test returns.
+	defer func() {
+		abort.Store(true)
+		wg.Wait()
+	}()
+
+	// Kill at random moments of the node's life, each once half the senders
+	// have a request in flight.
+	for range killLoopKills {
+		time.Sleep(time.Duration(30+rng.IntN(250)) * time.Millisecond)
+		for deadline := time.Now().Add(10 * time.Second); inFlight.Load() < killLoopSenders/2; time.Sleep(100 * time.Microsecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("fewer than %d requests in flight for 10 s", killLoopSenders/2)
+			}
 		}
-		if peer.trySend(base+"/inbox", note(i)) == 202 {
-			acked[i] = true
-		}
-		// Kill the node every 40 acknowledged activities, mid-stream.
-		if len(acked) > 0 && len(acked)%40 == 0 && kills < len(acked)/40 {
-			kills++
-			kill()
-			start()
+		kill()
+		start()
+	}
+	stop.Store(true)
+	wg.Wait()
+	total := int(acked.Load())
+	var cuts []int64
+	killsThatCut := 0
+	for k := range killLoopKills {
+		cuts = append(cuts, cutOff[k].Load())
+		if cuts[k] > 0 {
+			killsThatCut++
 		}
 	}
-	if kills < 4 {
-		t.Fatalf("only %d kills", kills)
+	t.Logf("%d kills, %d activities acknowledged, requests cut off by each kill %v, %d refused while down",
+		killLoopKills, total, cuts, refused.Load())
+	// Each kill waits for requests in flight, but they may just finish: in
+	// 50 runs of ten kills on two cores, at most three kills of one run cut
+	// nothing.
+	if killsThatCut < killLoopKills/3 {
+		t.Fatalf("only %d of %d kills landed while a request was in flight", killsThatCut, killLoopKills)
 	}
+	if total >= killLoopMax {
+		t.Fatalf("the senders ran out of activities (%d) before the kills were done", total)
+	}
+
 	// One last kill while the journal and the queue may still hold work.
 	kill()
 	start()
@@ -93,4 +191,47 @@ func TestKillLoop(t *testing.T) {
 	if n != total {
 		t.Fatalf("%d posts kept, want %d", n, total)
 	}
+	if got := len(peer.announced()); got != total {
+		t.Fatalf("Announces of %d distinct notes, want %d", got, total)
+	}
+}
+
+// sendTraced POSTs an activity from zoe, signed with her key, and returns
+// the status (0 when no answer came, -1 when it could not be signed), whether the whole request was written
+// to a connection, and the kill epoch when it was.
+func (p *fakePeer) sendTraced(client *http.Client, inbox string, activity map[string]any, epoch, inFlight *atomic.Int64) (status int, wrote bool, at int64) {
+	body, _ := json.Marshal(activity)
+	req, _ := http.NewRequest("POST", inbox, strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "application/activity+json")
+	key, _ := domain.ParsePrivateKeyPEM(p.key.PrivatePEM)
+	if err := federation.SignRequest(req, body, p.zoe()+"#main-key", key, time.Now()); err != nil {
+		p.t.Errorf("sign: %v", err)
+		return -1, false, 0
+	}
+	// WroteRequest runs on the transport's writing goroutine, which may
+	// finish after Do has returned: finished keeps that late call out.
+	var (
+		mu       sync.Mutex
+		finished bool
+	)
+	trace := &httptrace.ClientTrace{WroteRequest: func(w httptrace.WroteRequestInfo) {
+		mu.Lock()
+		defer mu.Unlock()
+		if w.Err == nil && !finished {
+			wrote, at = true, epoch.Load()
+			inFlight.Add(1)
+		}
+	}}
+	resp, err := client.Do(req.WithContext(httptrace.WithClientTrace(req.Context(), trace)))
+	mu.Lock()
+	defer mu.Unlock()
+	finished = true
+	if wrote {
+		inFlight.Add(-1)
+	}
+	if err != nil {
+		return 0, wrote, at
+	}
+	resp.Body.Close()
+	return resp.StatusCode, wrote, at
 }

@@ -276,25 +276,6 @@ func TestSIGKILLLosesNothingAcknowledged(t *testing.T) {
 	}
 }
 
-// trySend is send that reports a connection failure as status 0 (the node
-// may be down while a test kills it).
-func (p *fakePeer) trySend(inbox string, activity map[string]any) int {
-	body, _ := json.Marshal(activity)
-	req, _ := http.NewRequest("POST", inbox, strings.NewReader(string(body)))
-	req.Header.Set("Content-Type", "application/activity+json")
-	key, _ := domain.ParsePrivateKeyPEM(p.key.PrivatePEM)
-	if err := federation.SignRequest(req, body, p.zoe()+"#main-key", key, time.Now()); err != nil {
-		p.t.Fatal(err)
-	}
-	client := &http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0
-	}
-	resp.Body.Close()
-	return resp.StatusCode
-}
-
 // announced returns the distinct objects the peer received Announces of.
 func (p *fakePeer) announced() map[string]bool {
 	out := map[string]bool{}

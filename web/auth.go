@@ -35,17 +35,23 @@ func (s *Server) showForm(c *fiber.Ctx, status int, page, title string, f authFo
 // tooMany answers a rate-limited attempt: 429, Retry-After, and the form
 // again with a message saying how long to wait (HOSTILE W6).
 func (s *Server) tooMany(c *fiber.Ctx, page, title string, f authForm, wait time.Duration) error {
-	mins := int(math.Ceil(wait.Minutes()))
-	if mins < 1 {
-		mins = 1
-	}
-	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-	unit := "minutes"
-	if mins == 1 {
-		unit = "minute"
-	}
-	f.Error = fmt.Sprintf("Too many attempts. For your safety, please wait %d %s and try again.", mins, unit)
+	secs := max(int(math.Ceil(wait.Seconds())), 1)
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
+	f.Error = fmt.Sprintf("Too many attempts. For your safety, please wait %s and try again.", waitText(secs))
 	return s.showForm(c, fiber.StatusTooManyRequests, page, title, f)
+}
+
+// waitText says a wait of secs seconds in words: seconds under a minute,
+// whole minutes (rounded up) from there.
+func waitText(secs int) string {
+	n, unit := secs, "second"
+	if secs >= 60 {
+		n, unit = (secs+59)/60, "minute"
+	}
+	if n != 1 {
+		unit += "s"
+	}
+	return strconv.Itoa(n) + " " + unit
 }
 
 // loginHandle accepts "ada", "@ada" and "ada@THIS-NODE".
@@ -69,9 +75,6 @@ func (s *Server) getLogin(c *fiber.Ctx) error {
 // postLogin checks a handle and password and starts a new session.
 func (s *Server) postLogin(c *fiber.Ctx) error {
 	f := authForm{Next: safeNext(c.FormValue("next")), Handle: s.loginHandle(c.FormValue("handle"))}
-	if ok, wait := s.auth.loginIP.allow(s.clientIP(c)); !ok {
-		return s.tooMany(c, "login", "Log in", f, wait)
-	}
 	pw := c.FormValue("password")
 	fail := func() error {
 		f.Error = "That handle and password do not match an account here."
@@ -81,9 +84,19 @@ func (s *Server) postLogin(c *fiber.Ctx) error {
 		f.Error = "Please enter your handle and your password."
 		return s.showForm(c, fiber.StatusUnauthorized, "login", "Log in", f)
 	}
+	// No password is checked for these, so there is nothing to count.
 	if len(pw) > password.MaxLen || domain.ValidateHandle(f.Handle) != nil {
 		return fail()
 	}
+	// Counted by the handle typed, whether or not there is such an account,
+	// so the limits do not tell which accounts exist. An attempt that ends
+	// in an error counts as a failure.
+	done, wait := s.auth.login.begin(f.Handle, s.clientIP(c))
+	if wait > 0 {
+		return s.tooMany(c, "login", "Log in", f, wait)
+	}
+	ok := false
+	defer func() { done(ok) }()
 	ctx, cancel := ctx(c)
 	defer cancel()
 	var p *domain.Person
@@ -104,15 +117,13 @@ func (s *Server) postLogin(c *fiber.Ctx) error {
 		_ = password.Check(hash, pw)
 		return fail()
 	}
-	if ok, wait := s.auth.loginAcct.allow(p.Handle); !ok {
-		return s.tooMany(c, "login", "Log in", f, wait)
-	}
 	if err := password.Check(p.PasswordHash, pw); err != nil {
 		if err != password.ErrMismatch {
 			s.log.Error("password check failed", slog.String("handle", p.Handle), slog.Any("err", err))
 		}
 		return fail()
 	}
+	ok = true
 	if err := s.startSession(c, p.Handle); err != nil {
 		return err
 	}
@@ -247,13 +258,18 @@ func (s *Server) postPassword(c *fiber.Ctx) error {
 		return err
 	}
 	var f authForm
-	if ok, wait := s.auth.loginAcct.allow(p.Handle); !ok {
+	// Guessing the current password (with a stolen session) is guessing a
+	// password: it counts with the log-ins.
+	done, wait := s.auth.login.begin(p.Handle, s.clientIP(c))
+	if wait > 0 {
 		return s.tooMany(c, "password", "Change your password", f, wait)
 	}
 	if err := password.Check(p.PasswordHash, c.FormValue("current_password")); err != nil {
+		done(false)
 		f.Error = "Your current password is not right."
 		return s.showForm(c, fiber.StatusUnauthorized, "password", "Change your password", f)
 	}
+	done(true)
 	pw := c.FormValue("new_password")
 	if msg := checkNewPassword(pw, c.FormValue("new_password_confirm")); msg != "" {
 		f.Error = msg

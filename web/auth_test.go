@@ -2,11 +2,15 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -496,9 +500,196 @@ func TestOpenRedirect(t *testing.T) {
 	}
 }
 
-// TestLoginRateLimit: 25 attempts per 5 minutes per IP, 25 per hour per
-// account, and X-Forwarded-For is not believed (HOSTILE W6).
-func TestLoginRateLimit(t *testing.T) {
+// behindProxy starts a node that believes X-Forwarded-For from loopback, as
+// behind nginx on the same machine, so a test can speak from any address.
+func behindProxy(t *testing.T, clock *fakeClock) *testNode {
+	t.Helper()
+	_, lo, _ := net.ParseCIDR("127.0.0.1/32")
+	return startNode(t, node.Config{Now: clock.Now, TrustedProxies: []*net.IPNet{lo}})
+}
+
+// loginFrom returns a function that posts the log-in form from addr (through
+// the trusted proxy) with a fresh cookie jar each time, like a new browser.
+func loginFrom(t *testing.T, n *testNode, addr string) func(handle, pw string) (*http.Response, string) {
+	return func(handle, pw string) (*http.Response, string) {
+		t.Helper()
+		b := newBrowser(t, n.base)
+		return b.post("/login", url.Values{"_csrf": {b.csrf("/login")}, "handle": {handle}, "password": {pw}}, "X-Forwarded-For", addr)
+	}
+}
+
+// retryAfter checks a 429 answer: Retry-After in whole seconds, and the form
+// again saying when to try again. It returns the seconds. It is curried so
+// that a request's two results can be passed straight in:
+// retryAfter(t, "what")(x("ada", pw)).
+func retryAfter(t *testing.T, what string) func(resp *http.Response, body string) int {
+	return func(resp *http.Response, body string) int {
+		t.Helper()
+		return checkRetryAfter(t, what, resp, body)
+	}
+}
+
+func checkRetryAfter(t *testing.T, what string, resp *http.Response, body string) int {
+	t.Helper()
+	wantStatus(t, what, resp, body, http.StatusTooManyRequests)
+	s, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+	if err != nil || s < 1 {
+		t.Fatalf("%s: Retry-After %q", what, resp.Header.Get("Retry-After"))
+	}
+	if !strings.Contains(body, `role="alert"`) || !strings.Contains(body, "try again") || !strings.Contains(body, `action="/login"`) && !strings.Contains(body, `action="/settings/password"`) {
+		t.Errorf("%s: the form does not say when to try again: %s", what, body)
+	}
+	return s
+}
+
+// TestLoginFailuresDelayOnlyThatAddress (HOSTILE W6): 30 wrong passwords for
+// ada from one address make that address wait longer and longer (429 and
+// Retry-After: 1 s after the fifth failure, doubling, at most 15 minutes),
+// while ada's right password from another address logs her in at once.
+func TestLoginFailuresDelayOnlyThatAddress(t *testing.T) {
+	clock := &fakeClock{t: time.Now()}
+	n := behindProxy(t, clock)
+	x, y := loginFrom(t, n, "203.0.113.7"), loginFrom(t, n, "198.51.100.20")
+
+	var waits []int
+	for fails := 0; fails < 30; {
+		resp, body := x("ada", "wrong password")
+		if resp.StatusCode == http.StatusUnauthorized {
+			fails++
+			continue
+		}
+		s := checkRetryAfter(t, "X delayed", resp, body)
+		waits = append(waits, s)
+		// The right password from a new address works while X waits.
+		if resp, _ := y("ada", n.adaPW); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("ada from a new address while X waits after %d failures: %d, want 303", fails, resp.StatusCode)
+		}
+		clock.Add(time.Duration(s) * time.Second)
+	}
+	var want []int
+	for i := range 25 {
+		want = append(want, min(1<<i, 900))
+	}
+	if !slices.Equal(waits, want) {
+		t.Errorf("X's delays %v, want %v", waits, want)
+	}
+
+	// X is delayed whatever it sends, the right password too: the answer
+	// must not tell whether a guess was right.
+	s := retryAfter(t, "X with the right password while delayed")(x("ada", n.adaPW))
+	wantRedirect(t, "ada from a new address after 30 failures from X", firstResp(y("ada", n.adaPW)), "/")
+	if s != 900 {
+		t.Errorf("X's delay after 30 failures: %d s, want 900", s)
+	}
+	// Another account from X is not delayed by ada's failures.
+	resp, body := x("nobody", "wrong password")
+	wantStatus(t, "another account from X", resp, body, http.StatusUnauthorized)
+
+	// After the delay X may try again; a success clears its failures.
+	clock.Add(900 * time.Second)
+	resp, _ = x("ada", n.adaPW)
+	wantRedirect(t, "X after the delay", resp, "/")
+	for i := range 5 {
+		resp, body := x("ada", "wrong password")
+		wantStatus(t, fmt.Sprintf("failure %d after a success", i+1), resp, body, http.StatusUnauthorized)
+	}
+	if s := retryAfter(t, "sixth failure after a success")(x("ada", "wrong password")); s != 1 {
+		t.Errorf("delay after five new failures: %d s, want 1", s)
+	}
+}
+
+func firstResp(resp *http.Response, _ string) *http.Response { return resp }
+
+// TestLoginConcurrentGuessesAreCounted: 20 wrong passwords for ada sent at
+// once from one address do not all slip past while the first are still
+// being hashed: each attempt counts from its start, so exactly five are
+// checked and the other fifteen wait.
+func TestLoginConcurrentGuessesAreCounted(t *testing.T) {
+	clock := &fakeClock{t: time.Now()}
+	n := behindProxy(t, clock)
+	forms := make([]url.Values, 20)
+	browsers := make([]*browser, 20)
+	for i := range browsers {
+		browsers[i] = newBrowser(t, n.base)
+		forms[i] = url.Values{"_csrf": {browsers[i].csrf("/login")}, "handle": {"ada"}, "password": {"wrong password"}}
+	}
+	statuses := make([]int, 20)
+	var wg sync.WaitGroup
+	for i := range browsers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("POST", n.base+"/login", strings.NewReader(forms[i].Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("X-Forwarded-For", "203.0.113.7")
+			resp, err := browsers[i].c.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			statuses[i] = resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	count := map[int]int{}
+	for _, st := range statuses {
+		count[st]++
+	}
+	if count[http.StatusUnauthorized] != 5 || count[http.StatusTooManyRequests] != 15 {
+		t.Fatalf("20 concurrent guesses: %v, want 5×401 and 15×429", count)
+	}
+}
+
+// TestLoginSuccessesDoNotCount: 40 log-ins in a row from one address, with
+// no time passing, all work: only failures count.
+func TestLoginSuccessesDoNotCount(t *testing.T) {
+	clock := &fakeClock{t: time.Now()}
+	n := behindProxy(t, clock)
+	x := loginFrom(t, n, "203.0.113.7")
+	for i := range 40 {
+		resp, body := x("ada", n.adaPW)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("log-in %d: %d, want 303: %s", i+1, resp.StatusCode, body)
+		}
+	}
+}
+
+// TestLoginSprayIsCapped: one address guessing many accounts once each gets
+// 25 failures in 5 minutes, then 429 for every account until the window
+// moves on; its own successes neither count nor buy it more guesses.
+func TestLoginSprayIsCapped(t *testing.T) {
+	clock := &fakeClock{t: time.Now()}
+	n := behindProxy(t, clock)
+	x, y := loginFrom(t, n, "203.0.113.7"), loginFrom(t, n, "198.51.100.20")
+	for i := range 10 {
+		resp, _ := x("ada", n.adaPW)
+		wantRedirect(t, fmt.Sprintf("X's own log-in %d", i+1), resp, "/")
+	}
+	for i := range 25 {
+		resp, body := x(fmt.Sprintf("victim%d", i), "password123")
+		wantStatus(t, fmt.Sprintf("spray %d", i+1), resp, body, http.StatusUnauthorized)
+	}
+	if s := retryAfter(t, "26th account from X")(x("victim25", "password123")); s != 300 {
+		t.Errorf("X's wait: %d s, want 300", s)
+	}
+	retryAfter(t, "X with ada's right password")(x("ada", n.adaPW))
+	// A client-written X-Forwarded-For entry left of X's does not move it.
+	b := newBrowser(t, n.base)
+	resp, body := b.post("/login", url.Values{"_csrf": {b.csrf("/login")}, "handle": {"victim26"}, "password": {"password123"}},
+		"X-Forwarded-For", "192.0.2.1, 203.0.113.7")
+	checkRetryAfter(t, "X behind a forged entry", resp, body)
+	// Others are not held up.
+	resp, _ = y("ada", n.adaPW)
+	wantRedirect(t, "ada from another address", resp, "/")
+	clock.Add(5*time.Minute + time.Second)
+	resp, body = x("victim26", "password123")
+	wantStatus(t, "X five minutes later", resp, body, http.StatusUnauthorized)
+}
+
+// TestLoginLimitIgnoresSpoofedForwarding (HOSTILE W6): without trusted
+// proxies, forwarding headers do not make a new address.
+func TestLoginLimitIgnoresSpoofedForwarding(t *testing.T) {
 	clock := &fakeClock{t: time.Now()}
 	n := startNode(t, node.Config{Now: clock.Now})
 	b := newBrowser(t, n.base)
@@ -507,51 +698,48 @@ func TestLoginRateLimit(t *testing.T) {
 		return b.post("/login", url.Values{"_csrf": {token}, "handle": {handle}, "password": {pw}}, headers...)
 	}
 	for i := range 25 {
-		resp, body := try("nobody", "wrong password")
-		wantStatus(t, "attempt "+string(rune('a'+i)), resp, body, http.StatusUnauthorized)
+		resp, body := try(fmt.Sprintf("nobody%d", i), "wrong password")
+		wantStatus(t, fmt.Sprintf("attempt %d", i+1), resp, body, http.StatusUnauthorized)
 	}
-	resp, body := try("nobody", "wrong password")
-	wantStatus(t, "26th attempt", resp, body, http.StatusTooManyRequests)
-	if !strings.Contains(body, "Too many attempts") || !strings.Contains(body, `role="alert"`) || resp.Header.Get("Retry-After") == "" {
-		t.Errorf("429 page: %v %s", resp.Header, body)
-	}
+	retryAfter(t, "26th attempt")(try("nobody", "wrong password"))
 	for _, h := range []string{"X-Forwarded-For", "X-Real-IP", "Forwarded", "CF-Connecting-IP"} {
 		v := "203.0.113.7"
 		if h == "Forwarded" {
 			v = "for=203.0.113.7"
 		}
-		resp, body = try("ada", n.adaPW, h, v)
-		wantStatus(t, "spoofed "+h, resp, body, http.StatusTooManyRequests)
+		retryAfter(t, "spoofed "+h)(try("ada", n.adaPW, h, v))
 	}
-	// The right password does not get through either.
 	if b.cookie("lernejo_session") != "" {
 		t.Fatal("logged in while limited")
 	}
-
-	// Five minutes later the address may try again.
 	clock.Add(5*time.Minute + time.Second)
-	resp, body = try("nobody", "wrong password")
+	resp, body := try("nobody", "wrong password")
 	wantStatus(t, "after five minutes", resp, body, http.StatusUnauthorized)
-
-	// Per account: 25 an hour, from any address.
-	clock.Add(5*time.Minute + time.Second)
-	for i := range 25 {
-		if i == 20 {
-			clock.Add(5*time.Minute + time.Second) // stay under the per-IP limit
-		}
-		resp, body := try("ada", "wrong password")
-		wantStatus(t, "ada attempt", resp, body, http.StatusUnauthorized)
-	}
-	clock.Add(5*time.Minute + time.Second)
-	resp, body = try("ada", n.adaPW)
-	wantStatus(t, "26th attempt on ada", resp, body, http.StatusTooManyRequests)
-	resp, body = try("nobody", "wrong password")
-	wantStatus(t, "another account meanwhile", resp, body, http.StatusUnauthorized)
-	clock.Add(time.Hour)
-	resp, _ = try("ada", n.adaPW)
-	wantRedirect(t, "an hour later", resp, "/")
 }
 
+// TestPasswordChangeGuessingIsDelayed: wrong current passwords on the
+// password form count like wrong log-ins; the right one after the delay works.
+func TestPasswordChangeGuessingIsDelayed(t *testing.T) {
+	clock := &fakeClock{t: time.Now()}
+	n := startNode(t, node.Config{Now: clock.Now})
+	a := newBrowser(t, n.base)
+	wantRedirect(t, "log in", a.login("ada", n.adaPW, "/"), "/")
+	token := a.csrf("/settings/password")
+	change := func(current string) (*http.Response, string) {
+		return a.post("/settings/password", url.Values{"_csrf": {token}, "current_password": {current},
+			"new_password": {"a new password"}, "new_password_confirm": {"a new password"}})
+	}
+	for i := range 5 {
+		resp, body := change("not my password")
+		wantStatus(t, fmt.Sprintf("wrong current password %d", i+1), resp, body, http.StatusUnauthorized)
+	}
+	if s := retryAfter(t, "sixth guess")(change(n.adaPW)); s != 1 {
+		t.Errorf("delay: %d s, want 1", s)
+	}
+	clock.Add(time.Second)
+	resp, _ := change(n.adaPW)
+	wantRedirect(t, "the right password after the delay", resp, "/settings/password?done=1")
+}
 func TestSignupRateLimit(t *testing.T) {
 	clock := &fakeClock{t: time.Now()}
 	n := startNode(t, node.Config{Now: clock.Now})

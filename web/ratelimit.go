@@ -54,3 +54,13 @@ func (l *rateLimiter) allow(key string) (ok bool, wait time.Duration) {
 	l.hits[key] = append(ts, now)
 	return true, 0
 }
+
+// undo takes back the latest attempt recorded under key, for a caller that
+// records an attempt before it knows whether it should count.
+func (l *rateLimiter) undo(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ts := l.hits[key]; len(ts) > 0 {
+		l.hits[key] = ts[:len(ts)-1]
+	}
+}

@@ -22,21 +22,25 @@ const (
 	localCSRF    = "csrf"    // string, a csrf cookie token issued in this request
 )
 
-// Rate limits (HOSTILE W6, after Mastodon's rack-attack rules).
+// Log-in and sign-up limits (HOSTILE W6). Log-ins count failures only (see
+// loginGuard): a delay that grows per account and address, after OWASP's
+// advice against hard account lockouts, and a cap per address after
+// Mastodon's rack-attack numbers.
 const (
-	loginPerIP         = 25
-	loginPerIPWindow   = 5 * time.Minute
-	loginPerAcct       = 25
-	loginPerAcctWindow = time.Hour
-	signupPerIP        = 25
-	signupPerIPWindow  = 5 * time.Minute
+	loginFreeFailures    = 5                // failures of one account from one address before any delay
+	loginFirstDelay      = time.Second      // the wait after the loginFreeFailures-th, doubling with each further one
+	loginMaxDelay        = 15 * time.Minute // the longest wait
+	loginForget          = time.Hour        // a pair's failures are forgotten after this long without one
+	loginFailPerIP       = 25               // failures from one address, over every account, in
+	loginFailPerIPWindow = 5 * time.Minute  // this window
+	signupPerIP          = 25
+	signupPerIPWindow    = 5 * time.Minute
 )
 
 // authState is what the accounts layer keeps between requests.
 type authState struct {
 	now         func() time.Time
-	loginIP     *rateLimiter
-	loginAcct   *rateLimiter
+	login       *loginGuard // log-ins and password changes
 	signupIP    *rateLimiter
 	dummyOnce   sync.Once
 	dummyHash   string
@@ -48,10 +52,9 @@ func newAuthState(now func() time.Time) *authState {
 		now = time.Now
 	}
 	return &authState{
-		now:       now,
-		loginIP:   newRateLimiter(loginPerIP, loginPerIPWindow, now),
-		loginAcct: newRateLimiter(loginPerAcct, loginPerAcctWindow, now),
-		signupIP:  newRateLimiter(signupPerIP, signupPerIPWindow, now),
+		now:      now,
+		login:    newLoginGuard(now),
+		signupIP: newRateLimiter(signupPerIP, signupPerIPWindow, now),
 	}
 }
 

@@ -95,6 +95,14 @@ func badgerOptions(dir string, log *slog.Logger) badger.Options {
 		WithLogger(badgerLogger{log})
 }
 
+// badgerNewFile is the text of the error (ristretto's z.NewFile) that
+// Badger's Open fails with when it finds an empty memtable log or value log
+// file, as a SIGKILL between creating and sizing one leaves (badger #2207).
+// By then that Open has set the file up as a new one, under its directory
+// lock, so opening again works. Badger wraps it with %+v, not %w: only the
+// text is left to match.
+const badgerNewFile = "Create a new file"
+
 // Open opens (or creates) the store. A second process on the same directory
 // fails at once with a clear error: Badger allows one process per directory.
 func Open(opt Options) (*Store, error) {
@@ -156,7 +164,16 @@ func Open(opt Options) (*Store, error) {
 // openBadger opens dir, for writing or read-only, with errors an operator
 // can act on.
 func openBadger(dir string, log *slog.Logger, readOnly bool) (*badger.DB, error) {
-	db, err := badger.Open(badgerOptions(dir, log).WithReadOnly(readOnly))
+	var db *badger.DB
+	var err error
+	// An empty memtable log and an empty value log take one open each.
+	for range 3 {
+		db, err = badger.Open(badgerOptions(dir, log).WithReadOnly(readOnly))
+		if err == nil || readOnly || !strings.Contains(err.Error(), badgerNewFile) {
+			break
+		}
+		log.Warn("store: a file left empty by a crash was set up anew; opening again", slog.String("dir", dir), slog.Any("err", err))
+	}
 	switch {
 	case err == nil:
 		return db, nil

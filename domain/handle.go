@@ -51,6 +51,3 @@ func ValidateHandle(h string) error {
 	}
 	return nil
 }
-
-// IsReservedHandle reports whether h is one of the reserved words.
-func IsReservedHandle(h string) bool { return reservedHandles[h] }

@@ -132,9 +132,6 @@ type RemoteActor struct {
 	Kind                                             string // "lernejo:kind" or "kind" if present
 }
 
-// DecodeActivity decodes b with the current time as "now" (see DecodeActivityAt).
-func DecodeActivity(b []byte) (*Activity, error) { return DecodeActivityAt(b, time.Now()) }
-
 // DecodeActivityAt decodes an incoming activity. Rules:
 //   - b ≤ MaxActivityBytes, valid UTF-8, exactly one JSON object, nesting depth ≤ 32 (P2, P5);
 //   - duplicate keys, and keys that differ only in case from an identity-bearing key (id, type,

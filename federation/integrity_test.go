@@ -688,3 +688,16 @@ func BenchmarkVerifyProof(b *testing.B) {
 		}
 	}
 }
+
+// parseEd25519SecretMultibase decodes a Multikey secretKeyMultibase (multicodec ed25519-priv 0x1300 and
+// the 32-byte seed), as in the W3C vc-di-eddsa examples.
+func parseEd25519SecretMultibase(s string) (ed25519.PrivateKey, error) {
+	b, err := decodeMultibase(s)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) != len(multicodecEd25519Priv)+ed25519.SeedSize || !bytes.HasPrefix(b, multicodecEd25519Priv) {
+		return nil, integrityErr("secretKeyMultibase is not an ed25519-priv multikey")
+	}
+	return ed25519.NewKeyFromSeed(b[len(multicodecEd25519Priv):]), nil
+}

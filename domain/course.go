@@ -256,6 +256,39 @@ func (c *Course) IsBlocked(actor string) bool { return contains(c.Blocked, actor
 // MaxBlocked bounds a course's own block list.
 const MaxBlocked = 1000
 
+// Admit is the one rule for letting someone who is not enrolled take part
+// in the course, whichever way they ask (a local "Join", a Mastodon Follow,
+// a Lernejo Join): refused when the organisers blocked them, when the course
+// does not take sign-ups (not open, or closed sign-up) or when it is full
+// (members counts the accepted ones, asked only when there is a capacity);
+// otherwise accepted, or pending for an organiser when sign-up is
+// moderated. A refusal is an EFORBIDDEN error whose message says why.
+func (c *Course) Admit(actor string, members func() (int, error)) (FollowState, error) {
+	kind := strings.ToLower(c.Kind)
+	if kind == "" {
+		kind = "course"
+	}
+	if c.IsBlocked(actor) {
+		return "", Errorf(EFORBIDDEN, "The organisers of this %s do not let you take part.", kind)
+	}
+	if c.Status != StatusOpen || c.SignUp == SignUpClosed {
+		return "", Errorf(EFORBIDDEN, "This %s is not taking sign-ups.", kind)
+	}
+	if c.Capacity > 0 {
+		n, err := members()
+		if err != nil {
+			return "", err
+		}
+		if n >= c.Capacity {
+			return "", Errorf(EFORBIDDEN, "This %s is full.", kind)
+		}
+	}
+	if c.SignUp == SignUpModerated {
+		return FollowPending, nil
+	}
+	return FollowAccepted, nil
+}
+
 // IsOrganiser reports whether handle organises the course.
 func (c *Course) IsOrganiser(handle string) bool { return contains(c.Organisers, handle) }
 

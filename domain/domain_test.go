@@ -205,3 +205,38 @@ func TestCourseStatusTransitions(t *testing.T) {
 		}
 	}
 }
+
+func TestCourseAdmit(t *testing.T) {
+	members := func(n int) func() (int, error) { return func() (int, error) { return n, nil } }
+	asked := false
+	notAsked := func() (int, error) { asked = true; return 0, nil }
+	for _, tc := range []struct {
+		name    string
+		c       Course
+		members func() (int, error)
+		want    FollowState
+		refused string
+	}{
+		{"open", Course{Status: StatusOpen, SignUp: SignUpOpen}, notAsked, FollowAccepted, ""},
+		{"moderated", Course{Status: StatusOpen, SignUp: SignUpModerated}, notAsked, FollowPending, ""},
+		{"blocked", Course{Status: StatusOpen, SignUp: SignUpOpen, Blocked: []string{"https://x.test/u/zoe"}}, notAsked, "", "do not let you take part"},
+		{"closed sign-up", Course{Status: StatusOpen, SignUp: SignUpClosed}, notAsked, "", "not taking sign-ups"},
+		{"closed course", Course{Status: StatusClosed, SignUp: SignUpOpen}, notAsked, "", "not taking sign-ups"},
+		{"full", Course{Status: StatusOpen, SignUp: SignUpOpen, Capacity: 2}, members(2), "", "full"},
+		{"room left", Course{Status: StatusOpen, SignUp: SignUpModerated, Capacity: 2}, members(1), FollowPending, ""},
+	} {
+		got, err := tc.c.Admit("https://x.test/u/zoe", tc.members)
+		if tc.refused != "" {
+			if ErrorCode(err) != EFORBIDDEN || !strings.Contains(ErrorMessage(err), tc.refused) {
+				t.Errorf("%s: %q, %v; want refused (%s)", tc.name, got, err, tc.refused)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%s: %q, %v; want %q", tc.name, got, err, tc.want)
+		}
+	}
+	if asked {
+		t.Error("members were counted for a course without a capacity")
+	}
+}

@@ -82,30 +82,19 @@ func (in *Inbox) enrol(tx domain.Tx, act *federation.Activity, isJoin bool) erro
 		if !c.Federates() {
 			return refusef("follow of draft course %s", local)
 		}
-		if c.IsBlocked(act.Actor) {
-			return in.queue(tx, local, follower, federation.RejectFollow(in.newActivityID(), localID, ref))
-		}
 		existing, _, err := domain.Found(tx.Follower(local, act.Actor))
 		if err != nil {
 			return fmt.Errorf("inbox: follow: %w", err)
 		}
-		enrolled := existing != nil && existing.State == domain.FollowAccepted
-		switch {
-		case enrolled:
-			// Already enrolled: confirm again (the peer lost our Accept).
-		case c.SignUp == domain.SignUpClosed || c.Status != domain.StatusOpen:
-			return in.queue(tx, local, follower, federation.RejectFollow(in.newActivityID(), localID, ref))
-		case c.Capacity > 0:
-			n, err := tx.CountFollowers(local, domain.FollowAccepted)
+		// Already enrolled: confirm again (the peer lost our Accept).
+		if existing == nil || existing.State != domain.FollowAccepted {
+			state, err = c.Admit(act.Actor, func() (int, error) { return tx.CountFollowers(local, domain.FollowAccepted) })
+			if domain.ErrorCode(err) == domain.EFORBIDDEN {
+				return in.queue(tx, local, follower, federation.RejectFollow(in.newActivityID(), localID, ref))
+			}
 			if err != nil {
 				return err
 			}
-			if n >= c.Capacity {
-				return in.queue(tx, local, follower, federation.RejectFollow(in.newActivityID(), localID, ref))
-			}
-		}
-		if c.SignUp == domain.SignUpModerated && !enrolled {
-			state = domain.FollowPending
 		}
 	}
 	f := &domain.Follower{

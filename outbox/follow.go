@@ -196,21 +196,9 @@ func (f *Follows) EnrolLocal(ctx context.Context, person, course, answers string
 			out = existing
 			return nil
 		}
-		if c.Status != domain.StatusOpen || c.SignUp == domain.SignUpClosed {
-			return domain.Errorf(domain.EFORBIDDEN, "This %s is not taking sign-ups.", strings.ToLower(c.Kind))
-		}
-		if c.Capacity > 0 {
-			n, err := tx.CountFollowers(course, domain.FollowAccepted)
-			if err != nil {
-				return err
-			}
-			if n >= c.Capacity {
-				return domain.Errorf(domain.EFORBIDDEN, "This %s is full.", strings.ToLower(c.Kind))
-			}
-		}
-		state := domain.FollowAccepted
-		if c.SignUp == domain.SignUpModerated {
-			state = domain.FollowPending
+		state, err := c.Admit(id, func() (int, error) { return tx.CountFollowers(course, domain.FollowAccepted) })
+		if err != nil {
+			return err
 		}
 		out = &domain.Follower{Local: course, Actor: id, ActivityID: id + "#enrol-" + course, State: state,
 			Answers: strings.TrimSpace(answers), Created: f.Now().UTC()}

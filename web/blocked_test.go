@@ -1,0 +1,46 @@
+package web_test
+
+import (
+	"context"
+	"net/url"
+	"testing"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/node"
+)
+
+// TestBlockedLearnerCannotEnrolAgain: an organiser blocks a learner of this
+// node from the course; the learner's "Join" is refused, and they are not
+// enrolled (they could post again before: the inbox's admission checked the
+// block list, the local enrolment did not).
+func TestBlockedLearnerCannotEnrolAgain(t *testing.T) {
+	n := startNode(t, node.Config{})
+	course := "/courses/" + node.DemoCourse
+	bea := newBrowser(t, n.base)
+	resp, body := bea.post("/signup", signupForm(bea.csrf("/signup"), "bea"))
+	wantStatus(t, "sign-up", resp, body, 303)
+	resp, body = bea.post(course+"/join", url.Values{"_csrf": {bea.csrf(course)}})
+	wantRedirect(t, "join", resp, course)
+
+	beaID := n.URLs.Actor(domain.ActorPerson, "bea")
+	ada := newBrowser(t, n.base)
+	ada.login(node.DemoOrganiser, n.adaPW, "/")
+	resp, _ = ada.post(course+"/block", url.Values{"_csrf": {ada.csrf(course + "/manage")}, "actor": {beaID}})
+	wantRedirect(t, "block", resp, course+"/manage")
+	enrolled := func() bool {
+		var ok bool
+		n.Store.View(context.Background(), func(tx domain.Tx) error {
+			_, ok, _ = domain.Found(tx.Follower(node.DemoCourse, beaID))
+			return nil
+		})
+		return ok
+	}
+	if enrolled() {
+		t.Fatal("still enrolled after the block")
+	}
+	resp, body = bea.post(course+"/join", url.Values{"_csrf": {bea.csrf(course)}})
+	wantStatus(t, "join after the block", resp, body, 403)
+	if enrolled() {
+		t.Fatal("the blocked learner enrolled again")
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/lernejo/lernejo/domain/store"
 	"github.com/lernejo/lernejo/federation"
 	"github.com/lernejo/lernejo/outbox"
+	"github.com/lernejo/lernejo/web"
 )
 
 // AdminSocketName is the Unix socket, in the data directory, on which a
@@ -279,20 +280,6 @@ func writeAdminError(w http.ResponseWriter, status int, msg string) {
 	json.NewEncoder(w).Encode(AdminError{Error: msg})
 }
 
-func adminStatus(err error) int {
-	switch domain.ErrorCode(err) {
-	case domain.EINVALID:
-		return http.StatusBadRequest
-	case domain.ENOTFOUND:
-		return http.StatusNotFound
-	case domain.ECONFLICT:
-		return http.StatusConflict
-	case domain.EFORBIDDEN, domain.EUNAUTHORISED:
-		return http.StatusForbidden
-	}
-	return http.StatusInternalServerError
-}
-
 // adminHandler is the admin API: POST /v1/users, /v1/password, /v1/block,
 // /v1/unblock (JSON), GET /v1/reports, /v1/backup, /v1/ping.
 func adminHandler(a *Admin, log *slog.Logger, version string) http.Handler {
@@ -302,7 +289,7 @@ func adminHandler(a *Admin, log *slog.Logger, version string) http.Handler {
 			if domain.ErrorCode(err) == domain.EINTERNAL {
 				log.Error("admin command failed", slog.Any("err", err))
 			}
-			writeAdminError(w, adminStatus(err), AdminErrorMessage(err))
+			writeAdminError(w, web.StatusOf(err), AdminErrorMessage(err))
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")

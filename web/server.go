@@ -153,7 +153,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	case errors.As(err, &fe):
 		status, msg = fe.Code, fe.Message
 	default:
-		status = statusOf(domain.ErrorCode(err))
+		status = StatusOf(err)
 	}
 	if status >= 500 {
 		s.log.Error("request failed", slog.String("method", c.Method()), slog.String("path", c.Path()), slog.Any("err", err))
@@ -165,9 +165,10 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	return c.JSON(fiber.Map{"error": msg})
 }
 
-// statusOf maps a domain error code to an HTTP status.
-func statusOf(code string) int {
-	switch code {
+// StatusOf is the HTTP status for an error, by its domain code: the one
+// mapping, for the web app and the admin socket alike.
+func StatusOf(err error) int {
+	switch domain.ErrorCode(err) {
 	case domain.EINVALID:
 		return fiber.StatusBadRequest
 	case domain.ENOTFOUND:

@@ -269,54 +269,53 @@ func (s *Service) EditTask(tx Tx, editor string, t *Task) error {
 	return tx.PutTask(t)
 }
 
-// RestoreTask brings back revision rev of a task (itself saved as an edit,
-// so nothing is lost).
-func (s *Service) RestoreTask(ctx context.Context, editor, course, id string, rev int) (*Task, error) {
-	var out *Task
-	err := s.Store.Update(ctx, func(tx Tx) error {
-		revs, err := tx.TaskRevisions(course, id)
-		if err != nil {
-			return err
-		}
-		if rev < 1 || rev > len(revs) {
-			return Errorf(ENOTFOUND, "There is no version %d of this task.", rev)
-		}
-		r := revs[rev-1]
-		out = &Task{ID: id, Course: course, Title: r.Title, Body: r.Body, Due: r.Due}
-		return s.EditTask(tx, editor, out)
-	})
-	return out, err
+// RestoreTask brings back revision rev of a task inside tx (itself saved as
+// an edit, so nothing is lost).
+func (s *Service) RestoreTask(tx Tx, editor, course, id string, rev int) (*Task, error) {
+	revs, err := tx.TaskRevisions(course, id)
+	if err != nil {
+		return nil, err
+	}
+	if rev < 1 || rev > len(revs) {
+		return nil, Errorf(ENOTFOUND, "There is no version %d of this task.", rev)
+	}
+	r := revs[rev-1]
+	t := &Task{ID: id, Course: course, Title: r.Title, Body: r.Body, Due: r.Due}
+	return t, s.EditTask(tx, editor, t)
 }
 
 // ReorderTasks puts a course's tasks in the given order of ids (every task
-// exactly once).
-func (s *Service) ReorderTasks(ctx context.Context, editor, course string, ids []string) error {
-	return s.Store.Update(ctx, func(tx Tx) error {
-		if _, err := organisedBy(tx, course, editor); err != nil {
-			return err
+// exactly once) inside tx, and returns the tasks whose place changed.
+func (s *Service) ReorderTasks(tx Tx, editor, course string, ids []string) ([]*Task, error) {
+	if _, err := organisedBy(tx, course, editor); err != nil {
+		return nil, err
+	}
+	tasks, err := tx.Tasks(course)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]*Task{}
+	for _, t := range tasks {
+		byID[t.ID] = t
+	}
+	if len(ids) != len(tasks) {
+		return nil, Errorf(EINVALID, "Give every task of the course exactly once.")
+	}
+	var moved []*Task
+	for i, id := range ids {
+		t, ok := byID[id]
+		if !ok {
+			return nil, Errorf(EINVALID, "Give every task of the course exactly once.")
 		}
-		tasks, err := tx.Tasks(course)
-		if err != nil {
-			return err
+		delete(byID, id)
+		if t.Position == i+1 {
+			continue
 		}
-		byID := map[string]*Task{}
-		for _, t := range tasks {
-			byID[t.ID] = t
+		t.Position = i + 1
+		if err := tx.PutTask(t); err != nil {
+			return nil, err
 		}
-		if len(ids) != len(tasks) {
-			return Errorf(EINVALID, "Give every task of the course exactly once.")
-		}
-		for i, id := range ids {
-			t, ok := byID[id]
-			if !ok {
-				return Errorf(EINVALID, "Give every task of the course exactly once.")
-			}
-			delete(byID, id)
-			t.Position = i + 1
-			if err := tx.PutTask(t); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+		moved = append(moved, t)
+	}
+	return moved, nil
 }

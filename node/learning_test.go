@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -223,7 +224,7 @@ func TestTaskRevisions(t *testing.T) {
 	if got.Title != "Say hello to Python 3" || strings.Contains(got.Body, "<script") || len(revs) != 2 {
 		t.Fatalf("after two edits: %+v, %d revisions", got, len(revs))
 	}
-	restored, err := n.Service.RestoreTask(ctx, DemoOrganiser, DemoCourse, task.ID, 1)
+	restored, err := n.Learning.RestoreTask(ctx, DemoOrganiser, DemoCourse, task.ID, 1)
 	if err != nil || restored.Title != original {
 		t.Fatalf("restore: %+v %v", restored, err)
 	}
@@ -233,4 +234,52 @@ func TestTaskRevisions(t *testing.T) {
 	}); domain.ErrorCode(err) != domain.EFORBIDDEN {
 		t.Fatalf("edit by a non-organiser: %v", err)
 	}
+}
+
+// TestTaskRestoreAndReorderFederate: bea on A follows gentle-python on B,
+// whose tasks A caches. B's organiser, through the manage page's forms,
+// restores an earlier version of a task and moves the last task up: A's
+// cached copies show the restored title and the new order (the forms
+// changed B alone before: they did not send Update{Page}).
+func TestTaskRestoreAndReorderFederate(t *testing.T) {
+	ctx := context.Background()
+	a := startNode(t, Config{AllowPrivateNetworks: true})
+	var adaPW string
+	b := startNode(t, Config{AllowPrivateNetworks: true, Demo: true, DemoOutput: func(_ string, args ...any) { adaPW, _ = args[len(args)-1].(string) }})
+	if err := a.Service.RegisterPerson(ctx, &domain.Person{Handle: "bea", PasswordHash: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	course := b.URLs.Actor(domain.ActorCourse, DemoCourse)
+	if _, err := a.Follows.Follow(ctx, "bea", course); err != nil {
+		t.Fatal(err)
+	}
+	cached := func() []*domain.RemoteTask {
+		var ts []*domain.RemoteTask
+		a.Store.View(ctx, func(tx domain.Tx) error { ts, _ = tx.RemoteTasks(course); return nil })
+		return ts
+	}
+	eventually(t, "A caches B's three tasks", func() bool { return len(cached()) == 3 })
+	var tasks []*domain.Task
+	b.Store.View(ctx, func(tx domain.Tx) error { tasks, _ = tx.Tasks(DemoCourse); return nil })
+	original := tasks[0].Title
+	edited := *tasks[0]
+	edited.Title = "Hello, Python"
+	if err := b.Learning.EditTask(ctx, DemoOrganiser, &edited); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "A sees the edit", func() bool { return cached()[0].Title == "Hello, Python" })
+
+	ada := logIn(t, b.URLs.Base(), DemoOrganiser, adaPW)
+	manage := "/courses/" + DemoCourse
+	if st := ada.post(manage+"/tasks/"+tasks[0].ID+"/restore", url.Values{"rev": {"1"}}); st != 303 {
+		t.Fatalf("restore: %d", st)
+	}
+	eventually(t, "A sees the restored version", func() bool { return cached()[0].Title == original })
+	if st := ada.post(manage+"/tasks/"+tasks[2].ID+"/move", url.Values{"dir": {"up"}}); st != 303 {
+		t.Fatalf("move: %d", st)
+	}
+	eventually(t, "A lists the tasks in B's new order", func() bool {
+		c := cached()
+		return len(c) == 3 && strings.HasSuffix(c[1].ID, "/"+tasks[2].ID) && strings.HasSuffix(c[2].ID, "/"+tasks[1].ID)
+	})
 }

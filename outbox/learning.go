@@ -451,12 +451,43 @@ func (l *Learning) award(tx domain.Tx, b *domain.Badge, learner string, evidence
 // as a revision) and sends the course's followers Update{Page}, so nodes
 // that cache the task refresh it.
 func (l *Learning) EditTask(ctx context.Context, editor string, t *domain.Task) error {
+	return l.changeTasks(ctx, t.Course, func(tx domain.Tx) ([]*domain.Task, error) {
+		return []*domain.Task{t}, l.Service.EditTask(tx, editor, t)
+	})
+}
+
+// RestoreTask brings back revision rev of a task, as an edit: the course's
+// followers get Update{Page}.
+func (l *Learning) RestoreTask(ctx context.Context, editor, course, id string, rev int) (*domain.Task, error) {
+	var out *domain.Task
+	err := l.changeTasks(ctx, course, func(tx domain.Tx) ([]*domain.Task, error) {
+		var err error
+		out, err = l.Service.RestoreTask(tx, editor, course, id, rev)
+		return []*domain.Task{out}, err
+	})
+	return out, err
+}
+
+// ReorderTasks puts a course's tasks in the order of ids; each task whose
+// place changed is sent to the course's followers as Update{Page} with its
+// new position, so other nodes list the tasks in the same order.
+func (l *Learning) ReorderTasks(ctx context.Context, editor, course string, ids []string) error {
+	return l.changeTasks(ctx, course, func(tx domain.Tx) ([]*domain.Task, error) {
+		return l.Service.ReorderTasks(tx, editor, course, ids)
+	})
+}
+
+// changeTasks runs change in one transaction with the Update{Page} of each
+// task it returns, queued for the course's followers when the course
+// federates.
+func (l *Learning) changeTasks(ctx context.Context, course string, change func(domain.Tx) ([]*domain.Task, error)) error {
 	err := l.Service.Store.Update(ctx, func(tx domain.Tx) error {
-		if err := l.Service.EditTask(tx, editor, t); err != nil {
+		tasks, err := change(tx)
+		if err != nil {
 			return err
 		}
-		c, err := tx.Course(t.Course)
-		if err != nil || !c.Federates() {
+		c, err := tx.Course(course)
+		if err != nil || !c.Federates() || len(tasks) == 0 {
 			return err
 		}
 		urls := l.urls()
@@ -465,10 +496,15 @@ func (l *Learning) EditTask(ctx context.Context, editor string, t *domain.Task) 
 		if err != nil {
 			return err
 		}
-		id := urls.NewActivityID(l.Posts.NewID())
-		upd := federation.Wrap("Update", id, courseID, TaskObject(urls, t),
-			federation.NoteAddress{To: []string{federation.Public}, CC: []string{courseID + "/followers"}}, l.Posts.Now())
-		return l.Posts.Outbox.Queue(tx, c.Handle, id, upd, inboxes)
+		for _, t := range tasks {
+			id := urls.NewActivityID(l.Posts.NewID())
+			upd := federation.Wrap("Update", id, courseID, TaskObject(urls, t),
+				federation.NoteAddress{To: []string{federation.Public}, CC: []string{courseID + "/followers"}}, l.Posts.Now())
+			if err := l.Posts.Outbox.Queue(tx, c.Handle, id, upd, inboxes); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err == nil {
 		l.Posts.Outbox.Wake()

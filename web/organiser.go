@@ -329,7 +329,7 @@ func (s *Server) restoreTask(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	rev, _ := strconv.Atoi(c.FormValue("rev"))
-	_, err = s.cfg.Learning.Service.RestoreTask(ctx, p.Handle, co.Handle, c.Params("id"), rev)
+	_, err = s.cfg.Learning.RestoreTask(ctx, p.Handle, co.Handle, c.Params("id"), rev)
 	return s.back(c, co, err)
 }
 
@@ -365,7 +365,7 @@ func (s *Server) moveTask(c *fiber.Ctx) error {
 		}
 		break
 	}
-	return s.back(c, co, s.cfg.Learning.Service.ReorderTasks(ctx, p.Handle, co.Handle, ids))
+	return s.back(c, co, s.cfg.Learning.ReorderTasks(ctx, p.Handle, co.Handle, ids))
 }
 
 func (s *Server) addBadge(c *fiber.Ctx) error {

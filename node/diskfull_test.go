@@ -206,7 +206,7 @@ func TestDiskFullRefusesWorkThenResumes(t *testing.T) {
 	eventually(t, "zoe is accepted", func() bool { return peer.received("Accept") >= 1 })
 
 	filler := filepath.Join(disk, "filler")
-	fill(t, filler, minFree+24<<20)
+	fill(t, filler, minFree+8<<20)
 
 	acked := map[string]bool{}
 	posted := map[string]bool{} // ada's posts, through the form
@@ -238,7 +238,7 @@ func TestDiskFullRefusesWorkThenResumes(t *testing.T) {
 			t.Fatalf("note %d: status %d", i, st)
 		}
 	}
-	if len(acked) < 50 || len(posted) < 5 {
+	if len(acked) < 20 || len(posted) < 2 {
 		t.Fatalf("only %d notes and %d posts acknowledged before the disk was low", len(acked), len(posted))
 	}
 	if lastRetry == "" {
@@ -309,7 +309,13 @@ func TestDiskFullRefusesWorkThenResumes(t *testing.T) {
 		})
 		return out
 	}
-	eventually(t, "every acknowledged note is in the discussion", func() bool { return len(missing()) == 0 })
+	// Hundreds of 60 KB notes to process, under -race on two shared cores:
+	// more time than eventually's.
+	for deadline := time.Now().Add(2 * time.Minute); len(missing()) > 0; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d acknowledged notes are not in the discussion", len(missing()), len(acked))
+		}
+	}
 	n.Store.View(context.Background(), func(tx domain.Tx) error {
 		posts, err := tx.CoursePosts(DemoCourse, 0, 1<<20)
 		if err != nil {

@@ -47,6 +47,8 @@ Usage:
                                  list reports (works while the node runs, too)
   lernejo backup FILE            back up the data (works while the node runs)
   lernejo restore FILE           restore a backup into an empty data directory
+  lernejo verify-badge FILE|URL  check an Open Badges badge (a baked PNG or an
+                                 assertion URL) against what its issuer hosts
   lernejo version                print the version
   lernejo help                   show this help
 
@@ -68,6 +70,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return backup(args[1:], stdout, stderr)
 	case "restore":
 		return restore(args[1:], stdout, stderr)
+	case "verify-badge":
+		return verifyBadge(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "lernejo %s\n", Version)
 		return 0

@@ -7,7 +7,7 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/password"
 	"github.com/lernejo/lernejo/node"
-	"github.com/lernejo/lernejo/outbox"
+	"github.com/lernejo/lernejo/service"
 )
 
 // seedStory gives the demo node something to show: pat has done every task
@@ -25,11 +25,11 @@ func seedStory(t testing.TB, n *testNode) string {
 		{Handle: "pat", DisplayName: "Pat Learner", Bio: "Learning Python in the evenings.", PasswordHash: hash},
 		{Handle: "quinn", DisplayName: "Quinn", PasswordHash: hash},
 	} {
-		if err := n.Service.RegisterPerson(ctx, p); err != nil {
+		if err := n.Services.Accounts.Register(ctx, p); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := n.Follows.EnrolLocal(ctx, "pat", node.DemoCourse, ""); err != nil {
+	if _, err := n.Services.Enrolment.EnrolLocal(ctx, "pat", node.DemoCourse, ""); err != nil {
 		t.Fatal(err)
 	}
 	var tasks []*domain.Task
@@ -39,16 +39,16 @@ func seedStory(t testing.TB, n *testNode) string {
 		return err
 	})
 	for _, task := range tasks {
-		if _, err := n.Learning.Complete(ctx, "pat", node.DemoCourse, task.ID, "https://example.com/pat/"+task.ID, ""); err != nil {
+		if _, err := n.Services.Tasks.Complete(ctx, "pat", node.DemoCourse, task.ID, "https://example.com/pat/"+task.ID, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
-	post, err := n.Posts.Publish(ctx, outbox.PostInput{Author: "ada", Course: node.DemoCourse,
+	post, err := n.Services.Posts.Publish(ctx, service.PostInput{Author: "ada", Course: node.DemoCourse,
 		Text: "Welcome, everyone! Say hello here and tell us what you hope to make. #python"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.Posts.Publish(ctx, outbox.PostInput{Author: "pat", Course: node.DemoCourse, InReplyTo: post.URI,
+	if _, err := n.Services.Posts.Publish(ctx, service.PostInput{Author: "pat", Course: node.DemoCourse, InReplyTo: post.URI,
 		Text: "Hello! I want to automate my spreadsheets."}); err != nil {
 		t.Fatal(err)
 	}
@@ -61,10 +61,10 @@ func seedStory(t testing.TB, n *testNode) string {
 	edited := *co
 	edited.SignUp = domain.SignUpModerated
 	edited.Questions = []string{"What would you like to build with Python?"}
-	if err := n.Courses.Update(ctx, "ada", &edited); err != nil {
+	if err := n.Services.Courses.Update(ctx, "ada", &edited); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.Follows.EnrolLocal(ctx, "quinn", node.DemoCourse, "A bot that tells me when my train is late."); err != nil {
+	if _, err := n.Services.Enrolment.EnrolLocal(ctx, "quinn", node.DemoCourse, "A bot that tells me when my train is late."); err != nil {
 		t.Fatal(err)
 	}
 	return tasks[0].ID

@@ -286,7 +286,7 @@ var pagerNext = regexp.MustCompile(`<a href="([^"]+)" rel="next">`)
 func seedLongLists(t *testing.T, n *testNode) string {
 	t.Helper()
 	ctx := context.Background()
-	if err := n.Service.CreateCourse(ctx, node.DemoOrganiser, &domain.Course{Handle: bigCourse, Title: "A Big Course", Kind: "Course",
+	if err := n.Services.Courses.Create(ctx, node.DemoOrganiser, &domain.Course{Handle: bigCourse, Title: "A Big Course", Kind: "Course",
 		Status: domain.StatusOpen, SignUp: domain.SignUpModerated, Organisers: []string{node.DemoOrganiser}}); err != nil {
 		t.Fatal(err)
 	}

@@ -129,7 +129,7 @@ func TestCapturedDoneReplyCompletesTheTask(t *testing.T) {
 	f := loadFixture(t, "gotosocial/inbound-create-reply-done-hashtag-link.json")
 	taskPost := f.BodyJSON["object"].(map[string]any)["inReplyTo"].(string)
 	task := &domain.Task{Course: "course", Title: "Lesson 1"}
-	if err := r.svc.AddTask(ctx, task); err != nil {
+	if err := r.svc.Tasks.Add(ctx, "ada", task); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.store.Update(ctx, func(tx domain.Tx) error {

@@ -9,12 +9,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
-	"github.com/lernejo/lernejo/outbox"
+	"github.com/lernejo/lernejo/service"
 )
 
 // countingDNS is a resolver that answers nothing and counts the lookups:
@@ -27,8 +26,8 @@ func countingDNS() (*net.Resolver, *atomic.Int32) {
 	}}, n
 }
 
-func (r *rig) moderation() *outbox.Moderation {
-	return &outbox.Moderation{Store: r.store, Now: func() time.Time { return r.now }, NewID: r.svc.NewID, URLs: r.urls}
+func (r *rig) moderation() *service.Moderation {
+	return r.svc.Moderation
 }
 
 // TestBlockedSignerIsRefusedBeforeAnyFetch (HOSTILE S13, M1): a request

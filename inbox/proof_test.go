@@ -24,7 +24,7 @@ func TestCompletionProofs(t *testing.T) {
 	}
 	r.inbox.ProcessPending(ctx)
 	task := &domain.Task{Course: "course", Title: "Task one"}
-	if err := r.svc.AddTask(ctx, task); err != nil {
+	if err := r.svc.Tasks.Add(ctx, "ada", task); err != nil {
 		t.Fatal(err)
 	}
 	taskURL := "https://node.test/courses/course/tasks/" + task.ID

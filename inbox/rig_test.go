@@ -19,6 +19,7 @@ import (
 	"github.com/lernejo/lernejo/federation"
 	"github.com/lernejo/lernejo/inbox"
 	"github.com/lernejo/lernejo/outbox"
+	"github.com/lernejo/lernejo/service"
 )
 
 // keys is one RSA key pair shared by every local actor of the tests, so the
@@ -37,7 +38,8 @@ var keys = sync.OnceValue(func() domain.KeyPair {
 type rig struct {
 	t      *testing.T
 	store  *store.Store
-	svc    *domain.Service
+	svc    *service.Services
+	newID  func() string
 	urls   federation.URLs
 	res    *federation.Resolver
 	inbox  *inbox.Inbox
@@ -72,29 +74,28 @@ func newRigOver(t *testing.T, fetch federation.FetchConfig, wrap func(domain.Sto
 	clock := func() time.Time { return r.now }
 	var mu sync.Mutex
 	n := 0
-	r.svc = &domain.Service{Store: st, Now: clock, NewKeys: func() (domain.KeyPair, error) { return keys(), nil },
-		NewID: func() string {
-			mu.Lock()
-			defer mu.Unlock()
-			n++
-			return fmt.Sprintf("01JTEST%019d", n)
-		}}
+	r.newID = func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		return fmt.Sprintf("01JTEST%019d", n)
+	}
 	r.urls, _ = federation.NewURLs("https://node.test")
 	r.res = &federation.Resolver{Client: federation.NewClient(fetch), Store: st, Sanitizer: federation.NewSanitizer(), URLs: r.urls, Now: clock}
-	r.outbox = outbox.New(outbox.Config{Store: st, HTTP: http.DefaultClient, URLs: r.urls, Now: clock, NewID: r.svc.NewID})
-	posts := &outbox.Posts{Store: st, Outbox: r.outbox, Docs: federation.Documents{URLs: r.urls, Sanitizer: federation.NewSanitizer()}, Now: clock, NewID: r.svc.NewID}
-	learning := &outbox.Learning{Service: r.svc, Posts: posts}
+	r.outbox = outbox.New(outbox.Config{Store: st, HTTP: http.DefaultClient, URLs: r.urls, Now: clock, NewID: r.newID})
+	r.svc = service.New(service.Config{Store: st, Queue: r.outbox, Docs: federation.Documents{URLs: r.urls, Sanitizer: federation.NewSanitizer()},
+		Resolver: r.res, Now: clock, NewID: r.newID, NewKeys: func() (domain.KeyPair, error) { return keys(), nil }})
 	var inboxStore domain.Store = st
 	if wrap != nil {
 		inboxStore = wrap(st)
 	}
-	r.cfg = inbox.Config{Store: inboxStore, URLs: r.urls, Resolver: r.res, Outbox: r.outbox, Notes: posts, Learning: learning, Now: clock, NewID: r.svc.NewID}
+	r.cfg = inbox.Config{Store: inboxStore, URLs: r.urls, Resolver: r.res, Outbox: r.outbox, Notes: r.svc.Posts, Learning: r.svc.Tasks, Now: clock, NewID: r.newID}
 	r.inbox = r.newInbox(r.cfg)
 	ctx := context.Background()
-	if err := r.svc.RegisterPerson(ctx, &domain.Person{Handle: "ada", PasswordHash: "x"}); err != nil {
+	if err := r.svc.Accounts.Register(ctx, &domain.Person{Handle: "ada", PasswordHash: "x"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.svc.CreateCourse(ctx, "ada", &domain.Course{Handle: "course", Title: "Course", Status: domain.StatusOpen, Organisers: []string{"ada"}}); err != nil {
+	if err := r.svc.Courses.Create(ctx, "ada", &domain.Course{Handle: "course", Title: "Course", Status: domain.StatusOpen, Organisers: []string{"ada"}}); err != nil {
 		t.Fatal(err)
 	}
 	return r

@@ -365,7 +365,7 @@ func (r *rig) coursePost() {
 func (r *rig) task() string {
 	r.t.Helper()
 	task := &domain.Task{Course: "course", Title: "Task one"}
-	if err := r.svc.AddTask(context.Background(), task); err != nil {
+	if err := r.svc.Tasks.Add(context.Background(), "ada", task); err != nil {
 		r.t.Fatal(err)
 	}
 	return task.ID

@@ -20,6 +20,7 @@ import (
 	"github.com/lernejo/lernejo/domain/store"
 	"github.com/lernejo/lernejo/federation"
 	"github.com/lernejo/lernejo/outbox"
+	"github.com/lernejo/lernejo/service"
 	"github.com/lernejo/lernejo/web"
 )
 
@@ -40,15 +41,14 @@ var ErrDataDirInUse = errors.New("data directory in use")
 // served on its admin socket; OpenAdmin makes one on a stopped node's data
 // directory.
 type Admin struct {
-	Store      *store.Store
-	Service    *domain.Service
-	Moderation *outbox.Moderation
-	owned      bool // OpenAdmin opened the store: Close closes it
+	Store    *store.Store
+	Services *service.Services
+	owned    bool // OpenAdmin opened the store: Close closes it
 }
 
 // Admin returns the running node's admin commands.
 func (n *Node) Admin() *Admin {
-	return &Admin{Store: n.Store, Service: n.Service, Moderation: n.Moderation}
+	return &Admin{Store: n.Store, Services: n.Services}
 }
 
 // OpenAdmin opens a stopped node's data directory for the admin commands.
@@ -71,20 +71,29 @@ func OpenAdmin(dir, baseURL string) (*Admin, error) {
 		}
 		return nil, err
 	}
-	svc := &domain.Service{Store: st, Now: time.Now, NewID: newULID(time.Now), NewKeys: domain.GenerateKeyPair}
+	// The services as the node would build them, queueing what they send
+	// for the node's next start.
+	newID := newULID(time.Now)
+	svc := service.New(service.Config{
+		Store:   st,
+		Queue:   outbox.New(outbox.Config{Store: st, URLs: urls, NewID: newID}),
+		Docs:    federation.Documents{URLs: urls},
+		Now:     time.Now,
+		NewID:   newID,
+		NewKeys: domain.GenerateKeyPair,
+	})
 	// As the node would on its first start, so that a directory prepared
 	// offline (an operator created before the first start) is a node's.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := svc.EnsureInstanceActor(ctx); err != nil {
+	if err := svc.Accounts.EnsureInstanceActor(ctx); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("create the node's actor: %w", err)
 	}
 	return &Admin{
-		Store:      st,
-		Service:    svc,
-		Moderation: &outbox.Moderation{Store: st, Now: time.Now, NewID: svc.NewID, URLs: urls},
-		owned:      true,
+		Store:    st,
+		Services: svc,
+		owned:    true,
 	}, nil
 }
 
@@ -126,7 +135,7 @@ func (a *Admin) CreateUser(ctx context.Context, handle, name string, admin bool,
 		return nil, err
 	}
 	p := &domain.Person{Handle: handle, DisplayName: name, PasswordHash: hash, Admin: admin}
-	if err := a.Service.RegisterPerson(ctx, p); err != nil {
+	if err := a.Services.Accounts.Register(ctx, p); err != nil {
 		if domain.IsConflict(err) {
 			return nil, domain.Errorf(domain.ECONFLICT, "The handle %s is already taken.", p.Handle)
 		}
@@ -153,7 +162,7 @@ func (a *Admin) ResetPassword(ctx context.Context, handle, pw string) error {
 		if err != nil {
 			return err
 		}
-		p.PasswordHash, p.Updated = hash, a.Service.Now().UTC()
+		p.PasswordHash, p.Updated = hash, time.Now().UTC()
 		if err := tx.PutPerson(p); err != nil {
 			return err
 		}
@@ -266,8 +275,8 @@ type (
 		Reason string `json:"reason,omitempty"`
 	}
 	AdminBlockResponse struct {
-		Domain string        `json:"domain"`
-		Purged outbox.Purged `json:"purged"`
+		Domain string         `json:"domain"`
+		Purged service.Purged `json:"purged"`
 	}
 	AdminError struct {
 		Error string `json:"error"`
@@ -334,7 +343,7 @@ func adminHandler(a *Admin, log *slog.Logger, version string) http.Handler {
 		if !decode(w, r, &req) {
 			return
 		}
-		b, purged, err := a.Moderation.BlockDomain(r.Context(), req.Domain, req.Reason)
+		b, purged, err := a.Services.Moderation.BlockDomain(r.Context(), req.Domain, req.Reason)
 		if err != nil {
 			reply(w, nil, err)
 			return
@@ -347,14 +356,14 @@ func adminHandler(a *Admin, log *slog.Logger, version string) http.Handler {
 		if !decode(w, r, &req) {
 			return
 		}
-		err := a.Moderation.UnblockDomain(r.Context(), req.Domain)
+		err := a.Services.Moderation.UnblockDomain(r.Context(), req.Domain)
 		if err == nil {
 			log.Info("admin: domain unblocked", slog.String("domain", req.Domain))
 		}
 		reply(w, map[string]string{"domain": req.Domain}, err)
 	})
 	mux.HandleFunc("GET /v1/reports", func(w http.ResponseWriter, r *http.Request) {
-		rs, err := a.Moderation.Reports(r.Context())
+		rs, err := a.Services.Moderation.Reports(r.Context())
 		if rs == nil {
 			rs = []*domain.Report{}
 		}

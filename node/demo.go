@@ -42,10 +42,10 @@ print(name, "wrote the first program in", year)</code></pre>
 // organiser ada, whose password it prints once. On a seeded node it changes
 // nothing.
 func (n *Node) seedDemo(ctx context.Context) error {
-	svc := n.Service
+	svc := n.Services
 	missing := func(handle string) (bool, error) {
 		var gone bool
-		err := svc.Store.View(ctx, func(tx domain.Tx) error {
+		err := n.Store.View(ctx, func(tx domain.Tx) error {
 			_, err := tx.HandleType(handle)
 			gone = domain.IsNotFound(err)
 			if gone {
@@ -67,7 +67,7 @@ func (n *Node) seedDemo(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := svc.RegisterPerson(ctx, &domain.Person{
+		if err := svc.Accounts.Register(ctx, &domain.Person{
 			Handle:       DemoOrganiser,
 			DisplayName:  "Ada",
 			Bio:          "Organiser of the School of Webcraft. I like teaching programming to people who think they can't.",
@@ -86,7 +86,7 @@ func (n *Node) seedDemo(ctx context.Context) error {
 	if m, err := missing(DemoSchool); err != nil {
 		return err
 	} else if m {
-		if err := svc.CreateSchool(ctx, &domain.School{
+		if err := svc.Schools.Create(ctx, &domain.School{
 			Handle:     DemoSchool,
 			Name:       "School of Webcraft",
 			Summary:    "Learn to make the web: programming, HTML and open web skills, with peers who learn alongside you.",
@@ -99,7 +99,7 @@ func (n *Node) seedDemo(ctx context.Context) error {
 	if m, err := missing(DemoCourse); err != nil {
 		return err
 	} else if m {
-		if err := svc.CreateCourse(ctx, DemoOrganiser, &domain.Course{
+		if err := svc.Courses.Create(ctx, DemoOrganiser, &domain.Course{
 			Handle:     DemoCourse,
 			Title:      "A Gentle Introduction to Python",
 			Summary:    "A six-week study group for complete beginners. Each week we try a small piece of Python together, share what we made, and help each other when we get stuck.",
@@ -115,11 +115,11 @@ func (n *Node) seedDemo(ctx context.Context) error {
 		}
 		for _, t := range demoTasks {
 			t.Course = DemoCourse
-			if err := svc.AddTask(ctx, &t); err != nil {
+			if err := svc.Tasks.Add(ctx, DemoOrganiser, &t); err != nil {
 				return err
 			}
 		}
-		if err := svc.AddBadge(ctx, &domain.Badge{
+		if err := svc.Badges.Add(ctx, DemoOrganiser, &domain.Badge{
 			Issuer:      DemoCourse,
 			Name:        "Python Basics",
 			Description: "Ran Python, used variables and wrote a program with a loop and decisions.",

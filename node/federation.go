@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/rsa"
 	"fmt"
 	"net/http"
 
@@ -9,24 +10,18 @@ import (
 	"github.com/lernejo/lernejo/federation"
 	"github.com/lernejo/lernejo/inbox"
 	"github.com/lernejo/lernejo/outbox"
+	"github.com/lernejo/lernejo/service"
 )
 
-// wireFederation builds the fetch client (its GETs signed by the node's
-// Application actor, for peers that refuse unsigned fetches), the resolver,
-// the outbox and the inbox.
-func (n *Node) wireFederation(ctx context.Context) error {
-	var pemText string
-	if err := n.Store.View(ctx, func(tx domain.Tx) error {
-		var err error
-		pemText, err = tx.PrivateKey(domain.InstanceActorName)
-		return err
-	}); err != nil {
-		return fmt.Errorf("read the node's key: %w", err)
-	}
-	key, err := domain.ParsePrivateKeyPEM(pemText)
-	if err != nil {
-		return fmt.Errorf("read the node's key: %w", err)
-	}
+// wire builds the fetch client (its GETs signed by the node's Application
+// actor, for peers that refuse unsigned fetches), the resolver, the outbox,
+// the services over them, and the inbox; and creates the node's actor on
+// its first start.
+func (n *Node) wire(ctx context.Context) error {
+	newID := newULID(n.cfg.Now)
+	// The node's key, read below once the services made sure it exists;
+	// nothing signs before Start.
+	var key *rsa.PrivateKey
 	keyID := n.URLs.Key(n.URLs.Actor(domain.ActorApplication, domain.InstanceActorName))
 	ua := "lernejo/" + n.cfg.Version + " (+" + n.URLs.Base() + ")"
 	client := federation.NewClient(federation.FetchConfig{
@@ -38,6 +33,7 @@ func (n *Node) wireFederation(ctx context.Context) error {
 		},
 	})
 	san := federation.NewNodeSanitizer(n.URLs.Base())
+	n.docs = federation.Documents{URLs: n.URLs, Sanitizer: san}
 	n.Resolver = &federation.Resolver{Client: client, Store: n.Store, Sanitizer: san, URLs: n.URLs, Now: n.cfg.Now}
 	reg, observe := n.newMetrics()
 	n.Metrics = reg
@@ -48,27 +44,43 @@ func (n *Node) wireFederation(ctx context.Context) error {
 		URLs:      n.URLs,
 		Logger:    n.log,
 		Now:       n.cfg.Now,
-		NewID:     n.Service.NewID,
+		NewID:     newID,
 		UserAgent: ua,
 	})
-	n.Posts = &outbox.Posts{Store: n.Store, Outbox: n.Outbox, Docs: federation.Documents{URLs: n.URLs, Sanitizer: san},
-		Now: n.cfg.Now, NewID: n.Service.NewID}
-	n.Courses = &outbox.Courses{Service: n.Service, Posts: n.Posts}
-	n.Learning = &outbox.Learning{Service: n.Service, Posts: n.Posts}
-	n.Moderation = &outbox.Moderation{Store: n.Store, Now: n.cfg.Now, NewID: n.Service.NewID, URLs: n.URLs}
-	n.Service.RichText = san.LocalHTML
-	n.Follows = &outbox.Follows{Store: n.Store, Outbox: n.Outbox, Resolver: n.Resolver, URLs: n.URLs, Now: n.cfg.Now,
-		NewID: n.Service.NewID, Posts: n.Posts}
+	n.Services = service.New(service.Config{
+		Store:    n.Store,
+		Queue:    n.Outbox,
+		Docs:     n.docs,
+		Resolver: n.Resolver,
+		Now:      n.cfg.Now,
+		NewID:    newID,
+		NewKeys:  domain.GenerateKeyPair,
+	})
+	if err := n.Services.Accounts.EnsureInstanceActor(ctx); err != nil {
+		return fmt.Errorf("create the node's actor: %w", err)
+	}
+	var pemText string
+	if err := n.Store.View(ctx, func(tx domain.Tx) error {
+		var err error
+		pemText, err = tx.PrivateKey(domain.InstanceActorName)
+		return err
+	}); err != nil {
+		return fmt.Errorf("read the node's key: %w", err)
+	}
+	var err error
+	if key, err = domain.ParsePrivateKeyPEM(pemText); err != nil {
+		return fmt.Errorf("read the node's key: %w", err)
+	}
 	n.Inbox, err = inbox.New(ctx, inbox.Config{
 		Store:     n.Store,
 		URLs:      n.URLs,
 		Resolver:  n.Resolver,
 		Outbox:    n.Outbox,
-		Notes:     n.Posts,
-		Learning:  n.Learning,
+		Notes:     n.Services.Posts,
+		Learning:  n.Services.Tasks,
 		Logger:    n.log,
 		Now:       n.cfg.Now,
-		NewID:     n.Service.NewID,
+		NewID:     newID,
 		Sanitizer: san,
 		Backlog:   n.cfg.InboxBacklog,
 	})

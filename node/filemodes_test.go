@@ -22,7 +22,7 @@ func TestDataFilesArePrivate(t *testing.T) {
 	t.Cleanup(func() { syscall.Umask(old) })
 	dir := filepath.Join(t.TempDir(), "data")
 	n := startNode(t, Config{DataDir: dir, Demo: true})
-	if err := n.Service.RegisterPerson(context.Background(), &domain.Person{Handle: "bea", PasswordHash: "x"}); err != nil {
+	if err := n.Services.Accounts.Register(context.Background(), &domain.Person{Handle: "bea", PasswordHash: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	check := func() {

@@ -30,7 +30,7 @@ func TestCrossNodeStudyGroup(t *testing.T) {
 	a, b := twoNodes(t)
 	course := b.URLs.Actor(domain.ActorCourse, DemoCourse)
 	bea := a.URLs.Actor(domain.ActorPerson, "bea")
-	if _, err := a.Follows.Follow(ctx, "bea", course); err != nil {
+	if _, err := a.Services.Enrolment.Follow(ctx, "bea", course); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "bea enrolled", func() bool { f := following(a, "bea", course); return f != nil && f.State == domain.FollowAccepted })
@@ -51,13 +51,13 @@ func TestCrossNodeStudyGroup(t *testing.T) {
 	b.Store.View(ctx, func(tx domain.Tx) error { ts, _ := tx.Tasks(DemoCourse); first = ts[0]; return nil })
 	edited := *first
 	edited.Title = "Say hello to Python 3"
-	if err := b.Learning.EditTask(ctx, DemoOrganiser, &edited); err != nil {
+	if err := b.Services.Tasks.Edit(ctx, DemoOrganiser, &edited); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "A refreshes the edited task", func() bool { return remoteTasks()[0].Title == "Say hello to Python 3" })
 
 	for i, task := range cached {
-		if _, err := a.Learning.Complete(ctx, "bea", course, task.ID, "https://example.org/bea/task", "done it"); err != nil {
+		if _, err := a.Services.Tasks.Complete(ctx, "bea", course, task.ID, "https://example.org/bea/task", "done it"); err != nil {
 			t.Fatal(err)
 		}
 		n := i + 1
@@ -137,7 +137,7 @@ func TestCrossNodeStudyGroup(t *testing.T) {
 		award, _ = tx.AwardOf(bs[0].ID, bea)
 		return nil
 	})
-	if err := b.Learning.Revoke(ctx, DemoOrganiser, award.ID, "awarded by mistake"); err != nil {
+	if err := b.Services.Badges.Revoke(ctx, DemoOrganiser, award.ID, "awarded by mistake"); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "A shows the badge revoked", func() bool { r := receivedBadges(a, "bea"); return len(r) == 1 && r[0].Revoked })
@@ -147,7 +147,7 @@ func TestCrossNodeStudyGroup(t *testing.T) {
 	}
 
 	// Undoing a completion on A removes it on B.
-	if err := a.Learning.Uncomplete(ctx, "bea", course, cached[0].ID); err != nil {
+	if err := a.Services.Tasks.Uncomplete(ctx, "bea", course, cached[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "B removes the completion", func() bool {
@@ -162,19 +162,19 @@ func TestPeerAwardedBadge(t *testing.T) {
 	ctx := context.Background()
 	n := startNode(t, Config{Demo: true})
 	for _, h := range []string{"bea", "cem", "dan"} {
-		if err := n.Service.RegisterPerson(ctx, &domain.Person{Handle: h, PasswordHash: "x"}); err != nil {
+		if err := n.Services.Accounts.Register(ctx, &domain.Person{Handle: h, PasswordHash: "x"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := n.Follows.EnrolLocal(ctx, h, DemoCourse, ""); err != nil {
+		if _, err := n.Services.Enrolment.EnrolLocal(ctx, h, DemoCourse, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
 	badge := &domain.Badge{Issuer: DemoCourse, Name: "Helpful Peer", Criteria: domain.CriteriaPeer, Votes: 2}
-	if err := n.Service.AddBadge(ctx, badge); err != nil {
+	if err := n.Services.Badges.Add(ctx, DemoOrganiser, badge); err != nil {
 		t.Fatal(err)
 	}
 	dan := n.URLs.Actor(domain.ActorPerson, "dan")
-	if err := n.Learning.Vote(ctx, "dan", badge.ID, dan); domain.ErrorCode(err) != domain.EFORBIDDEN {
+	if err := n.Services.Badges.Vote(ctx, "dan", badge.ID, dan); domain.ErrorCode(err) != domain.EFORBIDDEN {
 		t.Fatalf("self-vote: %v", err)
 	}
 	held := func() bool {
@@ -182,16 +182,16 @@ func TestPeerAwardedBadge(t *testing.T) {
 		n.Store.View(ctx, func(tx domain.Tx) error { _, err = tx.AwardOf(badge.ID, dan); return nil })
 		return err == nil
 	}
-	if err := n.Learning.Vote(ctx, "bea", badge.ID, dan); err != nil {
+	if err := n.Services.Badges.Vote(ctx, "bea", badge.ID, dan); err != nil {
 		t.Fatal(err)
 	}
-	if err := n.Learning.Vote(ctx, "bea", badge.ID, dan); err != nil { // the same voter twice counts once
+	if err := n.Services.Badges.Vote(ctx, "bea", badge.ID, dan); err != nil { // the same voter twice counts once
 		t.Fatal(err)
 	}
 	if held() {
 		t.Fatal("awarded after one voter")
 	}
-	if err := n.Learning.Vote(ctx, "cem", badge.ID, dan); err != nil {
+	if err := n.Services.Badges.Vote(ctx, "cem", badge.ID, dan); err != nil {
 		t.Fatal(err)
 	}
 	if !held() {
@@ -210,7 +210,7 @@ func TestTaskRevisions(t *testing.T) {
 		edit := *task
 		edit.Title = title
 		edit.Body = `<p>New text</p><script>alert(1)</script>`
-		if err := n.Store.Update(ctx, func(tx domain.Tx) error { return n.Service.EditTask(tx, DemoOrganiser, &edit) }); err != nil {
+		if err := n.Services.Tasks.Edit(ctx, DemoOrganiser, &edit); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -224,14 +224,12 @@ func TestTaskRevisions(t *testing.T) {
 	if got.Title != "Say hello to Python 3" || strings.Contains(got.Body, "<script") || len(revs) != 2 {
 		t.Fatalf("after two edits: %+v, %d revisions", got, len(revs))
 	}
-	restored, err := n.Learning.RestoreTask(ctx, DemoOrganiser, DemoCourse, task.ID, 1)
+	restored, err := n.Services.Tasks.Restore(ctx, DemoOrganiser, DemoCourse, task.ID, 1)
 	if err != nil || restored.Title != original {
 		t.Fatalf("restore: %+v %v", restored, err)
 	}
-	if err := n.Store.Update(ctx, func(tx domain.Tx) error {
-		e := *got
-		return n.Service.EditTask(tx, "mallory", &e)
-	}); domain.ErrorCode(err) != domain.EFORBIDDEN {
+	e := *got
+	if err := n.Services.Tasks.Edit(ctx, "mallory", &e); domain.ErrorCode(err) != domain.EFORBIDDEN {
 		t.Fatalf("edit by a non-organiser: %v", err)
 	}
 }
@@ -246,11 +244,11 @@ func TestTaskRestoreAndReorderFederate(t *testing.T) {
 	a := startNode(t, Config{AllowPrivateNetworks: true})
 	var adaPW string
 	b := startNode(t, Config{AllowPrivateNetworks: true, Demo: true, DemoOutput: func(_ string, args ...any) { adaPW, _ = args[len(args)-1].(string) }})
-	if err := a.Service.RegisterPerson(ctx, &domain.Person{Handle: "bea", PasswordHash: "x"}); err != nil {
+	if err := a.Services.Accounts.Register(ctx, &domain.Person{Handle: "bea", PasswordHash: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	course := b.URLs.Actor(domain.ActorCourse, DemoCourse)
-	if _, err := a.Follows.Follow(ctx, "bea", course); err != nil {
+	if _, err := a.Services.Enrolment.Follow(ctx, "bea", course); err != nil {
 		t.Fatal(err)
 	}
 	cached := func() []*domain.RemoteTask {
@@ -264,7 +262,7 @@ func TestTaskRestoreAndReorderFederate(t *testing.T) {
 	original := tasks[0].Title
 	edited := *tasks[0]
 	edited.Title = "Hello, Python"
-	if err := b.Learning.EditTask(ctx, DemoOrganiser, &edited); err != nil {
+	if err := b.Services.Tasks.Edit(ctx, DemoOrganiser, &edited); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "A sees the edit", func() bool { return cached()[0].Title == "Hello, Python" })

@@ -24,6 +24,7 @@ import (
 	"github.com/lernejo/lernejo/federation"
 	"github.com/lernejo/lernejo/inbox"
 	"github.com/lernejo/lernejo/outbox"
+	"github.com/lernejo/lernejo/service"
 	"github.com/lernejo/lernejo/web"
 )
 
@@ -71,23 +72,20 @@ type Config struct {
 
 // Node is one running Lernejo instance.
 type Node struct {
-	cfg        Config
-	log        *slog.Logger
-	URLs       federation.URLs
-	Store      *store.Store
-	Service    *domain.Service
-	Web        *web.Server
-	Inbox      *inbox.Inbox
-	Outbox     *outbox.Outbox
-	Follows    *outbox.Follows
-	Posts      *outbox.Posts
-	Courses    *outbox.Courses
-	Learning   *outbox.Learning
-	Moderation *outbox.Moderation
+	cfg   Config
+	log   *slog.Logger
+	URLs  federation.URLs
+	Store *store.Store
+	// Services are the use cases; web, inbox and the admin socket call them.
+	Services *service.Services
+	Web      *web.Server
+	Inbox    *inbox.Inbox
+	Outbox   *outbox.Outbox
 	// Metrics is the registry /metrics serves.
 	Metrics *prometheus.Registry
 	// Resolver finds remote actors and keys (cached, or fetched signed).
 	Resolver *federation.Resolver
+	docs     federation.Documents
 	ln       net.Listener
 	// adminSock serves lernejo admin and backup while the node runs.
 	adminSock *adminSocket
@@ -137,12 +135,6 @@ func New(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, log: log, URLs: urls, Store: st, ln: ln, served: make(chan error, 1)}
-	n.Service = &domain.Service{
-		Store:   st,
-		Now:     cfg.Now,
-		NewID:   newULID(cfg.Now),
-		NewKeys: domain.GenerateKeyPair,
-	}
 	fail := func(err error) (*Node, error) {
 		ln.Close()
 		st.Close()
@@ -150,33 +142,27 @@ func New(cfg Config) (*Node, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := n.Service.EnsureInstanceActor(ctx); err != nil {
-		return fail(fmt.Errorf("create the node's actor: %w", err))
+	if err := n.wire(ctx); err != nil {
+		return fail(err)
 	}
 	if cfg.Demo {
 		if err := n.seedDemo(ctx); err != nil {
 			return fail(fmt.Errorf("seed demo content: %w", err))
 		}
 	}
-	if err := n.wireFederation(ctx); err != nil {
-		return fail(err)
-	}
 	n.Web, err = web.New(web.Config{
 		Inbox:          n.Inbox,
-		Follows:        n.Follows,
-		Posts:          n.Posts,
-		Learning:       n.Learning,
-		Courses:        n.Courses,
+		Store:          n.Store,
+		Services:       n.Services,
+		Now:            n.cfg.Now,
 		Resolver:       n.Resolver,
-		Moderation:     n.Moderation,
 		Metrics:        n.Metrics,
 		MetricsFrom:    n.cfg.MetricsFrom,
 		RequestsPerIP:  n.cfg.RequestsPerIP,
 		InboxPerHost:   n.cfg.InboxPerHost,
 		InboxPerIP:     n.cfg.InboxPerIP,
 		TrustedProxies: n.cfg.TrustedProxies,
-		Service:        n.Service,
-		Docs:           n.Posts.Docs,
+		Docs:           n.docs,
 		Logger:         log,
 		Version:        cfg.Version,
 		Ready:          n.ready.Load,

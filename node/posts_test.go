@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/lernejo/lernejo/domain"
-	"github.com/lernejo/lernejo/outbox"
+	"github.com/lernejo/lernejo/service"
 )
 
 func post(n *Node, uri string) *domain.Post {
@@ -42,7 +42,7 @@ func TestCourseDiscussionAcrossNodes(t *testing.T) {
 	if st := zoe.follow(course, b.URLs.SharedInbox(), "z1"); st != 202 {
 		t.Fatalf("zoe's follow: %d", st)
 	}
-	if _, err := a.Follows.Follow(ctx, "bea", course); err != nil {
+	if _, err := a.Services.Enrolment.Follow(ctx, "bea", course); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "bea and zoe enrolled", func() bool {
@@ -51,7 +51,7 @@ func TestCourseDiscussionAcrossNodes(t *testing.T) {
 	})
 
 	// The course posts.
-	p, err := b.Posts.Publish(ctx, outbox.PostInput{Author: DemoCourse, Course: DemoCourse, Text: "Welcome! Say hello to the group. #python"})
+	p, err := b.Services.Posts.Publish(ctx, service.PostInput{Author: DemoCourse, Course: DemoCourse, Text: "Welcome! Say hello to the group. #python"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestCourseDiscussionAcrossNodes(t *testing.T) {
 	}
 
 	// Bea replies from A.
-	reply, err := a.Posts.Publish(ctx, outbox.PostInput{Author: "bea", Course: course, Text: "Hello from node A!", InReplyTo: p.URI})
+	reply, err := a.Services.Posts.Publish(ctx, service.PostInput{Author: "bea", Course: course, Text: "Hello from node A!", InReplyTo: p.URI})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,8 +104,8 @@ func TestCourseDiscussionAcrossNodes(t *testing.T) {
 		return false
 	})
 	page := getJSON(t, course+"/outbox?page=1", asAccept)
-	if items := page["orderedItems"].([]any); len(items) != 2 {
-		t.Fatalf("course outbox holds %d items, want the Create and the Announce", len(items))
+	if items := page["orderedItems"].([]any); len(items) != 2+len(demoTasks) {
+		t.Fatalf("course outbox holds %d items, want the Create and the Announce after the demo's %d task posts", len(items), len(demoTasks))
 	}
 	replies := getJSON(t, p.URI+"/replies?page=1", asAccept)
 	if items := replies["orderedItems"].([]any); len(items) != 1 || items[0] != reply.URI {
@@ -113,10 +113,10 @@ func TestCourseDiscussionAcrossNodes(t *testing.T) {
 	}
 
 	// Pinned posts are the course's featured collection.
-	if err := b.Posts.Pin(ctx, "bea", p.URI, true); domain.ErrorCode(err) != domain.EFORBIDDEN {
+	if err := b.Services.Posts.Pin(ctx, "bea", p.URI, true); domain.ErrorCode(err) != domain.EFORBIDDEN {
 		t.Fatalf("pin by a non-organiser: %v", err)
 	}
-	if err := b.Posts.Pin(ctx, DemoOrganiser, p.URI, true); err != nil {
+	if err := b.Services.Posts.Pin(ctx, DemoOrganiser, p.URI, true); err != nil {
 		t.Fatal(err)
 	}
 	actor := getJSON(t, course, asAccept)
@@ -126,10 +126,10 @@ func TestCourseDiscussionAcrossNodes(t *testing.T) {
 	}
 
 	// Edits travel both ways.
-	if _, err := b.Posts.Edit(ctx, DemoOrganiser, p.URI, "Welcome, everyone! #python"); err != nil {
+	if _, err := b.Services.Posts.Edit(ctx, DemoOrganiser, p.URI, "Welcome, everyone! #python"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Posts.Edit(ctx, "bea", reply.URI, "Hello from node A (edited)"); err != nil {
+	if _, err := a.Services.Posts.Edit(ctx, "bea", reply.URI, "Hello from node A (edited)"); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "A sees the edited post", func() bool { q := post(a, p.URI); return q != nil && strings.Contains(q.Content, "everyone") })
@@ -143,10 +143,10 @@ func TestCourseDiscussionAcrossNodes(t *testing.T) {
 			"inReplyTo": p.URI, "content": "<p>spam</p>", "to": []string{"https://www.w3.org/ns/activitystreams#Public"}}})
 
 	// Deletions travel both ways.
-	if err := a.Posts.Delete(ctx, "bea", reply.URI); err != nil {
+	if err := a.Services.Posts.Delete(ctx, "bea", reply.URI); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Posts.Delete(ctx, DemoOrganiser, p.URI); err != nil {
+	if err := b.Services.Posts.Delete(ctx, DemoOrganiser, p.URI); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "B drops the deleted reply", func() bool { return post(b, reply.URI) == nil })

@@ -73,11 +73,11 @@ func runChild() int {
 	}
 	ctx := context.Background()
 	if target := os.Getenv("LERNEJO_CHILD_FOLLOW"); target != "" {
-		if err := n.Service.RegisterPerson(ctx, &domain.Person{Handle: "bea", PasswordHash: "x"}); err != nil && !domain.IsConflict(err) {
+		if err := n.Services.Accounts.Register(ctx, &domain.Person{Handle: "bea", PasswordHash: "x"}); err != nil && !domain.IsConflict(err) {
 			fmt.Println("ERROR", err)
 			return 1
 		}
-		if _, err := n.Follows.Follow(ctx, "bea", target); err != nil {
+		if _, err := n.Services.Enrolment.Follow(ctx, "bea", target); err != nil {
 			fmt.Println("ERROR", err)
 			return 1
 		}

@@ -28,7 +28,7 @@ func twoNodes(t *testing.T) (a, b *Node) {
 	t.Helper()
 	a = startNode(t, Config{AllowPrivateNetworks: true})
 	b = startNode(t, Config{AllowPrivateNetworks: true, Demo: true})
-	if err := a.Service.RegisterPerson(context.Background(), &domain.Person{Handle: "bea", DisplayName: "Bea", PasswordHash: "x"}); err != nil {
+	if err := a.Services.Accounts.Register(context.Background(), &domain.Person{Handle: "bea", DisplayName: "Bea", PasswordHash: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	return a, b
@@ -61,7 +61,7 @@ func TestFollowAcrossNodes(t *testing.T) {
 	course := b.URLs.Actor(domain.ActorCourse, DemoCourse)
 	bea := a.URLs.Actor(domain.ActorPerson, "bea")
 
-	f, err := a.Follows.Follow(ctx, "bea", "@gentle-python@"+b.URLs.Host())
+	f, err := a.Services.Enrolment.Follow(ctx, "bea", "@gentle-python@"+b.URLs.Host())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestFollowAcrossNodes(t *testing.T) {
 		t.Fatalf("followers collection: %v", fc)
 	}
 
-	if err := a.Follows.Unfollow(ctx, "bea", course); err != nil {
+	if err := a.Services.Enrolment.Unfollow(ctx, "bea", course); err != nil {
 		t.Fatal(err)
 	}
 	if following(a, "bea", course) != nil {
@@ -97,20 +97,20 @@ func TestFollowAcrossNodes(t *testing.T) {
 func TestModeratedCourseAcrossNodes(t *testing.T) {
 	a, b := twoNodes(t)
 	ctx := context.Background()
-	if err := b.Service.CreateCourse(ctx, DemoOrganiser, &domain.Course{Handle: "sql-sprint", Title: "SQL sprint", Kind: "Challenge",
+	if err := b.Services.Courses.Create(ctx, DemoOrganiser, &domain.Course{Handle: "sql-sprint", Title: "SQL sprint", Kind: "Challenge",
 		Status: domain.StatusOpen, SignUp: domain.SignUpModerated, Questions: []string{"What do you want to build?"},
 		Organisers: []string{DemoOrganiser}}); err != nil {
 		t.Fatal(err)
 	}
 	course := b.URLs.Actor(domain.ActorCourse, "sql-sprint")
 	bea := a.URLs.Actor(domain.ActorPerson, "bea")
-	if err := a.Service.RegisterPerson(ctx, &domain.Person{Handle: "cem", PasswordHash: "x"}); err != nil {
+	if err := a.Services.Accounts.Register(ctx, &domain.Person{Handle: "cem", PasswordHash: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	cem := a.URLs.Actor(domain.ActorPerson, "cem")
 
 	for _, who := range []string{"bea", "cem"} {
-		if _, err := a.Follows.Enrol(ctx, who, course, "I want to build a shop for my "+who+" bakery."); err != nil {
+		if _, err := a.Services.Enrolment.Enrol(ctx, who, course, "I want to build a shop for my "+who+" bakery."); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -128,10 +128,10 @@ func TestModeratedCourseAcrossNodes(t *testing.T) {
 		t.Fatalf("A's follow before approval: %+v", f)
 	}
 
-	if err := b.Follows.Approve(ctx, "sql-sprint", bea); err != nil {
+	if err := b.Services.Enrolment.Approve(ctx, "sql-sprint", bea); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Follows.Decline(ctx, "sql-sprint", cem, ""); err != nil {
+	if err := b.Services.Enrolment.Decline(ctx, "sql-sprint", cem, ""); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "A sees bea accepted", func() bool {
@@ -142,7 +142,7 @@ func TestModeratedCourseAcrossNodes(t *testing.T) {
 	if f := follower(b, "sql-sprint", cem); f != nil {
 		t.Fatalf("declined follower still on B: %+v", f)
 	}
-	if err := b.Follows.Approve(ctx, "sql-sprint", bea); domain.ErrorCode(err) != domain.ECONFLICT {
+	if err := b.Services.Enrolment.Approve(ctx, "sql-sprint", bea); domain.ErrorCode(err) != domain.ECONFLICT {
 		t.Fatalf("approving twice: %v", err)
 	}
 }
@@ -150,7 +150,7 @@ func TestModeratedCourseAcrossNodes(t *testing.T) {
 // TestFollowUnknownHandle gives a clear error and stores nothing.
 func TestFollowUnknownHandle(t *testing.T) {
 	a, b := twoNodes(t)
-	_, err := a.Follows.Follow(context.Background(), "bea", "@nobody@"+b.URLs.Host())
+	_, err := a.Services.Enrolment.Follow(context.Background(), "bea", "@nobody@"+b.URLs.Host())
 	if domain.ErrorCode(err) != domain.EINVALID {
 		t.Fatalf("got %v", err)
 	}
@@ -172,7 +172,7 @@ func TestFollowUnknownHandle(t *testing.T) {
 func TestModeratedSignUpFromMastodon(t *testing.T) {
 	ctx := context.Background()
 	b := startNode(t, Config{AllowPrivateNetworks: true, Demo: true})
-	if err := b.Service.CreateCourse(ctx, DemoOrganiser, &domain.Course{Handle: "sql-sprint", Title: "SQL sprint", Kind: "Challenge",
+	if err := b.Services.Courses.Create(ctx, DemoOrganiser, &domain.Course{Handle: "sql-sprint", Title: "SQL sprint", Kind: "Challenge",
 		Status: domain.StatusOpen, SignUp: domain.SignUpModerated, Questions: []string{"What do you want to build?", "How much time do you have?"},
 		Organisers: []string{DemoOrganiser}}); err != nil {
 		t.Fatal(err)
@@ -213,7 +213,7 @@ func TestModeratedSignUpFromMastodon(t *testing.T) {
 		f := follower(b, "sql-sprint", zoe.zoe())
 		return f != nil && f.Answers == "A recipe database. About two hours a week." && f.State == domain.FollowPending
 	})
-	if err := b.Follows.Decline(ctx, "sql-sprint", zoe.zoe(), "This sprint is full; try the next one in May."); err != nil {
+	if err := b.Services.Enrolment.Decline(ctx, "sql-sprint", zoe.zoe(), "This sprint is full; try the next one in May."); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "zoe gets the reason and the Reject", func() bool {
@@ -231,17 +231,17 @@ func TestModeratedSignUpFromMastodon(t *testing.T) {
 func TestLocalEnrolment(t *testing.T) {
 	ctx := context.Background()
 	n := startNode(t, Config{Demo: true})
-	if err := n.Service.RegisterPerson(ctx, &domain.Person{Handle: "bea", PasswordHash: "x"}); err != nil {
+	if err := n.Services.Accounts.Register(ctx, &domain.Person{Handle: "bea", PasswordHash: "x"}); err != nil {
 		t.Fatal(err)
 	}
-	f, err := n.Follows.EnrolLocal(ctx, "bea", DemoCourse, "")
+	f, err := n.Services.Enrolment.EnrolLocal(ctx, "bea", DemoCourse, "")
 	if err != nil || f.State != domain.FollowAccepted {
 		t.Fatalf("open course: %+v %v", f, err)
 	}
 	if fc := getJSON(t, n.URLs.Actor(domain.ActorCourse, DemoCourse)+"/followers", asAccept); fc["totalItems"] != float64(1) {
 		t.Fatalf("followers: %v", fc)
 	}
-	if err := n.Follows.LeaveLocal(ctx, "bea", DemoCourse); err != nil {
+	if err := n.Services.Enrolment.LeaveLocal(ctx, "bea", DemoCourse); err != nil {
 		t.Fatal(err)
 	}
 	if follower(n, DemoCourse, n.URLs.Actor(domain.ActorPerson, "bea")) != nil {
@@ -252,11 +252,11 @@ func TestLocalEnrolment(t *testing.T) {
 		c.SignUp = domain.SignUpModerated
 		return tx.PutCourse(c)
 	})
-	f, err = n.Follows.EnrolLocal(ctx, "bea", DemoCourse, "To learn Python for my job.")
+	f, err = n.Services.Enrolment.EnrolLocal(ctx, "bea", DemoCourse, "To learn Python for my job.")
 	if err != nil || f.State != domain.FollowPending || f.Answers != "To learn Python for my job." {
 		t.Fatalf("moderated: %+v %v", f, err)
 	}
-	if err := n.Follows.Approve(ctx, DemoCourse, f.Actor); err != nil {
+	if err := n.Services.Enrolment.Approve(ctx, DemoCourse, f.Actor); err != nil {
 		t.Fatal(err)
 	}
 	if g := follower(n, DemoCourse, f.Actor); g == nil || g.State != domain.FollowAccepted {
@@ -267,8 +267,8 @@ func TestLocalEnrolment(t *testing.T) {
 		c.SignUp = domain.SignUpClosed
 		return tx.PutCourse(c)
 	})
-	n.Service.RegisterPerson(ctx, &domain.Person{Handle: "cem", PasswordHash: "x"})
-	if _, err := n.Follows.EnrolLocal(ctx, "cem", DemoCourse, ""); domain.ErrorCode(err) != domain.EFORBIDDEN {
+	n.Services.Accounts.Register(ctx, &domain.Person{Handle: "cem", PasswordHash: "x"})
+	if _, err := n.Services.Enrolment.EnrolLocal(ctx, "cem", DemoCourse, ""); domain.ErrorCode(err) != domain.EFORBIDDEN {
 		t.Fatalf("closed course: %v", err)
 	}
 }
@@ -286,7 +286,7 @@ func TestSchoolAnnouncesNewCourses(t *testing.T) {
 	eventually(t, "zoe follows school and course", func() bool { return zoe.received("Accept") == 2 })
 
 	c := &domain.Course{Handle: "html-basics", Title: "HTML basics", Kind: "Course", School: DemoSchool, Organisers: []string{DemoOrganiser}}
-	if err := b.Courses.Create(ctx, DemoOrganiser, c); err != nil {
+	if err := b.Services.Courses.Create(ctx, DemoOrganiser, c); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(100 * time.Millisecond)
@@ -294,10 +294,10 @@ func TestSchoolAnnouncesNewCourses(t *testing.T) {
 		t.Fatalf("a draft was announced (%d notes)", n)
 	}
 	c.Status = domain.StatusOpen
-	if err := b.Courses.Update(ctx, "mallory", c); domain.ErrorCode(err) != domain.EFORBIDDEN {
+	if err := b.Services.Courses.Update(ctx, "mallory", c); domain.ErrorCode(err) != domain.EFORBIDDEN {
 		t.Fatalf("edit by a non-organiser: %v", err)
 	}
-	if err := b.Courses.Update(ctx, DemoOrganiser, c); err != nil {
+	if err := b.Services.Courses.Update(ctx, DemoOrganiser, c); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "the school announces the course", func() bool { return len(zoe.activities("Create")) == 1 })
@@ -311,14 +311,14 @@ func TestSchoolAnnouncesNewCourses(t *testing.T) {
 		t.Fatalf("announcement does not mention the course: %v", note["tag"])
 	}
 	c.Status = domain.StatusDraft
-	if err := b.Courses.Update(ctx, DemoOrganiser, c); domain.ErrorCode(err) != domain.EINVALID {
+	if err := b.Services.Courses.Update(ctx, DemoOrganiser, c); domain.ErrorCode(err) != domain.EINVALID {
 		t.Fatalf("open → draft: %v", err)
 	}
 
 	demo := &domain.Course{}
 	b.Store.View(ctx, func(tx domain.Tx) error { demo, _ = tx.Course(DemoCourse); return nil })
 	demo.Title = "A Gentle Introduction to Python, spring edition"
-	if err := b.Courses.Update(ctx, DemoOrganiser, demo); err != nil {
+	if err := b.Services.Courses.Update(ctx, DemoOrganiser, demo); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "followers get Update{Group}", func() bool { return len(zoe.activities("Update")) == 1 })
@@ -337,17 +337,17 @@ func TestClosedAndFullCoursesAcrossNodes(t *testing.T) {
 		{Handle: "closed-one", Title: "Closed", Status: domain.StatusOpen, SignUp: domain.SignUpClosed, Organisers: []string{DemoOrganiser}},
 		{Handle: "full-one", Title: "Full", Status: domain.StatusOpen, Capacity: 1, Organisers: []string{DemoOrganiser}},
 	} {
-		if err := b.Service.CreateCourse(ctx, DemoOrganiser, c); err != nil {
+		if err := b.Services.Courses.Create(ctx, DemoOrganiser, c); err != nil {
 			t.Fatal(err)
 		}
 	}
-	b.Service.RegisterPerson(ctx, &domain.Person{Handle: "dan", PasswordHash: "x"})
-	if _, err := b.Follows.EnrolLocal(ctx, "dan", "full-one", ""); err != nil {
+	b.Services.Accounts.Register(ctx, &domain.Person{Handle: "dan", PasswordHash: "x"})
+	if _, err := b.Services.Enrolment.EnrolLocal(ctx, "dan", "full-one", ""); err != nil {
 		t.Fatal(err)
 	}
 	for _, handle := range []string{"closed-one", "full-one"} {
 		course := b.URLs.Actor(domain.ActorCourse, handle)
-		if _, err := a.Follows.Follow(ctx, "bea", course); err != nil {
+		if _, err := a.Services.Enrolment.Follow(ctx, "bea", course); err != nil {
 			t.Fatal(err)
 		}
 		eventually(t, handle+" rejects bea", func() bool { return following(a, "bea", course) == nil })
@@ -379,7 +379,7 @@ func TestOrganisersBlockAndReport(t *testing.T) {
 	}
 	first := say(1)
 	eventually(t, "the post is in the discussion", func() bool { return post(b, first) != nil })
-	if err := b.Follows.Report(ctx, DemoOrganiser, first, "spam"); err != nil {
+	if err := b.Services.Moderation.Report(ctx, DemoOrganiser, first, "spam"); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "zoe's server gets a Flag", func() bool { return len(zoe.activities("Flag")) == 1 })
@@ -387,7 +387,7 @@ func TestOrganisersBlockAndReport(t *testing.T) {
 	if flag["actor"] != b.URLs.Actor(domain.ActorApplication, domain.InstanceActorName) || flag["content"] != "spam" {
 		t.Fatalf("flag: %v", flag)
 	}
-	if err := b.Follows.BlockFromCourse(ctx, DemoOrganiser, DemoCourse, zoe.zoe()); err != nil {
+	if err := b.Services.Moderation.BlockFromCourse(ctx, DemoOrganiser, DemoCourse, zoe.zoe()); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "zoe's server gets a Reject", func() bool { return zoe.received("Reject") == 1 })

@@ -1,8 +1,5 @@
-// Package outbox sends the node's activities to other servers, and holds the
-// domain services whose changes federate: follows and enrolment
-// (follow.go), course posts (posts.go), courses (courses.go), tasks,
-// completions and badges (learning.go), and moderation (moderation.go).
-// Each writes its change and the resulting deliveries in one transaction.
+// Package outbox is the delivery engine, and only that: it holds no use
+// cases (those are in service/, which queues through Outbox.Queue).
 //
 // An activity and its deliveries (one per distinct inbox) are written in the
 // same store transaction as the change that caused them (HOSTILE D1), so a

@@ -82,7 +82,7 @@ func (s *Server) saveSettings(c *fiber.Ctx) error {
 		DefaultKind:      c.FormValue("default_kind"),
 		RegistrationOpen: c.FormValue("registration_open") == "1",
 	}
-	_, err := s.cfg.Service.UpdateSettings(ctx, st)
+	_, err := s.cfg.Services.Settings.Update(ctx, st)
 	return s.adminBack(c, err)
 }
 
@@ -92,7 +92,7 @@ func (s *Server) blockDomain(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	_, _, err := s.cfg.Moderation.BlockDomain(ctx, c.FormValue("domain"), c.FormValue("reason"))
+	_, _, err := s.cfg.Services.Moderation.BlockDomain(ctx, c.FormValue("domain"), c.FormValue("reason"))
 	return s.adminBack(c, err)
 }
 
@@ -102,7 +102,7 @@ func (s *Server) unblockDomain(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.adminBack(c, s.cfg.Moderation.UnblockDomain(ctx, c.FormValue("domain")))
+	return s.adminBack(c, s.cfg.Services.Moderation.UnblockDomain(ctx, c.FormValue("domain")))
 }
 
 func (s *Server) resolveReport(c *fiber.Ctx) error {
@@ -111,5 +111,5 @@ func (s *Server) resolveReport(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.adminBack(c, s.cfg.Moderation.ResolveReport(ctx, c.FormValue("id"), true))
+	return s.adminBack(c, s.cfg.Services.Moderation.ResolveReport(ctx, c.FormValue("id"), true))
 }

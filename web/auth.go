@@ -209,7 +209,7 @@ func (s *Server) postSignup(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	p := &domain.Person{Handle: f.Handle, DisplayName: f.DisplayName, PasswordHash: hash}
-	if err := s.cfg.Service.RegisterPerson(ctx, p); err != nil {
+	if err := s.cfg.Services.Accounts.Register(ctx, p); err != nil {
 		switch domain.ErrorCode(err) {
 		case domain.ECONFLICT:
 			f.Error = "The handle " + f.Handle + " is already taken. Please choose another."

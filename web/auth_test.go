@@ -814,7 +814,7 @@ func TestSignupClosed(t *testing.T) {
 	n := startNode(t, node.Config{})
 	st := domain.DefaultSettings()
 	st.RegistrationOpen = false
-	if _, err := n.Service.UpdateSettings(context.Background(), st); err != nil {
+	if _, err := n.Services.Settings.Update(context.Background(), st); err != nil {
 		t.Fatal(err)
 	}
 	b := newBrowser(t, n.base)

@@ -248,7 +248,7 @@ func TestO7H7UploadsNeverServedAsAS(t *testing.T) {
 	})
 	person, _ := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": n.base + "/badges/" + badge.ID + "/image.png",
 		"type": "Person", "preferredUsername": "mallory", "inbox": n.base + "/inbox"})
-	if err := n.Learning.SetBadgeImage(ctx, node.DemoOrganiser, badge.ID, person); err == nil {
+	if err := n.Services.Badges.SetImage(ctx, node.DemoOrganiser, badge.ID, person); err == nil {
 		t.Fatal("a JSON Person was accepted as a badge image")
 	}
 	// Even if such bytes were stored, they go out as a PNG.
@@ -481,7 +481,7 @@ func TestS14DirectNoteNotServedUnsigned(t *testing.T) {
 	var uri string
 	if err := n.Store.Update(context.Background(), func(tx domain.Tx) error {
 		var err error
-		uri, err = n.Posts.Direct(tx, node.DemoCourse, "Your request was declined: private reasons", []federation.Mention{{ID: bob.id, Name: "@bob@good.test"}})
+		uri, err = n.Services.Posts.Direct(tx, node.DemoCourse, "Your request was declined: private reasons", []federation.Mention{{ID: bob.id, Name: "@bob@good.test"}})
 		return err
 	}); err != nil {
 		t.Fatal(err)

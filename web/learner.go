@@ -8,7 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lernejo/lernejo/domain"
-	"github.com/lernejo/lernejo/outbox"
+	"github.com/lernejo/lernejo/service"
 )
 
 // learnerRoutes registers what learners do in the browser: join and leave,
@@ -30,14 +30,14 @@ func (s *Server) learnerRoutes() {
 
 func (s *Server) joinCourse(c *fiber.Ctx) error {
 	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
-		_, err := s.cfg.Follows.EnrolLocal(ctx, p.Handle, c.Params("handle"), c.FormValue("answers"))
+		_, err := s.cfg.Services.Enrolment.EnrolLocal(ctx, p.Handle, c.Params("handle"), c.FormValue("answers"))
 		return "/courses/" + c.Params("handle"), err
 	})
 }
 
 func (s *Server) leaveCourse(c *fiber.Ctx) error {
 	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
-		return "/courses/" + c.Params("handle"), s.cfg.Follows.LeaveLocal(ctx, p.Handle, c.Params("handle"))
+		return "/courses/" + c.Params("handle"), s.cfg.Services.Enrolment.LeaveLocal(ctx, p.Handle, c.Params("handle"))
 	})
 }
 
@@ -60,7 +60,7 @@ func (s *Server) newPost(c *fiber.Ctx) error {
 			return domain.Errorf(domain.EFORBIDDEN, "Only organisers can post as the course.")
 		}
 	}
-	if _, err := s.cfg.Posts.Publish(ctx, outbox.PostInput{Author: author, Course: course, Text: c.FormValue("text"),
+	if _, err := s.cfg.Services.Posts.Publish(ctx, service.PostInput{Author: author, Course: course, Text: c.FormValue("text"),
 		InReplyTo: c.FormValue("in_reply_to")}); err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (s *Server) newPost(c *fiber.Ctx) error {
 func (s *Server) markDone(c *fiber.Ctx) error {
 	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
 		course, task := c.Params("handle"), c.Params("id")
-		_, err := s.cfg.Learning.Complete(ctx, p.Handle, course, task, c.FormValue("evidence"), c.FormValue("note"))
+		_, err := s.cfg.Services.Tasks.Complete(ctx, p.Handle, course, task, c.FormValue("evidence"), c.FormValue("note"))
 		return "/courses/" + course + "/tasks/" + task, err
 	})
 }
@@ -78,7 +78,7 @@ func (s *Server) markDone(c *fiber.Ctx) error {
 func (s *Server) undoDone(c *fiber.Ctx) error {
 	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
 		course, task := c.Params("handle"), c.Params("id")
-		return "/courses/" + course + "/tasks/" + task, s.cfg.Learning.Uncomplete(ctx, p.Handle, course, task)
+		return "/courses/" + course + "/tasks/" + task, s.cfg.Services.Tasks.Uncomplete(ctx, p.Handle, course, task)
 	})
 }
 
@@ -160,7 +160,7 @@ func (s *Server) remoteCourse(c *fiber.Ctx) error {
 func (s *Server) joinRemote(c *fiber.Ctx) error {
 	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
 		target := c.FormValue("target")
-		_, err := s.cfg.Follows.Enrol(ctx, p.Handle, target, c.FormValue("answers"))
+		_, err := s.cfg.Services.Enrolment.Enrol(ctx, p.Handle, target, c.FormValue("answers"))
 		return "/remote?id=" + url.QueryEscape(target), err
 	})
 }
@@ -168,14 +168,14 @@ func (s *Server) joinRemote(c *fiber.Ctx) error {
 func (s *Server) remoteLeave(c *fiber.Ctx) error {
 	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
 		target := c.FormValue("target")
-		return "/remote?id=" + url.QueryEscape(target), s.cfg.Follows.Unfollow(ctx, p.Handle, target)
+		return "/remote?id=" + url.QueryEscape(target), s.cfg.Services.Enrolment.Unfollow(ctx, p.Handle, target)
 	})
 }
 
 func (s *Server) remotePost(c *fiber.Ctx) error {
 	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
 		target := c.FormValue("target")
-		_, err := s.cfg.Posts.Publish(ctx, outbox.PostInput{Author: p.Handle, Course: target, Text: c.FormValue("text"),
+		_, err := s.cfg.Services.Posts.Publish(ctx, service.PostInput{Author: p.Handle, Course: target, Text: c.FormValue("text"),
 			InReplyTo: c.FormValue("in_reply_to")})
 		return "/remote?id=" + url.QueryEscape(target), err
 	})
@@ -186,9 +186,9 @@ func (s *Server) remoteDone(c *fiber.Ctx) error {
 		target, task := c.FormValue("target"), c.FormValue("task")
 		next := "/remote?id=" + url.QueryEscape(target)
 		if c.FormValue("undo") == "1" {
-			return next, s.cfg.Learning.Uncomplete(ctx, p.Handle, target, task)
+			return next, s.cfg.Services.Tasks.Uncomplete(ctx, p.Handle, target, task)
 		}
-		_, err := s.cfg.Learning.Complete(ctx, p.Handle, target, task, c.FormValue("evidence"), c.FormValue("note"))
+		_, err := s.cfg.Services.Tasks.Complete(ctx, p.Handle, target, task, c.FormValue("evidence"), c.FormValue("note"))
 		return next, err
 	})
 }

@@ -9,11 +9,11 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/badgepng"
 	"github.com/lernejo/lernejo/federation"
-	"github.com/lernejo/lernejo/outbox"
+	"github.com/lernejo/lernejo/service"
 )
 
 // taskObject is a task as an ActivityStreams Page.
-func (s *Server) taskObject(t *domain.Task) map[string]any { return outbox.TaskObject(s.urls, t) }
+func (s *Server) taskObject(t *domain.Task) map[string]any { return service.TaskObject(s.urls, t) }
 
 // tasks serves a course's tasks collection, Pages embedded in order.
 func (s *Server) tasks(c *fiber.Ctx) error {

@@ -136,7 +136,7 @@ func (s *Server) createCourse(c *fiber.Ctx) error {
 	courseFromForm(c, co)
 	ctx, cancel := ctx(c)
 	defer cancel()
-	if err := s.cfg.Courses.Create(ctx, p.Handle, co); err != nil {
+	if err := s.cfg.Services.Courses.Create(ctx, p.Handle, co); err != nil {
 		if domain.ErrorCode(err) == domain.EINTERNAL {
 			return err
 		}
@@ -258,7 +258,7 @@ func (s *Server) editCourse(c *fiber.Ctx) error {
 	edited.Organisers = append(lines(strings.ReplaceAll(c.FormValue("organisers"), ",", "\n")), p.Handle)
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.back(c, co, s.cfg.Courses.Update(ctx, p.Handle, &edited))
+	return s.back(c, co, s.cfg.Services.Courses.Update(ctx, p.Handle, &edited))
 }
 
 func (s *Server) answerRequest(c *fiber.Ctx) error {
@@ -270,9 +270,9 @@ func (s *Server) answerRequest(c *fiber.Ctx) error {
 	defer cancel()
 	actor := c.FormValue("actor")
 	if c.Params("answer") == "approve" {
-		err = s.cfg.Follows.Approve(ctx, co.Handle, actor)
+		err = s.cfg.Services.Enrolment.Approve(ctx, co.Handle, actor)
 	} else {
-		err = s.cfg.Follows.Decline(ctx, co.Handle, actor, c.FormValue("reason"))
+		err = s.cfg.Services.Enrolment.Decline(ctx, co.Handle, actor, c.FormValue("reason"))
 	}
 	return s.back(c, co, err)
 }
@@ -285,7 +285,7 @@ func (s *Server) addTask(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	t := &domain.Task{Course: co.Handle, Title: c.FormValue("title"), Body: c.FormValue("body")}
-	return s.back(c, co, s.cfg.Learning.AddTask(ctx, p.Handle, t))
+	return s.back(c, co, s.cfg.Services.Tasks.Add(ctx, p.Handle, t))
 }
 
 func (s *Server) editTaskForm(c *fiber.Ctx) error {
@@ -318,7 +318,7 @@ func (s *Server) editTask(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	t := &domain.Task{ID: c.Params("id"), Course: co.Handle, Title: c.FormValue("title"), Body: c.FormValue("body")}
-	return s.back(c, co, s.cfg.Learning.EditTask(ctx, p.Handle, t))
+	return s.back(c, co, s.cfg.Services.Tasks.Edit(ctx, p.Handle, t))
 }
 
 func (s *Server) restoreTask(c *fiber.Ctx) error {
@@ -329,7 +329,7 @@ func (s *Server) restoreTask(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	rev, _ := strconv.Atoi(c.FormValue("rev"))
-	_, err = s.cfg.Learning.RestoreTask(ctx, p.Handle, co.Handle, c.Params("id"), rev)
+	_, err = s.cfg.Services.Tasks.Restore(ctx, p.Handle, co.Handle, c.Params("id"), rev)
 	return s.back(c, co, err)
 }
 
@@ -365,7 +365,7 @@ func (s *Server) moveTask(c *fiber.Ctx) error {
 		}
 		break
 	}
-	return s.back(c, co, s.cfg.Learning.ReorderTasks(ctx, p.Handle, co.Handle, ids))
+	return s.back(c, co, s.cfg.Services.Tasks.Reorder(ctx, p.Handle, co.Handle, ids))
 }
 
 func (s *Server) addBadge(c *fiber.Ctx) error {
@@ -381,7 +381,6 @@ func (s *Server) addBadge(c *fiber.Ctx) error {
 	if form, err := c.MultipartForm(); err == nil {
 		b.Tasks = form.Value["tasks"]
 	}
-	var img []byte
 	if fh, err := c.FormFile("image"); err == nil && fh.Size > 0 {
 		if fh.Size > badgepng.MaxUploadBytes {
 			return s.back(c, co, domain.Errorf(domain.EINVALID, "The badge image is too large (at most 256 KiB)."))
@@ -390,20 +389,14 @@ func (s *Server) addBadge(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		img, err = io.ReadAll(io.LimitReader(f, badgepng.MaxUploadBytes+1))
+		b.Image, err = io.ReadAll(io.LimitReader(f, badgepng.MaxUploadBytes+1))
 		f.Close()
 		if err != nil {
 			return err
 		}
-		if err := badgepng.Check(img); err != nil {
-			return s.back(c, co, err)
-		}
 	}
-	if err := s.cfg.Learning.Service.AddBadge(ctx, b); err != nil {
+	if err := s.cfg.Services.Badges.Add(ctx, p.Handle, b); err != nil {
 		return s.back(c, co, err)
-	}
-	if img != nil {
-		return s.back(c, co, s.cfg.Learning.SetBadgeImage(ctx, p.Handle, b.ID, img))
 	}
 	return s.back(c, co, nil)
 }
@@ -415,7 +408,7 @@ func (s *Server) awardBadge(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	_, err = s.cfg.Learning.Award(ctx, p.Handle, c.Params("id"), c.FormValue("learner"))
+	_, err = s.cfg.Services.Badges.Award(ctx, p.Handle, c.Params("id"), c.FormValue("learner"))
 	return s.back(c, co, err)
 }
 
@@ -426,7 +419,7 @@ func (s *Server) pinPost(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.back(c, co, s.cfg.Posts.Pin(ctx, p.Handle, c.FormValue("post"), c.FormValue("pinned") == "1"))
+	return s.back(c, co, s.cfg.Services.Posts.Pin(ctx, p.Handle, c.FormValue("post"), c.FormValue("pinned") == "1"))
 }
 
 func (s *Server) removePost(c *fiber.Ctx) error {
@@ -436,7 +429,7 @@ func (s *Server) removePost(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.back(c, co, s.cfg.Posts.Remove(ctx, p.Handle, c.FormValue("post")))
+	return s.back(c, co, s.cfg.Services.Posts.Remove(ctx, p.Handle, c.FormValue("post")))
 }
 
 func urlQuery(s string) string { return url.QueryEscape(s) }
@@ -448,7 +441,7 @@ func (s *Server) reportPost(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.back(c, co, s.cfg.Follows.Report(ctx, p.Handle, c.FormValue("post"), c.FormValue("comment")))
+	return s.back(c, co, s.cfg.Services.Moderation.Report(ctx, p.Handle, c.FormValue("post"), c.FormValue("comment")))
 }
 
 func (s *Server) blockFromCourse(c *fiber.Ctx) error {
@@ -458,5 +451,5 @@ func (s *Server) blockFromCourse(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.back(c, co, s.cfg.Follows.BlockFromCourse(ctx, p.Handle, co.Handle, c.FormValue("actor")))
+	return s.back(c, co, s.cfg.Services.Moderation.BlockFromCourse(ctx, p.Handle, co.Handle, c.FormValue("actor")))
 }

@@ -62,7 +62,7 @@ func (s *Server) post(c *fiber.Ctx) error {
 		if replies, err = tx.RepliesPage(p.URI, c.Query("replies"), postsPerPage); err != nil {
 			return err
 		}
-		note, err := s.cfg.Posts.Note(tx, p)
+		note, err := s.cfg.Services.Posts.Note(tx, p)
 		if err != nil {
 			return err
 		}
@@ -355,7 +355,7 @@ func (s *Server) signedFetcher(c *fiber.Ctx) (*domain.RemoteActor, error) {
 	}
 	req.URL.RawQuery = string(c.Request().URI().QueryString())
 	req.Header = h
-	opt := federation.VerifyOptions{Host: s.urls.Host(), Now: s.cfg.Service.Now()}
+	opt := federation.VerifyOptions{Host: s.urls.Host(), Now: s.auth.now()}
 	params, err := federation.CheckRequest(req, nil, opt)
 	if err != nil {
 		return nil, err

@@ -17,23 +17,22 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
 	"github.com/lernejo/lernejo/inbox"
-	"github.com/lernejo/lernejo/outbox"
+	"github.com/lernejo/lernejo/service"
 )
 
 // Config is what the web layer needs; cmd builds it once.
 type Config struct {
-	Service *domain.Service
-	Docs    federation.Documents
-	Logger  *slog.Logger
-	Version string
-	Inbox   *inbox.Inbox
-	// The services behind the forms.
-	Follows    *outbox.Follows
-	Posts      *outbox.Posts
-	Learning   *outbox.Learning
-	Courses    *outbox.Courses
-	Resolver   *federation.Resolver
-	Moderation *outbox.Moderation
+	// Store is read by the pages; every change goes through Services.
+	Store domain.Store
+	// Services are the use cases behind the forms.
+	Services *service.Services
+	// Now is the clock of sessions and signatures; nil means time.Now.
+	Now      func() time.Time
+	Docs     federation.Documents
+	Logger   *slog.Logger
+	Version  string
+	Inbox    *inbox.Inbox
+	Resolver *federation.Resolver
 	// Metrics is the Prometheus registry /metrics serves; the web layer
 	// adds its own collectors to it.
 	Metrics *prometheus.Registry
@@ -87,7 +86,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, store: cfg.Service.Store, urls: cfg.Docs.URLs, log: cfg.Logger, pages: pages}
+	s := &Server{cfg: cfg, store: cfg.Store, urls: cfg.Docs.URLs, log: cfg.Logger, pages: pages}
 	if cfg.Metrics == nil {
 		cfg.Metrics = prometheus.NewRegistry()
 		s.cfg.Metrics = cfg.Metrics
@@ -124,7 +123,7 @@ func New(cfg Config) (*Server, error) {
 		inboxPerIP = 30000
 	}
 	s.inboxIP = newRateLimiter(inboxPerIP, 5*time.Minute, time.Now)
-	s.auth = newAuthState(cfg.Service.Now)
+	s.auth = newAuthState(cfg.Now)
 	s.App = fiber.New(fiber.Config{
 		// Fiber reuses request buffers after a handler returns; anything kept
 		// (the inbox queue above all) must own its bytes (HOSTILE W12).

@@ -406,7 +406,7 @@ func (l localOps) resetPassword(r node.AdminUserRequest) error {
 }
 
 func (l localOps) block(r node.AdminBlockRequest) (node.AdminBlockResponse, error) {
-	b, purged, err := l.a.Moderation.BlockDomain(context.Background(), r.Domain, r.Reason)
+	b, purged, err := l.a.Services.Moderation.BlockDomain(context.Background(), r.Domain, r.Reason)
 	if err != nil {
 		return node.AdminBlockResponse{}, msg(err)
 	}
@@ -414,10 +414,10 @@ func (l localOps) block(r node.AdminBlockRequest) (node.AdminBlockResponse, erro
 }
 
 func (l localOps) unblock(r node.AdminBlockRequest) error {
-	return msg(l.a.Moderation.UnblockDomain(context.Background(), r.Domain))
+	return msg(l.a.Services.Moderation.UnblockDomain(context.Background(), r.Domain))
 }
 
 func (l localOps) reports() ([]*domain.Report, error) {
-	rs, err := l.a.Moderation.Reports(context.Background())
+	rs, err := l.a.Services.Moderation.Reports(context.Background())
 	return rs, msg(err)
 }

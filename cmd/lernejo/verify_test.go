@@ -32,12 +32,12 @@ func TestVerifyBadge(t *testing.T) {
 		defer cancel()
 		n.Close(c)
 	})
-	if err := n.Service.RegisterPerson(ctx, &domain.Person{Handle: "bea", PasswordHash: "x"}); err != nil {
+	if err := n.Services.Accounts.Register(ctx, &domain.Person{Handle: "bea", PasswordHash: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	var badge *domain.Badge
 	n.Store.View(ctx, func(tx domain.Tx) error { bs, _ := tx.Badges(node.DemoCourse); badge = bs[0]; return nil })
-	award, err := n.Learning.Award(ctx, node.DemoOrganiser, badge.ID, n.URLs.Actor(domain.ActorPerson, "bea"))
+	award, err := n.Services.Badges.Award(ctx, node.DemoOrganiser, badge.ID, n.URLs.Actor(domain.ActorPerson, "bea"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestVerifyBadge(t *testing.T) {
 		t.Errorf("a loopback issuer without --allow-private-networks: %d %s", code, errb.String())
 	}
 
-	if err := n.Learning.Revoke(ctx, node.DemoOrganiser, award.ID, "awarded by mistake"); err != nil {
+	if err := n.Services.Badges.Revoke(ctx, node.DemoOrganiser, award.ID, "awarded by mistake"); err != nil {
 		t.Fatal(err)
 	}
 	if code, out := verify(file); code != 1 || !strings.Contains(out, "REVOKED") || !strings.Contains(out, "awarded by mistake") {

@@ -445,7 +445,7 @@ func TestMigrateBuildsIndexesOfOldStores(t *testing.T) {
 	// A store with followers, posts, courses and completions, whose
 	// indexes and counters are then dropped, gets them back exactly.
 	m := openMem(t)
-	svc := service(m)
+	svc := newServices(m)
 	seed(t, svc)
 	err = m.Update(ctx, func(tx domain.Tx) error {
 		for i := range 30 {

@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/outbox"
+	"github.com/lernejo/lernejo/service"
 )
 
 var testKeys = domain.KeyPair{PublicPEM: "PUBLIC", PrivatePEM: "PRIVATE"}
@@ -23,34 +26,41 @@ func openMem(t *testing.T) *Store {
 	return s
 }
 
-// service returns a domain service over s with a fixed clock, counting ids
+// newServices returns the services over s with a fixed clock, counting ids
 // and one shared key pair, so tests run fast and deterministically.
-func service(s domain.Store) *domain.Service {
+func newServices(s domain.Store) *service.Services {
 	var mu sync.Mutex
 	n := 0
-	return &domain.Service{
-		Store: s,
-		Now:   func() time.Time { return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) },
-		NewID: func() string {
-			mu.Lock()
-			defer mu.Unlock()
-			n++
-			return fmt.Sprintf("01J%023d", n)
-		},
-		NewKeys: func() (domain.KeyPair, error) { return testKeys, nil },
+	newID := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		return fmt.Sprintf("01J%023d", n)
 	}
+	urls, err := federation.NewURLs("https://lernejo.example")
+	if err != nil {
+		panic(err)
+	}
+	return service.New(service.Config{
+		Store:   s,
+		Queue:   outbox.New(outbox.Config{Store: s, URLs: urls, NewID: newID}),
+		Docs:    federation.Documents{URLs: urls},
+		Now:     func() time.Time { return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) },
+		NewID:   newID,
+		NewKeys: func() (domain.KeyPair, error) { return testKeys, nil },
+	})
 }
 
-func seed(t *testing.T, svc *domain.Service) {
+func seed(t *testing.T, svc *service.Services) {
 	t.Helper()
 	ctx := context.Background()
-	if err := svc.RegisterPerson(ctx, &domain.Person{Handle: "ada", DisplayName: "Ada", PasswordHash: "h"}); err != nil {
+	if err := svc.Accounts.Register(ctx, &domain.Person{Handle: "ada", DisplayName: "Ada", PasswordHash: "h"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.CreateSchool(ctx, &domain.School{Handle: "webcraft", Name: "School of Webcraft", Organisers: []string{"ada"}}); err != nil {
+	if err := svc.Schools.Create(ctx, &domain.School{Handle: "webcraft", Name: "School of Webcraft", Organisers: []string{"ada"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.CreateCourse(ctx, "ada", &domain.Course{Handle: "gentle-python", Title: "Python", Kind: "Study Group",
+	if err := svc.Courses.Create(ctx, "ada", &domain.Course{Handle: "gentle-python", Title: "Python", Kind: "Study Group",
 		Status: domain.StatusOpen, School: "webcraft", Organisers: []string{"ada"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -58,15 +68,15 @@ func seed(t *testing.T, svc *domain.Service) {
 
 func TestRoundTripsAndNotFound(t *testing.T) {
 	s := openMem(t)
-	svc := service(s)
+	svc := newServices(s)
 	seed(t, svc)
 	ctx := context.Background()
 	for _, title := range []string{"One", "Two", "Three"} {
-		if err := svc.AddTask(ctx, &domain.Task{Course: "gentle-python", Title: title}); err != nil {
+		if err := svc.Tasks.Add(ctx, "ada", &domain.Task{Course: "gentle-python", Title: title}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := svc.AddBadge(ctx, &domain.Badge{Issuer: "gentle-python", Name: "Python Basics"}); err != nil {
+	if err := svc.Badges.Add(ctx, "ada", &domain.Badge{Issuer: "gentle-python", Name: "Python Basics"}); err != nil {
 		t.Fatal(err)
 	}
 	err := s.View(ctx, func(tx domain.Tx) error {
@@ -131,15 +141,15 @@ func TestRoundTripsAndNotFound(t *testing.T) {
 
 func TestOneHandleNamespace(t *testing.T) {
 	s := openMem(t)
-	svc := service(s)
+	svc := newServices(s)
 	seed(t, svc)
 	ctx := context.Background()
 	// A course may not take a person's handle, nor a person a school's.
-	err := svc.CreateCourse(ctx, "ada", &domain.Course{Handle: "ada", Title: "x", Organisers: []string{"ada"}})
+	err := svc.Courses.Create(ctx, "ada", &domain.Course{Handle: "ada", Title: "x", Organisers: []string{"ada"}})
 	if !domain.IsConflict(err) {
 		t.Fatalf("course with a person's handle: %v", err)
 	}
-	err = svc.RegisterPerson(ctx, &domain.Person{Handle: "WebCraft", PasswordHash: "h"})
+	err = svc.Accounts.Register(ctx, &domain.Person{Handle: "WebCraft", PasswordHash: "h"})
 	if !domain.IsConflict(err) {
 		t.Fatalf("person with a school's handle: %v", err)
 	}
@@ -154,17 +164,17 @@ func TestOneHandleNamespace(t *testing.T) {
 		return nil
 	})
 	// Organisers and schools must exist.
-	if err := svc.CreateCourse(ctx, "ghost", &domain.Course{Handle: "c2", Title: "x", Organisers: []string{"ghost"}}); domain.ErrorCode(err) != domain.EINVALID {
+	if err := svc.Courses.Create(ctx, "ghost", &domain.Course{Handle: "c2", Title: "x", Organisers: []string{"ghost"}}); domain.ErrorCode(err) != domain.EINVALID {
 		t.Fatalf("unknown organiser: %v", err)
 	}
-	if err := svc.CreateCourse(ctx, "ada", &domain.Course{Handle: "c3", Title: "x", Organisers: []string{"ada"}, School: "nowhere"}); domain.ErrorCode(err) != domain.EINVALID {
+	if err := svc.Courses.Create(ctx, "ada", &domain.Course{Handle: "c3", Title: "x", Organisers: []string{"ada"}, School: "nowhere"}); domain.ErrorCode(err) != domain.EINVALID {
 		t.Fatalf("unknown school: %v", err)
 	}
 }
 
 func TestConcurrentUpdatesRetryOnConflict(t *testing.T) {
 	s := openMem(t)
-	svc := service(s)
+	svc := newServices(s)
 	seed(t, svc)
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -172,7 +182,7 @@ func TestConcurrentUpdatesRetryOnConflict(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := svc.AddTask(ctx, &domain.Task{Course: "gentle-python", Title: "T"}); err != nil {
+			if err := svc.Tasks.Add(ctx, "ada", &domain.Task{Course: "gentle-python", Title: "T"}); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -197,7 +207,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := service(s)
+	svc := newServices(s)
 	seed(t, svc)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
@@ -253,37 +263,37 @@ func TestCanceledContext(t *testing.T) {
 // Webcraft list and announce a phishing course).
 func TestOnlySchoolOrganisersPlaceCourses(t *testing.T) {
 	s := openMem(t)
-	svc := service(s)
+	svc := newServices(s)
 	seed(t, svc) // ada organises webcraft
 	ctx := context.Background()
-	if err := svc.RegisterPerson(ctx, &domain.Person{Handle: "mallory", PasswordHash: "h"}); err != nil {
+	if err := svc.Accounts.Register(ctx, &domain.Person{Handle: "mallory", PasswordHash: "h"}); err != nil {
 		t.Fatal(err)
 	}
-	err := svc.CreateCourse(ctx, "mallory", &domain.Course{Handle: "free-prizes", Title: "Claim your prize",
+	err := svc.Courses.Create(ctx, "mallory", &domain.Course{Handle: "free-prizes", Title: "Claim your prize",
 		Status: domain.StatusOpen, School: "webcraft", Organisers: []string{"mallory"}})
 	if domain.ErrorCode(err) != domain.EFORBIDDEN {
 		t.Fatalf("a course placed in someone else's school: %v", err)
 	}
 	// Naming a school organiser as co-organiser changes nothing: the one who
 	// places the course must organise the school.
-	err = svc.CreateCourse(ctx, "mallory", &domain.Course{Handle: "free-prizes", Title: "Claim your prize",
+	err = svc.Courses.Create(ctx, "mallory", &domain.Course{Handle: "free-prizes", Title: "Claim your prize",
 		Status: domain.StatusOpen, School: "webcraft", Organisers: []string{"mallory", "ada"}})
 	if domain.ErrorCode(err) != domain.EFORBIDDEN {
 		t.Fatalf("placed by naming ada as co-organiser: %v", err)
 	}
 	// Nor may one start a course in someone else's name.
-	err = svc.CreateCourse(ctx, "mallory", &domain.Course{Handle: "free-prizes", Title: "x", Organisers: []string{"ada"}})
+	err = svc.Courses.Create(ctx, "mallory", &domain.Course{Handle: "free-prizes", Title: "x", Organisers: []string{"ada"}})
 	if domain.ErrorCode(err) != domain.EINVALID {
 		t.Fatalf("a course whose creator does not organise it: %v", err)
 	}
 	// Without a school it is fine; moving it into the school is not.
 	c := &domain.Course{Handle: "free-prizes", Title: "Claim your prize", Status: domain.StatusOpen, Organisers: []string{"mallory"}}
-	if err := svc.CreateCourse(ctx, "mallory", c); err != nil {
+	if err := svc.Courses.Create(ctx, "mallory", c); err != nil {
 		t.Fatal(err)
 	}
 	moved := *c
 	moved.School = "webcraft"
-	err = s.Update(ctx, func(tx domain.Tx) error { _, err := svc.UpdateCourse(tx, "mallory", &moved); return err })
+	err = svc.Courses.Update(ctx, "mallory", &moved)
 	if domain.ErrorCode(err) != domain.EFORBIDDEN {
 		t.Fatalf("an edit moving a course into someone else's school: %v", err)
 	}
@@ -295,17 +305,17 @@ func TestOnlySchoolOrganisersPlaceCourses(t *testing.T) {
 		return nil
 	})
 	// The school's organiser places her own course, and moves one in.
-	if err := svc.CreateCourse(ctx, "ada", &domain.Course{Handle: "css-basics", Title: "CSS basics",
+	if err := svc.Courses.Create(ctx, "ada", &domain.Course{Handle: "css-basics", Title: "CSS basics",
 		School: "webcraft", Organisers: []string{"ada"}}); err != nil {
 		t.Fatalf("ada's course in her school: %v", err)
 	}
 	own := &domain.Course{Handle: "html-basics", Title: "HTML basics", Organisers: []string{"ada"}}
-	if err := svc.CreateCourse(ctx, "ada", own); err != nil {
+	if err := svc.Courses.Create(ctx, "ada", own); err != nil {
 		t.Fatal(err)
 	}
 	in := *own
 	in.School = "webcraft"
-	if err := s.Update(ctx, func(tx domain.Tx) error { _, err := svc.UpdateCourse(tx, "ada", &in); return err }); err != nil {
+	if err := svc.Courses.Update(ctx, "ada", &in); err != nil {
 		t.Fatalf("ada moves her course into her school: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package outbox
+package service
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/lernejo/lernejo/domain/faultstore"
 	"github.com/lernejo/lernejo/domain/store"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/outbox"
 )
 
 // realKeys is one key pair shared by the local actors of these tests: the
@@ -29,15 +30,11 @@ var realKeys = sync.OnceValue(func() domain.KeyPair {
 // to fail: the course "course" organised by ada, with bob (local) and rae
 // (remote) enrolled; ada follows the remote Lernejo course g.
 type useCases struct {
-	t        *testing.T
-	st       *store.Store
-	fs       *faultstore.Store
-	svc      *domain.Service
-	urls     federation.URLs
-	follows  *Follows
-	posts    *Posts
-	learning *Learning
-	courses  *Courses
+	t    *testing.T
+	st   *store.Store
+	fs   *faultstore.Store
+	svc  *Services
+	urls federation.URLs
 }
 
 const (
@@ -63,24 +60,21 @@ func newUseCases(t *testing.T) *useCases {
 		return fmt.Sprintf("01JUC%021d", n)
 	}
 	urls, _ := federation.NewURLs("https://node.test")
-	svc := &domain.Service{Store: fs, Now: now, NewID: newID, NewKeys: func() (domain.KeyPair, error) { return realKeys(), nil }}
-	o := New(Config{Store: fs, HTTP: http.DefaultClient, URLs: urls, Now: now, NewID: newID})
-	posts := &Posts{Store: fs, Outbox: o, Docs: federation.Documents{URLs: urls, Sanitizer: federation.NewSanitizer()}, Now: now, NewID: newID}
-	u := &useCases{t: t, st: st, fs: fs, svc: svc, urls: urls, posts: posts,
-		learning: &Learning{Service: svc, Posts: posts},
-		courses:  &Courses{Service: svc, Posts: posts},
-		follows: &Follows{Store: fs, Outbox: o, URLs: urls, Now: now, NewID: newID, Posts: posts,
-			Resolver: &federation.Resolver{Store: st, URLs: urls, Now: now}}}
+	o := outbox.New(outbox.Config{Store: fs, HTTP: http.DefaultClient, URLs: urls, Now: now, NewID: newID})
+	svc := New(Config{Store: fs, Queue: o, Docs: federation.Documents{URLs: urls, Sanitizer: federation.NewSanitizer()},
+		Resolver: &federation.Resolver{Store: st, URLs: urls, Now: now}, Now: now, NewID: newID,
+		NewKeys: func() (domain.KeyPair, error) { return realKeys(), nil }})
+	u := &useCases{t: t, st: st, fs: fs, svc: svc, urls: urls}
 	ctx := context.Background()
 	for _, h := range []string{"ada", "bob"} {
-		if err := svc.RegisterPerson(ctx, &domain.Person{Handle: h, PasswordHash: "x"}); err != nil {
+		if err := svc.Accounts.Register(ctx, &domain.Person{Handle: h, PasswordHash: "x"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := svc.CreateSchool(ctx, &domain.School{Handle: "school", Name: "School", Organisers: []string{"ada"}}); err != nil {
+	if err := svc.Schools.Create(ctx, &domain.School{Handle: "school", Name: "School", Organisers: []string{"ada"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.CreateCourse(ctx, "ada", &domain.Course{Handle: "course", Title: "Course", Status: domain.StatusOpen, Organisers: []string{"ada"}}); err != nil {
+	if err := svc.Courses.Create(ctx, "ada", &domain.Course{Handle: "course", Title: "Course", Status: domain.StatusOpen, Organisers: []string{"ada"}}); err != nil {
 		t.Fatal(err)
 	}
 	u.update(func(tx domain.Tx) error {
@@ -127,11 +121,11 @@ func (u *useCases) badge(b *domain.Badge, holder string) string {
 	u.t.Helper()
 	ctx := context.Background()
 	b.Issuer = "course"
-	if err := u.svc.AddBadge(ctx, b); err != nil {
+	if err := u.svc.Badges.Add(ctx, "ada", b); err != nil {
 		u.t.Fatal(err)
 	}
 	if holder != "" {
-		if _, err := u.learning.Award(ctx, "ada", b.ID, holder); err != nil {
+		if _, err := u.svc.Badges.Award(ctx, "ada", b.ID, holder); err != nil {
 			u.t.Fatal(err)
 		}
 	}
@@ -176,7 +170,7 @@ func TestUseCasesReportStoreFailures(t *testing.T) {
 		{
 			name: "Enrol: the follow already held",
 			prepare: func(u *useCases) (func() error, []string) {
-				return func() error { _, err := u.follows.Enrol(ctx, "ada", gID, ""); return err }, []string{"Following", "ada", gID}
+				return func() error { _, err := u.svc.Enrolment.Enrol(ctx, "ada", gID, ""); return err }, []string{"Following", "ada", gID}
 			},
 			unchanged: func(u *useCases) string {
 				var f *domain.Following
@@ -198,7 +192,7 @@ func TestUseCasesReportStoreFailures(t *testing.T) {
 					c.SignUp = domain.SignUpModerated
 					return tx.PutCourse(c)
 				})
-				return func() error { _, err := u.follows.EnrolLocal(ctx, "bob", "course", ""); return err },
+				return func() error { _, err := u.svc.Enrolment.EnrolLocal(ctx, "bob", "course", ""); return err },
 					[]string{"Follower", "course", u.person("bob")}
 			},
 			unchanged: func(u *useCases) string {
@@ -213,7 +207,7 @@ func TestUseCasesReportStoreFailures(t *testing.T) {
 		{
 			name: "BlockFromCourse: the blocked learner's server",
 			prepare: func(u *useCases) (func() error, []string) {
-				return func() error { return u.follows.BlockFromCourse(ctx, "ada", "course", raeID) }, []string{"RemoteActor", raeID}
+				return func() error { return u.svc.Moderation.BlockFromCourse(ctx, "ada", "course", raeID) }, []string{"RemoteActor", raeID}
 			},
 			unchanged: func(u *useCases) string {
 				var c *domain.Course
@@ -228,7 +222,7 @@ func TestUseCasesReportStoreFailures(t *testing.T) {
 			name: "Publish: the author's enrolment",
 			prepare: func(u *useCases) (func() error, []string) {
 				return func() error {
-					_, err := u.posts.Publish(ctx, PostInput{Author: "bob", Course: "course", Text: "hello"})
+					_, err := u.svc.Posts.Publish(ctx, PostInput{Author: "bob", Course: "course", Text: "hello"})
 					return err
 				}, []string{"Follower", "course", u.person("bob")}
 			},
@@ -241,7 +235,7 @@ func TestUseCasesReportStoreFailures(t *testing.T) {
 					return tx.PutPost(&domain.Post{ID: "01JPARENT", Course: "course", URI: "https://remote.test/notes/q", Author: raeID, Thread: "01JPARENT"})
 				})
 				return func() error {
-					_, err := u.posts.Publish(ctx, PostInput{Author: "ada", Course: "course", Text: "an answer", InReplyTo: "https://remote.test/notes/q"})
+					_, err := u.svc.Posts.Publish(ctx, PostInput{Author: "ada", Course: "course", Text: "an answer", InReplyTo: "https://remote.test/notes/q"})
 					return err
 				}, []string{"Post", "https://remote.test/notes/q"}
 			},
@@ -258,7 +252,7 @@ func TestUseCasesReportStoreFailures(t *testing.T) {
 			name: "Publish: a mentioned actor",
 			prepare: func(u *useCases) (func() error, []string) {
 				return func() error {
-					_, err := u.posts.Publish(ctx, PostInput{Author: "course", Course: "course", Text: "hi",
+					_, err := u.svc.Posts.Publish(ctx, PostInput{Author: "course", Course: "course", Text: "hi",
 						Mentions: []federation.Mention{{ID: raeID, Name: "@rae@remote.test"}}})
 					return err
 				}, []string{"RemoteActor", raeID}
@@ -269,7 +263,7 @@ func TestUseCasesReportStoreFailures(t *testing.T) {
 			name: "Award: the award already held",
 			prepare: func(u *useCases) (func() error, []string) {
 				b := u.badge(&domain.Badge{Name: "Helper", Criteria: domain.CriteriaOrganiser}, raeID)
-				return func() error { _, err := u.learning.Award(ctx, "ada", b, raeID); return err }, []string{"AwardOf", b, raeID}
+				return func() error { _, err := u.svc.Badges.Award(ctx, "ada", b, raeID); return err }, []string{"AwardOf", b, raeID}
 			},
 			unchanged: oneAward(raeID, "Helper"),
 		},
@@ -277,7 +271,7 @@ func TestUseCasesReportStoreFailures(t *testing.T) {
 			name: "Vote: the award already held",
 			prepare: func(u *useCases) (func() error, []string) {
 				b := u.badge(&domain.Badge{Name: "Kind", Criteria: domain.CriteriaPeer, Votes: 1}, raeID)
-				return func() error { return u.learning.Vote(ctx, "bob", b, raeID) }, []string{"AwardOf", b, raeID}
+				return func() error { return u.svc.Badges.Vote(ctx, "bob", b, raeID) }, []string{"AwardOf", b, raeID}
 			},
 			unchanged: oneAward(raeID, "Kind"),
 		},
@@ -285,7 +279,7 @@ func TestUseCasesReportStoreFailures(t *testing.T) {
 			name: "Vote: the voter's enrolment",
 			prepare: func(u *useCases) (func() error, []string) {
 				b := u.badge(&domain.Badge{Name: "Kind", Criteria: domain.CriteriaPeer, Votes: 1}, "")
-				return func() error { return u.learning.Vote(ctx, "bob", b, raeID) }, []string{"Follower", "course", u.person("bob")}
+				return func() error { return u.svc.Badges.Vote(ctx, "bob", b, raeID) }, []string{"Follower", "course", u.person("bob")}
 			},
 			unchanged: func(u *useCases) string {
 				if n := u.awards(raeID, badgeNamed(u, "Kind")); n != 0 {
@@ -300,7 +294,7 @@ func TestUseCasesReportStoreFailures(t *testing.T) {
 				b := u.badge(&domain.Badge{Name: "Helper", Criteria: domain.CriteriaOrganiser}, raeID)
 				var award string
 				u.view(func(tx domain.Tx) error { a, err := tx.AwardOf(b, raeID); award = a.ID; return err })
-				return func() error { return u.learning.Revoke(ctx, "ada", award, "") }, []string{"RemoteActor", raeID}
+				return func() error { return u.svc.Badges.Revoke(ctx, "ada", award, "") }, []string{"RemoteActor", raeID}
 			},
 			unchanged: func(u *useCases) string {
 				var as []*domain.Award
@@ -314,7 +308,7 @@ func TestUseCasesReportStoreFailures(t *testing.T) {
 		{
 			name: "Complete: the enrolment in a remote course",
 			prepare: func(u *useCases) (func() error, []string) {
-				return func() error { _, err := u.learning.Complete(ctx, "ada", gID, gID+"/tasks/1", "", ""); return err },
+				return func() error { _, err := u.svc.Tasks.Complete(ctx, "ada", gID, gID+"/tasks/1", "", ""); return err },
 					[]string{"Following", "ada", gID}
 			},
 			unchanged: noCompletion("ada", gID),
@@ -322,10 +316,10 @@ func TestUseCasesReportStoreFailures(t *testing.T) {
 		{
 			name: "Complete: the completion already sent to a remote course",
 			prepare: func(u *useCases) (func() error, []string) {
-				if _, err := u.learning.Complete(ctx, "ada", gID, gID+"/tasks/1", "", ""); err != nil {
+				if _, err := u.svc.Tasks.Complete(ctx, "ada", gID, gID+"/tasks/1", "", ""); err != nil {
 					u.t.Fatal(err)
 				}
-				return func() error { _, err := u.learning.Complete(ctx, "ada", gID, gID+"/tasks/1", "", "again"); return err },
+				return func() error { _, err := u.svc.Tasks.Complete(ctx, "ada", gID, gID+"/tasks/1", "", "again"); return err },
 					[]string{"Completion", gID, gID + "/tasks/1"}
 			},
 			unchanged: func(u *useCases) string {
@@ -341,10 +335,10 @@ func TestUseCasesReportStoreFailures(t *testing.T) {
 			name: "Complete: the learner's enrolment here",
 			prepare: func(u *useCases) (func() error, []string) {
 				task := &domain.Task{Course: "course", Title: "One"}
-				if err := u.svc.AddTask(ctx, task); err != nil {
+				if err := u.svc.Tasks.Add(ctx, "ada", task); err != nil {
 					u.t.Fatal(err)
 				}
-				return func() error { _, err := u.learning.Complete(ctx, "bob", "course", task.ID, "", ""); return err },
+				return func() error { _, err := u.svc.Tasks.Complete(ctx, "bob", "course", task.ID, "", ""); return err },
 					[]string{"Follower", "course", u.person("bob")}
 			},
 			unchanged: noCompletion("bob", "course"),
@@ -353,11 +347,11 @@ func TestUseCasesReportStoreFailures(t *testing.T) {
 			name: "Complete: the badge it earns, already held",
 			prepare: func(u *useCases) (func() error, []string) {
 				task := &domain.Task{Course: "course", Title: "One"}
-				if err := u.svc.AddTask(ctx, task); err != nil {
+				if err := u.svc.Tasks.Add(ctx, "ada", task); err != nil {
 					u.t.Fatal(err)
 				}
 				b := u.badge(&domain.Badge{Name: "Done", Criteria: domain.CriteriaAllTasks}, u.person("bob"))
-				return func() error { _, err := u.learning.Complete(ctx, "bob", "course", task.ID, "", ""); return err },
+				return func() error { _, err := u.svc.Tasks.Complete(ctx, "bob", "course", task.ID, "", ""); return err },
 					[]string{"AwardOf", b, u.person("bob")}
 			},
 			unchanged: func(u *useCases) string {
@@ -374,7 +368,7 @@ func TestUseCasesReportStoreFailures(t *testing.T) {
 					var c *domain.Course
 					u.view(func(tx domain.Tx) (err error) { c, err = tx.Course("course"); return err })
 					c.School = "school"
-					return u.courses.Update(ctx, "ada", c)
+					return u.svc.Courses.Update(ctx, "ada", c)
 				}, []string{"School", "school"}
 			},
 			unchanged: func(u *useCases) string {

@@ -1,4 +1,4 @@
-package outbox
+package service
 
 import (
 	"context"
@@ -11,16 +11,10 @@ import (
 	"github.com/lernejo/lernejo/federation"
 )
 
-// Posts is the domain service for a course's discussion as written on this
+// Posts is the use cases of a course's discussion as written on this
 // node: the course, its organisers and its local learners post, edit and
 // delete, and every change federates to the course's followers.
-type Posts struct {
-	Store  domain.Store
-	Outbox *Outbox
-	Docs   federation.Documents
-	Now    func() time.Time
-	NewID  func() string
-}
+type Posts struct{ *env }
 
 // PostInput is a new post.
 type PostInput struct {
@@ -76,7 +70,7 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 			if !c.IsOrganiser(in.Author) {
 				member, _, err := domain.Found(tx.Follower(c.Handle, urls.Actor(domain.ActorPerson, in.Author)))
 				if err != nil {
-					return fmt.Errorf("outbox: publish: %w", err)
+					return fmt.Errorf("service: publish: %w", err)
 				}
 				if member == nil || member.State != domain.FollowAccepted {
 					return domain.Errorf(domain.EFORBIDDEN, "Only organisers and enrolled learners can post here.")
@@ -87,7 +81,7 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 		if p.InReplyTo != "" {
 			parent, _, err := domain.Found(tx.Post(p.InReplyTo))
 			if err != nil {
-				return fmt.Errorf("outbox: publish: parent: %w", err)
+				return fmt.Errorf("service: publish: parent: %w", err)
 			}
 			if parent == nil || parent.Course != c.Handle {
 				return domain.Errorf(domain.EINVALID, "The post you answer is not in this course.")
@@ -126,7 +120,7 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 			if err := tx.PutPost(p); err != nil {
 				return err
 			}
-			return s.Outbox.Queue(tx, c.Handle, createID, create, append(inboxes, followers...))
+			return s.Queue.Queue(tx, c.Handle, createID, create, append(inboxes, followers...))
 		}
 		personFollowers, err := tx.FollowerInboxes(in.Author)
 		if err != nil {
@@ -146,18 +140,18 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 		if err := tx.PutPost(p); err != nil {
 			return err
 		}
-		if err := s.Outbox.Queue(tx, in.Author, createID, create, append(inboxes, personFollowers...)); err != nil {
+		if err := s.Queue.Queue(tx, in.Author, createID, create, append(inboxes, personFollowers...)); err != nil {
 			return err
 		}
 		if announce != nil {
-			return s.Outbox.Queue(tx, c.Handle, announceID, announce, announceTo)
+			return s.Queue.Queue(tx, c.Handle, announceID, announce, announceTo)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.Outbox.Wake()
+	s.Queue.Wake()
 	return p, nil
 }
 
@@ -187,14 +181,14 @@ func (s *Posts) Edit(ctx context.Context, editor, uri, text string) (*domain.Pos
 		if err := tx.PutPost(p); err != nil {
 			return err
 		}
-		id := s.Docs.URLs.NewActivityID(s.NewID())
+		id := s.newActivityID()
 		upd := federation.Wrap("Update", id, s.Docs.URLs.Actor(actorType(actor, p), actor), s.Docs.NoteObject(p, p.Course, addr, mentions), addr, p.Updated)
-		return s.Outbox.Queue(tx, actor, id, upd, inboxes)
+		return s.Queue.Queue(tx, actor, id, upd, inboxes)
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.Outbox.Wake()
+	s.Queue.Wake()
 	return p, nil
 }
 
@@ -216,12 +210,12 @@ func (s *Posts) Delete(ctx context.Context, editor, uri string) error {
 		if err := tx.PutTombstone(&domain.Tombstone{ID: p.URI, Deleted: s.Now().UTC()}); err != nil {
 			return err
 		}
-		id := s.Docs.URLs.NewActivityID(s.NewID())
+		id := s.newActivityID()
 		del := federation.DeleteNote(id, s.Docs.URLs.Actor(actorType(actor, p), actor), p.URI, addr)
-		return s.Outbox.Queue(tx, actor, id, del, inboxes)
+		return s.Queue.Queue(tx, actor, id, del, inboxes)
 	})
 	if err == nil {
-		s.Outbox.Wake()
+		s.Queue.Wake()
 	}
 	return err
 }
@@ -293,7 +287,7 @@ func (s *Posts) addressing(tx domain.Tx, p *domain.Post) (string, []federation.M
 func remoteActor(tx domain.Tx, id string) (*domain.RemoteActor, error) {
 	ra, _, err := domain.Found(tx.RemoteActor(id))
 	if err != nil {
-		return nil, fmt.Errorf("outbox: actor %s: %w", id, err)
+		return nil, fmt.Errorf("service: actor %s: %w", id, err)
 	}
 	return ra, nil
 }
@@ -375,7 +369,7 @@ func (s *Posts) publishRemote(ctx context.Context, in PostInput) (*domain.Post, 
 	err := s.Store.Update(ctx, func(tx domain.Tx) error {
 		f, _, err := domain.Found(tx.Following(in.Author, in.Course))
 		if err != nil {
-			return fmt.Errorf("outbox: publish: %w", err)
+			return fmt.Errorf("service: publish: %w", err)
 		}
 		if f == nil || f.State != domain.FollowAccepted {
 			return domain.Errorf(domain.EFORBIDDEN, "Join the course before posting to it.")
@@ -389,7 +383,7 @@ func (s *Posts) publishRemote(ctx context.Context, in PostInput) (*domain.Post, 
 		if p.InReplyTo != "" {
 			parent, _, err := domain.Found(tx.Post(p.InReplyTo))
 			if err != nil {
-				return fmt.Errorf("outbox: publish: parent: %w", err)
+				return fmt.Errorf("service: publish: parent: %w", err)
 			}
 			if parent == nil || parent.Course != in.Course {
 				return domain.Errorf(domain.EINVALID, "The post you answer is not in this course.")
@@ -418,12 +412,12 @@ func (s *Posts) publishRemote(ctx context.Context, in PostInput) (*domain.Post, 
 		if err := tx.PutPost(p); err != nil {
 			return err
 		}
-		return s.Outbox.Queue(tx, in.Author, createID, create, append(inboxes, own...))
+		return s.Queue.Queue(tx, in.Author, createID, create, append(inboxes, own...))
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.Outbox.Wake()
+	s.Queue.Wake()
 	return p, nil
 }
 
@@ -486,7 +480,7 @@ func (s *Posts) note(tx domain.Tx, local, text string, mentions []federation.Men
 	}
 	createID := p.URI + "/activity"
 	create := federation.Wrap("Create", createID, p.Author, obj, addr, now)
-	if err := s.Outbox.Queue(tx, local, createID, create, inboxes); err != nil {
+	if err := s.Queue.Queue(tx, local, createID, create, inboxes); err != nil {
 		return "", err
 	}
 	return p.URI, nil

@@ -1,23 +1,19 @@
-package outbox
+package service
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
 )
 
-// Moderation is the operator's domain service for defederation and reports.
-type Moderation struct {
-	Store domain.Store
-	Now   func() time.Time
-	NewID func() string
-	// URLs names this node, whose own host can never be blocked; optional.
-	URLs federation.URLs
-}
+// Moderation is the use cases of moderation: organisers blocking people
+// from a course and reporting posts to their servers, and the operator's
+// defederation and reports.
+type Moderation struct{ *env }
 
 // Purged counts what a domain block removed.
 type Purged struct {
@@ -42,7 +38,7 @@ func (m *Moderation) BlockDomain(ctx context.Context, d, reason string) (*domain
 	var block *domain.DomainBlock
 	err = m.Store.Update(ctx, func(tx domain.Tx) error {
 		purged = Purged{} // the transaction may be retried
-		block = &domain.DomainBlock{Domain: host, Reason: reason, Created: m.now()}
+		block = &domain.DomainBlock{Domain: host, Reason: reason, Created: m.Now().UTC()}
 		if old, err := tx.DomainBlock(host); err == nil {
 			block.Created = old.Created
 		} else if !domain.IsNotFound(err) {
@@ -294,9 +290,91 @@ func purge(tx domain.Tx, d string, n *Purged, budget int) (done bool, err error)
 	return true, nil
 }
 
-func (m *Moderation) now() time.Time {
-	if m.Now == nil {
-		return time.Now().UTC()
+// BlockFromCourse lets an organiser block an actor from a course: their
+// enrolment ends (with a Reject, so their server knows) and they cannot
+// enrol or post there again.
+func (m *Moderation) BlockFromCourse(ctx context.Context, organiser, course, actor string) error {
+	err := m.Store.Update(ctx, func(tx domain.Tx) error {
+		c, err := tx.Course(course)
+		if err != nil {
+			return err
+		}
+		if !c.IsOrganiser(organiser) {
+			return domain.Errorf(domain.EFORBIDDEN, "Only organisers can block people from this course.")
+		}
+		if c.IsBlocked(actor) {
+			return nil
+		}
+		if len(c.Blocked) >= domain.MaxBlocked {
+			return domain.Errorf(domain.EINVALID, "This course's block list is full.")
+		}
+		c.Blocked = append(c.Blocked, actor)
+		if err := tx.PutCourse(c); err != nil {
+			return err
+		}
+		fl, err := tx.Follower(course, actor)
+		if domain.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteFollower(course, actor); err != nil {
+			return err
+		}
+		if fl.Inbox == "" {
+			return nil // a local person: nothing to send
+		}
+		remote, found, err := domain.Found(tx.RemoteActor(actor))
+		if err != nil {
+			return fmt.Errorf("service: block from course: %w", err)
+		}
+		if !found {
+			return nil // forgotten (its Delete came): no one to tell
+		}
+		localID := m.URLs.Actor(domain.ActorCourse, course)
+		ref := federation.FollowRef{ID: fl.ActivityID, Actor: actor, Object: localID}
+		if fl.Lernejo {
+			ref.Type = "Join"
+		}
+		id := m.newActivityID()
+		return m.Queue.Queue(tx, course, id, federation.RejectFollow(id, localID, ref), []string{remote.Inbox})
+	})
+	if err == nil {
+		m.Queue.Wake()
 	}
-	return m.Now().UTC()
+	return err
+}
+
+// Report sends a Flag about a remote post (and its author) to the author's
+// server, from the node's Application actor, as Mastodon forwards reports.
+func (m *Moderation) Report(ctx context.Context, reporter, postURI, comment string) error {
+	err := m.Store.Update(ctx, func(tx domain.Tx) error {
+		p, err := tx.Post(postURI)
+		if err != nil {
+			return err
+		}
+		if p.Local {
+			return domain.Errorf(domain.EINVALID, "Posts from this node are removed, not reported.")
+		}
+		c, err := tx.Course(p.Course)
+		if err != nil {
+			return err
+		}
+		if !c.IsOrganiser(reporter) {
+			return domain.Errorf(domain.EFORBIDDEN, "Only organisers can report posts of this course.")
+		}
+		author, err := tx.RemoteActor(p.Author)
+		if err != nil {
+			return err
+		}
+		id := m.newActivityID()
+		flag := federation.Flag(id, m.URLs.Actor(domain.ActorApplication, domain.InstanceActorName),
+			[]string{author.ID, p.URI}, strings.TrimSpace(comment))
+		return m.Queue.Queue(tx, domain.InstanceActorName, id, flag, []string{author.DeliveryInbox()})
+	})
+	if err == nil {
+		m.Queue.Wake()
+	}
+	return err
 }

@@ -1,4 +1,4 @@
-package outbox
+package service
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/store"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/outbox"
 )
 
 // modFixture is a store holding follows, deliveries, cached actors, posts,
@@ -23,17 +24,18 @@ func modFixture(t *testing.T) (*store.Store, *Moderation) {
 	t.Cleanup(func() { st.Close() })
 	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	n := 0
-	svc := &domain.Service{Store: st, Now: func() time.Time { return now },
-		NewID:   func() string { n++; return fmt.Sprintf("01JMOD%020d", n) },
-		NewKeys: func() (domain.KeyPair, error) { return domain.KeyPair{PublicPEM: "P", PrivatePEM: "K"}, nil }}
-	ctx := context.Background()
-	if err := svc.RegisterPerson(ctx, &domain.Person{Handle: "ada", PasswordHash: "x"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.CreateCourse(ctx, "ada", &domain.Course{Handle: "course", Title: "Course", Status: domain.StatusOpen, Organisers: []string{"ada"}}); err != nil {
-		t.Fatal(err)
-	}
 	urls, _ := federation.NewURLs("https://node.test")
+	newID := func() string { n++; return fmt.Sprintf("01JMOD%020d", n) }
+	svc := New(Config{Store: st, Queue: outbox.New(outbox.Config{Store: st, URLs: urls, NewID: newID}),
+		Docs: federation.Documents{URLs: urls}, Now: func() time.Time { return now }, NewID: newID,
+		NewKeys: func() (domain.KeyPair, error) { return domain.KeyPair{PublicPEM: "P", PrivatePEM: "K"}, nil }})
+	ctx := context.Background()
+	if err := svc.Accounts.Register(ctx, &domain.Person{Handle: "ada", PasswordHash: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Courses.Create(ctx, "ada", &domain.Course{Handle: "course", Title: "Course", Status: domain.StatusOpen, Organisers: []string{"ada"}}); err != nil {
+		t.Fatal(err)
+	}
 	err = st.Update(ctx, func(tx domain.Tx) error {
 		for i, actor := range []string{
 			"https://blocked.example/users/bad",
@@ -73,7 +75,7 @@ func modFixture(t *testing.T) (*store.Store, *Moderation) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return st, &Moderation{Store: st, Now: svc.Now, NewID: svc.NewID, URLs: urls}
+	return st, svc.Moderation
 }
 
 // TestBlockDomainPurges (HOSTILE M1, M3): blocking a domain, in any
@@ -190,6 +192,6 @@ func TestBlockDomainRefusesBadDomainsAndUnblocks(t *testing.T) {
 }
 
 func hostOfURL(id string) string {
-	h, _ := canonicalHostOrURL(id)
+	h, _ := federation.HostOf(id)
 	return h
 }

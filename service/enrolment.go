@@ -1,40 +1,37 @@
-package outbox
+package service
 
 import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
 )
 
-// Follows is the domain service for follows that cross servers: a local
-// person following a remote actor (by handle or URL), and organisers
-// answering the follow requests their moderated courses hold.
-type Follows struct {
-	Store    domain.Store
-	Outbox   *Outbox
-	Resolver *federation.Resolver
-	URLs     federation.URLs
-	Now      func() time.Time
-	NewID    func() string
-	// Posts sends the direct note that tells a declined learner why.
-	Posts *Posts
+// Enrolment is the use cases of follows that cross servers and of joining
+// courses: a local person following a remote actor (by handle or URL) or
+// enrolling in a course here, and organisers answering the requests their
+// moderated courses hold. Remote requests arrive through the inbox
+// (Admit); a course's admission rule is domain.Course.Admit for all of
+// them.
+type Enrolment struct {
+	*env
+	// posts sends the direct note that tells a declined learner why.
+	posts *Posts
 }
 
 // Follow makes the local person follow target: "@name@host", "name@host"
 // or an actor URL. WebFinger, then a signed fetch of the actor, then a
 // Follow queued in the same transaction as the pending follow. The Accept
 // or Reject that comes back settles it.
-func (f *Follows) Follow(ctx context.Context, person, target string) (*domain.Following, error) {
+func (f *Enrolment) Follow(ctx context.Context, person, target string) (*domain.Following, error) {
 	return f.Enrol(ctx, person, target, "")
 }
 
 // Enrol is Follow with answers to a course's sign-up questions: courses on
 // Lernejo nodes get a Join carrying them; anything else gets a Follow.
-func (f *Follows) Enrol(ctx context.Context, person, target, answers string) (*domain.Following, error) {
+func (f *Enrolment) Enrol(ctx context.Context, person, target, answers string) (*domain.Following, error) {
 	target = strings.TrimSpace(target)
 	id := target
 	if !strings.HasPrefix(target, "https://") && !strings.HasPrefix(target, "http://") {
@@ -57,12 +54,12 @@ func (f *Follows) Enrol(ctx context.Context, person, target, answers string) (*d
 			return err
 		}
 		if existing, found, err := domain.Found(tx.Following(person, remote.ID)); err != nil {
-			return fmt.Errorf("outbox: follow: %w", err)
+			return fmt.Errorf("service: follow: %w", err)
 		} else if found {
 			out = existing
 			return nil
 		}
-		activityID := f.URLs.NewActivityID(f.NewID())
+		activityID := f.newActivityID()
 		out = &domain.Following{Local: person, Target: remote.ID, ActivityID: activityID, State: domain.FollowPending, Created: f.Now().UTC()}
 		if err := tx.PutFollowing(out); err != nil {
 			return err
@@ -71,17 +68,17 @@ func (f *Follows) Enrol(ctx context.Context, person, target, answers string) (*d
 		if remote.Lernejo && remote.Type == "Group" {
 			act = federation.Join(activityID, personID, remote.ID, federation.TextToHTML(answers))
 		}
-		return f.Outbox.Queue(tx, person, activityID, act, []string{remote.Inbox})
+		return f.Queue.Queue(tx, person, activityID, act, []string{remote.Inbox})
 	})
 	if err != nil {
 		return nil, err
 	}
-	f.Outbox.Wake()
+	f.Queue.Wake()
 	return out, nil
 }
 
 // Unfollow withdraws a local person's follow with Undo{Follow}.
-func (f *Follows) Unfollow(ctx context.Context, person, targetID string) error {
+func (f *Enrolment) Unfollow(ctx context.Context, person, targetID string) error {
 	err := f.Store.Update(ctx, func(tx domain.Tx) error {
 		fw, err := tx.Following(person, targetID)
 		if err != nil {
@@ -95,32 +92,32 @@ func (f *Follows) Unfollow(ctx context.Context, person, targetID string) error {
 			return err
 		}
 		personID := f.URLs.Actor(domain.ActorPerson, person)
-		id := f.URLs.NewActivityID(f.NewID())
+		id := f.newActivityID()
 		undo := federation.UndoFollow(id, personID, federation.FollowRef{ID: fw.ActivityID, Actor: personID, Object: targetID})
 		if remote.Lernejo && remote.Type == "Group" {
 			undo = federation.Leave(id, personID, targetID)
 		}
-		return f.Outbox.Queue(tx, person, id, undo, []string{remote.Inbox})
+		return f.Queue.Queue(tx, person, id, undo, []string{remote.Inbox})
 	})
 	if err == nil {
-		f.Outbox.Wake()
+		f.Queue.Wake()
 	}
 	return err
 }
 
 // Approve accepts a pending follow request of a local actor (for a
 // moderated course: an organiser enrols the learner).
-func (f *Follows) Approve(ctx context.Context, local, actorID string) error {
+func (f *Enrolment) Approve(ctx context.Context, local, actorID string) error {
 	return f.answer(ctx, local, actorID, true, "")
 }
 
 // Decline refuses a pending follow request with a Reject; a reason, if
 // given, reaches the learner first in a direct note.
-func (f *Follows) Decline(ctx context.Context, local, actorID, reason string) error {
+func (f *Enrolment) Decline(ctx context.Context, local, actorID, reason string) error {
 	return f.answer(ctx, local, actorID, false, reason)
 }
 
-func (f *Follows) answer(ctx context.Context, local, actorID string, accept bool, reason string) error {
+func (f *Enrolment) answer(ctx context.Context, local, actorID string, accept bool, reason string) error {
 	err := f.Store.Update(ctx, func(tx domain.Tx) error {
 		fl, err := tx.Follower(local, actorID)
 		if err != nil {
@@ -149,12 +146,12 @@ func (f *Follows) answer(ctx context.Context, local, actorID string, accept bool
 		if fl.Lernejo {
 			ref.Type = "Join"
 		}
-		if !accept && strings.TrimSpace(reason) != "" && f.Posts != nil {
-			if _, err := f.Posts.Direct(tx, local, reason, []federation.Mention{{ID: remote.ID, Name: remote.Handle()}}); err != nil {
+		if !accept && strings.TrimSpace(reason) != "" && f.posts != nil {
+			if _, err := f.posts.Direct(tx, local, reason, []federation.Mention{{ID: remote.ID, Name: remote.Handle()}}); err != nil {
 				return err
 			}
 		}
-		id := f.URLs.NewActivityID(f.NewID())
+		id := f.newActivityID()
 		var act []byte
 		if accept {
 			fl.State = domain.FollowAccepted
@@ -168,10 +165,10 @@ func (f *Follows) answer(ctx context.Context, local, actorID string, accept bool
 			}
 			act = federation.RejectFollow(id, localID, ref)
 		}
-		return f.Outbox.Queue(tx, local, id, act, []string{remote.Inbox})
+		return f.Queue.Queue(tx, local, id, act, []string{remote.Inbox})
 	})
 	if err == nil {
-		f.Outbox.Wake()
+		f.Queue.Wake()
 	}
 	return err
 }
@@ -179,7 +176,7 @@ func (f *Follows) answer(ctx context.Context, local, actorID string, accept bool
 // EnrolLocal enrols a local person in a local course: at once when sign-up
 // is open, pending an organiser when it is moderated (with their answers),
 // refused when it is closed, full, or not open.
-func (f *Follows) EnrolLocal(ctx context.Context, person, course, answers string) (*domain.Follower, error) {
+func (f *Enrolment) EnrolLocal(ctx context.Context, person, course, answers string) (*domain.Follower, error) {
 	var out *domain.Follower
 	err := f.Store.Update(ctx, func(tx domain.Tx) error {
 		if _, err := tx.Person(person); err != nil {
@@ -191,7 +188,7 @@ func (f *Follows) EnrolLocal(ctx context.Context, person, course, answers string
 		}
 		id := f.URLs.Actor(domain.ActorPerson, person)
 		if existing, found, err := domain.Found(tx.Follower(course, id)); err != nil {
-			return fmt.Errorf("outbox: enrol: %w", err)
+			return fmt.Errorf("service: enrol: %w", err)
 		} else if found {
 			out = existing
 			return nil
@@ -208,7 +205,7 @@ func (f *Follows) EnrolLocal(ctx context.Context, person, course, answers string
 }
 
 // LeaveLocal ends a local person's enrolment in a local course; their posts stay.
-func (f *Follows) LeaveLocal(ctx context.Context, person, course string) error {
+func (f *Enrolment) LeaveLocal(ctx context.Context, person, course string) error {
 	return f.Store.Update(ctx, func(tx domain.Tx) error {
 		id := f.URLs.Actor(domain.ActorPerson, person)
 		if _, err := tx.Follower(course, id); err != nil {
@@ -216,93 +213,4 @@ func (f *Follows) LeaveLocal(ctx context.Context, person, course string) error {
 		}
 		return tx.DeleteFollower(course, id)
 	})
-}
-
-// BlockFromCourse lets an organiser block an actor from a course: their
-// enrolment ends (with a Reject, so their server knows) and they cannot
-// enrol or post there again.
-func (f *Follows) BlockFromCourse(ctx context.Context, organiser, course, actor string) error {
-	err := f.Store.Update(ctx, func(tx domain.Tx) error {
-		c, err := tx.Course(course)
-		if err != nil {
-			return err
-		}
-		if !c.IsOrganiser(organiser) {
-			return domain.Errorf(domain.EFORBIDDEN, "Only organisers can block people from this course.")
-		}
-		if c.IsBlocked(actor) {
-			return nil
-		}
-		if len(c.Blocked) >= domain.MaxBlocked {
-			return domain.Errorf(domain.EINVALID, "This course's block list is full.")
-		}
-		c.Blocked = append(c.Blocked, actor)
-		if err := tx.PutCourse(c); err != nil {
-			return err
-		}
-		fl, err := tx.Follower(course, actor)
-		if domain.IsNotFound(err) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := tx.DeleteFollower(course, actor); err != nil {
-			return err
-		}
-		if fl.Inbox == "" {
-			return nil // a local person: nothing to send
-		}
-		remote, found, err := domain.Found(tx.RemoteActor(actor))
-		if err != nil {
-			return fmt.Errorf("outbox: block from course: %w", err)
-		}
-		if !found {
-			return nil // forgotten (its Delete came): no one to tell
-		}
-		localID := f.URLs.Actor(domain.ActorCourse, course)
-		ref := federation.FollowRef{ID: fl.ActivityID, Actor: actor, Object: localID}
-		if fl.Lernejo {
-			ref.Type = "Join"
-		}
-		id := f.URLs.NewActivityID(f.NewID())
-		return f.Outbox.Queue(tx, course, id, federation.RejectFollow(id, localID, ref), []string{remote.Inbox})
-	})
-	if err == nil {
-		f.Outbox.Wake()
-	}
-	return err
-}
-
-// Report sends a Flag about a remote post (and its author) to the author's
-// server, from the node's Application actor, as Mastodon forwards reports.
-func (f *Follows) Report(ctx context.Context, reporter, postURI, comment string) error {
-	err := f.Store.Update(ctx, func(tx domain.Tx) error {
-		p, err := tx.Post(postURI)
-		if err != nil {
-			return err
-		}
-		if p.Local {
-			return domain.Errorf(domain.EINVALID, "Posts from this node are removed, not reported.")
-		}
-		c, err := tx.Course(p.Course)
-		if err != nil {
-			return err
-		}
-		if !c.IsOrganiser(reporter) {
-			return domain.Errorf(domain.EFORBIDDEN, "Only organisers can report posts of this course.")
-		}
-		author, err := tx.RemoteActor(p.Author)
-		if err != nil {
-			return err
-		}
-		id := f.URLs.NewActivityID(f.NewID())
-		flag := federation.Flag(id, f.URLs.Actor(domain.ActorApplication, domain.InstanceActorName),
-			[]string{author.ID, p.URI}, strings.TrimSpace(comment))
-		return f.Outbox.Queue(tx, domain.InstanceActorName, id, flag, []string{author.DeliveryInbox()})
-	})
-	if err == nil {
-		f.Outbox.Wake()
-	}
-	return err
 }

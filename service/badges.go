@@ -1,0 +1,311 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/domain/badgepng"
+	"github.com/lernejo/lernejo/federation"
+)
+
+// Badges is the use cases of open badges: badge classes of a course or
+// school, awarded when their criteria are met, by an organiser, or by
+// peers' votes, and revoked by an organiser.
+type Badges struct {
+	*env
+	posts *Posts
+}
+
+// Add creates a badge class issued by a course or school that organiser
+// organises, with its image if b.Image is set (checked as SetImage does).
+func (s *Badges) Add(ctx context.Context, organiser string, b *domain.Badge) error {
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	if b.Image != nil {
+		if err := badgepng.Check(b.Image); err != nil {
+			return err
+		}
+	}
+	b.ID, b.Created = s.NewID(), s.Now().UTC()
+	return s.Store.Update(ctx, func(tx domain.Tx) error {
+		typ, err := tx.HandleType(b.Issuer)
+		if err != nil {
+			return err
+		}
+		if typ != domain.ActorCourse && typ != domain.ActorSchool {
+			return domain.Errorf(domain.EINVALID, "Only courses and schools issue badges.")
+		}
+		if err := s.organises(tx, b.Issuer, organiser); err != nil {
+			return err
+		}
+		return tx.PutBadge(b)
+	})
+}
+
+// CheckAwards awards, inside tx, every badge of the course whose task
+// criteria the learner now meets and does not hold yet.
+func (s *Badges) CheckAwards(tx domain.Tx, course, learner string) error {
+	badges, err := tx.Badges(course)
+	if err != nil {
+		return err
+	}
+	done, err := tx.CompletionsOf(course, learner)
+	if err != nil {
+		return err
+	}
+	doneTasks := map[string]string{}
+	for _, c := range done {
+		doneTasks[c.Task] = c.ID
+	}
+	tasks, err := tx.Tasks(course)
+	if err != nil {
+		return err
+	}
+	for _, b := range badges {
+		var need []string
+		switch b.Criteria {
+		case domain.CriteriaAllTasks:
+			for _, t := range tasks {
+				need = append(need, t.ID)
+			}
+		case domain.CriteriaChosenTasks:
+			need = b.Tasks
+		default:
+			continue
+		}
+		if len(need) == 0 {
+			continue
+		}
+		var evidence []string
+		for _, id := range need {
+			if doneTasks[id] == "" {
+				evidence = nil
+				break
+			}
+			evidence = append(evidence, doneTasks[id])
+		}
+		if evidence == nil {
+			continue
+		}
+		if _, held, err := domain.Found(tx.AwardOf(b.ID, learner)); err != nil {
+			return fmt.Errorf("service: check awards: %w", err)
+		} else if held {
+			continue
+		}
+		if _, err := s.award(tx, b, learner, evidence, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Award gives a badge by hand: an organiser of the issuing course or school.
+func (s *Badges) Award(ctx context.Context, organiser, badgeID, learner string) (*domain.Award, error) {
+	var a *domain.Award
+	err := s.Store.Update(ctx, func(tx domain.Tx) error {
+		b, err := tx.Badge(badgeID)
+		if err != nil {
+			return err
+		}
+		if err := s.organises(tx, b.Issuer, organiser); err != nil {
+			return err
+		}
+		existing, _, err := domain.Found(tx.AwardOf(b.ID, learner))
+		if err != nil {
+			return fmt.Errorf("service: award: %w", err)
+		}
+		if existing != nil && !existing.Revoked {
+			return domain.Errorf(domain.ECONFLICT, "This learner already holds this badge.")
+		}
+		a, err = s.award(tx, b, learner, nil, organiser)
+		return err
+	})
+	if err == nil {
+		s.Queue.Wake()
+	}
+	return a, err
+}
+
+// Vote records an enrolled learner's vote to award a peer-awarded badge to
+// another learner; the badge is awarded when enough have voted.
+func (s *Badges) Vote(ctx context.Context, voter, badgeID, learner string) error {
+	urls := s.URLs
+	voterID := urls.Actor(domain.ActorPerson, voter)
+	if voterID == learner {
+		return domain.Errorf(domain.EFORBIDDEN, "You cannot vote for yourself.")
+	}
+	err := s.Store.Update(ctx, func(tx domain.Tx) error {
+		b, err := tx.Badge(badgeID)
+		if err != nil {
+			return err
+		}
+		if b.Criteria != domain.CriteriaPeer {
+			return domain.Errorf(domain.EINVALID, "This badge is not awarded by votes.")
+		}
+		// canComplete's refusal gets the words of a vote; a store failure
+		// stays what it is.
+		if err := enrolled(tx, b.Issuer, voterID); domain.ErrorCode(err) == domain.EFORBIDDEN {
+			return domain.Errorf(domain.EFORBIDDEN, "Only enrolled learners can vote.")
+		} else if err != nil {
+			return err
+		}
+		if err := enrolled(tx, b.Issuer, learner); domain.ErrorCode(err) == domain.EFORBIDDEN {
+			return domain.Errorf(domain.EINVALID, "Votes are for enrolled learners.")
+		} else if err != nil {
+			return err
+		}
+		n, err := tx.AddVote(b.ID, learner, voterID)
+		if err != nil {
+			return err
+		}
+		if _, held, err := domain.Found(tx.AwardOf(b.ID, learner)); err != nil || held || n < b.Votes {
+			return err
+		}
+		_, err = s.award(tx, b, learner, nil, "")
+		return err
+	})
+	if err == nil {
+		s.Queue.Wake()
+	}
+	return err
+}
+
+// Revoke marks an award revoked and deletes the note that announced it.
+func (s *Badges) Revoke(ctx context.Context, organiser, awardID, reason string) error {
+	err := s.Store.Update(ctx, func(tx domain.Tx) error {
+		a, err := tx.Award(awardID)
+		if err != nil {
+			return err
+		}
+		if err := s.organises(tx, a.Issuer, organiser); err != nil {
+			return err
+		}
+		if a.Revoked {
+			return nil
+		}
+		a.Revoked, a.RevokedAt, a.Reason = true, s.Now().UTC(), strings.TrimSpace(reason)
+		if err := tx.PutAward(a); err != nil {
+			return err
+		}
+		typ, err := tx.HandleType(a.Issuer)
+		if err != nil {
+			return err
+		}
+		urls := s.URLs
+		issuerID := urls.Actor(typ, a.Issuer)
+		inboxes, err := tx.FollowerInboxes(a.Issuer)
+		if err != nil {
+			return err
+		}
+		ra, err := remoteActor(tx, a.Learner) // nil: a local learner
+		if err != nil {
+			return err
+		}
+		if ra != nil {
+			inboxes = append(inboxes, ra.Inbox)
+		}
+		if err := tx.PutTombstone(&domain.Tombstone{ID: a.NoteURI, Deleted: a.RevokedAt}); err != nil {
+			return err
+		}
+		id := urls.NewActivityID(s.NewID())
+		del := federation.DeleteNote(id, issuerID, a.NoteURI,
+			federation.NoteAddress{To: []string{federation.Public}, CC: []string{issuerID + "/followers", a.Learner}})
+		return s.Queue.Queue(tx, a.Issuer, id, del, inboxes)
+	})
+	if err == nil {
+		s.Queue.Wake()
+	}
+	return err
+}
+
+func (s *Badges) organises(tx domain.Tx, issuer, person string) error {
+	typ, err := tx.HandleType(issuer)
+	if err != nil {
+		return err
+	}
+	ok := false
+	switch typ {
+	case domain.ActorCourse:
+		c, err := tx.Course(issuer)
+		if err != nil {
+			return err
+		}
+		ok = c.IsOrganiser(person)
+	case domain.ActorSchool:
+		s, err := tx.School(issuer)
+		if err != nil {
+			return err
+		}
+		ok = s.IsOrganiser(person)
+	}
+	if !ok {
+		return domain.Errorf(domain.EFORBIDDEN, "Only the organisers can award or revoke this badge.")
+	}
+	return nil
+}
+
+// award records an award and announces it: a public note from the issuer
+// that mentions the learner (Mention tag and the learner in cc, so Mastodon
+// notifies them), with the badge image attached and a link to the hosted
+// Open Badges assertion.
+func (s *Badges) award(tx domain.Tx, b *domain.Badge, learner string, evidence []string, by string) (*domain.Award, error) {
+	urls := s.URLs
+	a := &domain.Award{ID: s.NewID(), Badge: b.ID, Issuer: b.Issuer, Learner: learner,
+		IssuedOn: s.Now().UTC().Truncate(time.Second), Evidence: evidence, AwardedBy: by}
+	typ, err := tx.HandleType(b.Issuer)
+	if err != nil {
+		return nil, err
+	}
+	issuerID := urls.Actor(typ, b.Issuer)
+	name := learner
+	inboxes, err := tx.FollowerInboxes(b.Issuer)
+	if err != nil {
+		return nil, err
+	}
+	ra, err := remoteActor(tx, learner) // nil: a local learner
+	if err != nil {
+		return nil, err
+	}
+	if ra != nil {
+		name = ra.Handle()
+		inboxes = append(inboxes, ra.Inbox)
+	} else if h, _, ok := urls.LocalActor(learner); ok {
+		name = "@" + h + "@" + urls.Host()
+	}
+	assertion := urls.Path("/awards/" + a.ID)
+	mention := []federation.Mention{{ID: learner, Name: name}}
+	text := fmt.Sprintf("%s earned the badge \"%s\". Well done!\n\nThe badge: %s", name, b.Name, assertion)
+	addr := federation.PublicAddress(issuerID+"/followers", mention)
+	a.NoteURI, err = s.posts.note(tx, b.Issuer, text, mention, addr, inboxes, map[string]any{
+		"attachment": []any{map[string]string{"type": "Image", "mediaType": "image/png",
+			"url": urls.Path("/badges/" + b.ID + "/image.png"), "name": "Badge: " + b.Name}},
+		"openBadge": assertion,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, tx.PutAward(a)
+}
+
+// SetImage stores an organiser's PNG for a badge after checking it
+// (a real PNG, size and dimension limits, no decompression bomb).
+func (s *Badges) SetImage(ctx context.Context, organiser, badgeID string, png []byte) error {
+	if err := badgepng.Check(png); err != nil {
+		return err
+	}
+	return s.Store.Update(ctx, func(tx domain.Tx) error {
+		b, err := tx.Badge(badgeID)
+		if err != nil {
+			return err
+		}
+		if err := s.organises(tx, b.Issuer, organiser); err != nil {
+			return err
+		}
+		b.Image = append([]byte(nil), png...)
+		return tx.PutBadge(b)
+	})
+}

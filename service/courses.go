@@ -1,0 +1,165 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
+)
+
+// Courses is the use cases of creating and changing courses. Followers of
+// a course hear of its changes through Update{Group}, and a school's
+// followers hear of its new open courses from the school.
+type Courses struct {
+	*env
+	posts *Posts
+}
+
+// Create creates a course with the node's kinds for creator, who must be
+// one of its organisers; they must all be local people, and its school, if
+// any, must exist and be one creator may place courses in. If the course
+// opens at once, its school announces it, in the same transaction.
+func (s *Courses) Create(ctx context.Context, creator string, c *domain.Course) error {
+	if !c.IsOrganiser(creator) {
+		return domain.Errorf(domain.EINVALID, "Whoever starts a course organises it.")
+	}
+	now := s.Now().UTC()
+	c.Created, c.Updated = now, now
+	keys, err := s.NewKeys()
+	if err != nil {
+		return err
+	}
+	c.PublicKeyPEM, c.AssertionKey = keys.PublicPEM, keys.AssertionPublic
+	return s.update(ctx, func(tx domain.Tx) error {
+		st, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		if err := c.Validate(st); err != nil {
+			return err
+		}
+		if err := checkPeople(tx, c.Organisers); err != nil {
+			return err
+		}
+		if c.School != "" {
+			if err := placeInSchool(tx, c.School, creator); err != nil {
+				return err
+			}
+		}
+		if err := tx.CreateCourse(c, keys); err != nil {
+			return err
+		}
+		if c.Status != domain.StatusOpen || c.School == "" {
+			return nil
+		}
+		return s.announce(tx, c)
+	})
+}
+
+// Update saves an organiser's changes, checking the editor, the status
+// transition and the fields. A course that federates sends its followers
+// Update{Group} with its new actor document; a draft that opens is
+// announced by its school.
+func (s *Courses) Update(ctx context.Context, editor string, c *domain.Course) error {
+	return s.update(ctx, func(tx domain.Tx) error {
+		old, err := s.save(tx, editor, c)
+		if err != nil {
+			return err
+		}
+		if old.Status == domain.StatusDraft && c.Status == domain.StatusOpen && c.School != "" {
+			if err := s.announce(tx, c); err != nil {
+				return err
+			}
+		}
+		if !c.Federates() {
+			return nil
+		}
+		doc, err := s.Docs.Course(c)
+		if err != nil {
+			return err
+		}
+		var actor map[string]any
+		if err := json.Unmarshal(doc, &actor); err != nil {
+			return err
+		}
+		delete(actor, "@context")
+		courseID := s.URLs.Actor(domain.ActorCourse, c.Handle)
+		id := s.newActivityID()
+		upd := federation.Wrap("Update", id, courseID, actor,
+			federation.NoteAddress{To: []string{federation.Public}, CC: []string{courseID + "/followers"}}, s.Now())
+		inboxes, err := tx.FollowerInboxes(c.Handle)
+		if err != nil {
+			return err
+		}
+		return s.Queue.Queue(tx, c.Handle, id, upd, inboxes)
+	})
+}
+
+// save writes an organiser's changes to a course inside tx and returns the
+// course as it was.
+func (s *Courses) save(tx domain.Tx, editor string, c *domain.Course) (*domain.Course, error) {
+	old, err := tx.Course(c.Handle)
+	if err != nil {
+		return nil, err
+	}
+	if !old.IsOrganiser(editor) {
+		return nil, domain.Errorf(domain.EFORBIDDEN, "Only the organisers can change this course.")
+	}
+	if !old.CanMoveTo(c.Status) {
+		return nil, domain.Errorf(domain.EINVALID, "A course cannot go from %s to %s.", old.Status, c.Status)
+	}
+	st, err := tx.Settings()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Validate(st); err != nil {
+		return nil, err
+	}
+	if err := checkPeople(tx, c.Organisers); err != nil {
+		return nil, err
+	}
+	if c.School != "" && c.School != old.School {
+		if err := placeInSchool(tx, c.School, editor); err != nil {
+			return nil, err
+		}
+	}
+	c.PublicKeyPEM, c.AssertionKey, c.Created, c.Updated = old.PublicKeyPEM, old.AssertionKey, old.Created, s.Now().UTC()
+	return old, tx.PutCourse(c)
+}
+
+// announce makes the course's school post a public note about it to the
+// school's followers: a link and the course's handle to follow.
+func (s *Courses) announce(tx domain.Tx, c *domain.Course) error {
+	school, err := tx.School(c.School)
+	if err != nil {
+		return err
+	}
+	urls := s.URLs
+	courseID := urls.Actor(domain.ActorCourse, c.Handle)
+	text := fmt.Sprintf("New in %s: %s, a %s. Follow @%s@%s to join!",
+		school.Name, c.Title, strings.ToLower(c.Kind), c.Handle, urls.Host())
+	mention := []federation.Mention{{ID: courseID, Name: "@" + c.Handle + "@" + urls.Host()}}
+	inboxes, err := tx.FollowerInboxes(school.Handle)
+	if err != nil {
+		return err
+	}
+	schoolID := urls.Actor(domain.ActorSchool, school.Handle)
+	_, err = s.posts.note(tx, school.Handle, text, mention,
+		federation.PublicAddress(schoolID+"/followers", mention), inboxes)
+	return err
+}
+
+// organisedBy loads, inside tx, a course that editor organises.
+func organisedBy(tx domain.Tx, course, editor string) (*domain.Course, error) {
+	c, err := tx.Course(course)
+	if err != nil {
+		return nil, err
+	}
+	if !c.IsOrganiser(editor) {
+		return nil, domain.Errorf(domain.EFORBIDDEN, "Only the organisers can change this %s.", c.Kind)
+	}
+	return c, nil
+}

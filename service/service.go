@@ -1,0 +1,113 @@
+// Package service holds the node's use cases, one file per aggregate:
+// accounts, settings, schools, courses, enrolment, posts, tasks (and
+// completions), badges and moderation. It is the one place each rule is
+// applied: the web handlers, the inbox's activity handlers and the admin
+// commands all call these methods.
+//
+// A public method takes ctx first, opens the store transaction, applies the
+// domain rules and queues the activities the change sends, in that same
+// transaction (HOSTILE D1), then wakes the delivery engine. Methods the
+// inbox calls take the inbox's transaction instead (tx first), so that an
+// activity's effects and its removal from the journal commit together.
+// Helpers that run inside a transaction take it and never open one.
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
+)
+
+// Queue persists outgoing activities inside the caller's transaction and
+// wakes the delivery engine; outbox.Outbox is the one in production.
+type Queue interface {
+	// Queue records activityJSON, sent by the local actor, for delivery to
+	// each inbox, inside tx.
+	Queue(tx domain.Tx, actor, activityID string, activityJSON []byte, inboxes []string) error
+	// Wake tells the delivery engine that new deliveries are due.
+	Wake()
+}
+
+// Config is what the services need; node builds it once.
+type Config struct {
+	Store domain.Store
+	Queue Queue
+	// Docs builds this node's ActivityPub documents; its Sanitizer cleans
+	// organisers' rich text (task bodies) on save (nil: the node's,
+	// federation.NewNodeSanitizer).
+	Docs federation.Documents
+	// Resolver looks up remote actors (following by handle); only
+	// Enrolment.Follow and Enrol need it.
+	Resolver *federation.Resolver
+	Now      func() time.Time
+	NewID    func() string                  // time-sortable ids (ULIDs)
+	NewKeys  func() (domain.KeyPair, error) // domain.GenerateKeyPair in production
+}
+
+// Services are the node's use cases, one per aggregate.
+type Services struct {
+	Accounts   *Accounts
+	Settings   *Settings
+	Schools    *Schools
+	Courses    *Courses
+	Enrolment  *Enrolment
+	Posts      *Posts
+	Tasks      *Tasks
+	Badges     *Badges
+	Moderation *Moderation
+}
+
+// New builds the services over one configuration.
+func New(cfg Config) *Services {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Docs.Sanitizer == nil {
+		cfg.Docs.Sanitizer = federation.NewNodeSanitizer(cfg.Docs.URLs.Base())
+	}
+	e := &env{Store: cfg.Store, Queue: cfg.Queue, Docs: cfg.Docs, URLs: cfg.Docs.URLs, Resolver: cfg.Resolver,
+		Now: cfg.Now, NewID: cfg.NewID, NewKeys: cfg.NewKeys}
+	posts := &Posts{env: e}
+	badges := &Badges{env: e, posts: posts}
+	return &Services{
+		Accounts:   &Accounts{env: e},
+		Settings:   &Settings{env: e},
+		Schools:    &Schools{env: e},
+		Courses:    &Courses{env: e, posts: posts},
+		Enrolment:  &Enrolment{env: e, posts: posts},
+		Posts:      posts,
+		Tasks:      &Tasks{env: e, posts: posts, badges: badges},
+		Badges:     badges,
+		Moderation: &Moderation{env: e},
+	}
+}
+
+// env is what every service shares.
+type env struct {
+	Store    domain.Store
+	Queue    Queue
+	Docs     federation.Documents
+	URLs     federation.URLs
+	Resolver *federation.Resolver
+	Now      func() time.Time
+	NewID    func() string
+	NewKeys  func() (domain.KeyPair, error)
+}
+
+// update runs fn in one write transaction and, when it committed, wakes the
+// delivery engine for what fn queued.
+func (e *env) update(ctx context.Context, fn func(tx domain.Tx) error) error {
+	err := e.Store.Update(ctx, fn)
+	if err == nil && e.Queue != nil {
+		e.Queue.Wake()
+	}
+	return err
+}
+
+// newActivityID is the id of a new activity of this node.
+func (e *env) newActivityID() string { return e.URLs.NewActivityID(e.NewID()) }
+
+// richText sanitises an organiser's rich text for storage.
+func (e *env) richText(html string) string { return e.Docs.Sanitizer.LocalHTML(html) }

@@ -1,0 +1,367 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
+)
+
+// Tasks is the use cases of learning by doing: tasks announced to a
+// course's followers, and their completions (here, or sent to a course on
+// another Lernejo node as Add{completion}), which earn badges.
+type Tasks struct {
+	*env
+	posts  *Posts
+	badges *Badges
+}
+
+// TaskURL is the id of a task: its page and its Page object.
+func TaskURL(urls federation.URLs, course, task string) string {
+	return urls.Actor(domain.ActorCourse, course) + "/tasks/" + task
+}
+
+// Add adds a task to a course organised by editor, its body sanitised, and
+// announces it to the course's followers in a post linking to it; a reply
+// to that post with #done completes the task (how Mastodon learners report
+// their work).
+func (s *Tasks) Add(ctx context.Context, editor string, t *domain.Task) error {
+	t.Body = s.richText(t.Body)
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	now := s.Now().UTC()
+	t.ID, t.Created, t.Updated = s.NewID(), now, now
+	var course *domain.Course
+	if err := s.Store.Update(ctx, func(tx domain.Tx) error {
+		c, err := tx.Course(t.Course)
+		if err != nil {
+			return err
+		}
+		if !c.IsOrganiser(editor) {
+			return domain.Errorf(domain.EFORBIDDEN, "Only the organisers can add tasks.")
+		}
+		tasks, err := tx.Tasks(t.Course)
+		if err != nil {
+			return err
+		}
+		t.Position = len(tasks) + 1
+		if err := tx.PutTask(t); err != nil {
+			return err
+		}
+		// Writing the course too makes two concurrent Adds conflict (a new
+		// task key alone is a phantom the store cannot see), so one of them
+		// retries and positions stay distinct.
+		c.Updated = now
+		course = c
+		return tx.PutCourse(c)
+	}); err != nil {
+		return err
+	}
+	if !course.Federates() {
+		return nil
+	}
+	text := fmt.Sprintf("New task %d: %s\n\n%s\n\nWhen you have done it, reply to this post with #done and a link to your work.",
+		t.Position, t.Title, TaskURL(s.URLs, t.Course, t.ID))
+	_, err := s.posts.Publish(ctx, PostInput{Author: t.Course, Course: t.Course, Text: text, Task: t.ID})
+	return err
+}
+
+// Complete marks a task done by a local person, with optional evidence (a
+// link) and a note. For a course on this node the completion is recorded
+// and badges whose criteria are now met are awarded. For a course on
+// another Lernejo node, course is its actor id and task the task's id: the
+// person's Add{completion} goes to the course, and a copy is kept here.
+func (s *Tasks) Complete(ctx context.Context, person, course, task, evidence, note string) (*domain.Completion, error) {
+	evidence = strings.TrimSpace(evidence)
+	if evidence != "" && !strings.HasPrefix(evidence, "https://") && !strings.HasPrefix(evidence, "http://") {
+		return nil, domain.Errorf(domain.EINVALID, "The evidence must be a web link (http or https).")
+	}
+	if len(note) > domain.MaxSummaryLen {
+		return nil, domain.Errorf(domain.EINVALID, "The note is too long.")
+	}
+	urls := s.URLs
+	learner := urls.Actor(domain.ActorPerson, person)
+	now := s.Now().UTC()
+	c := &domain.Completion{ID: urls.Path("/completions/" + s.NewID()), Course: course, Task: task, Learner: learner,
+		Evidence: evidence, Note: strings.TrimSpace(note), At: now}
+	remote := strings.Contains(course, "://")
+	err := s.Store.Update(ctx, func(tx domain.Tx) error {
+		// The record is signed by the learner's assertion key (FEP-8b32), so
+		// anyone can check it against their actor document.
+		sign := func() error {
+			seed, err := tx.AssertionSeed(person)
+			if err != nil {
+				return err
+			}
+			c.Raw, err = federation.SignRecord(federation.CompletionObject(c), learner, seed, now)
+			return err
+		}
+		if remote {
+			f, _, err := domain.Found(tx.Following(person, course))
+			if err != nil {
+				return fmt.Errorf("service: complete: %w", err)
+			}
+			if f == nil || f.State != domain.FollowAccepted {
+				return domain.Errorf(domain.EFORBIDDEN, "Join the course before marking its tasks done.")
+			}
+			ra, err := tx.RemoteActor(course)
+			if err != nil {
+				return err
+			}
+			old, _, err := domain.Found(tx.Completion(course, task, learner))
+			if err != nil {
+				return fmt.Errorf("service: complete: %w", err)
+			}
+			if old != nil {
+				c.ID = old.ID // marked again: the same record, updated
+			}
+			if err := sign(); err != nil {
+				return err
+			}
+			if err := tx.PutCompletion(c); err != nil {
+				return err
+			}
+			id := urls.NewActivityID(s.NewID())
+			add := federation.AddCompletion(id, learner, c.Raw, task+"/completions", course)
+			return s.Queue.Queue(tx, person, id, add, []string{ra.Inbox})
+		}
+		if _, err := tx.Task(course, task); err != nil {
+			return err
+		}
+		if err := enrolled(tx, course, learner); err != nil {
+			return err
+		}
+		if err := sign(); err != nil {
+			return err
+		}
+		if err := tx.PutCompletion(c); err != nil {
+			return err
+		}
+		return s.badges.CheckAwards(tx, course, learner)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.Queue.Wake()
+	return c, nil
+}
+
+// Uncomplete undoes a completion so the task can be done again; for a
+// course on another node it sends Remove{completion}. Awards already given
+// stay: revoking is an organiser's decision.
+func (s *Tasks) Uncomplete(ctx context.Context, person, course, task string) error {
+	urls := s.URLs
+	learner := urls.Actor(domain.ActorPerson, person)
+	err := s.Store.Update(ctx, func(tx domain.Tx) error {
+		c, err := tx.Completion(course, task, learner)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteCompletion(c); err != nil {
+			return err
+		}
+		if !strings.Contains(course, "://") {
+			return nil
+		}
+		ra, err := tx.RemoteActor(course)
+		if err != nil {
+			return err
+		}
+		id := urls.NewActivityID(s.NewID())
+		rm := federation.RemoveCompletion(id, learner, c.ID, task+"/completions", course)
+		return s.Queue.Queue(tx, person, id, rm, []string{ra.Inbox})
+	})
+	if err == nil {
+		s.Queue.Wake()
+	}
+	return err
+}
+
+// enrolled checks that a learner may complete tasks of a local course:
+// enrolled and accepted.
+func enrolled(tx domain.Tx, course, learner string) error {
+	f, _, err := domain.Found(tx.Follower(course, learner))
+	if err != nil {
+		return fmt.Errorf("service: enrolment of %s: %w", learner, err)
+	}
+	if f == nil || f.State != domain.FollowAccepted {
+		return domain.Errorf(domain.EFORBIDDEN, "Only enrolled learners can mark tasks done.")
+	}
+	return nil
+}
+
+// RecordCompletion keeps a completion that came from another server (an
+// Add from a Lernejo node, or a #done reply) and awards what it earns.
+func (s *Tasks) RecordCompletion(tx domain.Tx, c *domain.Completion) error {
+	if _, err := tx.Task(c.Course, c.Task); err != nil {
+		return err
+	}
+	if err := enrolled(tx, c.Course, c.Learner); err != nil {
+		return err
+	}
+	if err := tx.PutCompletion(c); err != nil {
+		return err
+	}
+	return s.badges.CheckAwards(tx, c.Course, c.Learner)
+}
+
+// Edit saves an organiser's new text for a task (the old version kept
+// as a revision) and sends the course's followers Update{Page}, so nodes
+// that cache the task refresh it.
+func (s *Tasks) Edit(ctx context.Context, editor string, t *domain.Task) error {
+	return s.changeTasks(ctx, t.Course, func(tx domain.Tx) ([]*domain.Task, error) {
+		return []*domain.Task{t}, s.edit(tx, editor, t)
+	})
+}
+
+// Restore brings back revision rev of a task, as an edit: the course's
+// followers get Update{Page}.
+func (s *Tasks) Restore(ctx context.Context, editor, course, id string, rev int) (*domain.Task, error) {
+	var out *domain.Task
+	err := s.changeTasks(ctx, course, func(tx domain.Tx) ([]*domain.Task, error) {
+		var err error
+		out, err = s.restore(tx, editor, course, id, rev)
+		return []*domain.Task{out}, err
+	})
+	return out, err
+}
+
+// Reorder puts a course's tasks in the order of ids; each task whose
+// place changed is sent to the course's followers as Update{Page} with its
+// new position, so other nodes list the tasks in the same order.
+func (s *Tasks) Reorder(ctx context.Context, editor, course string, ids []string) error {
+	return s.changeTasks(ctx, course, func(tx domain.Tx) ([]*domain.Task, error) {
+		return s.reorder(tx, editor, course, ids)
+	})
+}
+
+// changeTasks runs change in one transaction with the Update{Page} of each
+// task it returns, queued for the course's followers when the course
+// federates.
+func (s *Tasks) changeTasks(ctx context.Context, course string, change func(domain.Tx) ([]*domain.Task, error)) error {
+	err := s.Store.Update(ctx, func(tx domain.Tx) error {
+		tasks, err := change(tx)
+		if err != nil {
+			return err
+		}
+		c, err := tx.Course(course)
+		if err != nil || !c.Federates() || len(tasks) == 0 {
+			return err
+		}
+		urls := s.URLs
+		courseID := urls.Actor(domain.ActorCourse, c.Handle)
+		inboxes, err := tx.FollowerInboxes(c.Handle)
+		if err != nil {
+			return err
+		}
+		for _, t := range tasks {
+			id := urls.NewActivityID(s.NewID())
+			upd := federation.Wrap("Update", id, courseID, TaskObject(urls, t),
+				federation.NoteAddress{To: []string{federation.Public}, CC: []string{courseID + "/followers"}}, s.Now())
+			if err := s.Queue.Queue(tx, c.Handle, id, upd, inboxes); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		s.Queue.Wake()
+	}
+	return err
+}
+
+// TaskObject is a task as an ActivityStreams Page: a titled content page of
+// the course, in its context, with its place in the course's order.
+func TaskObject(urls federation.URLs, t *domain.Task) map[string]any {
+	course := urls.Actor(domain.ActorCourse, t.Course)
+	id := TaskURL(urls, t.Course, t.ID)
+	o := map[string]any{"id": id, "type": "Page", "name": t.Title, "content": t.Body, "url": id,
+		"attributedTo": course, "context": course, "published": t.Created.UTC().Format(time.RFC3339),
+		"updated": t.Updated.UTC().Format(time.RFC3339), "position": t.Position,
+		"completions": id + "/completions"}
+	if !t.Due.IsZero() {
+		o["endTime"] = t.Due.UTC().Format(time.RFC3339)
+	}
+	return o
+}
+
+// edit saves new text for a task inside tx, keeping the version it
+// replaces as a revision.
+func (s *Tasks) edit(tx domain.Tx, editor string, t *domain.Task) error {
+	if _, err := organisedBy(tx, t.Course, editor); err != nil {
+		return err
+	}
+	old, err := tx.Task(t.Course, t.ID)
+	if err != nil {
+		return err
+	}
+	t.Body = s.richText(t.Body)
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	revs, err := tx.TaskRevisions(t.Course, t.ID)
+	if err != nil {
+		return err
+	}
+	if err := tx.PutTaskRevision(&domain.TaskRevision{Course: old.Course, Task: old.ID, Rev: len(revs) + 1,
+		Title: old.Title, Body: old.Body, Due: old.Due, Editor: editor, Saved: old.Updated}); err != nil {
+		return err
+	}
+	t.Position, t.Created, t.Updated = old.Position, old.Created, s.Now().UTC()
+	return tx.PutTask(t)
+}
+
+// restore brings back revision rev of a task inside tx (itself saved as
+// an edit, so nothing is lost).
+func (s *Tasks) restore(tx domain.Tx, editor, course, id string, rev int) (*domain.Task, error) {
+	revs, err := tx.TaskRevisions(course, id)
+	if err != nil {
+		return nil, err
+	}
+	if rev < 1 || rev > len(revs) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "There is no version %d of this task.", rev)
+	}
+	r := revs[rev-1]
+	t := &domain.Task{ID: id, Course: course, Title: r.Title, Body: r.Body, Due: r.Due}
+	return t, s.edit(tx, editor, t)
+}
+
+// reorder puts a course's tasks in the given order of ids (every task
+// exactly once) inside tx, and returns the tasks whose place changed.
+func (s *Tasks) reorder(tx domain.Tx, editor, course string, ids []string) ([]*domain.Task, error) {
+	if _, err := organisedBy(tx, course, editor); err != nil {
+		return nil, err
+	}
+	tasks, err := tx.Tasks(course)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]*domain.Task{}
+	for _, t := range tasks {
+		byID[t.ID] = t
+	}
+	if len(ids) != len(tasks) {
+		return nil, domain.Errorf(domain.EINVALID, "Give every task of the course exactly once.")
+	}
+	var moved []*domain.Task
+	for i, id := range ids {
+		t, ok := byID[id]
+		if !ok {
+			return nil, domain.Errorf(domain.EINVALID, "Give every task of the course exactly once.")
+		}
+		delete(byID, id)
+		if t.Position == i+1 {
+			continue
+		}
+		t.Position = i + 1
+		if err := tx.PutTask(t); err != nil {
+			return nil, err
+		}
+		moved = append(moved, t)
+	}
+	return moved, nil
+}

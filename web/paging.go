@@ -44,6 +44,12 @@ type pageLinks struct {
 // section) as the fragment. A one-time message (?error=, ?saved=) is not
 // carried along.
 func linksFor[T any](c *fiber.Ctx, param, anchor, label string, p domain.Page[T]) pageLinks {
+	return linksAt(c, param, anchor, label, p.Prev, p.Next)
+}
+
+// linksAt is linksFor given the neighbouring pages' cursors, as the read
+// models of the services hold them ("" at an end).
+func linksAt(c *fiber.Ctx, param, anchor, label, prev, next string) pageLinks {
 	q, err := url.ParseQuery(string(c.Request().URI().QueryString()))
 	if err != nil {
 		q = url.Values{}
@@ -61,7 +67,7 @@ func linksFor[T any](c *fiber.Ctx, param, anchor, label string, p domain.Page[T]
 		}
 		return u
 	}
-	return pageLinks{Label: label, Prev: link(p.Prev), Next: link(p.Next)}
+	return pageLinks{Label: label, Prev: link(prev), Next: link(next)}
 }
 
 // thousands formats a count for people: 1234567 → "1,234,567".

@@ -1,0 +1,131 @@
+package service
+
+import (
+	"context"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
+)
+
+// The read models of what a learner holds and follows: a course on another
+// server as this node knows it, and the badges awarded here with the Open
+// Badges documents (issuer, badge class) a verifier reads to check them.
+
+// RemoteCoursePage is a course on another server as this node shows it to
+// one of its people: the actor, the viewer's enrolment, the tasks cached
+// here with the viewer's progress, and a page of the mirrored discussion.
+type RemoteCoursePage struct {
+	Actor *domain.RemoteActor
+	// Following is the state of the viewer's enrolment ("" for none).
+	Following string
+	Tasks     []*domain.RemoteTask
+	// Done holds the ids of the tasks the viewer did.
+	Done                 map[string]bool
+	Threads              []PostView
+	PostsPrev, PostsNext string
+}
+
+// Remote is the page of the remote course actorID for viewer (a local
+// handle); posts is the cursor of the discussion's page ("" for the first).
+func (f *Enrolment) Remote(ctx context.Context, viewer, actorID, posts string) (*RemoteCoursePage, error) {
+	var out *RemoteCoursePage
+	err := f.Store.View(ctx, func(tx domain.Tx) error {
+		ra, err := tx.RemoteActor(actorID)
+		if err != nil {
+			return err
+		}
+		p := &RemoteCoursePage{Actor: ra, Done: map[string]bool{}}
+		fl, following, err := domain.Found(tx.Following(viewer, actorID))
+		if err != nil {
+			return err
+		}
+		if following {
+			p.Following = string(fl.State)
+		}
+		if p.Tasks, err = tx.RemoteTasks(actorID); err != nil {
+			return err
+		}
+		cs, err := tx.CompletionsOf(actorID, f.URLs.Actor(domain.ActorPerson, viewer))
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			p.Done[c.Task] = true
+		}
+		d, err := f.discussion(tx, actorID, posts)
+		if err != nil {
+			return err
+		}
+		p.Threads, p.PostsPrev, p.PostsNext = d.Threads, d.Prev, d.Next
+		out = p
+		return nil
+	})
+	return out, err
+}
+
+// Issuer is the Open Badges Issuer profile of the course or school handle,
+// as this node hosts it at /issuers/handle.
+func (s *Badges) Issuer(ctx context.Context, handle string) (federation.OBIssuer, error) {
+	var doc federation.OBIssuer
+	err := s.Store.View(ctx, func(tx domain.Tx) error {
+		typ, err := tx.HandleType(handle)
+		if err != nil {
+			return err
+		}
+		id := s.URLs.Path("/issuers/" + handle)
+		switch typ {
+		case domain.ActorCourse:
+			co, err := tx.Course(handle)
+			if err != nil {
+				return err
+			}
+			doc = federation.NewIssuer(id, co.Title, s.URLs.Actor(typ, handle), co.Summary)
+			return nil
+		case domain.ActorSchool:
+			sc, err := tx.School(handle)
+			if err != nil {
+				return err
+			}
+			doc = federation.NewIssuer(id, sc.Name, s.URLs.Actor(typ, handle), sc.Summary)
+			return nil
+		}
+		return domain.Errorf(domain.ENOTFOUND, "Issuer not found.")
+	})
+	return doc, err
+}
+
+// Class is the badge class id, for its Open Badges document and its image.
+func (s *Badges) Class(ctx context.Context, id string) (*domain.Badge, error) {
+	var b *domain.Badge
+	err := s.Store.View(ctx, func(tx domain.Tx) error {
+		var err error
+		b, err = tx.Badge(id)
+		return err
+	})
+	return b, err
+}
+
+// AwardPage is an award with its badge class: the assertion a verifier
+// reads, the page a browser shows and the baked image.
+type AwardPage struct {
+	Award *domain.Award
+	Badge *domain.Badge
+}
+
+// Awarded is the award id (revoked ones too: their assertion says so).
+func (s *Badges) Awarded(ctx context.Context, id string) (*AwardPage, error) {
+	var out *AwardPage
+	err := s.Store.View(ctx, func(tx domain.Tx) error {
+		a, err := tx.Award(id)
+		if err != nil {
+			return err
+		}
+		b, err := tx.Badge(a.Badge)
+		if err != nil {
+			return err
+		}
+		out = &AwardPage{Award: a, Badge: b}
+		return nil
+	})
+	return out, err
+}

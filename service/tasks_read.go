@@ -1,0 +1,150 @@
+package service
+
+import (
+	"context"
+
+	"github.com/lernejo/lernejo/domain"
+)
+
+// The read models of tasks and progress: a course's tasks, a task's page
+// and edit form, how many did a task, and the completion records this node
+// signed.
+
+// List is a course's tasks in order, for its tasks collection. Unknown
+// courses and drafts are not found.
+func (s *Tasks) List(ctx context.Context, course string) ([]*domain.Task, error) {
+	var out []*domain.Task
+	err := s.Store.View(ctx, func(tx domain.Tx) error {
+		if _, err := visibleCourse(tx, course); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.Tasks(course)
+		return err
+	})
+	return out, err
+}
+
+// TaskPage is what a task's page shows to one viewer.
+type TaskPage struct {
+	Task      *domain.Task
+	Course    *domain.Course
+	Revisions []*domain.TaskRevision // earlier versions, oldest first
+	Done      int                    // how many learners did it
+	Mine      *domain.Completion     // the viewer's completion, or nil
+	Organiser bool                   // the viewer organises the course
+}
+
+// Page is a task of a visible course as viewer (a local handle, "" for a
+// visitor) sees it.
+func (s *Tasks) Page(ctx context.Context, viewer, course, id string) (*TaskPage, error) {
+	var out *TaskPage
+	err := s.Store.View(ctx, func(tx domain.Tx) error {
+		co, err := visibleCourse(tx, course)
+		if err != nil {
+			return err
+		}
+		p := &TaskPage{Course: co}
+		if p.Task, err = tx.Task(course, id); err != nil {
+			return err
+		}
+		if p.Revisions, err = tx.TaskRevisions(course, id); err != nil {
+			return err
+		}
+		if p.Done, err = tx.CountTaskCompletions(course, id); err != nil {
+			return err
+		}
+		if viewer != "" {
+			if p.Mine, _, err = domain.Found(tx.Completion(course, id, s.URLs.Actor(domain.ActorPerson, viewer))); err != nil {
+				return err
+			}
+			p.Organiser = co.IsOrganiser(viewer)
+		}
+		out = p
+		return nil
+	})
+	return out, err
+}
+
+// Completions is how many learners did a task of a visible course (not
+// who: that is for the organisers and each learner to see).
+func (s *Tasks) Completions(ctx context.Context, course, id string) (int, error) {
+	n := 0
+	err := s.Store.View(ctx, func(tx domain.Tx) error {
+		if _, err := visibleCourse(tx, course); err != nil {
+			return err
+		}
+		if _, err := tx.Task(course, id); err != nil {
+			return err
+		}
+		var err error
+		n, err = tx.CountTaskCompletions(course, id)
+		return err
+	})
+	return n, err
+}
+
+// TaskForm is the organisers' form to edit a task, with its earlier
+// versions to restore.
+type TaskForm struct {
+	Course    *domain.Course
+	Task      *domain.Task
+	Revisions []*domain.TaskRevision
+}
+
+// Form is the form to edit a task, for an organiser of its course.
+func (s *Tasks) Form(ctx context.Context, organiser, course, id string) (*TaskForm, error) {
+	var out *TaskForm
+	err := s.Store.View(ctx, func(tx domain.Tx) error {
+		co, err := organised(tx, organiser, course)
+		if err != nil {
+			return err
+		}
+		f := &TaskForm{Course: co}
+		if f.Task, err = tx.Task(course, id); err != nil {
+			return err
+		}
+		if f.Revisions, err = tx.TaskRevisions(course, id); err != nil {
+			return err
+		}
+		out = f
+		return nil
+	})
+	return out, err
+}
+
+// Order is the ids of a course's tasks in order, for an organiser of it
+// who moves one (Reorder then saves the new order).
+func (s *Tasks) Order(ctx context.Context, organiser, course string) ([]string, error) {
+	var ids []string
+	err := s.Store.View(ctx, func(tx domain.Tx) error {
+		if _, err := organised(tx, organiser, course); err != nil {
+			return err
+		}
+		ts, err := tx.Tasks(course)
+		for _, t := range ts {
+			ids = append(ids, t.ID)
+		}
+		return err
+	})
+	return ids, err
+}
+
+// CompletionRecord is the signed record of a completion made on this node,
+// with its proof, as it was sent; id is the record's URL. A completion that
+// has no signed record (a #done reply from Mastodon) is not found.
+func (s *Tasks) CompletionRecord(ctx context.Context, id string) ([]byte, error) {
+	var raw []byte
+	err := s.Store.View(ctx, func(tx domain.Tx) error {
+		cp, err := tx.CompletionByID(id)
+		if err != nil {
+			return err
+		}
+		if len(cp.Raw) == 0 {
+			return domain.Errorf(domain.ENOTFOUND, "Completion not found.")
+		}
+		raw = cp.Raw
+		return nil
+	})
+	return raw, err
+}

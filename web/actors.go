@@ -71,8 +71,7 @@ func (s *Server) actor(kind string) fiber.Handler {
 					return err
 				}
 				page = "course"
-				data, err = s.coursePageData(c, tx, co, s.viewer(c))
-				return err
+				return nil
 			}
 			return nil
 		})
@@ -82,6 +81,9 @@ func (s *Server) actor(kind string) fiber.Handler {
 		c.Vary(fiber.HeaderAccept)
 		if !asPage {
 			return sendActivity(c, doc)
+		}
+		if page == "course" {
+			return s.coursePage(c, handle)
 		}
 		return s.render(c, page, pageData{Title: titleOf(data), Data: data,
 			ActorURL: s.urls.Actor(typ, handle), Handle: "@" + handle + "@" + s.urls.Host()})
@@ -129,9 +131,6 @@ func titleOf(data any) string {
 		}
 		if sc, ok := v["School"].(*domain.School); ok {
 			return sc.Name
-		}
-		if co, ok := v["Course"].(*domain.Course); ok {
-			return co.Title
 		}
 	}
 	return ""

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/service"
 )
 
 // postView is a post as a page shows it.
@@ -58,113 +59,36 @@ func (s *Server) viewOf(tx domain.Tx, p *domain.Post) (postView, error) {
 	return v, err
 }
 
-// discussionView is one page of a discussion.
-type discussionView struct {
-	Threads []postView
-	Pages   pageLinks
+// viewerHandle is the logged-in person's handle, "" for a visitor: how the
+// services' read models name the viewer.
+func (s *Server) viewerHandle(c *fiber.Ctx) string {
+	if p := s.viewer(c); p != nil {
+		return p.Handle
+	}
+	return ""
 }
 
-// discussion is the page of a course's discussion that ?posts= names:
-// threadsPerPage top-level posts, newest first, each with its first
-// replies and theirs. A longer thread links to its own page.
-func (s *Server) discussion(c *fiber.Ctx, tx domain.Tx, course string) (discussionView, error) {
-	page, err := tx.DiscussionPage(course, c.Query("posts"), threadsPerPage)
-	if err != nil {
-		return discussionView{}, err
-	}
-	out := discussionView{Pages: linksFor(c, "posts", "discussion", "Discussion", page)}
-	for _, p := range page.Items {
-		v, err := s.viewOf(tx, p)
-		if err != nil {
-			return discussionView{}, err
-		}
-		replies, err := tx.RepliesPage(p.URI, "", repliesShown)
-		if err != nil {
-			return discussionView{}, err
-		}
-		shown := 1
-		v.More = replies.Next != ""
-		for _, r := range replies.Items {
-			rv, err := s.viewOf(tx, r)
-			if err != nil {
-				return discussionView{}, err
-			}
-			nested, err := tx.RepliesPage(r.URI, "", nestedShown)
-			if err != nil {
-				return discussionView{}, err
-			}
-			v.More = v.More || nested.Next != ""
-			for _, rr := range nested.Items {
-				rrv, err := s.viewOf(tx, rr)
-				if err != nil {
-					return discussionView{}, err
-				}
-				rv.Replies = append(rv.Replies, rrv)
-			}
-			shown += 1 + len(nested.Items)
-			v.Replies = append(v.Replies, rv)
-		}
-		if v.ThreadPosts, err = tx.CountThread(p.Thread); err != nil {
-			return discussionView{}, err
-		}
-		v.More = v.More || v.ThreadPosts > shown
-		out.Threads = append(out.Threads, v)
-	}
-	return out, nil
+// coursePage is the course page's data: the read model, and the links of
+// its paged lists.
+type coursePage struct {
+	*service.CoursePage
+	PostPages, PeoplePages pageLinks
 }
 
-// coursePageData gathers what the course page shows to this viewer: its
-// tasks and badges, a page of its discussion (?posts=) and a page of its
-// participants (?people=).
-func (s *Server) coursePageData(c *fiber.Ctx, tx domain.Tx, co *domain.Course, viewer *domain.Person) (map[string]any, error) {
-	tasks, err := tx.Tasks(co.Handle)
+// coursePage renders a course's page for the viewer: its tasks and badges,
+// a page of its discussion (?posts=) and a page of its participants
+// (?people=).
+func (s *Server) coursePage(c *fiber.Ctx, handle string) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	p, err := s.cfg.Services.Courses.Page(ctx, s.viewerHandle(c), handle,
+		service.CoursePageQuery{Posts: c.Query("posts"), People: c.Query("people")})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	badges, err := tx.Badges(co.Handle)
-	if err != nil {
-		return nil, err
-	}
-	threads, err := s.discussion(c, tx, co.Handle)
-	if err != nil {
-		return nil, err
-	}
-	people, err := tx.FollowersPage(co.Handle, domain.FollowAccepted, c.Query("people"), peoplePerPage)
-	if err != nil {
-		return nil, err
-	}
-	var participants []string
-	for _, f := range people.Items {
-		name, _, err := s.authorOf(tx, f.Actor)
-		if err != nil {
-			return nil, err
-		}
-		participants = append(participants, name)
-	}
-	count, err := tx.CountFollowers(co.Handle, domain.FollowAccepted)
-	if err != nil {
-		return nil, err
-	}
-	data := map[string]any{"Course": co, "Tasks": tasks, "Badges": badges, "Threads": threads.Threads, "PostPages": threads.Pages,
-		"Participants": participants, "ParticipantCount": count, "PeoplePages": linksFor(c, "people", "people", "Participants", people),
-		"Done": map[string]bool{}, "Enrolment": "", "Organiser": false}
-	if viewer != nil {
-		id := s.urls.Actor(domain.ActorPerson, viewer.Handle)
-		if f, enrolled, err := domain.Found(tx.Follower(co.Handle, id)); err != nil {
-			return nil, fmt.Errorf("web: enrolment: %w", err)
-		} else if enrolled {
-			data["Enrolment"] = string(f.State)
-		}
-		done := map[string]bool{}
-		cs, err := tx.CompletionsOf(co.Handle, id)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range cs {
-			done[c.Task] = true
-		}
-		data["Done"] = done
-		data["Organiser"] = co.IsOrganiser(viewer.Handle)
-	}
-	return data, nil
+	data := coursePage{CoursePage: p,
+		PostPages:   linksAt(c, "posts", "discussion", "Discussion", p.PostsPrev, p.PostsNext),
+		PeoplePages: linksAt(c, "people", "people", "Participants", p.PeoplePrev, p.PeopleNext)}
+	return s.render(c, "course", pageData{Title: p.Course.Title, Data: data,
+		ActorURL: s.urls.Actor(domain.ActorCourse, handle), Handle: "@" + handle + "@" + s.urls.Host()})
 }

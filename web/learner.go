@@ -52,12 +52,8 @@ func (s *Server) newPost(c *fiber.Ctx) error {
 	author := p.Handle
 	if c.FormValue("as_course") == "1" {
 		author = course // an organiser posting as the course
-		var co *domain.Course
-		if err := s.store.View(ctx, func(tx domain.Tx) error { co, err = tx.Course(course); return err }); err != nil {
+		if _, err := s.cfg.Services.Courses.Organised(ctx, p.Handle, course); err != nil {
 			return err
-		}
-		if !co.IsOrganiser(p.Handle) {
-			return domain.Errorf(domain.EFORBIDDEN, "Only organisers can post as the course.")
 		}
 	}
 	if _, err := s.cfg.Services.Posts.Publish(ctx, service.PostInput{Author: author, Course: course, Text: c.FormValue("text"),
@@ -82,6 +78,12 @@ func (s *Server) undoDone(c *fiber.Ctx) error {
 	})
 }
 
+// lookupPage is the lookup page's data after a search that found nothing:
+// what was asked and why nothing is shown.
+type lookupPage struct {
+	Q, Error string
+}
+
 // lookup finds a course (or anyone) on another server by handle or URL and
 // shows it, with a way to join through this node.
 func (s *Server) lookup(c *fiber.Ctx) error {
@@ -98,16 +100,23 @@ func (s *Server) lookup(c *fiber.Ctx) error {
 	if !strings.HasPrefix(q, "https://") && !strings.HasPrefix(q, "http://") {
 		var err error
 		if id, err = s.cfg.Resolver.LookupHandle(ctx, q); err != nil {
-			return s.render(c, "lookup", pageData{Title: "Find a course elsewhere", Data: map[string]any{"Q": q, "Error": "Nothing was found at " + q + "."}})
+			return s.render(c, "lookup", pageData{Title: "Find a course elsewhere", Data: lookupPage{Q: q, Error: "Nothing was found at " + q + "."}})
 		}
 	}
 	if h, typ, ok := s.urls.LocalActor(id); ok {
 		return c.Redirect(s.urls.Actor(typ, h), fiber.StatusSeeOther)
 	}
 	if _, err := s.cfg.Resolver.Actor(ctx, id); err != nil {
-		return s.render(c, "lookup", pageData{Title: "Find a course elsewhere", Data: map[string]any{"Q": q, "Error": "That server did not answer with a course or a person."}})
+		return s.render(c, "lookup", pageData{Title: "Find a course elsewhere", Data: lookupPage{Q: q, Error: "That server did not answer with a course or a person."}})
 	}
 	return c.Redirect("/remote?id="+url.QueryEscape(id), fiber.StatusSeeOther)
+}
+
+// remotePage is the remote course page's data: the read model, and the
+// links of its discussion's pages.
+type remotePage struct {
+	*service.RemoteCoursePage
+	PostPages pageLinks
 }
 
 // remoteCourse shows a course on another server as this node knows it:
@@ -117,44 +126,14 @@ func (s *Server) remoteCourse(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id := c.Query("id")
 	ctx, cancel := ctx(c)
 	defer cancel()
-	data := map[string]any{}
-	err = s.store.View(ctx, func(tx domain.Tx) error {
-		ra, err := tx.RemoteActor(id)
-		if err != nil {
-			return err
-		}
-		data["Actor"] = ra
-		if f, following, err := domain.Found(tx.Following(viewer.Handle, id)); err != nil {
-			return err
-		} else if following {
-			data["Following"] = string(f.State)
-		}
-		tasks, err := tx.RemoteTasks(id)
-		if err != nil {
-			return err
-		}
-		data["Tasks"] = tasks
-		me := s.urls.Actor(domain.ActorPerson, viewer.Handle)
-		done := map[string]bool{}
-		cs, err := tx.CompletionsOf(id, me)
-		if err != nil {
-			return err
-		}
-		for _, c := range cs {
-			done[c.Task] = true
-		}
-		data["Done"] = done
-		threads, err := s.discussion(c, tx, id)
-		data["Threads"], data["PostPages"] = threads.Threads, threads.Pages
-		return err
-	})
+	p, err := s.cfg.Services.Enrolment.Remote(ctx, viewer.Handle, c.Query("id"), c.Query("posts"))
 	if err != nil {
 		return err
 	}
-	return s.render(c, "remote", pageData{Title: data["Actor"].(*domain.RemoteActor).DisplayName(), Data: data})
+	return s.render(c, "remote", pageData{Title: p.Actor.DisplayName(), Data: remotePage{RemoteCoursePage: p,
+		PostPages: linksAt(c, "posts", "discussion", "Discussion", p.PostsPrev, p.PostsNext)}})
 }
 
 func (s *Server) joinRemote(c *fiber.Ctx) error {

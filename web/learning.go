@@ -18,93 +18,48 @@ func (s *Server) taskObject(t *domain.Task) map[string]any { return service.Task
 // tasks serves a course's tasks collection, Pages embedded in order.
 func (s *Server) tasks(c *fiber.Ctx) error {
 	handle := c.Params("handle")
-	if err := s.checkCourseVisible(c, handle); err != nil {
-		return err
-	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var items []any
-	err := s.store.View(ctx, func(tx domain.Tx) error {
-		ts, err := tx.Tasks(handle)
-		for _, t := range ts {
-			items = append(items, s.taskObject(t))
-		}
-		return err
-	})
+	ts, err := s.cfg.Services.Tasks.List(ctx, handle)
 	if err != nil {
 		return err
 	}
+	items := []any{}
+	for _, t := range ts {
+		items = append(items, s.taskObject(t))
+	}
 	id := s.urls.Actor(domain.ActorCourse, handle) + "/tasks"
 	return sendActivity(c, federation.Document(map[string]any{"id": id, "type": "OrderedCollection",
-		"totalItems": len(items), "orderedItems": append([]any{}, items...)}))
+		"totalItems": len(items), "orderedItems": items}))
 }
 
 // task serves one task: its Page to ActivityPub clients, its page to people.
 func (s *Server) task(c *fiber.Ctx) error {
-	handle, id := c.Params("handle"), c.Params("id")
-	if err := s.checkCourseVisible(c, handle); err != nil {
-		return err
-	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var (
-		t      *domain.Task
-		course *domain.Course
-		revs   []*domain.TaskRevision
-		done   int
-		mine   *domain.Completion
-	)
-	viewer := s.viewer(c)
-	err := s.store.View(ctx, func(tx domain.Tx) error {
-		var err error
-		if course, err = tx.Course(handle); err != nil {
-			return err
-		}
-		if t, err = tx.Task(handle, id); err != nil {
-			return err
-		}
-		if revs, err = tx.TaskRevisions(handle, id); err != nil {
-			return err
-		}
-		done, err = tx.CountTaskCompletions(handle, id)
-		if viewer != nil {
-			mine, _, err = domain.Found(tx.Completion(handle, id, s.urls.Actor(domain.ActorPerson, viewer.Handle)))
-		}
-		return err
-	})
+	p, err := s.cfg.Services.Tasks.Page(ctx, s.viewerHandle(c), c.Params("handle"), c.Params("id"))
 	if err != nil {
 		return err
 	}
 	c.Vary(fiber.HeaderAccept)
 	if wantsActivity(c) {
-		return sendActivity(c, federation.Document(s.taskObject(t)))
+		return sendActivity(c, federation.Document(s.taskObject(p.Task)))
 	}
 	// Bodies are sanitised when saved; this again applies today's policy to
 	// those saved under an older one (images from other servers, above all).
-	shown := *t
-	shown.Body = s.cfg.Docs.Sanitizer.LocalHTML(t.Body)
-	return s.render(c, "task", pageData{Title: t.Title, Data: map[string]any{"Task": &shown, "Course": course, "Revisions": revs,
-		"Done": done, "Mine": mine, "Organiser": viewer != nil && course.IsOrganiser(viewer.Handle)}})
+	shown, page := *p.Task, *p
+	shown.Body = s.cfg.Docs.Sanitizer.LocalHTML(p.Task.Body)
+	page.Task = &shown
+	return s.render(c, "task", pageData{Title: shown.Title, Data: &page})
 }
 
 // taskCompletions serves how many learners did a task (not who: that is
 // for the organisers and each learner to see).
 func (s *Server) taskCompletions(c *fiber.Ctx) error {
 	handle, id := c.Params("handle"), c.Params("id")
-	if err := s.checkCourseVisible(c, handle); err != nil {
-		return err
-	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	n := 0
-	err := s.store.View(ctx, func(tx domain.Tx) error {
-		if _, err := tx.Task(handle, id); err != nil {
-			return err
-		}
-		var err error
-		n, err = tx.CountTaskCompletions(handle, id)
-		return err
-	})
+	n, err := s.cfg.Services.Tasks.Completions(ctx, handle, id)
 	if err != nil {
 		return err
 	}
@@ -123,39 +78,11 @@ func sendOB(c *fiber.Ctx, v any) error {
 	return c.Send(b)
 }
 
-// issuerDoc is the Open Badges Issuer profile of a course or school.
-func (s *Server) issuerDoc(tx domain.Tx, handle string) (federation.OBIssuer, error) {
-	typ, err := tx.HandleType(handle)
-	if err != nil {
-		return federation.OBIssuer{}, err
-	}
-	id := s.urls.Path("/issuers/" + handle)
-	switch typ {
-	case domain.ActorCourse:
-		co, err := tx.Course(handle)
-		if err != nil {
-			return federation.OBIssuer{}, err
-		}
-		return federation.NewIssuer(id, co.Title, s.urls.Actor(typ, handle), co.Summary), nil
-	case domain.ActorSchool:
-		sc, err := tx.School(handle)
-		if err != nil {
-			return federation.OBIssuer{}, err
-		}
-		return federation.NewIssuer(id, sc.Name, s.urls.Actor(typ, handle), sc.Summary), nil
-	}
-	return federation.OBIssuer{}, domain.Errorf(domain.ENOTFOUND, "Issuer not found.")
-}
-
+// issuer serves the Open Badges Issuer profile of a course or school.
 func (s *Server) issuer(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var doc federation.OBIssuer
-	err := s.store.View(ctx, func(tx domain.Tx) error {
-		var err error
-		doc, err = s.issuerDoc(tx, c.Params("handle"))
-		return err
-	})
+	doc, err := s.cfg.Services.Badges.Issuer(ctx, c.Params("handle"))
 	if err != nil {
 		return err
 	}
@@ -178,13 +105,7 @@ func (s *Server) badgeClassDoc(b *domain.Badge) federation.OBBadgeClass {
 func (s *Server) badge(c *fiber.Ctx) (*domain.Badge, error) {
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var b *domain.Badge
-	err := s.store.View(ctx, func(tx domain.Tx) error {
-		var err error
-		b, err = tx.Badge(c.Params("id"))
-		return err
-	})
-	return b, err
+	return s.cfg.Services.Badges.Class(ctx, c.Params("id"))
 }
 
 // badgePNG is a badge's image: the organiser's checked upload, or a
@@ -229,20 +150,11 @@ func (s *Server) badgeImage(c *fiber.Ctx) error {
 func (s *Server) award(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var (
-		a *domain.Award
-		b *domain.Badge
-	)
-	if err := s.store.View(ctx, func(tx domain.Tx) error {
-		var err error
-		if a, err = tx.Award(c.Params("id")); err != nil {
-			return err
-		}
-		b, err = tx.Badge(a.Badge)
-		return err
-	}); err != nil {
+	p, err := s.cfg.Services.Badges.Awarded(ctx, c.Params("id"))
+	if err != nil {
 		return err
 	}
+	a, b := p.Award, p.Badge
 	var evidence []federation.OBEvidence
 	for _, e := range a.Evidence {
 		evidence = append(evidence, federation.OBEvidence{Type: "Evidence", ID: e, Narrative: "A completed task of " + b.Name})
@@ -253,7 +165,7 @@ func (s *Server) award(c *fiber.Ctx) error {
 		doc.Revoked, doc.RevocationReason = true, a.Reason
 	}
 	if strings.Contains(c.Get(fiber.HeaderAccept), "text/html") {
-		return s.render(c, "award", pageData{Title: b.Name, Data: map[string]any{"Award": a, "Badge": b}})
+		return s.render(c, "award", pageData{Title: b.Name, Data: p})
 	}
 	return sendOB(c, doc)
 }
@@ -264,19 +176,12 @@ func (s *Server) award(c *fiber.Ctx) error {
 func (s *Server) bakedBadge(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var b *domain.Badge
 	id := c.Params("id")
-	if err := s.store.View(ctx, func(tx domain.Tx) error {
-		a, err := tx.Award(id)
-		if err != nil {
-			return err
-		}
-		b, err = tx.Badge(a.Badge)
-		return err
-	}); err != nil {
+	p, err := s.cfg.Services.Badges.Awarded(ctx, id)
+	if err != nil {
 		return err
 	}
-	baked, err := badgepng.Bake(badgePNG(b), s.urls.Path("/awards/"+id))
+	baked, err := badgepng.Bake(badgePNG(p.Badge), s.urls.Path("/awards/"+id))
 	if err != nil {
 		return err
 	}
@@ -285,21 +190,10 @@ func (s *Server) bakedBadge(c *fiber.Ctx) error {
 
 // completion serves a completion record made on this node, with its proof.
 func (s *Server) completion(c *fiber.Ctx) error {
-	id := s.urls.Path("/completions/" + c.Params("id"))
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var raw []byte
-	if err := s.store.View(ctx, func(tx domain.Tx) error {
-		cp, err := tx.CompletionByID(id)
-		if err != nil {
-			return err
-		}
-		if len(cp.Raw) == 0 {
-			return domain.Errorf(domain.ENOTFOUND, "Completion not found.")
-		}
-		raw = cp.Raw
-		return nil
-	}); err != nil {
+	raw, err := s.cfg.Services.Tasks.CompletionRecord(ctx, s.urls.Path("/completions/"+c.Params("id")))
+	if err != nil {
 		return err
 	}
 	return sendActivity(c, raw)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/badgepng"
+	"github.com/lernejo/lernejo/service"
 )
 
 // organiserRoutes registers the organisers' tools: create and edit courses,
@@ -36,7 +37,8 @@ func (s *Server) organiserRoutes() {
 	a.Post("/courses/:handle/block", s.blockFromCourse)
 }
 
-// organised loads a course the viewer organises, or fails.
+// organised loads a course the viewer organises, or fails: the check is
+// the service's (Courses.Organised).
 func (s *Server) organised(c *fiber.Ctx) (*domain.Person, *domain.Course, error) {
 	p, err := s.requireLogin(c)
 	if err != nil {
@@ -44,17 +46,9 @@ func (s *Server) organised(c *fiber.Ctx) (*domain.Person, *domain.Course, error)
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var co *domain.Course
-	err = s.store.View(ctx, func(tx domain.Tx) error {
-		var err error
-		co, err = tx.Course(c.Params("handle"))
-		return err
-	})
+	co, err := s.cfg.Services.Courses.Organised(ctx, p.Handle, c.Params("handle"))
 	if err != nil {
 		return nil, nil, err
-	}
-	if !co.IsOrganiser(p.Handle) {
-		return nil, nil, domain.Errorf(domain.EFORBIDDEN, "Only the organisers of this %s can do that.", strings.ToLower(co.Kind))
 	}
 	return p, co, nil
 }
@@ -93,20 +87,11 @@ func courseFromForm(c *fiber.Ctx, co *domain.Course) {
 	co.MeetingTimezone = c.FormValue("meeting_timezone")
 }
 
-func (s *Server) courseFormData(c *fiber.Ctx, viewer *domain.Person, co *domain.Course, errMsg string) (map[string]any, error) {
-	ctx, cancel := ctx(c)
-	defer cancel()
-	var schools []*domain.School
-	err := s.store.View(ctx, func(tx domain.Tx) error {
-		all, err := tx.Schools()
-		for _, sc := range all {
-			if sc.IsOrganiser(viewer.Handle) || sc.Handle == co.School {
-				schools = append(schools, sc)
-			}
-		}
-		return err
-	})
-	return map[string]any{"Course": co, "Schools": schools, "Error": errMsg}, err
+// courseForm is the course form's data: the read model, and the message
+// of a refused change.
+type courseForm struct {
+	*service.CourseForm
+	Error string
 }
 
 func (s *Server) newCourseForm(c *fiber.Ctx) error {
@@ -116,15 +101,11 @@ func (s *Server) newCourseForm(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var st domain.Settings
-	if err := s.store.View(ctx, func(tx domain.Tx) error { st, err = tx.Settings(); return err }); err != nil {
-		return err
-	}
-	data, err := s.courseFormData(c, p, &domain.Course{Status: domain.StatusDraft, SignUp: domain.SignUpOpen, Kind: st.DefaultKind}, "")
+	f, err := s.cfg.Services.Courses.NewCourseForm(ctx, p.Handle)
 	if err != nil {
 		return err
 	}
-	return s.render(c, "course_form", pageData{Title: "Start something new", Data: data})
+	return s.render(c, "course_form", pageData{Title: "Start something new", Data: courseForm{CourseForm: f}})
 }
 
 func (s *Server) createCourse(c *fiber.Ctx) error {
@@ -140,112 +121,56 @@ func (s *Server) createCourse(c *fiber.Ctx) error {
 		if domain.ErrorCode(err) == domain.EINTERNAL {
 			return err
 		}
-		data, derr := s.courseFormData(c, p, co, domain.ErrorMessage(err))
-		if derr != nil {
-			return derr
+		f, ferr := s.cfg.Services.Courses.Form(ctx, p.Handle, co)
+		if ferr != nil {
+			return ferr
 		}
 		c.Status(fiber.StatusUnprocessableEntity)
-		return s.render(c, "course_form", pageData{Title: "Start something new", Data: data})
+		return s.render(c, "course_form", pageData{Title: "Start something new", Data: courseForm{CourseForm: f, Error: domain.ErrorMessage(err)}})
 	}
 	return c.Redirect("/courses/"+co.Handle+"/manage", fiber.StatusSeeOther)
+}
+
+// managePage is the organisers' page's data: the read model, the links of
+// its paged lists and the message of a refused change (?error=).
+type managePage struct {
+	*service.ManagePage
+	Error                              string
+	QueuePages, MemberPages, PostPages pageLinks
 }
 
 // manageCourse is the organisers' page: settings, a page of the sign-up
 // queue with answers (?queue=), tasks, badges, a page of the members with
 // their progress (?members=) and a page of the discussion (?posts=).
 func (s *Server) manageCourse(c *fiber.Ctx) error {
-	p, co, err := s.organised(c)
+	p, err := s.requireLogin(c)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	data, err := s.courseFormData(c, p, co, c.Query("error"))
+	m, err := s.cfg.Services.Courses.Manage(ctx, p.Handle, c.Params("handle"),
+		service.ManageQuery{Queue: c.Query("queue"), Members: c.Query("members"), Posts: c.Query("posts")})
 	if err != nil {
 		return err
 	}
-	type row struct {
-		Name, Actor, Answers string
-		Done                 []bool
-	}
-	rows := func(tx domain.Tx, page domain.Page[*domain.Follower], tasks []*domain.Task) ([]row, error) {
-		var out []row
-		for _, f := range page.Items {
-			name, _, err := s.authorOf(tx, f.Actor)
-			if err != nil {
-				return nil, err
-			}
-			r := row{Name: name, Actor: f.Actor, Answers: f.Answers}
-			for _, t := range tasks {
-				_, done, err := domain.Found(tx.Completion(co.Handle, t.ID, f.Actor))
-				if err != nil {
-					return nil, err
-				}
-				r.Done = append(r.Done, done)
-			}
-			out = append(out, r)
-		}
-		return out, nil
-	}
-	err = s.store.View(ctx, func(tx domain.Tx) error {
-		tasks, err := tx.Tasks(co.Handle)
-		if err != nil {
-			return err
-		}
-		badges, err := tx.Badges(co.Handle)
-		if err != nil {
-			return err
-		}
-		queue, err := tx.FollowersPage(co.Handle, domain.FollowPending, c.Query("queue"), queuePerPage)
-		if err != nil {
-			return err
-		}
-		pending, err := rows(tx, queue, nil)
-		if err != nil {
-			return err
-		}
-		members, err := tx.FollowersPage(co.Handle, domain.FollowAccepted, c.Query("members"), peoplePerPage)
-		if err != nil {
-			return err
-		}
-		progress, err := rows(tx, members, tasks)
-		if err != nil {
-			return err
-		}
-		nPending, err := tx.CountFollowers(co.Handle, domain.FollowPending)
-		if err != nil {
-			return err
-		}
-		nMembers, err := tx.CountFollowers(co.Handle, domain.FollowAccepted)
-		if err != nil {
-			return err
-		}
-		threads, err := s.discussion(c, tx, co.Handle)
-		if err != nil {
-			return err
-		}
-		data["Tasks"], data["Badges"] = tasks, badges
-		data["Pending"], data["PendingCount"], data["QueuePages"] = pending, nPending, linksFor(c, "queue", "queue", "Sign-up requests", queue)
-		data["Members"], data["MemberCount"], data["MemberPages"] = progress, nMembers, linksFor(c, "members", "progress", "Members", members)
-		data["Threads"], data["PostPages"] = threads.Threads, threads.Pages
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return s.render(c, "manage", pageData{Title: "Organise " + co.Title, Data: data})
+	data := managePage{ManagePage: m, Error: c.Query("error"),
+		QueuePages:  linksAt(c, "queue", "queue", "Sign-up requests", m.QueuePrev, m.QueueNext),
+		MemberPages: linksAt(c, "members", "progress", "Members", m.MembersPrev, m.MembersNext),
+		PostPages:   linksAt(c, "posts", "discussion", "Discussion", m.PostsPrev, m.PostsNext)}
+	return s.render(c, "manage", pageData{Title: "Organise " + m.Course.Title, Data: data})
 }
 
 // back returns to the organisers' page, with an error message when err is a
 // domain error a person can act on.
-func (s *Server) back(c *fiber.Ctx, co *domain.Course, err error) error {
+func (s *Server) back(c *fiber.Ctx, course string, err error) error {
 	if err != nil {
 		if domain.ErrorCode(err) == domain.EINTERNAL {
 			return err
 		}
-		return c.Redirect("/courses/"+co.Handle+"/manage?error="+urlQuery(domain.ErrorMessage(err)), fiber.StatusSeeOther)
+		return c.Redirect("/courses/"+course+"/manage?error="+urlQuery(domain.ErrorMessage(err)), fiber.StatusSeeOther)
 	}
-	return c.Redirect("/courses/"+co.Handle+"/manage", fiber.StatusSeeOther)
+	return c.Redirect("/courses/"+course+"/manage", fiber.StatusSeeOther)
 }
 
 func (s *Server) editCourse(c *fiber.Ctx) error {
@@ -258,7 +183,7 @@ func (s *Server) editCourse(c *fiber.Ctx) error {
 	edited.Organisers = append(lines(strings.ReplaceAll(c.FormValue("organisers"), ",", "\n")), p.Handle)
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.back(c, co, s.cfg.Services.Courses.Update(ctx, p.Handle, &edited))
+	return s.back(c, co.Handle, s.cfg.Services.Courses.Update(ctx, p.Handle, &edited))
 }
 
 func (s *Server) answerRequest(c *fiber.Ctx) error {
@@ -274,7 +199,7 @@ func (s *Server) answerRequest(c *fiber.Ctx) error {
 	} else {
 		err = s.cfg.Services.Enrolment.Decline(ctx, co.Handle, actor, c.FormValue("reason"))
 	}
-	return s.back(c, co, err)
+	return s.back(c, co.Handle, err)
 }
 
 func (s *Server) addTask(c *fiber.Ctx) error {
@@ -285,29 +210,21 @@ func (s *Server) addTask(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	t := &domain.Task{Course: co.Handle, Title: c.FormValue("title"), Body: c.FormValue("body")}
-	return s.back(c, co, s.cfg.Services.Tasks.Add(ctx, p.Handle, t))
+	return s.back(c, co.Handle, s.cfg.Services.Tasks.Add(ctx, p.Handle, t))
 }
 
 func (s *Server) editTaskForm(c *fiber.Ctx) error {
-	_, co, err := s.organised(c)
+	p, err := s.requireLogin(c)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var t *domain.Task
-	var revs []*domain.TaskRevision
-	if err := s.store.View(ctx, func(tx domain.Tx) error {
-		var err error
-		if t, err = tx.Task(co.Handle, c.Params("id")); err != nil {
-			return err
-		}
-		revs, err = tx.TaskRevisions(co.Handle, t.ID)
-		return err
-	}); err != nil {
+	f, err := s.cfg.Services.Tasks.Form(ctx, p.Handle, c.Params("handle"), c.Params("id"))
+	if err != nil {
 		return err
 	}
-	return s.render(c, "task_form", pageData{Title: "Edit " + t.Title, Data: map[string]any{"Course": co, "Task": t, "Revisions": revs}})
+	return s.render(c, "task_form", pageData{Title: "Edit " + f.Task.Title, Data: f})
 }
 
 func (s *Server) editTask(c *fiber.Ctx) error {
@@ -318,7 +235,7 @@ func (s *Server) editTask(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	t := &domain.Task{ID: c.Params("id"), Course: co.Handle, Title: c.FormValue("title"), Body: c.FormValue("body")}
-	return s.back(c, co, s.cfg.Services.Tasks.Edit(ctx, p.Handle, t))
+	return s.back(c, co.Handle, s.cfg.Services.Tasks.Edit(ctx, p.Handle, t))
 }
 
 func (s *Server) restoreTask(c *fiber.Ctx) error {
@@ -330,25 +247,20 @@ func (s *Server) restoreTask(c *fiber.Ctx) error {
 	defer cancel()
 	rev, _ := strconv.Atoi(c.FormValue("rev"))
 	_, err = s.cfg.Services.Tasks.Restore(ctx, p.Handle, co.Handle, c.Params("id"), rev)
-	return s.back(c, co, err)
+	return s.back(c, co.Handle, err)
 }
 
 // moveTask moves a task one place up or down.
 func (s *Server) moveTask(c *fiber.Ctx) error {
-	p, co, err := s.organised(c)
+	p, err := s.requireLogin(c)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var ids []string
-	if err := s.store.View(ctx, func(tx domain.Tx) error {
-		ts, err := tx.Tasks(co.Handle)
-		for _, t := range ts {
-			ids = append(ids, t.ID)
-		}
-		return err
-	}); err != nil {
+	course := c.Params("handle")
+	ids, err := s.cfg.Services.Tasks.Order(ctx, p.Handle, course)
+	if err != nil {
 		return err
 	}
 	id := c.Params("id")
@@ -365,7 +277,7 @@ func (s *Server) moveTask(c *fiber.Ctx) error {
 		}
 		break
 	}
-	return s.back(c, co, s.cfg.Services.Tasks.Reorder(ctx, p.Handle, co.Handle, ids))
+	return s.back(c, course, s.cfg.Services.Tasks.Reorder(ctx, p.Handle, course, ids))
 }
 
 func (s *Server) addBadge(c *fiber.Ctx) error {
@@ -383,7 +295,7 @@ func (s *Server) addBadge(c *fiber.Ctx) error {
 	}
 	if fh, err := c.FormFile("image"); err == nil && fh.Size > 0 {
 		if fh.Size > badgepng.MaxUploadBytes {
-			return s.back(c, co, domain.Errorf(domain.EINVALID, "The badge image is too large (at most 256 KiB)."))
+			return s.back(c, co.Handle, domain.Errorf(domain.EINVALID, "The badge image is too large (at most 256 KiB)."))
 		}
 		f, err := fh.Open()
 		if err != nil {
@@ -396,9 +308,9 @@ func (s *Server) addBadge(c *fiber.Ctx) error {
 		}
 	}
 	if err := s.cfg.Services.Badges.Add(ctx, p.Handle, b); err != nil {
-		return s.back(c, co, err)
+		return s.back(c, co.Handle, err)
 	}
-	return s.back(c, co, nil)
+	return s.back(c, co.Handle, nil)
 }
 
 func (s *Server) awardBadge(c *fiber.Ctx) error {
@@ -409,7 +321,7 @@ func (s *Server) awardBadge(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	_, err = s.cfg.Services.Badges.Award(ctx, p.Handle, c.Params("id"), c.FormValue("learner"))
-	return s.back(c, co, err)
+	return s.back(c, co.Handle, err)
 }
 
 func (s *Server) pinPost(c *fiber.Ctx) error {
@@ -419,7 +331,7 @@ func (s *Server) pinPost(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.back(c, co, s.cfg.Services.Posts.Pin(ctx, p.Handle, c.FormValue("post"), c.FormValue("pinned") == "1"))
+	return s.back(c, co.Handle, s.cfg.Services.Posts.Pin(ctx, p.Handle, c.FormValue("post"), c.FormValue("pinned") == "1"))
 }
 
 func (s *Server) removePost(c *fiber.Ctx) error {
@@ -429,7 +341,7 @@ func (s *Server) removePost(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.back(c, co, s.cfg.Services.Posts.Remove(ctx, p.Handle, c.FormValue("post")))
+	return s.back(c, co.Handle, s.cfg.Services.Posts.Remove(ctx, p.Handle, c.FormValue("post")))
 }
 
 func urlQuery(s string) string { return url.QueryEscape(s) }
@@ -441,7 +353,7 @@ func (s *Server) reportPost(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.back(c, co, s.cfg.Services.Moderation.Report(ctx, p.Handle, c.FormValue("post"), c.FormValue("comment")))
+	return s.back(c, co.Handle, s.cfg.Services.Moderation.Report(ctx, p.Handle, c.FormValue("post"), c.FormValue("comment")))
 }
 
 func (s *Server) blockFromCourse(c *fiber.Ctx) error {
@@ -451,5 +363,5 @@ func (s *Server) blockFromCourse(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.back(c, co, s.cfg.Services.Moderation.BlockFromCourse(ctx, p.Handle, co.Handle, c.FormValue("actor")))
+	return s.back(c, co.Handle, s.cfg.Services.Moderation.BlockFromCourse(ctx, p.Handle, co.Handle, c.FormValue("actor")))
 }

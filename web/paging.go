@@ -14,11 +14,6 @@ import (
 // with the list: a course with 10,000 members serves the same page as one
 // with 100 (BenchmarkCoursePages).
 const (
-	peoplePerPage   = 50 // participants, members and their progress
-	queuePerPage    = 20 // sign-up requests, each with its answers and forms
-	threadsPerPage  = 20 // top-level posts of a discussion
-	repliesShown    = 5  // direct replies under each of them
-	nestedShown     = 3  // replies under each of those
 	postsPerPage    = 50 // posts of a thread, replies on a post's page
 	coursesPerPage  = 30 // home, tag and school pages
 	schoolsPerPage  = 30 // home page

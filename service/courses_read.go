@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/lernejo/lernejo/domain"
 )
@@ -117,27 +116,16 @@ func visibleCourse(tx domain.Tx, handle string) (*domain.Course, error) {
 }
 
 // Organised loads a course that organiser (a local handle) organises, for
-// the organisers' tools; anyone else is refused.
+// the organisers' tools; anyone else is refused, as organisedBy refuses
+// them every change.
 func (s *Courses) Organised(ctx context.Context, organiser, handle string) (*domain.Course, error) {
 	var co *domain.Course
 	err := s.Store.View(ctx, func(tx domain.Tx) error {
 		var err error
-		co, err = organised(tx, organiser, handle)
+		co, err = organisedBy(tx, handle, organiser)
 		return err
 	})
 	return co, err
-}
-
-// organised loads, inside tx, a course that organiser organises.
-func organised(tx domain.Tx, organiser, handle string) (*domain.Course, error) {
-	co, err := tx.Course(handle)
-	if err != nil {
-		return nil, err
-	}
-	if !co.IsOrganiser(organiser) {
-		return nil, domain.Errorf(domain.EFORBIDDEN, "Only the organisers of this %s can do that.", strings.ToLower(co.Kind))
-	}
-	return co, nil
 }
 
 // CourseForm is what the form to start or edit a course offers: the course
@@ -231,7 +219,7 @@ type ManagePage struct {
 func (s *Courses) Manage(ctx context.Context, organiser, handle string, q ManageQuery) (*ManagePage, error) {
 	var out *ManagePage
 	err := s.Store.View(ctx, func(tx domain.Tx) error {
-		co, err := organised(tx, organiser, handle)
+		co, err := organisedBy(tx, handle, organiser)
 		if err != nil {
 			return err
 		}

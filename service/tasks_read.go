@@ -96,7 +96,7 @@ type TaskForm struct {
 func (s *Tasks) Form(ctx context.Context, organiser, course, id string) (*TaskForm, error) {
 	var out *TaskForm
 	err := s.Store.View(ctx, func(tx domain.Tx) error {
-		co, err := organised(tx, organiser, course)
+		co, err := organisedBy(tx, course, organiser)
 		if err != nil {
 			return err
 		}
@@ -118,7 +118,7 @@ func (s *Tasks) Form(ctx context.Context, organiser, course, id string) (*TaskFo
 func (s *Tasks) Order(ctx context.Context, organiser, course string) ([]string, error) {
 	var ids []string
 	err := s.Store.View(ctx, func(tx domain.Tx) error {
-		if _, err := organised(tx, organiser, course); err != nil {
+		if _, err := organisedBy(tx, course, organiser); err != nil {
 			return err
 		}
 		ts, err := tx.Tasks(course)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -146,7 +147,7 @@ func (o *Outbox) signer(tx domain.Tx, handle string) (*signingKey, error) {
 	}
 	sk, err := o.parseKey(handle, typ, pemKey)
 	if err != nil {
-		o.log.Error("outbox: signing key", "actor", handle, "error", err)
+		o.log.Error("outbox: signing key", slog.String("actor", handle), slog.Any("err", err))
 		return nil, nil
 	}
 	return sk, nil
@@ -400,35 +401,35 @@ func applyOutcome(tx domain.Tx, r attemptResult, next *domain.Delivery, now time
 // workers.
 func (o *Outbox) logOutcome(r attemptResult, c recorded, err error) {
 	d, res := r.it.d, r.res
-	log := o.log.With("inbox", d.Inbox, "activity_id", d.ActivityID, "attempts", d.Attempts+1, "status", res.status)
+	log := o.log.With(slog.String("inbox", d.Inbox), slog.String("activity_id", d.ActivityID), slog.Int("attempts", d.Attempts+1), slog.Int("status", res.status))
 	if err != nil {
 		// The delivery stays as it was and is tried again.
-		log.Error("outbox: record delivery outcome", "error", err)
+		log.Error("outbox: record delivery outcome", slog.Any("err", err))
 		return
 	}
 	switch {
 	case res.outcome == delivered:
 		log.Debug("outbox: delivered")
 	case res.outcome == refused:
-		log.Warn("outbox: delivery refused, dropped", "error", res.err)
+		log.Warn("outbox: delivery refused, dropped", slog.Any("err", res.err))
 	case res.outcome == abandoned && res.quiet:
-		log.Debug("outbox: delivery dropped", "error", res.err)
+		log.Debug("outbox: delivery dropped", slog.Any("err", res.err))
 	case res.outcome == abandoned:
-		log.Warn("outbox: delivery dropped", "error", res.err)
+		log.Warn("outbox: delivery dropped", slog.Any("err", res.err))
 	case res.outcome == deferred:
-		log.Debug("outbox: delivery deferred", "next_at", res.retryAt)
+		log.Debug("outbox: delivery deferred", slog.Time("next_at", res.retryAt))
 	case c.next != nil:
-		log.Info("outbox: delivery failed, will retry", "error", res.err, "next_at", c.next.NextAt)
+		log.Info("outbox: delivery failed, will retry", slog.Any("err", res.err), slog.Time("next_at", c.next.NextAt))
 	default:
-		log.Warn("outbox: delivery failed, giving up", "error", res.err)
+		log.Warn("outbox: delivery failed, giving up", slog.Any("err", res.err))
 	}
 	if c.became {
 		o.setHostState(r.it.host, true)
-		o.log.Warn("outbox: host marked unavailable", "host", r.it.host, "failure_days", UnavailableAfterDays)
+		o.log.Warn("outbox: host marked unavailable", slog.String("host", r.it.host), slog.Int("failure_days", UnavailableAfterDays))
 	}
 	if c.recovered {
 		o.setHostState(r.it.host, false)
-		o.log.Info("outbox: host available again", "host", r.it.host)
+		o.log.Info("outbox: host available again", slog.String("host", r.it.host))
 	}
 }
 

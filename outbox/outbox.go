@@ -191,7 +191,7 @@ func (o *Outbox) Queue(tx domain.Tx, actor string, activityID string, activityJS
 		seen[inbox] = true
 		host, err := federation.HostOf(inbox)
 		if err != nil {
-			o.log.Warn("outbox: inbox skipped", "inbox", inbox, "activity_id", activityID, "error", err)
+			o.log.Warn("outbox: inbox skipped", slog.String("inbox", inbox), slog.String("activity_id", activityID), slog.Any("err", err))
 			continue
 		}
 		if host == o.urls.Host() {
@@ -256,7 +256,7 @@ func (o *Outbox) HostAnswered(ctx context.Context, host string) error {
 	}
 	o.setHostState(h, false)
 	if wasUnavailable {
-		o.log.Info("outbox: host available again", "host", h)
+		o.log.Info("outbox: host available again", slog.String("host", h))
 	}
 	return nil
 }
@@ -424,7 +424,7 @@ func (s *scheduler) scan(ctx context.Context) {
 	s.sinceScan = 0
 	if err != nil {
 		if ctx.Err() == nil {
-			s.o.log.Error("outbox: load due deliveries", "error", err)
+			s.o.log.Error("outbox: load due deliveries", slog.Any("err", err))
 		}
 		return
 	}

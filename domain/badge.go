@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // BadgeCriteria say how a badge is earned.
 type BadgeCriteria string
@@ -26,18 +29,27 @@ type Badge struct {
 	Created     time.Time
 }
 
-// Validate checks a badge's fields.
+// Normalise trims a badge's name and description and gives a badge
+// without criteria the default: complete every task.
+func (b *Badge) Normalise() {
+	b.Name = strings.TrimSpace(b.Name)
+	b.Description = strings.TrimSpace(b.Description)
+	if b.Criteria == "" {
+		b.Criteria = CriteriaAllTasks
+	}
+}
+
+// Validate checks a badge's fields and changes nothing; call Normalise
+// first. Empty criteria stand for the default Normalise fills in.
 func (b *Badge) Validate() error {
-	if err := checkText(&b.Name, "badge name", true, MaxNameLen); err != nil {
+	if err := checkText(b.Name, "badge name", true, MaxNameLen); err != nil {
 		return err
 	}
-	if err := checkText(&b.Description, "badge description", false, MaxSummaryLen); err != nil {
+	if err := checkText(b.Description, "badge description", false, MaxSummaryLen); err != nil {
 		return err
 	}
 	switch b.Criteria {
-	case "":
-		b.Criteria = CriteriaAllTasks
-	case CriteriaAllTasks, CriteriaOrganiser:
+	case "", CriteriaAllTasks, CriteriaOrganiser:
 	case CriteriaChosenTasks:
 		if len(b.Tasks) == 0 {
 			return Errorf(EINVALID, "Choose at least one task for this badge.")

@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Post is a Note in a course's discussion: by the course, an organiser, or
 // a learner, local or remote, threaded by InReplyTo.
@@ -37,10 +40,10 @@ func (p *Post) IsReply() bool { return p.InReplyTo != "" }
 // MaxPostLen bounds a local post's text, in characters.
 const MaxPostLen = 5000
 
-// Validate checks a local post before it is written.
+// Normalise trims a local post's text before it is written.
+func (p *Post) Normalise() { p.Content = strings.TrimSpace(p.Content) }
+
+// Validate checks a local post before it is written, and changes nothing.
 func (p *Post) Validate() error {
-	if err := checkText(&p.Content, "post", true, MaxPostLen); err != nil {
-		return err
-	}
-	return nil
+	return checkText(p.Content, "post", true, MaxPostLen)
 }

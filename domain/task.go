@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Task is one ordered content page of a course.
 type Task struct {
@@ -14,15 +17,18 @@ type Task struct {
 	Updated  time.Time
 }
 
-// Validate checks a task's fields.
+// Normalise trims a task's title and text.
+func (t *Task) Normalise() {
+	t.Title = strings.TrimSpace(t.Title)
+	t.Body = strings.TrimSpace(t.Body)
+}
+
+// Validate checks a task's fields and changes nothing; call Normalise first.
 func (t *Task) Validate() error {
-	if err := checkText(&t.Title, "task title", true, MaxNameLen*2); err != nil {
+	if err := checkText(t.Title, "task title", true, MaxNameLen*2); err != nil {
 		return err
 	}
-	if err := checkText(&t.Body, "task text", false, 100_000); err != nil {
-		return err
-	}
-	return nil
+	return checkText(t.Body, "task text", false, 100_000)
 }
 
 // TaskRevision is an earlier version of a task, kept when it is edited

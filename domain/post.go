@@ -1,9 +1,6 @@
 package domain
 
-import (
-	"strings"
-	"time"
-)
+import "time"
 
 // Post is a Note in a course's discussion: by the course, an organiser, or
 // a learner, local or remote, threaded by InReplyTo.
@@ -40,10 +37,9 @@ func (p *Post) IsReply() bool { return p.InReplyTo != "" }
 // MaxPostLen bounds a local post's text, in characters.
 const MaxPostLen = 5000
 
-// Normalise trims a local post's text before it is written.
-func (p *Post) Normalise() { p.Content = strings.TrimSpace(p.Content) }
-
-// Validate checks a local post before it is written, and changes nothing.
+// Validate checks a local post's text before it is written, and changes
+// nothing. The service checks the text as written, then stores the HTML it
+// makes of it, so a post has nothing to normalise.
 func (p *Post) Validate() error {
 	return checkText(p.Content, "post", true, MaxPostLen)
 }

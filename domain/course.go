@@ -72,83 +72,117 @@ type Course struct {
 	Updated         time.Time
 }
 
-// Validate normalises and checks a course's fields against the node settings.
-func (c *Course) Validate(s Settings) error {
+// Normalise puts a course's fields in the form they are stored in, against
+// the node settings: the handles and tags lower-cased and trimmed (a tag
+// loses its "#"), text trimmed, blank and repeated entries dropped from the
+// lists, and the defaults filled in (the node's default kind, a draft with
+// open sign-up, a meeting in UTC). It checks nothing: Validate does.
+func (c *Course) Normalise(s Settings) {
 	c.Handle = NormaliseHandle(c.Handle)
-	if err := ValidateHandle(c.Handle); err != nil {
-		return err
-	}
-	if err := checkText(&c.Title, "title", true, MaxNameLen); err != nil {
-		return err
-	}
-	if err := checkText(&c.Summary, "summary", false, MaxSummaryLen); err != nil {
-		return err
-	}
+	c.Title = strings.TrimSpace(c.Title)
+	c.Summary = strings.TrimSpace(c.Summary)
 	if c.Kind == "" {
 		c.Kind = s.DefaultKind
 	}
-	if !s.HasKind(c.Kind) {
-		return Errorf(EINVALID, "%q is not one of this node's kinds (%s).", c.Kind, strings.Join(s.Kinds, ", "))
-	}
-	switch c.Status {
-	case "":
+	if c.Status == "" {
 		c.Status = StatusDraft
-	case StatusDraft, StatusOpen, StatusClosed, StatusArchived:
-	default:
-		return Errorf(EINVALID, "Unknown status %q.", c.Status)
 	}
-	switch c.SignUp {
-	case "":
+	if c.SignUp == "" {
 		c.SignUp = SignUpOpen
-	case SignUpOpen, SignUpModerated, SignUpClosed:
-	default:
-		return Errorf(EINVALID, "Unknown sign-up mode %q.", c.SignUp)
 	}
 	var qs []string
 	for _, q := range c.Questions {
-		if err := checkText(&q, "sign-up question", false, MaxQuestionLen); err != nil {
-			return err
-		}
-		if q != "" {
+		if q = strings.TrimSpace(q); q != "" {
 			qs = append(qs, q)
 		}
-	}
-	if len(qs) > MaxQuestions {
-		return Errorf(EINVALID, "A course can ask at most %d sign-up questions.", MaxQuestions)
 	}
 	c.Questions = qs
 	if c.School != "" {
 		c.School = NormaliseHandle(c.School)
+	}
+	c.Organisers = normaliseHandles(c.Organisers)
+	c.Language = strings.ToLower(strings.TrimSpace(c.Language))
+	var tags []string
+	for _, t := range c.Tags {
+		t = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(t), "#"))
+		if t != "" && !contains(tags, t) {
+			tags = append(tags, t)
+		}
+	}
+	c.Tags = tags
+	c.MeetingDay = strings.ToLower(strings.TrimSpace(c.MeetingDay))
+	c.MeetingTime = strings.TrimSpace(c.MeetingTime)
+	c.MeetingPlace = strings.TrimSpace(c.MeetingPlace)
+	c.MeetingTimezone = strings.TrimSpace(c.MeetingTimezone)
+	if c.MeetingTimezone == "" {
+		c.MeetingTimezone = "UTC"
+	}
+}
+
+// Validate checks a course's fields against the node settings and changes
+// nothing; call Normalise first. An empty kind, status or sign-up mode
+// stands for the default Normalise fills in.
+func (c *Course) Validate(s Settings) error {
+	if err := ValidateHandle(c.Handle); err != nil {
+		return err
+	}
+	if err := checkText(c.Title, "title", true, MaxNameLen); err != nil {
+		return err
+	}
+	if err := checkText(c.Summary, "summary", false, MaxSummaryLen); err != nil {
+		return err
+	}
+	kind := c.Kind
+	if kind == "" {
+		kind = s.DefaultKind
+	}
+	if !s.HasKind(kind) {
+		return Errorf(EINVALID, "%q is not one of this node's kinds (%s).", kind, strings.Join(s.Kinds, ", "))
+	}
+	switch c.Status {
+	case "", StatusDraft, StatusOpen, StatusClosed, StatusArchived:
+	default:
+		return Errorf(EINVALID, "Unknown status %q.", c.Status)
+	}
+	switch c.SignUp {
+	case "", SignUpOpen, SignUpModerated, SignUpClosed:
+	default:
+		return Errorf(EINVALID, "Unknown sign-up mode %q.", c.SignUp)
+	}
+	questions := 0
+	for _, q := range c.Questions {
+		if err := checkText(q, "sign-up question", false, MaxQuestionLen); err != nil {
+			return err
+		}
+		if strings.TrimSpace(q) != "" {
+			questions++
+		}
+	}
+	if questions > MaxQuestions {
+		return Errorf(EINVALID, "A course can ask at most %d sign-up questions.", MaxQuestions)
+	}
+	if c.School != "" {
 		if err := ValidateHandle(c.School); err != nil {
 			return Errorf(EINVALID, "The school %q is not a valid handle.", c.School)
 		}
 	}
-	var err error
-	if c.Organisers, err = normaliseHandles(c.Organisers, "organiser"); err != nil {
+	if err := validateHandles(c.Organisers, "organiser"); err != nil {
 		return err
 	}
 	if len(c.Organisers) == 0 {
 		return Errorf(EINVALID, "A course needs at least one organiser.")
 	}
-	c.Language = strings.ToLower(strings.TrimSpace(c.Language))
 	if len(c.Language) > 35 {
 		return Errorf(EINVALID, "The language should be a short code such as \"en\".")
 	}
-	var tags []string
 	for _, t := range c.Tags {
-		t = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(t), "#"))
-		if t == "" || contains(tags, t) {
-			continue
-		}
-		if len(t) > MaxTagLen || strings.ContainsAny(t, " \t\n#<>\"'") {
+		if t == "" || len(t) > MaxTagLen || strings.ContainsAny(t, " \t\n#<>\"'") {
 			return Errorf(EINVALID, "The tag %q is not valid: use one word without spaces.", t)
 		}
-		tags = append(tags, t)
 	}
-	if len(tags) > MaxTags {
+	if len(c.Tags) > MaxTags {
 		return Errorf(EINVALID, "A course can have at most %d tags.", MaxTags)
 	}
-	c.Tags = tags
 	if c.Capacity < 0 {
 		return Errorf(EINVALID, "The capacity cannot be negative.")
 	}
@@ -164,11 +198,9 @@ var weekdays = map[string]time.Weekday{
 }
 
 func (c *Course) validateMeeting() error {
-	c.MeetingDay = strings.ToLower(strings.TrimSpace(c.MeetingDay))
 	if _, ok := weekdays[c.MeetingDay]; !ok && c.MeetingDay != "" {
 		return Errorf(EINVALID, "The meeting day %q is not a day of the week.", c.MeetingDay)
 	}
-	c.MeetingTime = strings.TrimSpace(c.MeetingTime)
 	if c.MeetingTime == "" && c.MeetingDay != "" {
 		return Errorf(EINVALID, "Give the meeting a time, such as 18:30.")
 	}
@@ -177,15 +209,11 @@ func (c *Course) validateMeeting() error {
 			return Errorf(EINVALID, "The meeting time %q should be HH:MM on a 24-hour clock, such as 18:30.", c.MeetingTime)
 		}
 	}
-	if err := checkText(&c.MeetingPlace, "meeting place", false, MaxMeetingPlaceLen); err != nil {
+	if err := checkText(c.MeetingPlace, "meeting place", false, MaxMeetingPlaceLen); err != nil {
 		return err
 	}
-	if strings.ContainsAny(c.MeetingPlace, "\r\n") {
+	if strings.ContainsAny(strings.TrimSpace(c.MeetingPlace), "\r\n") {
 		return Errorf(EINVALID, "The meeting place should be on one line.")
-	}
-	c.MeetingTimezone = strings.TrimSpace(c.MeetingTimezone)
-	if c.MeetingTimezone == "" {
-		c.MeetingTimezone = "UTC"
 	}
 	if _, err := c.MeetingLocation(); err != nil {
 		return err
@@ -297,76 +325,3 @@ func (c *Course) Federates() bool { return c.Status != StatusDraft }
 
 // ManuallyApprovesFollowers reports whether joining needs an organiser's approval.
 func (c *Course) ManuallyApprovesFollowers() bool { return c.SignUp == SignUpModerated }
-
-// Task is one ordered content page of a course.
-type Task struct {
-	ID       string // ULID
-	Course   string // course handle
-	Position int    // 1-based order within the course
-	Title    string
-	Body     string // rich text, sanitised HTML
-	Due      time.Time
-	Created  time.Time
-	Updated  time.Time
-}
-
-// Validate checks a task's fields.
-func (t *Task) Validate() error {
-	if err := checkText(&t.Title, "task title", true, MaxNameLen*2); err != nil {
-		return err
-	}
-	if err := checkText(&t.Body, "task text", false, 100_000); err != nil {
-		return err
-	}
-	return nil
-}
-
-// BadgeCriteria say how a badge is earned.
-type BadgeCriteria string
-
-// Badge criteria.
-const (
-	CriteriaAllTasks    BadgeCriteria = "all_tasks"    // complete every task
-	CriteriaChosenTasks BadgeCriteria = "chosen_tasks" // complete the tasks listed
-	CriteriaOrganiser   BadgeCriteria = "organiser"    // awarded by an organiser
-	CriteriaPeer        BadgeCriteria = "peer"         // after Votes votes from enrolled learners
-)
-
-// Badge is a badge class of a course or a school.
-type Badge struct {
-	ID          string // ULID
-	Issuer      string // handle of the issuing course or school
-	Name        string
-	Description string
-	Criteria    BadgeCriteria
-	Tasks       []string // task ids, for CriteriaChosenTasks
-	Votes       int      // for CriteriaPeer
-	Image       []byte   // PNG, checked on upload; nil: a generated default
-	Created     time.Time
-}
-
-// Validate checks a badge's fields.
-func (b *Badge) Validate() error {
-	if err := checkText(&b.Name, "badge name", true, MaxNameLen); err != nil {
-		return err
-	}
-	if err := checkText(&b.Description, "badge description", false, MaxSummaryLen); err != nil {
-		return err
-	}
-	switch b.Criteria {
-	case "":
-		b.Criteria = CriteriaAllTasks
-	case CriteriaAllTasks, CriteriaOrganiser:
-	case CriteriaChosenTasks:
-		if len(b.Tasks) == 0 {
-			return Errorf(EINVALID, "Choose at least one task for this badge.")
-		}
-	case CriteriaPeer:
-		if b.Votes < 1 {
-			return Errorf(EINVALID, "A peer-awarded badge needs at least one vote.")
-		}
-	default:
-		return Errorf(EINVALID, "Unknown badge criteria %q.", b.Criteria)
-	}
-	return nil
-}

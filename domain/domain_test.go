@@ -1,8 +1,10 @@
 package domain
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -101,6 +103,7 @@ func TestSettingsValidate(t *testing.T) {
 	}
 	s.Kinds = []string{" Challenge ", "challenge", "", "Sprint"}
 	s.DefaultKind = "Course"
+	s.Normalise()
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -108,13 +111,20 @@ func TestSettingsValidate(t *testing.T) {
 		t.Fatalf("kinds %q default %q", s.Kinds, s.DefaultKind)
 	}
 	s.Kinds = nil
+	s.Normalise()
 	if err := s.Validate(); ErrorCode(err) != EINVALID {
 		t.Fatalf("no kinds: %v", err)
 	}
 	s = DefaultSettings()
 	s.Name = " "
+	s.Normalise()
 	if err := s.Validate(); ErrorCode(err) != EINVALID {
 		t.Fatalf("empty name: %v", err)
+	}
+	s = DefaultSettings()
+	s.DefaultKind = "Bootcamp"
+	if err := s.Validate(); ErrorCode(err) != EINVALID {
+		t.Fatalf("default kind not a kind: %v", err)
 	}
 }
 
@@ -124,6 +134,7 @@ func TestCourseValidate(t *testing.T) {
 		return Course{Handle: "Py101", Title: "Python", Organisers: []string{"ada", "ada", "@Bob"}, Tags: []string{"#Python", "python", "code"}}
 	}
 	c := valid()
+	c.Normalise(st)
 	if err := c.Validate(st); err != nil {
 		t.Fatal(err)
 	}
@@ -135,6 +146,7 @@ func TestCourseValidate(t *testing.T) {
 	}
 	bad := map[string]func(*Course){
 		"no title":       func(c *Course) { c.Title = "" },
+		"blank title":    func(c *Course) { c.Title = "  " },
 		"unknown kind":   func(c *Course) { c.Kind = "Bootcamp" },
 		"bad status":     func(c *Course) { c.Status = "deleted" },
 		"bad sign-up":    func(c *Course) { c.SignUp = "invite" },
@@ -142,23 +154,42 @@ func TestCourseValidate(t *testing.T) {
 		"bad organiser":  func(c *Course) { c.Organisers = []string{"not valid"} },
 		"reserved":       func(c *Course) { c.Handle = "admin" },
 		"tag with space": func(c *Course) { c.Tags = []string{"two words"} },
+		"tag with #":     func(c *Course) { c.Tags = []string{"##two"} },
 		"negative cap":   func(c *Course) { c.Capacity = -1 },
 		"nul in title":   func(c *Course) { c.Title = "a\x00b" },
 		"long title":     func(c *Course) { c.Title = strings.Repeat("x", MaxNameLen+1) },
+		"bad school":     func(c *Course) { c.School = "no school" },
+		"many questions": func(c *Course) { c.Questions = make([]string, MaxQuestions+1); fillText(c.Questions) },
+		"many tags":      func(c *Course) { c.Tags = make([]string, MaxTags+1); fillText(c.Tags) },
 	}
 	for name, mutate := range bad {
 		c := valid()
 		mutate(&c)
+		c.Normalise(st)
 		if err := c.Validate(st); ErrorCode(err) != EINVALID {
 			t.Errorf("%s: got %v, want invalid", name, err)
 		}
 	}
+	// Validate judges the fields as they are: a course that was not
+	// normalised is not made valid by it.
+	c = valid()
+	if err := c.Validate(st); ErrorCode(err) != EINVALID {
+		t.Errorf("handle %q not normalised: got %v, want invalid", c.Handle, err)
+	}
+}
+
+// fillText gives each entry a distinct one-word text.
+func fillText(xs []string) {
+	for i := range xs {
+		xs[i] = fmt.Sprintf("word%d", i)
+	}
 }
 
 func TestBadgeValidate(t *testing.T) {
-	b := Badge{Name: "Python Basics"}
-	if err := b.Validate(); err != nil || b.Criteria != CriteriaAllTasks {
-		t.Fatalf("%v %s", err, b.Criteria)
+	b := Badge{Name: " Python Basics "}
+	b.Normalise()
+	if err := b.Validate(); err != nil || b.Criteria != CriteriaAllTasks || b.Name != "Python Basics" {
+		t.Fatalf("%v %s %q", err, b.Criteria, b.Name)
 	}
 	for _, b := range []Badge{
 		{Name: ""},
@@ -166,10 +197,142 @@ func TestBadgeValidate(t *testing.T) {
 		{Name: "x", Criteria: CriteriaPeer},
 		{Name: "x", Criteria: "magic"},
 	} {
+		b.Normalise()
 		if err := b.Validate(); ErrorCode(err) != EINVALID {
 			t.Errorf("%+v: got %v", b, err)
 		}
 	}
+}
+
+func TestPersonSchoolPostTaskValidate(t *testing.T) {
+	p := Person{Handle: " @Ada ", DisplayName: " Ada L. ", Bio: " Counts. ", PasswordHash: "$argon2id$x"}
+	p.Normalise()
+	if err := p.Validate(); err != nil || p.Handle != "ada" || p.DisplayName != "Ada L." || p.Bio != "Counts." {
+		t.Fatalf("person %+v: %v", p, err)
+	}
+	for name, p := range map[string]Person{
+		"no password": {Handle: "ada"},
+		"bad handle":  {Handle: "a b", PasswordHash: "h"},
+		"long name":   {Handle: "ada", PasswordHash: "h", DisplayName: strings.Repeat("x", MaxNameLen+1)},
+	} {
+		p.Normalise()
+		if err := p.Validate(); ErrorCode(err) != EINVALID {
+			t.Errorf("person %s: got %v, want invalid", name, err)
+		}
+	}
+
+	sc := School{Handle: "Webcraft", Name: " School of Webcraft ", Organisers: []string{"Ada", "", "ada"}}
+	sc.Normalise()
+	if err := sc.Validate(); err != nil || sc.Handle != "webcraft" || sc.Name != "School of Webcraft" || strings.Join(sc.Organisers, ",") != "ada" {
+		t.Fatalf("school %+v: %v", sc, err)
+	}
+	for name, sc := range map[string]School{
+		"no name":       {Handle: "w", Organisers: []string{"ada"}},
+		"no organiser":  {Handle: "w", Name: "W", Organisers: []string{" "}},
+		"bad organiser": {Handle: "w", Name: "W", Organisers: []string{"no one"}},
+	} {
+		sc.Normalise()
+		if err := sc.Validate(); ErrorCode(err) != EINVALID {
+			t.Errorf("school %s: got %v, want invalid", name, err)
+		}
+	}
+
+	if err := (&Post{Content: "  Hello  "}).Validate(); err != nil {
+		t.Fatalf("post: %v", err)
+	}
+	for _, text := range []string{"", " \n ", strings.Repeat("x", MaxPostLen+1)} {
+		if err := (&Post{Content: text}).Validate(); ErrorCode(err) != EINVALID {
+			t.Errorf("post of %d characters: got %v, want invalid", len(text), err)
+		}
+	}
+
+	task := Task{Title: " Read ", Body: " <p>Chapter one.</p>\n"}
+	task.Normalise()
+	if err := task.Validate(); err != nil || task.Title != "Read" || task.Body != "<p>Chapter one.</p>" {
+		t.Fatalf("task %+v: %v", task, err)
+	}
+	if err := (&Task{Title: " "}).Validate(); ErrorCode(err) != EINVALID {
+		t.Errorf("task without a title: got %v, want invalid", err)
+	}
+}
+
+// TestValidateChangesNothing: Validate only checks. Each value, valid or
+// not, normalised or not, is the same after Validate as before it, down to
+// the entries of its lists.
+func TestValidateChangesNothing(t *testing.T) {
+	st := DefaultSettings()
+	st.Kinds = append(st.Kinds, " Sprint ")
+	courses := []Course{
+		{Handle: " @Py101 ", Title: " Python ", Summary: " Gently. ", Organisers: []string{"Ada", "ada", "", "@Bob"},
+			Tags: []string{"#Python", " python", "", "Code"}, Questions: []string{" Why? ", ""}, School: " Webcraft ",
+			Language: " EN ", MeetingDay: " Friday ", MeetingTime: " 18:30 ", MeetingPlace: " Room 4 ", MeetingTimezone: " "},
+		{Handle: "py101", Title: "Python", Organisers: []string{"ada"}, Kind: "Course", Status: StatusOpen, SignUp: SignUpModerated,
+			Tags: []string{"python"}, Questions: []string{"Why?"}, MeetingDay: "friday", MeetingTime: "18:30", MeetingTimezone: "Europe/Paris"},
+		{Handle: "admin", Title: "", Status: "deleted", Tags: []string{"two words"}, Capacity: -1},
+	}
+	for _, c := range courses {
+		before := deepCopy(t, c)
+		_ = c.Validate(st)
+		if !reflect.DeepEqual(before, c) {
+			t.Errorf("Course.Validate changed\n%+v\nto\n%+v", before, c)
+		}
+	}
+	settings := []Settings{st, {Name: " Node ", Description: " d ", Kinds: []string{" A ", "a", ""}, DefaultKind: " B "}, {}}
+	for _, s := range settings {
+		before := deepCopy(t, s)
+		_ = s.Validate()
+		if !reflect.DeepEqual(before, s) {
+			t.Errorf("Settings.Validate changed\n%+v\nto\n%+v", before, s)
+		}
+	}
+	for _, p := range []Person{{Handle: " @Ada ", DisplayName: " Ada ", Bio: " b ", PasswordHash: "h"}, {}} {
+		before := deepCopy(t, p)
+		_ = p.Validate()
+		if !reflect.DeepEqual(before, p) {
+			t.Errorf("Person.Validate changed\n%+v\nto\n%+v", before, p)
+		}
+	}
+	for _, sc := range []School{{Handle: " W ", Name: " W ", Summary: " s ", Organisers: []string{"Ada", "", "ada"}}, {}} {
+		before := deepCopy(t, sc)
+		_ = sc.Validate()
+		if !reflect.DeepEqual(before, sc) {
+			t.Errorf("School.Validate changed\n%+v\nto\n%+v", before, sc)
+		}
+	}
+	for _, b := range []Badge{{Name: " B ", Description: " d "}, {Criteria: "magic"}} {
+		before := deepCopy(t, b)
+		_ = b.Validate()
+		if !reflect.DeepEqual(before, b) {
+			t.Errorf("Badge.Validate changed\n%+v\nto\n%+v", before, b)
+		}
+	}
+	for _, task := range []Task{{Title: " T ", Body: " b "}, {}} {
+		before := task
+		_ = task.Validate()
+		if before != task {
+			t.Errorf("Task.Validate changed\n%+v\nto\n%+v", before, task)
+		}
+	}
+	post := Post{Content: "  Hello  "}
+	_ = post.Validate()
+	if post.Content != "  Hello  " {
+		t.Errorf("Post.Validate changed the content to %q", post.Content)
+	}
+}
+
+// deepCopy copies a value with its lists, so that a change to an entry of
+// one of them shows.
+func deepCopy[T any](t *testing.T, v T) T {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out T
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func TestGenerateKeyPair(t *testing.T) {

@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // ActorType is the ActivityStreams type a local actor is published as.
 // Mastodon accepts Person, Group, Organization, Application and Service.
@@ -36,16 +39,23 @@ func (p *Person) Name() string {
 	return p.Handle
 }
 
-// Validate normalises and checks a person's fields.
-func (p *Person) Validate() error {
+// Normalise puts a person's fields in the form they are stored in: the
+// handle lower-cased and trimmed, the display name and bio trimmed.
+func (p *Person) Normalise() {
 	p.Handle = NormaliseHandle(p.Handle)
+	p.DisplayName = strings.TrimSpace(p.DisplayName)
+	p.Bio = strings.TrimSpace(p.Bio)
+}
+
+// Validate checks a person's fields and changes nothing; call Normalise first.
+func (p *Person) Validate() error {
 	if err := ValidateHandle(p.Handle); err != nil {
 		return err
 	}
-	if err := checkText(&p.DisplayName, "display name", false, MaxNameLen); err != nil {
+	if err := checkText(p.DisplayName, "display name", false, MaxNameLen); err != nil {
 		return err
 	}
-	if err := checkText(&p.Bio, "bio", false, MaxSummaryLen); err != nil {
+	if err := checkText(p.Bio, "bio", false, MaxSummaryLen); err != nil {
 		return err
 	}
 	if p.PasswordHash == "" {

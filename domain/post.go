@@ -37,10 +37,9 @@ func (p *Post) IsReply() bool { return p.InReplyTo != "" }
 // MaxPostLen bounds a local post's text, in characters.
 const MaxPostLen = 5000
 
-// Validate checks a local post before it is written.
+// Validate checks a local post's text before it is written, and changes
+// nothing. The service checks the text as written, then stores the HTML it
+// makes of it, so a post has nothing to normalise.
 func (p *Post) Validate() error {
-	if err := checkText(&p.Content, "post", true, MaxPostLen); err != nil {
-		return err
-	}
-	return nil
+	return checkText(p.Content, "post", true, MaxPostLen)
 }

@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // School is a curated group of courses with its organisers, e.g. "School of
 // Webcraft". It is an Organization actor.
@@ -15,21 +18,28 @@ type School struct {
 	Updated      time.Time
 }
 
-// Validate normalises and checks a school's fields.
-func (s *School) Validate() error {
+// Normalise puts a school's fields in the form they are stored in: the
+// handles lower-cased and trimmed, without blank or repeated organisers,
+// and the text trimmed.
+func (s *School) Normalise() {
 	s.Handle = NormaliseHandle(s.Handle)
+	s.Name = strings.TrimSpace(s.Name)
+	s.Summary = strings.TrimSpace(s.Summary)
+	s.Organisers = normaliseHandles(s.Organisers)
+}
+
+// Validate checks a school's fields and changes nothing; call Normalise first.
+func (s *School) Validate() error {
 	if err := ValidateHandle(s.Handle); err != nil {
 		return err
 	}
-	if err := checkText(&s.Name, "school name", true, MaxNameLen); err != nil {
+	if err := checkText(s.Name, "school name", true, MaxNameLen); err != nil {
 		return err
 	}
-	if err := checkText(&s.Summary, "summary", false, MaxSummaryLen); err != nil {
+	if err := checkText(s.Summary, "summary", false, MaxSummaryLen); err != nil {
 		return err
 	}
-	var err error
-	s.Organisers, err = normaliseHandles(s.Organisers, "organiser")
-	if err != nil {
+	if err := validateHandles(s.Organisers, "organiser"); err != nil {
 		return err
 	}
 	if len(s.Organisers) == 0 {
@@ -52,19 +62,28 @@ func (s *School) MayPlace(by string) error {
 	return Errorf(EFORBIDDEN, "Only the organisers of %s can place a course in it.", s.Name)
 }
 
-func normaliseHandles(hs []string, what string) ([]string, error) {
+// normaliseHandles normalises each handle of a list, dropping blank and
+// repeated ones. It returns a new slice: the caller's is left as it was.
+func normaliseHandles(hs []string) []string {
 	var out []string
 	for _, h := range hs {
 		h = NormaliseHandle(h)
-		if h == "" || contains(out, h) {
-			continue
+		if h != "" && !contains(out, h) {
+			out = append(out, h)
 		}
-		if err := ValidateHandle(h); err != nil {
-			return nil, Errorf(EINVALID, "The %s %q is not a valid handle.", what, h)
-		}
-		out = append(out, h)
 	}
-	return out, nil
+	return out
+}
+
+// validateHandles checks each handle of a list; what names their role in
+// the message ("organiser").
+func validateHandles(hs []string, what string) error {
+	for _, h := range hs {
+		if err := ValidateHandle(h); err != nil {
+			return Errorf(EINVALID, "The %s %q is not a valid handle.", what, h)
+		}
+	}
+	return nil
 }
 
 func contains(xs []string, x string) bool {

@@ -36,19 +36,12 @@ const (
 	MaxKindLen    = 40
 )
 
-// Validate normalises the settings and checks them.
-func (s *Settings) Validate() error {
+// Normalise puts the settings in the form they are stored in: text
+// trimmed, blank kinds and kinds repeated in another case dropped, and a
+// default kind that is not one of the kinds replaced by the first kind.
+func (s *Settings) Normalise() {
 	s.Name = strings.TrimSpace(s.Name)
 	s.Description = strings.TrimSpace(s.Description)
-	if s.Name == "" {
-		return Errorf(EINVALID, "The node needs a name.")
-	}
-	if utf8.RuneCountInString(s.Name) > MaxNameLen {
-		return Errorf(EINVALID, "The node name can have at most %d characters.", MaxNameLen)
-	}
-	if utf8.RuneCountInString(s.Description) > MaxSummaryLen {
-		return Errorf(EINVALID, "The description can have at most %d characters.", MaxSummaryLen)
-	}
 	var kinds []string
 	seen := map[string]bool{}
 	for _, k := range s.Kinds {
@@ -56,22 +49,41 @@ func (s *Settings) Validate() error {
 		if k == "" || seen[strings.ToLower(k)] {
 			continue
 		}
-		if utf8.RuneCountInString(k) > MaxKindLen {
-			return Errorf(EINVALID, "An activity kind can have at most %d characters.", MaxKindLen)
-		}
 		seen[strings.ToLower(k)] = true
 		kinds = append(kinds, k)
 	}
-	if len(kinds) == 0 {
-		return Errorf(EINVALID, "The node needs at least one activity kind.")
-	}
-	if len(kinds) > MaxKinds {
-		return Errorf(EINVALID, "The node can have at most %d activity kinds.", MaxKinds)
-	}
 	s.Kinds = kinds
 	s.DefaultKind = strings.TrimSpace(s.DefaultKind)
-	if !s.HasKind(s.DefaultKind) {
+	if !s.HasKind(s.DefaultKind) && len(kinds) > 0 {
 		s.DefaultKind = kinds[0]
+	}
+}
+
+// Validate checks the settings and changes nothing; call Normalise first.
+func (s *Settings) Validate() error {
+	name := strings.TrimSpace(s.Name)
+	if name == "" {
+		return Errorf(EINVALID, "The node needs a name.")
+	}
+	if utf8.RuneCountInString(name) > MaxNameLen {
+		return Errorf(EINVALID, "The node name can have at most %d characters.", MaxNameLen)
+	}
+	if utf8.RuneCountInString(strings.TrimSpace(s.Description)) > MaxSummaryLen {
+		return Errorf(EINVALID, "The description can have at most %d characters.", MaxSummaryLen)
+	}
+	for _, k := range s.Kinds {
+		if utf8.RuneCountInString(strings.TrimSpace(k)) > MaxKindLen {
+			return Errorf(EINVALID, "An activity kind can have at most %d characters.", MaxKindLen)
+		}
+	}
+	if len(s.Kinds) == 0 {
+		return Errorf(EINVALID, "The node needs at least one activity kind.")
+	}
+	if len(s.Kinds) > MaxKinds {
+		return Errorf(EINVALID, "The node can have at most %d activity kinds.", MaxKinds)
+	}
+	if !s.HasKind(s.DefaultKind) {
+		return Errorf(EINVALID, "The default kind %q is not one of the node's kinds.", s.DefaultKind)
 	}
 	return nil
 }
@@ -86,16 +98,18 @@ func (s Settings) HasKind(k string) bool {
 	return false
 }
 
-// checkText trims *p and checks that it is present (when required) and not too long.
-func checkText(p *string, field string, required bool, max int) error {
-	*p = strings.TrimSpace(*p)
-	if !utf8.ValidString(*p) || strings.ContainsRune(*p, 0) {
+// checkText checks that a text is present (when required), valid UTF-8
+// without NUL, and not too long. It judges the text without the spaces at
+// its ends, which Normalise trims.
+func checkText(text, field string, required bool, max int) error {
+	text = strings.TrimSpace(text)
+	if !utf8.ValidString(text) || strings.ContainsRune(text, 0) {
 		return Errorf(EINVALID, "The %s contains characters that are not allowed.", field)
 	}
-	if required && *p == "" {
+	if required && text == "" {
 		return Errorf(EINVALID, "The %s is required.", field)
 	}
-	if utf8.RuneCountInString(*p) > max {
+	if utf8.RuneCountInString(text) > max {
 		return Errorf(EINVALID, "The %s can have at most %d characters.", field, max)
 	}
 	return nil

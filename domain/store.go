@@ -72,32 +72,47 @@ func Bytes(n int64) string {
 	return fmt.Sprintf("%.1f %ciB", v, "KMGTP"[exp])
 }
 
-// Tx is what a transaction can read and write. Getters return an ENOTFOUND
-// domain error, never (nil, nil).
+// Tx is what a transaction can read and write: every store interface of
+// the node, one per aggregate. Code that needs only part of the store
+// depends on the narrow interfaces it uses; Tx embeds them all.
+//
+// Getters return an ENOTFOUND domain error, never (nil, nil). The paged
+// reads (the …Page methods) return one Page of a list that pages show:
+// each seeks to its cursor in an index and reads at most limit entries (at
+// most limit*MaxPageScan with a filter), and each count is one counter the
+// writes keep, not a walk of the list, so a page's cost does not grow with
+// the list.
 type Tx interface {
-	SettingsTx
-	ActorTx
-	CourseTx
-	FederationTx
-	QueueTx
-	PostTx
-	LearningTx
-	SessionTx
-	ModerationTx
-	ListTx
+	SettingsStore
+	LocalActorStore
+	PersonStore
+	SchoolStore
+	CourseStore
+	TaskStore
+	CompletionStore
+	BadgeStore
+	ReceivedBadgeStore
+	PostStore
+	FollowStore
+	ActorCache
+	JournalStore
+	DeliveryStore
+	SessionStore
+	ModerationStore
 }
 
-// SettingsTx reads and writes the operator's settings.
-type SettingsTx interface {
+// SettingsStore reads and writes the operator's settings.
+type SettingsStore interface {
 	// Settings returns the saved settings, or DefaultSettings when none are saved.
 	Settings() (Settings, error)
 	PutSettings(Settings) error
 }
 
-// ActorTx reads and writes local actors. The Create methods claim the handle
-// in the node's single namespace (ECONFLICT if taken) and store the private
-// key apart from the actor.
-type ActorTx interface {
+// LocalActorStore holds what every local actor has: its handle in the
+// node's single namespace, and its private keys, stored apart from the
+// actor. It also holds the node's own instance actor. The Create methods of
+// the local actors' stores claim the handle (ECONFLICT if taken).
+type LocalActorStore interface {
 	// HandleType returns the type of the local actor with this handle.
 	HandleType(handle string) (ActorType, error)
 	// PrivateKey returns an actor's private key PEM; read only to sign.
@@ -108,40 +123,119 @@ type ActorTx interface {
 
 	InstanceActor() (*InstanceActor, error)
 	CreateInstanceActor(*InstanceActor, KeyPair) error
+}
 
+// PersonStore reads and writes local accounts.
+type PersonStore interface {
 	Person(handle string) (*Person, error)
 	CreatePerson(*Person, KeyPair) error
 	PutPerson(*Person) error
 	People() ([]*Person, error)
 	CountPeople() (int, error)
+}
 
+// SchoolStore reads and writes schools.
+type SchoolStore interface {
 	School(handle string) (*School, error)
 	CreateSchool(*School, KeyPair) error
 	PutSchool(*School) error
 	Schools() ([]*School, error)
+	// SchoolsPage returns the node's schools in handle order.
+	SchoolsPage(cursor string, limit int) (Page[*School], error)
 }
 
-// CourseTx reads and writes courses, their tasks and badges.
-type CourseTx interface {
+// CourseStore reads and writes courses, and the course lists that pages
+// show (Course.Lists).
+type CourseStore interface {
 	Course(handle string) (*Course, error)
 	CreateCourse(*Course, KeyPair) error
 	PutCourse(*Course) error
 	Courses() ([]*Course, error)
 	CountCourses() (int, error)
 
+	// CoursesPage returns the courses of a list in handle order; keep, when
+	// not nil, filters them (a filtered page may be short).
+	CoursesPage(list CourseList, cursor string, limit int, keep func(*Course) bool) (Page[*Course], error)
+	// CourseLanguages returns the distinct languages of open courses, sorted,
+	// at most limit.
+	CourseLanguages(limit int) ([]string, error)
+}
+
+// TaskStore reads and writes the tasks of local courses with their earlier
+// versions, and the tasks of remote courses cached for local learners.
+type TaskStore interface {
 	Task(course, id string) (*Task, error)
 	PutTask(*Task) error
 	// Tasks returns a course's tasks in Position order.
 	Tasks(course string) ([]*Task, error)
 
+	PutTaskRevision(*TaskRevision) error
+	// TaskRevisions returns a task's earlier versions, oldest first.
+	TaskRevisions(course, task string) ([]*TaskRevision, error)
+
+	PutRemoteTask(*RemoteTask) error
+	// RemoteTasks returns the cached tasks of a remote course in order.
+	RemoteTasks(course string) ([]*RemoteTask, error)
+	// AllRemoteTasks returns every cached remote task (domain block purges).
+	AllRemoteTasks() ([]*RemoteTask, error)
+	DeleteRemoteTask(course, id string) error
+}
+
+// CompletionStore records which learners did which tasks.
+type CompletionStore interface {
+	Completion(course, task, learner string) (*Completion, error)
+	CompletionByID(id string) (*Completion, error)
+	PutCompletion(*Completion) error
+	DeleteCompletion(*Completion) error
+	// CompletionsOf returns a learner's completions in a course.
+	CompletionsOf(course, learner string) ([]*Completion, error)
+	// TaskCompletions returns everyone's completions of a task.
+	TaskCompletions(course, task string) ([]*Completion, error)
+	// CountTaskCompletions returns how many learners completed a task.
+	CountTaskCompletions(course, task string) (int, error)
+}
+
+// BadgeStore reads and writes the badge classes of courses and schools,
+// the votes for peer-awarded badges, and the awards given on this node.
+type BadgeStore interface {
 	Badge(id string) (*Badge, error)
 	PutBadge(*Badge) error
 	// Badges returns the badge classes a course or school issues.
 	Badges(issuer string) ([]*Badge, error)
+
+	// AddVote records a vote for awarding a badge to a learner; it returns
+	// the number of distinct voters.
+	AddVote(badge, learner, voter string) (int, error)
+
+	Award(id string) (*Award, error)
+	// AwardOf returns the award of a badge to a learner.
+	AwardOf(badge, learner string) (*Award, error)
+	PutAward(*Award) error
+	// AwardsOf returns every award a learner holds on this node.
+	AwardsOf(learner string) ([]*Award, error)
+	// AwardsPage returns the awards a learner holds on this node, oldest
+	// first; keep, when not nil, filters them.
+	AwardsPage(learner, cursor string, limit int, keep func(*Award) bool) (Page[*Award], error)
 }
 
-// PostTx reads and writes course discussions.
-type PostTx interface {
+// ReceivedBadgeStore holds the badges local people were awarded by
+// courses and schools on other servers.
+type ReceivedBadgeStore interface {
+	PutReceivedBadge(*ReceivedBadge) error
+	ReceivedBadges(learner string) ([]*ReceivedBadge, error)
+	ReceivedBadgeByNote(noteURI string) (*ReceivedBadge, error)
+	// AllReceivedBadges returns every badge local people received from
+	// other servers (domain block purges).
+	AllReceivedBadges() ([]*ReceivedBadge, error)
+	DeleteReceivedBadge(*ReceivedBadge) error
+	// ReceivedBadgesPage returns the badges a local person received from
+	// other servers; keep, when not nil, filters them.
+	ReceivedBadgesPage(learner, cursor string, limit int, keep func(*ReceivedBadge) bool) (Page[*ReceivedBadge], error)
+}
+
+// PostStore reads and writes course discussions and the reactions to
+// their posts.
+type PostStore interface {
 	// Post finds a post by its ActivityPub id.
 	Post(uri string) (*Post, error)
 	PutPost(*Post) error
@@ -158,6 +252,27 @@ type PostTx interface {
 	Thread(id string) ([]*Post, error)
 	// CountPosts returns the number of local posts (for NodeInfo).
 	CountPosts() (int, error)
+	// AllPosts returns every post of every discussion, local and remote
+	// (domain block purges).
+	AllPosts() ([]*Post, error)
+
+	// DiscussionPage returns a course's top-level posts, newest first: the
+	// posts that answer nothing, and the replies whose parent is not stored
+	// here (as the discussion shows them).
+	DiscussionPage(course, cursor string, limit int) (Page[*Post], error)
+	// RepliesPage returns the direct replies to a post, oldest first.
+	RepliesPage(uri, cursor string, limit int) (Page[*Post], error)
+	// ThreadPage returns the posts of a thread by the ID of its first post,
+	// oldest first.
+	ThreadPage(id, cursor string, limit int) (Page[*Post], error)
+	// CoursePostsPage returns every post of a course's discussion, newest first.
+	CoursePostsPage(course, cursor string, limit int) (Page[*Post], error)
+	// PinnedPosts returns up to limit of a course's pinned local posts, newest first.
+	PinnedPosts(course string, limit int) ([]*Post, error)
+	// CountReplies returns the number of direct replies to a post.
+	CountReplies(uri string) (int, error)
+	// CountThread returns the number of posts in a thread.
+	CountThread(id string) (int, error)
 
 	// AddReaction records a Like or Announce of a post by an actor under the
 	// reacting activity's id; it reports false when it was already recorded.
@@ -167,19 +282,18 @@ type PostTx interface {
 	RemoveReaction(activityID, actor string) (kind, postURI string, err error)
 }
 
-// FederationTx reads and writes what the node knows of other servers.
-type FederationTx interface {
-	RemoteActor(id string) (*RemoteActor, error)
-	// RemoteActorByKey finds a cached actor by the id of its public key.
-	RemoteActorByKey(keyID string) (*RemoteActor, error)
-	PutRemoteActor(*RemoteActor) error
-	DeleteRemoteActor(id string) error
-
+// FollowStore holds the follows in both directions: the followers of
+// local actors (learners enrolled in a course are its accepted followers)
+// and the remote actors local people follow.
+type FollowStore interface {
 	Follower(local, actor string) (*Follower, error)
 	PutFollower(*Follower) error
 	DeleteFollower(local, actor string) error
 	// Followers returns a local actor's followers, oldest first.
 	Followers(local string) ([]*Follower, error)
+	// FollowersPage returns a local actor's followers in one state, in the
+	// order they followed (oldest first).
+	FollowersPage(local string, state FollowState, cursor string, limit int) (Page[*Follower], error)
 	// FollowerInboxes returns the distinct delivery inboxes of a local
 	// actor's accepted followers, ordered by follower id. Shared inboxes
 	// collapse a host's followers (Follower.Inbox is already the shared
@@ -191,6 +305,9 @@ type FederationTx interface {
 	CountFollowers(local string, state FollowState) (int, error)
 	// FollowedBy returns every follow of local actors by a remote actor.
 	FollowedBy(actor string) ([]*Follower, error)
+	// AllFollowers returns the followers of every local actor (domain
+	// block purges).
+	AllFollowers() ([]*Follower, error)
 
 	Following(local, target string) (*Following, error)
 	// FollowingByActivity finds our Follow by its activity id.
@@ -200,13 +317,30 @@ type FederationTx interface {
 	Followings(local string) ([]*Following, error)
 	// FollowingsOf returns the local people following a remote actor.
 	FollowingsOf(target string) ([]*Following, error)
+	// AllFollowings returns every follow of a remote actor by a local
+	// person (domain block purges).
+	AllFollowings() ([]*Following, error)
+}
+
+// ActorCache holds what the node knows of actors and objects on other
+// servers: the actors it fetched, with their keys, and the tombstones of
+// the deleted ones.
+type ActorCache interface {
+	RemoteActor(id string) (*RemoteActor, error)
+	// RemoteActorByKey finds a cached actor by the id of its public key.
+	RemoteActorByKey(keyID string) (*RemoteActor, error)
+	PutRemoteActor(*RemoteActor) error
+	DeleteRemoteActor(id string) error
+	// RemoteActors returns every cached remote actor (domain block purges).
+	RemoteActors() ([]*RemoteActor, error)
 
 	Tombstone(id string) (*Tombstone, error)
 	PutTombstone(*Tombstone) error
 }
 
-// QueueTx holds the inbox journal, the seen-set and the delivery queue.
-type QueueTx interface {
+// JournalStore holds the inbox journal, where received activities wait to
+// be processed, and the seen-set that dedupes them.
+type JournalStore interface {
 	// Seen reports whether an activity id was received before.
 	Seen(activityID string) (bool, error)
 	// MarkSeen records an activity id for ttl (dedupe keys do not live forever).
@@ -232,7 +366,11 @@ type QueueTx interface {
 	// index (keys only). Items of earlier versions, without a host, are not
 	// counted.
 	InboxBacklog() (map[string]int, error)
+}
 
+// DeliveryStore holds the activities local actors sent, the queue of their
+// deliveries, and the health of the hosts they go to.
+type DeliveryStore interface {
 	PutActivity(*OutActivity) error
 	Activity(id string) (*OutActivity, error)
 
@@ -250,50 +388,8 @@ type QueueTx interface {
 	PutHostHealth(*HostHealth) error
 }
 
-// LearningTx holds task history, completions, votes and awards.
-type LearningTx interface {
-	PutTaskRevision(*TaskRevision) error
-	// TaskRevisions returns a task's earlier versions, oldest first.
-	TaskRevisions(course, task string) ([]*TaskRevision, error)
-
-	Completion(course, task, learner string) (*Completion, error)
-	CompletionByID(id string) (*Completion, error)
-	PutCompletion(*Completion) error
-	DeleteCompletion(*Completion) error
-	// CompletionsOf returns a learner's completions in a course.
-	CompletionsOf(course, learner string) ([]*Completion, error)
-	// TaskCompletions returns everyone's completions of a task.
-	TaskCompletions(course, task string) ([]*Completion, error)
-
-	// AddVote records a vote for awarding a badge to a learner; it returns
-	// the number of distinct voters.
-	AddVote(badge, learner, voter string) (int, error)
-
-	Award(id string) (*Award, error)
-	// AwardOf returns the award of a badge to a learner.
-	AwardOf(badge, learner string) (*Award, error)
-	PutAward(*Award) error
-	// AwardsOf returns every award a learner holds on this node.
-	AwardsOf(learner string) ([]*Award, error)
-
-	PutRemoteTask(*RemoteTask) error
-	// RemoteTasks returns the cached tasks of a remote course in order.
-	RemoteTasks(course string) ([]*RemoteTask, error)
-	// AllRemoteTasks returns every cached remote task (domain block purges).
-	AllRemoteTasks() ([]*RemoteTask, error)
-	DeleteRemoteTask(course, id string) error
-
-	PutReceivedBadge(*ReceivedBadge) error
-	ReceivedBadges(learner string) ([]*ReceivedBadge, error)
-	ReceivedBadgeByNote(noteURI string) (*ReceivedBadge, error)
-	// AllReceivedBadges returns every badge local people received from
-	// other servers (domain block purges).
-	AllReceivedBadges() ([]*ReceivedBadge, error)
-	DeleteReceivedBadge(*ReceivedBadge) error
-}
-
-// SessionTx holds the log-in sessions of local people.
-type SessionTx interface {
+// SessionStore holds the log-in sessions of local people.
+type SessionStore interface {
 	// PutSession stores a session until its Expires (a Badger TTL).
 	PutSession(*Session) error
 	// Session returns a session by id; ENOTFOUND when missing or expired.
@@ -304,9 +400,9 @@ type SessionTx interface {
 	DeleteSessionsOf(handle string) error
 }
 
-// ModerationTx holds the operator's domain blocks and the reports (Flags)
-// received, and lists what a block has to purge.
-type ModerationTx interface {
+// ModerationStore holds the operator's domain blocks and the reports
+// (Flags) received.
+type ModerationStore interface {
 	// DomainBlock returns the block of exactly this canonical domain.
 	DomainBlock(domain string) (*DomainBlock, error)
 	PutDomainBlock(*DomainBlock) error
@@ -314,18 +410,13 @@ type ModerationTx interface {
 	DeleteDomainBlock(domain string) error
 	// DomainBlocks returns every block, sorted by domain.
 	DomainBlocks() ([]*DomainBlock, error)
+	// DomainBlocksPage returns the operator's domain blocks, sorted by domain.
+	DomainBlocksPage(cursor string, limit int) (Page[*DomainBlock], error)
 
 	Report(id string) (*Report, error)
 	PutReport(*Report) error
 	// Reports returns every report, newest first.
 	Reports() ([]*Report, error)
-
-	// RemoteActors returns every cached remote actor.
-	RemoteActors() ([]*RemoteActor, error)
-	// AllFollowers returns the followers of every local actor.
-	AllFollowers() ([]*Follower, error)
-	// AllFollowings returns every follow of a remote actor by a local person.
-	AllFollowings() ([]*Following, error)
-	// AllPosts returns every post of every discussion, local and remote.
-	AllPosts() ([]*Post, error)
+	// ReportsPage returns the reports received, newest first.
+	ReportsPage(cursor string, limit int) (Page[*Report], error)
 }

@@ -108,6 +108,7 @@ func TestMeetingsCalendar(t *testing.T) {
 		c.Title = "Python, gently; together"
 		c.MeetingDay, c.MeetingTime, c.MeetingTimezone, c.MeetingPlace = "Wednesday", "18:30", "Europe/Paris", place
 		s, _ := tx.Settings()
+		c.Normalise(s)
 		if err := c.Validate(s); err != nil {
 			return err
 		}
@@ -196,6 +197,7 @@ func TestMeetingValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := &domain.Course{Handle: "c", Title: "C", Organisers: []string{"ada"}, MeetingDay: " Friday ", MeetingTime: "07:05"}
+	c.Normalise(s)
 	if err := c.Validate(s); err != nil || c.MeetingDay != "friday" || c.MeetingTimezone != "UTC" {
 		t.Fatalf("%+v %v", c, err)
 	}

@@ -37,6 +37,7 @@ func (s *Accounts) EnsureInstanceActor(ctx context.Context) error {
 
 // Register creates a local account. PasswordHash must already be set.
 func (s *Accounts) Register(ctx context.Context, p *domain.Person) error {
+	p.Normalise()
 	if err := p.Validate(); err != nil {
 		return err
 	}

@@ -38,6 +38,7 @@ func (s *Courses) Create(ctx context.Context, creator string, c *domain.Course) 
 		if err != nil {
 			return err
 		}
+		c.Normalise(st)
 		if err := c.Validate(st); err != nil {
 			return err
 		}
@@ -115,6 +116,7 @@ func (s *Courses) save(tx domain.Tx, editor string, c *domain.Course) (*domain.C
 	if err != nil {
 		return nil, err
 	}
+	c.Normalise(st)
 	if err := c.Validate(st); err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ type Schools struct{ *env }
 
 // Create creates a school; its organisers must be local people.
 func (s *Schools) Create(ctx context.Context, sc *domain.School) error {
+	sc.Normalise()
 	if err := sc.Validate(); err != nil {
 		return err
 	}

@@ -9,8 +9,9 @@ import (
 // Settings is the operator's use cases for the node's settings.
 type Settings struct{ *env }
 
-// Update validates and saves the operator's settings.
+// Update normalises, validates and saves the operator's settings.
 func (s *Settings) Update(ctx context.Context, st domain.Settings) (domain.Settings, error) {
+	st.Normalise()
 	if err := st.Validate(); err != nil {
 		return st, err
 	}

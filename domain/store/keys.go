@@ -14,8 +14,8 @@ import "encoding/binary"
 //	0x01 settings                                  → domain.Settings
 //	0x02 handle 0 HANDLE                           → domain.ActorType (the node's one handle namespace)
 //	0x03 privkey 0 HANDLE                          → PKCS#8 PEM; read only to sign
-//	0x05 edkey 0 HANDLE                            → Ed25519 seed; read only to sign records
 //	0x04 instance                                  → domain.InstanceActor
+//	0x05 edkey 0 HANDLE                            → Ed25519 seed; read only to sign records
 //	0x06 schema                                    → uint32 BE: the indexes and counters built (migrate.go)
 //	0x07 count 0 WHAT 0 SCOPE…                     → int64 BE: a count a page shows (page.go)
 //	0x10 person 0 HANDLE                           → domain.Person
@@ -35,18 +35,25 @@ import "encoding/binary"
 //	0x1e pinned 0 COURSE 0 ULID                    → empty (index: pinned local posts)
 //	0x1f course-list 0 KIND 0 VALUE 0 HANDLE       → empty (index: domain.Course.Lists)
 //	0x20 ractor 0 ACTORID                          → domain.RemoteActor (cache)
-//	0x27 ractor-key 0 KEYID                        → ACTORID (index)
 //	0x21 follower 0 LOCAL 0 ACTORID                → domain.Follower
 //	0x22 followed-by 0 ACTORID 0 LOCAL             → empty (index: follows by a remote actor)
 //	0x23 following 0 LOCAL 0 TARGETID              → domain.Following
 //	0x24 following-act 0 ACTIVITYID                → LOCAL 0 TARGETID (index)
 //	0x25 following-of 0 TARGETID 0 LOCAL           → empty (index)
-//	0x28 follower-at 0 LOCAL 0 STATE 0 CREATED(8 bytes BE nanos) ACTORID → empty (index: followers by state, in follow order)
 //	0x26 tombstone 0 ID                            → domain.Tombstone (no TTL)
+//	0x27 ractor-key 0 KEYID                        → ACTORID (index)
+//	0x28 follower-at 0 LOCAL 0 STATE 0 CREATED(8 bytes BE nanos) ACTORID → empty (index: followers by state, in follow order)
+//	0x30 seen 0 ACTIVITYID                         → empty, with a TTL (dedupe)
+//	0x31 inbox-journal 0 ULID                      → domain.InboxItem (journal.go)
+//	0x32 activity 0 ACTIVITYID                     → domain.OutActivity
+//	0x33 delivery 0 NEXTAT(8 bytes BE nanos) ULID  → domain.Delivery (due order)
+//	0x34 host 0 HOST                               → domain.HostHealth
+//	0x35 inbox-host 0 HOST 0 ULID                  → empty (index: each sending domain's items in
+//	                                                 journal order, which the processor takes
+//	                                                 turns between; items of versions before it
+//	                                                 have none until the inbox adds it at start)
 //	0x40 task-rev 0 COURSE 0 TASK 0 REV(4 bytes BE) → domain.TaskRevision
 //	0x41 completion 0 COURSE 0 TASK 0 LEARNER      → domain.Completion
-//	0x49 completion-id 0 ID                        → COURSE 0 TASK 0 LEARNER (index)
-//	0x4a remote-task 0 COURSEID 0 TASKID          → domain.RemoteTask (cache)
 //	0x42 completion-by 0 COURSE 0 LEARNER 0 TASK   → empty (index)
 //	0x43 vote 0 BADGE 0 LEARNER 0 VOTER            → empty
 //	0x44 award 0 AWARDID                           → domain.Award
@@ -54,15 +61,8 @@ import "encoding/binary"
 //	0x46 award-by 0 LEARNER 0 AWARDID              → empty (index)
 //	0x47 received 0 LEARNER 0 NOTEURI              → domain.ReceivedBadge
 //	0x48 received-note 0 NOTEURI                   → LEARNER (index)
-//	0x30 seen 0 ACTIVITYID                         → empty, with a TTL (dedupe)
-//	0x31 inbox-journal 0 ULID                      → domain.InboxItem (journal.go)
-//	0x35 inbox-host 0 HOST 0 ULID                  → empty (index: each sending domain's items in
-//	                                                 journal order, which the processor takes
-//	                                                 turns between; items of versions before it
-//	                                                 have none until the inbox adds it at start)
-//	0x32 activity 0 ACTIVITYID                     → domain.OutActivity
-//	0x33 delivery 0 NEXTAT(8 bytes BE nanos) ULID  → domain.Delivery (due order)
-//	0x34 host 0 HOST                               → domain.HostHealth
+//	0x49 completion-id 0 ID                        → COURSE 0 TASK 0 LEARNER (index)
+//	0x4a remote-task 0 COURSEID 0 TASKID           → domain.RemoteTask (cache)
 //	0x50 session 0 ID                              → domain.Session, with a TTL
 //	0x51 session-of 0 HANDLE 0 ID                  → empty, with the same TTL (index)
 //	0x60 domain-block 0 DOMAIN                     → domain.DomainBlock

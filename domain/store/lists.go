@@ -9,8 +9,9 @@ import (
 	"github.com/lernejo/lernejo/domain"
 )
 
-// The lists pages show, read a page at a time (domain.ListTx), and the
-// indexes and counters the writes keep for them.
+// The lists pages show, read a page at a time (the …Page methods of the
+// domain store interfaces), and the indexes and counters the writes keep
+// for them.
 
 // orNil turns a missing record behind an index entry into a skipped entry.
 func orNil[T any](x *T, err error) (*T, error) {

@@ -1,6 +1,35 @@
 package domain
 
-import "time"
+import (
+	"strings"
+	"time"
+)
+
+// Task is one ordered content page of a course.
+type Task struct {
+	ID       string // ULID
+	Course   string // course handle
+	Position int    // 1-based order within the course
+	Title    string
+	Body     string // rich text, sanitised HTML
+	Due      time.Time
+	Created  time.Time
+	Updated  time.Time
+}
+
+// Normalise trims a task's title and text.
+func (t *Task) Normalise() {
+	t.Title = strings.TrimSpace(t.Title)
+	t.Body = strings.TrimSpace(t.Body)
+}
+
+// Validate checks a task's fields and changes nothing; call Normalise first.
+func (t *Task) Validate() error {
+	if err := checkText(t.Title, "task title", true, MaxNameLen*2); err != nil {
+		return err
+	}
+	return checkText(t.Body, "task text", false, 100_000)
+}
 
 // TaskRevision is an earlier version of a task, kept when it is edited
 // (P2PU's wiki spirit: every version can be viewed and restored).
@@ -28,36 +57,6 @@ type Completion struct {
 	At       time.Time
 	// Raw is the signed record as received from another server, if any.
 	Raw []byte
-}
-
-// Award is one badge given to one learner: an Open Badges assertion hosted
-// at a stable URL, announced in a public note that mentions the learner.
-type Award struct {
-	ID       string // ULID; the assertion is at /awards/ID
-	Badge    string // badge class id
-	Issuer   string // handle of the issuing course or school
-	Learner  string // actor id of the learner
-	IssuedOn time.Time
-	// Evidence are the ids of the completion records the award rests on.
-	Evidence  []string
-	NoteURI   string // the public note that announced it
-	Revoked   bool
-	RevokedAt time.Time
-	Reason    string // why it was revoked
-	AwardedBy string // handle of the organiser for hand-given awards
-}
-
-// ReceivedBadge is a badge a local person was awarded by a course on
-// another server, as shown on their profile.
-type ReceivedBadge struct {
-	Learner   string // local handle
-	Assertion string // URL of the hosted assertion
-	NoteURI   string // the note that announced it
-	Name      string
-	ImageURL  string
-	Issuer    string // actor id of the issuing course or school
-	IssuedOn  time.Time
-	Revoked   bool
 }
 
 // RemoteTask is a task of a course on another server that local people

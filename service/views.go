@@ -7,7 +7,7 @@ import (
 )
 
 // Page sizes of the lists the pages show. Every list is read a page at a
-// time from the store (domain.ListTx), so a page's size and cost do not
+// time from the store (the ...Page reads of domain's store interfaces), so a page's size and cost do not
 // grow with the list: a course with 10,000 members serves the same page as
 // one with 100 (web's BenchmarkCoursePages).
 const (

@@ -10,7 +10,7 @@ import (
 )
 
 // Page sizes of the lists pages show. Every list is read a page at a time
-// from the store (domain.ListTx), so a page's size and cost do not grow
+// from the store (the ...Page reads of domain's store interfaces), so a page's size and cost do not grow
 // with the list: a course with 10,000 members serves the same page as one
 // with 100 (BenchmarkCoursePages).
 const (

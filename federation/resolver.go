@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation/httpsig"
 )
 
 // Resolver finds remote actors and their keys: from the store's cache when it
@@ -61,7 +62,7 @@ func (r *Resolver) PublicKey(a *domain.RemoteActor) (crypto.PublicKey, error) {
 		return c.pub, nil
 	}
 	r.keyMu.Unlock()
-	pub, err := ParsePublicKeyPEM(a.PublicKeyPEM)
+	pub, err := httpsig.ParsePublicKeyPEM(a.PublicKeyPEM)
 	if err != nil {
 		return nil, err
 	}

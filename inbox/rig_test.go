@@ -17,6 +17,7 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/store"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/httpsig"
 	"github.com/lernejo/lernejo/inbox"
 	"github.com/lernejo/lernejo/outbox"
 	"github.com/lernejo/lernejo/service"
@@ -225,7 +226,7 @@ func (r *rig) newRemote(id string) *remoteActor {
 func (r *rig) signed(a *remoteActor, body []byte) inbox.Request {
 	req, _ := http.NewRequest("POST", "https://node.test/inbox", strings.NewReader(string(body)))
 	req.Header.Set("Content-Type", "application/activity+json")
-	if err := federation.SignRequest(req, body, a.keyID, a.key, r.now); err != nil {
+	if err := httpsig.Sign(req, body, a.keyID, a.key, r.now); err != nil {
 		r.t.Fatal(err)
 	}
 	return inbox.Request{Method: "POST", Path: "/inbox", Header: req.Header, Body: body}

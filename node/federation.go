@@ -8,6 +8,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/httpsig"
 	"github.com/lernejo/lernejo/inbox"
 	"github.com/lernejo/lernejo/outbox"
 	"github.com/lernejo/lernejo/service"
@@ -29,7 +30,7 @@ func (n *Node) wire(ctx context.Context) error {
 		UserAgent:    ua,
 		Now:          n.cfg.Now,
 		Sign: func(r *http.Request) error {
-			return federation.SignRequest(r, nil, keyID, key, n.cfg.Now())
+			return httpsig.Sign(r, nil, keyID, key, n.cfg.Now())
 		},
 	})
 	san := federation.NewNodeSanitizer(n.URLs.Base())

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/httpsig"
 )
 
 // outcome is what a delivery attempt leads to.
@@ -599,6 +600,6 @@ type signJob struct {
 // signLoop signs requests until jobs is closed.
 func signLoop(jobs <-chan signJob) {
 	for j := range jobs {
-		j.err <- federation.SignRequest(j.req, j.body, j.key.keyID, j.key.key, j.now)
+		j.err <- httpsig.Sign(j.req, j.body, j.key.keyID, j.key.key, j.now)
 	}
 }

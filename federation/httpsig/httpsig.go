@@ -1,4 +1,4 @@
-package federation
+package httpsig
 
 // HTTP Signatures (draft-cavage-http-signatures, the dialect the fediverse speaks) for Lernejo.
 //
@@ -33,7 +33,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-fed/httpsig"
+	gofed "github.com/go-fed/httpsig"
 )
 
 // ErrNoSignature is returned (possibly wrapped) when a request carries no Signature header and no
@@ -41,13 +41,13 @@ import (
 // "requires all POST requests to be signed").
 var ErrNoSignature = errors.New("httpsig: request is not signed")
 
-// ErrBadSignature is matched (with errors.Is) by every other failure of ParseSignature, CheckRequest and
-// VerifySignature: malformed header, missing signed header, digest mismatch, stale date, wrong key, bad
+// ErrBadSignature is matched (with errors.Is) by every other failure of Parse, Check and
+// Verify: malformed header, missing signed header, digest mismatch, stale date, wrong key, bad
 // signature bytes... Callers answer 401 (GoToSocial signaturecheck.go: 401 when a sig is present but
 // malformed).
 var ErrBadSignature = errors.New("httpsig: bad signature")
 
-// Limits applied by ParseSignature and ParsePublicKeyPEM.
+// Limits applied by Parse and ParsePublicKeyPEM.
 const (
 	// MaxSignatureHeaderLen is the longest Signature/Authorization header value accepted (S10).
 	MaxSignatureHeaderLen = 8 << 10
@@ -103,14 +103,14 @@ func sigBadWrap(cause error, format string, args ...any) error {
 // ---------------------------------------------------------------------------------------------------
 // Signing
 
-// SignRequest signs an outgoing request with go-fed/httpsig, rsa-sha256 (RSASSA-PKCS1-v1_5 SHA-256).
+// Sign signs an outgoing request with go-fed/httpsig, rsa-sha256 (RSASSA-PKCS1-v1_5 SHA-256).
 //
 // It sets Date (from now, formatted http.TimeFormat) and an explicit Host header (go-fed reads "host"
 // from r.Header, and Go's client never puts Host there; the value is r.Host, or r.URL.Host when r.Host
 // is empty, i.e. what net/http will send). For every method other than GET and HEAD, and for a GET/HEAD
 // with a non-empty body, it sets Digest "SHA-256=<base64>" over body and signs
 // "(request-target) host date digest content-type" (content-type only if set); for a GET/HEAD without
-// body it signs "(request-target) host date". body must be the exact bytes that will be sent; SignRequest
+// body it signs "(request-target) host date". body must be the exact bytes that will be sent; Sign
 // does not touch r.Body. A Digest or Signature header already present is replaced, so a request can be
 // re-signed before a retry.
 //
@@ -122,9 +122,9 @@ func sigBadWrap(cause error, format string, args ...any) error {
 // because the algorithm parameter is not part of the signing string (draft-cavage-12 §2.3).
 //
 // go-fed signers are not safe for concurrent use (httpsig.go: "Signers are not safe to use between
-// multiple goroutines"), so one is created per call and SignRequest is safe for concurrent use on
+// multiple goroutines"), so one is created per call and Sign is safe for concurrent use on
 // different requests.
-func SignRequest(r *http.Request, body []byte, keyID string, key *rsa.PrivateKey, now time.Time) error {
+func Sign(r *http.Request, body []byte, keyID string, key *rsa.PrivateKey, now time.Time) error {
 	if r == nil || r.URL == nil {
 		return errors.New("httpsig: sign: nil request or URL")
 	}
@@ -165,7 +165,7 @@ func SignRequest(r *http.Request, body []byte, keyID string, key *rsa.PrivateKey
 		}
 	}
 
-	signer, _, err := httpsig.NewSigner([]httpsig.Algorithm{httpsig.RSA_SHA256}, httpsig.DigestSha256, headers, httpsig.Signature, 0)
+	signer, _, err := gofed.NewSigner([]gofed.Algorithm{gofed.RSA_SHA256}, gofed.DigestSha256, headers, gofed.Signature, 0)
 	if err != nil {
 		return fmt.Errorf("httpsig: sign: %w", err)
 	}
@@ -187,7 +187,7 @@ func SignRequest(r *http.Request, body []byte, keyID string, key *rsa.PrivateKey
 	return nil
 }
 
-// sigCheckKeyID refuses a keyId go-fed would write unescaped into a quoted string and ParseSignature
+// sigCheckKeyID refuses a keyId go-fed would write unescaped into a quoted string and Parse
 // would then refuse.
 func sigCheckKeyID(keyID string) error {
 	if keyID == "" {
@@ -208,15 +208,15 @@ func sigBodyless(method string) bool {
 // ---------------------------------------------------------------------------------------------------
 // Parsing
 
-// SignatureParams is the parsed Signature header (draft-cavage-http-signatures-12 §2.1).
-type SignatureParams struct {
+// Params is the parsed Signature header (draft-cavage-http-signatures-12 §2.1).
+type Params struct {
 	// KeyID is the keyId parameter, exactly as sent (a URL in the fediverse).
 	KeyID string
-	// Algorithm is the algorithm parameter as sent ("" when absent). It is a label only: VerifySignature
+	// Algorithm is the algorithm parameter as sent ("" when absent). It is a label only: Verify
 	// takes the real algorithm from the key type (S9).
 	Algorithm string
 	// Headers are the signed header names, lower-cased, in signing order. When the parameter is absent it
-	// is ["date"], the default go-fed and Mastodon apply (which CheckRequest then refuses, S2).
+	// is ["date"], the default go-fed and Mastodon apply (which Check then refuses, S2).
 	Headers []string
 	// Signature is the base64-decoded signature.
 	Signature []byte
@@ -224,7 +224,7 @@ type SignatureParams struct {
 	Created, Expires *time.Time
 }
 
-// ParseSignature parses the Signature header (or "Authorization: Signature ..."), strictly.
+// Parse parses the Signature header (or "Authorization: Signature ..."), strictly.
 //
 // Grammar (Mastodon's signature_parser.rb, RFC 7235 auth-params): an optional "Signature " prefix (in the
 // Signature header it is Mastodon's buggy_prefix rule, in Authorization it is the auth-scheme), then
@@ -242,8 +242,8 @@ type SignatureParams struct {
 // 9421, and a peer that "double-knocks" then retries with draft-cavage (HOSTILE S15).
 // No signature at all gives ErrNoSignature.
 //
-// ParseSignature is deterministic and never panics.
-func ParseSignature(h http.Header) (*SignatureParams, error) {
+// Parse is deterministic and never panics.
+func Parse(h http.Header) (*Params, error) {
 	if len(h.Values("Signature-Input")) > 0 {
 		return nil, sigBad("RFC 9421 signatures (Signature-Input) are not supported; sign with draft-cavage HTTP Signatures")
 	}
@@ -280,8 +280,8 @@ func ParseSignature(h http.Header) (*SignatureParams, error) {
 	return parseSignatureParams(v)
 }
 
-func parseSignatureParams(v string) (*SignatureParams, error) {
-	p := &SignatureParams{}
+func parseSignatureParams(v string) (*Params, error) {
+	p := &Params{}
 	seen := make(map[string]bool, 6)
 	var haveKeyID, haveSig, haveHeaders bool
 	i := sigSkipOWS(v, 0)
@@ -369,7 +369,7 @@ func parseSignatureParams(v string) (*SignatureParams, error) {
 	return p, nil
 }
 
-func (p *SignatureParams) set(name, val string) error {
+func (p *Params) set(name, val string) error {
 	switch name {
 	case "keyid":
 		if val == "" {
@@ -460,11 +460,11 @@ func sigSkipOWS(s string, i int) int {
 // ---------------------------------------------------------------------------------------------------
 // Checks that need no key
 
-// VerifyOptions configures CheckRequest and VerifySignature.
+// VerifyOptions configures Check and Verify.
 type VerifyOptions struct {
 	// Host is the node's configured canonical host (e.g. "node.test"), used as the value of the signed
 	// "host" header. The request's Host and X-Forwarded-Host are never trusted (HOSTILE S6; Misskey
-	// CVE-2023-49079). Required by VerifySignature.
+	// CVE-2023-49079). Required by Verify.
 	Host string
 	// Now is the verifier's clock (injectable for tests, HOSTILE S5). The zero value means time.Now().
 	Now time.Time
@@ -477,9 +477,9 @@ func (o VerifyOptions) now() time.Time {
 	return o.Now
 }
 
-// CheckRequest does every check that needs no key, then returns the parsed params.
+// Check does every check that needs no key, then returns the parsed params.
 //
-//   - Signature header parsed with ParseSignature (ErrNoSignature when absent).
+//   - Signature header parsed with Parse (ErrNoSignature when absent).
 //   - Required signed headers (S2; Mastodon signed_request.rb#verify_signature_strength!): always
 //     (request-target), host, and date or (created); digest too for every method other than GET and HEAD.
 //     go-fed's fallback to signing only "date" could otherwise be replayed with any body to any path.
@@ -496,13 +496,13 @@ func (o VerifyOptions) now() time.Time {
 //     when "(created)"/"(expires)" are themselves signed, otherwise an attacker could add an unsigned
 //     created=<now> to a captured request and replay it; Date is then used (and must be signed).
 //
-// Errors match ErrBadSignature (or ErrNoSignature). CheckRequest never verifies the signature itself:
-// call VerifySignature with the key of p.KeyID afterwards.
-func CheckRequest(r *http.Request, body []byte, opt VerifyOptions) (*SignatureParams, error) {
+// Errors match ErrBadSignature (or ErrNoSignature). Check never verifies the signature itself:
+// call Verify with the key of p.KeyID afterwards.
+func Check(r *http.Request, body []byte, opt VerifyOptions) (*Params, error) {
 	if r == nil || r.URL == nil {
 		return nil, sigBad("nil request")
 	}
-	p, err := ParseSignature(r.Header)
+	p, err := Parse(r.Header)
 	if err != nil {
 		return nil, err
 	}
@@ -538,7 +538,7 @@ func CheckRequest(r *http.Request, body []byte, opt VerifyOptions) (*SignaturePa
 	return p, nil
 }
 
-func sigCheckTimeWindow(r *http.Request, p *SignatureParams, signed func(string) bool, now time.Time) error {
+func sigCheckTimeWindow(r *http.Request, p *Params, signed func(string) bool, now time.Time) error {
 	var created time.Time
 	if signed(sigCreatedName) {
 		if p.Created == nil {
@@ -611,8 +611,8 @@ func sigCheckDigest(values []string, body []byte) error {
 // ---------------------------------------------------------------------------------------------------
 // Verification
 
-// VerifySignature checks p.Signature over the signing string rebuilt from the request, using pub. Call it
-// after CheckRequest, which checks everything that needs no key.
+// Verify checks p.Signature over the signing string rebuilt from the request, using pub. Call it
+// after Check, which checks everything that needs no key.
 //
 // The algorithm comes from the KEY TYPE, never from the header (HOSTILE S9; go-fed verifying.go does a MAC
 // check when given a []byte key, whatever the label):
@@ -630,7 +630,7 @@ func sigCheckDigest(values []string, body []byte) error {
 // http_signatures.md "query-param double try").
 //
 // Errors match ErrBadSignature.
-func VerifySignature(r *http.Request, p *SignatureParams, pub crypto.PublicKey, opt VerifyOptions) error {
+func Verify(r *http.Request, p *Params, pub crypto.PublicKey, opt VerifyOptions) error {
 	if r == nil || r.URL == nil || p == nil {
 		return sigBad("nil request or params")
 	}
@@ -704,7 +704,7 @@ func sigVerifierFor(pub crypto.PublicKey, label string) (func(msg, sig []byte) b
 }
 
 // sigSigningString rebuilds the draft-cavage-12 §2.3 signing string of r for p.Headers.
-func sigSigningString(r *http.Request, p *SignatureParams, host string, withQuery bool) (string, error) {
+func sigSigningString(r *http.Request, p *Params, host string, withQuery bool) (string, error) {
 	var b bytes.Buffer
 	for n, name := range p.Headers {
 		if n > 0 {

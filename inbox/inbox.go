@@ -17,6 +17,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
 	"github.com/lernejo/lernejo/federation/httpsig"
 )
 
@@ -39,7 +40,7 @@ type Notes interface {
 type Config struct {
 	Store    domain.Store
 	URLs     federation.URLs
-	Resolver *federation.Resolver
+	Resolver *fetch.Resolver
 	Outbox   Outbox
 	Notes    Notes
 	Learning Learning
@@ -377,7 +378,7 @@ func (in *Inbox) check(ctx context.Context, r Request) (_ *federation.Activity, 
 func (in *Inbox) verify(ctx context.Context, hr *http.Request, params *httpsig.Params, opt httpsig.VerifyOptions) (*domain.RemoteActor, error) {
 	signer, fresh, err := in.cfg.Resolver.KeyOwner(ctx, params.KeyID)
 	if err != nil {
-		if errors.Is(err, federation.ErrLocalID) {
+		if errors.Is(err, fetch.ErrLocalID) {
 			return nil, refuse(http.StatusUnauthorized, "local_key", err)
 		}
 		return nil, refuse(http.StatusUnauthorized, "key_fetch", err)

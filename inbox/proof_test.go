@@ -8,6 +8,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
 )
 
 // TestCompletionProofs: a learner on another Lernejo node adds a signed
@@ -16,7 +17,7 @@ import (
 // at all is refused.
 func TestCompletionProofs(t *testing.T) {
 	ctx := context.Background()
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	kim := r.newRemote("https://other.test/people/kim")
 	eve := r.newRemote("https://other.test/people/eve")
 	if err := r.inbox.Receive(ctx, r.signed(kim, followBody("https://other.test/follows/kim", kim.id))); err != nil {
@@ -88,7 +89,7 @@ func TestCompletionProofs(t *testing.T) {
 // course's assertion key.
 func TestAwardNoteProofs(t *testing.T) {
 	ctx := context.Background()
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	course := r.newRemote("https://other.test/courses/py")
 	note := func(id string) map[string]any {
 		return map[string]any{"id": id, "type": "Note", "attributedTo": course.id, "content": "<p>ada earned a badge</p>",

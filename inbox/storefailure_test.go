@@ -13,13 +13,14 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/faultstore"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
 )
 
 // storeFailureCase is one activity that reaches a store lookup, and the
 // lookup made to fail.
 type storeFailureCase struct {
 	name  string
-	fetch federation.FetchConfig
+	fetch fetch.Config
 	// prepare sets the scene and returns the activity and its sender.
 	prepare func(r *rig) (*remoteActor, []byte)
 	fail    []string // a faultstore.Store.Fail method and its leading arguments
@@ -225,7 +226,7 @@ func TestStoreFailureIsRetriedNotDropped(t *testing.T) {
 		},
 		{
 			name:  "Announce: a followed course redistributes a reply",
-			fetch: federation.FetchConfig{AllowPrivate: true},
+			fetch: fetch.Config{AllowPrivate: true},
 			prepare: func(r *rig) (*remoteActor, []byte) {
 				group := r.newRemote("https://good.test/groups/course")
 				r.follows(group.id)
@@ -466,7 +467,7 @@ func replyOrigin(t *testing.T) *httptest.Server {
 func TestRefusalsLeaveTheJournalAtOnce(t *testing.T) {
 	ctx := context.Background()
 	t.Run("award note whose proof does not verify", func(t *testing.T) {
-		r := newRig(t, federation.FetchConfig{})
+		r := newRig(t, fetch.Config{})
 		issuer := r.newRemote("https://other.test/courses/py")
 		mallory := r.newRemote("https://evil.test/users/mallory")
 		obj := map[string]any{"id": "https://other.test/notes/1", "type": "Note", "attributedTo": issuer.id,
@@ -493,7 +494,7 @@ func TestRefusalsLeaveTheJournalAtOnce(t *testing.T) {
 		}
 	})
 	t.Run("Accept of our Follow by another actor", func(t *testing.T) {
-		r := newRig(t, federation.FetchConfig{})
+		r := newRig(t, fetch.Config{})
 		r.followedBy() // ada's pending Follow of https://good.test/groups/g
 		mallory := r.newRemote("https://good.test/users/mallory")
 		body := federation.AcceptFollow("https://good.test/accepts/m", mallory.id, federation.FollowRef{

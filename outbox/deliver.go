@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/lernejo/lernejo/domain"
-	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
 	"github.com/lernejo/lernejo/federation/httpsig"
 )
 
@@ -213,7 +213,7 @@ func (o *Outbox) post(ctx context.Context, d *domain.Delivery, body []byte, sk *
 		switch {
 		case ctx.Err() != nil:
 			return result{outcome: cancelled}
-		case errors.Is(err, federation.ErrForbiddenAddress):
+		case errors.Is(err, fetch.ErrForbiddenAddress):
 			// Our SSRF guard (HOSTILE F1): retrying cannot help.
 			return result{outcome: abandoned, err: truncate(err.Error())}
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/store"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
 	"github.com/lernejo/lernejo/federation/httpsig"
 )
 
@@ -253,7 +254,7 @@ func (e *env) config() Config {
 	var n atomic.Int64
 	return Config{
 		Store:     e.st,
-		HTTP:      federation.NewClient(federation.FetchConfig{AllowPrivate: true}).HTTP(),
+		HTTP:      fetch.NewClient(fetch.Config{AllowPrivate: true}).HTTP(),
 		URLs:      e.urls,
 		Logger:    testLogger(e.tb),
 		Now:       e.clock.Now,

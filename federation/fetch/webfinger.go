@@ -1,4 +1,4 @@
-package federation
+package fetch
 
 import (
 	"context"
@@ -8,10 +8,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/lernejo/lernejo/federation"
 )
 
 // ErrWebFinger is wrapped by WebFinger lookup failures that are not transport errors.
-var ErrWebFinger = errors.New("federation: webfinger")
+var ErrWebFinger = errors.New("fetch: webfinger")
 
 const maxHandleName = 255
 
@@ -39,7 +41,7 @@ func ParseHandle(s string) (name, host string, err error) {
 			return "", "", fmt.Errorf("%w: bad character in name of handle %q", ErrWebFinger, s)
 		}
 	}
-	host, err = CanonicalHost(host, "https")
+	host, err = federation.CanonicalHost(host, "https")
 	if err != nil {
 		return "", "", fmt.Errorf("%w: handle %q: %w", ErrWebFinger, s, err)
 	}
@@ -73,7 +75,7 @@ func (c *Client) LookupWebFinger(ctx context.Context, scheme, name, host string)
 	if err != nil {
 		return "", err
 	}
-	if wantHost, err = CanonicalHost(host, scheme); err != nil {
+	if wantHost, err = federation.CanonicalHost(host, scheme); err != nil {
 		return "", fmt.Errorf("%w: %w", ErrWebFinger, err)
 	}
 	resource := "acct:" + wantName + "@" + wantHost
@@ -107,7 +109,7 @@ func (c *Client) LookupWebFinger(ctx context.Context, scheme, name, host string)
 		if l.Rel != "self" || !isASLinkType(l.Type) {
 			continue
 		}
-		if _, err := CanonicalOrigin(l.Href); err != nil {
+		if _, err := federation.CanonicalOrigin(l.Href); err != nil {
 			return "", fmt.Errorf("%w: self link %q: %w", ErrWebFinger, l.Href, err)
 		}
 		return l.Href, nil
@@ -123,8 +125,8 @@ func subjectMatches(subject, wantName, wantHost, scheme string) bool {
 	if !ok || strings.Contains(h, "@") || !strings.EqualFold(n, wantName) {
 		return false
 	}
-	ch, err := CanonicalHost(h, scheme)
+	ch, err := federation.CanonicalHost(h, scheme)
 	return err == nil && ch == wantHost
 }
 
-func isASLinkType(t string) bool { return IsActivityStreamsContentType(t) }
+func isASLinkType(t string) bool { return federation.IsActivityStreamsContentType(t) }

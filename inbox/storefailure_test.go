@@ -14,6 +14,7 @@ import (
 	"github.com/lernejo/lernejo/domain/faultstore"
 	"github.com/lernejo/lernejo/federation"
 	"github.com/lernejo/lernejo/federation/fetch"
+	"github.com/lernejo/lernejo/federation/integrity"
 )
 
 // storeFailureCase is one activity that reaches a store lookup, and the
@@ -252,7 +253,7 @@ func TestStoreFailureIsRetriedNotDropped(t *testing.T) {
 				kim := r.newRemote(kimID)
 				r.enrol(kim)
 				task := r.task()
-				record, err := federation.SignRecord(federation.CompletionObject(&domain.Completion{ID: kimID + "/completions/1",
+				record, err := integrity.SignRecord(federation.CompletionObject(&domain.Completion{ID: kimID + "/completions/1",
 					Learner: kimID, Task: courseID + "/tasks/" + task, At: r.now}), kimID, kim.edSeed, r.now)
 				if err != nil {
 					r.t.Fatal(err)
@@ -474,7 +475,7 @@ func TestRefusalsLeaveTheJournalAtOnce(t *testing.T) {
 			"content": "<p>ada earned a badge</p>", "to": []string{federation.Public},
 			"tag":       []any{map[string]string{"type": "Mention", "href": "https://node.test/people/ada"}},
 			"openBadge": "https://other.test/awards/1", "published": r.now.Format(time.RFC3339)}
-		signed, err := federation.SignRecord(obj, issuer.id, mallory.edSeed, r.now) // not the issuer's key
+		signed, err := integrity.SignRecord(obj, issuer.id, mallory.edSeed, r.now) // not the issuer's key
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
 	"github.com/lernejo/lernejo/federation/httpsig"
+	"github.com/lernejo/lernejo/federation/integrity"
 )
 
 // Resolver finds remote actors and their keys: from the store's cache when it
@@ -360,7 +361,7 @@ func assertionKeys(raw []byte, actorID string) map[string][]byte {
 		if json.Unmarshal(e, &id) == nil {
 			continue // a bare reference: not a key we can use
 		}
-		pub, controller, err := federation.AssertionKeyFromActor(raw, keyIDOf(e))
+		pub, controller, err := integrity.AssertionKeyFromActor(raw, keyIDOf(e))
 		if err == nil && controller == actorID && federation.SameOrigin(keyIDOf(e), actorID) {
 			keys[keyIDOf(e)] = pub
 		}

@@ -48,18 +48,6 @@ func ParseHandle(s string) (name, host string, err error) {
 	return name, host, nil
 }
 
-type jrd struct {
-	Subject string    `json:"subject"`
-	Aliases []string  `json:"aliases"`
-	Links   []jrdLink `json:"links"`
-}
-
-type jrdLink struct {
-	Rel  string `json:"rel"`
-	Type string `json:"type"`
-	Href string `json:"href"`
-}
-
 // LookupWebFinger resolves acct:name@host via scheme://host/.well-known/webfinger (scheme "https", or "http"
 // which the client only allows with AllowPrivate), Accept application/jrd+json, and returns the rel=self link
 // of type application/activity+json (or ld+json with AS profile). The JRD subject must be acct:name@host
@@ -98,7 +86,7 @@ func (c *Client) LookupWebFinger(ctx context.Context, scheme, name, host string)
 	default:
 		return "", &StatusError{URL: resp.Request.URL.String(), StatusCode: resp.StatusCode}
 	}
-	var doc jrd
+	var doc federation.JRD
 	if err := json.Unmarshal(body, &doc); err != nil {
 		return "", fmt.Errorf("%w: bad JRD for %s: %v", ErrWebFinger, resource, err)
 	}

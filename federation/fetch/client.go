@@ -1,3 +1,7 @@
+// Package fetch is the node's one way out to other servers: the guarded HTTP client (client.go: no
+// private or special addresses unless allowed, every redirect hop checked and re-signed, size and time
+// limits, ActivityStreams content type and id checks), the Resolver that fetches and caches remote actors
+// and their keys (resolver.go), and the WebFinger client (webfinger.go).
 package fetch
 
 import (

@@ -1,7 +1,5 @@
-package integrity
-
-// Object integrity proofs (FEP-8b32) made with the Ed25519 keys actors publish as Multikey (FEP-521a), used
-// for badge awards and task completions (DESIGN.md §4).
+// Package integrity makes and checks object integrity proofs (FEP-8b32) with the Ed25519 keys actors
+// publish as Multikey (FEP-521a), used for badge awards and task completions (DESIGN.md §4).
 //
 // Specifications followed:
 //   - FEP-521a "Representing actor's public keys": an actor publishes Ed25519 keys in assertionMethod as
@@ -13,6 +11,7 @@ package integrity
 //   - W3C Verifiable Credential Data Integrity 1.0 (DataIntegrityProof) and W3C Data Integrity EdDSA
 //     Cryptosuites v1.0 §3.3 "eddsa-jcs-2022": JCS canonicalisation (jcs.go), SHA-256, Ed25519; the
 //     proofValue is multibase base58btc (federation.EncodeMultibase).
+package integrity
 
 import (
 	"bytes"

@@ -1,7 +1,6 @@
 package federation
 
 import (
-	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -98,31 +97,6 @@ func AddCompletion(id, learner string, completion json.RawMessage, target, cours
 func RemoveCompletion(id, learner, completionID, target, course string) []byte {
 	return activity(map[string]any{"id": id, "type": "Remove", "actor": learner, "object": completionID,
 		"target": target, "to": []string{course}})
-}
-
-// SignRecord adds a Data Integrity proof (eddsa-jcs-2022) by the actor's
-// assertion key to a record (FEP-8b32).
-func SignRecord(record map[string]any, actorID string, seed []byte, at time.Time) ([]byte, error) {
-	b, err := json.Marshal(record)
-	if err != nil {
-		return nil, err
-	}
-	if len(seed) != ed25519.SeedSize {
-		return nil, fmt.Errorf("federation: no assertion key for %s", actorID)
-	}
-	return SignProof(b, AssertionKeyID(actorID), ed25519.NewKeyFromSeed(seed), at)
-}
-
-// VerifyRecord checks a record's proof against the assertion keys of the
-// actor that must have made it.
-func VerifyRecord(record []byte, actor *domain.RemoteActor) error {
-	return VerifyProof(record, actor.ID, func(vm string) (ed25519.PublicKey, string, error) {
-		k, ok := actor.AssertionKeys[vm]
-		if !ok {
-			return nil, "", fmt.Errorf("%w: %s is not an assertion key of %s", ErrIntegrity, vm, actor.ID)
-		}
-		return ed25519.PublicKey(k), actor.ID, nil
-	})
 }
 
 // Flag reports objects (an actor and its post) to their server; content is

@@ -1,10 +1,24 @@
-// Package federation speaks ActivityPub for the node: the ActivityStreams
-// documents it serves (actors with go-ap/activitypub, notes, collections,
-// activities, Open Badges), HTTP signatures (go-fed/httpsig to sign; our own
-// checks to verify: Digest, Date window, required headers, key type), the
-// one guarded fetch client (SSRF guard, limits, redirects, content type, id
-// match) with WebFinger, the resolver that caches remote actors and keys,
-// strict decoding of what peers send, Ed25519 Data Integrity proofs
-// (FEP-521a, FEP-8b32), and the bluemonday policies. It knows nothing of
-// Fiber or Badger: the store is reached through domain.Store.
+// Package federation is the node's ActivityPub vocabulary: the URLs of
+// local actors and objects (urls.go), the ActivityStreams documents it
+// serves (actors with go-ap/activitypub, notes, collections, activities,
+// Open Badges), the Multikey document and multibase codec of assertion keys
+// (multikey.go), the WebFinger JRD (jrd.go), the ActivityStreams media
+// types (mediatype.go), strict decoding of what peers send (decode*.go),
+// host and origin canonicalisation (host.go, registrable.go) and the
+// bluemonday policies (sanitize.go).
+//
+// The protocol machinery built on that vocabulary lives in sub-packages,
+// which import this one (never the reverse):
+//   - federation/httpsig: HTTP signatures: signing requests (go-fed/httpsig)
+//     and our own checks to verify them (Digest, Date window, required
+//     headers, key type), Signature header parsing, signer keys.
+//   - federation/integrity: Ed25519 Data Integrity proofs (FEP-8b32,
+//     eddsa-jcs-2022) over strict JSON and JCS, the assertion keys of actor
+//     documents (FEP-521a), and the signed records (completions, awards).
+//   - federation/fetch: the one guarded client for every outbound request
+//     (SSRF guard, limits, redirects, content type, id match), the Resolver
+//     that fetches and caches remote actors and keys, and WebFinger.
+//
+// None of them knows Fiber or Badger: the store is reached through
+// domain.Store.
 package federation

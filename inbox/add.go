@@ -6,6 +6,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/integrity"
 )
 
 // Learning is what the inbox needs of the learning service: record a
@@ -50,7 +51,7 @@ func (in *Inbox) add(ctx context.Context, tx domain.Tx, act *federation.Activity
 	if err != nil {
 		return err
 	}
-	if err := federation.VerifyRecord(o.Raw, learner); err != nil {
+	if err := integrity.VerifyRecord(o.Raw, learner); err != nil {
 		return refusef("completion %s: %w", o.ID, err)
 	}
 	c := &domain.Completion{ID: o.ID, Course: course, Task: task, Learner: act.Actor,

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/lernejo/lernejo/domain"
-	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
 )
 
 // TestRefusedActivityInABatch: activities journalled together are applied
@@ -18,7 +18,7 @@ import (
 // rollback must take that tombstone away and keep alice's first note, which
 // was applied earlier in the same transaction.
 func TestRefusedActivityInABatch(t *testing.T) {
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	alice := r.newRemote("https://good.test/users/alice")
 	bob := r.newRemote("https://good.test/users/bob")
 	r.enrol(alice)
@@ -60,7 +60,7 @@ func TestRefusedActivityInABatch(t *testing.T) {
 // are all journalled (one commit of them all would be too big for Badger:
 // the journal writer splits it) and processed.
 func TestLargeActivitiesJournalTogether(t *testing.T) {
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	alice := r.newRemote("https://good.test/users/alice")
 	r.enrol(alice)
 	ctx := context.Background()
@@ -93,7 +93,7 @@ func TestLargeActivitiesJournalTogether(t *testing.T) {
 // the in-memory store takes values up to 1 MiB, and the note's activity
 // is kept with it.
 func TestStoreFailureKeepsTheActivity(t *testing.T) {
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	alice := r.newRemote("https://good.test/users/alice")
 	r.enrol(alice)
 	ctx := context.Background()

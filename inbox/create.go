@@ -10,6 +10,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/integrity"
 )
 
 // postTypes are the object types kept in a course's discussion.
@@ -306,7 +307,7 @@ func (in *Inbox) receiveBadge(tx domain.Tx, act *federation.Activity) (bool, err
 	if err != nil {
 		return false, err
 	}
-	if err := federation.VerifyRecord(o.Raw, issuer); err != nil {
+	if err := integrity.VerifyRecord(o.Raw, issuer); err != nil {
 		return false, refusef("award note %s: %w", o.ID, err)
 	}
 	got := false

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/lernejo/lernejo/domain"
-	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
 )
 
 // TestCapturedDiscussionEndsUpInTheCourse replays what GoToSocial and snac
@@ -25,7 +25,7 @@ func TestCapturedDiscussionEndsUpInTheCourse(t *testing.T) {
 	} {
 		t.Run(peer.dir, func(t *testing.T) {
 			ctx := context.Background()
-			r := newRig(t, federation.FetchConfig{})
+			r := newRig(t, fetch.Config{})
 			r.remember(peerActors...)
 			// The course post alice answered, liked and boosted.
 			if err := r.store.Update(ctx, func(tx domain.Tx) error {
@@ -124,7 +124,7 @@ func TestCapturedDiscussionEndsUpInTheCourse(t *testing.T) {
 // (with an evidence link) to a task's post completes the task for alice.
 func TestCapturedDoneReplyCompletesTheTask(t *testing.T) {
 	ctx := context.Background()
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	r.remember(peerActors...)
 	f := loadFixture(t, "gotosocial/inbound-create-reply-done-hashtag-link.json")
 	taskPost := f.BodyJSON["object"].(map[string]any)["inReplyTo"].(string)

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/lernejo/lernejo/domain"
-	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
 )
 
 var peerActors = []string{"gotosocial/actor-alice.json", "gotosocial/actor-instance.json", "snac/actor-alice.json"}
@@ -31,7 +31,7 @@ func TestEveryCapturedDeliveryIsVerifiedAndHandled(t *testing.T) {
 	}
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
-			r := newRig(t, federation.FetchConfig{})
+			r := newRig(t, fetch.Config{})
 			r.remember(peerActors...)
 			f := loadFixture(t, name)
 			r.now = f.date(t)
@@ -76,7 +76,7 @@ func TestCapturedFollowEnrolsAndUndoLeaves(t *testing.T) {
 		{"snac", "https://snac.test/alice", "https://snac.test/alice/inbox"},
 	} {
 		t.Run(peer.dir, func(t *testing.T) {
-			r := newRig(t, federation.FetchConfig{})
+			r := newRig(t, fetch.Config{})
 			r.remember(peerActors...)
 			follow := loadFixture(t, peer.dir+"/inbound-follow.json")
 			r.now = follow.date(t)
@@ -129,7 +129,7 @@ func TestCapturedFollowEnrolsAndUndoLeaves(t *testing.T) {
 }
 
 func TestCapturedDeleteLeavesTombstone(t *testing.T) {
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	r.remember(peerActors...)
 	f := loadFixture(t, "gotosocial/inbound-delete-note.json")
 	r.now = f.date(t)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
 )
 
 const courseID = "https://node.test/courses/course"
@@ -105,7 +106,7 @@ func (r *rig) follows(target string) {
 // discussion. Same origin is not enough: the note's stored author must be
 // the actor. Nothing changes, and no tombstone is left.
 func TestO2SameHostOtherOwnerCannotEdit(t *testing.T) {
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	alice := r.newRemote("https://good.test/users/alice")
 	bob := r.newRemote("https://good.test/users/bob")
 	r.enrol(alice)
@@ -147,7 +148,7 @@ func TestO2SameHostOtherOwnerCannotEdit(t *testing.T) {
 // TestP10UpdateCannotRedatePost (HOSTILE P10): an Update by the author that
 // changes the note's published date is refused.
 func TestP10UpdateCannotRedatePost(t *testing.T) {
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	alice := r.newRemote("https://good.test/users/alice")
 	r.enrol(alice)
 	id := "https://good.test/notes/dated"
@@ -168,7 +169,7 @@ func TestP10UpdateCannotRedatePost(t *testing.T) {
 // bob sends a Create for alice's already-known note (same id) to widen its
 // audience: no new recipients, no deliveries, the note unchanged.
 func TestO11CreateOfKnownNoteByOtherActorIgnored(t *testing.T) {
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	alice := r.newRemote("https://good.test/users/alice")
 	bob := r.newRemote("https://good.test/users/bob")
 	r.enrol(alice)
@@ -196,7 +197,7 @@ func TestO11CreateOfKnownNoteByOtherActorIgnored(t *testing.T) {
 // https actor cannot create, update or delete the http:// twin of its own
 // ids, and an activity whose id is the http twin is refused.
 func TestO13HTTPTwinRefused(t *testing.T) {
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	alice := r.newRemote("https://good.test/users/alice")
 	r.enrol(alice)
 	ctx := context.Background()
@@ -216,7 +217,7 @@ func TestO13HTTPTwinRefused(t *testing.T) {
 // TestO8CrossHostURLDropped (HOSTILE O8): a note's url on another host than
 // its id is not kept; identity comes only from the id.
 func TestO8CrossHostURLDropped(t *testing.T) {
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	alice := r.newRemote("https://good.test/users/alice")
 	r.enrol(alice)
 	same, other := "https://good.test/notes/u1", "https://good.test/notes/u2"
@@ -234,7 +235,7 @@ func TestO8CrossHostURLDropped(t *testing.T) {
 // arrives before its Create; the tombstone stays and the late Create does
 // not bring the note back. A Create after the note's own deletion neither.
 func TestO18CreateAfterDeleteIgnored(t *testing.T) {
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	alice := r.newRemote("https://good.test/users/alice")
 	r.enrol(alice)
 	early := "https://good.test/notes/early-delete"
@@ -267,7 +268,7 @@ func TestO18CreateAfterDeleteIgnored(t *testing.T) {
 // keeps the late Follow from enrolling.
 func TestD10OutOfOrderArrival(t *testing.T) {
 	t.Run("Update before Create", func(t *testing.T) {
-		r := newRig(t, federation.FetchConfig{})
+		r := newRig(t, fetch.Config{})
 		alice := r.newRemote("https://good.test/users/alice")
 		r.enrol(alice)
 		id := "https://good.test/notes/ooo"
@@ -283,7 +284,7 @@ func TestD10OutOfOrderArrival(t *testing.T) {
 		}
 	})
 	t.Run("Accept before our Follow is stored", func(t *testing.T) {
-		r := newRig(t, federation.FetchConfig{})
+		r := newRig(t, fetch.Config{})
 		remote := r.newRemote("https://good.test/groups/course")
 		accept := map[string]any{"id": "https://good.test/accepts/1", "type": "Accept", "actor": remote.id,
 			"object": map[string]any{"id": "https://node.test/activities/never-sent", "type": "Follow",
@@ -301,7 +302,7 @@ func TestD10OutOfOrderArrival(t *testing.T) {
 		}
 	})
 	t.Run("Undo before Follow", func(t *testing.T) {
-		r := newRig(t, federation.FetchConfig{})
+		r := newRig(t, fetch.Config{})
 		bob := r.newRemote("https://good.test/users/bob")
 		follow := map[string]any{}
 		json.Unmarshal(followBody("https://good.test/follows/ooo", bob.id), &follow)
@@ -325,7 +326,7 @@ func TestD10OutOfOrderArrival(t *testing.T) {
 // tags and mentions, 3,000 addressees and 400 kB of content ends up stored with capped
 // lists and truncated text.
 func TestP3P4CapsThroughTheInbox(t *testing.T) {
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	alice := r.newRemote("https://good.test/users/alice")
 	r.enrol(alice)
 	var tags []any
@@ -398,7 +399,7 @@ func inlineNote(id, author, content string) map[string]any {
 func TestO4AnnounceInlineObjectNotTrusted(t *testing.T) {
 	t.Run("followed announcer: refetched from the origin", func(t *testing.T) {
 		o := newAnnounceOrigin(t)
-		r := newRig(t, federation.FetchConfig{AllowPrivate: true})
+		r := newRig(t, fetch.Config{AllowPrivate: true})
 		course := r.newRemote("https://good.test/groups/course")
 		r.follows(course.id)
 		id := o.URL + "/notes/1"
@@ -416,7 +417,7 @@ func TestO4AnnounceInlineObjectNotTrusted(t *testing.T) {
 	})
 	t.Run("followed announcer, origin failing: nothing stored", func(t *testing.T) {
 		o := newAnnounceOrigin(t)
-		r := newRig(t, federation.FetchConfig{AllowPrivate: true})
+		r := newRig(t, fetch.Config{AllowPrivate: true})
 		course := r.newRemote("https://good.test/groups/course")
 		r.follows(course.id)
 		id := o.URL + "/notes/broken"
@@ -428,7 +429,7 @@ func TestO4AnnounceInlineObjectNotTrusted(t *testing.T) {
 		}
 	})
 	t.Run("announcer nobody follows: nothing stored", func(t *testing.T) {
-		r := newRig(t, federation.FetchConfig{})
+		r := newRig(t, fetch.Config{})
 		mallory := r.newRemote("https://evil.test/users/mallory")
 		id := "https://good.test/notes/alice-says"
 		r.deliver(mallory, wrap("Announce", "https://evil.test/announces/1", mallory,
@@ -446,7 +447,7 @@ func TestO4AnnounceInlineObjectNotTrusted(t *testing.T) {
 // (not even a DNS query).
 func TestM2AnnounceOfBlockedPostStoresNothing(t *testing.T) {
 	dns, lookups := countingDNS()
-	r := newRig(t, federation.FetchConfig{Resolver: dns})
+	r := newRig(t, fetch.Config{Resolver: dns})
 	ctx := context.Background()
 	if _, _, err := r.moderation().BlockDomain(ctx, "blocked.test", "spam"); err != nil {
 		t.Fatal(err)
@@ -474,7 +475,7 @@ func TestM2AnnounceOfBlockedPostStoresNothing(t *testing.T) {
 // only in the store, so there is no inReplyTo chain to walk either (P7).
 func TestF8NoFetchAmplification(t *testing.T) {
 	dns, lookups := countingDNS()
-	r := newRig(t, federation.FetchConfig{Resolver: dns})
+	r := newRig(t, fetch.Config{Resolver: dns})
 	alice := r.newRemote("https://good.test/users/alice")
 	mallory := r.newRemote("https://evil.test/users/mallory")
 	r.enrol(alice)
@@ -497,7 +498,7 @@ func TestF8NoFetchAmplification(t *testing.T) {
 // TestB10SeenKeysExpire (HOSTILE B10): the dedupe key of a received activity
 // carries a TTL of inbox.SeenTTL (30 days); tombstones carry none.
 func TestB10SeenKeysExpire(t *testing.T) {
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	alice := r.newRemote("https://good.test/users/alice")
 	r.enrol(alice)
 	del := "https://good.test/deletes/b10"
@@ -558,7 +559,7 @@ func TestS8KeyMustBeListedByItsOwner(t *testing.T) {
 	}))
 	defer srv.Close()
 	base = srv.URL
-	r := newRig(t, federation.FetchConfig{AllowPrivate: true})
+	r := newRig(t, fetch.Config{AllowPrivate: true})
 	kim.id = base + "/users/kim"
 	for _, keyID := range []string{base + "/keys/stray", base + "/keys/foreign"} {
 		kim.keyID = keyID
@@ -580,7 +581,7 @@ func TestS8KeyMustBeListedByItsOwner(t *testing.T) {
 // them all: a purge that size does not fit one Badger transaction
 // (ErrTxnTooBig), so it must be committed in chunks.
 func TestB5PurgeOfManyPostsCommits(t *testing.T) {
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	ctx := context.Background()
 	const total, chunk = 20000, 1000
 	for start := 0; start < total; start += chunk {

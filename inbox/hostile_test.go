@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/lernejo/lernejo/domain"
-	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
 )
 
 func followBody(id, actor string) []byte {
@@ -34,7 +34,7 @@ func (r *rig) expectRefused(req interface{}, status int, err error) {
 
 func TestHostileRequestsAreRefusedAndStoreNothing(t *testing.T) {
 	ctx := context.Background()
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	mallory := r.newRemote("https://evil.test/users/mallory")
 	alice := r.newRemote("https://good.test/users/alice")
 	body := followBody("https://evil.test/follows/1", mallory.id)
@@ -141,7 +141,7 @@ func TestKeyOnLoopbackIsNeverFetched(t *testing.T) {
 		}
 	}()
 	defer ln.Close()
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	mallory := r.newRemote("https://evil.test/users/mallory")
 	for _, keyID := range []string{"http://" + ln.Addr().String() + "/users/x#main-key", "https://" + ln.Addr().String() + "/key"} {
 		mallory.keyID = keyID
@@ -157,7 +157,7 @@ func TestKeyOnLoopbackIsNeverFetched(t *testing.T) {
 // many connections at once (shared and personal inbox, retries) is
 // acknowledged every time and kept once (D3).
 func TestConcurrentDuplicatesAreJournalledOnce(t *testing.T) {
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	mallory := r.newRemote("https://evil.test/users/mallory")
 	req := r.signed(mallory, followBody("https://evil.test/follows/dup", mallory.id))
 	var wg sync.WaitGroup
@@ -188,7 +188,7 @@ func TestConcurrentDuplicatesAreJournalledOnce(t *testing.T) {
 
 // TestDeleteOfUnknownActorFetchesNothing (M6): its key is usually gone.
 func TestDeleteOfUnknownActorFetchesNothing(t *testing.T) {
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	ghost := r.newRemote("https://gone.test/users/ghost")
 	r.store.Update(context.Background(), func(tx domain.Tx) error { return tx.DeleteRemoteActor(ghost.id) })
 	b, _ := json.Marshal(map[string]any{"id": ghost.id + "#delete", "type": "Delete", "actor": ghost.id, "object": ghost.id})
@@ -202,7 +202,7 @@ func TestDeleteOfUnknownActorFetchesNothing(t *testing.T) {
 
 // TestDeleteOfActorDropsItsFollows: a follower's account is deleted.
 func TestDeleteOfActorDropsItsFollows(t *testing.T) {
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	bob := r.newRemote("https://good.test/users/bob")
 	ctx := context.Background()
 	if err := r.inbox.Receive(ctx, r.signed(bob, followBody("https://good.test/follows/1", bob.id))); err != nil {
@@ -243,7 +243,7 @@ func TestCoursesAnswerBySignUpMode(t *testing.T) {
 		{"draft", func(c *domain.Course) { c.Status = domain.StatusDraft }, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := newRig(t, federation.FetchConfig{})
+			r := newRig(t, fetch.Config{})
 			r.store.Update(ctx, func(tx domain.Tx) error {
 				c, _ := tx.Course("course")
 				tc.mutate(c)
@@ -267,7 +267,7 @@ func TestCoursesAnswerBySignUpMode(t *testing.T) {
 		})
 	}
 	t.Run("full", func(t *testing.T) {
-		r := newRig(t, federation.FetchConfig{})
+		r := newRig(t, fetch.Config{})
 		r.store.Update(ctx, func(tx domain.Tx) error {
 			c, _ := tx.Course("course")
 			c.Capacity = 1
@@ -292,7 +292,7 @@ func TestCoursesAnswerBySignUpMode(t *testing.T) {
 // follows it, so the course stops delivering to it.
 func TestBlockEndsTheFollow(t *testing.T) {
 	ctx := context.Background()
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	bob := r.newRemote("https://good.test/users/bob")
 	if err := r.inbox.Receive(ctx, r.signed(bob, followBody("https://good.test/follows/1", bob.id))); err != nil {
 		t.Fatal(err)

@@ -17,6 +17,8 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
+	"github.com/lernejo/lernejo/federation/httpsig"
 )
 
 // Outbox is what the inbox needs of delivery: queue an activity inside the
@@ -38,7 +40,7 @@ type Notes interface {
 type Config struct {
 	Store    domain.Store
 	URLs     federation.URLs
-	Resolver *federation.Resolver
+	Resolver *fetch.Resolver
 	Outbox   Outbox
 	Notes    Notes
 	Learning Learning
@@ -315,8 +317,8 @@ func (in *Inbox) check(ctx context.Context, r Request) (_ *federation.Activity, 
 	}
 	hr.URL.RawPath, hr.URL.RawQuery = r.Path, r.Query
 	hr.Header = r.Header
-	opt := federation.VerifyOptions{Host: in.cfg.URLs.Host(), Now: in.cfg.Now()}
-	params, err := federation.CheckRequest(hr, r.Body, opt)
+	opt := httpsig.VerifyOptions{Host: in.cfg.URLs.Host(), Now: in.cfg.Now()}
+	params, err := httpsig.Check(hr, r.Body, opt)
 	if err != nil {
 		return nil, "", refuse(http.StatusUnauthorized, "signature", err)
 	}
@@ -373,10 +375,10 @@ func (in *Inbox) check(ctx context.Context, r Request) (_ *federation.Activity, 
 
 // verify finds the signer's key and checks the signature. A failure with a
 // cached key refetches the key once (rotation), rate-limited per actor (S11).
-func (in *Inbox) verify(ctx context.Context, hr *http.Request, params *federation.SignatureParams, opt federation.VerifyOptions) (*domain.RemoteActor, error) {
+func (in *Inbox) verify(ctx context.Context, hr *http.Request, params *httpsig.Params, opt httpsig.VerifyOptions) (*domain.RemoteActor, error) {
 	signer, fresh, err := in.cfg.Resolver.KeyOwner(ctx, params.KeyID)
 	if err != nil {
-		if errors.Is(err, federation.ErrLocalID) {
+		if errors.Is(err, fetch.ErrLocalID) {
 			return nil, refuse(http.StatusUnauthorized, "local_key", err)
 		}
 		return nil, refuse(http.StatusUnauthorized, "key_fetch", err)
@@ -386,7 +388,7 @@ func (in *Inbox) verify(ctx context.Context, hr *http.Request, params *federatio
 		if err != nil {
 			return err
 		}
-		return federation.VerifySignature(hr, params, pub, opt)
+		return httpsig.Verify(hr, params, pub, opt)
 	}
 	err = check(signer)
 	if err != nil && !fresh && in.cfg.Resolver.MayRefetch(signer.ID) {

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/lernejo/lernejo/domain"
-	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
 )
 
 // origin serves one actor document, swappable, and counts fetches.
@@ -64,7 +64,7 @@ func newKey(t *testing.T) (domain.KeyPair, *remoteActor) {
 // the key is refetched once from the origin and the request verifies.
 func TestKeyRotationIsFollowedFromTheOrigin(t *testing.T) {
 	o := newOrigin(t)
-	r := newRig(t, federation.FetchConfig{AllowPrivate: true})
+	r := newRig(t, fetch.Config{AllowPrivate: true})
 	oldKey, _ := newKey(t)
 	o.publish(oldKey)
 	kimID := o.URL + "/users/kim"
@@ -93,7 +93,7 @@ func TestKeyRotationIsFollowedFromTheOrigin(t *testing.T) {
 // signatures for a known actor cause at most one refetch per cool-off.
 func TestBadSignaturesDoNotStormTheOrigin(t *testing.T) {
 	o := newOrigin(t)
-	r := newRig(t, federation.FetchConfig{AllowPrivate: true})
+	r := newRig(t, fetch.Config{AllowPrivate: true})
 	real, _ := newKey(t)
 	o.publish(real)
 	kimID := o.URL + "/users/kim"
@@ -121,7 +121,7 @@ func TestBadSignaturesDoNotStormTheOrigin(t *testing.T) {
 // key changes nothing: the actor is refetched from its origin instead.
 func TestUpdateCannotSwapTheKey(t *testing.T) {
 	o := newOrigin(t)
-	r := newRig(t, federation.FetchConfig{AllowPrivate: true})
+	r := newRig(t, fetch.Config{AllowPrivate: true})
 	realPair, kim := newKey(t)
 	o.publish(realPair)
 	kimID := o.URL + "/users/kim"

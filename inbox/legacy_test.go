@@ -13,6 +13,7 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/store"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
 	"github.com/lernejo/lernejo/inbox"
 	"github.com/lernejo/lernejo/outbox"
 )
@@ -50,7 +51,7 @@ func TestJournalOfTheFirstVersion(t *testing.T) {
 
 	r := &rig{t: t, store: st, now: time.Now()}
 	r.urls, _ = federation.NewURLs("https://node.test")
-	r.res = &federation.Resolver{Client: federation.NewClient(federation.FetchConfig{}), Store: st,
+	r.res = &fetch.Resolver{Client: fetch.NewClient(fetch.Config{}), Store: st,
 		Sanitizer: federation.NewSanitizer(), URLs: r.urls, Now: time.Now}
 	newID := func() string { return ulid.Make().String() }
 	r.outbox = outbox.New(outbox.Config{Store: st, HTTP: http.DefaultClient, URLs: r.urls, Now: time.Now, NewID: newID})

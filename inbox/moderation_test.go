@@ -12,7 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lernejo/lernejo/domain"
-	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
 	"github.com/lernejo/lernejo/service"
 )
 
@@ -37,7 +37,7 @@ func (r *rig) moderation() *service.Moderation {
 // the same request goes on to the key fetch (which fails here: no DNS).
 func TestBlockedSignerIsRefusedBeforeAnyFetch(t *testing.T) {
 	dns, lookups := countingDNS()
-	r := newRig(t, federation.FetchConfig{Resolver: dns})
+	r := newRig(t, fetch.Config{Resolver: dns})
 	ctx := context.Background()
 	m := r.moderation()
 	_, kim := newKey(t)
@@ -73,7 +73,7 @@ func TestBlockedSignerIsRefusedBeforeAnyFetch(t *testing.T) {
 // key and the request is accepted.
 func TestBlockedOriginIsNeverFetched(t *testing.T) {
 	o := newOrigin(t)
-	r := newRig(t, federation.FetchConfig{AllowPrivate: true})
+	r := newRig(t, fetch.Config{AllowPrivate: true})
 	ctx := context.Background()
 	m := r.moderation()
 	pair, kim := newKey(t)
@@ -108,7 +108,7 @@ func TestBlockedOriginIsNeverFetched(t *testing.T) {
 // the keyId is refused as well.
 func TestBlockedActorHostIsRefused(t *testing.T) {
 	dns, lookups := countingDNS()
-	r := newRig(t, federation.FetchConfig{Resolver: dns})
+	r := newRig(t, fetch.Config{Resolver: dns})
 	ctx := context.Background()
 	alice := r.newRemote("https://good.test/users/alice")
 	if _, _, err := r.moderation().BlockDomain(ctx, "bücher.example", ""); err != nil {
@@ -142,7 +142,7 @@ func (r *rig) reports() []*domain.Report {
 // actor with the reported account and post as an array, lands as a Report
 // with both objects and the comment.
 func TestCapturedFlagBecomesAReport(t *testing.T) {
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	r.remember(peerActors...)
 	f := loadFixture(t, "gotosocial/inbound-flag.json")
 	r.now = f.date(t)
@@ -168,7 +168,7 @@ func TestCapturedFlagBecomesAReport(t *testing.T) {
 // TestHugeFlagIsTruncated (M5): a report with a huge HTML comment is kept,
 // as plain text cut to 2000 characters.
 func TestHugeFlagIsTruncated(t *testing.T) {
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	alice := r.newRemote("https://good.test/users/alice")
 	// About 9000 characters of text in 33 kB of HTML; kept under 64 kB,
 	// the largest value the in-memory store of the tests takes.

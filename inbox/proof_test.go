@@ -8,6 +8,8 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
+	"github.com/lernejo/lernejo/federation/integrity"
 )
 
 // TestCompletionProofs: a learner on another Lernejo node adds a signed
@@ -16,7 +18,7 @@ import (
 // at all is refused.
 func TestCompletionProofs(t *testing.T) {
 	ctx := context.Background()
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	kim := r.newRemote("https://other.test/people/kim")
 	eve := r.newRemote("https://other.test/people/eve")
 	if err := r.inbox.Receive(ctx, r.signed(kim, followBody("https://other.test/follows/kim", kim.id))); err != nil {
@@ -46,7 +48,7 @@ func TestCompletionProofs(t *testing.T) {
 		return found
 	}
 
-	signed, err := federation.SignRecord(record("https://other.test/completions/1", "https://example.org/kim"), kim.id, kim.edSeed, r.now)
+	signed, err := integrity.SignRecord(record("https://other.test/completions/1", "https://example.org/kim"), kim.id, kim.edSeed, r.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +58,7 @@ func TestCompletionProofs(t *testing.T) {
 	m["url"] = "https://example.org/someone-else"
 	tampered, _ := json.Marshal(m)
 	// Signed with eve's key but claiming to be kim's record.
-	byEve, _ := federation.SignRecord(record("https://other.test/completions/1", "https://example.org/kim"), eve.id, eve.edSeed, r.now)
+	byEve, _ := integrity.SignRecord(record("https://other.test/completions/1", "https://example.org/kim"), eve.id, eve.edSeed, r.now)
 	unsigned, _ := json.Marshal(record("https://other.test/completions/1", ""))
 
 	for i, bad := range []json.RawMessage{tampered, byEve, unsigned} {
@@ -77,7 +79,7 @@ func TestCompletionProofs(t *testing.T) {
 	r.view(func(tx domain.Tx) {
 		c, _ := tx.Completion("course", task.ID, kim.id)
 		a, _ := tx.RemoteActor(kim.id)
-		if err := federation.VerifyRecord(c.Raw, a); err != nil {
+		if err := integrity.VerifyRecord(c.Raw, a); err != nil {
 			t.Fatalf("kept record does not verify: %v", err)
 		}
 	})
@@ -88,7 +90,7 @@ func TestCompletionProofs(t *testing.T) {
 // course's assertion key.
 func TestAwardNoteProofs(t *testing.T) {
 	ctx := context.Background()
-	r := newRig(t, federation.FetchConfig{})
+	r := newRig(t, fetch.Config{})
 	course := r.newRemote("https://other.test/courses/py")
 	note := func(id string) map[string]any {
 		return map[string]any{"id": id, "type": "Note", "attributedTo": course.id, "content": "<p>ada earned a badge</p>",
@@ -106,7 +108,7 @@ func TestAwardNoteProofs(t *testing.T) {
 		}
 		r.inbox.ProcessPending(ctx)
 	}
-	good, _ := federation.SignRecord(note("https://other.test/notes/1"), course.id, course.edSeed, r.now)
+	good, _ := integrity.SignRecord(note("https://other.test/notes/1"), course.id, course.edSeed, r.now)
 	var m map[string]any
 	json.Unmarshal(good, &m)
 	m["openBadge"] = "https://other.test/awards/forged"

@@ -17,6 +17,8 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/store"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
+	"github.com/lernejo/lernejo/federation/httpsig"
 	"github.com/lernejo/lernejo/inbox"
 	"github.com/lernejo/lernejo/outbox"
 	"github.com/lernejo/lernejo/service"
@@ -41,7 +43,7 @@ type rig struct {
 	svc    *service.Services
 	newID  func() string
 	urls   federation.URLs
-	res    *federation.Resolver
+	res    *fetch.Resolver
 	inbox  *inbox.Inbox
 	cfg    inbox.Config // what inbox was made with
 	outbox *outbox.Outbox
@@ -59,11 +61,11 @@ func (r *rig) newInbox(cfg inbox.Config) *inbox.Inbox {
 	return in
 }
 
-func newRig(t *testing.T, fetch federation.FetchConfig) *rig { return newRigOver(t, fetch, nil) }
+func newRig(t *testing.T, fc fetch.Config) *rig { return newRigOver(t, fc, nil) }
 
 // newRigOver is newRig with the inbox's store wrapped by wrap (nil: not
 // wrapped), for tests that make the store fail under the handlers.
-func newRigOver(t *testing.T, fetch federation.FetchConfig, wrap func(domain.Store) domain.Store) *rig {
+func newRigOver(t *testing.T, fc fetch.Config, wrap func(domain.Store) domain.Store) *rig {
 	t.Helper()
 	st, err := store.Open(store.Options{})
 	if err != nil {
@@ -81,7 +83,7 @@ func newRigOver(t *testing.T, fetch federation.FetchConfig, wrap func(domain.Sto
 		return fmt.Sprintf("01JTEST%019d", n)
 	}
 	r.urls, _ = federation.NewURLs("https://node.test")
-	r.res = &federation.Resolver{Client: federation.NewClient(fetch), Store: st, Sanitizer: federation.NewSanitizer(), URLs: r.urls, Now: clock}
+	r.res = &fetch.Resolver{Client: fetch.NewClient(fc), Store: st, Sanitizer: federation.NewSanitizer(), URLs: r.urls, Now: clock}
 	r.outbox = outbox.New(outbox.Config{Store: st, HTTP: http.DefaultClient, URLs: r.urls, Now: clock, NewID: r.newID})
 	r.svc = service.New(service.Config{Store: st, Queue: r.outbox, Docs: federation.Documents{URLs: r.urls, Sanitizer: federation.NewSanitizer()},
 		Resolver: r.res, Now: clock, NewID: r.newID, NewKeys: func() (domain.KeyPair, error) { return keys(), nil }})
@@ -225,7 +227,7 @@ func (r *rig) newRemote(id string) *remoteActor {
 func (r *rig) signed(a *remoteActor, body []byte) inbox.Request {
 	req, _ := http.NewRequest("POST", "https://node.test/inbox", strings.NewReader(string(body)))
 	req.Header.Set("Content-Type", "application/activity+json")
-	if err := federation.SignRequest(req, body, a.keyID, a.key, r.now); err != nil {
+	if err := httpsig.Sign(req, body, a.keyID, a.key, r.now); err != nil {
 		r.t.Fatal(err)
 	}
 	return inbox.Request{Method: "POST", Path: "/inbox", Header: req.Header, Body: body}

@@ -13,13 +13,15 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/faultstore"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
+	"github.com/lernejo/lernejo/federation/integrity"
 )
 
 // storeFailureCase is one activity that reaches a store lookup, and the
 // lookup made to fail.
 type storeFailureCase struct {
 	name  string
-	fetch federation.FetchConfig
+	fetch fetch.Config
 	// prepare sets the scene and returns the activity and its sender.
 	prepare func(r *rig) (*remoteActor, []byte)
 	fail    []string // a faultstore.Store.Fail method and its leading arguments
@@ -225,7 +227,7 @@ func TestStoreFailureIsRetriedNotDropped(t *testing.T) {
 		},
 		{
 			name:  "Announce: a followed course redistributes a reply",
-			fetch: federation.FetchConfig{AllowPrivate: true},
+			fetch: fetch.Config{AllowPrivate: true},
 			prepare: func(r *rig) (*remoteActor, []byte) {
 				group := r.newRemote("https://good.test/groups/course")
 				r.follows(group.id)
@@ -251,7 +253,7 @@ func TestStoreFailureIsRetriedNotDropped(t *testing.T) {
 				kim := r.newRemote(kimID)
 				r.enrol(kim)
 				task := r.task()
-				record, err := federation.SignRecord(federation.CompletionObject(&domain.Completion{ID: kimID + "/completions/1",
+				record, err := integrity.SignRecord(federation.CompletionObject(&domain.Completion{ID: kimID + "/completions/1",
 					Learner: kimID, Task: courseID + "/tasks/" + task, At: r.now}), kimID, kim.edSeed, r.now)
 				if err != nil {
 					r.t.Fatal(err)
@@ -466,14 +468,14 @@ func replyOrigin(t *testing.T) *httptest.Server {
 func TestRefusalsLeaveTheJournalAtOnce(t *testing.T) {
 	ctx := context.Background()
 	t.Run("award note whose proof does not verify", func(t *testing.T) {
-		r := newRig(t, federation.FetchConfig{})
+		r := newRig(t, fetch.Config{})
 		issuer := r.newRemote("https://other.test/courses/py")
 		mallory := r.newRemote("https://evil.test/users/mallory")
 		obj := map[string]any{"id": "https://other.test/notes/1", "type": "Note", "attributedTo": issuer.id,
 			"content": "<p>ada earned a badge</p>", "to": []string{federation.Public},
 			"tag":       []any{map[string]string{"type": "Mention", "href": "https://node.test/people/ada"}},
 			"openBadge": "https://other.test/awards/1", "published": r.now.Format(time.RFC3339)}
-		signed, err := federation.SignRecord(obj, issuer.id, mallory.edSeed, r.now) // not the issuer's key
+		signed, err := integrity.SignRecord(obj, issuer.id, mallory.edSeed, r.now) // not the issuer's key
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -493,7 +495,7 @@ func TestRefusalsLeaveTheJournalAtOnce(t *testing.T) {
 		}
 	})
 	t.Run("Accept of our Follow by another actor", func(t *testing.T) {
-		r := newRig(t, federation.FetchConfig{})
+		r := newRig(t, fetch.Config{})
 		r.followedBy() // ada's pending Follow of https://good.test/groups/g
 		mallory := r.newRemote("https://good.test/users/mallory")
 		body := federation.AcceptFollow("https://good.test/accepts/m", mallory.id, federation.FollowRef{

@@ -22,6 +22,7 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/store"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/httpsig"
 )
 
 // The disk-full tests put the data directory on a tmpfs of a few hundred MiB
@@ -103,7 +104,7 @@ func (p *fakePeer) sendFull(inbox string, activity map[string]any) (int, string)
 	req, _ := http.NewRequest("POST", inbox, strings.NewReader(string(body)))
 	req.Header.Set("Content-Type", "application/activity+json")
 	key, _ := domain.ParsePrivateKeyPEM(p.key.PrivatePEM)
-	if err := federation.SignRequest(req, body, p.zoe()+"#main-key", key, time.Now()); err != nil {
+	if err := httpsig.Sign(req, body, p.zoe()+"#main-key", key, time.Now()); err != nil {
 		p.t.Fatal(err)
 	}
 	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/httpsig"
 )
 
 // serveJournalOnly starts a node that answers HTTP but neither processes
@@ -94,7 +95,7 @@ func (r *cachedRemote) post(t *testing.T, client *http.Client, url string, activ
 	body, _ := json.Marshal(activity)
 	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/activity+json")
-	if err := federation.SignRequest(req, body, r.id+"#main-key", r.key, time.Now()); err != nil {
+	if err := httpsig.Sign(req, body, r.id+"#main-key", r.key, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if client == nil {
@@ -303,7 +304,7 @@ func TestInboxBacklogHoldsUnderConcurrentPosts(t *testing.T) {
 		body, _ := json.Marshal(act)
 		reqs[i], _ = http.NewRequest("POST", n.URLs.Base()+"/inbox", bytes.NewReader(body))
 		reqs[i].Header.Set("Content-Type", "application/activity+json")
-		if err := federation.SignRequest(reqs[i], body, busy.id+"#main-key", busy.key, time.Now()); err != nil {
+		if err := httpsig.Sign(reqs[i], body, busy.id+"#main-key", busy.key, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}

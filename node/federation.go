@@ -8,6 +8,8 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
+	"github.com/lernejo/lernejo/federation/httpsig"
 	"github.com/lernejo/lernejo/inbox"
 	"github.com/lernejo/lernejo/outbox"
 	"github.com/lernejo/lernejo/service"
@@ -24,17 +26,17 @@ func (n *Node) wire(ctx context.Context) error {
 	var key *rsa.PrivateKey
 	keyID := n.URLs.Key(n.URLs.Actor(domain.ActorApplication, domain.InstanceActorName))
 	ua := "lernejo/" + n.cfg.Version + " (+" + n.URLs.Base() + ")"
-	client := federation.NewClient(federation.FetchConfig{
+	client := fetch.NewClient(fetch.Config{
 		AllowPrivate: n.cfg.AllowPrivateNetworks,
 		UserAgent:    ua,
 		Now:          n.cfg.Now,
 		Sign: func(r *http.Request) error {
-			return federation.SignRequest(r, nil, keyID, key, n.cfg.Now())
+			return httpsig.Sign(r, nil, keyID, key, n.cfg.Now())
 		},
 	})
 	san := federation.NewNodeSanitizer(n.URLs.Base())
 	n.docs = federation.Documents{URLs: n.URLs, Sanitizer: san}
-	n.Resolver = &federation.Resolver{Client: client, Store: n.Store, Sanitizer: san, URLs: n.URLs, Now: n.cfg.Now}
+	n.Resolver = &fetch.Resolver{Client: client, Store: n.Store, Sanitizer: san, URLs: n.URLs, Now: n.cfg.Now}
 	reg, observe := n.newMetrics()
 	n.Metrics = reg
 	n.Outbox = outbox.New(outbox.Config{

@@ -20,7 +20,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/store"
-	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/httpsig"
 )
 
 // Sizes of TestKillLoop: bounded, so that it stays quick on two cores.
@@ -204,7 +204,7 @@ func (p *fakePeer) sendTraced(client *http.Client, inbox string, activity map[st
 	req, _ := http.NewRequest("POST", inbox, strings.NewReader(string(body)))
 	req.Header.Set("Content-Type", "application/activity+json")
 	key, _ := domain.ParsePrivateKeyPEM(p.key.PrivatePEM)
-	if err := federation.SignRequest(req, body, p.zoe()+"#main-key", key, time.Now()); err != nil {
+	if err := httpsig.Sign(req, body, p.zoe()+"#main-key", key, time.Now()); err != nil {
 		p.t.Errorf("sign: %v", err)
 		return -1, false, 0
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/badgepng"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/integrity"
 )
 
 func receivedBadges(n *Node, person string) []*domain.ReceivedBadge {
@@ -86,7 +87,7 @@ func TestCrossNodeStudyGroup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, body := get(t, mine[0].ID, asAccept); federation.VerifyRecord(body, beaActor) != nil {
+	if _, body := get(t, mine[0].ID, asAccept); integrity.VerifyRecord(body, beaActor) != nil {
 		t.Fatal("bea's completion record does not verify against her actor")
 	}
 	// The badge image with the assertion baked in.

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/lernejo/lernejo/domain"
-	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/httpsig"
 )
 
 // loadConns is how many connections the ingest benchmarks post from at
@@ -55,7 +55,7 @@ func signedActivities(b *testing.B, peer *fakePeer, base string, n int, activity
 		body, _ := json.Marshal(activity(i))
 		req, _ := http.NewRequest("POST", base+"/inbox", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/activity+json")
-		if err := federation.SignRequest(req, body, peer.zoe()+"#main-key", key, time.Now()); err != nil {
+		if err := httpsig.Sign(req, body, peer.zoe()+"#main-key", key, time.Now()); err != nil {
 			b.Fatal(err)
 		}
 		var buf bytes.Buffer

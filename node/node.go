@@ -22,6 +22,7 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/store"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
 	"github.com/lernejo/lernejo/inbox"
 	"github.com/lernejo/lernejo/outbox"
 	"github.com/lernejo/lernejo/service"
@@ -84,7 +85,7 @@ type Node struct {
 	// Metrics is the registry /metrics serves.
 	Metrics *prometheus.Registry
 	// Resolver finds remote actors and keys (cached, or fetched signed).
-	Resolver *federation.Resolver
+	Resolver *fetch.Resolver
 	docs     federation.Documents
 	ln       net.Listener
 	// adminSock serves lernejo admin and backup while the node runs.

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/lernejo/lernejo/domain"
-	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/httpsig"
 )
 
 // scrape reads one sample of a metric from /metrics (0 when absent).
@@ -130,7 +130,7 @@ func TestInboxFloodFromOneHost(t *testing.T) {
 			"id": fmt.Sprintf("%s/likes/%d", peer.URL, i), "type": "Like", "actor": peer.zoe(), "object": peer.URL + "/notes/1"})
 		req, _ := http.NewRequest("POST", n.URLs.Base()+"/inbox", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/activity+json")
-		if err := federation.SignRequest(req, body, peer.zoe()+"#main-key", key, time.Now()); err != nil {
+		if err := httpsig.Sign(req, body, peer.zoe()+"#main-key", key, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		resp, err := http.DefaultClient.Do(req)

@@ -23,7 +23,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/store"
-	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/httpsig"
 )
 
 // TestMain lets the restart test run a node in a child process that it can
@@ -178,7 +178,7 @@ func (p *fakePeer) send(inbox string, activity map[string]any) int {
 	req, _ := http.NewRequest("POST", inbox, strings.NewReader(string(body)))
 	req.Header.Set("Content-Type", "application/activity+json")
 	key, _ := domain.ParsePrivateKeyPEM(p.key.PrivatePEM)
-	if err := federation.SignRequest(req, body, p.zoe()+"#main-key", key, time.Now()); err != nil {
+	if err := httpsig.Sign(req, body, p.zoe()+"#main-key", key, time.Now()); err != nil {
 		p.t.Fatal(err)
 	}
 	resp, err := http.DefaultClient.Do(req)
@@ -293,7 +293,7 @@ func (p *fakePeer) signedGet(t *testing.T, u string) map[string]any {
 	req, _ := http.NewRequest("GET", u, nil)
 	req.Header.Set("Accept", "application/activity+json")
 	key, _ := domain.ParsePrivateKeyPEM(p.key.PrivatePEM)
-	if err := federation.SignRequest(req, nil, p.zoe()+"#main-key", key, time.Now()); err != nil {
+	if err := httpsig.Sign(req, nil, p.zoe()+"#main-key", key, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := http.DefaultClient.Do(req)

@@ -19,6 +19,7 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/store"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
 )
 
 // TestMain lets BenchmarkFanOutReceiverApart run its receiving server in a
@@ -105,7 +106,7 @@ func BenchmarkFanOutReceiverApart(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	ob := New(Config{Store: st, HTTP: federation.NewClient(federation.FetchConfig{AllowPrivate: true}).HTTP(), URLs: urls,
+	ob := New(Config{Store: st, HTTP: fetch.NewClient(fetch.Config{AllowPrivate: true}).HTTP(), URLs: urls,
 		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }, Workers: DefaultWorkers, PerHost: DefaultWorkers})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -21,6 +21,7 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/store"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
 )
 
 const (
@@ -112,7 +113,7 @@ func BenchmarkFanOut(b *testing.B) {
 
 	ob := New(Config{
 		Store:   st,
-		HTTP:    federation.NewClient(federation.FetchConfig{AllowPrivate: true}).HTTP(),
+		HTTP:    fetch.NewClient(fetch.Config{AllowPrivate: true}).HTTP(),
 		URLs:    urls,
 		Logger:  slog.New(slog.DiscardHandler),
 		Now:     func() time.Time { return now },

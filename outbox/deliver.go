@@ -15,7 +15,8 @@ import (
 	"time"
 
 	"github.com/lernejo/lernejo/domain"
-	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
+	"github.com/lernejo/lernejo/federation/httpsig"
 )
 
 // outcome is what a delivery attempt leads to.
@@ -213,7 +214,7 @@ func (o *Outbox) post(ctx context.Context, d *domain.Delivery, body []byte, sk *
 		switch {
 		case ctx.Err() != nil:
 			return result{outcome: cancelled}
-		case errors.Is(err, federation.ErrForbiddenAddress):
+		case errors.Is(err, fetch.ErrForbiddenAddress):
 			// Our SSRF guard (HOSTILE F1): retrying cannot help.
 			return result{outcome: abandoned, err: truncate(err.Error())}
 		}
@@ -600,6 +601,6 @@ type signJob struct {
 // signLoop signs requests until jobs is closed.
 func signLoop(jobs <-chan signJob) {
 	for j := range jobs {
-		j.err <- federation.SignRequest(j.req, j.body, j.key.keyID, j.key.key, j.now)
+		j.err <- httpsig.Sign(j.req, j.body, j.key.keyID, j.key.key, j.now)
 	}
 }

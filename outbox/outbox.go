@@ -27,6 +27,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
 )
 
 // Defaults for zero Config fields.
@@ -49,7 +50,7 @@ const (
 type Config struct {
 	// Store holds activities, deliveries and host health.
 	Store domain.Store
-	// HTTP is the guarded client for POSTs (federation.Client.HTTP()): it
+	// HTTP is the guarded client for POSTs (fetch.Client.HTTP()): it
 	// refuses private addresses in production and never follows redirects.
 	HTTP *http.Client
 	// URLs builds key ids, and names this node's own host, whose inboxes are
@@ -136,7 +137,7 @@ func New(cfg Config) *Outbox {
 		hostState: make(map[string]bool),
 	}
 	if o.http == nil {
-		o.http = federation.NewClient(federation.FetchConfig{}).HTTP()
+		o.http = fetch.NewClient(fetch.Config{}).HTTP()
 	}
 	if o.log == nil {
 		o.log = slog.New(slog.DiscardHandler)

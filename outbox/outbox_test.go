@@ -19,6 +19,8 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/store"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
+	"github.com/lernejo/lernejo/federation/httpsig"
 )
 
 // ---------------------------------------------------------------------------
@@ -160,8 +162,8 @@ func (r *remote) check(req *http.Request, body []byte, keys map[string]crypto.Pu
 	if r.ua != "" && req.Header.Get("User-Agent") != r.ua {
 		r.tb.Errorf("remote: User-Agent %q, want %q", req.Header.Get("User-Agent"), r.ua)
 	}
-	opt := federation.VerifyOptions{Host: req.Host, Now: now}
-	p, err := federation.CheckRequest(req, body, opt)
+	opt := httpsig.VerifyOptions{Host: req.Host, Now: now}
+	p, err := httpsig.Check(req, body, opt)
 	if err != nil {
 		r.tb.Errorf("remote: CheckRequest: %v", err)
 		return
@@ -171,7 +173,7 @@ func (r *remote) check(req *http.Request, body []byte, keys map[string]crypto.Pu
 		r.tb.Errorf("remote: unknown keyId %q", p.KeyID)
 		return
 	}
-	if err := federation.VerifySignature(req, p, pub, opt); err != nil {
+	if err := httpsig.Verify(req, p, pub, opt); err != nil {
 		r.tb.Errorf("remote: VerifySignature: %v", err)
 	}
 }
@@ -241,7 +243,7 @@ func (e *env) person(handle string) domain.KeyPair {
 
 func (e *env) trust(keyID string, kp domain.KeyPair) {
 	e.tb.Helper()
-	pub, err := federation.ParsePublicKeyPEM(kp.PublicPEM)
+	pub, err := httpsig.ParsePublicKeyPEM(kp.PublicPEM)
 	if err != nil {
 		e.tb.Fatal(err)
 	}
@@ -252,7 +254,7 @@ func (e *env) config() Config {
 	var n atomic.Int64
 	return Config{
 		Store:     e.st,
-		HTTP:      federation.NewClient(federation.FetchConfig{AllowPrivate: true}).HTTP(),
+		HTTP:      fetch.NewClient(fetch.Config{AllowPrivate: true}).HTTP(),
 		URLs:      e.urls,
 		Logger:    testLogger(e.tb),
 		Now:       e.clock.Now,
@@ -682,7 +684,7 @@ func TestRunOnlyOnce(t *testing.T) {
 
 func mustPub(tb testing.TB, kp domain.KeyPair) crypto.PublicKey {
 	tb.Helper()
-	pub, err := federation.ParsePublicKeyPEM(kp.PublicPEM)
+	pub, err := httpsig.ParsePublicKeyPEM(kp.PublicPEM)
 	if err != nil {
 		tb.Fatal(err)
 	}

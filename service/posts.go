@@ -9,6 +9,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/integrity"
 )
 
 // Posts is the use cases of a course's discussion as written on this
@@ -467,7 +468,7 @@ func (s *Posts) note(tx domain.Tx, local, text string, mentions []federation.Men
 	// on its own at its id too, and the proof covers the context.
 	obj["@context"] = federation.NoteContext
 	if seed, err := tx.AssertionSeed(local); err == nil {
-		signed, err := federation.SignRecord(obj, p.Author, seed, now)
+		signed, err := integrity.SignRecord(obj, p.Author, seed, now)
 		if err != nil {
 			return "", err
 		}

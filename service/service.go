@@ -18,6 +18,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
 )
 
 // Queue persists outgoing activities inside the caller's transaction and
@@ -40,7 +41,7 @@ type Config struct {
 	Docs federation.Documents
 	// Resolver looks up remote actors (following by handle); only
 	// Enrolment.Follow and Enrol need it.
-	Resolver *federation.Resolver
+	Resolver *fetch.Resolver
 	Now      func() time.Time
 	NewID    func() string                  // time-sortable ids (ULIDs)
 	NewKeys  func() (domain.KeyPair, error) // domain.GenerateKeyPair in production
@@ -90,7 +91,7 @@ type env struct {
 	Queue    Queue
 	Docs     federation.Documents
 	URLs     federation.URLs
-	Resolver *federation.Resolver
+	Resolver *fetch.Resolver
 	Now      func() time.Time
 	NewID    func() string
 	NewKeys  func() (domain.KeyPair, error)

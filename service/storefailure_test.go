@@ -13,6 +13,7 @@ import (
 	"github.com/lernejo/lernejo/domain/faultstore"
 	"github.com/lernejo/lernejo/domain/store"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
 	"github.com/lernejo/lernejo/outbox"
 )
 
@@ -62,7 +63,7 @@ func newUseCases(t *testing.T) *useCases {
 	urls, _ := federation.NewURLs("https://node.test")
 	o := outbox.New(outbox.Config{Store: fs, HTTP: http.DefaultClient, URLs: urls, Now: now, NewID: newID})
 	svc := New(Config{Store: fs, Queue: o, Docs: federation.Documents{URLs: urls, Sanitizer: federation.NewSanitizer()},
-		Resolver: &federation.Resolver{Store: st, URLs: urls, Now: now}, Now: now, NewID: newID,
+		Resolver: &fetch.Resolver{Store: st, URLs: urls, Now: now}, Now: now, NewID: newID,
 		NewKeys: func() (domain.KeyPair, error) { return realKeys(), nil }})
 	u := &useCases{t: t, st: st, fs: fs, svc: svc, urls: urls}
 	ctx := context.Background()

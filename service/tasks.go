@@ -8,6 +8,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/integrity"
 )
 
 // Tasks is the use cases of learning by doing: tasks announced to a
@@ -97,7 +98,7 @@ func (s *Tasks) Complete(ctx context.Context, person, course, task, evidence, no
 			if err != nil {
 				return err
 			}
-			c.Raw, err = federation.SignRecord(federation.CompletionObject(c), learner, seed, now)
+			c.Raw, err = integrity.SignRecord(federation.CompletionObject(c), learner, seed, now)
 			return err
 		}
 		if remote {

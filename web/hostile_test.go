@@ -26,6 +26,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/httpsig"
 	"github.com/lernejo/lernejo/node"
 	"github.com/lernejo/lernejo/web"
 )
@@ -88,7 +89,7 @@ func (f *fakeRemote) signedPost(t *testing.T, url string, body []byte) *http.Req
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := federation.SignRequest(req, body, f.keyID, key, time.Now()); err != nil {
+	if err := httpsig.Sign(req, body, f.keyID, key, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	return req
@@ -507,7 +508,7 @@ func TestS14DirectNoteNotServedUnsigned(t *testing.T) {
 		req, _ := http.NewRequest("GET", uri, nil)
 		req.Header.Set("Accept", "application/activity+json")
 		key, _ := domain.ParsePrivateKeyPEM(tc.who.kp.PrivatePEM)
-		if err := federation.SignRequest(req, nil, tc.who.keyID, key, time.Now()); err != nil {
+		if err := httpsig.Sign(req, nil, tc.who.keyID, key, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		resp, err := http.DefaultClient.Do(req)

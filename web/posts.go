@@ -10,6 +10,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/httpsig"
 )
 
 // post serves a local post: its Note to ActivityPub clients (with its own
@@ -355,8 +356,8 @@ func (s *Server) signedFetcher(c *fiber.Ctx) (*domain.RemoteActor, error) {
 	}
 	req.URL.RawQuery = string(c.Request().URI().QueryString())
 	req.Header = h
-	opt := federation.VerifyOptions{Host: s.urls.Host(), Now: s.auth.now()}
-	params, err := federation.CheckRequest(req, nil, opt)
+	opt := httpsig.VerifyOptions{Host: s.urls.Host(), Now: s.auth.now()}
+	params, err := httpsig.Check(req, nil, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -366,11 +367,11 @@ func (s *Server) signedFetcher(c *fiber.Ctx) (*domain.RemoteActor, error) {
 	if err != nil {
 		return nil, err
 	}
-	pub, err := federation.ParsePublicKeyPEM(signer.PublicKeyPEM)
+	pub, err := httpsig.ParsePublicKeyPEM(signer.PublicKeyPEM)
 	if err != nil {
 		return nil, err
 	}
-	if err := federation.VerifySignature(req, params, pub, opt); err != nil {
+	if err := httpsig.Verify(req, params, pub, opt); err != nil {
 		return nil, err
 	}
 	return signer, nil

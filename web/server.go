@@ -16,6 +16,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
 	"github.com/lernejo/lernejo/inbox"
 	"github.com/lernejo/lernejo/service"
 )
@@ -32,7 +33,7 @@ type Config struct {
 	Logger   *slog.Logger
 	Version  string
 	Inbox    *inbox.Inbox
-	Resolver *federation.Resolver
+	Resolver *fetch.Resolver
 	// Metrics is the Prometheus registry /metrics serves; the web layer
 	// adds its own collectors to it.
 	Metrics *prometheus.Registry

@@ -12,20 +12,6 @@ import (
 	"github.com/lernejo/lernejo/federation"
 )
 
-// JRD is a WebFinger response (RFC 7033).
-type JRD struct {
-	Subject string    `json:"subject"`
-	Aliases []string  `json:"aliases,omitempty"`
-	Links   []JRDLink `json:"links"`
-}
-
-// JRDLink is one link of a JRD.
-type JRDLink struct {
-	Rel  string `json:"rel"`
-	Type string `json:"type,omitempty"`
-	Href string `json:"href,omitempty"`
-}
-
 // webfinger resolves acct:HANDLE@DOMAIN, or a local actor URL, to the actor.
 // Mastodon requires the self link and the actor to point at each other.
 func (s *Server) webfinger(c *fiber.Ctx) error {
@@ -80,10 +66,10 @@ func (s *Server) webfinger(c *fiber.Ctx) error {
 	if typ == domain.ActorApplication {
 		profile = s.urls.Path("/about")
 	}
-	return sendJSON(c, "application/jrd+json; charset=utf-8", JRD{
+	return sendJSON(c, "application/jrd+json; charset=utf-8", federation.JRD{
 		Subject: s.urls.Acct(handle),
 		Aliases: []string{id},
-		Links: []JRDLink{
+		Links: []federation.JRDLink{
 			{Rel: "self", Type: "application/activity+json", Href: id},
 			{Rel: "http://webfinger.net/rel/profile-page", Type: "text/html", Href: profile},
 		},
@@ -161,7 +147,7 @@ func (s *Server) hostMeta(c *fiber.Ctx) error {
 // nodeinfoWellKnown links the NodeInfo 2.1 document and, as FEP-2677 asks,
 // the node's Application actor.
 func (s *Server) nodeinfoWellKnown(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"links": []JRDLink{
+	return c.JSON(fiber.Map{"links": []federation.JRDLink{
 		{Rel: "http://nodeinfo.diaspora.software/ns/schema/2.1", Href: s.urls.Path("/nodeinfo/2.1")},
 		{Rel: "https://www.w3.org/ns/activitystreams#Application", Href: s.urls.Path("/actor")},
 	}})

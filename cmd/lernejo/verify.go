@@ -13,6 +13,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain/badgepng"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/fetch"
 )
 
 // verifyBadge checks an Open Badges 2.0 badge the way a backpack or an
@@ -68,7 +69,7 @@ func verifyBadge(args []string, stdout, stderr io.Writer) int {
 			assertionURL = a.ID
 		}
 	}
-	client := federation.NewClient(federation.FetchConfig{AllowPrivate: *allowPrivate, Timeout: 20 * time.Second})
+	client := fetch.NewClient(fetch.Config{AllowPrivate: *allowPrivate, Timeout: 20 * time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	resp, body, err := client.Get(ctx, assertionURL, "application/ld+json, application/json")

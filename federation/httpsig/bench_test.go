@@ -1,4 +1,4 @@
-package federation
+package httpsig
 
 import (
 	"bytes"
@@ -54,7 +54,7 @@ func hsRawSignNs(b *testing.B, key *rsa.PrivateKey) float64 {
 	return float64(time.Since(start).Nanoseconds()) / n
 }
 
-// BenchmarkVerifyRequest: CheckRequest + VerifySignature of a signed POST with a 1 KiB body.
+// BenchmarkVerifyRequest: Check + Verify of a signed POST with a 1 KiB body.
 func BenchmarkVerifyRequest(b *testing.B) {
 	key := hsTestKey()
 	body := hsBenchBody()
@@ -64,11 +64,11 @@ func BenchmarkVerifyRequest(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		p, err := CheckRequest(r, got, opt)
+		p, err := Check(r, got, opt)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := VerifySignature(r, p, &key.PublicKey, opt); err != nil {
+		if err := Verify(r, p, &key.PublicKey, opt); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -93,7 +93,7 @@ func BenchmarkRawRSAVerify(b *testing.B) {
 	}
 }
 
-// BenchmarkSignRequest: SignRequest (go-fed signer, Digest over a 1 KiB body) of a POST.
+// BenchmarkSignRequest: Sign (go-fed signer, Digest over a 1 KiB body) of a POST.
 func BenchmarkSignRequest(b *testing.B) {
 	key := hsTestKey()
 	body := hsBenchBody()
@@ -106,7 +106,7 @@ func BenchmarkSignRequest(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if err := SignRequest(r, body, hsKeyID, key, hsNow); err != nil {
+		if err := Sign(r, body, hsKeyID, key, hsNow); err != nil {
 			b.Fatal(err)
 		}
 	}

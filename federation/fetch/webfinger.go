@@ -1,4 +1,4 @@
-package federation
+package fetch
 
 import (
 	"context"
@@ -8,10 +8,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/lernejo/lernejo/federation"
 )
 
 // ErrWebFinger is wrapped by WebFinger lookup failures that are not transport errors.
-var ErrWebFinger = errors.New("federation: webfinger")
+var ErrWebFinger = errors.New("fetch: webfinger")
 
 const maxHandleName = 255
 
@@ -39,23 +41,11 @@ func ParseHandle(s string) (name, host string, err error) {
 			return "", "", fmt.Errorf("%w: bad character in name of handle %q", ErrWebFinger, s)
 		}
 	}
-	host, err = CanonicalHost(host, "https")
+	host, err = federation.CanonicalHost(host, "https")
 	if err != nil {
 		return "", "", fmt.Errorf("%w: handle %q: %w", ErrWebFinger, s, err)
 	}
 	return name, host, nil
-}
-
-type jrd struct {
-	Subject string    `json:"subject"`
-	Aliases []string  `json:"aliases"`
-	Links   []jrdLink `json:"links"`
-}
-
-type jrdLink struct {
-	Rel  string `json:"rel"`
-	Type string `json:"type"`
-	Href string `json:"href"`
 }
 
 // LookupWebFinger resolves acct:name@host via scheme://host/.well-known/webfinger (scheme "https", or "http"
@@ -73,7 +63,7 @@ func (c *Client) LookupWebFinger(ctx context.Context, scheme, name, host string)
 	if err != nil {
 		return "", err
 	}
-	if wantHost, err = CanonicalHost(host, scheme); err != nil {
+	if wantHost, err = federation.CanonicalHost(host, scheme); err != nil {
 		return "", fmt.Errorf("%w: %w", ErrWebFinger, err)
 	}
 	resource := "acct:" + wantName + "@" + wantHost
@@ -96,7 +86,7 @@ func (c *Client) LookupWebFinger(ctx context.Context, scheme, name, host string)
 	default:
 		return "", &StatusError{URL: resp.Request.URL.String(), StatusCode: resp.StatusCode}
 	}
-	var doc jrd
+	var doc federation.JRD
 	if err := json.Unmarshal(body, &doc); err != nil {
 		return "", fmt.Errorf("%w: bad JRD for %s: %v", ErrWebFinger, resource, err)
 	}
@@ -107,7 +97,7 @@ func (c *Client) LookupWebFinger(ctx context.Context, scheme, name, host string)
 		if l.Rel != "self" || !isASLinkType(l.Type) {
 			continue
 		}
-		if _, err := CanonicalOrigin(l.Href); err != nil {
+		if _, err := federation.CanonicalOrigin(l.Href); err != nil {
 			return "", fmt.Errorf("%w: self link %q: %w", ErrWebFinger, l.Href, err)
 		}
 		return l.Href, nil
@@ -123,8 +113,8 @@ func subjectMatches(subject, wantName, wantHost, scheme string) bool {
 	if !ok || strings.Contains(h, "@") || !strings.EqualFold(n, wantName) {
 		return false
 	}
-	ch, err := CanonicalHost(h, scheme)
+	ch, err := federation.CanonicalHost(h, scheme)
 	return err == nil && ch == wantHost
 }
 
-func isASLinkType(t string) bool { return IsActivityStreamsContentType(t) }
+func isASLinkType(t string) bool { return federation.IsActivityStreamsContentType(t) }

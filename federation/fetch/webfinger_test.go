@@ -1,4 +1,4 @@
-package federation
+package fetch
 
 import (
 	"context"
@@ -124,7 +124,7 @@ func TestLookupWebFinger(t *testing.T) {
 		return 404, nil
 	})
 	host := srv.Listener.Addr().String()
-	c := privateClient(FetchConfig{})
+	c := privateClient(Config{})
 
 	got, err := c.LookupWebFinger(ctx, "http", "alice", host)
 	if err != nil || got != "http://"+host+"/users/alice" {
@@ -167,7 +167,7 @@ func TestLookupWebFingerNamedHost(t *testing.T) {
 		return 200, selfJRD("acct:alice@A.TEST.:"+portOf(host), "http://a.test:"+portOf(host)+"/users/alice", "application/activity+json")
 	})
 	dns := staticDNS(map[string]string{"a.test": "127.0.0.1"})
-	c := privateClient(FetchConfig{Resolver: dns.resolver()})
+	c := privateClient(Config{Resolver: dns.resolver()})
 	p := portOf(srv.Listener.Addr().String())
 	got, err := c.LookupWebFinger(context.Background(), "http", "alice", "A.test:"+p)
 	if err != nil || got != "http://a.test:"+p+"/users/alice" {
@@ -185,7 +185,7 @@ func TestLookupWebFingerNamedHost(t *testing.T) {
 // WebFinger goes through the guarded client: no plain http and no loopback without AllowPrivate.
 func TestLookupWebFingerGuarded(t *testing.T) {
 	cl := newCountingListener(t)
-	c := NewClient(FetchConfig{})
+	c := NewClient(Config{})
 	for _, scheme := range []string{"http", "https"} {
 		if _, err := c.LookupWebFinger(context.Background(), scheme, "alice", "127.0.0.1:"+cl.port()); !errors.Is(err, ErrForbiddenAddress) {
 			t.Errorf("%s: %v, want ErrForbiddenAddress", scheme, err)

@@ -1,4 +1,4 @@
-package federation
+package fetch
 
 import (
 	"bytes"
@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lernejo/lernejo/federation"
 	"golang.org/x/net/dns/dnsmessage"
 )
 
@@ -152,7 +153,7 @@ func asDoc(w http.ResponseWriter, id string) {
 }
 
 // privateClient is a client with AllowPrivate (to reach httptest servers on 127.0.0.1).
-func privateClient(cfg FetchConfig) *Client {
+func privateClient(cfg Config) *Client {
 	cfg.AllowPrivate = true
 	return NewClient(cfg)
 }
@@ -221,7 +222,7 @@ func TestFetchGuardZeroConnections(t *testing.T) {
 	cl := newCountingListener(t)
 	p := cl.port()
 	dns := staticDNS(map[string]string{"evil.test": "127.0.0.1", "meta.test": "169.254.169.254", "six.test": "::1"})
-	c := NewClient(FetchConfig{Resolver: dns.resolver(), Timeout: 5 * time.Second})
+	c := NewClient(Config{Resolver: dns.resolver(), Timeout: 5 * time.Second})
 	ctx := context.Background()
 	urls := []string{
 		"http://127.0.0.1:" + p + "/",
@@ -264,7 +265,7 @@ func TestFetchGuardZeroConnections(t *testing.T) {
 }
 
 func TestFetchGuardSchemes(t *testing.T) {
-	c := NewClient(FetchConfig{})
+	c := NewClient(Config{})
 	for _, u := range []string{"gopher://example.com/", "file:///etc/passwd", "ftp://example.com/x", "data:text/plain,hi",
 		"javascript:alert(1)", "ws://example.com/", "http://example.com/x", "https://user:pw@example.com/x", "https:///x"} {
 		if _, err := c.FetchActivity(context.Background(), u); err == nil {
@@ -283,7 +284,7 @@ func TestFetchOnionRefused(t *testing.T) {
 	var queries atomic.Int64
 	dns := newFakeDNS(func(string, int) []netip.Addr { queries.Add(1); return []netip.Addr{netip.MustParseAddr("127.0.0.1")} })
 	for _, allow := range []bool{false, true} {
-		c := NewClient(FetchConfig{AllowPrivate: allow, Resolver: dns.resolver()})
+		c := NewClient(Config{AllowPrivate: allow, Resolver: dns.resolver()})
 		for _, u := range []string{"https://abcdefghijklmnop.onion/users/a", "http://abcdefghijklmnop.onion/", "https://x.i2p/a",
 			"https://X.ONION./a", "https://foo.b32.i2p:8443/"} {
 			if _, err := c.FetchActivity(context.Background(), u); !errors.Is(err, ErrForbiddenAddress) {
@@ -316,7 +317,7 @@ func TestFetchGuardDNSRebinding(t *testing.T) {
 		}
 		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}
 	})
-	c := NewClient(FetchConfig{Resolver: dns.resolver(), Timeout: 5 * time.Second})
+	c := NewClient(Config{Resolver: dns.resolver(), Timeout: 5 * time.Second})
 	errStub := errors.New("test stub: public address would be dialled")
 	var publicDials, guardCalls atomic.Int64
 	orig := c.dialer.Control
@@ -353,7 +354,7 @@ func TestFetchResolverUsed(t *testing.T) {
 	}))
 	defer srv.Close()
 	dns := staticDNS(map[string]string{"a.test": "127.0.0.1"})
-	c := privateClient(FetchConfig{Resolver: dns.resolver()})
+	c := privateClient(Config{Resolver: dns.resolver()})
 	u := "http://a.test:" + portOf(srv.Listener.Addr().String()) + "/notes/1"
 	if _, err := c.FetchActivity(context.Background(), u); err != nil {
 		t.Fatalf("FetchActivity via fake resolver: %v", err)
@@ -401,7 +402,7 @@ func TestFetchRedirects(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	srvURL = srv.URL
-	c := privateClient(FetchConfig{})
+	c := privateClient(Config{})
 	ctx := context.Background()
 
 	// /hop/2 → /hop/1 → /hop/0 → /doc: 3 hops, allowed. The id differs from the requested URL but is on the
@@ -416,11 +417,11 @@ func TestFetchRedirects(t *testing.T) {
 	if _, _, err := c.Get(ctx, srv.URL+"/hop/3", "application/json"); !errors.Is(err, ErrTooManyRedirects) {
 		t.Errorf("Get 4 hops: %v, want ErrTooManyRedirects", err)
 	}
-	c1 := privateClient(FetchConfig{MaxRedirects: 1})
+	c1 := privateClient(Config{MaxRedirects: 1})
 	if _, err := c1.FetchActivity(ctx, srv.URL+"/hop/1"); !errors.Is(err, ErrTooManyRedirects) {
 		t.Errorf("MaxRedirects 1, 2 hops: %v, want ErrTooManyRedirects", err)
 	}
-	c0 := privateClient(FetchConfig{MaxRedirects: -1})
+	c0 := privateClient(Config{MaxRedirects: -1})
 	if _, err := c0.FetchActivity(ctx, srv.URL+"/hop/0"); !errors.Is(err, ErrTooManyRedirects) {
 		t.Errorf("MaxRedirects -1, 1 hop: %v, want ErrTooManyRedirects", err)
 	}
@@ -472,7 +473,7 @@ func TestFetchRedirectGuardedEachHop(t *testing.T) {
 	defer srv.Close()
 	base = "https://example.com:" + portOf(srv.Listener.Addr().String())
 	dns := staticDNS(map[string]string{"example.com": "127.0.0.1", "meta.test": "169.254.169.254", "loop.test": "127.0.0.1"})
-	c := NewClient(FetchConfig{Resolver: dns.resolver(), Timeout: 5 * time.Second})
+	c := NewClient(Config{Resolver: dns.resolver(), Timeout: 5 * time.Second})
 	treatAsPublic(c, srv, srv.Listener.Addr().String())
 	ctx := context.Background()
 	if _, err := c.FetchActivity(ctx, base+"/ok"); err != nil {
@@ -513,7 +514,7 @@ func TestFetchSignsEveryHop(t *testing.T) {
 	base := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 	var signs atomic.Int64
 	var hosts []string
-	c := privateClient(FetchConfig{
+	c := privateClient(Config{
 		Now: func() time.Time { return base.Add(time.Duration(clock.Add(1)) * time.Second) },
 		Sign: func(r *http.Request) error {
 			n := signs.Add(1)
@@ -554,7 +555,7 @@ func TestFetchSignsEveryHop(t *testing.T) {
 			t.Errorf("Host header for signing %q, want %q", h, srv.Listener.Addr().String())
 		}
 	}
-	c2 := privateClient(FetchConfig{Sign: func(*http.Request) error { return errors.New("no key") }})
+	c2 := privateClient(Config{Sign: func(*http.Request) error { return errors.New("no key") }})
 	if _, err := c2.FetchActivity(context.Background(), srv.URL+"/c"); err == nil {
 		t.Error("Sign error ignored")
 	}
@@ -580,7 +581,7 @@ func TestFetchSlowloris(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c := privateClient(FetchConfig{Timeout: time.Second})
+	c := privateClient(Config{Timeout: time.Second})
 	if _, err := c.FetchActivity(context.Background(), srv.URL+"/x"); err == nil {
 		t.Fatal("slowloris fetch succeeded")
 	} else if !errors.Is(err, context.DeadlineExceeded) {
@@ -645,7 +646,7 @@ func TestFetchBodyLimits(t *testing.T) {
 	}))
 	defer srv.Close()
 	srvURL = srv.URL
-	c := privateClient(FetchConfig{})
+	c := privateClient(Config{})
 	ctx := context.Background()
 	for _, p := range []string{"/bomb", "/big", "/big-chunked"} {
 		if _, err := c.FetchActivity(ctx, srv.URL+p); !errors.Is(err, ErrTooLarge) {
@@ -665,10 +666,10 @@ func TestFetchBodyLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := int64(len(b))
-	if _, err := privateClient(FetchConfig{MaxBody: n}).FetchActivity(ctx, srv.URL+"/limit"); err != nil {
+	if _, err := privateClient(Config{MaxBody: n}).FetchActivity(ctx, srv.URL+"/limit"); err != nil {
 		t.Errorf("body of exactly MaxBody: %v", err)
 	}
-	if _, err := privateClient(FetchConfig{MaxBody: n - 1}).FetchActivity(ctx, srv.URL+"/limit"); !errors.Is(err, ErrTooLarge) {
+	if _, err := privateClient(Config{MaxBody: n - 1}).FetchActivity(ctx, srv.URL+"/limit"); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("body of MaxBody+1: %v, want ErrTooLarge", err)
 	}
 }
@@ -742,7 +743,7 @@ func TestFetchIDChecks(t *testing.T) {
 	defer oth.Close()
 	other = oth.URL
 	third = "http://third.example"
-	c := privateClient(FetchConfig{})
+	c := privateClient(Config{})
 	ctx := context.Background()
 
 	if _, err := c.FetchActivity(ctx, srv.URL+"/exact"); err != nil || hit("/exact") != 1 {
@@ -812,9 +813,9 @@ func TestFetchContentTypes(t *testing.T) {
 	}))
 	defer srv.Close()
 	srvURL = srv.URL
-	c := privateClient(FetchConfig{})
+	c := privateClient(Config{})
 	for _, tt := range tests {
-		if got := IsActivityStreamsContentType(tt.ct); got != tt.ok {
+		if got := federation.IsActivityStreamsContentType(tt.ct); got != tt.ok {
 			t.Errorf("IsActivityStreamsContentType(%q) = %v, want %v", tt.ct, got, tt.ok)
 		}
 		mu.Lock()
@@ -849,13 +850,13 @@ func TestFetchAcceptAndStatus(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c := privateClient(FetchConfig{UserAgent: "Lernejo/test (+https://example.com)"})
+	c := privateClient(Config{UserAgent: "Lernejo/test (+https://example.com)"})
 	ctx := context.Background()
 	if _, err := c.FetchActivity(ctx, srv.URL+"/404"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("404: %v", err)
 	}
-	if got := accept.Load(); got != ActivityStreamsAccept {
-		t.Errorf("Accept %q, want %q", got, ActivityStreamsAccept)
+	if got := accept.Load(); got != federation.ActivityStreamsAccept {
+		t.Errorf("Accept %q, want %q", got, federation.ActivityStreamsAccept)
 	}
 	if got := ua.Load(); got != "Lernejo/test (+https://example.com)" {
 		t.Errorf("User-Agent %q", got)
@@ -902,7 +903,7 @@ func TestFetchPerHostConnectionCap(t *testing.T) {
 	}
 	srv.Start()
 	defer srv.Close()
-	c := privateClient(FetchConfig{Timeout: 20 * time.Second})
+	c := privateClient(Config{Timeout: 20 * time.Second})
 	if c.transport.MaxConnsPerHost != maxConnsPerHost || maxConnsPerHost > 64 {
 		t.Fatalf("MaxConnsPerHost = %d", c.transport.MaxConnsPerHost)
 	}

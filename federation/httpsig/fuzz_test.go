@@ -1,4 +1,4 @@
-package federation
+package httpsig
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 	"testing"
 )
 
-// FuzzParseSignature: ParseSignature never panics, is deterministic, and whatever it accepts survives a
+// FuzzParseSignature: Parse never panics, is deterministic, and whatever it accepts survives a
 // canonical re-serialisation unchanged (HOSTILE S10). Seeds: testdata/fuzz/FuzzParseSignature and below.
 func FuzzParseSignature(f *testing.F) {
 	sig := base64.StdEncoding.EncodeToString([]byte("sig"))
@@ -28,8 +28,8 @@ func FuzzParseSignature(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		h := http.Header{"Signature": {s}}
-		p, err := ParseSignature(h)
-		p2, err2 := ParseSignature(h)
+		p, err := Parse(h)
+		p2, err2 := Parse(h)
 		if (err == nil) != (err2 == nil) || !reflect.DeepEqual(p, p2) {
 			t.Fatalf("not deterministic: %v / %v", err, err2)
 		}
@@ -40,7 +40,7 @@ func FuzzParseSignature(f *testing.F) {
 			t.Fatalf("accepted incomplete params %+v from %q", p, s)
 		}
 		re := hsFormat(p)
-		p3, err := ParseSignature(http.Header{"Signature": {re}})
+		p3, err := Parse(http.Header{"Signature": {re}})
 		if err != nil {
 			t.Fatalf("re-serialised %q (from %q) refused: %v", re, s, err)
 		}
@@ -48,7 +48,7 @@ func FuzzParseSignature(f *testing.F) {
 			t.Fatalf("round trip changed params:\n%+v\n%+v", p, p3)
 		}
 		// The Authorization form parses the same.
-		p4, err := ParseSignature(http.Header{"Authorization": {"Signature " + re}})
+		p4, err := Parse(http.Header{"Authorization": {"Signature " + re}})
 		if err != nil || !reflect.DeepEqual(p, p4) {
 			t.Fatalf("Authorization form: %+v, %v", p4, err)
 		}
@@ -56,13 +56,13 @@ func FuzzParseSignature(f *testing.F) {
 }
 
 // FuzzVerifyRequest mutates the method, target, Date, Digest, Signature, body and one extra header of a
-// real signed GoToSocial delivery (testdata/fixtures/gotosocial/inbound-follow.json). CheckRequest +
-// VerifySignature must never panic, and must never accept a request whose signed content differs from
+// real signed GoToSocial delivery (testdata/fixtures/gotosocial/inbound-follow.json). Check +
+// Verify must never panic, and must never accept a request whose signed content differs from
 // the original (HOSTILE S1–S6, S10). Allowed, by design: an added query string (S6 double try), header
 // whitespace (values are trimmed when building the signing string), unsigned parameters (keyId is
 // resolved by the caller; here the key is fixed), and a different accepted algorithm label.
 func FuzzVerifyRequest(f *testing.F) {
-	fx := hsLoadFixture(f, filepath.Join("..", "testdata", "fixtures", "gotosocial", "inbound-follow.json"))
+	fx := hsLoadFixture(f, filepath.Join("..", "..", "testdata", "fixtures", "gotosocial", "inbound-follow.json"))
 	orig, origBody := hsFixtureRequest(f, fx)
 	pub := hsFixtureKeys(f)["https://gts.test/users/alice/main-key"]
 	now, err := http.ParseTime(orig.Header.Get("Date"))
@@ -70,11 +70,11 @@ func FuzzVerifyRequest(f *testing.F) {
 		f.Fatal(err)
 	}
 	opt := VerifyOptions{Host: hsHost, Now: now}
-	origP, err := CheckRequest(orig, origBody, opt)
+	origP, err := Check(orig, origBody, opt)
 	if err != nil {
 		f.Fatal(err)
 	}
-	if err := VerifySignature(orig, origP, pub, opt); err != nil {
+	if err := Verify(orig, origP, pub, opt); err != nil {
 		f.Fatal(err)
 	}
 	origSS, err := sigSigningString(orig, origP, hsHost, false)
@@ -109,11 +109,11 @@ func FuzzVerifyRequest(f *testing.F) {
 		if extraName != "" {
 			r.Header.Add(extraName, extraValue)
 		}
-		p, err := CheckRequest(r, body, opt)
+		p, err := Check(r, body, opt)
 		if err != nil {
 			return
 		}
-		if err := VerifySignature(r, p, pub, opt); err != nil {
+		if err := Verify(r, p, pub, opt); err != nil {
 			return
 		}
 		// Accepted: everything the signature covers must be what was signed.

@@ -1,4 +1,4 @@
-package federation
+package integrity
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lernejo/lernejo/federation"
 )
 
 // W3C vc-di-eddsa test vectors (w3c/vc-di-eddsa, TestVectors/keyPair.json and TestVectors/eddsa-jcs-2022/).
@@ -92,81 +94,6 @@ func proofStaticResolver(keyID string, pub ed25519.PublicKey, controller string)
 	}
 }
 
-func TestMultibaseVCKeyPair(t *testing.T) {
-	k := vcKey(t)
-	pub := k.Public().(ed25519.PublicKey)
-	if got := Ed25519Multibase(pub); got != vcPublicMultibase {
-		t.Fatalf("public key of the vc-di-eddsa secret = %s, want %s", got, vcPublicMultibase)
-	}
-	back, err := ParseEd25519Multibase(vcPublicMultibase)
-	if err != nil || !bytes.Equal(back, pub) {
-		t.Fatalf("ParseEd25519Multibase = %x, %v", back, err)
-	}
-}
-
-func TestMultibaseRoundTrip(t *testing.T) {
-	for i := range 50 {
-		seed := bytes.Repeat([]byte{byte(i)}, ed25519.SeedSize)
-		if i == 1 {
-			seed = make([]byte, ed25519.SeedSize)
-		}
-		pub := ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)
-		s := Ed25519Multibase(pub)
-		if !strings.HasPrefix(s, "z6Mk") {
-			t.Fatalf("%s does not start with z6Mk", s)
-		}
-		back, err := ParseEd25519Multibase(s)
-		if err != nil || !bytes.Equal(back, pub) {
-			t.Fatalf("round trip %x: %x, %v", pub, back, err)
-		}
-	}
-	// All-zero and leading-zero keys exercise base58 leading '1's.
-	for _, pub := range []ed25519.PublicKey{make([]byte, 32), append([]byte{0, 0}, bytes.Repeat([]byte{0xff}, 30)...)} {
-		back, err := ParseEd25519Multibase(Ed25519Multibase(pub))
-		if err != nil || !bytes.Equal(back, pub) {
-			t.Fatalf("round trip %x: %x, %v", pub, back, err)
-		}
-	}
-	if got := base58Encode([]byte{0, 0, 1}); got != "112" {
-		t.Fatalf("base58Encode(00 00 01) = %q", got)
-	}
-	if got := base58Encode([]byte("hello world")); got != "StV1DL6CwTryKyV" {
-		t.Fatalf("base58Encode(hello world) = %q", got)
-	}
-}
-
-func TestMultibaseRejects(t *testing.T) {
-	secretAsPublic := vcSecretMultibase
-	for _, s := range []string{
-		"",
-		"z",
-		"6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2", // no multibase prefix
-		"u7QF-", // base64url multibase
-		"z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ0", // '0' is not base58
-		"z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ",  // short
-		"z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ22",
-		secretAsPublic, // ed25519-priv header
-		"z" + strings.Repeat("2", 300),
-	} {
-		if _, err := ParseEd25519Multibase(s); err == nil || !errors.Is(err, ErrIntegrity) {
-			t.Errorf("ParseEd25519Multibase(%q) = %v, want ErrIntegrity", s, err)
-		}
-	}
-}
-
-func TestMultikeyDoc(t *testing.T) {
-	pub := vcKey(t).Public().(ed25519.PublicKey)
-	d := MultikeyDoc(vcKeyID, vcIssuer, pub)
-	b, err := json.Marshal(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := `{"controller":"https://vc.example/issuers/5678","id":"` + vcKeyID + `","publicKeyMultibase":"` + vcPublicMultibase + `","type":"Multikey"}`
-	if string(b) != want {
-		t.Fatalf("MultikeyDoc = %s\nwant %s", b, want)
-	}
-}
-
 func TestAssertionKeyFromActor(t *testing.T) {
 	k1 := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{1}, 32))
 	k2 := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{2}, 32))
@@ -185,8 +112,8 @@ func TestAssertionKeyFromActor(t *testing.T) {
 	}
 	pub1 := k1.Public().(ed25519.PublicKey)
 	pub2 := k2.Public().(ed25519.PublicKey)
-	single := mk(MultikeyDoc(actor+"#ed25519-key", actor, pub1))
-	array := mk([]any{actor + "#ref-only", MultikeyDoc(actor+"#k1", actor, pub1), MultikeyDoc(actor+"#k2", actor, pub2)})
+	single := mk(federation.MultikeyDoc(actor+"#ed25519-key", actor, pub1))
+	array := mk([]any{actor + "#ref-only", federation.MultikeyDoc(actor+"#k1", actor, pub1), federation.MultikeyDoc(actor+"#k2", actor, pub2)})
 
 	got, ctrl, err := AssertionKeyFromActor(single, actor+"#ed25519-key")
 	if err != nil || !bytes.Equal(got, pub1) || ctrl != actor {
@@ -197,13 +124,13 @@ func TestAssertionKeyFromActor(t *testing.T) {
 		t.Fatalf("array: %x %q %v", got, ctrl, err)
 	}
 
-	otherCtrl := MultikeyDoc(actor+"#k", "https://a.example/users/bob", pub1)
-	notMultikey := MultikeyDoc(actor+"#k", actor, pub1)
+	otherCtrl := federation.MultikeyDoc(actor+"#k", "https://a.example/users/bob", pub1)
+	notMultikey := federation.MultikeyDoc(actor+"#k", actor, pub1)
 	notMultikey["type"] = "JsonWebKey"
-	badKey := MultikeyDoc(actor+"#k", actor, pub1)
+	badKey := federation.MultikeyDoc(actor+"#k", actor, pub1)
 	badKey["publicKeyMultibase"] = "z6Mk"
 	for name, doc := range map[string][]byte{
-		"missing key":      mk(MultikeyDoc(actor+"#other", actor, pub1)),
+		"missing key":      mk(federation.MultikeyDoc(actor+"#other", actor, pub1)),
 		"other controller": mk(otherCtrl),
 		"not Multikey":     mk(notMultikey),
 		"bad multibase":    mk(badKey),
@@ -214,8 +141,8 @@ func TestAssertionKeyFromActor(t *testing.T) {
 		"not JSON":         []byte(`{`),
 		"duplicate key":    []byte(`{"id":"` + actor + `","id":"` + actor + `"}`),
 	} {
-		if _, _, err := AssertionKeyFromActor(doc, actor+"#k"); !errors.Is(err, ErrIntegrity) {
-			t.Errorf("%s: err = %v, want ErrIntegrity", name, err)
+		if _, _, err := AssertionKeyFromActor(doc, actor+"#k"); !errors.Is(err, ErrProof) {
+			t.Errorf("%s: err = %v, want ErrProof", name, err)
 		}
 	}
 }
@@ -347,8 +274,8 @@ func TestStrictJSONRejects(t *testing.T) {
 		`[NaN]`,
 		``,
 	} {
-		if _, err := parseStrictJSON([]byte(in)); !errors.Is(err, ErrIntegrity) {
-			t.Errorf("parseStrictJSON(%q) = %v, want ErrIntegrity", in, err)
+		if _, err := parseStrictJSON([]byte(in)); !errors.Is(err, ErrProof) {
+			t.Errorf("parseStrictJSON(%q) = %v, want ErrProof", in, err)
 		}
 	}
 	// Allowed: an escaped backslash before 'u', a valid pair, deep enough nesting.
@@ -395,7 +322,7 @@ func TestProofVCTestVector(t *testing.T) {
 		t.Fatalf("proofValue = %v, want %s", doc.Proof["proofValue"], wantPV)
 	}
 	sig, _ := hex.DecodeString(vcSigHex)
-	if "z"+base58Encode(sig) != wantPV {
+	if federation.EncodeMultibase(sig) != wantPV {
 		t.Fatalf("sigHex and proofValue of the vector disagree")
 	}
 	// The spliced output keeps the document and verifies, and its JCS equals the vector's.
@@ -483,7 +410,7 @@ func TestProofSignVerify(t *testing.T) {
 func TestSignProofRejects(t *testing.T) {
 	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, 32))
 	for _, d := range []string{`[]`, `"x"`, `{"proof":{}}`, `{"a":1,"a":2}`, `{`} {
-		if _, err := SignProof([]byte(d), proofTestKeyID, key, time.Now()); !errors.Is(err, ErrIntegrity) {
+		if _, err := SignProof([]byte(d), proofTestKeyID, key, time.Now()); !errors.Is(err, ErrProof) {
 			t.Errorf("SignProof(%s) = %v", d, err)
 		}
 	}
@@ -581,8 +508,8 @@ func TestProofTamperingFails(t *testing.T) {
 		bad := mutateProofDoc(t, signed, f)
 		if err := VerifyProof(bad, proofTestActor, res2); err == nil {
 			t.Errorf("%s: tampered document verified:\n%s", name, bad)
-		} else if !errors.Is(err, ErrIntegrity) {
-			t.Errorf("%s: err %v does not wrap ErrIntegrity", name, err)
+		} else if !errors.Is(err, ErrProof) {
+			t.Errorf("%s: err %v does not wrap ErrProof", name, err)
 		}
 	}
 	// Sanity: the unmutated round trip through mutateProofDoc still verifies.
@@ -612,11 +539,11 @@ func TestProofControllerAndOrigin(t *testing.T) {
 
 	// The key's controller is another actor (on the same origin): refused.
 	other := "https://school.example/courses/rust"
-	if err := VerifyProof(signed, proofTestActor, proofStaticResolver(proofTestKeyID, pub, other)); !errors.Is(err, ErrIntegrity) {
+	if err := VerifyProof(signed, proofTestActor, proofStaticResolver(proofTestKeyID, pub, other)); !errors.Is(err, ErrProof) {
 		t.Errorf("other controller: %v", err)
 	}
 	// wantController is someone else than the key's controller.
-	if err := VerifyProof(signed, other, proofStaticResolver(proofTestKeyID, pub, proofTestActor)); !errors.Is(err, ErrIntegrity) {
+	if err := VerifyProof(signed, other, proofStaticResolver(proofTestKeyID, pub, proofTestActor)); !errors.Is(err, ErrProof) {
 		t.Errorf("other wantController: %v", err)
 	}
 	// A key on another origin, even one whose (lying) controller is the actor: refused before resolving.
@@ -627,7 +554,7 @@ func TestProofControllerAndOrigin(t *testing.T) {
 	}
 	called := false
 	res := func(vm string) (ed25519.PublicKey, string, error) { called = true; return pub, proofTestActor, nil }
-	if err := VerifyProof(evil, proofTestActor, res); !errors.Is(err, ErrIntegrity) || called {
+	if err := VerifyProof(evil, proofTestActor, res); !errors.Is(err, ErrProof) || called {
 		t.Errorf("other origin: %v (resolver called: %v)", err, called)
 	}
 	// Same host, other scheme or port: other origin.
@@ -658,7 +585,7 @@ func TestProofControllerAndOrigin(t *testing.T) {
 	if err := VerifyProof(signed, proofTestActor, func(string) (ed25519.PublicKey, string, error) { return nil, "", boom }); !errors.Is(err, boom) {
 		t.Errorf("resolver error: %v", err)
 	}
-	if err := VerifyProof(signed, proofTestActor, func(string) (ed25519.PublicKey, string, error) { return pub[:5], proofTestActor, nil }); !errors.Is(err, ErrIntegrity) {
+	if err := VerifyProof(signed, proofTestActor, func(string) (ed25519.PublicKey, string, error) { return pub[:5], proofTestActor, nil }); !errors.Is(err, ErrProof) {
 		t.Errorf("short key: %v", err)
 	}
 }
@@ -668,7 +595,7 @@ func TestProofWithAssertionKeyFromActor(t *testing.T) {
 	actorDoc, err := json.Marshal(map[string]any{
 		"id":              proofTestActor,
 		"type":            "Group",
-		"assertionMethod": []any{MultikeyDoc(proofTestKeyID, proofTestActor, key.Public().(ed25519.PublicKey))},
+		"assertionMethod": []any{federation.MultikeyDoc(proofTestKeyID, proofTestActor, key.Public().(ed25519.PublicKey))},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -689,15 +616,18 @@ func BenchmarkVerifyProof(b *testing.B) {
 	}
 }
 
+// multicodecEd25519Priv is the multicodec header (unsigned varint 0x1300) of an ed25519-priv key.
+var multicodecEd25519Priv = []byte{0x80, 0x26}
+
 // parseEd25519SecretMultibase decodes a Multikey secretKeyMultibase (multicodec ed25519-priv 0x1300 and
 // the 32-byte seed), as in the W3C vc-di-eddsa examples.
 func parseEd25519SecretMultibase(s string) (ed25519.PrivateKey, error) {
-	b, err := decodeMultibase(s)
+	b, err := federation.DecodeMultibase(s)
 	if err != nil {
 		return nil, err
 	}
 	if len(b) != len(multicodecEd25519Priv)+ed25519.SeedSize || !bytes.HasPrefix(b, multicodecEd25519Priv) {
-		return nil, integrityErr("secretKeyMultibase is not an ed25519-priv multikey")
+		return nil, proofErr("secretKeyMultibase is not an ed25519-priv multikey")
 	}
 	return ed25519.NewKeyFromSeed(b[len(multicodecEd25519Priv):]), nil
 }

@@ -1,4 +1,4 @@
-package federation
+package httpsig
 
 import (
 	"bufio"
@@ -30,7 +30,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-fed/httpsig"
+	gofed "github.com/go-fed/httpsig"
 )
 
 // ---------------------------------------------------------------------------------------------------
@@ -82,7 +82,7 @@ func hsOverWire(t testing.TB, r *http.Request, body []byte) (*http.Request, []by
 	return sr, got
 }
 
-// hsSignedPost signs a POST to https://<host><target> with SignRequest at time at, and returns it as the
+// hsSignedPost signs a POST to https://<host><target> with Sign at time at, and returns it as the
 // server receives it.
 func hsSignedPost(t testing.TB, host, target string, body []byte, at time.Time) (*http.Request, []byte) {
 	t.Helper()
@@ -91,8 +91,8 @@ func hsSignedPost(t testing.TB, host, target string, body []byte, at time.Time) 
 		t.Fatal(err)
 	}
 	r.Header.Set("Content-Type", "application/activity+json")
-	if err := SignRequest(r, body, hsKeyID, hsTestKey(), at); err != nil {
-		t.Fatalf("SignRequest: %v", err)
+	if err := Sign(r, body, hsKeyID, hsTestKey(), at); err != nil {
+		t.Fatalf("Sign: %v", err)
 	}
 	return hsOverWire(t, r, body)
 }
@@ -110,7 +110,7 @@ func hsServerReq(method, target string, body []byte, date time.Time) *http.Reque
 	return r
 }
 
-// hsSpec describes a hand-made signature, for shapes SignRequest never produces.
+// hsSpec describes a hand-made signature, for shapes Sign never produces.
 type hsSpec struct {
 	headers          []string // nil: omit the headers parameter (it then defaults to "date")
 	alg              string   // "" omits the algorithm parameter
@@ -131,7 +131,7 @@ func hsSign(t testing.TB, r *http.Request, key crypto.Signer, s hsSpec) {
 	if host == "" {
 		host = hsHost
 	}
-	p := &SignatureParams{Headers: hdrs, Created: s.created, Expires: s.expires}
+	p := &Params{Headers: hdrs, Created: s.created, Expires: s.expires}
 	ss, err := sigSigningString(r, p, host, !s.noQuery)
 	if err != nil {
 		t.Fatalf("signing string: %v", err)
@@ -176,7 +176,7 @@ func hsHeader(alg string, created, expires *time.Time, headers []string, sig []b
 }
 
 // hsFormat re-serialises parsed params in canonical form (used by the parser round-trip checks).
-func hsFormat(p *SignatureParams) string {
+func hsFormat(p *Params) string {
 	parts := []string{`keyId="` + p.KeyID + `"`}
 	if p.Algorithm != "" {
 		parts = append(parts, `algorithm="`+p.Algorithm+`"`)
@@ -196,11 +196,11 @@ func hsTimePtr(t time.Time) *time.Time { return &t }
 
 // hsCheckAndVerify runs the full inbound pipeline with the test key.
 func hsCheckAndVerify(r *http.Request, body []byte, pub crypto.PublicKey, opt VerifyOptions) error {
-	p, err := CheckRequest(r, body, opt)
+	p, err := Check(r, body, opt)
 	if err != nil {
 		return err
 	}
-	return VerifySignature(r, p, pub, opt)
+	return Verify(r, p, pub, opt)
 }
 
 // hsWantErr fails unless err matches ErrBadSignature and mentions want.
@@ -277,7 +277,7 @@ func hsFixtureKeys(t testing.TB) map[string]crypto.PublicKey {
 	t.Helper()
 	keys := map[string]crypto.PublicKey{}
 	for _, f := range []string{"gotosocial/actor-alice.json", "gotosocial/actor-instance.json", "snac/actor-alice.json"} {
-		b, err := os.ReadFile(filepath.Join("..", "testdata", "fixtures", f))
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "fixtures", f))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -301,7 +301,7 @@ func TestFixturesVerify(t *testing.T) {
 	keys := hsFixtureKeys(t)
 	var files []string
 	for _, dir := range []string{"gotosocial", "snac"} {
-		m, err := filepath.Glob(filepath.Join("..", "testdata", "fixtures", dir, "inbound-*.json"))
+		m, err := filepath.Glob(filepath.Join("..", "..", "testdata", "fixtures", dir, "inbound-*.json"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -322,7 +322,7 @@ func TestFixturesVerify(t *testing.T) {
 				if name != "snac/inbound-get-webfinger-unsigned.json" {
 					t.Fatalf("unexpected unsigned fixture")
 				}
-				if _, err := CheckRequest(r, body, VerifyOptions{Host: hsHost, Now: hsNow}); !errors.Is(err, ErrNoSignature) {
+				if _, err := Check(r, body, VerifyOptions{Host: hsHost, Now: hsNow}); !errors.Is(err, ErrNoSignature) {
 					t.Fatalf("unsigned fixture: got %v, want ErrNoSignature", err)
 				}
 				unsigned++
@@ -333,9 +333,9 @@ func TestFixturesVerify(t *testing.T) {
 				t.Fatal(err)
 			}
 			opt := VerifyOptions{Host: hsHost, Now: now}
-			p, err := CheckRequest(r, body, opt)
+			p, err := Check(r, body, opt)
 			if err != nil {
-				t.Fatalf("CheckRequest: %v", err)
+				t.Fatalf("Check: %v", err)
 			}
 			ss, err := sigSigningString(r, p, hsHost, true)
 			if err != nil || ss != fx.Verification.SigningString {
@@ -345,37 +345,37 @@ func TestFixturesVerify(t *testing.T) {
 			if !ok {
 				t.Fatalf("no key for keyId %q", p.KeyID)
 			}
-			if err := VerifySignature(r, p, pub, opt); err != nil {
-				t.Fatalf("VerifySignature: %v", err)
+			if err := Verify(r, p, pub, opt); err != nil {
+				t.Fatalf("Verify: %v", err)
 			}
 			verified++
 
 			if sigBodyless(r.Method) {
 				if p != nil && containsStr(p.Headers, "digest") {
 					// snac signs a Digest of the empty body even on GETs: a body appears → refused.
-					_, err := CheckRequest(r, []byte("x"), opt)
+					_, err := Check(r, []byte("x"), opt)
 					hsWantErr(t, err, "digest does not match body")
 				}
 			} else {
 				flipped := bytes.Clone(body)
 				flipped[len(flipped)/2] ^= 0x01
-				_, err := CheckRequest(r, flipped, opt)
+				_, err := Check(r, flipped, opt)
 				hsWantErr(t, err, "digest does not match body")
 			}
 
 			late := opt
 			late.Now = now.Add(13 * time.Hour)
-			_, err = CheckRequest(r, body, late)
+			_, err = Check(r, body, late)
 			hsWantErr(t, err, "expired")
 
 			other := opt
 			other.Host = "other.test"
-			hsWantErr(t, VerifySignature(r, p, pub, other), "does not verify")
+			hsWantErr(t, Verify(r, p, pub, other), "does not verify")
 
 			// The key of another actor must not verify it.
 			for id, k := range keys {
 				if id != p.KeyID {
-					hsWantErr(t, VerifySignature(r, p, k, opt), "does not verify")
+					hsWantErr(t, Verify(r, p, k, opt), "does not verify")
 				}
 			}
 		})
@@ -408,7 +408,7 @@ func TestSignRequestRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		r.Header.Set("Content-Type", "application/activity+json")
-		if err := SignRequest(r, body, hsKeyID, key, hsNow); err != nil {
+		if err := Sign(r, body, hsKeyID, key, hsNow); err != nil {
 			t.Fatal(err)
 		}
 		sig := r.Header.Get("Signature")
@@ -427,11 +427,11 @@ func TestSignRequestRoundTrip(t *testing.T) {
 			t.Errorf("Date %q", got)
 		}
 		// go-fed's own verifier accepts what we signed (it reads the explicit Host header).
-		v, err := httpsig.NewVerifier(r)
+		v, err := gofed.NewVerifier(r)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := v.Verify(&key.PublicKey, httpsig.RSA_SHA256); err != nil {
+		if err := v.Verify(&key.PublicKey, gofed.RSA_SHA256); err != nil {
 			t.Fatalf("go-fed Verify: %v", err)
 		}
 		sr, got := hsOverWire(t, r, body)
@@ -439,7 +439,7 @@ func TestSignRequestRoundTrip(t *testing.T) {
 			t.Fatalf("verify: %v", err)
 		}
 		// Signing again (a retry) replaces Digest and Signature instead of failing or duplicating.
-		if err := SignRequest(r, body, hsKeyID, key, hsNow.Add(time.Minute)); err != nil {
+		if err := Sign(r, body, hsKeyID, key, hsNow.Add(time.Minute)); err != nil {
 			t.Fatalf("re-sign: %v", err)
 		}
 		if n := len(r.Header.Values("Signature")); n != 1 {
@@ -452,7 +452,7 @@ func TestSignRequestRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := SignRequest(r, nil, hsKeyID, key, hsNow); err != nil {
+		if err := Sign(r, nil, hsKeyID, key, hsNow); err != nil {
 			t.Fatal(err)
 		}
 		if sig := r.Header.Get("Signature"); !strings.Contains(sig, `headers="(request-target) host date"`) {
@@ -461,11 +461,11 @@ func TestSignRequestRoundTrip(t *testing.T) {
 		if r.Header.Get("Digest") != "" {
 			t.Errorf("GET got a Digest")
 		}
-		v, err := httpsig.NewVerifier(r)
+		v, err := gofed.NewVerifier(r)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := v.Verify(&key.PublicKey, httpsig.RSA_SHA256); err != nil {
+		if err := v.Verify(&key.PublicKey, gofed.RSA_SHA256); err != nil {
 			t.Fatalf("go-fed Verify: %v", err)
 		}
 		sr, got := hsOverWire(t, r, nil)
@@ -480,16 +480,16 @@ func TestSignRequestRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		r, _ := http.NewRequest(http.MethodGet, "https://node.test/", nil)
-		if err := SignRequest(r, nil, hsKeyID, small, hsNow); err == nil {
+		if err := Sign(r, nil, hsKeyID, small, hsNow); err == nil {
 			t.Error("1024-bit key accepted")
 		}
-		if err := SignRequest(r, nil, `https://x.test/"k`, key, hsNow); err == nil {
+		if err := Sign(r, nil, `https://x.test/"k`, key, hsNow); err == nil {
 			t.Error(`keyId with '"' accepted`)
 		}
-		if err := SignRequest(r, nil, "", key, hsNow); err == nil {
+		if err := Sign(r, nil, "", key, hsNow); err == nil {
 			t.Error("empty keyId accepted")
 		}
-		if err := SignRequest(r, nil, hsKeyID, nil, hsNow); err == nil {
+		if err := Sign(r, nil, hsKeyID, nil, hsNow); err == nil {
 			t.Error("nil key accepted")
 		}
 	})
@@ -502,7 +502,7 @@ func TestS1Unsigned(t *testing.T) {
 	opt := VerifyOptions{Host: hsHost, Now: hsNow}
 	body := []byte(`{}`)
 	r := hsServerReq(http.MethodPost, "/inbox", body, hsNow)
-	if _, err := CheckRequest(r, body, opt); !errors.Is(err, ErrNoSignature) || errors.Is(err, ErrBadSignature) {
+	if _, err := Check(r, body, opt); !errors.Is(err, ErrNoSignature) || errors.Is(err, ErrBadSignature) {
 		t.Fatalf("unsigned: got %v, want ErrNoSignature only", err)
 	}
 	for name, v := range map[string]string{
@@ -518,7 +518,7 @@ func TestS1Unsigned(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			r := hsServerReq(http.MethodPost, "/inbox", body, hsNow)
 			r.Header.Set("Signature", v)
-			_, err := CheckRequest(r, body, opt)
+			_, err := Check(r, body, opt)
 			if !errors.Is(err, ErrBadSignature) || errors.Is(err, ErrNoSignature) {
 				t.Fatalf("got %v, want ErrBadSignature", err)
 			}
@@ -553,15 +553,15 @@ func TestS2ReducedHeaderSets(t *testing.T) {
 			r := hsServerReq(c.method, "/inbox", b, hsNow)
 			hsSign(t, r, key, hsSpec{headers: c.headers, alg: "rsa-sha256"})
 			// The signature itself is correct...
-			p, err := ParseSignature(r.Header)
+			p, err := Parse(r.Header)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := VerifySignature(r, p, &key.PublicKey, opt); err != nil {
+			if err := Verify(r, p, &key.PublicKey, opt); err != nil {
 				t.Fatalf("signature should be cryptographically valid: %v", err)
 			}
 			// ...but covers too little.
-			_, err = CheckRequest(r, b, opt)
+			_, err = Check(r, b, opt)
 			hsWantErr(t, err, "is not signed")
 		})
 	}
@@ -583,18 +583,18 @@ func TestS3BodySwapped(t *testing.T) {
 		t.Fatalf("original: %v", err)
 	}
 	swapped := []byte(`{"type":"Delete","object":"https://node.test/users/course"}`)
-	p, err := ParseSignature(r.Header)
+	p, err := Parse(r.Header)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The signature still verifies (it covers the Digest header, not the body)...
-	if err := VerifySignature(r, p, &key.PublicKey, opt); err != nil {
+	if err := Verify(r, p, &key.PublicKey, opt); err != nil {
 		t.Fatal(err)
 	}
 	// ...only the Digest check catches the swap.
-	_, err = CheckRequest(r, swapped, opt)
+	_, err = Check(r, swapped, opt)
 	hsWantErr(t, err, "digest does not match body")
-	_, err = CheckRequest(r, nil, opt)
+	_, err = Check(r, nil, opt)
 	hsWantErr(t, err, "digest does not match body")
 }
 
@@ -633,7 +633,7 @@ func TestS4DigestVariants(t *testing.T) {
 			if c.deleteAfter {
 				r.Header.Del("Digest")
 			}
-			_, err := CheckRequest(r, body, opt)
+			_, err := Check(r, body, opt)
 			if c.want == "" {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
@@ -701,14 +701,14 @@ func TestS5TimeWindow(t *testing.T) {
 		r := hsServerReq(http.MethodPost, "/inbox", body, hsNow.Add(-13*time.Hour))
 		hsSign(t, r, key, hsSpec{headers: h, alg: "hs2019"})
 		r.Header.Set("Signature", r.Header.Get("Signature")+",created="+strconv.FormatInt(hsNow.Unix(), 10))
-		_, err := CheckRequest(r, body, VerifyOptions{Host: hsHost, Now: hsNow})
+		_, err := Check(r, body, VerifyOptions{Host: hsHost, Now: hsNow})
 		hsWantErr(t, err, "expired")
 	})
 	t.Run("Date signed but unparsable", func(t *testing.T) {
 		r := hsServerReq(http.MethodPost, "/inbox", body, hsNow)
 		r.Header.Set("Date", "yesterday")
 		hsSign(t, r, key, hsSpec{headers: h})
-		_, err := CheckRequest(r, body, VerifyOptions{Host: hsHost, Now: hsNow})
+		_, err := Check(r, body, VerifyOptions{Host: hsHost, Now: hsNow})
 		hsWantErr(t, err, "invalid Date header")
 	})
 }
@@ -800,30 +800,30 @@ func TestS9AlgorithmConfusion(t *testing.T) {
 		}
 		pemKey := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 		r := hsServerReq(http.MethodPost, "/inbox", body, hsNow)
-		ss, err := sigSigningString(r, &SignatureParams{Headers: full}, hsHost, true)
+		ss, err := sigSigningString(r, &Params{Headers: full}, hsHost, true)
 		if err != nil {
 			t.Fatal(err)
 		}
 		m := hmac.New(sha256.New, pemKey)
 		m.Write([]byte(ss))
 		r.Header.Set("Signature", hsHeader("hmac-sha256", nil, nil, full, m.Sum(nil)))
-		p, err := CheckRequest(r, body, opt)
+		p, err := Check(r, body, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
 		// go-fed itself would accept this: it picks the MAC check from the []byte key.
-		if v, err := httpsig.NewVerifier(hsWithHostHeader(r)); err != nil {
+		if v, err := gofed.NewVerifier(hsWithHostHeader(r)); err != nil {
 			t.Fatal(err)
-		} else if err := v.Verify(pemKey, httpsig.HMAC_SHA256); err != nil {
+		} else if err := v.Verify(pemKey, gofed.HMAC_SHA256); err != nil {
 			t.Fatalf("expected go-fed to accept the HMAC (documents the trap): %v", err)
 		}
-		hsWantErr(t, VerifySignature(r, p, pemKey, opt), "symmetric")
-		hsWantErr(t, VerifySignature(r, p, &key.PublicKey, opt), "refused")
+		hsWantErr(t, Verify(r, p, pemKey, opt), "symmetric")
+		hsWantErr(t, Verify(r, p, &key.PublicKey, opt), "refused")
 	})
 	t.Run("unsupported key types refused", func(t *testing.T) {
 		r := hsServerReq(http.MethodPost, "/inbox", body, hsNow)
 		hsSign(t, r, key, hsSpec{headers: full, alg: "hs2019"})
-		p, err := CheckRequest(r, body, opt)
+		p, err := Check(r, body, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -834,7 +834,7 @@ func TestS9AlgorithmConfusion(t *testing.T) {
 		for name, k := range map[string]crypto.PublicKey{
 			"ecdsa": &ec.PublicKey, "rsa value": key.PublicKey, "nil": nil, "nil rsa": (*rsa.PublicKey)(nil),
 		} {
-			if err := VerifySignature(r, p, k, opt); !errors.Is(err, ErrBadSignature) {
+			if err := Verify(r, p, k, opt); !errors.Is(err, ErrBadSignature) {
 				t.Errorf("%s key: got %v", name, err)
 			}
 		}
@@ -889,31 +889,31 @@ func TestS10ParseSignature(t *testing.T) {
 	cases := []struct {
 		name   string
 		header http.Header
-		want   *SignatureParams // nil: error wanted
+		want   *Params // nil: error wanted
 		errMsg string
 	}{
 		{"commas and = inside quoted keyId", http.Header{"Signature": {`keyId="https://a.test/key?x=1,y=2,headers=date",algorithm="rsa-sha256"` + tail}},
-			&SignatureParams{KeyID: "https://a.test/key?x=1,y=2,headers=date", Algorithm: "rsa-sha256",
+			&Params{KeyID: "https://a.test/key?x=1,y=2,headers=date", Algorithm: "rsa-sha256",
 				Headers: []string{"(request-target)", "host", "date", "digest"}, Signature: []byte("signature-bytes")}, ""},
 		{"spaces around commas, token values, unknown param ignored",
 			http.Header{"Signature": {`keyId="k" , algorithm=hs2019 ,	foo="bar"` + tail}},
-			&SignatureParams{KeyID: "k", Algorithm: "hs2019", Headers: []string{"(request-target)", "host", "date", "digest"}, Signature: []byte("signature-bytes")}, ""},
+			&Params{KeyID: "k", Algorithm: "hs2019", Headers: []string{"(request-target)", "host", "date", "digest"}, Signature: []byte("signature-bytes")}, ""},
 		{"param names case-insensitive, header names lower-cased",
 			http.Header{"Signature": {`KEYID="k",Headers="(Request-Target) Host Date",Signature="` + sig + `"`}},
-			&SignatureParams{KeyID: "k", Headers: []string{"(request-target)", "host", "date"}, Signature: []byte("signature-bytes")}, ""},
+			&Params{KeyID: "k", Headers: []string{"(request-target)", "host", "date"}, Signature: []byte("signature-bytes")}, ""},
 		{"created and expires", http.Header{"Signature": {`keyId="k",created=1764343200,expires="1764343500"` + tail}},
-			&SignatureParams{KeyID: "k", Headers: []string{"(request-target)", "host", "date", "digest"}, Signature: []byte("signature-bytes"),
+			&Params{KeyID: "k", Headers: []string{"(request-target)", "host", "date", "digest"}, Signature: []byte("signature-bytes"),
 				Created: &created, Expires: hsTimePtr(created.Add(5 * time.Minute))}, ""},
 		{"missing headers defaults to date", http.Header{"Signature": {`keyId="k",signature="` + sig + `"`}},
-			&SignatureParams{KeyID: "k", Headers: []string{"date"}, Signature: []byte("signature-bytes")}, ""},
+			&Params{KeyID: "k", Headers: []string{"date"}, Signature: []byte("signature-bytes")}, ""},
 		{"Signature prefix in Signature header (Mastodon buggy_prefix)", http.Header{"Signature": {`Signature keyId="k"` + tail}},
-			&SignatureParams{KeyID: "k", Headers: []string{"(request-target)", "host", "date", "digest"}, Signature: []byte("signature-bytes")}, ""},
+			&Params{KeyID: "k", Headers: []string{"(request-target)", "host", "date", "digest"}, Signature: []byte("signature-bytes")}, ""},
 		{"Authorization: Signature", http.Header{"Authorization": {`Signature keyId="k"` + tail}},
-			&SignatureParams{KeyID: "k", Headers: []string{"(request-target)", "host", "date", "digest"}, Signature: []byte("signature-bytes")}, ""},
+			&Params{KeyID: "k", Headers: []string{"(request-target)", "host", "date", "digest"}, Signature: []byte("signature-bytes")}, ""},
 		{"authorization: signature, lower-case scheme", http.Header{"Authorization": {`signature keyId="k"` + tail}},
-			&SignatureParams{KeyID: "k", Headers: []string{"(request-target)", "host", "date", "digest"}, Signature: []byte("signature-bytes")}, ""},
+			&Params{KeyID: "k", Headers: []string{"(request-target)", "host", "date", "digest"}, Signature: []byte("signature-bytes")}, ""},
 		{"20 params accepted", http.Header{"Signature": {many(17)}},
-			&SignatureParams{KeyID: "k", Headers: []string{"(request-target)", "host", "date", "digest"}, Signature: []byte("signature-bytes")}, ""},
+			&Params{KeyID: "k", Headers: []string{"(request-target)", "host", "date", "digest"}, Signature: []byte("signature-bytes")}, ""},
 
 		{"duplicate keyId", http.Header{"Signature": {`keyId="a",keyId="b"` + tail}}, nil, "duplicate parameter"},
 		{"duplicate keyId, other case", http.Header{"Signature": {`keyId="a",KeyId="a"` + tail}}, nil, "duplicate parameter"},
@@ -949,7 +949,7 @@ func TestS10ParseSignature(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			p, err := ParseSignature(c.header)
+			p, err := Parse(c.header)
 			if c.want == nil {
 				hsWantErr(t, err, c.errMsg)
 				return
@@ -961,7 +961,7 @@ func TestS10ParseSignature(t *testing.T) {
 				t.Fatalf("got %+v\nwant %+v", p, c.want)
 			}
 			// Re-serialising and re-parsing gives the same params.
-			p2, err := ParseSignature(http.Header{"Signature": {hsFormat(p)}})
+			p2, err := Parse(http.Header{"Signature": {hsFormat(p)}})
 			if err != nil || !reflect.DeepEqual(p, p2) {
 				t.Fatalf("round trip: %+v, %v", p2, err)
 			}
@@ -969,7 +969,7 @@ func TestS10ParseSignature(t *testing.T) {
 	}
 	t.Run("no signature at all", func(t *testing.T) {
 		for _, h := range []http.Header{{}, {"Authorization": {"Bearer abc"}}, {"Authorization": {"SignatureX keyId=\"k\""}}} {
-			if _, err := ParseSignature(h); !errors.Is(err, ErrNoSignature) {
+			if _, err := Parse(h); !errors.Is(err, ErrNoSignature) {
 				t.Errorf("%v: got %v, want ErrNoSignature", h, err)
 			}
 		}
@@ -998,7 +998,7 @@ func TestS16EscapedPath(t *testing.T) {
 	if r.URL.Path != "/users/a@b/inbox" {
 		t.Fatalf("server decoded path %q", r.URL.Path)
 	}
-	p, err := CheckRequest(r, got, opt)
+	p, err := Check(r, got, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1006,7 +1006,7 @@ func TestS16EscapedPath(t *testing.T) {
 	if err != nil || !strings.HasPrefix(ss, "(request-target): post "+target+"\n") {
 		t.Fatalf("signing string %q, %v", ss, err)
 	}
-	if err := VerifySignature(r, p, &key.PublicKey, opt); err != nil {
+	if err := Verify(r, p, &key.PublicKey, opt); err != nil {
 		t.Fatalf("escaped path: %v", err)
 	}
 
@@ -1017,8 +1017,8 @@ func TestS16EscapedPath(t *testing.T) {
 		}
 		c.Header.Set("Host", hsHost)
 		c.Header.Set("Date", hsNow.Format(http.TimeFormat))
-		s, _, err := httpsig.NewSigner([]httpsig.Algorithm{httpsig.RSA_SHA256}, httpsig.DigestSha256,
-			[]string{"(request-target)", "host", "date", "digest"}, httpsig.Signature, 0)
+		s, _, err := gofed.NewSigner([]gofed.Algorithm{gofed.RSA_SHA256}, gofed.DigestSha256,
+			[]string{"(request-target)", "host", "date", "digest"}, gofed.Signature, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

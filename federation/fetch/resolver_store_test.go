@@ -1,4 +1,4 @@
-package federation
+package fetch
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/faultstore"
 	"github.com/lernejo/lernejo/domain/store"
+	"github.com/lernejo/lernejo/federation"
 )
 
 // TestRememberStopsWhenTheTombstoneCannotBeRead: an actor document is
@@ -33,12 +34,12 @@ func TestRememberStopsWhenTheTombstoneCannotBeRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, _ := json.Marshal(map[string]any{"@context": NSActivityStreams, "id": id, "type": "Person",
+	doc, _ := json.Marshal(map[string]any{"@context": federation.NSActivityStreams, "id": id, "type": "Person",
 		"preferredUsername": "ghost", "inbox": id + "/inbox",
 		"publicKey": map[string]string{"id": id + "#main-key", "owner": id, "publicKeyPem": kp.PublicPEM}})
 	fs := faultstore.New(st)
-	urls, _ := NewURLs("https://node.test")
-	r := &Resolver{Store: fs, URLs: urls, Sanitizer: NewSanitizer()}
+	urls, _ := federation.NewURLs("https://node.test")
+	r := &Resolver{Store: fs, URLs: urls, Sanitizer: federation.NewSanitizer()}
 	fs.Fail("Tombstone", id)
 	if _, err := r.Remember(ctx, doc); !errors.Is(err, faultstore.ErrInjected) {
 		t.Fatalf("Remember with its tombstone unreadable: %v, want the store's error", err)

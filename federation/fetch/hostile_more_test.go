@@ -1,4 +1,4 @@
-package federation
+package fetch
 
 // More rows of ../shared/HOSTILE.md; the index is docs/hostile-coverage.md.
 
@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
 )
 
 // TestP6TasksCollectionOnePageCapped (HOSTILE P6): the only collection the
@@ -36,7 +37,7 @@ func TestP6TasksCollectionOnePageCapped(t *testing.T) {
 	}))
 	defer srv.Close()
 	base = srv.URL
-	res := &Resolver{Client: privateClient(FetchConfig{}), Sanitizer: NewSanitizer()}
+	res := &Resolver{Client: privateClient(Config{}), Sanitizer: federation.NewSanitizer()}
 	tasks, err := res.FetchTasks(context.Background(), &domain.RemoteActor{ID: base + "/courses/c", Tasks: base + "/courses/c/tasks"})
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +49,7 @@ func TestP6TasksCollectionOnePageCapped(t *testing.T) {
 		t.Fatalf("%d tasks kept, want 1..200", len(tasks))
 	}
 	for _, tk := range tasks {
-		if !SameOrigin(tk.ID, base) {
+		if !federation.SameOrigin(tk.ID, base) {
 			t.Fatalf("task %s from another origin kept", tk.ID)
 		}
 	}

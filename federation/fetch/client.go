@@ -1,4 +1,8 @@
-package federation
+// Package fetch is the node's one way out to other servers: the guarded HTTP client (client.go: no
+// private or special addresses unless allowed, every redirect hop checked and re-signed, size and time
+// limits, ActivityStreams content type and id checks), the Resolver that fetches and caches remote actors
+// and their keys (resolver.go), and the WebFinger client (webfinger.go).
+package fetch
 
 import (
 	"bytes"
@@ -7,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net"
 	"net/http"
 	"net/netip"
@@ -15,20 +18,22 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/lernejo/lernejo/federation"
 )
 
 // Errors returned by the fetch client. Test with errors.Is.
 var (
-	ErrGone             = errors.New("federation: remote resource gone (410)")
-	ErrNotFound         = errors.New("federation: remote resource not found (404)")
-	ErrTooLarge         = errors.New("federation: remote response too large")
-	ErrForbiddenAddress = errors.New("federation: forbidden remote address")
+	ErrGone             = errors.New("fetch: remote resource gone (410)")
+	ErrNotFound         = errors.New("fetch: remote resource not found (404)")
+	ErrTooLarge         = errors.New("fetch: remote response too large")
+	ErrForbiddenAddress = errors.New("fetch: forbidden remote address")
 	// ErrIDMismatch: the fetched document's top-level id does not match what was asked for (O5).
-	ErrIDMismatch = errors.New("federation: fetched document id mismatch")
+	ErrIDMismatch = errors.New("fetch: fetched document id mismatch")
 	// ErrContentType: the response is not an ActivityStreams document (O6).
-	ErrContentType = errors.New("federation: not an ActivityStreams content type")
+	ErrContentType = errors.New("fetch: not an ActivityStreams content type")
 	// ErrTooManyRedirects: more than MaxRedirects hops.
-	ErrTooManyRedirects = errors.New("federation: too many redirects")
+	ErrTooManyRedirects = errors.New("fetch: too many redirects")
 )
 
 // StatusError is returned for an unexpected HTTP status (other than 404/410, which map to
@@ -39,7 +44,7 @@ type StatusError struct {
 }
 
 func (e *StatusError) Error() string {
-	return fmt.Sprintf("federation: GET %s: unexpected status %d", e.URL, e.StatusCode)
+	return fmt.Sprintf("fetch: GET %s: unexpected status %d", e.URL, e.StatusCode)
 }
 
 // Is lets errors.Is(err, ErrNotFound/ErrGone) work on a StatusError.
@@ -53,12 +58,6 @@ func (e *StatusError) Is(target error) bool {
 	return false
 }
 
-// ActivityStreamsAccept is the Accept header sent by FetchActivity.
-const ActivityStreamsAccept = `application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"`
-
-// ActivityStreamsProfile is the JSON-LD profile URI that marks application/ld+json as AS2.
-const ActivityStreamsProfile = "https://www.w3.org/ns/activitystreams"
-
 const (
 	defaultTimeout      = 30 * time.Second
 	defaultMaxBody      = 1 << 20
@@ -67,8 +66,8 @@ const (
 	defaultUserAgent    = "Lernejo"
 )
 
-// FetchConfig configures the single outbound HTTP client.
-type FetchConfig struct {
+// Config configures the single outbound HTTP client.
+type Config struct {
 	AllowPrivate bool                        // --allow-private-networks: allows loopback/private IPs AND plain http
 	Resolver     *net.Resolver               // nil = net.DefaultResolver; tests inject
 	UserAgent    string                      // "" = "Lernejo"
@@ -81,7 +80,7 @@ type FetchConfig struct {
 
 // Client is the one guarded client for every outbound request. Safe for concurrent use.
 type Client struct {
-	cfg       FetchConfig
+	cfg       Config
 	dialer    *net.Dialer
 	transport *http.Transport
 	guarded   http.RoundTripper
@@ -90,7 +89,7 @@ type Client struct {
 }
 
 // NewClient builds a Client. Zero values in cfg take the documented defaults.
-func NewClient(cfg FetchConfig) *Client {
+func NewClient(cfg Config) *Client {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = defaultTimeout
 	}
@@ -140,7 +139,7 @@ func NewClient(cfg FetchConfig) *Client {
 }
 
 // HTTP returns the guarded *http.Client (same dialer guard), for POST deliveries. Redirects are NOT followed
-// for it (D9): a 3xx is returned as the response. Its Timeout is FetchConfig.Timeout; the caller must still
+// for it (D9): a 3xx is returned as the response. Its Timeout is Config.Timeout; the caller must still
 // cap what it reads from response bodies.
 func (c *Client) HTTP() *http.Client { return c.post }
 
@@ -182,7 +181,7 @@ func (c *Client) checkURL(u *url.URL) error {
 	if u.Host == "" {
 		return fmt.Errorf("%w: URL without host", ErrForbiddenAddress)
 	}
-	if _, err := CanonicalHost(u.Host, u.Scheme); err != nil {
+	if _, err := federation.CanonicalHost(u.Host, u.Scheme); err != nil {
 		return fmt.Errorf("%w: %v", ErrForbiddenAddress, err)
 	}
 	return c.checkDialHost(u.Host)
@@ -314,10 +313,10 @@ func (c *Client) Get(ctx context.Context, rawURL, accept string) (*http.Response
 func (c *Client) do(ctx context.Context, rawURL, accept string) (*http.Response, []byte, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, nil, fmt.Errorf("federation: parse URL: %w", err)
+		return nil, nil, fmt.Errorf("fetch: parse URL: %w", err)
 	}
 	if !u.IsAbs() {
-		return nil, nil, fmt.Errorf("federation: URL %q not absolute", rawURL)
+		return nil, nil, fmt.Errorf("fetch: URL %q not absolute", rawURL)
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
@@ -326,10 +325,10 @@ func (c *Client) do(ctx context.Context, rawURL, accept string) (*http.Response,
 		if err := c.checkURL(u); err != nil {
 			return nil, nil, err
 		}
-		u.Host, _ = CanonicalHost(u.Host, u.Scheme) // checked by checkURL
+		u.Host, _ = federation.CanonicalHost(u.Host, u.Scheme) // checked by checkURL
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 		if err != nil {
-			return nil, nil, fmt.Errorf("federation: new request: %w", err)
+			return nil, nil, fmt.Errorf("fetch: new request: %w", err)
 		}
 		if accept != "" {
 			req.Header.Set("Accept", accept)
@@ -341,7 +340,7 @@ func (c *Client) do(ctx context.Context, rawURL, accept string) (*http.Response,
 		req.Header.Set("Host", req.Host)
 		if c.cfg.Sign != nil {
 			if err := c.cfg.Sign(req); err != nil {
-				return nil, nil, fmt.Errorf("federation: sign GET %s: %w", u.Redacted(), err)
+				return nil, nil, fmt.Errorf("fetch: sign GET %s: %w", u.Redacted(), err)
 			}
 		}
 		resp, err := c.get.Do(req)
@@ -352,14 +351,14 @@ func (c *Client) do(ctx context.Context, rawURL, accept string) (*http.Response,
 			loc := resp.Header.Get("Location")
 			drainClose(resp.Body)
 			if loc == "" {
-				return nil, nil, fmt.Errorf("federation: redirect %d without Location from %s", resp.StatusCode, u.Redacted())
+				return nil, nil, fmt.Errorf("fetch: redirect %d without Location from %s", resp.StatusCode, u.Redacted())
 			}
 			if hop >= c.cfg.MaxRedirects {
 				return nil, nil, fmt.Errorf("%w: more than %d from %s", ErrTooManyRedirects, c.cfg.MaxRedirects, rawURL)
 			}
 			next, err := u.Parse(loc)
 			if err != nil {
-				return nil, nil, fmt.Errorf("federation: bad redirect Location %q: %w", loc, err)
+				return nil, nil, fmt.Errorf("fetch: bad redirect Location %q: %w", loc, err)
 			}
 			next.Fragment, next.RawFragment = "", ""
 			u = next
@@ -396,7 +395,7 @@ func (c *Client) readBody(resp *http.Response) ([]byte, error) {
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBody+1))
 	if err != nil {
-		return nil, fmt.Errorf("federation: read body: %w", err)
+		return nil, fmt.Errorf("fetch: read body: %w", err)
 	}
 	if int64(len(b)) > c.cfg.MaxBody {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, c.cfg.MaxBody)
@@ -419,17 +418,17 @@ func (c *Client) FetchActivity(ctx context.Context, rawURL string) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
-	if id == rawURL && SameOrigin(id, final) {
+	if id == rawURL && federation.SameOrigin(id, final) {
 		return body, nil
 	}
-	if !SameOrigin(id, final) {
+	if !federation.SameOrigin(id, final) {
 		return nil, fmt.Errorf("%w: requested %q, got id %q from %q", ErrIDMismatch, rawURL, id, final)
 	}
 	body2, final2, id2, err := c.fetchAS(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if id2 != id || !SameOrigin(id2, final2) {
+	if id2 != id || !federation.SameOrigin(id2, final2) {
 		return nil, fmt.Errorf("%w: refetched %q, got id %q from %q", ErrIDMismatch, id, id2, final2)
 	}
 	return body2, nil
@@ -437,7 +436,7 @@ func (c *Client) FetchActivity(ctx context.Context, rawURL string) ([]byte, erro
 
 // fetchAS does one guarded GET with AS checks and returns the body, the final URL and the top-level id.
 func (c *Client) fetchAS(ctx context.Context, rawURL string) (body []byte, finalURL, id string, err error) {
-	resp, body, err := c.do(ctx, rawURL, ActivityStreamsAccept)
+	resp, body, err := c.do(ctx, rawURL, federation.ActivityStreamsAccept)
 	if err != nil {
 		return nil, "", "", err
 	}
@@ -452,34 +451,14 @@ func (c *Client) fetchAS(ctx context.Context, rawURL string) (body []byte, final
 		}
 		return nil, "", "", se
 	}
-	if !IsActivityStreamsContentType(resp.Header.Get("Content-Type")) {
+	if !federation.IsActivityStreamsContentType(resp.Header.Get("Content-Type")) {
 		return nil, "", "", fmt.Errorf("%w: %q from %s", ErrContentType, resp.Header.Get("Content-Type"), final)
 	}
 	id, err = topLevelID(body)
 	if err != nil {
-		return nil, "", "", fmt.Errorf("federation: %s: %w", final, err)
+		return nil, "", "", fmt.Errorf("fetch: %s: %w", final, err)
 	}
 	return body, final, id, nil
-}
-
-// IsActivityStreamsContentType reports whether ct is application/activity+json, or application/ld+json
-// whose profile parameter lists https://www.w3.org/ns/activitystreams (O6).
-func IsActivityStreamsContentType(ct string) bool {
-	mt, params, err := mime.ParseMediaType(ct)
-	if err != nil {
-		return false
-	}
-	switch mt {
-	case "application/activity+json":
-		return true
-	case "application/ld+json":
-		for _, p := range strings.Fields(params["profile"]) {
-			if p == ActivityStreamsProfile {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // topLevelID returns the string "id" member of a JSON object, refusing duplicate or case-variant

@@ -1,4 +1,4 @@
-package federation
+package fetch
 
 import (
 	"context"
@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/httpsig"
+	"github.com/lernejo/lernejo/federation/integrity"
 )
 
 // Resolver finds remote actors and their keys: from the store's cache when it
@@ -21,8 +24,8 @@ import (
 type Resolver struct {
 	Client    *Client
 	Store     domain.Store
-	Sanitizer *Sanitizer
-	URLs      URLs
+	Sanitizer *federation.Sanitizer
+	URLs      federation.URLs
 	Now       func() time.Time
 	// RefetchCooldown bounds how often one actor's key is refetched after a
 	// failed verification (HOSTILE S11: Mastodon waits 5 minutes per source).
@@ -61,7 +64,7 @@ func (r *Resolver) PublicKey(a *domain.RemoteActor) (crypto.PublicKey, error) {
 		return c.pub, nil
 	}
 	r.keyMu.Unlock()
-	pub, err := ParsePublicKeyPEM(a.PublicKeyPEM)
+	pub, err := httpsig.ParsePublicKeyPEM(a.PublicKeyPEM)
 	if err != nil {
 		return nil, err
 	}
@@ -95,11 +98,11 @@ func (r *Resolver) forgetKeys(actorID string) {
 
 // ErrLocalID is returned for an id on this node's own host (HOSTILE O10):
 // local objects resolve only from the local store.
-var ErrLocalID = errors.New("federation: id is on this node")
+var ErrLocalID = errors.New("fetch: id is on this node")
 
 // Actor returns the cached actor, fetching it when it is not cached.
 func (r *Resolver) Actor(ctx context.Context, id string) (*domain.RemoteActor, error) {
-	if SameOrigin(id, r.URLs.Base()) {
+	if federation.SameOrigin(id, r.URLs.Base()) {
 		return nil, ErrLocalID
 	}
 	var cached *domain.RemoteActor
@@ -123,7 +126,7 @@ func (r *Resolver) Actor(ctx context.Context, id string) (*domain.RemoteActor, e
 // Refresh fetches an actor from its origin, checks it and caches it. A key
 // change is accepted only this way: from a signed, fresh fetch (HOSTILE S12).
 func (r *Resolver) Refresh(ctx context.Context, id string) (*domain.RemoteActor, error) {
-	if SameOrigin(id, r.URLs.Base()) {
+	if federation.SameOrigin(id, r.URLs.Base()) {
 		return nil, ErrLocalID
 	}
 	if err := r.checkBlocked(ctx, id); err != nil {
@@ -137,11 +140,11 @@ func (r *Resolver) Refresh(ctx context.Context, id string) (*domain.RemoteActor,
 }
 
 // ErrBlocked is returned for ids on a domain the operator blocked.
-var ErrBlocked = errors.New("federation: domain is blocked")
+var ErrBlocked = errors.New("fetch: domain is blocked")
 
 // checkBlocked refuses to fetch anything from a blocked domain.
 func (r *Resolver) checkBlocked(ctx context.Context, id string) error {
-	host, err := HostOf(id)
+	host, err := federation.HostOf(id)
 	if err != nil {
 		return err
 	}
@@ -158,7 +161,7 @@ func (r *Resolver) Remember(ctx context.Context, raw []byte) (*domain.RemoteActo
 }
 
 func (r *Resolver) remember(ctx context.Context, raw []byte, id string) (*domain.RemoteActor, error) {
-	doc, err := DecodeActor(raw)
+	doc, err := federation.DecodeActor(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -168,14 +171,14 @@ func (r *Resolver) remember(ctx context.Context, raw []byte, id string) (*domain
 		return nil, fmt.Errorf("%w: asked for %s, got %s", ErrIDMismatch, id, doc.ID)
 	}
 	id = doc.ID
-	if SameOrigin(id, r.URLs.Base()) {
+	if federation.SameOrigin(id, r.URLs.Base()) {
 		return nil, ErrLocalID
 	}
 	a := r.toDomain(doc)
 	r.forgetKeys(a.ID)
 	if err := r.Store.Update(ctx, func(tx domain.Tx) error {
 		if _, deleted, err := domain.Found(tx.Tombstone(id)); err != nil {
-			return fmt.Errorf("federation: remember %s: %w", id, err)
+			return fmt.Errorf("fetch: remember %s: %w", id, err)
 		} else if deleted {
 			return domain.Errorf(domain.ENOTFOUND, "actor %s was deleted", id)
 		}
@@ -186,10 +189,10 @@ func (r *Resolver) remember(ctx context.Context, raw []byte, id string) (*domain
 	return a, nil
 }
 
-func (r *Resolver) toDomain(doc *RemoteActor) *domain.RemoteActor {
+func (r *Resolver) toDomain(doc *federation.RemoteActor) *domain.RemoteActor {
 	host := ""
 	if u, err := url.Parse(doc.ID); err == nil {
-		host, _ = CanonicalHost(u.Host, u.Scheme)
+		host, _ = federation.CanonicalHost(u.Host, u.Scheme)
 	}
 	username := doc.PreferredUsername
 	if username == "" {
@@ -228,7 +231,7 @@ func (r *Resolver) now() time.Time {
 // for "#fragment" keyIds. The owner's own document must list the key
 // (HOSTILE S8), and key and actor must share one origin.
 func (r *Resolver) KeyOwner(ctx context.Context, keyID string) (a *domain.RemoteActor, fresh bool, err error) {
-	if SameOrigin(keyID, r.URLs.Base()) {
+	if federation.SameOrigin(keyID, r.URLs.Base()) {
 		return nil, false, ErrLocalID
 	}
 	// The common case: the key's owner is cached.
@@ -248,12 +251,12 @@ func (r *Resolver) KeyOwner(ctx context.Context, keyID string) (a *domain.Remote
 			return nil, false, err
 		}
 		var owner string
-		owner, _, err = DecodeKey(b, keyID)
+		owner, _, err = federation.DecodeKey(b, keyID)
 		if err != nil {
 			return nil, false, err
 		}
-		if !SameOrigin(owner, keyID) {
-			return nil, false, fmt.Errorf("federation: key %s is owned by %s on another origin", keyID, owner)
+		if !federation.SameOrigin(owner, keyID) {
+			return nil, false, fmt.Errorf("fetch: key %s is owned by %s on another origin", keyID, owner)
 		}
 		a, err = r.Refresh(ctx, owner)
 	}
@@ -261,7 +264,7 @@ func (r *Resolver) KeyOwner(ctx context.Context, keyID string) (a *domain.Remote
 		return nil, false, err
 	}
 	if a.KeyID != keyID {
-		return nil, false, fmt.Errorf("federation: actor %s does not list key %s", a.ID, keyID)
+		return nil, false, fmt.Errorf("fetch: actor %s does not list key %s", a.ID, keyID)
 	}
 	return a, true, nil
 }
@@ -358,8 +361,8 @@ func assertionKeys(raw []byte, actorID string) map[string][]byte {
 		if json.Unmarshal(e, &id) == nil {
 			continue // a bare reference: not a key we can use
 		}
-		pub, controller, err := AssertionKeyFromActor(raw, keyIDOf(e))
-		if err == nil && controller == actorID && SameOrigin(keyIDOf(e), actorID) {
+		pub, controller, err := integrity.AssertionKeyFromActor(raw, keyIDOf(e))
+		if err == nil && controller == actorID && federation.SameOrigin(keyIDOf(e), actorID) {
 			keys[keyIDOf(e)] = pub
 		}
 	}
@@ -380,7 +383,7 @@ func tasksCollection(raw []byte, actorID string) string {
 	var doc struct {
 		Tasks string `json:"tasks"`
 	}
-	if json.Unmarshal(raw, &doc) != nil || !SameOrigin(doc.Tasks, actorID) {
+	if json.Unmarshal(raw, &doc) != nil || !federation.SameOrigin(doc.Tasks, actorID) {
 		return ""
 	}
 	return doc.Tasks
@@ -401,7 +404,7 @@ func (r *Resolver) FetchTasks(ctx context.Context, course *domain.RemoteActor) (
 		OrderedItems []json.RawMessage `json:"orderedItems"`
 	}
 	if err := json.Unmarshal(b, &coll); err != nil {
-		return nil, fmt.Errorf("federation: tasks of %s: %w", course.ID, err)
+		return nil, fmt.Errorf("fetch: tasks of %s: %w", course.ID, err)
 	}
 	var out []*domain.RemoteTask
 	for i, raw := range coll.OrderedItems {
@@ -421,8 +424,8 @@ func (r *Resolver) FetchTasks(ctx context.Context, course *domain.RemoteActor) (
 // RemoteTask reads one Page of a remote course into a cached task; nil
 // when it is not a Page on the course's origin.
 func (r *Resolver) RemoteTask(courseID string, raw []byte) *domain.RemoteTask {
-	o, err := DecodeObject(raw, r.now())
-	if err != nil || o.Type != "Page" || !SameOrigin(o.ID, courseID) {
+	o, err := federation.DecodeObject(raw, r.now())
+	if err != nil || o.Type != "Page" || !federation.SameOrigin(o.ID, courseID) {
 		return nil
 	}
 	var pos struct {
@@ -435,8 +438,8 @@ func (r *Resolver) RemoteTask(courseID string, raw []byte) *domain.RemoteTask {
 
 // FetchObject fetches an object (a note) from its own origin, unless the
 // origin is blocked, and decodes it; its id must be the one asked for.
-func (r *Resolver) FetchObject(ctx context.Context, id string) (*Object, error) {
-	if SameOrigin(id, r.URLs.Base()) {
+func (r *Resolver) FetchObject(ctx context.Context, id string) (*federation.Object, error) {
+	if federation.SameOrigin(id, r.URLs.Base()) {
 		return nil, ErrLocalID
 	}
 	if err := r.checkBlocked(ctx, id); err != nil {
@@ -446,7 +449,7 @@ func (r *Resolver) FetchObject(ctx context.Context, id string) (*Object, error) 
 	if err != nil {
 		return nil, err
 	}
-	o, err := DecodeObject(b, r.now())
+	o, err := federation.DecodeObject(b, r.now())
 	if err != nil {
 		return nil, err
 	}

@@ -57,6 +57,7 @@ type Services struct {
 	Tasks      *Tasks
 	Badges     *Badges
 	Moderation *Moderation
+	Documents  *Documents // what web serves to other servers and feed readers
 }
 
 // New builds the services over one configuration.
@@ -81,6 +82,7 @@ func New(cfg Config) *Services {
 		Tasks:      &Tasks{env: e, posts: posts, badges: badges},
 		Badges:     badges,
 		Moderation: &Moderation{env: e},
+		Documents:  &Documents{env: e, posts: posts},
 	}
 }
 

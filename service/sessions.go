@@ -83,8 +83,8 @@ func (s *Accounts) LogOut(ctx context.Context, token string) error {
 	return s.Store.Update(ctx, func(tx domain.Tx) error { return tx.DeleteSession(token) })
 }
 
-// SignUp is what a person fills in to sign up.
-type SignUp struct {
+// SignUpForm is what a person fills in to sign up.
+type SignUpForm struct {
 	Handle, DisplayName string
 	// Password is the chosen password, Confirm the same typed again.
 	Password, Confirm string
@@ -95,7 +95,7 @@ type SignUp struct {
 // refusal says what to change: EFORBIDDEN when registration is closed,
 // EINVALID for a handle or password that will not do, ECONFLICT for a
 // handle that is taken.
-func (s *Accounts) SignUp(ctx context.Context, f SignUp, old string) (*domain.Session, error) {
+func (s *Accounts) SignUp(ctx context.Context, f SignUpForm, old string) (*domain.Session, error) {
 	var open bool
 	if err := s.Store.View(ctx, func(tx domain.Tx) error {
 		st, err := tx.Settings()

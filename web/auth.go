@@ -153,7 +153,7 @@ func (s *Server) postSignup(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	sess, err := s.cfg.Services.Accounts.SignUp(ctx, service.SignUp{Handle: f.Handle, DisplayName: f.DisplayName,
+	sess, err := s.cfg.Services.Accounts.SignUp(ctx, service.SignUpForm{Handle: f.Handle, DisplayName: f.DisplayName,
 		Password: c.FormValue("password"), Confirm: c.FormValue("password_confirm")}, c.Cookies(sessionCookie))
 	switch domain.ErrorCode(err) {
 	case "":

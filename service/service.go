@@ -58,6 +58,7 @@ type Services struct {
 	Tasks      *Tasks
 	Badges     *Badges
 	Moderation *Moderation
+	Documents  *Documents // what web serves to other servers and feed readers
 }
 
 // New builds the services over one configuration.
@@ -82,6 +83,7 @@ func New(cfg Config) *Services {
 		Tasks:      &Tasks{env: e, posts: posts, badges: badges},
 		Badges:     badges,
 		Moderation: &Moderation{env: e},
+		Documents:  &Documents{env: e, posts: posts},
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/badgepng"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/service"
 )
 
 // actorTypes maps the path segment of a local actor to its type.
@@ -18,203 +19,110 @@ var actorTypes = map[string]domain.ActorType{
 }
 
 // actor serves a local actor: its JSON-LD document to ActivityPub clients,
-// its page to browsers, from the same URL (Vary: Accept).
+// its page to browsers, from the same URL (Vary: Accept). The page's lists
+// are read only for a browser: an ActivityPub client gets the actor
+// document alone.
 func (s *Server) actor(kind string) fiber.Handler {
 	typ := actorTypes[kind]
 	return func(c *fiber.Ctx) error {
 		handle := c.Params("handle")
-		ctx, cancel := ctx(c)
-		defer cancel()
-		var (
-			doc  []byte
-			page string
-			data any
-		)
-		// The page's lists are read only for a browser: an ActivityPub
-		// client gets the actor document alone.
-		asPage := !wantsActivity(c)
-		err := s.store.View(ctx, func(tx domain.Tx) error {
-			switch typ {
-			case domain.ActorPerson:
-				p, err := tx.Person(handle)
-				if err != nil {
-					return err
-				}
-				if doc, err = s.cfg.Docs.Person(p); err != nil || !asPage {
-					return err
-				}
-				page = "person"
-				data, err = s.personPageData(c, tx, p)
-				return err
-			case domain.ActorSchool:
-				sc, err := tx.School(handle)
-				if err != nil {
-					return err
-				}
-				if doc, err = s.cfg.Docs.School(sc); err != nil || !asPage {
-					return err
-				}
-				courses, err := tx.CoursesPage(domain.SchoolCourses(sc.Handle), c.Query("courses"), coursesPerPage, nil)
-				page, data = "school", map[string]any{"School": sc, "Courses": courses.Items,
-					"CoursePages": linksFor(c, "courses", "courses", "Courses", courses)}
-				return err
-			case domain.ActorCourse:
-				co, err := tx.Course(handle)
-				if err != nil {
-					return err
-				}
-				if !co.Federates() {
-					// Drafts are invisible until the web issue adds organiser views.
-					return domain.Errorf(domain.ENOTFOUND, "Course %s not found.", handle)
-				}
-				if doc, err = s.cfg.Docs.Course(co); err != nil || !asPage {
-					return err
-				}
-				page = "course"
-				return nil
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
 		c.Vary(fiber.HeaderAccept)
-		if !asPage {
-			return sendActivity(c, doc)
-		}
-		if page == "course" {
-			return s.coursePage(c, handle)
-		}
-		return s.render(c, page, pageData{Title: titleOf(data), Data: data,
-			ActorURL: s.urls.Actor(typ, handle), Handle: "@" + handle + "@" + s.urls.Host()})
-	}
-}
-
-// personPageData is what a person's page shows: a page of the badges
-// they hold from this node (?badges=) and one of those other servers gave
-// them (?received=); revoked ones are not shown.
-func (s *Server) personPageData(c *fiber.Ctx, tx domain.Tx, p *domain.Person) (map[string]any, error) {
-	awards, err := tx.AwardsPage(s.urls.Actor(domain.ActorPerson, p.Handle), c.Query("badges"), badgesPerPage,
-		func(a *domain.Award) bool { return !a.Revoked })
-	if err != nil {
-		return nil, err
-	}
-	var held []map[string]string
-	for _, a := range awards.Items {
-		b, found, err := domain.Found(tx.Badge(a.Badge))
-		if err != nil {
-			return nil, err
-		}
-		if found {
-			held = append(held, map[string]string{"Name": b.Name, "Assertion": s.urls.Path("/awards/" + a.ID),
-				"Image": s.urls.Path("/badges/" + b.ID + "/image.png")})
-		}
-	}
-	received, err := tx.ReceivedBadgesPage(p.Handle, c.Query("received"), badgesPerPage,
-		func(r *domain.ReceivedBadge) bool { return !r.Revoked })
-	if err != nil {
-		return nil, err
-	}
-	var elsewhere []map[string]string
-	for _, r := range received.Items {
-		elsewhere = append(elsewhere, map[string]string{"Name": r.Name, "Assertion": r.Assertion, "Image": r.ImageURL})
-	}
-	return map[string]any{"Person": p, "Badges": held, "BadgePages": linksFor(c, "badges", "badges", "Badges", awards),
-		"Received": elsewhere, "ReceivedPages": linksFor(c, "received", "received", "Badges from other servers", received)}, nil
-}
-
-func titleOf(data any) string {
-	switch v := data.(type) {
-	case map[string]any:
-		if p, ok := v["Person"].(*domain.Person); ok {
-			return p.Name()
-		}
-		if sc, ok := v["School"].(*domain.School); ok {
-			return sc.Name
-		}
-	}
-	return ""
-}
-
-// instanceActor serves the node's Application actor.
-func (s *Server) instanceActor(c *fiber.Ctx) error {
-	ctx, cancel := ctx(c)
-	defer cancel()
-	var doc []byte
-	err := s.store.View(ctx, func(tx domain.Tx) error {
-		ia, err := tx.InstanceActor()
-		if err != nil {
-			return err
-		}
-		st, err := tx.Settings()
-		if err != nil {
-			return err
-		}
-		doc, err = s.cfg.Docs.Instance(ia, st.Name)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	c.Vary(fiber.HeaderAccept)
-	if wantsActivity(c) {
-		return sendActivity(c, doc)
-	}
-	return c.Redirect("/about", fiber.StatusSeeOther)
-}
-
-// actorCollection serves an actor's inbox, outbox, followers and following
-// as paged OrderedCollections.
-func (s *Server) actorCollection(kind string) fiber.Handler {
-	typ := actorTypes[kind]
-	return func(c *fiber.Ctx) error {
-		handle := c.Params("handle")
-		ctx, cancel := ctx(c)
-		defer cancel()
-		collection := c.Params("collection")
-		if typ == domain.ActorCourse && collection == "outbox" {
-			if err := s.checkCourseVisible(c, handle); err != nil {
-				return err
-			}
-			return s.courseOutbox(c, handle)
-		}
-		total := 0
-		err := s.store.View(ctx, func(tx domain.Tx) error {
-			t, err := tx.HandleType(handle)
+		if wantsActivity(c) {
+			ctx, cancel := ctx(c)
+			defer cancel()
+			doc, err := s.cfg.Services.Documents.Actor(ctx, typ, handle)
 			if err != nil {
 				return err
 			}
-			if t != typ {
-				return domain.Errorf(domain.ENOTFOUND, "Actor %s not found.", handle)
-			}
-			if t == domain.ActorCourse {
-				co, err := tx.Course(handle)
-				if err != nil {
-					return err
-				}
-				if !co.Federates() {
-					return domain.Errorf(domain.ENOTFOUND, "Course %s not found.", handle)
-				}
-			}
-			switch collection {
-			case "followers":
-				total, err = tx.CountFollowers(handle, domain.FollowAccepted)
-			case "following":
-				var fs []*domain.Following
-				fs, err = tx.Followings(handle)
-				for _, f := range fs {
-					if f.State == domain.FollowAccepted {
-						total++
-					}
-				}
-			}
-			return err
-		})
+			return sendActivity(c, doc)
+		}
+		switch typ {
+		case domain.ActorPerson:
+			return s.personPage(c, handle)
+		case domain.ActorSchool:
+			return s.schoolPage(c, handle)
+		}
+		return s.coursePage(c, handle)
+	}
+}
+
+// personPage is a person's page's data: the read model, and the links of
+// its paged lists.
+type personPage struct {
+	*service.PersonPage
+	BadgePages, ReceivedPages pageLinks
+}
+
+// personPage renders a person's page: a page of the badges they hold from
+// this node (?badges=) and one of those other servers gave them
+// (?received=).
+func (s *Server) personPage(c *fiber.Ctx, handle string) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	p, err := s.cfg.Services.Accounts.Page(ctx, handle, service.PersonPageQuery{Badges: c.Query("badges"), Received: c.Query("received")})
+	if err != nil {
+		return err
+	}
+	data := personPage{PersonPage: p,
+		BadgePages:    linksAt(c, "badges", "badges", "Badges", p.BadgesPrev, p.BadgesNext),
+		ReceivedPages: linksAt(c, "received", "received", "Badges from other servers", p.ReceivedPrev, p.ReceivedNext)}
+	return s.render(c, "person", pageData{Title: p.Person.Name(), Data: data,
+		ActorURL: s.urls.Actor(domain.ActorPerson, handle), Handle: "@" + handle + "@" + s.urls.Host()})
+}
+
+// schoolPage is a school's page's data: the read model, and the links of
+// its list of courses.
+type schoolPage struct {
+	*service.SchoolPage
+	CoursePages pageLinks
+}
+
+// schoolPage renders a school's page with a page of its courses (?courses=).
+func (s *Server) schoolPage(c *fiber.Ctx, handle string) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	p, err := s.cfg.Services.Schools.Page(ctx, handle, c.Query("courses"))
+	if err != nil {
+		return err
+	}
+	data := schoolPage{SchoolPage: p, CoursePages: linksAt(c, "courses", "courses", "Courses", p.CoursesPrev, p.CoursesNext)}
+	return s.render(c, "school", pageData{Title: p.School.Name, Data: data,
+		ActorURL: s.urls.Actor(domain.ActorSchool, handle), Handle: "@" + handle + "@" + s.urls.Host()})
+}
+
+// instanceActor serves the node's Application actor; a browser goes to
+// the about page.
+func (s *Server) instanceActor(c *fiber.Ctx) error {
+	c.Vary(fiber.HeaderAccept)
+	if !wantsActivity(c) {
+		return c.Redirect("/about", fiber.StatusSeeOther)
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	doc, err := s.cfg.Services.Documents.InstanceActor(ctx)
+	if err != nil {
+		return err
+	}
+	return sendActivity(c, doc)
+}
+
+// actorCollection serves an actor's inbox, outbox, followers and following
+// as paged OrderedCollections. Who follows whom is the members' business:
+// collections show their size, not their members (courses list members to
+// organisers only). A course's outbox lists its posts.
+func (s *Server) actorCollection(kind string) fiber.Handler {
+	typ := actorTypes[kind]
+	return func(c *fiber.Ctx) error {
+		handle, collection := c.Params("handle"), c.Params("collection")
+		if typ == domain.ActorCourse && collection == "outbox" {
+			return s.courseOutbox(c, handle)
+		}
+		ctx, cancel := ctx(c)
+		defer cancel()
+		total, err := s.cfg.Services.Documents.ActorCollection(ctx, typ, handle, collection)
 		if err != nil {
 			return err
 		}
-		// Who follows whom is the members' business: collections show their
-		// size, not their members (courses list members to organisers only).
 		return s.collection(c, s.urls.Actor(typ, handle)+"/"+collection, total)
 	}
 }
@@ -246,22 +154,6 @@ func (s *Server) collection(c *fiber.Ctx, id string, total int) error {
 	return sendActivity(c, doc)
 }
 
-// checkCourseVisible fails with not found for unknown and draft courses.
-func (s *Server) checkCourseVisible(c *fiber.Ctx, handle string) error {
-	ctx, cancel := ctx(c)
-	defer cancel()
-	return s.store.View(ctx, func(tx domain.Tx) error {
-		co, err := tx.Course(handle)
-		if err != nil {
-			return err
-		}
-		if !co.Federates() {
-			return domain.Errorf(domain.ENOTFOUND, "Course %s not found.", handle)
-		}
-		return nil
-	})
-}
-
 // actorIcon serves an actor's generated picture (image/png, nosniff).
 func (s *Server) actorIcon(kind string) fiber.Handler {
 	typ := actorTypes[kind]
@@ -269,13 +161,7 @@ func (s *Server) actorIcon(kind string) fiber.Handler {
 		handle := c.Params("handle")
 		ctx, cancel := ctx(c)
 		defer cancel()
-		if err := s.store.View(ctx, func(tx domain.Tx) error {
-			t, err := tx.HandleType(handle)
-			if err == nil && t != typ {
-				return domain.Errorf(domain.ENOTFOUND, "Actor %s not found.", handle)
-			}
-			return err
-		}); err != nil {
+		if err := s.cfg.Services.Documents.CheckActor(ctx, typ, handle); err != nil {
 			return err
 		}
 		return sendPNG(c, badgepng.Default(kind+"/"+handle), true)

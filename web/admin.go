@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/service"
 )
 
 // adminRoutes registers the operator's settings: the node's name and
@@ -30,32 +31,32 @@ func (s *Server) requireAdmin(c *fiber.Ctx) (*domain.Person, error) {
 	return p, nil
 }
 
+// adminPage is the operator's page's data besides the settings form
+// (every page has the settings): the read model, the links of its paged
+// lists and the outcome of the last change.
+type adminPage struct {
+	*service.OperatorPage
+	BlockPages, ReportPages pageLinks
+	Error                   string
+	Saved                   bool
+}
+
+// adminSettings shows the settings form, a page of the domain blocks
+// (?blocks=) and one of the reports other servers sent (?reports=).
 func (s *Server) adminSettings(c *fiber.Ctx) error {
 	if _, err := s.requireAdmin(c); err != nil {
 		return err
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var (
-		blocks  domain.Page[*domain.DomainBlock]
-		reports domain.Page[*domain.Report]
-	)
-	// A page of the blocks (?blocks=; an imported block list is long) and
-	// of the reports (?reports=; other servers send them).
-	if err := s.store.View(ctx, func(tx domain.Tx) error {
-		var err error
-		if blocks, err = tx.DomainBlocksPage(c.Query("blocks"), blocksPerPage); err != nil {
-			return err
-		}
-		reports, err = tx.ReportsPage(c.Query("reports"), reportsPerPage)
-		return err
-	}); err != nil {
+	p, err := s.cfg.Services.Settings.Operator(ctx, service.OperatorQuery{Blocks: c.Query("blocks"), Reports: c.Query("reports")})
+	if err != nil {
 		return err
 	}
-	return s.render(c, "admin_settings", pageData{Title: "Settings", Data: map[string]any{
-		"Blocks": blocks.Items, "BlockPages": linksFor(c, "blocks", "blocks", "Blocked domains", blocks),
-		"Reports": reports.Items, "ReportPages": linksFor(c, "reports", "reports", "Reports", reports),
-		"Error": c.Query("error"), "Saved": c.Query("saved") == "1"}})
+	return s.render(c, "admin_settings", pageData{Title: "Settings", Data: adminPage{OperatorPage: p,
+		BlockPages:  linksAt(c, "blocks", "blocks", "Blocked domains", p.BlocksPrev, p.BlocksNext),
+		ReportPages: linksAt(c, "reports", "reports", "Reports", p.ReportsPrev, p.ReportsNext),
+		Error:       c.Query("error"), Saved: c.Query("saved") == "1"}})
 }
 
 // adminBack returns to the settings page, with a message a person can act on.

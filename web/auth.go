@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"log/slog"
 	"math"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/password"
+	"github.com/lernejo/lernejo/service"
 )
 
 // authForm is what the log-in, sign-up and password forms show again after
@@ -76,17 +76,16 @@ func (s *Server) getLogin(c *fiber.Ctx) error {
 func (s *Server) postLogin(c *fiber.Ctx) error {
 	f := authForm{Next: safeNext(c.FormValue("next")), Handle: s.loginHandle(c.FormValue("handle"))}
 	pw := c.FormValue("password")
-	fail := func() error {
-		f.Error = "That handle and password do not match an account here."
+	fail := func(msg string) error {
+		f.Error = msg
 		return s.showForm(c, fiber.StatusUnauthorized, "login", "Log in", f)
 	}
 	if f.Handle == "" || pw == "" {
-		f.Error = "Please enter your handle and your password."
-		return s.showForm(c, fiber.StatusUnauthorized, "login", "Log in", f)
+		return fail("Please enter your handle and your password.")
 	}
 	// No password is checked for these, so there is nothing to count.
 	if len(pw) > password.MaxLen || domain.ValidateHandle(f.Handle) != nil {
-		return fail()
+		return fail("That handle and password do not match an account here.")
 	}
 	// Counted by the handle typed, whether or not there is such an account,
 	// so the limits do not tell which accounts exist. An attempt that ends
@@ -95,38 +94,17 @@ func (s *Server) postLogin(c *fiber.Ctx) error {
 	if wait > 0 {
 		return s.tooMany(c, "login", "Log in", f, wait)
 	}
-	ok := false
-	defer func() { done(ok) }()
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var p *domain.Person
-	err := s.store.View(ctx, func(tx domain.Tx) error {
-		var err error
-		p, err = tx.Person(f.Handle)
-		return err
-	})
-	if err != nil && !domain.IsNotFound(err) {
-		return err
+	sess, err := s.cfg.Services.Accounts.LogIn(ctx, f.Handle, pw, c.Cookies(sessionCookie))
+	done(err == nil)
+	if domain.ErrorCode(err) == domain.EUNAUTHORISED {
+		return fail(domain.ErrorMessage(err))
 	}
-	if p == nil {
-		// Spend the same time as for a wrong password.
-		hash, err := s.auth.dummy()
-		if err != nil {
-			return err
-		}
-		_ = password.Check(hash, pw)
-		return fail()
-	}
-	if err := password.Check(p.PasswordHash, pw); err != nil {
-		if err != password.ErrMismatch {
-			s.log.Error("password check failed", slog.String("handle", p.Handle), slog.Any("err", err))
-		}
-		return fail()
-	}
-	ok = true
-	if err := s.startSession(c, p.Handle); err != nil {
+	if err != nil {
 		return err
 	}
+	s.setSessionCookie(c, sess)
 	return c.Redirect(f.Next, fiber.StatusSeeOther)
 }
 
@@ -135,25 +113,12 @@ func (s *Server) postLogout(c *fiber.Ctx) error {
 	if sess := s.session(c); sess != nil {
 		ctx, cancel := ctx(c)
 		defer cancel()
-		if err := s.store.Update(ctx, func(tx domain.Tx) error { return tx.DeleteSession(sess.ID) }); err != nil {
+		if err := s.cfg.Services.Accounts.LogOut(ctx, sess.ID); err != nil {
 			return err
 		}
 	}
 	s.clearCookie(c, sessionCookie)
 	return c.Redirect("/", fiber.StatusSeeOther)
-}
-
-// registrationOpen reads the operator's setting.
-func (s *Server) registrationOpen(c *fiber.Ctx) (bool, error) {
-	ctx, cancel := ctx(c)
-	defer cancel()
-	var open bool
-	err := s.store.View(ctx, func(tx domain.Tx) error {
-		st, err := tx.Settings()
-		open = st.RegistrationOpen
-		return err
-	})
-	return open, err
 }
 
 var errRegistrationClosed = fiber.NewError(fiber.StatusForbidden, "Registration is closed on this node.")
@@ -164,11 +129,13 @@ func (s *Server) getSignup(c *fiber.Ctx) error {
 	if s.viewer(c) != nil {
 		return c.Redirect(next, fiber.StatusSeeOther)
 	}
-	open, err := s.registrationOpen(c)
+	ctx, cancel := ctx(c)
+	defer cancel()
+	st, err := s.cfg.Services.Settings.Current(ctx)
 	if err != nil {
 		return err
 	}
-	if !open {
+	if !st.RegistrationOpen {
 		return errRegistrationClosed
 	}
 	return s.showForm(c, fiber.StatusOK, "signup", "Sign up", authForm{Next: next})
@@ -176,13 +143,6 @@ func (s *Server) getSignup(c *fiber.Ctx) error {
 
 // postSignup creates an account and logs it in.
 func (s *Server) postSignup(c *fiber.Ctx) error {
-	open, err := s.registrationOpen(c)
-	if err != nil {
-		return err
-	}
-	if !open {
-		return errRegistrationClosed
-	}
 	f := authForm{
 		Next:        safeNext(c.FormValue("next")),
 		Handle:      domain.NormaliseHandle(c.FormValue("handle")),
@@ -191,51 +151,22 @@ func (s *Server) postSignup(c *fiber.Ctx) error {
 	if ok, wait := s.auth.signupIP.allow(s.clientIP(c)); !ok {
 		return s.tooMany(c, "signup", "Sign up", f, wait)
 	}
-	invalid := func(msg string) error {
-		f.Error = msg
-		return s.showForm(c, fiber.StatusBadRequest, "signup", "Sign up", f)
-	}
-	pw := c.FormValue("password")
-	if err := domain.ValidateHandle(f.Handle); err != nil {
-		return invalid(domain.ErrorMessage(err))
-	}
-	if msg := checkNewPassword(pw, c.FormValue("password_confirm")); msg != "" {
-		return invalid(msg)
-	}
-	hash, err := password.Hash(pw)
-	if err != nil {
-		return err
-	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	p := &domain.Person{Handle: f.Handle, DisplayName: f.DisplayName, PasswordHash: hash}
-	if err := s.cfg.Services.Accounts.Register(ctx, p); err != nil {
-		switch domain.ErrorCode(err) {
-		case domain.ECONFLICT:
-			f.Error = "The handle " + f.Handle + " is already taken. Please choose another."
-			return s.showForm(c, fiber.StatusConflict, "signup", "Sign up", f)
-		case domain.EINVALID:
-			return invalid(domain.ErrorMessage(err))
-		}
+	sess, err := s.cfg.Services.Accounts.SignUp(ctx, service.SignUpForm{Handle: f.Handle, DisplayName: f.DisplayName,
+		Password: c.FormValue("password"), Confirm: c.FormValue("password_confirm")}, c.Cookies(sessionCookie))
+	switch domain.ErrorCode(err) {
+	case "":
+	case domain.EFORBIDDEN:
+		return errRegistrationClosed
+	case domain.EINVALID, domain.ECONFLICT:
+		f.Error = domain.ErrorMessage(err)
+		return s.showForm(c, StatusOf(err), "signup", "Sign up", f)
+	default:
 		return err
 	}
-	if err := s.startSession(c, p.Handle); err != nil {
-		return err
-	}
+	s.setSessionCookie(c, sess)
 	return c.Redirect(f.Next, fiber.StatusSeeOther)
-}
-
-// checkNewPassword returns what is wrong with a new password, or "".
-func checkNewPassword(pw, confirm string) string {
-	switch {
-	case len(pw) < password.MinLen:
-		return fmt.Sprintf("Your password needs at least %d characters.", password.MinLen)
-	case len(pw) > password.MaxLen:
-		return fmt.Sprintf("Your password can have at most %d characters.", password.MaxLen)
-	case pw != confirm:
-		return "The two passwords are not the same."
-	}
-	return ""
 }
 
 // getPassword shows the form to change one's password.
@@ -264,42 +195,19 @@ func (s *Server) postPassword(c *fiber.Ctx) error {
 	if wait > 0 {
 		return s.tooMany(c, "password", "Change your password", f, wait)
 	}
-	if err := password.Check(p.PasswordHash, c.FormValue("current_password")); err != nil {
-		done(false)
-		f.Error = "Your current password is not right."
-		return s.showForm(c, fiber.StatusUnauthorized, "password", "Change your password", f)
-	}
-	done(true)
-	pw := c.FormValue("new_password")
-	if msg := checkNewPassword(pw, c.FormValue("new_password_confirm")); msg != "" {
-		f.Error = msg
-		return s.showForm(c, fiber.StatusBadRequest, "password", "Change your password", f)
-	}
-	hash, err := password.Hash(pw)
-	if err != nil {
-		return err
-	}
-	now := s.auth.now()
-	sess, err := domain.NewSession(p.Handle, now)
-	if err != nil {
-		return err
-	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	if err := s.store.Update(ctx, func(tx domain.Tx) error {
-		q, err := tx.Person(p.Handle)
-		if err != nil {
-			return err
-		}
-		q.PasswordHash, q.Updated = hash, now.UTC()
-		if err := tx.PutPerson(q); err != nil {
-			return err
-		}
-		if err := tx.DeleteSessionsOf(p.Handle); err != nil {
-			return err
-		}
-		return tx.PutSession(sess)
-	}); err != nil {
+	sess, err := s.cfg.Services.Accounts.ChangePassword(ctx, p.Handle, service.PasswordChange{Current: c.FormValue("current_password"),
+		New: c.FormValue("new_password"), Confirm: c.FormValue("new_password_confirm")})
+	// A new password that will not do was refused after the current one
+	// was found right.
+	done(err == nil || domain.ErrorCode(err) == domain.EINVALID)
+	switch domain.ErrorCode(err) {
+	case "":
+	case domain.EUNAUTHORISED, domain.EINVALID:
+		f.Error = domain.ErrorMessage(err)
+		return s.showForm(c, StatusOf(err), "password", "Change your password", f)
+	default:
 		return err
 	}
 	s.setSessionCookie(c, sess)

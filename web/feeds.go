@@ -19,21 +19,6 @@ const (
 	ContentTypeCalendar = "text/calendar; charset=utf-8"
 )
 
-// MaxFeedEntries is how many posts the Atom feed of a course carries.
-const MaxFeedEntries = 50
-
-// feedCourse loads a course that may be shown: drafts are as unknown.
-func feedCourse(tx domain.Tx, handle string) (*domain.Course, error) {
-	c, err := tx.Course(handle)
-	if err != nil {
-		return nil, err
-	}
-	if !c.Federates() {
-		return nil, domain.Errorf(domain.ENOTFOUND, "Course not found.")
-	}
-	return c, nil
-}
-
 // --- Atom 1.0 (RFC 4287)
 
 type atomFeed struct {
@@ -90,58 +75,13 @@ func atomTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 // feed serves the Atom feed of a course: the posts it made or announced
 // (its outbox, as a feed reader sees it), newest first.
 func (s *Server) feed(c *fiber.Ctx) error {
-	handle := c.Params("handle")
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var (
-		course  *domain.Course
-		posts   []*domain.Post
-		authors = map[string]string{}
-	)
-	err := s.store.View(ctx, func(tx domain.Tx) error {
-		var err error
-		if course, err = feedCourse(tx, handle); err != nil {
-			return err
-		}
-		// The posts the course made or announced, among its latest:
-		// a bounded read, however long the discussion.
-		cursor := ""
-		for range feedPagesToScan {
-			ps, err := tx.CoursePostsPage(handle, cursor, feedPageSize)
-			if err != nil {
-				return err
-			}
-			for _, p := range ps.Items {
-				if p.Activity != "" && len(posts) < MaxFeedEntries {
-					posts = append(posts, p)
-				}
-			}
-			if cursor = ps.Next; cursor == "" || len(posts) >= MaxFeedEntries {
-				break
-			}
-		}
-		for _, p := range posts {
-			if _, done := authors[p.Author]; done {
-				continue
-			}
-			authors[p.Author] = p.Author
-			ra, found, err := domain.Found(tx.RemoteActor(p.Author))
-			if err != nil {
-				return err
-			}
-			if found {
-				authors[p.Author] = ra.DisplayName()
-			} else if h, typ, ok := s.urls.LocalActor(p.Author); ok {
-				if authors[p.Author], err = s.localName(tx, typ, h); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
+	fd, err := s.cfg.Services.Documents.Feed(ctx, c.Params("handle"))
 	if err != nil {
 		return err
 	}
+	course := fd.Course
 	courseURL := s.urls.Actor(domain.ActorCourse, course.Handle)
 	f := atomFeed{
 		Lang:  course.Language,
@@ -158,7 +98,8 @@ func (s *Server) feed(c *fiber.Ctx) error {
 		f.Subtitle = &atomText{Text: course.Summary}
 	}
 	latest := firstNonZero(course.Updated, course.Created)
-	for _, p := range posts {
+	for _, fe := range fd.Entries {
+		p := fe.Post
 		updated := firstNonZero(p.Updated, p.Published)
 		if updated.After(latest) {
 			latest = updated
@@ -172,7 +113,7 @@ func (s *Server) feed(c *fiber.Ctx) error {
 			Title:   atomText{Text: s.entryTitle(p.Content)},
 			Updated: atomTime(updated),
 			Links:   []atomLink{{Rel: "alternate", Type: "text/html", Href: link}},
-			Author:  atomPerson{Name: authors[p.Author], URI: p.Author},
+			Author:  atomPerson{Name: fe.Author, URI: p.Author},
 			Content: atomText{Type: "html", Text: p.Content},
 		}
 		if !p.Published.IsZero() {
@@ -190,42 +131,6 @@ func (s *Server) feed(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, ContentTypeAtom)
 	return c.Send(append([]byte(xml.Header), b...))
-}
-
-// localName is a local actor's display name for a feed; one that is gone
-// is named by its handle.
-func (s *Server) localName(tx domain.Tx, typ domain.ActorType, handle string) (string, error) {
-	name := ""
-	switch typ {
-	case domain.ActorCourse:
-		c, found, err := domain.Found(tx.Course(handle))
-		if err != nil {
-			return "", err
-		}
-		if found {
-			name = c.Title
-		}
-	case domain.ActorPerson:
-		p, found, err := domain.Found(tx.Person(handle))
-		if err != nil {
-			return "", err
-		}
-		if found {
-			name = p.DisplayName
-		}
-	case domain.ActorSchool:
-		sc, found, err := domain.Found(tx.School(handle))
-		if err != nil {
-			return "", err
-		}
-		if found {
-			name = sc.Name
-		}
-	}
-	if name == "" {
-		name = "@" + handle + "@" + s.urls.Host()
-	}
-	return name, nil
 }
 
 // entryTitle is the start of a post's text: Atom requires a title, notes have none.
@@ -255,15 +160,9 @@ func firstNonZero(ts ...time.Time) time.Time {
 // meetings serves a study group's weekly meeting as an iCalendar feed that
 // calendar apps can subscribe to: one VEVENT repeating weekly.
 func (s *Server) meetings(c *fiber.Ctx) error {
-	handle := c.Params("handle")
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var course *domain.Course
-	err := s.store.View(ctx, func(tx domain.Tx) error {
-		var err error
-		course, err = feedCourse(tx, handle)
-		return err
-	})
+	course, err := s.cfg.Services.Documents.Meetings(ctx, c.Params("handle"))
 	if err != nil {
 		return err
 	}

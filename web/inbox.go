@@ -9,7 +9,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/inbox"
 )
 
@@ -75,15 +74,7 @@ func (s *Server) admitInbox(sender string) *inbox.Error {
 func (s *Server) activity(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var doc []byte
-	err := s.store.View(ctx, func(tx domain.Tx) error {
-		a, err := tx.Activity(s.urls.NewActivityID(c.Params("id")))
-		if err != nil {
-			return err
-		}
-		doc = a.JSON
-		return nil
-	})
+	doc, err := s.cfg.Services.Documents.Activity(ctx, s.urls.NewActivityID(c.Params("id")))
 	if err != nil {
 		return err
 	}

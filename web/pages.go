@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/service"
 )
 
 //go:embed templates/*.html
@@ -66,15 +67,11 @@ func parseTemplates() (*template.Template, error) {
 func (s *Server) render(c *fiber.Ctx, page string, d pageData) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
-	if err := s.store.View(ctx, func(tx domain.Tx) error {
-		var err error
-		d.Node, err = tx.Settings()
-		return err
-	}); err != nil {
+	var err error
+	if d.Node, err = s.cfg.Services.Settings.Current(ctx); err != nil {
 		d.Node = domain.DefaultSettings()
 	}
 	d.Viewer = s.viewer(c)
-	var err error
 	if d.CSRF, err = s.csrfToken(c); err != nil {
 		return err
 	}
@@ -86,74 +83,32 @@ func (s *Server) render(c *fiber.Ctx, page string, d pageData) error {
 	return c.Send(buf.Bytes())
 }
 
+// errorPage is what the error page shows.
+type errorPage struct {
+	Status  int
+	Message string
+}
+
+// homePage is the home page's data: the read model, and the links of its
+// paged lists.
+type homePage struct {
+	*service.HomePage
+	SchoolPages, CoursePages pageLinks
+}
+
 // home lists a page of the node's open courses (?courses=), or of those a
-// search finds, and a page of its schools (?schools=).
+// search finds (?q=, ?tag=, ?lang=), and a page of its schools (?schools=).
 func (s *Server) home(c *fiber.Ctx) error {
-	q := strings.ToLower(strings.TrimSpace(c.Query("q")))
-	tag := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(c.Query("tag")), "#"))
-	lang := strings.ToLower(strings.TrimSpace(c.Query("lang")))
-	searching := q != "" || tag != "" || lang != ""
-	// The narrowest index the search has, then the rest of the search as
-	// a filter: a page examines a bounded number of courses either way.
-	list := domain.OpenCourses
-	switch {
-	case tag != "":
-		list = domain.TagCourses(tag)
-	case lang != "":
-		list = domain.LanguageCourses(lang)
-	}
-	var keep func(*domain.Course) bool
-	if q != "" || (tag != "" && lang != "") {
-		keep = func(co *domain.Course) bool { return matches(co, q, tag, lang) }
-	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var (
-		schools   domain.Page[*domain.School]
-		courses   domain.Page[*domain.Course]
-		languages []string
-	)
-	err := s.store.View(ctx, func(tx domain.Tx) error {
-		var err error
-		if schools, err = tx.SchoolsPage(c.Query("schools"), schoolsPerPage); err != nil {
-			return err
-		}
-		if courses, err = tx.CoursesPage(list, c.Query("courses"), coursesPerPage, keep); err != nil {
-			return err
-		}
-		languages, err = tx.CourseLanguages(maxLanguages)
-		return err
-	})
+	p, err := s.cfg.Services.Courses.Home(ctx, service.HomeQuery{Q: c.Query("q"), Tag: c.Query("tag"), Lang: c.Query("lang"),
+		Courses: c.Query("courses"), Schools: c.Query("schools")})
 	if err != nil {
 		return err
 	}
-	return s.render(c, "home", pageData{Data: map[string]any{"Schools": schools.Items, "Courses": courses.Items,
-		"SchoolPages": linksFor(c, "schools", "schools", "Schools", schools), "CoursePages": linksFor(c, "courses", "courses", "Courses", courses),
-		"Q": c.Query("q"), "Tag": tag, "Lang": lang, "Languages": languages, "Searching": searching}})
-}
-
-// matches is the home page's search: words in the title or summary, a
-// tag, a language.
-func matches(co *domain.Course, q, tag, lang string) bool {
-	if lang != "" && co.Language != lang {
-		return false
-	}
-	if tag != "" {
-		found := false
-		for _, t := range co.Tags {
-			found = found || t == tag
-		}
-		if !found {
-			return false
-		}
-	}
-	text := strings.ToLower(co.Title + " " + co.Summary + " " + co.Kind)
-	for _, w := range strings.Fields(q) {
-		if !strings.Contains(text, w) {
-			return false
-		}
-	}
-	return true
+	return s.render(c, "home", pageData{Data: homePage{HomePage: p,
+		SchoolPages: linksAt(c, "schools", "schools", "Schools", p.SchoolsPrev, p.SchoolsNext),
+		CoursePages: linksAt(c, "courses", "courses", "Courses", p.CoursesPrev, p.CoursesNext)}})
 }
 
 // about describes the node and its operator's settings.
@@ -182,20 +137,21 @@ func (s *Server) static(c *fiber.Ctx) error {
 	return c.Send(b)
 }
 
+// tagPage is a tag's page's data: the read model, and the links of its
+// list of courses.
+type tagPage struct {
+	*service.TagPage
+	CoursePages pageLinks
+}
+
 // tag lists a page of the open courses with a tag (?courses=).
 func (s *Server) tag(c *fiber.Ctx) error {
-	tag := strings.ToLower(c.Params("tag"))
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var courses domain.Page[*domain.Course]
-	err := s.store.View(ctx, func(tx domain.Tx) error {
-		var err error
-		courses, err = tx.CoursesPage(domain.TagCourses(tag), c.Query("courses"), coursesPerPage, nil)
-		return err
-	})
+	p, err := s.cfg.Services.Courses.Tagged(ctx, c.Params("tag"), c.Query("courses"))
 	if err != nil {
 		return err
 	}
-	return s.render(c, "tag", pageData{Title: "#" + tag, Data: map[string]any{"Tag": tag, "Courses": courses.Items,
-		"CoursePages": linksFor(c, "courses", "courses", "Courses", courses)}})
+	return s.render(c, "tag", pageData{Title: "#" + p.Tag, Data: tagPage{TagPage: p,
+		CoursePages: linksAt(c, "courses", "courses", "Courses", p.CoursesPrev, p.CoursesNext)}})
 }

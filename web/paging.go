@@ -5,25 +5,6 @@ import (
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
-
-	"github.com/lernejo/lernejo/domain"
-)
-
-// Page sizes of the lists pages show. Every list is read a page at a time
-// from the store (the ...Page reads of domain's store interfaces), so a page's size and cost do not grow
-// with the list: a course with 10,000 members serves the same page as one
-// with 100 (BenchmarkCoursePages).
-const (
-	postsPerPage    = 50 // posts of a thread, replies on a post's page
-	coursesPerPage  = 30 // home, tag and school pages
-	schoolsPerPage  = 30 // home page
-	badgesPerPage   = 30 // a person's page
-	blocksPerPage   = 50 // the operator's page
-	reportsPerPage  = 20
-	maxLanguages    = 100 // the home page's language choice
-	maxPinnedPosts  = 20  // a course's featured collection
-	feedPageSize    = 100 // the Atom feed looks through pages of this many posts,
-	feedPagesToScan = 5   // at most this many
 )
 
 // pageLinks are the links of a paged list to its neighbouring pages ("" at
@@ -34,16 +15,11 @@ type pageLinks struct {
 	Prev, Next string
 }
 
-// linksFor builds a list's page links: the current path and query with the
-// list's parameter set to each neighbour's cursor, and anchor (the list's
-// section) as the fragment. A one-time message (?error=, ?saved=) is not
-// carried along.
-func linksFor[T any](c *fiber.Ctx, param, anchor, label string, p domain.Page[T]) pageLinks {
-	return linksAt(c, param, anchor, label, p.Prev, p.Next)
-}
-
-// linksAt is linksFor given the neighbouring pages' cursors, as the read
-// models of the services hold them ("" at an end).
+// linksAt builds a list's page links from the cursors of its neighbouring
+// pages, as the read models of the services hold them ("" at an end): the
+// current path and query with the list's parameter set to each
+// neighbour's cursor, and anchor (the list's section) as the fragment. A
+// one-time message (?error=, ?saved=) is not carried along.
 func linksAt(c *fiber.Ctx, param, anchor, label, prev, next string) pageLinks {
 	q, err := url.ParseQuery(string(c.Request().URI().QueryString()))
 	if err != nil {

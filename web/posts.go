@@ -1,9 +1,8 @@
 package web
 
 import (
-	"encoding/json"
+	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -11,96 +10,50 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
 	"github.com/lernejo/lernejo/federation/httpsig"
+	"github.com/lernejo/lernejo/service"
 )
 
-// post serves a local post: its Note to ActivityPub clients (with its own
-// @context: Mastodon and GoToSocial refetch boosted notes by id), its page
-// to browsers, and a Tombstone with 410 Gone once deleted.
+// post serves a local post: its Note to ActivityPub clients, its page to
+// browsers, and a Tombstone with 410 Gone once deleted.
 func (s *Server) post(c *fiber.Ctx) error {
 	uri := s.urls.Path("/posts/" + c.Params("id"))
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var (
-		p       *domain.Post
-		gone    *domain.Tombstone
-		doc     []byte
-		course  *domain.Course
-		replies domain.Page[*domain.Post]
-	)
-	err := s.store.View(ctx, func(tx domain.Tx) error {
-		var err error
-		p, err = tx.Post(uri)
-		if domain.IsNotFound(err) {
-			ts, deleted, terr := domain.Found(tx.Tombstone(uri))
-			if terr != nil {
-				return terr
-			}
-			if deleted {
-				gone = ts
-				return nil
-			}
-		}
+	c.Vary(fiber.HeaderAccept)
+	if wantsActivity(c) {
+		doc, err := s.cfg.Services.Documents.Post(ctx, uri)
 		if err != nil {
 			return err
 		}
-		if !p.Local {
-			return domain.Errorf(domain.ENOTFOUND, "Post not found.")
+		if doc.Gone {
+			c.Status(fiber.StatusGone)
 		}
-		remoteCourse := strings.Contains(p.Course, "://")
-		if remoteCourse {
-			// A local learner's post in a course on another server.
-			course = &domain.Course{Title: "A course on another server"}
-			ra, found, err := domain.Found(tx.RemoteActor(p.Course))
-			if err != nil {
-				return err
-			}
-			if found {
-				course.Title = ra.DisplayName()
-			}
-		} else if course, err = tx.Course(p.Course); err != nil {
-			return err
-		}
-		if replies, err = tx.RepliesPage(p.URI, c.Query("replies"), postsPerPage); err != nil {
-			return err
-		}
-		note, err := s.cfg.Services.Posts.Note(tx, p)
-		if err != nil {
-			return err
-		}
-		doc = federation.Document(note)
-		return nil
-	})
+		return sendActivity(c, doc.JSON)
+	}
+	p, err := s.cfg.Services.Posts.Page(ctx, uri, c.Query("replies"))
 	if err != nil {
 		return err
 	}
-	c.Vary(fiber.HeaderAccept)
-	if gone != nil {
+	if p.Deleted {
 		c.Status(fiber.StatusGone)
-		if wantsActivity(c) {
-			return sendActivity(c, federation.TombstoneDocument(uri, gone.Deleted))
-		}
-		return s.render(c, "error", pageData{Title: "Deleted", Data: map[string]any{"Status": 410, "Message": "This post was deleted."}})
+		return s.render(c, "error", pageData{Title: "Deleted", Data: errorPage{Status: fiber.StatusGone, Message: "This post was deleted."}})
 	}
-	if wantsActivity(c) {
-		return sendActivity(c, doc)
-	}
-	return s.render(c, "post", pageData{Title: course.Title, Data: map[string]any{"Post": p, "Course": course, "Replies": replies.Items,
-		"ReplyPages": linksFor(c, "replies", "replies", "Replies", replies)}})
+	return s.render(c, "post", pageData{Title: p.Course.Title, Data: postPage{PostPage: p,
+		ReplyPages: linksAt(c, "replies", "replies", "Replies", p.RepliesPrev, p.RepliesNext)}})
+}
+
+// postPage is a post's page's data: the read model, and the links of its
+// replies.
+type postPage struct {
+	*service.PostPage
+	ReplyPages pageLinks
 }
 
 // postReplies serves the replies collection of a local post, oldest first.
 func (s *Server) postReplies(c *fiber.Ctx) error {
 	uri := s.urls.Path("/posts/" + c.Params("id"))
-	return s.cursorCollection(c, uri+"/replies", func(tx domain.Tx, cursor string, paged bool) (pageOfItems, error) {
-		if _, err := tx.Post(uri); err != nil {
-			return pageOfItems{}, err
-		}
-		total, err := tx.CountReplies(uri)
-		if err != nil || !paged {
-			return pageOfItems{total: total}, err
-		}
-		rs, err := tx.RepliesPage(uri, cursor, federation.PageSize)
-		return postURIs(rs, total), err
+	return s.cursorCollection(c, uri+"/replies", func(ctx context.Context, q service.CollectionQuery) (service.CollectionPage, error) {
+		return s.cfg.Services.Documents.Replies(ctx, uri, q)
 	})
 }
 
@@ -113,20 +66,16 @@ func (s *Server) thread(c *fiber.Ctx) error {
 	if wantsHTML(c) {
 		return s.threadPage(c, id)
 	}
-	return s.cursorCollection(c, s.urls.Path("/threads/"+id), func(tx domain.Tx, cursor string, paged bool) (pageOfItems, error) {
-		total, err := tx.CountThread(id)
-		if err != nil {
-			return pageOfItems{}, err
-		}
-		if total == 0 {
-			return pageOfItems{}, domain.Errorf(domain.ENOTFOUND, "Thread not found.")
-		}
-		if !paged {
-			return pageOfItems{total: total}, nil
-		}
-		ps, err := tx.ThreadPage(id, cursor, federation.PageSize)
-		return postURIs(ps, total), err
+	return s.cursorCollection(c, s.urls.Path("/threads/"+id), func(ctx context.Context, q service.CollectionQuery) (service.CollectionPage, error) {
+		return s.cfg.Services.Documents.Thread(ctx, id, q)
 	})
+}
+
+// conversationPage is a thread's page's data: the read model, and the
+// links of its pages.
+type conversationPage struct {
+	*service.ThreadPage
+	Pages pageLinks
 }
 
 // threadPage shows a thread's posts to a browser, oldest first, a page at a
@@ -134,108 +83,40 @@ func (s *Server) thread(c *fiber.Ctx) error {
 // A thread of a course on another server is for people logged in here, as
 // that course's page is; a draft course's threads are not found.
 func (s *Server) threadPage(c *fiber.Ctx, id string) error {
-	viewer := s.viewer(c)
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var (
-		posts     []postView
-		page      domain.Page[*domain.Post]
-		total     int
-		course    *domain.Course
-		remote    *domain.RemoteActor
-		organiser bool
-	)
-	err := s.store.View(ctx, func(tx domain.Tx) error {
-		var err error
-		if page, err = tx.ThreadPage(id, c.Query("posts"), postsPerPage); err != nil {
-			return err
-		}
-		if len(page.Items) == 0 {
-			return domain.Errorf(domain.ENOTFOUND, "Thread not found.")
-		}
-		in := page.Items[0].Course
-		if strings.Contains(in, "://") {
-			if viewer == nil {
-				_, err := s.requireLogin(c)
-				return err
-			}
-			if remote, err = tx.RemoteActor(in); err != nil {
-				return err
-			}
-		} else if course, err = feedCourse(tx, in); err != nil {
-			return err
-		}
-		organiser = course != nil && viewer != nil && course.IsOrganiser(viewer.Handle)
-		for _, p := range page.Items {
-			v, err := s.viewOf(tx, p)
-			if err != nil {
-				return err
-			}
-			posts = append(posts, v)
-		}
-		total, err = tx.CountThread(id)
-		return err
-	})
+	p, err := s.cfg.Services.Posts.Thread(ctx, s.viewerHandle(c), id, c.Query("posts"))
+	if domain.ErrorCode(err) == domain.EUNAUTHORISED {
+		_, err = s.requireLogin(c)
+	}
 	if err != nil {
 		return err
 	}
-	title := "A thread in " + titleOfCourse(course, remote)
-	return s.render(c, "conversation", pageData{Title: title, Data: map[string]any{"Posts": posts, "Total": total,
-		"Course": course, "Remote": remote, "Organiser": organiser, "Pages": linksFor(c, "posts", "posts", "Thread", page)}})
-}
-
-// titleOfCourse names the course a thread is in: ours, or one elsewhere.
-func titleOfCourse(course *domain.Course, remote *domain.RemoteActor) string {
-	if course != nil {
-		return course.Title
-	}
-	return remote.DisplayName()
-}
-
-// postURIs is a page of posts as the ids a collection lists.
-func postURIs(p domain.Page[*domain.Post], total int) pageOfItems {
-	out := pageOfItems{total: total, prev: p.Prev, next: p.Next}
-	for _, x := range p.Items {
-		out.items = append(out.items, x.URI)
-	}
-	return out
-}
-
-// pageOfItems is one page of a collection as cursorCollection serves it.
-type pageOfItems struct {
-	items      []any
-	prev, next string
-	total      int
+	return s.render(c, "conversation", pageData{Title: "A thread in " + p.Title(), Data: conversationPage{ThreadPage: p,
+		Pages: linksAt(c, "posts", "posts", "Thread", p.Prev, p.Next)}})
 }
 
 // cursorCollection answers a collection read a page at a time from the
 // store (federation.OrderedCollectionByCursor): the collection without
 // ?page, its first page with ?page=1, the page a cursor names with
-// ?page=CURSOR. read gets the cursor and whether a page was asked for (if
-// not, only the total is needed).
-func (s *Server) cursorCollection(c *fiber.Ctx, id string, read func(tx domain.Tx, cursor string, paged bool) (pageOfItems, error)) error {
-	cursor, paged := c.Query("page"), c.Query("page") != ""
-	if cursor == "1" {
-		cursor = ""
+// ?page=CURSOR. read gets what was asked for (without a page, only the
+// total is needed).
+func (s *Server) cursorCollection(c *fiber.Ctx, id string, read func(ctx context.Context, q service.CollectionQuery) (service.CollectionPage, error)) error {
+	q := service.CollectionQuery{Cursor: c.Query("page"), Paged: c.Query("page") != ""}
+	if q.Cursor == "1" {
+		q.Cursor = ""
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var page pageOfItems
-	if err := s.store.View(ctx, func(tx domain.Tx) error {
-		var err error
-		page, err = read(tx, cursor, paged)
-		return err
-	}); err != nil {
+	page, err := read(ctx, q)
+	if err != nil {
 		return err
 	}
-	var (
-		doc []byte
-		err error
-	)
-	if paged {
-		doc, err = federation.OrderedCollectionPageByCursor(id, cursor, page.prev, page.next, page.total, page.items)
+	var doc []byte
+	if q.Paged {
+		doc, err = federation.OrderedCollectionPageByCursor(id, q.Cursor, page.Prev, page.Next, page.Total, page.Items)
 	} else {
-		doc, err = federation.OrderedCollectionByCursor(id, page.total)
+		doc, err = federation.OrderedCollectionByCursor(id, page.Total)
 	}
 	if err != nil {
 		return err
@@ -247,102 +128,32 @@ func (s *Server) cursorCollection(c *fiber.Ctx, id string, read func(tx domain.T
 // its Announces of everyone else's, newest first, embedded.
 func (s *Server) courseOutbox(c *fiber.Ctx, handle string) error {
 	id := s.urls.Actor(domain.ActorCourse, handle) + "/outbox"
-	return s.cursorCollection(c, id, func(tx domain.Tx, cursor string, paged bool) (pageOfItems, error) {
-		total, err := tx.CountCoursePosts(handle)
-		if err != nil || !paged {
-			return pageOfItems{total: total}, err
-		}
-		posts, err := tx.CoursePostsPage(handle, cursor, federation.PageSize)
-		if err != nil {
-			return pageOfItems{}, err
-		}
-		out := pageOfItems{total: total, prev: posts.Prev, next: posts.Next}
-		for _, p := range posts.Items {
-			if p.Activity == "" {
-				continue
-			}
-			// An activity past its time to live is gone from the outbox.
-			a, found, err := domain.Found(tx.Activity(p.Activity))
-			if err != nil {
-				return pageOfItems{}, err
-			}
-			if found {
-				out.items = append(out.items, rawJSON(a.JSON))
-			}
-		}
-		return out, nil
+	return s.cursorCollection(c, id, func(ctx context.Context, q service.CollectionQuery) (service.CollectionPage, error) {
+		return s.cfg.Services.Documents.Outbox(ctx, handle, q)
 	})
 }
-
-// rawJSON embeds stored JSON bytes as they are.
-type rawJSON []byte
-
-func (r rawJSON) MarshalJSON() ([]byte, error) { return r, nil }
 
 // ago is used by templates to show a post's age.
 func ago(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
 
 // note serves a direct note (sign-up questions, a decline's reason) from
-// the Create it was sent in.
+// the Create it was sent in. One that is not public is for its addressees
+// only: served to a signed fetch from one of their servers, and to no one
+// else (HOSTILE S14).
 func (s *Server) note(c *fiber.Ctx) error {
-	uri := s.urls.Path("/notes/" + c.Params("id"))
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var obj map[string]any
-	err := s.store.View(ctx, func(tx domain.Tx) error {
-		a, err := tx.Activity(uri + "/activity")
-		if err != nil {
-			return err
-		}
-		var create struct {
-			Object map[string]any `json:"object"`
-		}
-		if err := json.Unmarshal(a.JSON, &create); err != nil || create.Object == nil {
-			return domain.Errorf(domain.ENOTFOUND, "Note not found.")
-		}
-		obj = create.Object
-		return nil
-	})
+	n, err := s.cfg.Services.Documents.Note(ctx, s.urls.Path("/notes/"+c.Params("id")))
 	if err != nil {
 		return err
 	}
-	// A direct note (sign-up questions, a decline's reason) is for its
-	// addressees only: served to a signed fetch from one of their servers,
-	// and to no one else (HOSTILE S14).
-	if !addressedToPublic(obj) {
+	if !n.Public() {
 		signer, err := s.signedFetcher(c)
-		if err != nil || !addressedToHostOf(obj, signer.ID) {
+		if err != nil || !n.AddressedToHostOf(signer.ID) {
 			return domain.Errorf(domain.ENOTFOUND, "Note not found.")
 		}
 	}
-	return sendActivity(c, federation.Document(obj))
-}
-
-// addressedToPublic reports whether an object's to or cc holds Public.
-func addressedToPublic(obj map[string]any) bool {
-	for _, k := range []string{"to", "cc"} {
-		list, _ := obj[k].([]any)
-		for _, a := range list {
-			if a == federation.Public {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// addressedToHostOf reports whether an object is addressed to an actor on
-// the same origin as actor.
-func addressedToHostOf(obj map[string]any, actor string) bool {
-	for _, k := range []string{"to", "cc"} {
-		list, _ := obj[k].([]any)
-		for _, a := range list {
-			if s, ok := a.(string); ok && federation.SameOrigin(s, actor) {
-				return true
-			}
-		}
-	}
-	return false
+	return sendActivity(c, n.JSON)
 }
 
 // signedFetcher verifies a signed GET (authorized fetch) and returns the
@@ -377,27 +188,20 @@ func (s *Server) signedFetcher(c *fiber.Ctx) (*domain.RemoteActor, error) {
 	return signer, nil
 }
 
-// featured serves a course's pinned posts (Mastodon's featured collection),
-// with the notes embedded.
+// featured serves a course's pinned posts (Mastodon's featured collection).
 func (s *Server) featured(c *fiber.Ctx) error {
 	handle := c.Params("handle")
-	if err := s.checkCourseVisible(c, handle); err != nil {
-		return err
-	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var items []any
-	err := s.store.View(ctx, func(tx domain.Tx) error {
-		posts, err := tx.PinnedPosts(handle, maxPinnedPosts)
-		for _, p := range posts {
-			items = append(items, p.URI)
-		}
-		return err
-	})
+	ids, err := s.cfg.Services.Documents.Featured(ctx, handle)
 	if err != nil {
 		return err
 	}
+	items := []any{}
+	for _, id := range ids {
+		items = append(items, id)
+	}
 	doc := federation.Document(map[string]any{"id": s.urls.Actor(domain.ActorCourse, handle) + "/featured",
-		"type": "OrderedCollection", "totalItems": len(items), "orderedItems": append([]any{}, items...)})
+		"type": "OrderedCollection", "totalItems": len(items), "orderedItems": items})
 	return sendActivity(c, doc)
 }

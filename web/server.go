@@ -160,7 +160,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	}
 	c.Status(status)
 	if wantsHTML(c) {
-		return s.render(c, "error", pageData{Title: "Error", Data: map[string]any{"Status": status, "Message": msg}})
+		return s.render(c, "error", pageData{Title: "Error", Data: errorPage{Status: status, Message: msg}})
 	}
 	return c.JSON(fiber.Map{"error": msg})
 }

@@ -2,13 +2,11 @@ package web
 
 import (
 	"net/url"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lernejo/lernejo/domain"
-	"github.com/lernejo/lernejo/domain/password"
 )
 
 // Cookies and request locals of the accounts layer.
@@ -39,12 +37,9 @@ const (
 
 // authState is what the accounts layer keeps between requests.
 type authState struct {
-	now         func() time.Time
-	login       *loginGuard // log-ins and password changes
-	signupIP    *rateLimiter
-	dummyOnce   sync.Once
-	dummyHash   string
-	dummyHashEr error
+	now      func() time.Time
+	login    *loginGuard // log-ins and password changes
+	signupIP *rateLimiter
 }
 
 func newAuthState(now func() time.Time) *authState {
@@ -56,13 +51,6 @@ func newAuthState(now func() time.Time) *authState {
 		login:    newLoginGuard(now),
 		signupIP: newRateLimiter(signupPerIP, signupPerIPWindow, now),
 	}
-}
-
-// dummy is a hash to check passwords against when there is no such account,
-// so that a log-in for a missing handle takes as long as a wrong password.
-func (a *authState) dummy() (string, error) {
-	a.dummyOnce.Do(func() { a.dummyHash, a.dummyHashEr = password.Hash("lernejo-no-such-account") })
-	return a.dummyHash, a.dummyHashEr
 }
 
 // viewer is the logged-in person, or nil.
@@ -101,66 +89,27 @@ func (s *Server) requireLogin(c *fiber.Ctx) (*domain.Person, error) {
 // loadViewer finds the session named by the cookie and puts it and its person
 // into the request's locals. A cookie naming no live session is cleared.
 func (s *Server) loadViewer(c *fiber.Ctx) error {
-	id := c.Cookies(sessionCookie)
-	if id == "" {
+	token := c.Cookies(sessionCookie)
+	if token == "" {
 		return c.Next()
 	}
-	var (
-		sess *domain.Session
-		p    *domain.Person
-	)
-	if domain.ValidToken(id) {
-		ctx, cancel := ctx(c)
-		err := s.store.View(ctx, func(tx domain.Tx) error {
-			var err error
-			if sess, err = tx.Session(id); err != nil {
-				return err
-			}
-			p, err = tx.Person(sess.Person)
-			return err
-		})
-		cancel()
-		if err != nil && !domain.IsNotFound(err) {
-			return err
-		}
-		if err != nil || sess.Expired(s.auth.now()) {
-			sess, p = nil, nil
-		}
-	}
-	if sess == nil {
+	ctx, cancel := ctx(c)
+	sess, p, err := s.cfg.Services.Accounts.Session(ctx, token)
+	cancel()
+	if domain.IsNotFound(err) {
 		s.clearCookie(c, sessionCookie)
 		return c.Next()
+	}
+	if err != nil {
+		return err
 	}
 	c.Locals(localSession, sess)
 	c.Locals(localViewer, p)
 	return c.Next()
 }
 
-// startSession logs a person in with a new session. The id comes fresh from
-// crypto/rand and any session the browser held before is deleted, so an id
-// chosen by someone else never survives a log-in (HOSTILE W2).
-func (s *Server) startSession(c *fiber.Ctx, handle string) error {
-	sess, err := domain.NewSession(handle, s.auth.now())
-	if err != nil {
-		return err
-	}
-	old := c.Cookies(sessionCookie)
-	ctx, cancel := ctx(c)
-	defer cancel()
-	if err := s.store.Update(ctx, func(tx domain.Tx) error {
-		if domain.ValidToken(old) {
-			if err := tx.DeleteSession(old); err != nil {
-				return err
-			}
-		}
-		return tx.PutSession(sess)
-	}); err != nil {
-		return err
-	}
-	s.setSessionCookie(c, sess)
-	return nil
-}
-
+// setSessionCookie hands the browser a session the services started
+// (HOSTILE W2: a new id at every log-in).
 func (s *Server) setSessionCookie(c *fiber.Ctx, sess *domain.Session) {
 	s.setCookie(c, sessionCookie, sess.ID, sess.Expires)
 	c.Locals(localSession, sess)

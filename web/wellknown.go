@@ -31,35 +31,12 @@ func (s *Server) webfinger(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	if handle == domain.InstanceActorName {
-		typ = domain.ActorApplication
-	} else {
-		err := s.store.View(ctx, func(tx domain.Tx) error {
-			t, err := tx.HandleType(handle)
-			if err != nil {
-				return err
-			}
-			if typ != "" && t != typ {
-				return domain.Errorf(domain.ENOTFOUND, "no such actor")
-			}
-			typ = t
-			if t == domain.ActorCourse {
-				co, err := tx.Course(handle)
-				if err != nil {
-					return err
-				}
-				if !co.Federates() {
-					return domain.Errorf(domain.ENOTFOUND, "no such actor")
-				}
-			}
-			return nil
-		})
-		if domain.IsNotFound(err) {
-			return fiber.NewError(fiber.StatusNotFound, "no such actor on this node")
-		}
-		if err != nil {
-			return err
-		}
+	typ, err := s.cfg.Services.Documents.Finger(ctx, handle, typ)
+	if domain.IsNotFound(err) {
+		return fiber.NewError(fiber.StatusNotFound, "no such actor on this node")
+	}
+	if err != nil {
+		return err
 	}
 	id := s.urls.Actor(typ, handle)
 	profile := id
@@ -157,27 +134,11 @@ func (s *Server) nodeinfoWellKnown(c *fiber.Ctx) error {
 func (s *Server) nodeinfo(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var (
-		st                     domain.Settings
-		people, courses, posts int
-	)
-	err := s.store.View(ctx, func(tx domain.Tx) error {
-		var err error
-		if st, err = tx.Settings(); err != nil {
-			return err
-		}
-		if people, err = tx.CountPeople(); err != nil {
-			return err
-		}
-		if courses, err = tx.CountCourses(); err != nil {
-			return err
-		}
-		posts, err = tx.CountPosts()
-		return err
-	})
+	ni, err := s.cfg.Services.Documents.NodeInfo(ctx)
 	if err != nil {
 		return err
 	}
+	st := ni.Settings
 	return sendJSON(c, `application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.1#"`, fiber.Map{
 		"version": "2.1",
 		"software": fiber.Map{
@@ -190,13 +151,13 @@ func (s *Server) nodeinfo(c *fiber.Ctx) error {
 		"services":          fiber.Map{"inbound": []string{}, "outbound": []string{}},
 		"openRegistrations": st.RegistrationOpen,
 		"usage": fiber.Map{
-			"users":      fiber.Map{"total": people},
-			"localPosts": posts,
+			"users":      fiber.Map{"total": ni.People},
+			"localPosts": ni.Posts,
 		},
 		"metadata": fiber.Map{
 			"nodeName":        st.Name,
 			"nodeDescription": st.Description,
-			"courses":         courses,
+			"courses":         ni.Courses,
 			"activityKinds":   st.Kinds,
 		},
 	})

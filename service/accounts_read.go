@@ -1,0 +1,159 @@
+package service
+
+import (
+	"context"
+
+	"github.com/lernejo/lernejo/domain"
+)
+
+// The read models of accounts and of the node's settings: who a session
+// cookie names, a person's page, the settings every page shows and the
+// operator's page. Each is read in one transaction.
+
+// Page sizes of these pages' lists.
+const (
+	badgesPerPage  = 30 // a person's page
+	blocksPerPage  = 50 // the operator's page
+	reportsPerPage = 20
+)
+
+// Session is the live session token names and the person it logs in. A
+// token that names no session, an expired one or one whose person is gone
+// is not found: the visitor is logged out.
+func (s *Accounts) Session(ctx context.Context, token string) (*domain.Session, *domain.Person, error) {
+	if !domain.ValidToken(token) {
+		return nil, nil, domain.Errorf(domain.ENOTFOUND, "Session not found.")
+	}
+	var (
+		sess *domain.Session
+		p    *domain.Person
+	)
+	err := s.Store.View(ctx, func(tx domain.Tx) error {
+		var err error
+		if sess, err = tx.Session(token); err != nil {
+			return err
+		}
+		p, err = tx.Person(sess.Person)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if sess.Expired(s.Now()) {
+		return nil, nil, domain.Errorf(domain.ENOTFOUND, "Session not found.")
+	}
+	return sess, p, nil
+}
+
+// PersonPageQuery names the pages of a person's page's lists: the badges
+// they hold from this node (?badges=) and those other servers gave them
+// (?received=), "" for the first.
+type PersonPageQuery struct {
+	Badges, Received string
+}
+
+// HeldBadge is a badge as a person's page shows it.
+type HeldBadge struct {
+	Name      string
+	Assertion string // the award's hosted assertion
+	Image     string
+}
+
+// PersonPage is a person's page: a page of the badges they hold from this
+// node and one of those other servers gave them; revoked ones are not
+// shown.
+type PersonPage struct {
+	Person                     *domain.Person
+	Badges                     []HeldBadge
+	BadgesPrev, BadgesNext     string
+	Received                   []HeldBadge
+	ReceivedPrev, ReceivedNext string
+}
+
+// Page is the page of the local person handle.
+func (s *Accounts) Page(ctx context.Context, handle string, q PersonPageQuery) (*PersonPage, error) {
+	var out *PersonPage
+	err := s.Store.View(ctx, func(tx domain.Tx) error {
+		p, err := tx.Person(handle)
+		if err != nil {
+			return err
+		}
+		page := &PersonPage{Person: p}
+		awards, err := tx.AwardsPage(s.URLs.Actor(domain.ActorPerson, p.Handle), q.Badges, badgesPerPage,
+			func(a *domain.Award) bool { return !a.Revoked })
+		if err != nil {
+			return err
+		}
+		for _, a := range awards.Items {
+			b, found, err := domain.Found(tx.Badge(a.Badge))
+			if err != nil {
+				return err
+			}
+			if found {
+				page.Badges = append(page.Badges, HeldBadge{Name: b.Name, Assertion: s.URLs.Path("/awards/" + a.ID),
+					Image: s.URLs.Path("/badges/" + b.ID + "/image.png")})
+			}
+		}
+		page.BadgesPrev, page.BadgesNext = awards.Prev, awards.Next
+		received, err := tx.ReceivedBadgesPage(p.Handle, q.Received, badgesPerPage,
+			func(r *domain.ReceivedBadge) bool { return !r.Revoked })
+		if err != nil {
+			return err
+		}
+		for _, r := range received.Items {
+			page.Received = append(page.Received, HeldBadge{Name: r.Name, Assertion: r.Assertion, Image: r.ImageURL})
+		}
+		page.ReceivedPrev, page.ReceivedNext = received.Prev, received.Next
+		out = page
+		return nil
+	})
+	return out, err
+}
+
+// Current is the node's settings as the operator last saved them.
+func (s *Settings) Current(ctx context.Context) (domain.Settings, error) {
+	var st domain.Settings
+	err := s.Store.View(ctx, func(tx domain.Tx) error {
+		var err error
+		st, err = tx.Settings()
+		return err
+	})
+	return st, err
+}
+
+// OperatorQuery names the pages of the operator's page's lists: the domain
+// blocks (?blocks=; an imported block list is long) and the reports other
+// servers sent (?reports=), "" for the first.
+type OperatorQuery struct {
+	Blocks, Reports string
+}
+
+// OperatorPage is the operator's page besides the settings form: a page of
+// the domain blocks, sorted by domain, and one of the reports, newest
+// first.
+type OperatorPage struct {
+	Blocks                   []*domain.DomainBlock
+	BlocksPrev, BlocksNext   string
+	Reports                  []*domain.Report
+	ReportsPrev, ReportsNext string
+}
+
+// Operator is the operator's page for q. Only the node's operators may see
+// it: web lets only admin accounts reach it, as the admin socket does.
+func (s *Settings) Operator(ctx context.Context, q OperatorQuery) (*OperatorPage, error) {
+	out := &OperatorPage{}
+	err := s.Store.View(ctx, func(tx domain.Tx) error {
+		blocks, err := tx.DomainBlocksPage(q.Blocks, blocksPerPage)
+		if err != nil {
+			return err
+		}
+		out.Blocks, out.BlocksPrev, out.BlocksNext = blocks.Items, blocks.Prev, blocks.Next
+		reports, err := tx.ReportsPage(q.Reports, reportsPerPage)
+		if err != nil {
+			return err
+		}
+		out.Reports, out.ReportsPrev, out.ReportsNext = reports.Items, reports.Prev, reports.Next
+		return nil
+	})
+	return out, err
+}

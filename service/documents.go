@@ -1,0 +1,550 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
+)
+
+// Documents is what the node serves to other servers and to feed readers:
+// the ActivityPub documents of its actors, posts and activities and the
+// collections they list, the answers of WebFinger and NodeInfo, and what a
+// course's Atom feed and meetings calendar carry. Each method reads in one
+// transaction it opens; web serialises what is not a finished document.
+type Documents struct {
+	*env
+	posts *Posts
+}
+
+// Sizes of the lists the documents carry.
+const (
+	maxPinnedPosts  = 20  // a course's featured collection
+	feedEntries     = 50  // the posts of a course's Atom feed
+	feedPageSize    = 100 // the feed looks through pages of this many posts,
+	feedPagesToScan = 5   // at most this many
+)
+
+// Actor is the JSON-LD document of the local actor handle of type typ: a
+// person, a school or a course. Drafts are not found: a course federates
+// once it opens.
+func (d *Documents) Actor(ctx context.Context, typ domain.ActorType, handle string) ([]byte, error) {
+	var doc []byte
+	err := d.Store.View(ctx, func(tx domain.Tx) error {
+		switch typ {
+		case domain.ActorPerson:
+			p, err := tx.Person(handle)
+			if err != nil {
+				return err
+			}
+			doc, err = d.Docs.Person(p)
+			return err
+		case domain.ActorSchool:
+			sc, err := tx.School(handle)
+			if err != nil {
+				return err
+			}
+			doc, err = d.Docs.School(sc)
+			return err
+		case domain.ActorCourse:
+			co, err := visibleCourse(tx, handle)
+			if err != nil {
+				return err
+			}
+			doc, err = d.Docs.Course(co)
+			return err
+		}
+		return domain.Errorf(domain.ENOTFOUND, "Actor %s not found.", handle)
+	})
+	return doc, err
+}
+
+// InstanceActor is the document of the node's Application actor, named
+// after the node.
+func (d *Documents) InstanceActor(ctx context.Context) ([]byte, error) {
+	var doc []byte
+	err := d.Store.View(ctx, func(tx domain.Tx) error {
+		ia, err := tx.InstanceActor()
+		if err != nil {
+			return err
+		}
+		st, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		doc, err = d.Docs.Instance(ia, st.Name)
+		return err
+	})
+	return doc, err
+}
+
+// CheckActor fails with not found unless handle is a local actor of type
+// typ. Drafts are found: their pictures show on their organisers' pages.
+func (d *Documents) CheckActor(ctx context.Context, typ domain.ActorType, handle string) error {
+	return d.Store.View(ctx, func(tx domain.Tx) error {
+		t, err := tx.HandleType(handle)
+		if err == nil && t != typ {
+			return domain.Errorf(domain.ENOTFOUND, "Actor %s not found.", handle)
+		}
+		return err
+	})
+}
+
+// ActorCollection is the size of a local actor's collection (inbox,
+// outbox, followers or following) for the documents that show their size,
+// not their members: who follows whom is the members' business (courses
+// list members to organisers only). A course's outbox lists its posts:
+// see Outbox.
+func (d *Documents) ActorCollection(ctx context.Context, typ domain.ActorType, handle, collection string) (int, error) {
+	total := 0
+	err := d.Store.View(ctx, func(tx domain.Tx) error {
+		t, err := tx.HandleType(handle)
+		if err != nil {
+			return err
+		}
+		if t != typ {
+			return domain.Errorf(domain.ENOTFOUND, "Actor %s not found.", handle)
+		}
+		if t == domain.ActorCourse {
+			if _, err := visibleCourse(tx, handle); err != nil {
+				return err
+			}
+		}
+		switch collection {
+		case "followers":
+			total, err = tx.CountFollowers(handle, domain.FollowAccepted)
+		case "following":
+			var fs []*domain.Following
+			fs, err = tx.Followings(handle)
+			for _, f := range fs {
+				if f.State == domain.FollowAccepted {
+					total++
+				}
+			}
+		}
+		return err
+	})
+	return total, err
+}
+
+// CollectionQuery is what a request asks of a collection read a page at a
+// time (federation.OrderedCollectionByCursor): the collection itself, or
+// one of its pages, the first (Cursor "") or the one Cursor names.
+type CollectionQuery struct {
+	Paged  bool
+	Cursor string
+}
+
+// CollectionPage is a collection's size and, when a page was asked for,
+// that page's items (ids or embedded objects) and the cursors of its
+// neighbours ("" at an end).
+type CollectionPage struct {
+	Total      int
+	Items      []any
+	Prev, Next string
+}
+
+// postIDs is a page of posts as the ids a collection lists.
+func postIDs(p domain.Page[*domain.Post], total int) CollectionPage {
+	out := CollectionPage{Total: total, Prev: p.Prev, Next: p.Next}
+	for _, x := range p.Items {
+		out.Items = append(out.Items, x.URI)
+	}
+	return out
+}
+
+// Outbox is a course's outbox: its Creates of its own posts and its
+// Announces of everyone else's, newest first, embedded as they were sent.
+// Drafts are not found.
+func (d *Documents) Outbox(ctx context.Context, course string, q CollectionQuery) (CollectionPage, error) {
+	var out CollectionPage
+	err := d.Store.View(ctx, func(tx domain.Tx) error {
+		if _, err := visibleCourse(tx, course); err != nil {
+			return err
+		}
+		total, err := tx.CountCoursePosts(course)
+		if err != nil || !q.Paged {
+			out.Total = total
+			return err
+		}
+		posts, err := tx.CoursePostsPage(course, q.Cursor, federation.PageSize)
+		if err != nil {
+			return err
+		}
+		out = CollectionPage{Total: total, Prev: posts.Prev, Next: posts.Next}
+		for _, p := range posts.Items {
+			if p.Activity == "" {
+				continue
+			}
+			// An activity past its time to live is gone from the outbox.
+			a, found, err := domain.Found(tx.Activity(p.Activity))
+			if err != nil {
+				return err
+			}
+			if found {
+				out.Items = append(out.Items, json.RawMessage(a.JSON))
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Replies is the replies collection of the local post uri, oldest first.
+func (d *Documents) Replies(ctx context.Context, uri string, q CollectionQuery) (CollectionPage, error) {
+	var out CollectionPage
+	err := d.Store.View(ctx, func(tx domain.Tx) error {
+		if _, err := tx.Post(uri); err != nil {
+			return err
+		}
+		total, err := tx.CountReplies(uri)
+		if err != nil || !q.Paged {
+			out.Total = total
+			return err
+		}
+		rs, err := tx.RepliesPage(uri, q.Cursor, federation.PageSize)
+		out = postIDs(rs, total)
+		return err
+	})
+	return out, err
+}
+
+// Thread is a thread's context collection (FEP-7888): every post of the
+// conversation, on whichever server it lives, oldest first; id is the id
+// of its first post.
+func (d *Documents) Thread(ctx context.Context, id string, q CollectionQuery) (CollectionPage, error) {
+	var out CollectionPage
+	err := d.Store.View(ctx, func(tx domain.Tx) error {
+		total, err := tx.CountThread(id)
+		if err != nil {
+			return err
+		}
+		if total == 0 {
+			return domain.Errorf(domain.ENOTFOUND, "Thread not found.")
+		}
+		if !q.Paged {
+			out.Total = total
+			return nil
+		}
+		ps, err := tx.ThreadPage(id, q.Cursor, federation.PageSize)
+		out = postIDs(ps, total)
+		return err
+	})
+	return out, err
+}
+
+// Featured is the ids of a course's pinned posts, newest first, for its
+// featured collection (Mastodon's). Drafts are not found.
+func (d *Documents) Featured(ctx context.Context, course string) ([]string, error) {
+	var ids []string
+	err := d.Store.View(ctx, func(tx domain.Tx) error {
+		if _, err := visibleCourse(tx, course); err != nil {
+			return err
+		}
+		posts, err := tx.PinnedPosts(course, maxPinnedPosts)
+		for _, p := range posts {
+			ids = append(ids, p.URI)
+		}
+		return err
+	})
+	return ids, err
+}
+
+// PostDocument is what a local post's id serves to ActivityPub clients:
+// its Note, with its own @context (Mastodon and GoToSocial refetch boosted
+// notes by id), or once it was deleted its Tombstone, and Gone is set.
+type PostDocument struct {
+	JSON []byte
+	Gone bool
+}
+
+// Post is the document of the local post uri. Posts of other servers are
+// not found here: their own servers serve them.
+func (d *Documents) Post(ctx context.Context, uri string) (PostDocument, error) {
+	var out PostDocument
+	err := d.Store.View(ctx, func(tx domain.Tx) error {
+		p, err := tx.Post(uri)
+		if domain.IsNotFound(err) {
+			ts, deleted, terr := domain.Found(tx.Tombstone(uri))
+			if terr != nil {
+				return terr
+			}
+			if deleted {
+				out = PostDocument{JSON: federation.TombstoneDocument(uri, ts.Deleted), Gone: true}
+				return nil
+			}
+		}
+		if err != nil {
+			return err
+		}
+		if !p.Local {
+			return domain.Errorf(domain.ENOTFOUND, "Post not found.")
+		}
+		note, err := d.posts.Note(tx, p)
+		if err != nil {
+			return err
+		}
+		out.JSON = federation.Document(note)
+		return nil
+	})
+	return out, err
+}
+
+// DirectNote is a note this node sent in a Create of its own (sign-up
+// questions, a decline's reason), as its id serves it.
+type DirectNote struct {
+	JSON   []byte
+	object map[string]any
+}
+
+// Note is the direct note uri, from the Create it was sent in.
+func (d *Documents) Note(ctx context.Context, uri string) (*DirectNote, error) {
+	var out *DirectNote
+	err := d.Store.View(ctx, func(tx domain.Tx) error {
+		a, err := tx.Activity(uri + "/activity")
+		if err != nil {
+			return err
+		}
+		var create struct {
+			Object map[string]any `json:"object"`
+		}
+		if err := json.Unmarshal(a.JSON, &create); err != nil || create.Object == nil {
+			return domain.Errorf(domain.ENOTFOUND, "Note not found.")
+		}
+		out = &DirectNote{JSON: federation.Document(create.Object), object: create.Object}
+		return nil
+	})
+	return out, err
+}
+
+// Public reports whether the note's to or cc holds Public. A note that is
+// not public is for its addressees only: served to a signed fetch from one
+// of their servers, and to no one else (HOSTILE S14).
+func (n *DirectNote) Public() bool {
+	for _, a := range n.addressees() {
+		if a == federation.Public {
+			return true
+		}
+	}
+	return false
+}
+
+// AddressedToHostOf reports whether the note is addressed to an actor on
+// the same origin as actor.
+func (n *DirectNote) AddressedToHostOf(actor string) bool {
+	for _, a := range n.addressees() {
+		if federation.SameOrigin(a, actor) {
+			return true
+		}
+	}
+	return false
+}
+
+// addressees are the ids in the note's to and cc.
+func (n *DirectNote) addressees() []string {
+	var out []string
+	for _, k := range []string{"to", "cc"} {
+		list, _ := n.object[k].([]any)
+		for _, a := range list {
+			if s, ok := a.(string); ok {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// Activity is the activity id as this node sent it, so that peers can
+// dereference its id.
+func (d *Documents) Activity(ctx context.Context, id string) ([]byte, error) {
+	var doc []byte
+	err := d.Store.View(ctx, func(tx domain.Tx) error {
+		a, err := tx.Activity(id)
+		if err != nil {
+			return err
+		}
+		doc = a.JSON
+		return nil
+	})
+	return doc, err
+}
+
+// Finger is the type of the local actor a WebFinger query names: handle,
+// and typ when the query was an actor URL ("" for acct:). The node's
+// Application actor answers to its name; an actor of another type than
+// typ, an unknown one and a draft course are not found.
+func (d *Documents) Finger(ctx context.Context, handle string, typ domain.ActorType) (domain.ActorType, error) {
+	if handle == domain.InstanceActorName {
+		return domain.ActorApplication, nil
+	}
+	err := d.Store.View(ctx, func(tx domain.Tx) error {
+		t, err := tx.HandleType(handle)
+		if err != nil {
+			return err
+		}
+		if typ != "" && t != typ {
+			return domain.Errorf(domain.ENOTFOUND, "no such actor")
+		}
+		typ = t
+		if t == domain.ActorCourse {
+			co, err := tx.Course(handle)
+			if err != nil {
+				return err
+			}
+			if !co.Federates() {
+				return domain.Errorf(domain.ENOTFOUND, "no such actor")
+			}
+		}
+		return nil
+	})
+	return typ, err
+}
+
+// NodeInfo is what the node's NodeInfo document says of it: the operator's
+// settings and real counts.
+type NodeInfo struct {
+	Settings               domain.Settings
+	People, Courses, Posts int // Posts counts the local posts
+}
+
+// NodeInfo reads the node's settings and counts.
+func (d *Documents) NodeInfo(ctx context.Context) (*NodeInfo, error) {
+	var out NodeInfo
+	err := d.Store.View(ctx, func(tx domain.Tx) error {
+		var err error
+		if out.Settings, err = tx.Settings(); err != nil {
+			return err
+		}
+		if out.People, err = tx.CountPeople(); err != nil {
+			return err
+		}
+		if out.Courses, err = tx.CountCourses(); err != nil {
+			return err
+		}
+		out.Posts, err = tx.CountPosts()
+		return err
+	})
+	return &out, err
+}
+
+// CourseFeed is what a course's Atom feed carries: the course, and the
+// posts it made or announced among its latest (its outbox, as a feed
+// reader sees it), newest first.
+type CourseFeed struct {
+	Course  *domain.Course
+	Entries []FeedEntry
+}
+
+// FeedEntry is a post of a feed with its author's name.
+type FeedEntry struct {
+	Post   *domain.Post
+	Author string
+}
+
+// Feed is the feed of the course handle; drafts are not found. The read is
+// bounded however long the discussion: a few pages of its latest posts.
+func (d *Documents) Feed(ctx context.Context, handle string) (*CourseFeed, error) {
+	var out *CourseFeed
+	err := d.Store.View(ctx, func(tx domain.Tx) error {
+		co, err := visibleCourse(tx, handle)
+		if err != nil {
+			return err
+		}
+		f := &CourseFeed{Course: co}
+		cursor := ""
+		for range feedPagesToScan {
+			ps, err := tx.CoursePostsPage(handle, cursor, feedPageSize)
+			if err != nil {
+				return err
+			}
+			for _, p := range ps.Items {
+				if p.Activity != "" && len(f.Entries) < feedEntries {
+					f.Entries = append(f.Entries, FeedEntry{Post: p})
+				}
+			}
+			if cursor = ps.Next; cursor == "" || len(f.Entries) >= feedEntries {
+				break
+			}
+		}
+		names := map[string]string{}
+		for i, e := range f.Entries {
+			name, done := names[e.Post.Author]
+			if !done {
+				if name, err = d.feedName(tx, e.Post.Author); err != nil {
+					return err
+				}
+				names[e.Post.Author] = name
+			}
+			f.Entries[i].Author = name
+		}
+		out = f
+		return nil
+	})
+	return out, err
+}
+
+// feedName is an author's name for a feed: a remote actor's display name,
+// a local actor's name (one that is gone is named by its handle), or else
+// the id.
+func (d *Documents) feedName(tx domain.Tx, id string) (string, error) {
+	ra, found, err := domain.Found(tx.RemoteActor(id))
+	if err != nil {
+		return "", err
+	}
+	if found {
+		return ra.DisplayName(), nil
+	}
+	if h, typ, ok := d.URLs.LocalActor(id); ok {
+		return d.localName(tx, typ, h)
+	}
+	return id, nil
+}
+
+// localName is a local actor's display name for a feed; one that is gone
+// is named by its handle.
+func (d *Documents) localName(tx domain.Tx, typ domain.ActorType, handle string) (string, error) {
+	name := ""
+	switch typ {
+	case domain.ActorCourse:
+		c, found, err := domain.Found(tx.Course(handle))
+		if err != nil {
+			return "", err
+		}
+		if found {
+			name = c.Title
+		}
+	case domain.ActorPerson:
+		p, found, err := domain.Found(tx.Person(handle))
+		if err != nil {
+			return "", err
+		}
+		if found {
+			name = p.DisplayName
+		}
+	case domain.ActorSchool:
+		sc, found, err := domain.Found(tx.School(handle))
+		if err != nil {
+			return "", err
+		}
+		if found {
+			name = sc.Name
+		}
+	}
+	if name == "" {
+		name = "@" + handle + "@" + d.URLs.Host()
+	}
+	return name, nil
+}
+
+// Meetings is the course handle, for the calendar of its weekly meetings;
+// drafts are not found.
+func (d *Documents) Meetings(ctx context.Context, handle string) (*domain.Course, error) {
+	var co *domain.Course
+	err := d.Store.View(ctx, func(tx domain.Tx) error {
+		var err error
+		co, err = visibleCourse(tx, handle)
+		return err
+	})
+	return co, err
+}

@@ -1,0 +1,201 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/domain/password"
+)
+
+// The writes of sessions: logging in and out, signing up (which logs the
+// new person in) and changing one's password (which logs every other
+// session out). A session's id comes fresh from crypto/rand and the session
+// the browser held before is deleted, so that an id chosen by someone else
+// never survives a log-in (HOSTILE W2). The limits on attempts are web's.
+
+// errNoMatch is the answer to a log-in whose handle and password do not
+// match an account: the same whether the account exists or not.
+var errNoMatch = domain.Errorf(domain.EUNAUTHORISED, "That handle and password do not match an account here.")
+
+// noAccountHash is a hash to check passwords against when there is no such
+// account, so that a log-in for a missing handle takes as long as a wrong
+// password. It is made once, on the first such log-in, and never changes.
+var noAccountHash = sync.OnceValues(func() (string, error) { return password.Hash("lernejo-no-such-account") })
+
+// LogIn checks the password of the local person handle and starts a new
+// session for them, ending old, the session the browser held before ("" or
+// a token that names none: nothing to end). A wrong password and a handle
+// with no account are refused alike, with EUNAUTHORISED.
+func (s *Accounts) LogIn(ctx context.Context, handle, pw, old string) (*domain.Session, error) {
+	var p *domain.Person
+	err := s.Store.View(ctx, func(tx domain.Tx) error {
+		var err error
+		p, err = tx.Person(handle)
+		return err
+	})
+	if err != nil && !domain.IsNotFound(err) {
+		return nil, err
+	}
+	if p == nil {
+		// Spend the same time as for a wrong password.
+		hash, err := noAccountHash()
+		if err != nil {
+			return nil, err
+		}
+		_ = password.Check(hash, pw)
+		return nil, errNoMatch
+	}
+	if err := password.Check(p.PasswordHash, pw); err != nil {
+		if errors.Is(err, password.ErrMismatch) {
+			return nil, errNoMatch
+		}
+		return nil, fmt.Errorf("service: check the password of %s: %w", p.Handle, err)
+	}
+	return s.startSession(ctx, p.Handle, old)
+}
+
+// startSession starts a new session for the person handle, ending old.
+func (s *Accounts) startSession(ctx context.Context, handle, old string) (*domain.Session, error) {
+	sess, err := domain.NewSession(handle, s.Now())
+	if err != nil {
+		return nil, err
+	}
+	err = s.Store.Update(ctx, func(tx domain.Tx) error {
+		if domain.ValidToken(old) {
+			if err := tx.DeleteSession(old); err != nil {
+				return err
+			}
+		}
+		return tx.PutSession(sess)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// LogOut ends the session token.
+func (s *Accounts) LogOut(ctx context.Context, token string) error {
+	return s.Store.Update(ctx, func(tx domain.Tx) error { return tx.DeleteSession(token) })
+}
+
+// SignUpForm is what a person fills in to sign up.
+type SignUpForm struct {
+	Handle, DisplayName string
+	// Password is the chosen password, Confirm the same typed again.
+	Password, Confirm string
+}
+
+// SignUp creates a local account, when the operator's settings let people
+// register, and logs it in with a new session, ending old (as LogIn). A
+// refusal says what to change: EFORBIDDEN when registration is closed,
+// EINVALID for a handle or password that will not do, ECONFLICT for a
+// handle that is taken.
+func (s *Accounts) SignUp(ctx context.Context, f SignUpForm, old string) (*domain.Session, error) {
+	var open bool
+	if err := s.Store.View(ctx, func(tx domain.Tx) error {
+		st, err := tx.Settings()
+		open = st.RegistrationOpen
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if !open {
+		return nil, domain.Errorf(domain.EFORBIDDEN, "Registration is closed on this node.")
+	}
+	handle := domain.NormaliseHandle(f.Handle)
+	if err := domain.ValidateHandle(handle); err != nil {
+		return nil, err
+	}
+	if err := checkNewPassword(f.Password, f.Confirm); err != nil {
+		return nil, err
+	}
+	hash, err := password.Hash(f.Password)
+	if err != nil {
+		return nil, err
+	}
+	p := &domain.Person{Handle: handle, DisplayName: strings.TrimSpace(f.DisplayName), PasswordHash: hash}
+	if err := s.Register(ctx, p); err != nil {
+		if domain.IsConflict(err) {
+			return nil, domain.Errorf(domain.ECONFLICT, "The handle %s is already taken. Please choose another.", handle)
+		}
+		return nil, err
+	}
+	return s.startSession(ctx, p.Handle, old)
+}
+
+// checkNewPassword says, as EINVALID, what is wrong with a new password
+// and the same typed again.
+func checkNewPassword(pw, confirm string) error {
+	switch {
+	case len(pw) < password.MinLen:
+		return domain.Errorf(domain.EINVALID, "Your password needs at least %d characters.", password.MinLen)
+	case len(pw) > password.MaxLen:
+		return domain.Errorf(domain.EINVALID, "Your password can have at most %d characters.", password.MaxLen)
+	case pw != confirm:
+		return domain.Errorf(domain.EINVALID, "The two passwords are not the same.")
+	}
+	return nil
+}
+
+// PasswordChange is what a person fills in to change their password.
+type PasswordChange struct {
+	Current string
+	// New is the new password, Confirm the same typed again.
+	New, Confirm string
+}
+
+// ChangePassword changes the password of the local person handle. Every
+// session of theirs ends; the one returned is this browser's new one. A
+// wrong current password is refused with EUNAUTHORISED, before anything
+// else is looked at; a new password that will not do with EINVALID.
+func (s *Accounts) ChangePassword(ctx context.Context, handle string, ch PasswordChange) (*domain.Session, error) {
+	var p *domain.Person
+	if err := s.Store.View(ctx, func(tx domain.Tx) error {
+		var err error
+		p, err = tx.Person(handle)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if err := password.Check(p.PasswordHash, ch.Current); err != nil {
+		if errors.Is(err, password.ErrMismatch) {
+			return nil, domain.Errorf(domain.EUNAUTHORISED, "Your current password is not right.")
+		}
+		return nil, fmt.Errorf("service: check the password of %s: %w", handle, err)
+	}
+	if err := checkNewPassword(ch.New, ch.Confirm); err != nil {
+		return nil, err
+	}
+	hash, err := password.Hash(ch.New)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	sess, err := domain.NewSession(handle, now)
+	if err != nil {
+		return nil, err
+	}
+	err = s.Store.Update(ctx, func(tx domain.Tx) error {
+		q, err := tx.Person(handle)
+		if err != nil {
+			return err
+		}
+		q.PasswordHash, q.Updated = hash, now.UTC()
+		if err := tx.PutPerson(q); err != nil {
+			return err
+		}
+		if err := tx.DeleteSessionsOf(handle); err != nil {
+			return err
+		}
+		return tx.PutSession(sess)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sess, nil
+}

@@ -2,71 +2,44 @@ package inbox
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
 )
 
-// ourFollow finds the Follow of a local person that an Accept or Reject
-// answers: by the embedded or linked Follow id, or else by the embedded
-// Follow's actor (ours) and the answering actor. Only the followed actor may
-// answer (the Accept's actor must be the Follow's object).
-func (in *Inbox) ourFollow(tx domain.Tx, act *federation.Activity) (*domain.Following, error) {
-	o := act.Object
-	if o == nil {
-		return nil, refusef("%s without object", act.Type)
-	}
-	if !o.IsLink && o.Type != "Follow" && o.Type != "Join" {
-		return nil, nil
-	}
-	f, err := tx.FollowingByActivity(o.ID)
-	if domain.IsNotFound(err) && !o.IsLink {
-		local, typ, ok, lerr := in.localTarget(tx, o.Actor)
-		if lerr != nil {
-			return nil, lerr
-		}
-		if ok && typ == domain.ActorPerson {
-			f, err = tx.Following(local, act.Actor)
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	if f.Target != act.Actor {
-		return nil, refusef("%s of a follow of %s by %s", act.Type, f.Target, act.Actor)
-	}
-	return f, nil
-}
-
 // accept handles Accept{Follow}: our person's follow is now accepted.
 func (in *Inbox) accept(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
-	f, err := in.ourFollow(tx, act)
-	if err != nil || f == nil {
+	followID, follower, ok, err := answered(act)
+	if err != nil || !ok {
 		return err
 	}
-	f.State = domain.FollowAccepted
-	return tx.PutFollowing(f)
+	return in.cfg.Enrolment.Accepted(tx, followID, follower, act.Actor)
 }
 
 // reject handles Reject{Follow}: our person's follow request was refused,
 // or an accepted follow was ended by the other side.
 func (in *Inbox) reject(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
-	f, err := in.ourFollow(tx, act)
-	if err != nil || f == nil {
+	followID, follower, ok, err := answered(act)
+	if err != nil || !ok {
 		return err
 	}
-	return tx.DeleteFollowing(f.Local, f.Target)
+	return in.cfg.Enrolment.Rejected(tx, followID, follower, act.Actor)
 }
 
-// activityID reads the id of an activity we built.
-func activityID(b []byte) (string, error) {
-	var v struct {
-		ID string `json:"id"`
+// answered reads the Follow (or Join) that an Accept or Reject answers: its
+// id, and its actor when it is embedded (peers that rewrite the id of the
+// Follow they answer still name who sent it). ok is false when the object
+// is something else, which is not ours to settle.
+func answered(act *federation.Activity) (followID, follower string, ok bool, err error) {
+	o := act.Object
+	if o == nil {
+		return "", "", false, refusef("%s without object", act.Type)
 	}
-	if err := json.Unmarshal(b, &v); err != nil || v.ID == "" {
-		return "", fmt.Errorf("activity without id: %v", err)
+	if o.IsLink {
+		return o.ID, "", true, nil
 	}
-	return v.ID, nil
+	if o.Type != "Follow" && o.Type != "Join" {
+		return "", "", false, nil
+	}
+	return o.ID, o.Actor, true, nil
 }

@@ -9,12 +9,6 @@ import (
 	"github.com/lernejo/lernejo/federation/integrity"
 )
 
-// Learning is what the inbox needs of the learning service: record a
-// completion that came from elsewhere, and award what it earns.
-type Learning interface {
-	RecordCompletion(tx domain.Tx, c *domain.Completion) error
-}
-
 // taskTarget parses a local task's completions collection:
 // BASE/courses/HANDLE/tasks/ID/completions.
 func (in *Inbox) taskTarget(target string) (course, task string, ok bool) {
@@ -66,21 +60,11 @@ func (in *Inbox) add(ctx context.Context, tx domain.Tx, act *federation.Activity
 }
 
 // remove handles Remove{completion}: the learner takes a completion back to
-// do the task again. Only their own record is removed.
+// do the task again (Learning.WithdrawCompletion, their own record only).
 func (in *Inbox) remove(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
 	course, task, ok := in.taskTarget(act.Target)
 	if !ok || act.Object == nil {
 		return nil
 	}
-	c, err := tx.Completion(course, task, act.Actor)
-	if domain.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if c.ID != act.Object.ID {
-		return refusef("remove of %s, not the learner's completion", act.Object.ID)
-	}
-	return tx.DeleteCompletion(c)
+	return in.cfg.Learning.WithdrawCompletion(tx, course, task, act.Actor, act.Object.ID)
 }

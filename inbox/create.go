@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/lernejo/lernejo/domain"
@@ -16,13 +17,13 @@ import (
 // postTypes are the object types kept in a course's discussion.
 var postTypes = map[string]bool{"Note": true, "Article": true, "Page": true, "Question": true}
 
-// create handles Create{Note}. A note that answers a post of a course's
-// discussion, mentions a course or is addressed to one joins that
-// discussion when its author is enrolled (or the course's discussion is
-// open). It is kept with the raw activity, threaded by inReplyTo, and the
-// course Announces it to its followers (FEP-1b12): top-level posts always,
-// replies when the course redistributes replies. A reply to the direct note
-// that asked a moderated course's sign-up questions is kept as the answers.
+// create handles Create{Note}. A reply to the direct note that asked a
+// moderated course's sign-up questions is kept as the answers
+// (Enrolment.ReceiveAnswers). A public note awarding a badge to local
+// people is kept as their badge (Badges.ReceiveAward). Any other public
+// note goes to Discussion.Receive, which takes it into the discussion it
+// belongs to, if any; a "#done" reply there is also a learner's claim that
+// they did the task the post it answers announced (Learning.CompleteByReply).
 func (in *Inbox) create(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
 	o := act.Object
 	if o == nil || o.IsLink || !postTypes[o.Type] || o.ID == "" {
@@ -42,7 +43,7 @@ func (in *Inbox) create(ctx context.Context, tx domain.Tx, act *federation.Activ
 		return nil // a duplicate
 	}
 	if o.InReplyTo != "" {
-		if answered, err := in.signUpAnswers(tx, act); err != nil || answered {
+		if answered, err := in.cfg.Enrolment.ReceiveAnswers(tx, act.Actor, o.InReplyTo, o.Content); err != nil || answered {
 			return err
 		}
 	}
@@ -52,54 +53,24 @@ func (in *Inbox) create(ctx context.Context, tx domain.Tx, act *federation.Activ
 	if got, err := in.receiveBadge(tx, act); err != nil || got {
 		return err
 	}
-	c, parent, err := in.courseOf(tx, act)
-	if err != nil {
+	p := in.remotePost(act, o, act.Actor)
+	if err := in.cfg.Discussion.Receive(tx, p, slices.Concat(o.To, o.CC)); err != nil {
 		return err
 	}
-	if c == nil {
-		remote, parent, err := in.remoteCourseOf(tx, act)
-		if err != nil || remote == "" {
-			return err
-		}
-		return tx.PutPost(in.newPost(act, o, remote, parent))
+	if !p.IsReply() || !slices.Contains(p.Tags, "done") {
+		return nil
 	}
-	if c.IsBlocked(act.Actor) {
-		return refusef("%s is blocked from %s", act.Actor, c.Handle)
-	}
-	member, _, err := domain.Found(tx.Follower(c.Handle, act.Actor))
-	if err != nil {
-		return fmt.Errorf("inbox: create: %w", err)
-	}
-	enrolled := member != nil && member.State == domain.FollowAccepted
-	if !enrolled && !c.OpenDiscussion {
-		return refusef("%s is not enrolled in %s", act.Actor, c.Handle)
-	}
-	p := in.newPost(act, o, c.Handle, parent)
-	if parent != nil && parent.Task != "" && hasTag(p.Tags, "done") {
-		// A Mastodon learner's "#done" reply to a task's post completes it.
-		done := &domain.Completion{ID: o.ID, Course: c.Handle, Task: parent.Task, Learner: act.Actor,
-			Evidence: evidenceLink(o), Note: in.cfg.Sanitizer.PlainText(o.Content), At: p.Published, Raw: act.Raw}
-		if err := in.cfg.Learning.RecordCompletion(tx, done); err != nil {
-			return err
-		}
-	}
-	if !p.IsReply() || c.RedistributeReplies {
-		if err := in.redistribute(tx, c, p); err != nil {
-			return err
-		}
-	}
-	return tx.PutPost(p)
+	// A Mastodon learner's "#done" reply to a task's post completes it.
+	done := &domain.Completion{ID: o.ID, Learner: act.Actor, Evidence: evidenceLink(o),
+		Note: in.cfg.Sanitizer.PlainText(o.Content), At: p.Published, Raw: act.Raw}
+	return in.cfg.Learning.CompleteByReply(tx, p.InReplyTo, done)
 }
 
-// newPost makes the post of a remote note in a course's discussion.
-func (in *Inbox) newPost(act *federation.Activity, o *federation.Object, course string, parent *domain.Post) *domain.Post {
-	author := act.Actor
-	if act.Type == "Announce" {
-		author = o.AttributedTo
-	}
+// remotePost is a remote note as a post, by author, for a discussion here:
+// its text cleaned, its hashtags and mentions. Its place (id, discussion,
+// thread) is given by the discussion that takes it.
+func (in *Inbox) remotePost(act *federation.Activity, o *federation.Object, author string) *domain.Post {
 	p := &domain.Post{
-		ID:        in.cfg.NewID(),
-		Course:    course,
 		URI:       o.ID,
 		Author:    author,
 		InReplyTo: o.InReplyTo,
@@ -114,10 +85,6 @@ func (in *Inbox) newPost(act *federation.Activity, o *federation.Object, course 
 	if p.Published.IsZero() {
 		p.Published = in.cfg.Now().UTC()
 	}
-	p.Thread = p.ID
-	if parent != nil {
-		p.Thread = parent.Thread
-	}
 	for _, t := range o.Tags {
 		switch t.Type {
 		case "Hashtag":
@@ -125,7 +92,7 @@ func (in *Inbox) newPost(act *federation.Activity, o *federation.Object, course 
 				p.Tags = append(p.Tags, name)
 			}
 		case "Mention":
-			if t.Href != "" && !containsID(p.Mentions, t.Href) {
+			if t.Href != "" && !slices.Contains(p.Mentions, t.Href) {
 				p.Mentions = append(p.Mentions, t.Href)
 			}
 		}
@@ -133,139 +100,8 @@ func (in *Inbox) newPost(act *federation.Activity, o *federation.Object, course 
 	return p
 }
 
-// remoteCourseOf finds the remote course whose discussion a note belongs
-// to here: one that local people follow and that wrote it, or the remote
-// course of the post it answers. Those discussions are mirrored for the
-// local learners; their moderation is the course's own server's business.
-func (in *Inbox) remoteCourseOf(tx domain.Tx, act *federation.Activity) (string, *domain.Post, error) {
-	if o := act.Object; o.InReplyTo != "" {
-		parent, _, err := domain.Found(tx.Post(o.InReplyTo))
-		if err != nil {
-			return "", nil, fmt.Errorf("inbox: create: parent: %w", err)
-		}
-		if parent != nil && isRemoteID(parent.Course) {
-			return parent.Course, parent, nil
-		}
-	}
-	followed, err := followedByLocals(tx, act.Actor)
-	if err != nil || !followed {
-		return "", nil, err
-	}
-	return act.Actor, nil, nil
-}
-
-// followedByLocals reports whether a local person follows a remote actor
-// (and was accepted).
-func followedByLocals(tx domain.Tx, actor string) (bool, error) {
-	fs, err := tx.FollowingsOf(actor)
-	if err != nil {
-		return false, err
-	}
-	for _, f := range fs {
-		if f.State == domain.FollowAccepted {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
-// isRemoteID tells a remote course id (a URL) from a local course handle.
-func isRemoteID(course string) bool { return strings.Contains(course, "://") }
-
-// courseOf finds the course whose discussion a note belongs to: the course
-// of the post it answers, a course it mentions, or one it is addressed to.
-func (in *Inbox) courseOf(tx domain.Tx, act *federation.Activity) (*domain.Course, *domain.Post, error) {
-	o := act.Object
-	if o.InReplyTo != "" {
-		parent, _, err := domain.Found(tx.Post(o.InReplyTo))
-		if err != nil {
-			return nil, nil, fmt.Errorf("inbox: create: parent: %w", err)
-		}
-		if parent != nil && !isRemoteID(parent.Course) {
-			c, err := tx.Course(parent.Course)
-			return c, parent, err
-		}
-	}
-	candidates := []string{}
-	for _, t := range o.Tags {
-		if t.Type == "Mention" {
-			candidates = append(candidates, t.Href)
-		}
-	}
-	candidates = append(append(candidates, o.To...), o.CC...)
-	for _, id := range candidates {
-		h, typ, ok, err := in.localTarget(tx, id)
-		if err != nil {
-			return nil, nil, err
-		}
-		if ok && typ == domain.ActorCourse {
-			c, err := tx.Course(h)
-			if err != nil {
-				return nil, nil, err
-			}
-			if c.Federates() {
-				return c, nil, nil
-			}
-		}
-	}
-	return nil, nil, nil
-}
-
-// signUpAnswers keeps a learner's reply to our sign-up questions.
-func (in *Inbox) signUpAnswers(tx domain.Tx, act *federation.Activity) (bool, error) {
-	follows, err := tx.FollowedBy(act.Actor)
-	if err != nil {
-		return false, err
-	}
-	for _, f := range follows {
-		if f.QuestionNote != "" && f.QuestionNote == act.Object.InReplyTo {
-			f.Answers = in.cfg.Sanitizer.PlainText(act.Object.Content)
-			return true, tx.PutFollower(f)
-		}
-	}
-	return false, nil
-}
-
-// redistribute makes the course Announce a learner's note to its followers.
-// Mastodon-family servers boost objects, not activities, so the object is
-// the note's id (they fetch it from its origin).
-func (in *Inbox) redistribute(tx domain.Tx, c *domain.Course, p *domain.Post) error {
-	inboxes, err := tx.FollowerInboxes(c.Handle)
-	if err != nil {
-		return err
-	}
-	courseID := in.cfg.URLs.Actor(domain.ActorCourse, c.Handle)
-	id := in.newActivityID()
-	p.Activity = id
-	ann := federation.Announce(id, courseID, p.URI, federation.PublicAddress(courseID+"/followers", nil), in.cfg.Now())
-	return in.cfg.Outbox.Queue(tx, c.Handle, id, ann, inboxes)
-}
-
 func isPublic(o *federation.Object) bool {
-	for _, a := range append(append([]string{}, o.To...), o.CC...) {
-		if a == federation.Public {
-			return true
-		}
-	}
-	return false
-}
-
-func containsID(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}
-
-func hasTag(tags []string, t string) bool {
-	for _, x := range tags {
-		if x == t {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(o.To, federation.Public) || slices.Contains(o.CC, federation.Public)
 }
 
 var hrefRE = regexp.MustCompile(`href="(https?://[^"]+)"`)
@@ -286,10 +122,12 @@ func evidenceLink(o *federation.Object) string {
 	return ""
 }
 
-// receiveBadge keeps a badge awarded to a local person by a course on
-// another server: a public note from the issuer that mentions them and
-// links its hosted Open Badges assertion (on the issuer's origin).
-func (in *Inbox) receiveBadge(tx domain.Tx, act *federation.Activity) (bool, error) {
+// receiveBadge reads a badge awarded by a course on another server: a
+// public note from the issuer that mentions the people it awards and links
+// its hosted Open Badges assertion (on the issuer's origin), with the
+// issuer's proof. Badges.ReceiveAward keeps it for the local people it
+// mentions; got is false when the note is no award of anyone here.
+func (in *Inbox) receiveBadge(tx domain.Tx, act *federation.Activity) (got bool, err error) {
 	o := act.Object
 	var extra struct {
 		OpenBadge  string `json:"openBadge"`
@@ -310,28 +148,17 @@ func (in *Inbox) receiveBadge(tx domain.Tx, act *federation.Activity) (bool, err
 	if err := integrity.VerifyRecord(o.Raw, issuer); err != nil {
 		return false, refusef("award note %s: %w", o.ID, err)
 	}
-	got := false
-	for _, t := range o.Tags {
-		if t.Type != "Mention" {
-			continue
+	rb := &domain.ReceivedBadge{Assertion: extra.OpenBadge, NoteURI: o.ID, Issuer: act.Actor, IssuedOn: o.Published}
+	for _, a := range extra.Attachment {
+		if a.Type == "Image" && federation.SameOrigin(a.URL, act.Actor) {
+			rb.ImageURL, rb.Name = a.URL, strings.TrimPrefix(a.Name, "Badge: ")
 		}
-		h, typ, ok, err := in.localTarget(tx, t.Href)
-		if err != nil {
-			return false, err
-		}
-		if !ok || typ != domain.ActorPerson {
-			continue
-		}
-		rb := &domain.ReceivedBadge{Learner: h, Assertion: extra.OpenBadge, NoteURI: o.ID, Issuer: act.Actor, IssuedOn: o.Published}
-		for _, a := range extra.Attachment {
-			if a.Type == "Image" && federation.SameOrigin(a.URL, act.Actor) {
-				rb.ImageURL, rb.Name = a.URL, strings.TrimPrefix(a.Name, "Badge: ")
-			}
-		}
-		if err := tx.PutReceivedBadge(rb); err != nil {
-			return false, err
-		}
-		got = true
 	}
-	return got, nil
+	var mentioned []string
+	for _, t := range o.Tags {
+		if t.Type == "Mention" {
+			mentioned = append(mentioned, t.Href)
+		}
+	}
+	return in.cfg.Badges.ReceiveAward(tx, rb, mentioned)
 }

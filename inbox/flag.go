@@ -9,8 +9,8 @@ import (
 
 // flag handles Flag: a report to this node's operator about actors or posts
 // (Mastodon and GoToSocial send it from their instance actor, the objects
-// as an array of ids). The comment is kept as plain text, truncated rather
-// than refused (HOSTILE M5). Nothing is answered to the reporter.
+// as an array of ids), kept by Moderation.ReceiveReport with its comment
+// as plain text. Nothing is answered to the reporter.
 func (in *Inbox) flag(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
 	var objects []string
 	if o := act.Object; o != nil {
@@ -20,16 +20,6 @@ func (in *Inbox) flag(ctx context.Context, tx domain.Tx, act *federation.Activit
 			objects = []string{o.ID}
 		}
 	}
-	r := &domain.Report{
-		ID:       in.cfg.NewID(),
-		Reporter: act.Actor,
-		Objects:  objects,
-		Content:  in.cfg.Sanitizer.PlainText(act.Content),
-		Received: in.cfg.Now().UTC(),
-	}
-	r.ClipContent()
-	if len(r.Objects) == 0 && r.Content == "" {
-		return nil // an empty report: nothing to show the operator
-	}
-	return tx.PutReport(r)
+	return in.cfg.Moderation.ReceiveReport(tx, &domain.Report{Reporter: act.Actor, Objects: objects,
+		Content: in.cfg.Sanitizer.PlainText(act.Content)})
 }

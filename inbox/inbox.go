@@ -21,19 +21,80 @@ import (
 	"github.com/lernejo/lernejo/federation/httpsig"
 )
 
-// Outbox is what the inbox needs of delivery: queue an activity inside the
-// transaction that causes it, and be told when a host is alive again.
+// Outbox is what the inbox needs of delivery: be told that the
+// activities it applied queued deliveries, and that a host is alive again.
+// What the activities send, the services queue.
 type Outbox interface {
-	Queue(tx domain.Tx, actor, activityID string, activityJSON []byte, inboxes []string) error
 	Wake()
 	HostAnswered(ctx context.Context, host string) error
 }
 
-// Notes sends direct notes from a local actor (sign-up questions).
-type Notes interface {
-	// Direct queues a direct note from local to the mentioned actors inside
-	// tx and returns the note's id.
-	Direct(tx domain.Tx, local, text string, to []federation.Mention) (noteID string, err error)
+// The inbox applies an activity by calling the use cases below, each
+// inside the transaction that also removes the activity from the journal.
+// It translates the activity into their terms (ids, domain records, text
+// cleaned of remote HTML); the rules are theirs, the same for the people of
+// this node. A refusal is a domain error; any other error is the store's.
+
+// Enrolment is what the inbox needs of enrolment: follows and joins of
+// local actors, answered as the course's rules say, their end, and the
+// answers to our people's follows (service.Enrolment).
+type Enrolment interface {
+	// Receive answers a Follow or Join (follow.Type "Join", its content
+	// answers) of a local actor.
+	Receive(tx domain.Tx, follow federation.FollowRef, answers string) error
+	// ReceiveAnswers keeps a reply to a course's sign-up questions as the
+	// learner's answers, and reports whether the note was one.
+	ReceiveAnswers(tx domain.Tx, actor, inReplyTo, content string) (bool, error)
+	// Withdraw ends the follow an Undo{Follow} names.
+	Withdraw(tx domain.Tx, actor, followID, local string) error
+	// Leave ends a learner's enrolment in a course (Leave{course}).
+	Leave(tx domain.Tx, course, actor string) error
+	// Accepted and Rejected settle a local person's follow that the
+	// remote actor by answered.
+	Accepted(tx domain.Tx, followID, follower, by string) error
+	Rejected(tx domain.Tx, followID, follower, by string) error
+	// ActorDeleted ends every follow by and of an actor that deleted itself.
+	ActorDeleted(tx domain.Tx, actor string) error
+	// Followed reports whether local people follow a remote actor.
+	Followed(tx domain.Tx, actor string) (bool, error)
+}
+
+// Discussion is what the inbox needs of course discussions: remote notes
+// and their edits, deletions and reactions (service.Posts).
+type Discussion interface {
+	// Receive takes a public note into the discussion it belongs to.
+	Receive(tx domain.Tx, p *domain.Post, addressees []string) error
+	// Mirror keeps a note a followed remote course redistributed.
+	Mirror(tx domain.Tx, course string, p *domain.Post) error
+	ReceiveEdit(tx domain.Tx, edit *domain.Post) error
+	ReceiveDelete(tx domain.Tx, actor, uri string) error
+	React(tx domain.Tx, kind, uri, actor, activityID string) error
+	Unreact(tx domain.Tx, activityID, actor string) error
+}
+
+// Learning is what the inbox needs of tasks: completions that came from
+// elsewhere, kept with the badges they earn (service.Tasks).
+type Learning interface {
+	// RecordCompletion keeps an Add{Completion} of a learner elsewhere.
+	RecordCompletion(tx domain.Tx, c *domain.Completion) error
+	// CompleteByReply keeps the completion of a #done reply to taskPost.
+	CompleteByReply(tx domain.Tx, taskPost string, c *domain.Completion) error
+	// WithdrawCompletion removes a learner's completion (Remove).
+	WithdrawCompletion(tx domain.Tx, course, task, learner, id string) error
+}
+
+// Badges is what the inbox needs of badges that courses elsewhere award to
+// local people (service.Badges).
+type Badges interface {
+	ReceiveAward(tx domain.Tx, rb *domain.ReceivedBadge, mentioned []string) (bool, error)
+	ReceiveRevoke(tx domain.Tx, issuer, note string) (bool, error)
+}
+
+// Moderation is what the inbox needs of moderation: blocks of local actors
+// and reports from other servers (service.Moderation).
+type Moderation interface {
+	BlockedBy(tx domain.Tx, local, actor string) error
+	ReceiveReport(tx domain.Tx, r *domain.Report) error
 }
 
 // Config is what an Inbox needs.
@@ -42,11 +103,15 @@ type Config struct {
 	URLs     federation.URLs
 	Resolver *fetch.Resolver
 	Outbox   Outbox
-	Notes    Notes
-	Learning Learning
-	Logger   *slog.Logger
-	Now      func() time.Time
-	NewID    func() string
+	// The use cases that apply activities: see Enrolment and the others.
+	Enrolment  Enrolment
+	Discussion Discussion
+	Learning   Learning
+	Badges     Badges
+	Moderation Moderation
+	Logger     *slog.Logger
+	Now        func() time.Time
+	NewID      func() string
 	// Sanitizer cleans HTML from other servers before it is stored.
 	Sanitizer *federation.Sanitizer
 	// Backlog bounds the activities one sending host may have waiting in

@@ -16,6 +16,7 @@ import (
 	"github.com/lernejo/lernejo/federation/fetch"
 	"github.com/lernejo/lernejo/inbox"
 	"github.com/lernejo/lernejo/outbox"
+	"github.com/lernejo/lernejo/service"
 )
 
 // TestJournalOfTheFirstVersion: the data directory of the first released
@@ -55,7 +56,11 @@ func TestJournalOfTheFirstVersion(t *testing.T) {
 		Sanitizer: federation.NewSanitizer(), URLs: r.urls, Now: time.Now}
 	newID := func() string { return ulid.Make().String() }
 	r.outbox = outbox.New(outbox.Config{Store: st, HTTP: http.DefaultClient, URLs: r.urls, Now: time.Now, NewID: newID})
-	r.inbox = r.newInbox(inbox.Config{Store: st, URLs: r.urls, Resolver: r.res, Outbox: r.outbox, Now: time.Now, NewID: newID, Backlog: 1})
+	r.svc = service.New(service.Config{Store: st, Queue: r.outbox, Docs: federation.Documents{URLs: r.urls, Sanitizer: federation.NewSanitizer()},
+		Resolver: r.res, Now: time.Now, NewID: newID})
+	r.inbox = r.newInbox(inbox.Config{Store: st, URLs: r.urls, Resolver: r.res, Outbox: r.outbox,
+		Enrolment: r.svc.Enrolment, Discussion: r.svc.Posts, Learning: r.svc.Tasks, Badges: r.svc.Badges, Moderation: r.svc.Moderation,
+		Now: time.Now, NewID: newID, Backlog: 1})
 	if _, ofHost := items(); len(ofHost) != 1 || ofHost[0].Host != host || ofHost[0].Signer != "https://mastodon.example/users/zoe" {
 		t.Fatalf("after the inbox started, the item of %s: %+v", host, ofHost)
 	}

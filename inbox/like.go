@@ -9,16 +9,16 @@ import (
 )
 
 // like handles Like of a post in a course's discussion: counted once per
-// actor. Likes of anything else are ignored.
+// actor (Discussion.React). Likes of anything else are ignored.
 func (in *Inbox) like(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
 	return in.react(tx, "Like", act)
 }
 
 // announce handles Announce (a boost) of a post in a course's discussion:
 // counted once per actor. A followed remote course's Announce of a note
-// (FEP-1b12 redistribution) brings that note into its mirrored discussion:
-// process fetched it from its own origin beforehand. Announces of anything
-// else are ignored.
+// (FEP-1b12 redistribution) brings that note into its mirrored discussion
+// (Discussion.Mirror): process fetched it from its own origin beforehand.
+// Announces of anything else are ignored.
 func (in *Inbox) announce(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
 	// Only a copy fetched from the note's own origin is kept: an embedded
 	// copy could say anything in anyone's name (HOSTILE O4).
@@ -31,13 +31,7 @@ func (in *Inbox) announce(ctx context.Context, tx domain.Tx, act *federation.Act
 			if o.AttributedTo == "" || !federation.SameOrigin(o.AttributedTo, o.ID) || !isPublic(o) {
 				return nil
 			}
-			var parent *domain.Post
-			if o.InReplyTo != "" {
-				if parent, _, err = domain.Found(tx.Post(o.InReplyTo)); err != nil {
-					return fmt.Errorf("inbox: announce: parent: %w", err)
-				}
-			}
-			return tx.PutPost(in.newPost(act, o, act.Actor, parent))
+			return in.cfg.Discussion.Mirror(tx, act.Actor, in.remotePost(act, o, o.AttributedTo))
 		}
 	}
 	return in.react(tx, "Announce", act)
@@ -47,9 +41,5 @@ func (in *Inbox) react(tx domain.Tx, kind string, act *federation.Activity) erro
 	if act.Object == nil || act.Object.ID == "" {
 		return nil
 	}
-	if _, known, err := domain.Found(tx.Post(act.Object.ID)); err != nil || !known {
-		return err
-	}
-	_, err := tx.AddReaction(kind, act.Object.ID, act.Actor, act.ID)
-	return err
+	return in.cfg.Discussion.React(tx, kind, act.Object.ID, act.Actor, act.ID)
 }

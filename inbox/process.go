@@ -384,7 +384,7 @@ func (in *Inbox) fetchAnnounced(ctx context.Context, act *federation.Activity, l
 		if _, known, err = domain.Found(tx.Post(id)); err != nil {
 			return err
 		}
-		followed, err = followedByLocals(tx, act.Actor)
+		followed, err = in.cfg.Enrolment.Followed(tx, act.Actor)
 		return err
 	}); err != nil {
 		log.Error("look up announced object", slog.String("object", id), slog.Any("err", err))
@@ -461,26 +461,3 @@ func (in *Inbox) processed(jobs []job) {
 	}
 	in.counted(items, -1)
 }
-
-// localTarget resolves an id to a local actor's handle and type; ok is
-// false when the id names no local actor, and err is a store failure.
-func (in *Inbox) localTarget(tx domain.Tx, id string) (string, domain.ActorType, bool, error) {
-	handle, typ, ok := in.cfg.URLs.LocalActor(id)
-	if !ok {
-		return "", "", false, nil
-	}
-	if typ == domain.ActorApplication {
-		return handle, typ, true, nil
-	}
-	t, found, err := domain.Found(tx.HandleType(handle))
-	if err != nil {
-		return "", "", false, fmt.Errorf("inbox: local actor %s: %w", handle, err)
-	}
-	if !found || (typ != "" && t != typ) {
-		return "", "", false, nil
-	}
-	return handle, t, true, nil
-}
-
-// newActivityID is the id of a new activity of this node.
-func (in *Inbox) newActivityID() string { return in.cfg.URLs.NewActivityID(in.cfg.NewID()) }

@@ -91,7 +91,9 @@ func newRigOver(t *testing.T, fc fetch.Config, wrap func(domain.Store) domain.St
 	if wrap != nil {
 		inboxStore = wrap(st)
 	}
-	r.cfg = inbox.Config{Store: inboxStore, URLs: r.urls, Resolver: r.res, Outbox: r.outbox, Notes: r.svc.Posts, Learning: r.svc.Tasks, Now: clock, NewID: r.newID}
+	r.cfg = inbox.Config{Store: inboxStore, URLs: r.urls, Resolver: r.res, Outbox: r.outbox,
+		Enrolment: r.svc.Enrolment, Discussion: r.svc.Posts, Learning: r.svc.Tasks, Badges: r.svc.Badges, Moderation: r.svc.Moderation,
+		Now: clock, NewID: r.newID}
 	r.inbox = r.newInbox(r.cfg)
 	ctx := context.Background()
 	if err := r.svc.Accounts.Register(ctx, &domain.Person{Handle: "ada", PasswordHash: "x"}); err != nil {

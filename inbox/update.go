@@ -11,15 +11,15 @@ import (
 // its origin before this transaction (process does the network work): the
 // embedded copy is never trusted, and a key change is taken only from a
 // signed, fresh fetch (HOSTILE S12). checkOrigins already refused an Update
-// of another actor (O3). Update of a note in a course's discussion changes
-// its text, only when sent by its author (O2); a changed published date is
-// refused (P10). An Update before its Create is ignored.
+// of another actor (O3). Update of a task (a Page) of a followed Lernejo
+// course refreshes the cached copy. Update of a note changes its text, as
+// Discussion.ReceiveEdit allows (its author only, the same published date).
 func (in *Inbox) update(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
 	o := act.Object
 	if o != nil && o.Type == "Page" && !o.IsLink {
 		// A followed Lernejo course changed a task: refresh the cached copy.
 		// It is the course's own object (checkOrigins: same origin).
-		if followed, err := followedByLocals(tx, act.Actor); err != nil || !followed {
+		if followed, err := in.cfg.Enrolment.Followed(tx, act.Actor); err != nil || !followed {
 			return err
 		}
 		if t := in.cfg.Resolver.RemoteTask(act.Actor, o.Raw); t != nil {
@@ -30,24 +30,6 @@ func (in *Inbox) update(ctx context.Context, tx domain.Tx, act *federation.Activ
 	if o == nil || isActorType(o.Type) || o.IsLink || !postTypes[o.Type] {
 		return nil
 	}
-	p, err := tx.Post(o.ID)
-	if domain.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if p.Author != act.Actor {
-		return refusef("update of %s by %s, not its author", o.ID, act.Actor)
-	}
-	if !o.Published.IsZero() && !p.Published.IsZero() && !o.Published.Equal(p.Published) {
-		return refusef("update of %s changes its published date", o.ID)
-	}
-	p.Content = in.cfg.Sanitizer.RemoteHTML(o.Content)
-	p.Updated = o.Updated
-	if p.Updated.IsZero() {
-		p.Updated = in.cfg.Now().UTC()
-	}
-	p.Raw = act.Raw
-	return tx.PutPost(p)
+	return in.cfg.Discussion.ReceiveEdit(tx, &domain.Post{URI: o.ID, Author: act.Actor,
+		Content: in.cfg.Sanitizer.RemoteHTML(o.Content), Published: o.Published, Updated: o.Updated, Raw: act.Raw})
 }

@@ -74,17 +74,20 @@ func (n *Node) wire(ctx context.Context) error {
 		return fmt.Errorf("read the node's key: %w", err)
 	}
 	n.Inbox, err = inbox.New(ctx, inbox.Config{
-		Store:     n.Store,
-		URLs:      n.URLs,
-		Resolver:  n.Resolver,
-		Outbox:    n.Outbox,
-		Notes:     n.Services.Posts,
-		Learning:  n.Services.Tasks,
-		Logger:    n.log,
-		Now:       n.cfg.Now,
-		NewID:     newID,
-		Sanitizer: san,
-		Backlog:   n.cfg.InboxBacklog,
+		Store:      n.Store,
+		URLs:       n.URLs,
+		Resolver:   n.Resolver,
+		Outbox:     n.Outbox,
+		Enrolment:  n.Services.Enrolment,
+		Discussion: n.Services.Posts,
+		Learning:   n.Services.Tasks,
+		Badges:     n.Services.Badges,
+		Moderation: n.Services.Moderation,
+		Logger:     n.log,
+		Now:        n.cfg.Now,
+		NewID:      newID,
+		Sanitizer:  san,
+		Backlog:    n.cfg.InboxBacklog,
 	})
 	return err
 }

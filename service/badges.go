@@ -309,3 +309,43 @@ func (s *Badges) SetImage(ctx context.Context, organiser, badgeID string, png []
 		return tx.PutBadge(b)
 	})
 }
+
+// ReceiveAward keeps, inside the inbox's transaction, a badge that a course
+// or school on another server awarded to local people: rb as the award
+// note gave it (its assertion, issuer, image), for each local person among
+// the mentioned actors. The inbox checked the note's proof against the
+// issuer's keys. It reports whether the note awarded anyone here.
+func (s *Badges) ReceiveAward(tx domain.Tx, rb *domain.ReceivedBadge, mentioned []string) (bool, error) {
+	got := false
+	for _, id := range mentioned {
+		h, typ, ok, err := localActor(tx, s.URLs, id)
+		if err != nil {
+			return false, err
+		}
+		if !ok || typ != domain.ActorPerson {
+			continue
+		}
+		held := *rb
+		held.Learner = h
+		if err := tx.PutReceivedBadge(&held); err != nil {
+			return false, err
+		}
+		got = true
+	}
+	return got, nil
+}
+
+// ReceiveRevoke marks, inside the inbox's transaction, a badge a local
+// person received revoked when its issuer deleted the note that awarded
+// it; it reports whether note was such a note of issuer's.
+func (s *Badges) ReceiveRevoke(tx domain.Tx, issuer, note string) (bool, error) {
+	rb, _, err := domain.Found(tx.ReceivedBadgeByNote(note))
+	if err != nil {
+		return false, fmt.Errorf("service: revoked badge: %w", err)
+	}
+	if rb == nil || rb.Issuer != issuer {
+		return false, nil
+	}
+	rb.Revoked = true
+	return true, tx.PutReceivedBadge(rb)
+}

@@ -378,3 +378,40 @@ func (m *Moderation) Report(ctx context.Context, reporter, postURI, comment stri
 	}
 	return err
 }
+
+// BlockedBy applies, inside the inbox's transaction, a block of a local
+// actor (local: its id) by a remote actor: they no longer follow it, so
+// nothing more is delivered to them on its behalf, and a local person's
+// follow of them ends too. Undo{Block} changes nothing: following again
+// is their choice.
+func (m *Moderation) BlockedBy(tx domain.Tx, local, actor string) error {
+	handle, typ, ok, err := localActor(tx, m.URLs, local)
+	if err != nil || !ok || typ == domain.ActorApplication {
+		return err
+	}
+	if _, follows, err := domain.Found(tx.Follower(handle, actor)); err != nil {
+		return fmt.Errorf("service: blocked by: %w", err)
+	} else if follows {
+		if err := tx.DeleteFollower(handle, actor); err != nil {
+			return err
+		}
+	}
+	if typ == domain.ActorPerson {
+		return tx.DeleteFollowing(handle, actor)
+	}
+	return nil
+}
+
+// ReceiveReport keeps, inside the inbox's transaction, a report that
+// another server sent this node's operator (r: its reporter, the actors or
+// posts reported, and the comment in plain text). The comment is truncated
+// rather than refused (HOSTILE M5); an empty report is not kept, as there
+// is nothing to show.
+func (m *Moderation) ReceiveReport(tx domain.Tx, r *domain.Report) error {
+	r.ID, r.Received = m.NewID(), m.Now().UTC()
+	r.ClipContent()
+	if len(r.Objects) == 0 && r.Content == "" {
+		return nil
+	}
+	return tx.PutReport(r)
+}

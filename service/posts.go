@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -538,4 +539,189 @@ func (s *Posts) Remove(ctx context.Context, organiser, uri string) error {
 		return err
 	}
 	return s.Delete(ctx, organiser, uri)
+}
+
+// Receive takes, inside the inbox's transaction, a public note from another
+// server (p, translated from it: its id, author, text, tags and mentions)
+// into the discussion it belongs to, if any. That is the discussion of the
+// local course of the post it answers, or of a course it mentions or is
+// addressed to (addressees: its to and cc): its author must be enrolled
+// there, or the discussion open, and not blocked from the course. The
+// course Announces it to its followers (FEP-1b12): top-level posts always,
+// replies when the course redistributes replies. Otherwise it is the
+// mirrored discussion of a remote course: that of the post it answers, or
+// the author's own when local people follow the author; those discussions
+// are kept for the local learners, and their moderation is the course's
+// own server's business. A note that belongs nowhere is not kept.
+func (s *Posts) Receive(tx domain.Tx, p *domain.Post, addressees []string) error {
+	var parent *domain.Post
+	if p.InReplyTo != "" {
+		var err error
+		if parent, _, err = domain.Found(tx.Post(p.InReplyTo)); err != nil {
+			return fmt.Errorf("service: receive post: parent: %w", err)
+		}
+	}
+	var c *domain.Course
+	var err error
+	if parent != nil && !isRemoteCourse(parent.Course) {
+		c, err = tx.Course(parent.Course)
+	} else {
+		c, err = s.addressedCourse(tx, append(slices.Clone(p.Mentions), addressees...))
+	}
+	if err != nil {
+		return err
+	}
+	if c == nil {
+		if parent != nil && isRemoteCourse(parent.Course) {
+			s.place(p, parent.Course, parent)
+			return tx.PutPost(p)
+		}
+		followed, err := followedByLocals(tx, p.Author)
+		if err != nil || !followed {
+			return err
+		}
+		s.place(p, p.Author, nil)
+		return tx.PutPost(p)
+	}
+	if parent != nil && parent.Course != c.Handle {
+		parent = nil // a reply to a mirrored discussion that names a course of ours starts a thread there
+	}
+	if c.IsBlocked(p.Author) {
+		return domain.Errorf(domain.EFORBIDDEN, "%s is blocked from %s.", p.Author, c.Handle)
+	}
+	member, _, err := domain.Found(tx.Follower(c.Handle, p.Author))
+	if err != nil {
+		return fmt.Errorf("service: receive post: %w", err)
+	}
+	if (member == nil || member.State != domain.FollowAccepted) && !c.OpenDiscussion {
+		return domain.Errorf(domain.EFORBIDDEN, "%s is not enrolled in %s.", p.Author, c.Handle)
+	}
+	s.place(p, c.Handle, parent)
+	if !p.IsReply() || c.RedistributeReplies {
+		if err := s.redistribute(tx, c, p); err != nil {
+			return err
+		}
+	}
+	return tx.PutPost(p)
+}
+
+// Mirror keeps, inside the inbox's transaction, a note that the remote
+// course redistributed (its Announce, the note fetched from its own
+// origin) in the course's mirrored discussion, threaded under the post it
+// answers.
+func (s *Posts) Mirror(tx domain.Tx, course string, p *domain.Post) error {
+	var parent *domain.Post
+	if p.InReplyTo != "" {
+		var err error
+		if parent, _, err = domain.Found(tx.Post(p.InReplyTo)); err != nil {
+			return fmt.Errorf("service: mirror post: parent: %w", err)
+		}
+	}
+	s.place(p, course, parent)
+	return tx.PutPost(p)
+}
+
+// place gives a received post its id here and its place: the discussion of
+// course, in the thread of the post it answers.
+func (s *Posts) place(p *domain.Post, course string, parent *domain.Post) {
+	p.ID, p.Course = s.NewID(), course
+	p.Thread = p.ID
+	if parent != nil {
+		p.Thread = parent.Thread
+	}
+}
+
+// isRemoteCourse tells a remote course id (a URL) from a local course handle.
+func isRemoteCourse(course string) bool { return strings.Contains(course, "://") }
+
+// addressedCourse is the first of the candidates (the actors a note
+// mentions, then those it is addressed to) that is a local course other
+// servers can see, or nil.
+func (s *Posts) addressedCourse(tx domain.Tx, candidates []string) (*domain.Course, error) {
+	for _, id := range candidates {
+		h, typ, ok, err := localActor(tx, s.URLs, id)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || typ != domain.ActorCourse {
+			continue
+		}
+		c, err := tx.Course(h)
+		if err != nil {
+			return nil, err
+		}
+		if c.Federates() {
+			return c, nil
+		}
+	}
+	return nil, nil
+}
+
+// redistribute makes the course Announce a learner's note to its followers.
+// Mastodon-family servers boost objects, not activities, so the object is
+// the note's id (they fetch it from its origin).
+func (s *Posts) redistribute(tx domain.Tx, c *domain.Course, p *domain.Post) error {
+	inboxes, err := tx.FollowerInboxes(c.Handle)
+	if err != nil {
+		return err
+	}
+	courseID := s.URLs.Actor(domain.ActorCourse, c.Handle)
+	id := s.newActivityID()
+	p.Activity = id
+	ann := federation.Announce(id, courseID, p.URI, federation.PublicAddress(courseID+"/followers", nil), s.Now())
+	return s.Queue.Queue(tx, c.Handle, id, ann, inboxes)
+}
+
+// ReceiveEdit applies, inside the inbox's transaction, a remote author's
+// edit of their post (edit: its id, author, new text, dates and the
+// Update's raw activity). Only the author edits (HOSTILE O2), and an edit
+// that changes the published date is refused (P10). An edit of a post
+// never received is ignored.
+func (s *Posts) ReceiveEdit(tx domain.Tx, edit *domain.Post) error {
+	p, found, err := domain.Found(tx.Post(edit.URI))
+	if err != nil || !found {
+		return err
+	}
+	if p.Author != edit.Author {
+		return domain.Errorf(domain.EFORBIDDEN, "%s is not the author of %s.", edit.Author, p.URI)
+	}
+	if !edit.Published.IsZero() && !p.Published.IsZero() && !edit.Published.Equal(p.Published) {
+		return domain.Errorf(domain.EINVALID, "An edit of %s changes its published date.", p.URI)
+	}
+	p.Content, p.Updated, p.Raw = edit.Content, edit.Updated, edit.Raw
+	if p.Updated.IsZero() {
+		p.Updated = s.Now().UTC()
+	}
+	return tx.PutPost(p)
+}
+
+// ReceiveDelete removes, inside the inbox's transaction, a remote post its
+// author deleted; only the author deletes (HOSTILE O2).
+func (s *Posts) ReceiveDelete(tx domain.Tx, actor, uri string) error {
+	p, found, err := domain.Found(tx.Post(uri))
+	if err != nil || !found {
+		return err
+	}
+	if p.Author != actor {
+		return domain.Errorf(domain.EFORBIDDEN, "%s is not the author of %s.", actor, uri)
+	}
+	return tx.DeletePost(p)
+}
+
+// React counts, inside the inbox's transaction, a Like or an Announce (a
+// boost) of a post of a discussion kept here, once per actor; reactions to
+// anything else are not kept.
+func (s *Posts) React(tx domain.Tx, kind, uri, actor, activityID string) error {
+	if _, known, err := domain.Found(tx.Post(uri)); err != nil || !known {
+		return err
+	}
+	_, err := tx.AddReaction(kind, uri, actor, activityID)
+	return err
+}
+
+// Unreact uncounts, inside the inbox's transaction, the reaction made by
+// the activity activityID; only the actor who reacted can.
+func (s *Posts) Unreact(tx domain.Tx, activityID, actor string) error {
+	_, _, err := tx.RemoveReaction(activityID, actor)
+	return err
 }

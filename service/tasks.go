@@ -210,6 +210,37 @@ func (s *Tasks) RecordCompletion(tx domain.Tx, c *domain.Completion) error {
 	return s.badges.CheckAwards(tx, c.Course, c.Learner)
 }
 
+// CompleteByReply records, inside the inbox's transaction, the completion
+// a remote learner claimed by replying with #done to the post c answers
+// (taskPost): when that post announced a task of a local course, c is a
+// completion of that task, kept as RecordCompletion keeps one. A reply to
+// any other post completes nothing.
+func (s *Tasks) CompleteByReply(tx domain.Tx, taskPost string, c *domain.Completion) error {
+	p, _, err := domain.Found(tx.Post(taskPost))
+	if err != nil {
+		return fmt.Errorf("service: completion by reply: %w", err)
+	}
+	if p == nil || p.Task == "" || strings.Contains(p.Course, "://") {
+		return nil
+	}
+	c.Course, c.Task = p.Course, p.Task
+	return s.RecordCompletion(tx, c)
+}
+
+// WithdrawCompletion removes, inside the inbox's transaction, the
+// completion id of a task of a local course, which its learner takes back
+// to do the task again (Remove{completion}). Only their own record goes.
+func (s *Tasks) WithdrawCompletion(tx domain.Tx, course, task, learner, id string) error {
+	c, found, err := domain.Found(tx.Completion(course, task, learner))
+	if err != nil || !found {
+		return err
+	}
+	if c.ID != id {
+		return domain.Errorf(domain.EFORBIDDEN, "%s is not the completion of %s.", id, learner)
+	}
+	return tx.DeleteCompletion(c)
+}
+
 // Edit saves an organiser's new text for a task (the old version kept
 // as a revision) and sends the course's followers Update{Page}, so nodes
 // that cache the task refresh it.

@@ -153,7 +153,7 @@ func New(cfg Config) (*Node, error) {
 	}
 	n.Web, err = web.New(web.Config{
 		Inbox:          n.Inbox,
-		Store:          n.Store,
+		Space:          n.Store.Space,
 		Services:       n.Services,
 		Now:            n.cfg.Now,
 		Resolver:       n.Resolver,

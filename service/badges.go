@@ -22,6 +22,7 @@ type Badges struct {
 // Add creates a badge class issued by a course or school that organiser
 // organises, with its image if b.Image is set (checked as SetImage does).
 func (s *Badges) Add(ctx context.Context, organiser string, b *domain.Badge) error {
+	b.Normalise()
 	if err := b.Validate(); err != nil {
 		return err
 	}

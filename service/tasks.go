@@ -31,6 +31,7 @@ func TaskURL(urls federation.URLs, course, task string) string {
 // their work).
 func (s *Tasks) Add(ctx context.Context, editor string, t *domain.Task) error {
 	t.Body = s.richText(t.Body)
+	t.Normalise()
 	if err := t.Validate(); err != nil {
 		return err
 	}
@@ -332,6 +333,7 @@ func (s *Tasks) edit(tx domain.Tx, editor string, t *domain.Task) error {
 		return err
 	}
 	t.Body = s.richText(t.Body)
+	t.Normalise()
 	if err := t.Validate(); err != nil {
 		return err
 	}

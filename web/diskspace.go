@@ -21,7 +21,7 @@ func (s *Server) refuseWorkWhenDiskLow(c *fiber.Ctx) error {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 		return c.Next()
 	}
-	if c.Path() == "/logout" || !s.store.Space().Low() {
+	if c.Path() == "/logout" || !s.space().Low() {
 		return c.Next()
 	}
 	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(inbox.DiskFullRetry.Seconds())))

@@ -105,7 +105,7 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 	if s.cfg.Ready != nil && !s.cfg.Ready() {
 		return c.Status(fiber.StatusServiceUnavailable).SendString("starting\n")
 	}
-	if reason := s.store.Space().Reason(); reason != "" {
+	if reason := s.space().Reason(); reason != "" {
 		return c.Status(fiber.StatusServiceUnavailable).SendString(reason + "\n")
 	}
 	return c.SendString("ok\n")

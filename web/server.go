@@ -23,8 +23,9 @@ import (
 
 // Config is what the web layer needs; cmd builds it once.
 type Config struct {
-	// Store is read by the pages; every change goes through Services.
-	Store domain.Store
+	// Space tells how much room the store has left (domain.Store.Space):
+	// forms and inboxes refuse work when it is low, and /healthz says why.
+	Space func() domain.DiskSpace
 	// Services are the use cases behind the forms.
 	Services *service.Services
 	// Now is the clock of sessions and signatures; nil means time.Now.
@@ -61,7 +62,7 @@ type Config struct {
 type Server struct {
 	App   *fiber.App
 	cfg   Config
-	store domain.Store
+	space func() domain.DiskSpace
 	urls  federation.URLs
 	log   *slog.Logger
 	pages *template.Template
@@ -87,7 +88,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, store: cfg.Store, urls: cfg.Docs.URLs, log: cfg.Logger, pages: pages}
+	s := &Server{cfg: cfg, space: cfg.Space, urls: cfg.Docs.URLs, log: cfg.Logger, pages: pages}
 	if cfg.Metrics == nil {
 		cfg.Metrics = prometheus.NewRegistry()
 		s.cfg.Metrics = cfg.Metrics

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/lernejo/lernejo/domain"
-	"github.com/lernejo/lernejo/domain/password"
 	"github.com/lernejo/lernejo/domain/store"
 	"github.com/lernejo/lernejo/federation"
 	"github.com/lernejo/lernejo/outbox"
@@ -113,61 +112,6 @@ func AdminErrorMessage(err error) string {
 		return e.Message
 	}
 	return err.Error()
-}
-
-func checkPassword(pw string) error {
-	switch {
-	case len(pw) < password.MinLen:
-		return domain.Errorf(domain.EINVALID, "A password needs at least %d characters.", password.MinLen)
-	case len(pw) > password.MaxLen:
-		return domain.Errorf(domain.EINVALID, "A password can have at most %d characters.", password.MaxLen)
-	}
-	return nil
-}
-
-// CreateUser registers a local person with the password pw.
-func (a *Admin) CreateUser(ctx context.Context, handle, name string, admin bool, pw string) (*domain.Person, error) {
-	if err := checkPassword(pw); err != nil {
-		return nil, err
-	}
-	hash, err := password.Hash(pw)
-	if err != nil {
-		return nil, err
-	}
-	p := &domain.Person{Handle: handle, DisplayName: name, PasswordHash: hash, Admin: admin}
-	if err := a.Services.Accounts.Register(ctx, p); err != nil {
-		if domain.IsConflict(err) {
-			return nil, domain.Errorf(domain.ECONFLICT, "The handle %s is already taken.", p.Handle)
-		}
-		return nil, err
-	}
-	return p, nil
-}
-
-// ResetPassword sets a person's password and logs them out everywhere.
-func (a *Admin) ResetPassword(ctx context.Context, handle, pw string) error {
-	if err := checkPassword(pw); err != nil {
-		return err
-	}
-	hash, err := password.Hash(pw) // outside the transaction, which may rerun
-	if err != nil {
-		return err
-	}
-	h := domain.NormaliseHandle(handle)
-	return a.Store.Update(ctx, func(tx domain.Tx) error {
-		p, err := tx.Person(h)
-		if domain.IsNotFound(err) {
-			return domain.Errorf(domain.ENOTFOUND, "There is no person %q on this node.", h)
-		}
-		if err != nil {
-			return err
-		}
-		p.PasswordHash, p.Updated = hash, time.Now().UTC()
-		if err := tx.PutPerson(p); err != nil {
-			return err
-		}
-		return tx.DeleteSessionsOf(h)
-	})
 }
 
 // Backup writes a full Badger backup of the store to w (HOSTILE B6): a
@@ -319,7 +263,7 @@ func adminHandler(a *Admin, log *slog.Logger, version string) http.Handler {
 		if !decode(w, r, &req) {
 			return
 		}
-		p, err := a.CreateUser(r.Context(), req.Handle, req.Name, req.Admin, req.Password)
+		p, err := a.Services.Accounts.Create(r.Context(), req.Handle, req.Name, req.Admin, req.Password)
 		if err != nil {
 			reply(w, nil, err)
 			return
@@ -332,7 +276,7 @@ func adminHandler(a *Admin, log *slog.Logger, version string) http.Handler {
 		if !decode(w, r, &req) {
 			return
 		}
-		err := a.ResetPassword(r.Context(), req.Handle, req.Password)
+		err := a.Services.Accounts.ResetPassword(r.Context(), req.Handle, req.Password)
 		if err == nil {
 			log.Info("admin: password reset", slog.String("handle", domain.NormaliseHandle(req.Handle)))
 		}

@@ -131,15 +131,72 @@ func (s *Accounts) SignUp(ctx context.Context, f SignUpForm, old string) (*domai
 // checkNewPassword says, as EINVALID, what is wrong with a new password
 // and the same typed again.
 func checkNewPassword(pw, confirm string) error {
-	switch {
-	case len(pw) < password.MinLen:
-		return domain.Errorf(domain.EINVALID, "Your password needs at least %d characters.", password.MinLen)
-	case len(pw) > password.MaxLen:
-		return domain.Errorf(domain.EINVALID, "Your password can have at most %d characters.", password.MaxLen)
-	case pw != confirm:
+	if err := checkPassword(pw, "Your password"); err != nil {
+		return err
+	}
+	if pw != confirm {
 		return domain.Errorf(domain.EINVALID, "The two passwords are not the same.")
 	}
 	return nil
+}
+
+// checkPassword says, as EINVALID, what is wrong with a new password (too
+// short or too long); whose names it in the message ("Your password").
+func checkPassword(pw, whose string) error {
+	switch {
+	case len(pw) < password.MinLen:
+		return domain.Errorf(domain.EINVALID, "%s needs at least %d characters.", whose, password.MinLen)
+	case len(pw) > password.MaxLen:
+		return domain.Errorf(domain.EINVALID, "%s can have at most %d characters.", whose, password.MaxLen)
+	}
+	return nil
+}
+
+// Create registers a local person with the password pw, as the operator
+// does with lernejo admin create-user (registration need not be open).
+func (s *Accounts) Create(ctx context.Context, handle, name string, admin bool, pw string) (*domain.Person, error) {
+	if err := checkPassword(pw, "A password"); err != nil {
+		return nil, err
+	}
+	hash, err := password.Hash(pw)
+	if err != nil {
+		return nil, err
+	}
+	p := &domain.Person{Handle: handle, DisplayName: name, PasswordHash: hash, Admin: admin}
+	if err := s.Register(ctx, p); err != nil {
+		if domain.IsConflict(err) {
+			return nil, domain.Errorf(domain.ECONFLICT, "The handle %s is already taken.", p.Handle)
+		}
+		return nil, err
+	}
+	return p, nil
+}
+
+// ResetPassword sets a person's password, as the operator does with
+// lernejo admin reset-password, and logs them out everywhere.
+func (s *Accounts) ResetPassword(ctx context.Context, handle, pw string) error {
+	if err := checkPassword(pw, "A password"); err != nil {
+		return err
+	}
+	hash, err := password.Hash(pw) // outside the transaction, which may rerun
+	if err != nil {
+		return err
+	}
+	h := domain.NormaliseHandle(handle)
+	return s.Store.Update(ctx, func(tx domain.Tx) error {
+		p, err := tx.Person(h)
+		if domain.IsNotFound(err) {
+			return domain.Errorf(domain.ENOTFOUND, "There is no person %q on this node.", h)
+		}
+		if err != nil {
+			return err
+		}
+		p.PasswordHash, p.Updated = hash, s.Now().UTC()
+		if err := tx.PutPerson(p); err != nil {
+			return err
+		}
+		return tx.DeleteSessionsOf(h)
+	})
 }
 
 // PasswordChange is what a person fills in to change their password.

@@ -394,7 +394,7 @@ func msg(err error) error {
 }
 
 func (l localOps) createUser(r node.AdminUserRequest) (string, error) {
-	p, err := l.a.CreateUser(context.Background(), r.Handle, r.Name, r.Admin, r.Password)
+	p, err := l.a.Services.Accounts.Create(context.Background(), r.Handle, r.Name, r.Admin, r.Password)
 	if err != nil {
 		return "", msg(err)
 	}
@@ -402,7 +402,7 @@ func (l localOps) createUser(r node.AdminUserRequest) (string, error) {
 }
 
 func (l localOps) resetPassword(r node.AdminUserRequest) error {
-	return msg(l.a.ResetPassword(context.Background(), r.Handle, r.Password))
+	return msg(l.a.Services.Accounts.ResetPassword(context.Background(), r.Handle, r.Password))
 }
 
 func (l localOps) block(r node.AdminBlockRequest) (node.AdminBlockResponse, error) {

@@ -171,9 +171,6 @@ func (s *Server) postSignup(c *fiber.Ctx) error {
 
 // getPassword shows the form to change one's password.
 func (s *Server) getPassword(c *fiber.Ctx) error {
-	if _, err := s.requireLogin(c); err != nil {
-		return err
-	}
 	var f authForm
 	if c.Query("done") != "" {
 		f.Notice = "Your password has been changed, and you have been logged out everywhere else."
@@ -184,10 +181,7 @@ func (s *Server) getPassword(c *fiber.Ctx) error {
 // postPassword changes the viewer's password. Every session of theirs ends,
 // this one included; this browser gets a new one.
 func (s *Server) postPassword(c *fiber.Ctx) error {
-	p, err := s.requireLogin(c)
-	if err != nil {
-		return err
-	}
+	p := s.viewer(c) // behind the loggedIn guard
 	var f authForm
 	// Guessing the current password (with a stolen session) is guessing a
 	// password: it counts with the log-ins.

@@ -11,23 +11,6 @@ import (
 	"github.com/lernejo/lernejo/service"
 )
 
-// learnerRoutes registers what learners do in the browser: join and leave,
-// post and reply, mark tasks done and undo, and find courses elsewhere.
-func (s *Server) learnerRoutes() {
-	a := s.App
-	a.Post("/courses/:handle/join", s.joinCourse)
-	a.Post("/courses/:handle/leave", s.leaveCourse)
-	a.Post("/courses/:handle/posts", s.newPost)
-	a.Post("/courses/:handle/tasks/:id/done", s.markDone)
-	a.Post("/courses/:handle/tasks/:id/undo", s.undoDone)
-	a.Get("/lookup", s.lookup)
-	a.Post("/lookup/join", s.joinRemote)
-	a.Get("/remote", s.remoteCourse)
-	a.Post("/remote/post", s.remotePost)
-	a.Post("/remote/done", s.remoteDone)
-	a.Post("/remote/leave", s.remoteLeave)
-}
-
 func (s *Server) joinCourse(c *fiber.Ctx) error {
 	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
 		_, err := s.cfg.Services.Enrolment.EnrolLocal(ctx, p.Handle, c.Params("handle"), c.FormValue("answers"))
@@ -42,10 +25,7 @@ func (s *Server) leaveCourse(c *fiber.Ctx) error {
 }
 
 func (s *Server) newPost(c *fiber.Ctx) error {
-	p, err := s.requireLogin(c)
-	if err != nil {
-		return err
-	}
+	p := s.viewer(c) // behind the loggedIn guard
 	ctx, cancel := ctx(c)
 	defer cancel()
 	course := c.Params("handle")
@@ -122,10 +102,7 @@ type remotePage struct {
 // remoteCourse shows a course on another server as this node knows it:
 // its description, the tasks cached here and the mirrored discussion.
 func (s *Server) remoteCourse(c *fiber.Ctx) error {
-	viewer, err := s.requireLogin(c)
-	if err != nil {
-		return err
-	}
+	viewer := s.viewer(c) // behind the loggedIn guard
 	ctx, cancel := ctx(c)
 	defer cancel()
 	p, err := s.cfg.Services.Enrolment.Remote(ctx, viewer.Handle, c.Query("id"), c.Query("posts"))
@@ -175,10 +152,7 @@ func (s *Server) remoteDone(c *fiber.Ctx) error {
 // asViewer runs an action of the logged-in person and sends them on to the
 // page the action names.
 func (s *Server) asViewer(c *fiber.Ctx, do func(ctx context.Context, p *domain.Person) (next string, err error)) error {
-	p, err := s.requireLogin(c)
-	if err != nil {
-		return err
-	}
+	p := s.viewer(c) // behind the loggedIn guard
 	ctx, cancel := ctx(c)
 	defer cancel()
 	next, err := do(ctx, p)

@@ -13,37 +13,10 @@ import (
 	"github.com/lernejo/lernejo/service"
 )
 
-// organiserRoutes registers the organisers' tools: create and edit courses,
-// answer sign-up requests, write and order tasks, define and award badges,
-// pin and remove posts. Every handler checks the viewer organises the
-// course (HOSTILE W10).
-func (s *Server) organiserRoutes() {
-	a := s.App
-	a.Get("/new/course", s.newCourseForm)
-	a.Post("/new/course", s.createCourse)
-	a.Get("/courses/:handle/manage", s.manageCourse)
-	a.Post("/courses/:handle/edit", s.editCourse)
-	a.Post("/courses/:handle/queue/:answer<regex(^(approve|decline)$)>", s.answerRequest)
-	a.Post("/courses/:handle/tasks", s.addTask)
-	a.Get("/courses/:handle/tasks/:id/edit", s.editTaskForm)
-	a.Post("/courses/:handle/tasks/:id/edit", s.editTask)
-	a.Post("/courses/:handle/tasks/:id/move", s.moveTask)
-	a.Post("/courses/:handle/tasks/:id/restore", s.restoreTask)
-	a.Post("/courses/:handle/badges", s.addBadge)
-	a.Post("/courses/:handle/badges/:id/award", s.awardBadge)
-	a.Post("/courses/:handle/posts/pin", s.pinPost)
-	a.Post("/courses/:handle/posts/remove", s.removePost)
-	a.Post("/courses/:handle/posts/report", s.reportPost)
-	a.Post("/courses/:handle/block", s.blockFromCourse)
-}
-
 // organised loads a course the viewer organises, or fails: the check is
 // the service's (Courses.Organised).
 func (s *Server) organised(c *fiber.Ctx) (*domain.Person, *domain.Course, error) {
-	p, err := s.requireLogin(c)
-	if err != nil {
-		return nil, nil, err
-	}
+	p := s.viewer(c) // behind the loggedIn guard
 	ctx, cancel := ctx(c)
 	defer cancel()
 	co, err := s.cfg.Services.Courses.Organised(ctx, p.Handle, c.Params("handle"))
@@ -95,10 +68,7 @@ type courseForm struct {
 }
 
 func (s *Server) newCourseForm(c *fiber.Ctx) error {
-	p, err := s.requireLogin(c)
-	if err != nil {
-		return err
-	}
+	p := s.viewer(c) // behind the loggedIn guard
 	ctx, cancel := ctx(c)
 	defer cancel()
 	f, err := s.cfg.Services.Courses.NewCourseForm(ctx, p.Handle)
@@ -109,10 +79,7 @@ func (s *Server) newCourseForm(c *fiber.Ctx) error {
 }
 
 func (s *Server) createCourse(c *fiber.Ctx) error {
-	p, err := s.requireLogin(c)
-	if err != nil {
-		return err
-	}
+	p := s.viewer(c) // behind the loggedIn guard
 	co := &domain.Course{Handle: c.FormValue("handle"), Organisers: []string{p.Handle}}
 	courseFromForm(c, co)
 	ctx, cancel := ctx(c)
@@ -143,10 +110,7 @@ type managePage struct {
 // queue with answers (?queue=), tasks, badges, a page of the members with
 // their progress (?members=) and a page of the discussion (?posts=).
 func (s *Server) manageCourse(c *fiber.Ctx) error {
-	p, err := s.requireLogin(c)
-	if err != nil {
-		return err
-	}
+	p := s.viewer(c) // behind the loggedIn guard
 	ctx, cancel := ctx(c)
 	defer cancel()
 	m, err := s.cfg.Services.Courses.Manage(ctx, p.Handle, c.Params("handle"),
@@ -214,10 +178,7 @@ func (s *Server) addTask(c *fiber.Ctx) error {
 }
 
 func (s *Server) editTaskForm(c *fiber.Ctx) error {
-	p, err := s.requireLogin(c)
-	if err != nil {
-		return err
-	}
+	p := s.viewer(c) // behind the loggedIn guard
 	ctx, cancel := ctx(c)
 	defer cancel()
 	f, err := s.cfg.Services.Tasks.Form(ctx, p.Handle, c.Params("handle"), c.Params("id"))
@@ -252,10 +213,7 @@ func (s *Server) restoreTask(c *fiber.Ctx) error {
 
 // moveTask moves a task one place up or down.
 func (s *Server) moveTask(c *fiber.Ctx) error {
-	p, err := s.requireLogin(c)
-	if err != nil {
-		return err
-	}
+	p := s.viewer(c) // behind the loggedIn guard
 	ctx, cancel := ctx(c)
 	defer cancel()
 	course := c.Params("handle")

@@ -3,9 +3,13 @@ package web
 import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/lernejo/lernejo/domain"
 )
 
-// routes registers every route of the node in one place.
+// routes registers every route of the node in one place, each with its
+// guard: loggedIn (a person with an account) or operator (an admin); a
+// route with neither is open to anyone, and what it shows or changes is
+// still decided by the service it calls.
 func (s *Server) routes() {
 	a := s.App
 	// Before anything can read a body: no compressed ones (HOSTILE P1).
@@ -71,13 +75,12 @@ func (s *Server) routes() {
 	a.Get("/awards/:id/badge.png", s.bakedBadge)
 	a.Get("/completions/:id", s.completion)
 
-	// Pages
-	s.learnerRoutes()
-	s.organiserRoutes()
-	s.adminRoutes()
+	// Pages anyone may read
 	a.Get("/", s.home)
 	a.Get("/about", s.about)
 	a.Get("/static/*", s.static)
+	// Open to visitors; a search needs a log-in (it fetches from other servers).
+	a.Get("/lookup", s.lookup)
 
 	// Accounts
 	a.Get("/login", s.getLogin)
@@ -85,8 +88,71 @@ func (s *Server) routes() {
 	a.Post("/logout", s.postLogout)
 	a.Get("/signup", s.getSignup)
 	a.Post("/signup", s.postSignup)
-	a.Get("/settings/password", s.getPassword)
-	a.Post("/settings/password", s.postPassword)
+	a.Get("/settings/password", s.loggedIn, s.getPassword)
+	a.Post("/settings/password", s.loggedIn, s.postPassword)
+
+	// Learners: join and leave, post and reply, mark tasks done and undo,
+	// here and on courses of other servers. Who may do each to a course
+	// (enrolled, not blocked, sign-up open…) the services decide.
+	a.Post("/courses/:handle/join", s.loggedIn, s.joinCourse)
+	a.Post("/courses/:handle/leave", s.loggedIn, s.leaveCourse)
+	a.Post("/courses/:handle/posts", s.loggedIn, s.newPost)
+	a.Post("/courses/:handle/tasks/:id/done", s.loggedIn, s.markDone)
+	a.Post("/courses/:handle/tasks/:id/undo", s.loggedIn, s.undoDone)
+	a.Post("/lookup/join", s.loggedIn, s.joinRemote)
+	a.Get("/remote", s.loggedIn, s.remoteCourse)
+	a.Post("/remote/post", s.loggedIn, s.remotePost)
+	a.Post("/remote/done", s.loggedIn, s.remoteDone)
+	a.Post("/remote/leave", s.loggedIn, s.remoteLeave)
+
+	// Organisers: a logged-in person, and each handler's course must be one
+	// they organise (s.organised, Courses.Organised), or the course is new.
+	a.Get("/new/course", s.loggedIn, s.newCourseForm)
+	a.Post("/new/course", s.loggedIn, s.createCourse)
+	a.Get("/courses/:handle/manage", s.loggedIn, s.manageCourse)
+	a.Post("/courses/:handle/edit", s.loggedIn, s.editCourse)
+	a.Post("/courses/:handle/queue/:answer<regex(^(approve|decline)$)>", s.loggedIn, s.answerRequest)
+	a.Post("/courses/:handle/tasks", s.loggedIn, s.addTask)
+	a.Get("/courses/:handle/tasks/:id/edit", s.loggedIn, s.editTaskForm)
+	a.Post("/courses/:handle/tasks/:id/edit", s.loggedIn, s.editTask)
+	a.Post("/courses/:handle/tasks/:id/move", s.loggedIn, s.moveTask)
+	a.Post("/courses/:handle/tasks/:id/restore", s.loggedIn, s.restoreTask)
+	a.Post("/courses/:handle/badges", s.loggedIn, s.addBadge)
+	a.Post("/courses/:handle/badges/:id/award", s.loggedIn, s.awardBadge)
+	a.Post("/courses/:handle/posts/pin", s.loggedIn, s.pinPost)
+	a.Post("/courses/:handle/posts/remove", s.loggedIn, s.removePost)
+	a.Post("/courses/:handle/posts/report", s.loggedIn, s.reportPost)
+	a.Post("/courses/:handle/block", s.loggedIn, s.blockFromCourse)
+
+	// The operator: admin accounts only. The node's name and words,
+	// registration, domain blocks and the reports other servers sent.
+	a.Get("/admin/settings", s.operator, s.adminSettings)
+	a.Post("/admin/settings", s.operator, s.saveSettings)
+	a.Post("/admin/blocks", s.operator, s.blockDomain)
+	a.Post("/admin/blocks/remove", s.operator, s.unblockDomain)
+	a.Post("/admin/reports/resolve", s.operator, s.resolveReport)
+}
+
+// loggedIn is the guard of the routes for people with an account: a
+// visitor is sent to log in (a page) or refused with 401 (a form). Behind
+// it, s.viewer(c) is the person.
+func (s *Server) loggedIn(c *fiber.Ctx) error {
+	if _, err := s.requireLogin(c); err != nil {
+		return err
+	}
+	return c.Next()
+}
+
+// operator is the guard of the operator's routes: a logged-in admin.
+func (s *Server) operator(c *fiber.Ctx) error {
+	p, err := s.requireLogin(c)
+	if err != nil {
+		return err
+	}
+	if !p.Admin {
+		return domain.Errorf(domain.EFORBIDDEN, "Only the node's operators can change its settings.")
+	}
+	return c.Next()
 }
 
 // securityHeaders sets headers every response carries. The CSP is the last

@@ -68,12 +68,8 @@ func (s *Server) session(c *fiber.Ctx) *domain.Session {
 // requireLogin returns the logged-in person. Otherwise it returns an error
 // for the handler to return: for GET and HEAD a 303 to /login?next=THIS-PAGE
 // (the Location header is set here; the error handler writes the status and
-// a short page), for anything else 401.
-//
-//	p, err := s.requireLogin(c)
-//	if err != nil {
-//		return err
-//	}
+// a short page), for anything else 401. The loggedIn and operator guards of
+// the routes table call it; a handler behind them reads s.viewer(c).
 func (s *Server) requireLogin(c *fiber.Ctx) (*domain.Person, error) {
 	if p := s.viewer(c); p != nil {
 		return p, nil

@@ -10,7 +10,6 @@ import (
 	"github.com/lernejo/lernejo/node"
 )
 
-
 // privatePage tells the pages that show a person's own tools: forms to
 // fill, courses to manage, the settings, a course elsewhere seen as a
 // member.

@@ -601,7 +601,7 @@ func TestB5PurgeOfManyPostsCommits(t *testing.T) {
 	_, purged, err := r.moderation().BlockDomain(ctx, "spam.test", "flood")
 	if err != nil {
 		t.Fatalf("HOSTILE B5: blocking a domain with %d cached posts: %v "+
-			"(fix: outbox/moderation.go BlockDomain must purge in chunked transactions, not in one)", total, err)
+			"(fix: service/moderation.go BlockDomain must purge in chunked transactions, not in one)", total, err)
 	}
 	if purged.Posts != total {
 		t.Fatalf("purged %d posts, want %d", purged.Posts, total)

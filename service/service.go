@@ -25,8 +25,9 @@ import (
 // wakes the delivery engine; outbox.Outbox is the one in production.
 type Queue interface {
 	// Queue records activityJSON, sent by the local actor, for delivery to
-	// each inbox, inside tx.
-	Queue(tx domain.Tx, actor, activityID string, activityJSON []byte, inboxes []string) error
+	// each inbox, inside tx: it writes the activity and its deliveries, and
+	// reads nothing else of the store.
+	Queue(tx domain.DeliveryStore, actor, activityID string, activityJSON []byte, inboxes []string) error
 	// Wake tells the delivery engine that new deliveries are due.
 	Wake()
 }

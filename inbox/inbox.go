@@ -44,7 +44,7 @@ type Enrolment interface {
 	Receive(tx domain.Tx, follow federation.FollowRef, answers string) error
 	// ReceiveAnswers keeps a reply to a course's sign-up questions as the
 	// learner's answers, and reports whether the note was one.
-	ReceiveAnswers(tx domain.Tx, actor, inReplyTo, content string) (bool, error)
+	ReceiveAnswers(tx domain.FollowStore, actor, inReplyTo, content string) (bool, error)
 	// Withdraw ends the follow an Undo{Follow} names.
 	Withdraw(tx domain.Tx, actor, followID, local string) error
 	// Leave ends a learner's enrolment in a course (Leave{course}).
@@ -54,9 +54,9 @@ type Enrolment interface {
 	Accepted(tx domain.Tx, followID, follower, by string) error
 	Rejected(tx domain.Tx, followID, follower, by string) error
 	// ActorDeleted ends every follow by and of an actor that deleted itself.
-	ActorDeleted(tx domain.Tx, actor string) error
+	ActorDeleted(tx domain.FollowStore, actor string) error
 	// Followed reports whether local people follow a remote actor.
-	Followed(tx domain.Tx, actor string) (bool, error)
+	Followed(tx domain.FollowStore, actor string) (bool, error)
 }
 
 // Discussion is what the inbox needs of course discussions: remote notes
@@ -65,11 +65,11 @@ type Discussion interface {
 	// Receive takes a public note into the discussion it belongs to.
 	Receive(tx domain.Tx, p *domain.Post, addressees []string) error
 	// Mirror keeps a note a followed remote course redistributed.
-	Mirror(tx domain.Tx, course string, p *domain.Post) error
-	ReceiveEdit(tx domain.Tx, edit *domain.Post) error
-	ReceiveDelete(tx domain.Tx, actor, uri string) error
-	React(tx domain.Tx, kind, uri, actor, activityID string) error
-	Unreact(tx domain.Tx, activityID, actor string) error
+	Mirror(tx domain.PostStore, course string, p *domain.Post) error
+	ReceiveEdit(tx domain.PostStore, edit *domain.Post) error
+	ReceiveDelete(tx domain.PostStore, actor, uri string) error
+	React(tx domain.PostStore, kind, uri, actor, activityID string) error
+	Unreact(tx domain.PostStore, activityID, actor string) error
 }
 
 // Learning is what the inbox needs of tasks: completions that came from
@@ -80,21 +80,21 @@ type Learning interface {
 	// CompleteByReply keeps the completion of a #done reply to taskPost.
 	CompleteByReply(tx domain.Tx, taskPost string, c *domain.Completion) error
 	// WithdrawCompletion removes a learner's completion (Remove).
-	WithdrawCompletion(tx domain.Tx, course, task, learner, id string) error
+	WithdrawCompletion(tx domain.CompletionStore, course, task, learner, id string) error
 }
 
 // Badges is what the inbox needs of badges that courses elsewhere award to
 // local people (service.Badges).
 type Badges interface {
 	ReceiveAward(tx domain.Tx, rb *domain.ReceivedBadge, mentioned []string) (bool, error)
-	ReceiveRevoke(tx domain.Tx, issuer, note string) (bool, error)
+	ReceiveRevoke(tx domain.ReceivedBadgeStore, issuer, note string) (bool, error)
 }
 
 // Moderation is what the inbox needs of moderation: blocks of local actors
 // and reports from other servers (service.Moderation).
 type Moderation interface {
 	BlockedBy(tx domain.Tx, local, actor string) error
-	ReceiveReport(tx domain.Tx, r *domain.Report) error
+	ReceiveReport(tx domain.ModerationStore, r *domain.Report) error
 }
 
 // Config is what an Inbox needs.

@@ -174,7 +174,7 @@ func New(cfg Config) *Outbox {
 //
 // Queue has no outside effects, so it is safe inside Store.Update, which may
 // run its function more than once.
-func (o *Outbox) Queue(tx domain.Tx, actor string, activityID string, activityJSON []byte, inboxes []string) error {
+func (o *Outbox) Queue(tx domain.DeliveryStore, actor string, activityID string, activityJSON []byte, inboxes []string) error {
 	if actor == "" || activityID == "" || len(activityJSON) == 0 {
 		return domain.Errorf(domain.EINVALID, "An activity needs an actor, an id and a body.")
 	}

@@ -52,7 +52,7 @@ func (s *Accounts) Register(ctx context.Context, p *domain.Person) error {
 }
 
 // checkPeople checks, inside tx, that every handle is a local person.
-func checkPeople(tx domain.Tx, handles []string) error {
+func checkPeople(tx domain.PersonStore, handles []string) error {
 	for _, h := range handles {
 		if _, err := tx.Person(h); err != nil {
 			if domain.IsNotFound(err) {

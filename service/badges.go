@@ -47,9 +47,17 @@ func (s *Badges) Add(ctx context.Context, organiser string, b *domain.Badge) err
 	})
 }
 
+// checkAwardsTx is what CheckAwards reads: the course's badges and tasks
+// and the learner's completions, and what award needs.
+type checkAwardsTx interface {
+	awardTx
+	domain.TaskStore
+	domain.CompletionStore
+}
+
 // CheckAwards awards, inside tx, every badge of the course whose task
 // criteria the learner now meets and does not hold yet.
-func (s *Badges) CheckAwards(tx domain.Tx, course, learner string) error {
+func (s *Badges) CheckAwards(tx checkAwardsTx, course, learner string) error {
 	badges, err := tx.Badges(course)
 	if err != nil {
 		return err
@@ -223,7 +231,17 @@ func (s *Badges) Revoke(ctx context.Context, organiser, awardID, reason string) 
 	return err
 }
 
-func (s *Badges) organises(tx domain.Tx, issuer, person string) error {
+// organisesTx is what organises reads: the issuer's actor type, and the
+// course or school that it is.
+type organisesTx interface {
+	domain.LocalActorStore
+	domain.CourseStore
+	domain.SchoolStore
+}
+
+// organises checks, inside tx, that person organises issuer, the course
+// or school that issues a badge.
+func (s *Badges) organises(tx organisesTx, issuer, person string) error {
 	typ, err := tx.HandleType(issuer)
 	if err != nil {
 		return err
@@ -249,11 +267,21 @@ func (s *Badges) organises(tx domain.Tx, issuer, person string) error {
 	return nil
 }
 
+// awardTx is what award needs: the award itself, the inboxes of the
+// issuer's followers and of a remote learner, and what note needs to send
+// the note that announces it.
+type awardTx interface {
+	noteTx
+	domain.BadgeStore
+	domain.FollowStore
+	domain.ActorCache
+}
+
 // award records an award and announces it: a public note from the issuer
 // that mentions the learner (Mention tag and the learner in cc, so Mastodon
 // notifies them), with the badge image attached and a link to the hosted
 // Open Badges assertion.
-func (s *Badges) award(tx domain.Tx, b *domain.Badge, learner string, evidence []string, by string) (*domain.Award, error) {
+func (s *Badges) award(tx awardTx, b *domain.Badge, learner string, evidence []string, by string) (*domain.Award, error) {
 	urls := s.URLs
 	a := &domain.Award{ID: s.NewID(), Badge: b.ID, Issuer: b.Issuer, Learner: learner,
 		IssuedOn: s.Now().UTC().Truncate(time.Second), Evidence: evidence, AwardedBy: by}
@@ -339,7 +367,7 @@ func (s *Badges) ReceiveAward(tx domain.Tx, rb *domain.ReceivedBadge, mentioned 
 // ReceiveRevoke marks, inside the inbox's transaction, a badge a local
 // person received revoked when its issuer deleted the note that awarded
 // it; it reports whether note was such a note of issuer's.
-func (s *Badges) ReceiveRevoke(tx domain.Tx, issuer, note string) (bool, error) {
+func (s *Badges) ReceiveRevoke(tx domain.ReceivedBadgeStore, issuer, note string) (bool, error) {
 	rb, _, err := domain.Found(tx.ReceivedBadgeByNote(note))
 	if err != nil {
 		return false, fmt.Errorf("service: revoked badge: %w", err)

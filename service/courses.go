@@ -99,9 +99,18 @@ func (s *Courses) Update(ctx context.Context, editor string, c *domain.Course) e
 	})
 }
 
+// courseSaveTx is what save reads and writes: the course, the settings it
+// is validated against, its organisers and the school it is placed in.
+type courseSaveTx interface {
+	domain.CourseStore
+	domain.SettingsStore
+	domain.PersonStore
+	domain.SchoolStore
+}
+
 // save writes an organiser's changes to a course inside tx and returns the
 // course as it was.
-func (s *Courses) save(tx domain.Tx, editor string, c *domain.Course) (*domain.Course, error) {
+func (s *Courses) save(tx courseSaveTx, editor string, c *domain.Course) (*domain.Course, error) {
 	old, err := tx.Course(c.Handle)
 	if err != nil {
 		return nil, err
@@ -132,9 +141,17 @@ func (s *Courses) save(tx domain.Tx, editor string, c *domain.Course) (*domain.C
 	return old, tx.PutCourse(c)
 }
 
+// announceTx is what announce needs: the school, its followers' inboxes,
+// and what note needs to send the school's note.
+type announceTx interface {
+	noteTx
+	domain.SchoolStore
+	domain.FollowStore
+}
+
 // announce makes the course's school post a public note about it to the
 // school's followers: a link and the course's handle to follow.
-func (s *Courses) announce(tx domain.Tx, c *domain.Course) error {
+func (s *Courses) announce(tx announceTx, c *domain.Course) error {
 	school, err := tx.School(c.School)
 	if err != nil {
 		return err
@@ -155,7 +172,7 @@ func (s *Courses) announce(tx domain.Tx, c *domain.Course) error {
 }
 
 // organisedBy loads, inside tx, a course that editor organises.
-func organisedBy(tx domain.Tx, course, editor string) (*domain.Course, error) {
+func organisedBy(tx domain.CourseStore, course, editor string) (*domain.Course, error) {
 	c, err := tx.Course(course)
 	if err != nil {
 		return nil, err

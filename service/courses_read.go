@@ -104,7 +104,7 @@ func (s *Courses) Page(ctx context.Context, viewer, handle string, q CoursePageQ
 
 // visibleCourse loads, inside tx, a course the public may see: unknown
 // courses and drafts are not found alike.
-func visibleCourse(tx domain.Tx, handle string) (*domain.Course, error) {
+func visibleCourse(tx domain.CourseStore, handle string) (*domain.Course, error) {
 	co, err := tx.Course(handle)
 	if err != nil {
 		return nil, err
@@ -165,7 +165,7 @@ func (s *Courses) Form(ctx context.Context, viewer string, co *domain.Course) (*
 
 // courseForm offers, inside tx, the schools viewer organises and the one co
 // is in already.
-func courseForm(tx domain.Tx, viewer string, co *domain.Course) (*CourseForm, error) {
+func courseForm(tx domain.SchoolStore, viewer string, co *domain.Course) (*CourseForm, error) {
 	all, err := tx.Schools()
 	if err != nil {
 		return nil, err
@@ -267,9 +267,16 @@ func (s *Courses) Manage(ctx context.Context, organiser, handle string, q Manage
 	return out, err
 }
 
+// membersTx is what members reads: the members' names (as authorOf reads
+// them) and their completions.
+type membersTx interface {
+	authorTx
+	domain.CompletionStore
+}
+
 // members names followers of course for its organisers, each with whether
 // they did each of tasks.
-func (s *Courses) members(tx domain.Tx, course string, fs []*domain.Follower, tasks []*domain.Task) ([]Member, error) {
+func (s *Courses) members(tx membersTx, course string, fs []*domain.Follower, tasks []*domain.Task) ([]Member, error) {
 	var out []Member
 	for _, f := range fs {
 		name, _, err := s.authorOf(tx, f.Actor)

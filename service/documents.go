@@ -484,10 +484,17 @@ func (d *Documents) Feed(ctx context.Context, handle string) (*CourseFeed, error
 	return out, err
 }
 
+// feedNameTx is what feedName reads: the cached remote actors, and the
+// local actors localName names.
+type feedNameTx interface {
+	localNameTx
+	domain.ActorCache
+}
+
 // feedName is an author's name for a feed: a remote actor's display name,
 // a local actor's name (one that is gone is named by its handle), or else
 // the id.
-func (d *Documents) feedName(tx domain.Tx, id string) (string, error) {
+func (d *Documents) feedName(tx feedNameTx, id string) (string, error) {
 	ra, found, err := domain.Found(tx.RemoteActor(id))
 	if err != nil {
 		return "", err
@@ -501,9 +508,17 @@ func (d *Documents) feedName(tx domain.Tx, id string) (string, error) {
 	return id, nil
 }
 
+// localNameTx is what localName reads: the local courses, people and
+// schools.
+type localNameTx interface {
+	domain.CourseStore
+	domain.PersonStore
+	domain.SchoolStore
+}
+
 // localName is a local actor's display name for a feed; one that is gone
 // is named by its handle.
-func (d *Documents) localName(tx domain.Tx, typ domain.ActorType, handle string) (string, error) {
+func (d *Documents) localName(tx localNameTx, typ domain.ActorType, handle string) (string, error) {
 	name := ""
 	switch typ {
 	case domain.ActorCourse:

@@ -192,6 +192,13 @@ func (f *Enrolment) EnrolLocal(ctx context.Context, person, course, answers stri
 	return out, err
 }
 
+// admitTx is what admit reads and writes: the course, and its followers
+// (the learner's request, and how many are accepted).
+type admitTx interface {
+	domain.CourseStore
+	domain.FollowStore
+}
+
 // admit is the one admission of a learner into a local course, whichever
 // way they ask: a person of this node (EnrolLocal), a Mastodon Follow or a
 // Lernejo Join (Receive). It loads the course; a learner already accepted
@@ -203,7 +210,7 @@ func (f *Enrolment) EnrolLocal(ctx context.Context, person, course, answers stri
 // before (the date they first asked, their answers when they give none
 // now, the note that asked them) is kept. A draft course is not there for
 // other servers, so their requests are refused as not found, unanswered.
-func (f *Enrolment) admit(tx domain.Tx, course string, req *domain.Follower) (*domain.Course, error) {
+func (f *Enrolment) admit(tx admitTx, course string, req *domain.Follower) (*domain.Course, error) {
 	c, err := tx.Course(course)
 	if err != nil {
 		return nil, err
@@ -294,7 +301,7 @@ func (f *Enrolment) Receive(tx domain.Tx, follow federation.FollowRef, answers s
 // sign-up questions in a direct note (the learner Mention-tagged and
 // addressed, so Mastodon notifies them), and returns the note's id: their
 // reply to it becomes their answers.
-func (f *Enrolment) askQuestions(tx domain.Tx, c *domain.Course, learner *domain.RemoteActor) (string, error) {
+func (f *Enrolment) askQuestions(tx directTx, c *domain.Course, learner *domain.RemoteActor) (string, error) {
 	text := "Thanks for your interest in " + c.Title + "! An organiser will look at your request. Please reply to this message to answer:"
 	for i, q := range c.Questions {
 		text += fmt.Sprintf("\n%d. %s", i+1, q)
@@ -306,7 +313,7 @@ func (f *Enrolment) askQuestions(tx domain.Tx, c *domain.Course, learner *domain
 // to the direct note that asked a moderated course's sign-up questions as
 // their answers, in plain text; it reports whether the note (replying to
 // inReplyTo, its content the HTML content) was such a reply.
-func (f *Enrolment) ReceiveAnswers(tx domain.Tx, actor, inReplyTo, content string) (bool, error) {
+func (f *Enrolment) ReceiveAnswers(tx domain.FollowStore, actor, inReplyTo, content string) (bool, error) {
 	follows, err := tx.FollowedBy(actor)
 	if err != nil {
 		return false, err
@@ -386,9 +393,16 @@ func (f *Enrolment) Rejected(tx domain.Tx, followID, follower, by string) error 
 	return tx.DeleteFollowing(fl.Local, fl.Target)
 }
 
+// ourFollowTx is what ourFollow reads: the local person's follows, and
+// the local actor the answer names.
+type ourFollowTx interface {
+	domain.FollowStore
+	domain.LocalActorStore
+}
+
 // ourFollow finds the follow of a local person that by answers. Only the
 // followed actor may answer it.
-func (f *Enrolment) ourFollow(tx domain.Tx, followID, follower, by string) (*domain.Following, error) {
+func (f *Enrolment) ourFollow(tx ourFollowTx, followID, follower, by string) (*domain.Following, error) {
 	fl, err := tx.FollowingByActivity(followID)
 	if domain.IsNotFound(err) && follower != "" {
 		person, typ, ok, lerr := localActor(tx, f.URLs, follower)
@@ -410,7 +424,7 @@ func (f *Enrolment) ourFollow(tx domain.Tx, followID, follower, by string) (*dom
 
 // ActorDeleted ends, inside the inbox's transaction, every follow by and
 // of a remote actor that deleted itself.
-func (f *Enrolment) ActorDeleted(tx domain.Tx, actor string) error {
+func (f *Enrolment) ActorDeleted(tx domain.FollowStore, actor string) error {
 	follows, err := tx.FollowedBy(actor)
 	if err != nil {
 		return err
@@ -435,12 +449,12 @@ func (f *Enrolment) ActorDeleted(tx domain.Tx, actor string) error {
 // Followed reports whether a local person follows the remote actor (and
 // was accepted): the discussions of such actors are mirrored here, and
 // only what they announce is fetched.
-func (f *Enrolment) Followed(tx domain.Tx, actor string) (bool, error) {
+func (f *Enrolment) Followed(tx domain.FollowStore, actor string) (bool, error) {
 	return followedByLocals(tx, actor)
 }
 
 // followedByLocals is Followed, for the services that mirror discussions.
-func followedByLocals(tx domain.Tx, actor string) (bool, error) {
+func followedByLocals(tx domain.FollowStore, actor string) (bool, error) {
 	fs, err := tx.FollowingsOf(actor)
 	if err != nil {
 		return false, err
@@ -455,7 +469,7 @@ func followedByLocals(tx domain.Tx, actor string) (bool, error) {
 
 // localActor resolves an actor id to a local actor's handle and type; ok
 // is false when the id names no actor of this node.
-func localActor(tx domain.Tx, urls federation.URLs, id string) (string, domain.ActorType, bool, error) {
+func localActor(tx domain.LocalActorStore, urls federation.URLs, id string) (string, domain.ActorType, bool, error) {
 	handle, typ, ok := urls.LocalActor(id)
 	if !ok {
 		return "", "", false, nil

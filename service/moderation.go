@@ -177,10 +177,22 @@ func hostWithoutPort(h string) string {
 	return h
 }
 
+// purgeTx is what purge removes from: whatever the store keeps of other
+// servers (follows both ways, deliveries, cached actors, their posts,
+// remote tasks and received badges).
+type purgeTx interface {
+	domain.FollowStore
+	domain.DeliveryStore
+	domain.ActorCache
+	domain.PostStore
+	domain.TaskStore
+	domain.ReceivedBadgeStore
+}
+
 // purge removes from the store what belongs to hosts covered by d, at most
 // budget records; done is false when it stopped at the budget. Local posts
 // are never touched: they are this node's own.
-func purge(tx domain.Tx, d string, n *Purged, budget int) (done bool, err error) {
+func purge(tx purgeTx, d string, n *Purged, budget int) (done bool, err error) {
 	covered := func(id string) bool {
 		u, err := url.Parse(id)
 		if err != nil || u.Host == "" {
@@ -407,7 +419,7 @@ func (m *Moderation) BlockedBy(tx domain.Tx, local, actor string) error {
 // posts reported, and the comment in plain text). The comment is truncated
 // rather than refused (HOSTILE M5); an empty report is not kept, as there
 // is nothing to show.
-func (m *Moderation) ReceiveReport(tx domain.Tx, r *domain.Report) error {
+func (m *Moderation) ReceiveReport(tx domain.ModerationStore, r *domain.Report) error {
 	r.ID, r.Received = m.NewID(), m.Now().UTC()
 	r.ClipContent()
 	if len(r.Objects) == 0 && r.Content == "" {

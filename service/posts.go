@@ -222,8 +222,14 @@ func (s *Posts) Delete(ctx context.Context, editor, uri string) error {
 	return err
 }
 
+// editableTx is what editable reads: the post, and its course's organisers.
+type editableTx interface {
+	domain.PostStore
+	domain.CourseStore
+}
+
 // editable loads a local post that editor may change.
-func (s *Posts) editable(tx domain.Tx, editor, uri string) (*domain.Post, error) {
+func (s *Posts) editable(tx editableTx, editor, uri string) (*domain.Post, error) {
 	p, err := tx.Post(uri)
 	if err != nil {
 		return nil, err
@@ -252,7 +258,7 @@ func (s *Posts) editable(tx domain.Tx, editor, uri string) (*domain.Post, error)
 // addressing is how a post is addressed: its signing actor's handle, its
 // mentions (named as their handles where known) and its to/cc. The Create,
 // its Update and the document served at the post's id all use it.
-func (s *Posts) addressing(tx domain.Tx, p *domain.Post) (string, []federation.Mention, federation.NoteAddress, error) {
+func (s *Posts) addressing(tx domain.ActorCache, p *domain.Post) (string, []federation.Mention, federation.NoteAddress, error) {
 	urls := s.Docs.URLs
 	actor := p.Course
 	if h, typ, ok := urls.LocalActor(p.Author); ok && typ == domain.ActorPerson {
@@ -286,7 +292,7 @@ func (s *Posts) addressing(tx domain.Tx, p *domain.Post) (string, []federation.M
 
 // remoteActor is the cached remote actor with this id, or nil when there is
 // none: who a post mentions or answers may be local, or never fetched.
-func remoteActor(tx domain.Tx, id string) (*domain.RemoteActor, error) {
+func remoteActor(tx domain.ActorCache, id string) (*domain.RemoteActor, error) {
 	ra, _, err := domain.Found(tx.RemoteActor(id))
 	if err != nil {
 		return nil, fmt.Errorf("service: actor %s: %w", id, err)
@@ -294,10 +300,17 @@ func remoteActor(tx domain.Tx, id string) (*domain.RemoteActor, error) {
 	return ra, nil
 }
 
+// audienceTx is what audience reads: the mentioned remote actors and the
+// followers of the post's local actors.
+type audienceTx interface {
+	domain.ActorCache
+	domain.FollowStore
+}
+
 // audience is who a post went to: its addressing, and the inboxes of the
 // mentioned remote actors, the course's followers (for a local course) and
 // the author's followers.
-func (s *Posts) audience(tx domain.Tx, p *domain.Post) (string, []federation.Mention, federation.NoteAddress, []string, error) {
+func (s *Posts) audience(tx audienceTx, p *domain.Post) (string, []federation.Mention, federation.NoteAddress, []string, error) {
 	actor, mentions, addr, err := s.addressing(tx, p)
 	if err != nil {
 		return "", nil, federation.NoteAddress{}, nil, err
@@ -329,7 +342,7 @@ func (s *Posts) audience(tx domain.Tx, p *domain.Post) (string, []federation.Men
 }
 
 // Note is the Note a local post's id serves, addressed as it was sent.
-func (s *Posts) Note(tx domain.Tx, p *domain.Post) (map[string]any, error) {
+func (s *Posts) Note(tx domain.ActorCache, p *domain.Post) (map[string]any, error) {
 	_, mentions, addr, err := s.addressing(tx, p)
 	if err != nil {
 		return nil, err
@@ -423,11 +436,18 @@ func (s *Posts) publishRemote(ctx context.Context, in PostInput) (*domain.Post, 
 	return p, nil
 }
 
+// directTx is what Direct needs: the inboxes of the remote actors it
+// writes to, and what note needs to send the note.
+type directTx interface {
+	noteTx
+	domain.ActorCache
+}
+
 // Direct queues, inside tx, a direct note from a local actor to the
 // mentioned remote actors: Mention-tagged and addressed in to, with no
 // Public and no followers, so Mastodon shows it as a direct message and
 // notifies. It is not part of any discussion; its id serves the note.
-func (s *Posts) Direct(tx domain.Tx, local, text string, to []federation.Mention) (string, error) {
+func (s *Posts) Direct(tx directTx, local, text string, to []federation.Mention) (string, error) {
 	var inboxes []string
 	for _, m := range to {
 		ra, err := tx.RemoteActor(m.ID)
@@ -439,9 +459,16 @@ func (s *Posts) Direct(tx domain.Tx, local, text string, to []federation.Mention
 	return s.note(tx, local, text, to, federation.DirectAddress(to), inboxes)
 }
 
+// noteTx is what note needs: the author's actor type and assertion key,
+// and the delivery queue.
+type noteTx interface {
+	domain.LocalActorStore
+	domain.DeliveryStore
+}
+
 // note queues, inside tx, a standalone note from a local actor (outside
 // any course discussion), served at its id from the Create it went in.
-func (s *Posts) note(tx domain.Tx, local, text string, mentions []federation.Mention, addr federation.NoteAddress, inboxes []string, extra ...map[string]any) (string, error) {
+func (s *Posts) note(tx noteTx, local, text string, mentions []federation.Mention, addr federation.NoteAddress, inboxes []string, extra ...map[string]any) (string, error) {
 	typ, err := tx.HandleType(local)
 	if err != nil {
 		return "", err
@@ -609,7 +636,7 @@ func (s *Posts) Receive(tx domain.Tx, p *domain.Post, addressees []string) error
 // course redistributed (its Announce, the note fetched from its own
 // origin) in the course's mirrored discussion, threaded under the post it
 // answers.
-func (s *Posts) Mirror(tx domain.Tx, course string, p *domain.Post) error {
+func (s *Posts) Mirror(tx domain.PostStore, course string, p *domain.Post) error {
 	var parent *domain.Post
 	if p.InReplyTo != "" {
 		var err error
@@ -634,10 +661,17 @@ func (s *Posts) place(p *domain.Post, course string, parent *domain.Post) {
 // isRemoteCourse tells a remote course id (a URL) from a local course handle.
 func isRemoteCourse(course string) bool { return strings.Contains(course, "://") }
 
+// addressedCourseTx is what addressedCourse reads: the local actors the
+// candidates name, and the courses among them.
+type addressedCourseTx interface {
+	domain.LocalActorStore
+	domain.CourseStore
+}
+
 // addressedCourse is the first of the candidates (the actors a note
 // mentions, then those it is addressed to) that is a local course other
 // servers can see, or nil.
-func (s *Posts) addressedCourse(tx domain.Tx, candidates []string) (*domain.Course, error) {
+func (s *Posts) addressedCourse(tx addressedCourseTx, candidates []string) (*domain.Course, error) {
 	for _, id := range candidates {
 		h, typ, ok, err := localActor(tx, s.URLs, id)
 		if err != nil {
@@ -657,10 +691,17 @@ func (s *Posts) addressedCourse(tx domain.Tx, candidates []string) (*domain.Cour
 	return nil, nil
 }
 
+// redistributeTx is what redistribute needs: the course's followers'
+// inboxes, and the delivery queue.
+type redistributeTx interface {
+	domain.FollowStore
+	domain.DeliveryStore
+}
+
 // redistribute makes the course Announce a learner's note to its followers.
 // Mastodon-family servers boost objects, not activities, so the object is
 // the note's id (they fetch it from its origin).
-func (s *Posts) redistribute(tx domain.Tx, c *domain.Course, p *domain.Post) error {
+func (s *Posts) redistribute(tx redistributeTx, c *domain.Course, p *domain.Post) error {
 	inboxes, err := tx.FollowerInboxes(c.Handle)
 	if err != nil {
 		return err
@@ -677,7 +718,7 @@ func (s *Posts) redistribute(tx domain.Tx, c *domain.Course, p *domain.Post) err
 // Update's raw activity). Only the author edits (HOSTILE O2), and an edit
 // that changes the published date is refused (P10). An edit of a post
 // never received is ignored.
-func (s *Posts) ReceiveEdit(tx domain.Tx, edit *domain.Post) error {
+func (s *Posts) ReceiveEdit(tx domain.PostStore, edit *domain.Post) error {
 	p, found, err := domain.Found(tx.Post(edit.URI))
 	if err != nil || !found {
 		return err
@@ -697,7 +738,7 @@ func (s *Posts) ReceiveEdit(tx domain.Tx, edit *domain.Post) error {
 
 // ReceiveDelete removes, inside the inbox's transaction, a remote post its
 // author deleted; only the author deletes (HOSTILE O2).
-func (s *Posts) ReceiveDelete(tx domain.Tx, actor, uri string) error {
+func (s *Posts) ReceiveDelete(tx domain.PostStore, actor, uri string) error {
 	p, found, err := domain.Found(tx.Post(uri))
 	if err != nil || !found {
 		return err
@@ -711,7 +752,7 @@ func (s *Posts) ReceiveDelete(tx domain.Tx, actor, uri string) error {
 // React counts, inside the inbox's transaction, a Like or an Announce (a
 // boost) of a post of a discussion kept here, once per actor; reactions to
 // anything else are not kept.
-func (s *Posts) React(tx domain.Tx, kind, uri, actor, activityID string) error {
+func (s *Posts) React(tx domain.PostStore, kind, uri, actor, activityID string) error {
 	if _, known, err := domain.Found(tx.Post(uri)); err != nil || !known {
 		return err
 	}
@@ -721,7 +762,7 @@ func (s *Posts) React(tx domain.Tx, kind, uri, actor, activityID string) error {
 
 // Unreact uncounts, inside the inbox's transaction, the reaction made by
 // the activity activityID; only the actor who reacted can.
-func (s *Posts) Unreact(tx domain.Tx, activityID, actor string) error {
+func (s *Posts) Unreact(tx domain.PostStore, activityID, actor string) error {
 	_, _, err := tx.RemoveReaction(activityID, actor)
 	return err
 }

@@ -33,7 +33,7 @@ func (s *Schools) Create(ctx context.Context, sc *domain.School) error {
 
 // placeInSchool checks, inside tx, that by may put a course into the school
 // (see School.MayPlace).
-func placeInSchool(tx domain.Tx, school, by string) error {
+func placeInSchool(tx domain.SchoolStore, school, by string) error {
 	sc, ok, err := domain.Found(tx.School(school))
 	if err != nil {
 		return err

@@ -10,6 +10,40 @@
 // inbox calls take the inbox's transaction instead (tx first), so that an
 // activity's effects and its removal from the journal commit together.
 // Helpers that run inside a transaction take it and never open one.
+//
+// How to read the dependencies on the store: a function that runs inside a
+// transaction takes the narrow store interfaces it uses, so its signature
+// says what it reads and writes. That is one of domain's store interfaces
+// (domain.CourseStore, domain.FollowStore…), or a small composite of them
+// declared next to it and named for its use (admitTx is what admit needs).
+// Queue takes a domain.DeliveryStore. A whole domain.Tx is taken only where
+// a transaction opens (the closures handed to Store.View and Store.Update,
+// and env.update) and by the inbox's entry points that need more than one
+// store interface: the inbox names their parameter's type, and cannot name
+// this package's composites. narrow_test.go holds that list and checks
+// that nothing else takes a domain.Tx.
+//
+// What each file's code calls of the store, through whatever transaction or
+// narrow interface it holds and through Queue (narrow_test.go checks the
+// list against the code):
+//
+//	accounts.go       LocalActorStore PersonStore
+//	accounts_read.go  BadgeStore ModerationStore PersonStore ReceivedBadgeStore SessionStore SettingsStore
+//	badges.go         ActorCache BadgeStore CompletionStore CourseStore DeliveryStore FollowStore LocalActorStore ReceivedBadgeStore SchoolStore TaskStore
+//	courses.go        CourseStore DeliveryStore FollowStore SchoolStore SettingsStore
+//	courses_read.go   BadgeStore CompletionStore CourseStore FollowStore SchoolStore SettingsStore TaskStore
+//	documents.go      ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore PostStore SchoolStore SettingsStore
+//	enrolment.go      ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore
+//	learner_read.go   ActorCache BadgeStore CompletionStore CourseStore FollowStore LocalActorStore SchoolStore TaskStore
+//	moderation.go     ActorCache CourseStore DeliveryStore FollowStore ModerationStore PostStore ReceivedBadgeStore TaskStore
+//	posts.go          ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore PostStore
+//	posts_read.go     ActorCache CourseStore PostStore SchoolStore
+//	schools.go        SchoolStore
+//	sessions.go       PersonStore SessionStore SettingsStore
+//	settings.go       SettingsStore
+//	tasks.go          ActorCache CompletionStore CourseStore DeliveryStore FollowStore LocalActorStore PostStore TaskStore
+//	tasks_read.go     CompletionStore TaskStore
+//	views.go          ActorCache CourseStore PostStore
 package service
 
 import (
@@ -25,8 +59,9 @@ import (
 // wakes the delivery engine; outbox.Outbox is the one in production.
 type Queue interface {
 	// Queue records activityJSON, sent by the local actor, for delivery to
-	// each inbox, inside tx.
-	Queue(tx domain.Tx, actor, activityID string, activityJSON []byte, inboxes []string) error
+	// each inbox, inside tx: it writes the activity and its deliveries, and
+	// reads nothing else of the store.
+	Queue(tx domain.DeliveryStore, actor, activityID string, activityJSON []byte, inboxes []string) error
 	// Wake tells the delivery engine that new deliveries are due.
 	Wake()
 }

@@ -185,7 +185,7 @@ func (s *Tasks) Uncomplete(ctx context.Context, person, course, task string) err
 
 // enrolled checks that a learner may complete tasks of a local course:
 // enrolled and accepted.
-func enrolled(tx domain.Tx, course, learner string) error {
+func enrolled(tx domain.FollowStore, course, learner string) error {
 	f, _, err := domain.Found(tx.Follower(course, learner))
 	if err != nil {
 		return fmt.Errorf("service: enrolment of %s: %w", learner, err)
@@ -231,7 +231,7 @@ func (s *Tasks) CompleteByReply(tx domain.Tx, taskPost string, c *domain.Complet
 // WithdrawCompletion removes, inside the inbox's transaction, the
 // completion id of a task of a local course, which its learner takes back
 // to do the task again (Remove{completion}). Only their own record goes.
-func (s *Tasks) WithdrawCompletion(tx domain.Tx, course, task, learner, id string) error {
+func (s *Tasks) WithdrawCompletion(tx domain.CompletionStore, course, task, learner, id string) error {
 	c, found, err := domain.Found(tx.Completion(course, task, learner))
 	if err != nil || !found {
 		return err
@@ -246,7 +246,7 @@ func (s *Tasks) WithdrawCompletion(tx domain.Tx, course, task, learner, id strin
 // as a revision) and sends the course's followers Update{Page}, so nodes
 // that cache the task refresh it.
 func (s *Tasks) Edit(ctx context.Context, editor string, t *domain.Task) error {
-	return s.changeTasks(ctx, t.Course, func(tx domain.Tx) ([]*domain.Task, error) {
+	return s.changeTasks(ctx, t.Course, func(tx taskEditTx) ([]*domain.Task, error) {
 		return []*domain.Task{t}, s.edit(tx, editor, t)
 	})
 }
@@ -255,7 +255,7 @@ func (s *Tasks) Edit(ctx context.Context, editor string, t *domain.Task) error {
 // followers get Update{Page}.
 func (s *Tasks) Restore(ctx context.Context, editor, course, id string, rev int) (*domain.Task, error) {
 	var out *domain.Task
-	err := s.changeTasks(ctx, course, func(tx domain.Tx) ([]*domain.Task, error) {
+	err := s.changeTasks(ctx, course, func(tx taskEditTx) ([]*domain.Task, error) {
 		var err error
 		out, err = s.restore(tx, editor, course, id, rev)
 		return []*domain.Task{out}, err
@@ -267,7 +267,7 @@ func (s *Tasks) Restore(ctx context.Context, editor, course, id string, rev int)
 // place changed is sent to the course's followers as Update{Page} with its
 // new position, so other nodes list the tasks in the same order.
 func (s *Tasks) Reorder(ctx context.Context, editor, course string, ids []string) error {
-	return s.changeTasks(ctx, course, func(tx domain.Tx) ([]*domain.Task, error) {
+	return s.changeTasks(ctx, course, func(tx taskEditTx) ([]*domain.Task, error) {
 		return s.reorder(tx, editor, course, ids)
 	})
 }
@@ -275,7 +275,7 @@ func (s *Tasks) Reorder(ctx context.Context, editor, course string, ids []string
 // changeTasks runs change in one transaction with the Update{Page} of each
 // task it returns, queued for the course's followers when the course
 // federates.
-func (s *Tasks) changeTasks(ctx context.Context, course string, change func(domain.Tx) ([]*domain.Task, error)) error {
+func (s *Tasks) changeTasks(ctx context.Context, course string, change func(taskEditTx) ([]*domain.Task, error)) error {
 	err := s.Store.Update(ctx, func(tx domain.Tx) error {
 		tasks, err := change(tx)
 		if err != nil {
@@ -322,9 +322,16 @@ func TaskObject(urls federation.URLs, t *domain.Task) map[string]any {
 	return o
 }
 
+// taskEditTx is what the changes of a course's tasks read and write: the
+// course (to check its organisers) and its tasks with their revisions.
+type taskEditTx interface {
+	domain.CourseStore
+	domain.TaskStore
+}
+
 // edit saves new text for a task inside tx, keeping the version it
 // replaces as a revision.
-func (s *Tasks) edit(tx domain.Tx, editor string, t *domain.Task) error {
+func (s *Tasks) edit(tx taskEditTx, editor string, t *domain.Task) error {
 	if _, err := organisedBy(tx, t.Course, editor); err != nil {
 		return err
 	}
@@ -351,7 +358,7 @@ func (s *Tasks) edit(tx domain.Tx, editor string, t *domain.Task) error {
 
 // restore brings back revision rev of a task inside tx (itself saved as
 // an edit, so nothing is lost).
-func (s *Tasks) restore(tx domain.Tx, editor, course, id string, rev int) (*domain.Task, error) {
+func (s *Tasks) restore(tx taskEditTx, editor, course, id string, rev int) (*domain.Task, error) {
 	revs, err := tx.TaskRevisions(course, id)
 	if err != nil {
 		return nil, err
@@ -366,7 +373,7 @@ func (s *Tasks) restore(tx domain.Tx, editor, course, id string, rev int) (*doma
 
 // reorder puts a course's tasks in the given order of ids (every task
 // exactly once) inside tx, and returns the tasks whose place changed.
-func (s *Tasks) reorder(tx domain.Tx, editor, course string, ids []string) ([]*domain.Task, error) {
+func (s *Tasks) reorder(tx taskEditTx, editor, course string, ids []string) ([]*domain.Task, error) {
 	if _, err := organisedBy(tx, course, editor); err != nil {
 		return nil, err
 	}

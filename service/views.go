@@ -38,9 +38,16 @@ type Discussion struct {
 	Prev, Next string
 }
 
+// authorTx is what authorOf reads to name an actor: local courses by
+// their title, remote actors from the cache.
+type authorTx interface {
+	domain.CourseStore
+	domain.ActorCache
+}
+
 // authorOf names an actor for a page, and links the name. An actor the
 // store does not hold is named by its id; a failed read is an error.
-func (e *env) authorOf(tx domain.Tx, id string) (name, link string, _ error) {
+func (e *env) authorOf(tx authorTx, id string) (name, link string, _ error) {
 	if h, typ, ok := e.URLs.LocalActor(id); ok {
 		if typ == domain.ActorCourse {
 			c, found, err := domain.Found(tx.Course(h))
@@ -68,17 +75,24 @@ func (e *env) authorOf(tx domain.Tx, id string) (name, link string, _ error) {
 }
 
 // postView is a post with its author's name and link.
-func (e *env) postView(tx domain.Tx, p *domain.Post) (PostView, error) {
+func (e *env) postView(tx authorTx, p *domain.Post) (PostView, error) {
 	v := PostView{Post: p}
 	var err error
 	v.Author, v.Link, err = e.authorOf(tx, p.Author)
 	return v, err
 }
 
+// discussionTx is what discussion reads: the posts, and their authors'
+// names.
+type discussionTx interface {
+	authorTx
+	domain.PostStore
+}
+
 // discussion is the page of a course's discussion at cursor: threadsPerPage
 // top-level posts, newest first, each with its first replies and theirs. A
 // longer thread links to its own page.
-func (e *env) discussion(tx domain.Tx, course, cursor string) (Discussion, error) {
+func (e *env) discussion(tx discussionTx, course, cursor string) (Discussion, error) {
 	page, err := tx.DiscussionPage(course, cursor, threadsPerPage)
 	if err != nil {
 		return Discussion{}, err

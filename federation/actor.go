@@ -213,7 +213,9 @@ func (d Documents) CourseActor(c *domain.Course) ASActor {
 		CourseStatus:    string(c.Status),
 		SignUpMode:      string(c.SignUp),
 		SignUpQuestions: c.Questions,
-		Capacity:        c.Capacity,
+	}
+	if c.Capacity > 0 {
+		a.Capacity = c.Capacity
 	}
 	if c.School != "" {
 		a.School = d.URLs.Actor(domain.ActorSchool, c.School)

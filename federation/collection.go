@@ -36,7 +36,7 @@ type ASOrderedCollectionPage struct {
 // OrderedCollectionOf is a collection with all its items in it, in order
 // (a course's tasks, its featured posts): small enough not to be paged.
 func OrderedCollectionOf(id string, items []any) ASOrderedCollection {
-	return ASOrderedCollection{ID: id, Type: "OrderedCollection", TotalItems: len(items), OrderedItems: nonNil(items)}
+	return ASOrderedCollection{ID: id, Type: "OrderedCollection", TotalItems: len(items), OrderedItems: orEmpty(items)}
 }
 
 // OrderedCollection is the document of a paged collection: totalItems, and
@@ -52,15 +52,7 @@ func OrderedCollection(id string, total int) ([]byte, error) {
 // collectionPage is a page of collection id with its items ([] for none).
 func collectionPage(pageID, id string, total int, items []any) ASOrderedCollectionPage {
 	return ASOrderedCollectionPage{Context: NSActivityStreams, ID: pageID, Type: "OrderedCollectionPage", PartOf: id,
-		TotalItems: total, OrderedItems: nonNil(items)}
-}
-
-// nonNil is items, [] for none: orderedItems is written even when empty.
-func nonNil(items []any) []any {
-	if items == nil {
-		return []any{}
-	}
-	return items
+		TotalItems: total, OrderedItems: orEmpty(items)}
 }
 
 // OrderedCollectionPage is page n (1-based) of a collection with total items;

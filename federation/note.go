@@ -31,9 +31,10 @@ type NoteAddress struct {
 func (a NoteAddress) to() []string { return orEmpty(a.To) }
 func (a NoteAddress) cc() []string { return orEmpty(a.CC) }
 
-func orEmpty(l []string) []string {
+// orEmpty is l, or an empty list for none: written [], not null.
+func orEmpty[T any](l []T) []T {
 	if l == nil {
-		return []string{}
+		return []T{}
 	}
 	return l
 }

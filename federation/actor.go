@@ -145,11 +145,12 @@ func (l IRIs) MarshalJSON() ([]byte, error) {
 	return json.Marshal([]string(l))
 }
 
-// actor fills the fields every local actor has.
+// actor fills the fields every local actor has. The actors are built
+// without @context, as an Update embeds them; actorDocument adds it to
+// one served on its own.
 func (d Documents) actor(typ domain.ActorType, handle, name, summary, publicKeyPEM string, published time.Time) ASActor {
 	id := d.URLs.Actor(typ, handle)
 	a := ASActor{
-		Context:           Context,
 		ID:                id,
 		Type:              string(typ),
 		PreferredUsername: handle,
@@ -183,7 +184,9 @@ func (d Documents) PersonActor(p *domain.Person) ASActor {
 }
 
 // Person is the actor document of a local person.
-func (d Documents) Person(p *domain.Person) ([]byte, error) { return marshal(d.PersonActor(p)), nil }
+func (d Documents) Person(p *domain.Person) ([]byte, error) {
+	return actorDocument(d.PersonActor(p)), nil
+}
 
 // SchoolActor is the actor of a school (an Organization), its organisers
 // in attributedTo.
@@ -196,7 +199,9 @@ func (d Documents) SchoolActor(s *domain.School) ASActor {
 }
 
 // School is the actor document of a school.
-func (d Documents) School(s *domain.School) ([]byte, error) { return marshal(d.SchoolActor(s)), nil }
+func (d Documents) School(s *domain.School) ([]byte, error) {
+	return actorDocument(d.SchoolActor(s)), nil
+}
 
 // CourseActor is the actor of a course (a Group). Organisers are in
 // attributedTo; the learning fields are in Lernejo's namespace.
@@ -224,7 +229,9 @@ func (d Documents) CourseActor(c *domain.Course) ASActor {
 }
 
 // Course is the actor document of a course.
-func (d Documents) Course(c *domain.Course) ([]byte, error) { return marshal(d.CourseActor(c)), nil }
+func (d Documents) Course(c *domain.Course) ([]byte, error) {
+	return actorDocument(d.CourseActor(c)), nil
+}
 
 // Instance is the node's Application actor at /actor. It signs the node's
 // own fetches for peers that require signed GETs (FEP-2677, FEP-d556).
@@ -232,7 +239,13 @@ func (d Documents) Instance(ia *domain.InstanceActor, nodeName string) ([]byte, 
 	a := d.actor(domain.ActorApplication, domain.InstanceActorName, nodeName, "", ia.PublicKeyPEM, ia.Created)
 	a.URL = d.URLs.Base() + "/about"
 	a.ManuallyApprovesFollowers = true
-	return marshal(a), nil
+	return actorDocument(a), nil
+}
+
+// actorDocument is an actor served on its own: with the @context of actors.
+func actorDocument(a ASActor) []byte {
+	a.Context = Context
+	return marshal(a)
 }
 
 func (d Documents) people(handles []string) IRIs {

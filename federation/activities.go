@@ -8,6 +8,26 @@ import (
 	"github.com/lernejo/lernejo/domain"
 )
 
+// ASActivity is an activity the node sends. Enrolment (Follow, Join, and the
+// Accept, Reject, Undo and Leave that answer or end them), completions
+// (Add, Remove) and reports (Flag) are addressed in to alone (a Flag to no
+// one: it goes to a server's inbox); the activities that carry a note to
+// its audience (Create, Update, Delete, Announce) have both to and cc,
+// [] when empty. A Follow embedded in an Accept, Reject or Undo has no
+// @context and no addressing.
+type ASActivity struct {
+	Context   any      `json:"@context,omitempty"`
+	ID        string   `json:"id"`
+	Type      string   `json:"type"`
+	Actor     string   `json:"actor"`
+	Object    any      `json:"object"` // an id, ids, or an embedded object
+	Target    string   `json:"target,omitempty"`
+	Content   string   `json:"content,omitempty"` // HTML
+	To        []string `json:"to,omitzero"`
+	CC        []string `json:"cc,omitzero"`
+	Published string   `json:"published,omitempty"`
+}
+
 // FollowRef is a Follow (or a Join: Lernejo nodes enrol with Join) as it
 // is embedded in an Accept, Reject or Undo.
 type FollowRef struct {
@@ -15,64 +35,68 @@ type FollowRef struct {
 	ID, Actor, Object string
 }
 
-func (f FollowRef) object() map[string]any {
+func (f FollowRef) object() ASActivity {
 	typ := f.Type
 	if typ == "" {
 		typ = "Follow"
 	}
-	return map[string]any{"id": f.ID, "type": typ, "actor": f.Actor, "object": f.Object}
+	return ASActivity{ID: f.ID, Type: typ, Actor: f.Actor, Object: f.Object}
 }
 
-// activity marshals an activity with the AS @context.
-func activity(m map[string]any) []byte {
-	m["@context"] = NSActivityStreams
-	b, err := json.Marshal(m)
+// marshal encodes a document of this package: only strings, numbers,
+// booleans and the slices, maps and structs of them go in, so it cannot
+// fail.
+func marshal(v any) []byte {
+	b, err := json.Marshal(v)
 	if err != nil {
-		// Only strings and maps of strings go in: this cannot fail.
-		panic(fmt.Sprintf("federation: marshal activity: %v", err))
+		panic(fmt.Sprintf("federation: marshal: %v", err))
 	}
 	return b
 }
 
+// activity marshals an activity with the AS @context.
+func activity(a ASActivity) []byte {
+	a.Context = NSActivityStreams
+	return marshal(a)
+}
+
 // Follow is a Follow of object by actor, addressed to object.
 func Follow(id, actor, object string) []byte {
-	return activity(map[string]any{"id": id, "type": "Follow", "actor": actor, "object": object, "to": []string{object}})
+	return activity(ASActivity{ID: id, Type: "Follow", Actor: actor, Object: object, To: []string{object}})
 }
 
 // AcceptFollow answers a Follow. It embeds the Follow, as Mastodon expects
 // (it matches the Accept to its follow request by the embedded id), and is
 // addressed to the follower.
 func AcceptFollow(id, actor string, f FollowRef) []byte {
-	return activity(map[string]any{"id": id, "type": "Accept", "actor": actor, "object": f.object(), "to": []string{f.Actor}})
+	return activity(ASActivity{ID: id, Type: "Accept", Actor: actor, Object: f.object(), To: []string{f.Actor}})
 }
 
 // RejectFollow refuses a Follow (a closed or full course, or an organiser's "no").
 func RejectFollow(id, actor string, f FollowRef) []byte {
-	return activity(map[string]any{"id": id, "type": "Reject", "actor": actor, "object": f.object(), "to": []string{f.Actor}})
+	return activity(ASActivity{ID: id, Type: "Reject", Actor: actor, Object: f.object(), To: []string{f.Actor}})
 }
 
 // UndoFollow withdraws our Follow.
 func UndoFollow(id, actor string, f FollowRef) []byte {
-	return activity(map[string]any{"id": id, "type": "Undo", "actor": actor, "object": f.object(), "to": []string{f.Object}})
+	return activity(ASActivity{ID: id, Type: "Undo", Actor: actor, Object: f.object(), To: []string{f.Object}})
 }
 
 // Join asks to enrol in a course on a Lernejo node; content carries the
 // answers to its sign-up questions.
 func Join(id, actor, course, answers string) []byte {
-	m := map[string]any{"id": id, "type": "Join", "actor": actor, "object": course, "to": []string{course}}
-	if answers != "" {
-		m["content"] = answers
-	}
-	return activity(m)
+	return activity(ASActivity{ID: id, Type: "Join", Actor: actor, Object: course, Content: answers, To: []string{course}})
 }
 
 // Leave ends an enrolment made with Join.
 func Leave(id, actor, course string) []byte {
-	return activity(map[string]any{"id": id, "type": "Leave", "actor": actor, "object": course, "to": []string{course}})
+	return activity(ASActivity{ID: id, Type: "Leave", Actor: actor, Object: course, To: []string{course}})
 }
 
 // CompletionObject is a completion record as it travels in Add: a
-// Lernejo "Completion" of a task by a learner, with the evidence link.
+// Lernejo "Completion" of a task by a learner, with the evidence link. It
+// is the record the learner signs, and stays a map: the inbox's tests
+// forge records by changing its fields after signing.
 func CompletionObject(c *domain.Completion) map[string]any {
 	o := map[string]any{"@context": []any{NSActivityStreams, map[string]string{"Completion": "https://lernejo.org/ns#Completion"}},
 		"id": c.ID, "type": "Completion", "actor": c.Learner, "object": c.Task,
@@ -89,23 +113,17 @@ func CompletionObject(c *domain.Completion) map[string]any {
 // AddCompletion adds a completion (the signed record) to a task's
 // completions collection.
 func AddCompletion(id, learner string, completion json.RawMessage, target, course string) []byte {
-	return activity(map[string]any{"id": id, "type": "Add", "actor": learner, "object": completion,
-		"target": target, "to": []string{course}})
+	return activity(ASActivity{ID: id, Type: "Add", Actor: learner, Object: completion, Target: target, To: []string{course}})
 }
 
 // RemoveCompletion takes a completion back (the learner will redo the task).
 func RemoveCompletion(id, learner, completionID, target, course string) []byte {
-	return activity(map[string]any{"id": id, "type": "Remove", "actor": learner, "object": completionID,
-		"target": target, "to": []string{course}})
+	return activity(ASActivity{ID: id, Type: "Remove", Actor: learner, Object: completionID, Target: target, To: []string{course}})
 }
 
 // Flag reports objects (an actor and its post) to their server; content is
 // the reason. Like Mastodon's forwarded reports, it comes from the node's
 // Application actor, not from the person who reported.
 func Flag(id, actor string, objects []string, content string) []byte {
-	m := map[string]any{"id": id, "type": "Flag", "actor": actor, "object": objects}
-	if content != "" {
-		m["content"] = content
-	}
-	return activity(m)
+	return activity(ASActivity{ID: id, Type: "Flag", Actor: actor, Object: objects, Content: content})
 }

@@ -3,12 +3,9 @@ package federation
 import (
 	"crypto/ed25519"
 	"encoding/json"
-	"fmt"
 	"html"
 	"strings"
 	"time"
-
-	vocab "github.com/go-ap/activitypub"
 
 	"github.com/lernejo/lernejo/domain"
 )
@@ -76,124 +73,185 @@ func TextToHTML(s string) string {
 	return b.String()
 }
 
-// actorBase fills the fields every local actor has.
-func (d Documents) actorBase(typ domain.ActorType, handle, name, summary, publicKeyPEM string, published time.Time) *vocab.Actor {
-	id := d.URLs.Actor(typ, handle)
-	a := vocab.ActorNew(vocab.IRI(id), vocab.ActivityVocabularyType(typ))
-	a.PreferredUsername = vocab.DefaultNaturalLanguageValue(handle)
-	a.Name = vocab.DefaultNaturalLanguageValue(name)
-	if s := d.Sanitizer.RemoteHTML(TextToHTML(summary)); s != "" {
-		a.Summary = vocab.DefaultNaturalLanguageValue(s)
+// ASActor is the actor document of a local actor: a Person, a school (an
+// Organization), a course (a Group) or the node's Application. Mastodon
+// needs publicKey to check signatures, endpoints.sharedInbox to deliver
+// once per server, and reads manuallyApprovesFollowers and discoverable
+// (toot:); assertionMethod carries the Ed25519 key that record proofs
+// point to (FEP-521a).
+type ASActor struct {
+	Context           any         `json:"@context,omitempty"`
+	ID                string      `json:"id"`
+	Type              string      `json:"type"`
+	PreferredUsername string      `json:"preferredUsername,omitempty"`
+	Name              string      `json:"name,omitempty"`
+	Summary           string      `json:"summary,omitempty"` // HTML
+	URL               string      `json:"url"`
+	Icon              *ASImage    `json:"icon,omitempty"`
+	Inbox             string      `json:"inbox"`
+	Outbox            string      `json:"outbox"`
+	Followers         string      `json:"followers"`
+	Following         string      `json:"following"`
+	Endpoints         ASEndpoints `json:"endpoints"`
+	PublicKey         ASPublicKey `json:"publicKey"`
+	Published         string      `json:"published,omitempty"`
+	// AttributedTo are the organisers of a school or course.
+	AttributedTo              IRIs             `json:"attributedTo,omitempty"`
+	ManuallyApprovesFollowers bool             `json:"manuallyApprovesFollowers"`
+	Discoverable              bool             `json:"discoverable"`
+	AssertionMethod           []map[string]any `json:"assertionMethod,omitempty"` // MultikeyDoc entries
+	// CourseFields are set on a course's actor only.
+	*CourseFields
+}
+
+// CourseFields are what a course's actor says besides what every actor
+// says: its pinned posts (Mastodon's featured), its tasks, and the learning
+// fields in Lernejo's namespace. Kind, courseStatus and signUpMode are
+// always there, the others only when set.
+type CourseFields struct {
+	Featured        string   `json:"featured"`
+	Tasks           string   `json:"tasks"`
+	Kind            string   `json:"kind"`
+	CourseStatus    string   `json:"courseStatus"`
+	SignUpMode      string   `json:"signUpMode"`
+	SignUpQuestions []string `json:"signUpQuestions,omitempty"`
+	Capacity        int      `json:"capacity,omitempty"`
+	School          string   `json:"school,omitempty"` // the school's actor id
+}
+
+// ASEndpoints are an actor's endpoints: the node's shared inbox.
+type ASEndpoints struct {
+	SharedInbox string `json:"sharedInbox"`
+}
+
+// ASPublicKey is an actor's RSA key for HTTP signatures, as Mastodon reads
+// it (security/v1).
+type ASPublicKey struct {
+	ID           string `json:"id"`
+	Owner        string `json:"owner"`
+	PublicKeyPem string `json:"publicKeyPem"`
+}
+
+// IRIs are the ids of a property that may hold several. One id is written
+// alone and several as an array, as go-ap wrote them when it built the
+// actors; readers take both.
+type IRIs []string
+
+// MarshalJSON writes one id as a string, several as an array.
+func (l IRIs) MarshalJSON() ([]byte, error) {
+	if len(l) == 1 {
+		return json.Marshal(l[0])
 	}
-	a.URL = vocab.IRI(id)
+	return json.Marshal([]string(l))
+}
+
+// actor fills the fields every local actor has. The actors are built
+// without @context, as an Update embeds them; actorDocument adds it to
+// one served on its own.
+func (d Documents) actor(typ domain.ActorType, handle, name, summary, publicKeyPEM string, published time.Time) ASActor {
+	id := d.URLs.Actor(typ, handle)
+	a := ASActor{
+		ID:                id,
+		Type:              string(typ),
+		PreferredUsername: handle,
+		Name:              name,
+		Summary:           d.Sanitizer.RemoteHTML(TextToHTML(summary)),
+		URL:               id,
+		Inbox:             id + "/inbox",
+		Outbox:            id + "/outbox",
+		Followers:         id + "/followers",
+		Following:         id + "/following",
+		Endpoints:         ASEndpoints{SharedInbox: d.URLs.SharedInbox()},
+		PublicKey:         ASPublicKey{ID: d.URLs.Key(id), Owner: id, PublicKeyPem: publicKeyPEM},
+	}
 	// A generated picture, so the actor is recognisable in Mastodon's lists
 	// (Mastodon shows a grey default otherwise).
 	if typ != domain.ActorApplication {
-		icon := vocab.ObjectNew(vocab.ImageType)
-		icon.MediaType = "image/png"
-		icon.URL = vocab.IRI(id + "/icon.png")
-		a.Icon = icon
-	}
-	a.Inbox = vocab.IRI(id + "/inbox")
-	a.Outbox = vocab.IRI(id + "/outbox")
-	a.Followers = vocab.IRI(id + "/followers")
-	a.Following = vocab.IRI(id + "/following")
-	a.Endpoints = &vocab.Endpoints{SharedInbox: vocab.IRI(d.URLs.SharedInbox())}
-	a.PublicKey = vocab.PublicKey{
-		ID:           vocab.ID(d.URLs.Key(id)),
-		Owner:        vocab.IRI(id),
-		PublicKeyPem: publicKeyPEM,
+		a.Icon = &ASImage{Type: "Image", MediaType: "image/png", URL: id + "/icon.png"}
 	}
 	if !published.IsZero() {
-		a.Published = published.UTC().Truncate(time.Second)
+		a.Published = published.UTC().Truncate(time.Second).Format(time.RFC3339)
 	}
 	return a
 }
 
-// withExtras marshals a with go-ap, then adds @context and the fields go-ap
-// does not model (manuallyApprovesFollowers, discoverable, Lernejo's own).
-func withExtras(a any, extras map[string]any) ([]byte, error) {
-	return withContext(a, Context, extras)
-}
-
-// withContext marshals a with go-ap (which emits no @context), then sets
-// @context and adds extras.
-func withContext(a any, context any, extras map[string]any) ([]byte, error) {
-	b, err := json.Marshal(a)
-	if err != nil {
-		return nil, fmt.Errorf("federation: encode document: %w", err)
-	}
-	m := map[string]any{}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("federation: re-decode document: %w", err)
-	}
-	m["@context"] = context
-	for k, v := range extras {
-		m[k] = v
-	}
-	return json.Marshal(m)
+// PersonActor is the actor of a local person.
+func (d Documents) PersonActor(p *domain.Person) ASActor {
+	a := d.actor(domain.ActorPerson, p.Handle, p.Name(), p.Bio, p.PublicKeyPEM, p.Created)
+	a.Discoverable = true
+	a.AssertionMethod = assertionMethod(a.ID, p.AssertionKey)
+	return a
 }
 
 // Person is the actor document of a local person.
 func (d Documents) Person(p *domain.Person) ([]byte, error) {
-	a := d.actorBase(domain.ActorPerson, p.Handle, p.Name(), p.Bio, p.PublicKeyPEM, p.Created)
-	return withExtras(a, withAssertionMethod(map[string]any{
-		"manuallyApprovesFollowers": false,
-		"discoverable":              true,
-	}, d.URLs.Actor(domain.ActorPerson, p.Handle), p.AssertionKey))
+	return actorDocument(d.PersonActor(p)), nil
 }
 
-// School is the actor document of a school (an Organization).
-func (d Documents) School(s *domain.School) ([]byte, error) {
-	a := d.actorBase(domain.ActorSchool, s.Handle, s.Name, s.Summary, s.PublicKeyPEM, s.Created)
+// SchoolActor is the actor of a school (an Organization), its organisers
+// in attributedTo.
+func (d Documents) SchoolActor(s *domain.School) ASActor {
+	a := d.actor(domain.ActorSchool, s.Handle, s.Name, s.Summary, s.PublicKeyPEM, s.Created)
 	a.AttributedTo = d.people(s.Organisers)
-	return withExtras(a, withAssertionMethod(map[string]any{
-		"manuallyApprovesFollowers": false,
-		"discoverable":              true,
-	}, d.URLs.Actor(domain.ActorSchool, s.Handle), s.AssertionKey))
+	a.Discoverable = true
+	a.AssertionMethod = assertionMethod(a.ID, s.AssertionKey)
+	return a
 }
 
-// Course is the actor document of a course (a Group). Organisers are in
+// School is the actor document of a school.
+func (d Documents) School(s *domain.School) ([]byte, error) {
+	return actorDocument(d.SchoolActor(s)), nil
+}
+
+// CourseActor is the actor of a course (a Group). Organisers are in
 // attributedTo; the learning fields are in Lernejo's namespace.
-func (d Documents) Course(c *domain.Course) ([]byte, error) {
-	a := d.actorBase(domain.ActorCourse, c.Handle, c.Title, c.Summary, c.PublicKeyPEM, c.Created)
+func (d Documents) CourseActor(c *domain.Course) ASActor {
+	a := d.actor(domain.ActorCourse, c.Handle, c.Title, c.Summary, c.PublicKeyPEM, c.Created)
 	a.AttributedTo = d.people(c.Organisers)
-	extras := map[string]any{
-		"featured":                  d.URLs.Actor(domain.ActorCourse, c.Handle) + "/featured",
-		"tasks":                     d.URLs.Actor(domain.ActorCourse, c.Handle) + "/tasks",
-		"manuallyApprovesFollowers": c.ManuallyApprovesFollowers(),
-		"discoverable":              c.Federates(),
-		"kind":                      c.Kind,
-		"courseStatus":              string(c.Status),
-		"signUpMode":                string(c.SignUp),
-	}
-	if len(c.Questions) > 0 {
-		extras["signUpQuestions"] = c.Questions
+	a.ManuallyApprovesFollowers = c.ManuallyApprovesFollowers()
+	a.Discoverable = c.Federates()
+	a.AssertionMethod = assertionMethod(a.ID, c.AssertionKey)
+	a.CourseFields = &CourseFields{
+		Featured:        a.ID + "/featured",
+		Tasks:           a.ID + "/tasks",
+		Kind:            c.Kind,
+		CourseStatus:    string(c.Status),
+		SignUpMode:      string(c.SignUp),
+		SignUpQuestions: c.Questions,
 	}
 	if c.Capacity > 0 {
-		extras["capacity"] = c.Capacity
+		a.Capacity = c.Capacity
 	}
 	if c.School != "" {
-		extras["school"] = d.URLs.Actor(domain.ActorSchool, c.School)
+		a.School = d.URLs.Actor(domain.ActorSchool, c.School)
 	}
-	return withExtras(a, withAssertionMethod(extras, d.URLs.Actor(domain.ActorCourse, c.Handle), c.AssertionKey))
+	return a
+}
+
+// Course is the actor document of a course.
+func (d Documents) Course(c *domain.Course) ([]byte, error) {
+	return actorDocument(d.CourseActor(c)), nil
 }
 
 // Instance is the node's Application actor at /actor. It signs the node's
 // own fetches for peers that require signed GETs (FEP-2677, FEP-d556).
 func (d Documents) Instance(ia *domain.InstanceActor, nodeName string) ([]byte, error) {
-	a := d.actorBase(domain.ActorApplication, domain.InstanceActorName, nodeName, "", ia.PublicKeyPEM, ia.Created)
-	a.URL = vocab.IRI(d.URLs.Base() + "/about")
-	return withExtras(a, map[string]any{
-		"manuallyApprovesFollowers": true,
-		"discoverable":              false,
-	})
+	a := d.actor(domain.ActorApplication, domain.InstanceActorName, nodeName, "", ia.PublicKeyPEM, ia.Created)
+	a.URL = d.URLs.Base() + "/about"
+	a.ManuallyApprovesFollowers = true
+	return actorDocument(a), nil
 }
 
-func (d Documents) people(handles []string) vocab.ItemCollection {
-	var out vocab.ItemCollection
+// actorDocument is an actor served on its own: with the @context of actors.
+func actorDocument(a ASActor) []byte {
+	a.Context = Context
+	return marshal(a)
+}
+
+func (d Documents) people(handles []string) IRIs {
+	var out IRIs
 	for _, h := range handles {
-		out = append(out, vocab.IRI(d.URLs.Actor(domain.ActorPerson, h)))
+		out = append(out, d.URLs.Actor(domain.ActorPerson, h))
 	}
 	return out
 }
@@ -201,11 +259,12 @@ func (d Documents) people(handles []string) vocab.ItemCollection {
 // AssertionKeyID is the id of an actor's Ed25519 key in its assertionMethod.
 func AssertionKeyID(actorID string) string { return actorID + "#assertion-key" }
 
-// withAssertionMethod publishes an actor's Ed25519 key as its
-// assertionMethod (FEP-521a), which proofs on its records point to.
-func withAssertionMethod(extras map[string]any, actorID string, pub []byte) map[string]any {
-	if len(pub) == ed25519.PublicKeySize {
-		extras["assertionMethod"] = []any{MultikeyDoc(AssertionKeyID(actorID), actorID, ed25519.PublicKey(pub))}
+// assertionMethod publishes an actor's Ed25519 key as its assertionMethod
+// (FEP-521a), which proofs on its records point to; none when the actor
+// has no such key.
+func assertionMethod(actorID string, pub []byte) []map[string]any {
+	if len(pub) != ed25519.PublicKeySize {
+		return nil
 	}
-	return extras
+	return []map[string]any{MultikeyDoc(AssertionKeyID(actorID), actorID, ed25519.PublicKey(pub))}
 }

@@ -1,44 +1,73 @@
 package federation
 
-import (
-	"net/url"
-
-	vocab "github.com/go-ap/activitypub"
-)
+import "net/url"
 
 // PageSize is the number of items on one page of a collection.
 const PageSize = 20
 
+// ASOrderedCollection is an OrderedCollection: paged (its first page, and
+// its last when it is page-numbered and not empty), or with all its items
+// in orderedItems ([] when there are none).
+type ASOrderedCollection struct {
+	Context      any    `json:"@context,omitempty"`
+	ID           string `json:"id"`
+	Type         string `json:"type"` // "OrderedCollection"
+	TotalItems   int    `json:"totalItems"`
+	First        string `json:"first,omitempty"`
+	Last         string `json:"last,omitempty"`
+	OrderedItems []any  `json:"orderedItems,omitzero"`
+}
+
+func (c ASOrderedCollection) withContext(ctx any) any { c.Context = ctx; return c }
+
+// ASOrderedCollectionPage is one page of a paged collection; orderedItems
+// is there even when the page is empty.
+type ASOrderedCollectionPage struct {
+	Context      any    `json:"@context,omitempty"`
+	ID           string `json:"id"`
+	Type         string `json:"type"` // "OrderedCollectionPage"
+	PartOf       string `json:"partOf"`
+	TotalItems   int    `json:"totalItems"`
+	Next         string `json:"next,omitempty"`
+	Prev         string `json:"prev,omitempty"`
+	OrderedItems []any  `json:"orderedItems"`
+}
+
+// OrderedCollectionOf is a collection with all its items in it, in order
+// (a course's tasks, its featured posts): small enough not to be paged.
+func OrderedCollectionOf(id string, items []any) ASOrderedCollection {
+	return ASOrderedCollection{ID: id, Type: "OrderedCollection", TotalItems: len(items), OrderedItems: orEmpty(items)}
+}
+
 // OrderedCollection is the document of a paged collection: totalItems, and
 // first/last pages (empty collections still link a first page, as Mastodon does).
 func OrderedCollection(id string, total int) ([]byte, error) {
-	c := vocab.OrderedCollectionNew(vocab.IRI(id))
-	c.TotalItems = uint(total)
-	c.First = vocab.IRI(Page(id, 1))
+	c := ASOrderedCollection{Context: NSActivityStreams, ID: id, Type: "OrderedCollection", TotalItems: total, First: Page(id, 1)}
 	if total > 0 {
-		c.Last = vocab.IRI(Page(id, (total+PageSize-1)/PageSize))
+		c.Last = Page(id, (total+PageSize-1)/PageSize)
 	}
-	return withContext(c, NSActivityStreams, nil)
+	return marshal(c), nil
+}
+
+// collectionPage is a page of collection id with its items ([] for none).
+func collectionPage(pageID, id string, total int, items []any) ASOrderedCollectionPage {
+	return ASOrderedCollectionPage{Context: NSActivityStreams, ID: pageID, Type: "OrderedCollectionPage", PartOf: id,
+		TotalItems: total, OrderedItems: orEmpty(items)}
 }
 
 // OrderedCollectionPage is page n (1-based) of a collection with total items;
 // items are the ids or embedded objects on this page.
 func OrderedCollectionPage(id string, n, total int, items []any) ([]byte, error) {
-	p := vocab.OrderedCollectionPageNew(vocab.OrderedCollectionNew(vocab.IRI(id)))
-	p.ID = vocab.IRI(Page(id, n))
-	p.PartOf = vocab.IRI(id)
-	p.TotalItems = uint(total)
+	p := collectionPage(Page(id, n), id, total, items)
 	// A next page only when this one is full and more are listed: a
 	// collection that shows only its size (followers) has no pages to walk.
 	if len(items) == PageSize && n*PageSize < total {
-		p.Next = vocab.IRI(Page(id, n+1))
+		p.Next = Page(id, n+1)
 	}
 	if n > 1 {
-		p.Prev = vocab.IRI(Page(id, n-1))
+		p.Prev = Page(id, n-1)
 	}
-	ordered := []any{}
-	ordered = append(ordered, items...)
-	return withContext(p, NSActivityStreams, map[string]any{"orderedItems": ordered})
+	return marshal(p), nil
 }
 
 // A collection read from the store a page at a time is paged by cursors:
@@ -60,26 +89,19 @@ func CursorPage(collection, cursor string) string {
 // OrderedCollectionByCursor is the document of a cursor-paged collection:
 // totalItems and the first page.
 func OrderedCollectionByCursor(id string, total int) ([]byte, error) {
-	c := vocab.OrderedCollectionNew(vocab.IRI(id))
-	c.TotalItems = uint(total)
-	c.First = vocab.IRI(CursorPage(id, ""))
-	return withContext(c, NSActivityStreams, nil)
+	return marshal(ASOrderedCollection{Context: NSActivityStreams, ID: id, Type: "OrderedCollection", TotalItems: total,
+		First: CursorPage(id, "")}), nil
 }
 
 // OrderedCollectionPageByCursor is the page of a cursor-paged collection
 // that cursor names, with the cursors of its neighbours ("" for none).
 func OrderedCollectionPageByCursor(id, cursor, prev, next string, total int, items []any) ([]byte, error) {
-	p := vocab.OrderedCollectionPageNew(vocab.OrderedCollectionNew(vocab.IRI(id)))
-	p.ID = vocab.IRI(CursorPage(id, cursor))
-	p.PartOf = vocab.IRI(id)
-	p.TotalItems = uint(total)
+	p := collectionPage(CursorPage(id, cursor), id, total, items)
 	if next != "" {
-		p.Next = vocab.IRI(CursorPage(id, next))
+		p.Next = CursorPage(id, next)
 	}
 	if prev != "" {
-		p.Prev = vocab.IRI(CursorPage(id, prev))
+		p.Prev = CursorPage(id, prev)
 	}
-	ordered := []any{}
-	ordered = append(ordered, items...)
-	return withContext(p, NSActivityStreams, map[string]any{"orderedItems": ordered})
+	return marshal(p), nil
 }

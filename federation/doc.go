@@ -1,7 +1,9 @@
 // Package federation is the node's ActivityPub vocabulary: the URLs of
 // local actors and objects (urls.go), the ActivityStreams documents it
-// serves (actors with go-ap/activitypub, notes, collections, activities,
-// Open Badges), the Multikey document and multibase codec of assertion keys
+// sends and serves as typed structs, one AS… type per shape (actors in
+// actor.go, notes and tombstones in note.go, activities, collections, a
+// task's Page in task.go), NodeInfo (nodeinfo.go) and the Open Badges
+// documents (OB…), the Multikey document and multibase codec of assertion keys
 // (multikey.go), the WebFinger JRD (jrd.go), the ActivityStreams media
 // types (mediatype.go), strict decoding of what peers send (decode*.go),
 // host and origin canonicalisation (host.go, registrable.go) and the

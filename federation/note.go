@@ -1,7 +1,6 @@
 package federation
 
 import (
-	"encoding/json"
 	"fmt"
 	"html"
 	"regexp"
@@ -27,6 +26,19 @@ type NoteAddress struct {
 	To, CC []string
 }
 
+// to and cc are the addressing of an activity that carries a note: both
+// are always there, [] when empty (Mastodon reads cc).
+func (a NoteAddress) to() []string { return orEmpty(a.To) }
+func (a NoteAddress) cc() []string { return orEmpty(a.CC) }
+
+// orEmpty is l, or an empty list for none: written [], not null.
+func orEmpty[T any](l []T) []T {
+	if l == nil {
+		return []T{}
+	}
+	return l
+}
+
 // PublicAddress addresses a post to everyone, with the course's followers
 // in cc (DESIGN.md §4) and mentioned actors too, so they are notified.
 func PublicAddress(followers string, mentions []Mention) NoteAddress {
@@ -47,93 +59,155 @@ func DirectAddress(mentions []Mention) NoteAddress {
 	return NoteAddress{To: to, CC: []string{}}
 }
 
+// ASNote is the Note of a post or of a standalone note (an award, a direct
+// message). to, cc, tag and sensitive are always there, empty or false:
+// Mastodon reads them. Replies and context (FEP-7888: the thread) are set
+// on the posts of a discussion only.
+type ASNote struct {
+	Context      any       `json:"@context,omitempty"`
+	ID           string    `json:"id"`
+	Type         string    `json:"type"` // "Note"
+	AttributedTo string    `json:"attributedTo"`
+	Content      string    `json:"content"` // HTML
+	Published    string    `json:"published"`
+	Updated      string    `json:"updated,omitempty"`
+	URL          string    `json:"url"`
+	To           []string  `json:"to"`
+	CC           []string  `json:"cc"`
+	Tag          []ASTag   `json:"tag"`
+	Replies      string    `json:"replies,omitempty"`
+	Thread       string    `json:"context,omitempty"`
+	Audience     string    `json:"audience,omitempty"` // FEP-1b12: the course
+	InReplyTo    string    `json:"inReplyTo,omitempty"`
+	Sensitive    bool      `json:"sensitive"`
+	Attachment   []ASImage `json:"attachment,omitempty"`
+	// OpenBadge is the Open Badges assertion an award's note announces.
+	OpenBadge string `json:"openBadge,omitempty"`
+}
+
+// ASTag is a Hashtag or a Mention of a note.
+type ASTag struct {
+	Type string `json:"type"` // "Hashtag" or "Mention"
+	Href string `json:"href"`
+	Name string `json:"name"` // #tag, or @user@host
+}
+
+// ASImage is an actor's icon or a note's attachment.
+type ASImage struct {
+	Type      string `json:"type"` // "Image"
+	MediaType string `json:"mediaType"`
+	URL       string `json:"url"`
+	Name      string `json:"name,omitempty"`
+}
+
+// BadgeImage is the attachment of an award's note: the badge's picture.
+func BadgeImage(url, badgeName string) ASImage {
+	return ASImage{Type: "Image", MediaType: "image/png", URL: url, Name: "Badge: " + badgeName}
+}
+
 // NoteObject is the Note of a post: object id on this node, content HTML,
 // no summary (Mastodon would show it as a content warning), url, replies,
 // context (FEP-7888: the thread) and audience (FEP-1b12: the course).
-func (d Documents) NoteObject(p *domain.Post, course string, addr NoteAddress, mentions []Mention) map[string]any {
-	tags := []any{}
+func (d Documents) NoteObject(p *domain.Post, course string, addr NoteAddress, mentions []Mention) ASNote {
+	tags := make([]ASTag, 0, len(p.Tags)+len(mentions))
 	for _, t := range p.Tags {
-		tags = append(tags, map[string]string{"type": "Hashtag", "href": d.URLs.Path("/tags/" + t), "name": "#" + t})
+		tags = append(tags, ASTag{Type: "Hashtag", Href: d.URLs.Path("/tags/" + t), Name: "#" + t})
 	}
 	for _, m := range mentions {
-		tags = append(tags, map[string]string{"type": "Mention", "href": m.ID, "name": m.Name})
+		tags = append(tags, ASTag{Type: "Mention", Href: m.ID, Name: m.Name})
 	}
-	n := map[string]any{
-		"id":           p.URI,
-		"type":         "Note",
-		"attributedTo": p.Author,
-		"content":      p.Content,
-		"published":    p.Published.UTC().Format(time.RFC3339),
-		"url":          p.URI,
-		"to":           addr.To,
-		"cc":           addr.CC,
-		"tag":          tags,
-		"replies":      p.URI + "/replies",
-		"context":      d.URLs.Path("/threads/" + p.Thread),
-		"sensitive":    false,
+	n := ASNote{
+		ID:           p.URI,
+		Type:         "Note",
+		AttributedTo: p.Author,
+		Content:      p.Content,
+		Published:    p.Published.UTC().Format(time.RFC3339),
+		URL:          p.URI,
+		To:           addr.To,
+		CC:           addr.CC,
+		Tag:          tags,
+		Replies:      p.URI + "/replies",
+		Thread:       d.URLs.Path("/threads/" + p.Thread),
+		InReplyTo:    p.InReplyTo,
 	}
 	switch {
 	case strings.Contains(course, "://"):
-		n["audience"] = course // a course on another server
+		n.Audience = course // a course on another server
 	case course != "":
-		n["audience"] = d.URLs.Actor(domain.ActorCourse, course)
-	}
-	if p.InReplyTo != "" {
-		n["inReplyTo"] = p.InReplyTo
+		n.Audience = d.URLs.Actor(domain.ActorCourse, course)
 	}
 	if !p.Updated.IsZero() && p.Updated.After(p.Published) {
-		n["updated"] = p.Updated.UTC().Format(time.RFC3339)
+		n.Updated = p.Updated.UTC().Format(time.RFC3339)
 	}
 	return n
 }
 
-// Document adds the @context to an object served on its own.
-func Document(obj map[string]any) []byte {
-	m := map[string]any{"@context": NoteContext}
-	for k, v := range obj {
-		m[k] = v
-	}
-	return mustJSON(m)
+// StandaloneNote is the Note of a note outside any discussion (an award, a
+// direct message): no replies, no thread, and its own @context, as it is
+// served on its own at its id and signed with it.
+func (d Documents) StandaloneNote(p *domain.Post, addr NoteAddress, mentions []Mention) ASNote {
+	n := d.NoteObject(p, "", addr, mentions)
+	n.Replies, n.Thread = "", ""
+	n.Context = NoteContext
+	return n
 }
 
-// Wrap makes an activity (Create, Update) around an embedded object,
+func (n ASNote) withContext(c any) any { n.Context = c; return n }
+
+// servable is an object this package builds that is also served on its
+// own, with an @context: a Note, a task's Page, a collection of them.
+type servable interface{ withContext(any) any }
+
+// Document adds the @context of notes to an object served on its own: one
+// this package built, or one read back from an activity the node sent.
+func Document(obj any) []byte {
+	switch o := obj.(type) {
+	case servable:
+		return marshal(o.withContext(NoteContext))
+	case map[string]any:
+		m := make(map[string]any, len(o)+1)
+		for k, v := range o {
+			m[k] = v
+		}
+		m["@context"] = NoteContext
+		return marshal(m)
+	}
+	panic(fmt.Sprintf("federation: Document of a %T", obj))
+}
+
+// Wrap makes an activity (Create, Update) around an embedded object (a
+// Note, a task's Page, an actor, a signed note as it was signed),
 // addressed like the object.
-func Wrap(typ, id, actor string, obj map[string]any, addr NoteAddress, at time.Time) []byte {
-	return mustJSON(map[string]any{
-		"@context": NoteContext, "id": id, "type": typ, "actor": actor, "object": obj,
-		"to": addr.To, "cc": addr.CC, "published": at.UTC().Format(time.RFC3339),
-	})
+func Wrap(typ, id, actor string, obj any, addr NoteAddress, at time.Time) []byte {
+	return marshal(ASActivity{Context: NoteContext, ID: id, Type: typ, Actor: actor, Object: obj,
+		To: addr.to(), CC: addr.cc(), Published: at.UTC().Format(time.RFC3339)})
+}
+
+// ASTombstone is what is left of a deleted note: in a Delete, and at its id
+// (with 410 Gone).
+type ASTombstone struct {
+	Context any    `json:"@context,omitempty"`
+	ID      string `json:"id"`
+	Type    string `json:"type"` // "Tombstone"
+	Deleted string `json:"deleted,omitempty"`
 }
 
 // DeleteNote deletes a note, leaving a Tombstone in the object.
 func DeleteNote(id, actor, noteID string, addr NoteAddress) []byte {
-	return mustJSON(map[string]any{
-		"@context": NSActivityStreams, "id": id, "type": "Delete", "actor": actor,
-		"object": map[string]string{"id": noteID, "type": "Tombstone"}, "to": addr.To, "cc": addr.CC,
-	})
+	return marshal(ASActivity{Context: NSActivityStreams, ID: id, Type: "Delete", Actor: actor,
+		Object: ASTombstone{ID: noteID, Type: "Tombstone"}, To: addr.to(), CC: addr.cc()})
 }
 
 // Announce shares an object by its id. Mastodon boosts objects, not
 // activities: object must be the note's id, which Mastodon then fetches.
 func Announce(id, actor, objectID string, addr NoteAddress, at time.Time) []byte {
-	return mustJSON(map[string]any{
-		"@context": NSActivityStreams, "id": id, "type": "Announce", "actor": actor, "object": objectID,
-		"to": addr.To, "cc": addr.CC, "published": at.UTC().Format(time.RFC3339),
-	})
+	return marshal(ASActivity{Context: NSActivityStreams, ID: id, Type: "Announce", Actor: actor, Object: objectID,
+		To: addr.to(), CC: addr.cc(), Published: at.UTC().Format(time.RFC3339)})
 }
 
 // TombstoneDocument is what a deleted note's id serves (with 410 Gone).
 func TombstoneDocument(id string, deleted time.Time) []byte {
-	return mustJSON(map[string]any{"@context": NSActivityStreams, "id": id, "type": "Tombstone",
-		"deleted": deleted.UTC().Format(time.RFC3339)})
-}
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("federation: marshal: %v", err)) // only maps of strings and slices go in
-	}
-	return b
+	return marshal(ASTombstone{Context: NSActivityStreams, ID: id, Type: "Tombstone", Deleted: deleted.UTC().Format(time.RFC3339)})
 }
 
 var hashtagRE = regexp.MustCompile(`(^|[\s(])#([\p{L}\p{N}_]{1,40})`)

@@ -309,10 +309,9 @@ func (s *Badges) award(tx awardTx, b *domain.Badge, learner string, evidence []s
 	mention := []federation.Mention{{ID: learner, Name: name}}
 	text := fmt.Sprintf("%s earned the badge \"%s\". Well done!\n\nThe badge: %s", name, b.Name, assertion)
 	addr := federation.PublicAddress(issuerID+"/followers", mention)
-	a.NoteURI, err = s.posts.note(tx, b.Issuer, text, mention, addr, inboxes, map[string]any{
-		"attachment": []any{map[string]string{"type": "Image", "mediaType": "image/png",
-			"url": urls.Path("/badges/" + b.ID + "/image.png"), "name": "Badge: " + b.Name}},
-		"openBadge": assertion,
+	a.NoteURI, err = s.posts.note(tx, b.Issuer, text, mention, addr, inboxes, func(n *federation.ASNote) {
+		n.Attachment = []federation.ASImage{federation.BadgeImage(urls.Path("/badges/"+b.ID+"/image.png"), b.Name)}
+		n.OpenBadge = assertion
 	})
 	if err != nil {
 		return nil, err

@@ -342,10 +342,10 @@ func (s *Posts) audience(tx audienceTx, p *domain.Post) (string, []federation.Me
 }
 
 // Note is the Note a local post's id serves, addressed as it was sent.
-func (s *Posts) Note(tx domain.ActorCache, p *domain.Post) (map[string]any, error) {
+func (s *Posts) Note(tx domain.ActorCache, p *domain.Post) (federation.ASNote, error) {
 	_, mentions, addr, err := s.addressing(tx, p)
 	if err != nil {
-		return nil, err
+		return federation.ASNote{}, err
 	}
 	return s.Docs.NoteObject(p, p.Course, addr, mentions), nil
 }
@@ -467,8 +467,10 @@ type noteTx interface {
 }
 
 // note queues, inside tx, a standalone note from a local actor (outside
-// any course discussion), served at its id from the Create it went in.
-func (s *Posts) note(tx noteTx, local, text string, mentions []federation.Mention, addr federation.NoteAddress, inboxes []string, extra ...map[string]any) (string, error) {
+// any course discussion), served at its id from the Create it went in;
+// dress adds what a kind of note carries besides its text (an award's
+// badge).
+func (s *Posts) note(tx noteTx, local, text string, mentions []federation.Mention, addr federation.NoteAddress, inboxes []string, dress ...func(*federation.ASNote)) (string, error) {
 	typ, err := tx.HandleType(local)
 	if err != nil {
 		return "", err
@@ -482,28 +484,21 @@ func (s *Posts) note(tx noteTx, local, text string, mentions []federation.Mentio
 	for _, m := range mentions {
 		p.Mentions = append(p.Mentions, m.ID)
 	}
-	obj := s.Docs.NoteObject(p, "", addr, mentions)
-	delete(obj, "replies")
-	delete(obj, "context")
-	for _, e := range extra {
-		for k, v := range e {
-			obj[k] = v
-		}
+	note := s.Docs.StandaloneNote(p, addr, mentions)
+	for _, d := range dress {
+		d(&note)
 	}
 	// Standalone notes (awards above all) carry a Data Integrity proof by
 	// the author's assertion key, checkable against its actor document.
 	// The note carries its own @context before it is signed: it is served
 	// on its own at its id too, and the proof covers the context.
-	obj["@context"] = federation.NoteContext
+	var obj any = note
 	if seed, err := tx.AssertionSeed(local); err == nil {
-		signed, err := integrity.SignRecord(obj, p.Author, seed, now)
+		signed, err := integrity.SignRecord(note, p.Author, seed, now)
 		if err != nil {
 			return "", err
 		}
-		obj = map[string]any{}
-		if err := json.Unmarshal(signed, &obj); err != nil {
-			return "", err
-		}
+		obj = json.RawMessage(signed)
 	} else if !domain.IsNotFound(err) {
 		return "", err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
@@ -18,11 +17,6 @@ type Tasks struct {
 	*env
 	posts  *Posts
 	badges *Badges
-}
-
-// TaskURL is the id of a task: its page and its Page object.
-func TaskURL(urls federation.URLs, course, task string) string {
-	return urls.Actor(domain.ActorCourse, course) + "/tasks/" + task
 }
 
 // Add adds a task to a course organised by editor, its body sanitised, and
@@ -67,7 +61,7 @@ func (s *Tasks) Add(ctx context.Context, editor string, t *domain.Task) error {
 		return nil
 	}
 	text := fmt.Sprintf("New task %d: %s\n\n%s\n\nWhen you have done it, reply to this post with #done and a link to your work.",
-		t.Position, t.Title, TaskURL(s.URLs, t.Course, t.ID))
+		t.Position, t.Title, federation.TaskURL(s.URLs, t.Course, t.ID))
 	_, err := s.posts.Publish(ctx, PostInput{Author: t.Course, Course: t.Course, Text: text, Task: t.ID})
 	return err
 }
@@ -293,7 +287,7 @@ func (s *Tasks) changeTasks(ctx context.Context, course string, change func(task
 		}
 		for _, t := range tasks {
 			id := urls.NewActivityID(s.NewID())
-			upd := federation.Wrap("Update", id, courseID, TaskObject(urls, t),
+			upd := federation.Wrap("Update", id, courseID, federation.TaskPage(urls, t),
 				federation.NoteAddress{To: []string{federation.Public}, CC: []string{courseID + "/followers"}}, s.Now())
 			if err := s.Queue.Queue(tx, c.Handle, id, upd, inboxes); err != nil {
 				return err
@@ -305,21 +299,6 @@ func (s *Tasks) changeTasks(ctx context.Context, course string, change func(task
 		s.Queue.Wake()
 	}
 	return err
-}
-
-// TaskObject is a task as an ActivityStreams Page: a titled content page of
-// the course, in its context, with its place in the course's order.
-func TaskObject(urls federation.URLs, t *domain.Task) map[string]any {
-	course := urls.Actor(domain.ActorCourse, t.Course)
-	id := TaskURL(urls, t.Course, t.ID)
-	o := map[string]any{"id": id, "type": "Page", "name": t.Title, "content": t.Body, "url": id,
-		"attributedTo": course, "context": course, "published": t.Created.UTC().Format(time.RFC3339),
-		"updated": t.Updated.UTC().Format(time.RFC3339), "position": t.Position,
-		"completions": id + "/completions"}
-	if !t.Due.IsZero() {
-		o["endTime"] = t.Due.UTC().Format(time.RFC3339)
-	}
-	return o
 }
 
 // taskEditTx is what the changes of a course's tasks read and write: the

@@ -9,11 +9,7 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/badgepng"
 	"github.com/lernejo/lernejo/federation"
-	"github.com/lernejo/lernejo/service"
 )
-
-// taskObject is a task as an ActivityStreams Page.
-func (s *Server) taskObject(t *domain.Task) map[string]any { return service.TaskObject(s.urls, t) }
 
 // tasks serves a course's tasks collection, Pages embedded in order.
 func (s *Server) tasks(c *fiber.Ctx) error {
@@ -24,13 +20,12 @@ func (s *Server) tasks(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items := []any{}
+	items := make([]any, 0, len(ts))
 	for _, t := range ts {
-		items = append(items, s.taskObject(t))
+		items = append(items, federation.TaskPage(s.urls, t))
 	}
 	id := s.urls.Actor(domain.ActorCourse, handle) + "/tasks"
-	return sendActivity(c, federation.Document(map[string]any{"id": id, "type": "OrderedCollection",
-		"totalItems": len(items), "orderedItems": items}))
+	return sendActivity(c, federation.Document(federation.OrderedCollectionOf(id, items)))
 }
 
 // task serves one task: its Page to ActivityPub clients, its page to people.
@@ -43,7 +38,7 @@ func (s *Server) task(c *fiber.Ctx) error {
 	}
 	c.Vary(fiber.HeaderAccept)
 	if wantsActivity(c) {
-		return sendActivity(c, federation.Document(s.taskObject(p.Task)))
+		return sendActivity(c, federation.Document(federation.TaskPage(s.urls, p.Task)))
 	}
 	// Bodies are sanitised when saved; this again applies today's policy to
 	// those saved under an older one (images from other servers, above all).

@@ -197,11 +197,10 @@ func (s *Server) featured(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items := []any{}
+	items := make([]any, 0, len(ids))
 	for _, id := range ids {
 		items = append(items, id)
 	}
-	doc := federation.Document(map[string]any{"id": s.urls.Actor(domain.ActorCourse, handle) + "/featured",
-		"type": "OrderedCollection", "totalItems": len(items), "orderedItems": items})
+	doc := federation.Document(federation.OrderedCollectionOf(s.urls.Actor(domain.ActorCourse, handle)+"/featured", items))
 	return sendActivity(c, doc)
 }

@@ -124,8 +124,8 @@ func (s *Server) hostMeta(c *fiber.Ctx) error {
 // nodeinfoWellKnown links the NodeInfo 2.1 document and, as FEP-2677 asks,
 // the node's Application actor.
 func (s *Server) nodeinfoWellKnown(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"links": []federation.JRDLink{
-		{Rel: "http://nodeinfo.diaspora.software/ns/schema/2.1", Href: s.urls.Path("/nodeinfo/2.1")},
+	return c.JSON(federation.NodeInfoLinks{Links: []federation.JRDLink{
+		{Rel: federation.NodeInfoSchema, Href: s.urls.Path("/nodeinfo/2.1")},
 		{Rel: "https://www.w3.org/ns/activitystreams#Application", Href: s.urls.Path("/actor")},
 	}})
 }
@@ -139,28 +139,9 @@ func (s *Server) nodeinfo(c *fiber.Ctx) error {
 		return err
 	}
 	st := ni.Settings
-	return sendJSON(c, `application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.1#"`, fiber.Map{
-		"version": "2.1",
-		"software": fiber.Map{
-			"name":       "lernejo",
-			"version":    s.cfg.Version,
-			"repository": "https://github.com/lernejo/lernejo",
-			"homepage":   "https://github.com/lernejo/lernejo",
-		},
-		"protocols":         []string{"activitypub"},
-		"services":          fiber.Map{"inbound": []string{}, "outbound": []string{}},
-		"openRegistrations": st.RegistrationOpen,
-		"usage": fiber.Map{
-			"users":      fiber.Map{"total": ni.People},
-			"localPosts": ni.Posts,
-		},
-		"metadata": fiber.Map{
-			"nodeName":        st.Name,
-			"nodeDescription": st.Description,
-			"courses":         ni.Courses,
-			"activityKinds":   st.Kinds,
-		},
-	})
+	return sendJSON(c, `application/json; profile="`+federation.NodeInfoSchema+`#"`, federation.NewNodeInfo(s.cfg.Version, st.RegistrationOpen,
+		federation.NodeInfoUsage{Users: federation.NodeInfoUsers{Total: ni.People}, LocalPosts: ni.Posts},
+		federation.NodeInfoMetadata{NodeName: st.Name, NodeDescription: st.Description, Courses: ni.Courses, ActivityKinds: st.Kinds}))
 }
 
 // sendJSON answers with v as JSON under the given content type.

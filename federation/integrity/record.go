@@ -14,8 +14,9 @@ import (
 )
 
 // SignRecord adds a Data Integrity proof (eddsa-jcs-2022) by the actor's
-// assertion key to a record (FEP-8b32).
-func SignRecord(record map[string]any, actorID string, seed []byte, at time.Time) ([]byte, error) {
+// assertion key to a record (FEP-8b32): a map or a typed document, as it
+// encodes to JSON.
+func SignRecord(record any, actorID string, seed []byte, at time.Time) ([]byte, error) {
 	b, err := json.Marshal(record)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,210 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
+)
+
+// TestSentDocumentsMatchGolden: what the use cases send and serve, as JSON
+// values, is what they sent and served when the federation builders built
+// maps (testdata/golden, recorded then). The key pair is made afresh for
+// each run, so its PEM, its multibase and the proof values they sign are
+// masked; everything else (ids, times, addressing, "to": [] and "cc": [],
+// the keys that are absent) must match.
+func TestSentDocumentsMatchGolden(t *testing.T) {
+	ctx := context.Background()
+	u := newUseCases(t)
+	got := map[string][]byte{}
+	seen := map[string]bool{}
+	// sent records the activities queued since the last call, under
+	// step_1, step_2… in the order of their ids.
+	sent := func(step string, also ...string) {
+		t.Helper()
+		ids := append([]string{}, also...)
+		u.view(func(tx domain.Tx) error {
+			ds, err := tx.Deliveries()
+			for _, d := range ds {
+				ids = append(ids, d.ActivityID)
+			}
+			return err
+		})
+		sort.Strings(ids)
+		n := 0
+		for _, id := range ids {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			doc, err := u.svc.Documents.Activity(ctx, id)
+			if err != nil {
+				t.Fatalf("%s: activity %s: %v", step, id, err)
+			}
+			n++
+			got[step+"_"+string(rune('0'+n))] = doc
+		}
+		if n == 0 {
+			t.Fatalf("%s sent nothing", step)
+		}
+	}
+	check := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Posts: the course's own, a learner's (created and announced), an edit.
+	rae := []federation.Mention{{ID: raeID, Name: "@rae@remote.test"}}
+	own, err := u.svc.Posts.Publish(ctx, PostInput{Author: "course", Course: "course", Text: "Welcome #go @rae@remote.test!\n\nSee https://go.dev.", Mentions: rae})
+	check(err)
+	sent("course_post", own.URI+"/activity")
+	bobs, err := u.svc.Posts.Publish(ctx, PostInput{Author: "bob", Course: "course", Text: "Hello all"})
+	check(err)
+	sent("person_post", bobs.URI+"/activity")
+	_, err = u.svc.Posts.Edit(ctx, "ada", own.URI, "Welcome again #go @rae@remote.test")
+	check(err)
+	sent("edit_post")
+	doc, err := u.svc.Documents.Post(ctx, own.URI)
+	check(err)
+	got["post_document"] = doc.JSON
+
+	// Tasks: the post announcing one, the Update{Page} of an edit.
+	task := &domain.Task{Course: "course", Title: "Write a loop", Body: "<p>Any loop.</p>", Due: time.Date(2026, 12, 24, 18, 0, 0, 0, time.UTC)}
+	check(u.svc.Tasks.Add(ctx, "ada", task))
+	sent("task_add")
+	edited := *task
+	edited.Body = "<p>Any loop, in Go.</p>"
+	check(u.svc.Tasks.Edit(ctx, "ada", &edited))
+	sent("task_edit")
+	undated := &domain.Task{Course: "course", Title: "Read", Body: "<p>A book.</p>"}
+	check(u.svc.Tasks.Add(ctx, "ada", undated))
+	sent("task_add_undated")
+	check(u.svc.Tasks.Reorder(ctx, "ada", "course", []string{undated.ID, task.ID}))
+	sent("task_reorder")
+
+	// The course's Update{Group}.
+	var course *domain.Course
+	u.view(func(tx domain.Tx) error { var err error; course, err = tx.Course("course"); return err })
+	course.Summary = "A course about loops."
+	check(u.svc.Courses.Update(ctx, "ada", course))
+	sent("course_update")
+
+	// A badge award's note, as sent and as served, then its revocation.
+	badgeID := u.badge(&domain.Badge{Name: "Looper", Description: "Wrote loops.", Criteria: domain.CriteriaOrganiser}, "")
+	award, err := u.svc.Badges.Award(ctx, "ada", badgeID, raeID)
+	check(err)
+	sent("award")
+	note, err := u.svc.Documents.Note(ctx, award.NoteURI)
+	check(err)
+	got["award_note_document"] = note.JSON
+	check(u.svc.Badges.Revoke(ctx, "ada", award.ID, "By mistake."))
+	sent("revoke")
+
+	// A completion of a task of the remote course, and taking it back.
+	_, err = u.svc.Tasks.Complete(ctx, "ada", gID, gID+"/tasks/t1", "https://code.test/ada/loop", "Done.")
+	check(err)
+	sent("complete")
+	check(u.svc.Tasks.Uncomplete(ctx, "ada", gID, gID+"/tasks/t1"))
+	sent("uncomplete")
+
+	// Enrolment in a remote course, following a person, and leaving.
+	_, err = u.svc.Enrolment.Enrol(ctx, "bob", gID, "I like loops.")
+	check(err)
+	sent("enrol")
+	check(u.svc.Enrolment.Unfollow(ctx, "bob", gID))
+	sent("leave")
+	_, err = u.svc.Enrolment.Follow(ctx, "bob", raeID)
+	check(err)
+	sent("follow")
+	check(u.svc.Enrolment.Unfollow(ctx, "bob", raeID))
+	sent("unfollow")
+
+	// Deleting a post, and the tombstone its id serves.
+	check(u.svc.Posts.Delete(ctx, "ada", bobs.URI))
+	sent("delete_post")
+	doc, err = u.svc.Documents.Post(ctx, bobs.URI)
+	check(err)
+	got["tombstone_document"] = doc.JSON
+
+	// Actor documents.
+	for _, a := range []struct {
+		name   string
+		typ    domain.ActorType
+		handle string
+	}{{"actor_person", domain.ActorPerson, "ada"}, {"actor_course", domain.ActorCourse, "course"}, {"actor_school", domain.ActorSchool, "school"}} {
+		b, err := u.svc.Documents.Actor(ctx, a.typ, a.handle)
+		check(err)
+		got[a.name] = b
+	}
+
+	names := make([]string, 0, len(got))
+	for name := range got {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			want, err := os.ReadFile(filepath.Join("testdata", "golden", name+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, w := maskKeys(t, got[name]), maskKeys(t, want)
+			if !reflect.DeepEqual(g, w) {
+				gi, _ := json.MarshalIndent(g, "", "  ")
+				wi, _ := json.MarshalIndent(w, "", "  ")
+				t.Fatalf("document differs from the golden one\ngot:  %s\nwant: %s", gi, wi)
+			}
+		})
+	}
+	// Every recorded document is still made.
+	files, err := filepath.Glob(filepath.Join("testdata", "golden", "*.json"))
+	check(err)
+	for _, f := range files {
+		if name := strings.TrimSuffix(filepath.Base(f), ".json"); got[name] == nil {
+			t.Errorf("%s was not made", name)
+		}
+	}
+}
+
+// maskKeys decodes a document and replaces what depends on the run's key
+// pair: the public key's PEM, the assertion key's multibase and proof
+// values.
+func maskKeys(t *testing.T, doc []byte) any {
+	t.Helper()
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, doc)
+	}
+	var walk func(v any) any
+	walk = func(v any) any {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				switch k {
+				case "publicKeyPem", "publicKeyMultibase", "proofValue":
+					x[k] = "(masked)"
+				default:
+					x[k] = walk(e)
+				}
+			}
+		case []any:
+			for i, e := range x {
+				x[i] = walk(e)
+			}
+		}
+		return v
+	}
+	return walk(v)
+}

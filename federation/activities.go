@@ -1,6 +1,8 @@
 package federation
 
 import (
+	vocab "github.com/go-ap/activitypub"
+
 	"encoding/json"
 	"fmt"
 	"time"
@@ -16,16 +18,16 @@ import (
 // [] when empty. A Follow embedded in an Accept, Reject or Undo has no
 // @context and no addressing.
 type ASActivity struct {
-	Context   any      `json:"@context,omitempty"`
-	ID        string   `json:"id"`
-	Type      string   `json:"type"`
-	Actor     string   `json:"actor"`
-	Object    any      `json:"object"` // an id, ids, or an embedded object
-	Target    string   `json:"target,omitempty"`
-	Content   string   `json:"content,omitempty"` // HTML
-	To        []string `json:"to,omitzero"`
-	CC        []string `json:"cc,omitzero"`
-	Published string   `json:"published,omitempty"`
+	Context   any                          `json:"@context,omitempty"`
+	ID        string                       `json:"id"`
+	Type      vocab.ActivityVocabularyType `json:"type"`
+	Actor     string                       `json:"actor"`
+	Object    any                          `json:"object"` // an id, ids, or an embedded object
+	Target    string                       `json:"target,omitempty"`
+	Content   string                       `json:"content,omitempty"` // HTML
+	To        []string                     `json:"to,omitzero"`
+	CC        []string                     `json:"cc,omitzero"`
+	Published string                       `json:"published,omitempty"`
 }
 
 // FollowRef is a Follow (or a Join: Lernejo nodes enrol with Join) as it
@@ -36,9 +38,9 @@ type FollowRef struct {
 }
 
 func (f FollowRef) object() ASActivity {
-	typ := f.Type
+	typ := vocab.ActivityVocabularyType(f.Type)
 	if typ == "" {
-		typ = "Follow"
+		typ = vocab.FollowType
 	}
 	return ASActivity{ID: f.ID, Type: typ, Actor: f.Actor, Object: f.Object}
 }
@@ -62,35 +64,35 @@ func activity(a ASActivity) []byte {
 
 // Follow is a Follow of object by actor, addressed to object.
 func Follow(id, actor, object string) []byte {
-	return activity(ASActivity{ID: id, Type: "Follow", Actor: actor, Object: object, To: []string{object}})
+	return activity(ASActivity{ID: id, Type: vocab.FollowType, Actor: actor, Object: object, To: []string{object}})
 }
 
 // AcceptFollow answers a Follow. It embeds the Follow, as Mastodon expects
 // (it matches the Accept to its follow request by the embedded id), and is
 // addressed to the follower.
 func AcceptFollow(id, actor string, f FollowRef) []byte {
-	return activity(ASActivity{ID: id, Type: "Accept", Actor: actor, Object: f.object(), To: []string{f.Actor}})
+	return activity(ASActivity{ID: id, Type: vocab.AcceptType, Actor: actor, Object: f.object(), To: []string{f.Actor}})
 }
 
 // RejectFollow refuses a Follow (a closed or full course, or an organiser's "no").
 func RejectFollow(id, actor string, f FollowRef) []byte {
-	return activity(ASActivity{ID: id, Type: "Reject", Actor: actor, Object: f.object(), To: []string{f.Actor}})
+	return activity(ASActivity{ID: id, Type: vocab.RejectType, Actor: actor, Object: f.object(), To: []string{f.Actor}})
 }
 
 // UndoFollow withdraws our Follow.
 func UndoFollow(id, actor string, f FollowRef) []byte {
-	return activity(ASActivity{ID: id, Type: "Undo", Actor: actor, Object: f.object(), To: []string{f.Object}})
+	return activity(ASActivity{ID: id, Type: vocab.UndoType, Actor: actor, Object: f.object(), To: []string{f.Object}})
 }
 
 // Join asks to enrol in a course on a Lernejo node; content carries the
 // answers to its sign-up questions.
 func Join(id, actor, course, answers string) []byte {
-	return activity(ASActivity{ID: id, Type: "Join", Actor: actor, Object: course, Content: answers, To: []string{course}})
+	return activity(ASActivity{ID: id, Type: vocab.JoinType, Actor: actor, Object: course, Content: answers, To: []string{course}})
 }
 
 // Leave ends an enrolment made with Join.
 func Leave(id, actor, course string) []byte {
-	return activity(ASActivity{ID: id, Type: "Leave", Actor: actor, Object: course, To: []string{course}})
+	return activity(ASActivity{ID: id, Type: vocab.LeaveType, Actor: actor, Object: course, To: []string{course}})
 }
 
 // CompletionObject is a completion record as it travels in Add: a
@@ -113,17 +115,17 @@ func CompletionObject(c *domain.Completion) map[string]any {
 // AddCompletion adds a completion (the signed record) to a task's
 // completions collection.
 func AddCompletion(id, learner string, completion json.RawMessage, target, course string) []byte {
-	return activity(ASActivity{ID: id, Type: "Add", Actor: learner, Object: completion, Target: target, To: []string{course}})
+	return activity(ASActivity{ID: id, Type: vocab.AddType, Actor: learner, Object: completion, Target: target, To: []string{course}})
 }
 
 // RemoveCompletion takes a completion back (the learner will redo the task).
 func RemoveCompletion(id, learner, completionID, target, course string) []byte {
-	return activity(ASActivity{ID: id, Type: "Remove", Actor: learner, Object: completionID, Target: target, To: []string{course}})
+	return activity(ASActivity{ID: id, Type: vocab.RemoveType, Actor: learner, Object: completionID, Target: target, To: []string{course}})
 }
 
 // Flag reports objects (an actor and its post) to their server; content is
 // the reason. Like Mastodon's forwarded reports, it comes from the node's
 // Application actor, not from the person who reported.
 func Flag(id, actor string, objects []string, content string) []byte {
-	return activity(ASActivity{ID: id, Type: "Flag", Actor: actor, Object: objects, Content: content})
+	return activity(ASActivity{ID: id, Type: vocab.FlagType, Actor: actor, Object: objects, Content: content})
 }

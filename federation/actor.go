@@ -1,6 +1,8 @@
 package federation
 
 import (
+	vocab "github.com/go-ap/activitypub"
+
 	"crypto/ed25519"
 	"encoding/json"
 	"html"
@@ -14,10 +16,10 @@ import (
 // ignores what it does not know, so the learning fields live in Lernejo's
 // own namespace, defined inline: nobody has to fetch a context document.
 const (
-	NSActivityStreams = "https://www.w3.org/ns/activitystreams"
+	NSActivityStreams = string(vocab.ActivityBaseURI)
 	NSSecurity        = "https://w3id.org/security/v1"
 	NSLernejo         = "https://lernejo.org/ns#"
-	Public            = NSActivityStreams + "#Public"
+	Public            = string(vocab.PublicNS) // the audience of public posts
 )
 
 // Context is the JSON-LD @context of the documents the node serves.
@@ -80,21 +82,21 @@ func TextToHTML(s string) string {
 // (toot:); assertionMethod carries the Ed25519 key that record proofs
 // point to (FEP-521a).
 type ASActor struct {
-	Context           any         `json:"@context,omitempty"`
-	ID                string      `json:"id"`
-	Type              string      `json:"type"`
-	PreferredUsername string      `json:"preferredUsername,omitempty"`
-	Name              string      `json:"name,omitempty"`
-	Summary           string      `json:"summary,omitempty"` // HTML
-	URL               string      `json:"url"`
-	Icon              *ASImage    `json:"icon,omitempty"`
-	Inbox             string      `json:"inbox"`
-	Outbox            string      `json:"outbox"`
-	Followers         string      `json:"followers"`
-	Following         string      `json:"following"`
-	Endpoints         ASEndpoints `json:"endpoints"`
-	PublicKey         ASPublicKey `json:"publicKey"`
-	Published         string      `json:"published,omitempty"`
+	Context           any                          `json:"@context,omitempty"`
+	ID                string                       `json:"id"`
+	Type              vocab.ActivityVocabularyType `json:"type"`
+	PreferredUsername string                       `json:"preferredUsername,omitempty"`
+	Name              string                       `json:"name,omitempty"`
+	Summary           string                       `json:"summary,omitempty"` // HTML
+	URL               string                       `json:"url"`
+	Icon              *ASImage                     `json:"icon,omitempty"`
+	Inbox             string                       `json:"inbox"`
+	Outbox            string                       `json:"outbox"`
+	Followers         string                       `json:"followers"`
+	Following         string                       `json:"following"`
+	Endpoints         ASEndpoints                  `json:"endpoints"`
+	PublicKey         ASPublicKey                  `json:"publicKey"`
+	Published         string                       `json:"published,omitempty"`
 	// AttributedTo are the organisers of a school or course.
 	AttributedTo              IRIs             `json:"attributedTo,omitempty"`
 	ManuallyApprovesFollowers bool             `json:"manuallyApprovesFollowers"`
@@ -152,7 +154,7 @@ func (d Documents) actor(typ domain.ActorType, handle, name, summary, publicKeyP
 	id := d.URLs.Actor(typ, handle)
 	a := ASActor{
 		ID:                id,
-		Type:              string(typ),
+		Type:              vocab.ActivityVocabularyType(typ),
 		PreferredUsername: handle,
 		Name:              name,
 		Summary:           d.Sanitizer.RemoteHTML(TextToHTML(summary)),
@@ -167,7 +169,7 @@ func (d Documents) actor(typ domain.ActorType, handle, name, summary, publicKeyP
 	// A generated picture, so the actor is recognisable in Mastodon's lists
 	// (Mastodon shows a grey default otherwise).
 	if typ != domain.ActorApplication {
-		a.Icon = &ASImage{Type: "Image", MediaType: "image/png", URL: id + "/icon.png"}
+		a.Icon = &ASImage{Type: vocab.ImageType, MediaType: "image/png", URL: id + "/icon.png"}
 	}
 	if !published.IsZero() {
 		a.Published = published.UTC().Truncate(time.Second).Format(time.RFC3339)

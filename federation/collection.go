@@ -1,6 +1,10 @@
 package federation
 
-import "net/url"
+import (
+	"net/url"
+
+	vocab "github.com/go-ap/activitypub"
+)
 
 // PageSize is the number of items on one page of a collection.
 const PageSize = 20
@@ -9,13 +13,13 @@ const PageSize = 20
 // its last when it is page-numbered and not empty), or with all its items
 // in orderedItems ([] when there are none).
 type ASOrderedCollection struct {
-	Context      any    `json:"@context,omitempty"`
-	ID           string `json:"id"`
-	Type         string `json:"type"` // "OrderedCollection"
-	TotalItems   int    `json:"totalItems"`
-	First        string `json:"first,omitempty"`
-	Last         string `json:"last,omitempty"`
-	OrderedItems []any  `json:"orderedItems,omitzero"`
+	Context      any                          `json:"@context,omitempty"`
+	ID           string                       `json:"id"`
+	Type         vocab.ActivityVocabularyType `json:"type"` // "OrderedCollection"
+	TotalItems   int                          `json:"totalItems"`
+	First        string                       `json:"first,omitempty"`
+	Last         string                       `json:"last,omitempty"`
+	OrderedItems []any                        `json:"orderedItems,omitzero"`
 }
 
 func (c ASOrderedCollection) withContext(ctx any) any { c.Context = ctx; return c }
@@ -23,26 +27,26 @@ func (c ASOrderedCollection) withContext(ctx any) any { c.Context = ctx; return 
 // ASOrderedCollectionPage is one page of a paged collection; orderedItems
 // is there even when the page is empty.
 type ASOrderedCollectionPage struct {
-	Context      any    `json:"@context,omitempty"`
-	ID           string `json:"id"`
-	Type         string `json:"type"` // "OrderedCollectionPage"
-	PartOf       string `json:"partOf"`
-	TotalItems   int    `json:"totalItems"`
-	Next         string `json:"next,omitempty"`
-	Prev         string `json:"prev,omitempty"`
-	OrderedItems []any  `json:"orderedItems"`
+	Context      any                          `json:"@context,omitempty"`
+	ID           string                       `json:"id"`
+	Type         vocab.ActivityVocabularyType `json:"type"` // "OrderedCollectionPage"
+	PartOf       string                       `json:"partOf"`
+	TotalItems   int                          `json:"totalItems"`
+	Next         string                       `json:"next,omitempty"`
+	Prev         string                       `json:"prev,omitempty"`
+	OrderedItems []any                        `json:"orderedItems"`
 }
 
 // OrderedCollectionOf is a collection with all its items in it, in order
 // (a course's tasks, its featured posts): small enough not to be paged.
 func OrderedCollectionOf(id string, items []any) ASOrderedCollection {
-	return ASOrderedCollection{ID: id, Type: "OrderedCollection", TotalItems: len(items), OrderedItems: orEmpty(items)}
+	return ASOrderedCollection{ID: id, Type: vocab.OrderedCollectionType, TotalItems: len(items), OrderedItems: orEmpty(items)}
 }
 
 // OrderedCollection is the document of a paged collection: totalItems, and
 // first/last pages (empty collections still link a first page, as Mastodon does).
 func OrderedCollection(id string, total int) ([]byte, error) {
-	c := ASOrderedCollection{Context: NSActivityStreams, ID: id, Type: "OrderedCollection", TotalItems: total, First: Page(id, 1)}
+	c := ASOrderedCollection{Context: NSActivityStreams, ID: id, Type: vocab.OrderedCollectionType, TotalItems: total, First: Page(id, 1)}
 	if total > 0 {
 		c.Last = Page(id, (total+PageSize-1)/PageSize)
 	}
@@ -51,7 +55,7 @@ func OrderedCollection(id string, total int) ([]byte, error) {
 
 // collectionPage is a page of collection id with its items ([] for none).
 func collectionPage(pageID, id string, total int, items []any) ASOrderedCollectionPage {
-	return ASOrderedCollectionPage{Context: NSActivityStreams, ID: pageID, Type: "OrderedCollectionPage", PartOf: id,
+	return ASOrderedCollectionPage{Context: NSActivityStreams, ID: pageID, Type: vocab.OrderedCollectionPageType, PartOf: id,
 		TotalItems: total, OrderedItems: orEmpty(items)}
 }
 
@@ -89,7 +93,7 @@ func CursorPage(collection, cursor string) string {
 // OrderedCollectionByCursor is the document of a cursor-paged collection:
 // totalItems and the first page.
 func OrderedCollectionByCursor(id string, total int) ([]byte, error) {
-	return marshal(ASOrderedCollection{Context: NSActivityStreams, ID: id, Type: "OrderedCollection", TotalItems: total,
+	return marshal(ASOrderedCollection{Context: NSActivityStreams, ID: id, Type: vocab.OrderedCollectionType, TotalItems: total,
 		First: CursorPage(id, "")}), nil
 }
 

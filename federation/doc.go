@@ -1,6 +1,8 @@
 // Package federation is the node's ActivityPub vocabulary: the URLs of
 // local actors and objects (urls.go), the ActivityStreams documents it
-// sends and serves as typed structs, one AS… type per shape (actors in
+// sends and serves as typed structs, one AS… type per shape, their types
+// and the public audience named by go-ap's ActivityStreams vocabulary
+// (vocab.FollowType, vocab.PublicNS; Mastodon's Hashtag is ours) (actors in
 // actor.go, notes and tombstones in note.go, activities, collections, a
 // task's Page in task.go), NodeInfo (nodeinfo.go) and the Open Badges
 // documents (OB…), the Multikey document and multibase codec of assertion keys

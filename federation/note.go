@@ -1,6 +1,8 @@
 package federation
 
 import (
+	vocab "github.com/go-ap/activitypub"
+
 	"fmt"
 	"html"
 	"regexp"
@@ -64,45 +66,49 @@ func DirectAddress(mentions []Mention) NoteAddress {
 // Mastodon reads them. Replies and context (FEP-7888: the thread) are set
 // on the posts of a discussion only.
 type ASNote struct {
-	Context      any       `json:"@context,omitempty"`
-	ID           string    `json:"id"`
-	Type         string    `json:"type"` // "Note"
-	AttributedTo string    `json:"attributedTo"`
-	Content      string    `json:"content"` // HTML
-	Published    string    `json:"published"`
-	Updated      string    `json:"updated,omitempty"`
-	URL          string    `json:"url"`
-	To           []string  `json:"to"`
-	CC           []string  `json:"cc"`
-	Tag          []ASTag   `json:"tag"`
-	Replies      string    `json:"replies,omitempty"`
-	Thread       string    `json:"context,omitempty"`
-	Audience     string    `json:"audience,omitempty"` // FEP-1b12: the course
-	InReplyTo    string    `json:"inReplyTo,omitempty"`
-	Sensitive    bool      `json:"sensitive"`
-	Attachment   []ASImage `json:"attachment,omitempty"`
+	Context      any                          `json:"@context,omitempty"`
+	ID           string                       `json:"id"`
+	Type         vocab.ActivityVocabularyType `json:"type"` // "Note"
+	AttributedTo string                       `json:"attributedTo"`
+	Content      string                       `json:"content"` // HTML
+	Published    string                       `json:"published"`
+	Updated      string                       `json:"updated,omitempty"`
+	URL          string                       `json:"url"`
+	To           []string                     `json:"to"`
+	CC           []string                     `json:"cc"`
+	Tag          []ASTag                      `json:"tag"`
+	Replies      string                       `json:"replies,omitempty"`
+	Thread       string                       `json:"context,omitempty"`
+	Audience     string                       `json:"audience,omitempty"` // FEP-1b12: the course
+	InReplyTo    string                       `json:"inReplyTo,omitempty"`
+	Sensitive    bool                         `json:"sensitive"`
+	Attachment   []ASImage                    `json:"attachment,omitempty"`
 	// OpenBadge is the Open Badges assertion an award's note announces.
 	OpenBadge string `json:"openBadge,omitempty"`
 }
 
+// HashtagType is the type of a hashtag in a note's tags: Mastodon's
+// extension of the vocabulary, which go-ap does not name.
+const HashtagType vocab.ActivityVocabularyType = "Hashtag"
+
 // ASTag is a Hashtag or a Mention of a note.
 type ASTag struct {
-	Type string `json:"type"` // "Hashtag" or "Mention"
-	Href string `json:"href"`
-	Name string `json:"name"` // #tag, or @user@host
+	Type vocab.ActivityVocabularyType `json:"type"` // "Hashtag" or "Mention"
+	Href string                       `json:"href"`
+	Name string                       `json:"name"` // #tag, or @user@host
 }
 
 // ASImage is an actor's icon or a note's attachment.
 type ASImage struct {
-	Type      string `json:"type"` // "Image"
-	MediaType string `json:"mediaType"`
-	URL       string `json:"url"`
-	Name      string `json:"name,omitempty"`
+	Type      vocab.ActivityVocabularyType `json:"type"` // "Image"
+	MediaType string                       `json:"mediaType"`
+	URL       string                       `json:"url"`
+	Name      string                       `json:"name,omitempty"`
 }
 
 // BadgeImage is the attachment of an award's note: the badge's picture.
 func BadgeImage(url, badgeName string) ASImage {
-	return ASImage{Type: "Image", MediaType: "image/png", URL: url, Name: "Badge: " + badgeName}
+	return ASImage{Type: vocab.ImageType, MediaType: "image/png", URL: url, Name: "Badge: " + badgeName}
 }
 
 // NoteObject is the Note of a post: object id on this node, content HTML,
@@ -111,14 +117,14 @@ func BadgeImage(url, badgeName string) ASImage {
 func (d Documents) NoteObject(p *domain.Post, course string, addr NoteAddress, mentions []Mention) ASNote {
 	tags := make([]ASTag, 0, len(p.Tags)+len(mentions))
 	for _, t := range p.Tags {
-		tags = append(tags, ASTag{Type: "Hashtag", Href: d.URLs.Path("/tags/" + t), Name: "#" + t})
+		tags = append(tags, ASTag{Type: HashtagType, Href: d.URLs.Path("/tags/" + t), Name: "#" + t})
 	}
 	for _, m := range mentions {
-		tags = append(tags, ASTag{Type: "Mention", Href: m.ID, Name: m.Name})
+		tags = append(tags, ASTag{Type: vocab.MentionType, Href: m.ID, Name: m.Name})
 	}
 	n := ASNote{
 		ID:           p.URI,
-		Type:         "Note",
+		Type:         vocab.NoteType,
 		AttributedTo: p.Author,
 		Content:      p.Content,
 		Published:    p.Published.UTC().Format(time.RFC3339),
@@ -178,7 +184,7 @@ func Document(obj any) []byte {
 // Wrap makes an activity (Create, Update) around an embedded object (a
 // Note, a task's Page, an actor, a signed note as it was signed),
 // addressed like the object.
-func Wrap(typ, id, actor string, obj any, addr NoteAddress, at time.Time) []byte {
+func Wrap(typ vocab.ActivityVocabularyType, id, actor string, obj any, addr NoteAddress, at time.Time) []byte {
 	return marshal(ASActivity{Context: NoteContext, ID: id, Type: typ, Actor: actor, Object: obj,
 		To: addr.to(), CC: addr.cc(), Published: at.UTC().Format(time.RFC3339)})
 }
@@ -186,28 +192,28 @@ func Wrap(typ, id, actor string, obj any, addr NoteAddress, at time.Time) []byte
 // ASTombstone is what is left of a deleted note: in a Delete, and at its id
 // (with 410 Gone).
 type ASTombstone struct {
-	Context any    `json:"@context,omitempty"`
-	ID      string `json:"id"`
-	Type    string `json:"type"` // "Tombstone"
-	Deleted string `json:"deleted,omitempty"`
+	Context any                          `json:"@context,omitempty"`
+	ID      string                       `json:"id"`
+	Type    vocab.ActivityVocabularyType `json:"type"` // "Tombstone"
+	Deleted string                       `json:"deleted,omitempty"`
 }
 
 // DeleteNote deletes a note, leaving a Tombstone in the object.
 func DeleteNote(id, actor, noteID string, addr NoteAddress) []byte {
-	return marshal(ASActivity{Context: NSActivityStreams, ID: id, Type: "Delete", Actor: actor,
-		Object: ASTombstone{ID: noteID, Type: "Tombstone"}, To: addr.to(), CC: addr.cc()})
+	return marshal(ASActivity{Context: NSActivityStreams, ID: id, Type: vocab.DeleteType, Actor: actor,
+		Object: ASTombstone{ID: noteID, Type: vocab.TombstoneType}, To: addr.to(), CC: addr.cc()})
 }
 
 // Announce shares an object by its id. Mastodon boosts objects, not
 // activities: object must be the note's id, which Mastodon then fetches.
 func Announce(id, actor, objectID string, addr NoteAddress, at time.Time) []byte {
-	return marshal(ASActivity{Context: NSActivityStreams, ID: id, Type: "Announce", Actor: actor, Object: objectID,
+	return marshal(ASActivity{Context: NSActivityStreams, ID: id, Type: vocab.AnnounceType, Actor: actor, Object: objectID,
 		To: addr.to(), CC: addr.cc(), Published: at.UTC().Format(time.RFC3339)})
 }
 
 // TombstoneDocument is what a deleted note's id serves (with 410 Gone).
 func TombstoneDocument(id string, deleted time.Time) []byte {
-	return marshal(ASTombstone{Context: NSActivityStreams, ID: id, Type: "Tombstone", Deleted: deleted.UTC().Format(time.RFC3339)})
+	return marshal(ASTombstone{Context: NSActivityStreams, ID: id, Type: vocab.TombstoneType, Deleted: deleted.UTC().Format(time.RFC3339)})
 }
 
 var hashtagRE = regexp.MustCompile(`(^|[\s(])#([\p{L}\p{N}_]{1,40})`)

@@ -81,15 +81,7 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 		}
 		p.Author = urls.Actor(authorType, in.Author)
 		if p.InReplyTo != "" {
-			parent, _, err := domain.Found(tx.Post(p.InReplyTo))
-			if err != nil {
-				return fmt.Errorf("service: publish: parent: %w", err)
-			}
-			if parent == nil || parent.Course != c.Handle {
-				return domain.Errorf(domain.EINVALID, "The post you answer is not in this course.")
-			}
-			p.Thread = parent.Thread
-			ra, err := remoteActor(tx, parent.Author)
+			ra, err := replyTo(tx, p, c.Handle)
 			if err != nil {
 				return err
 			}
@@ -290,6 +282,28 @@ func (s *Posts) addressing(tx domain.ActorCache, p *domain.Post) (string, []fede
 	return actor, mentions, addr, nil
 }
 
+// replyTx is what replyTo reads: the post answered and its author.
+type replyTx interface {
+	domain.PostStore
+	domain.ActorCache
+}
+
+// replyTo loads, inside tx, the post that p (written here) answers, which
+// must be in course's discussion, and puts p in its thread. It returns the
+// parent's author when that is a remote actor (nil otherwise): the reply
+// goes to them too.
+func replyTo(tx replyTx, p *domain.Post, course string) (*domain.RemoteActor, error) {
+	parent, _, err := domain.Found(tx.Post(p.InReplyTo))
+	if err != nil {
+		return nil, fmt.Errorf("service: publish: parent: %w", err)
+	}
+	if parent == nil || parent.Course != course {
+		return nil, domain.Errorf(domain.EINVALID, "The post you answer is not in this course.")
+	}
+	p.Thread = parent.Thread
+	return remoteActor(tx, parent.Author)
+}
+
 // remoteActor is the cached remote actor with this id, or nil when there is
 // none: who a post mentions or answers may be local, or never fetched.
 func remoteActor(tx domain.ActorCache, id string) (*domain.RemoteActor, error) {
@@ -396,15 +410,7 @@ func (s *Posts) publishRemote(ctx context.Context, in PostInput) (*domain.Post, 
 		mentions := append([]federation.Mention{{ID: course.ID, Name: course.Handle()}}, in.Mentions...)
 		inboxes := []string{course.Inbox}
 		if p.InReplyTo != "" {
-			parent, _, err := domain.Found(tx.Post(p.InReplyTo))
-			if err != nil {
-				return fmt.Errorf("service: publish: parent: %w", err)
-			}
-			if parent == nil || parent.Course != in.Course {
-				return domain.Errorf(domain.EINVALID, "The post you answer is not in this course.")
-			}
-			p.Thread = parent.Thread
-			ra, err := remoteActor(tx, parent.Author)
+			ra, err := replyTo(tx, p, in.Course)
 			if err != nil {
 				return err
 			}

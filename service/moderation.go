@@ -362,19 +362,12 @@ func (m *Moderation) BlockFromCourse(ctx context.Context, organiser, course, act
 // server, from the node's Application actor, as Mastodon forwards reports.
 func (m *Moderation) Report(ctx context.Context, reporter, postURI, comment string) error {
 	err := m.Store.Update(ctx, func(tx domain.Tx) error {
-		p, err := tx.Post(postURI)
+		p, err := organisersPost(tx, postURI, reporter, "Only organisers can report posts of this course.")
 		if err != nil {
 			return err
 		}
 		if p.Local {
 			return domain.Errorf(domain.EINVALID, "Posts from this node are removed, not reported.")
-		}
-		c, err := tx.Course(p.Course)
-		if err != nil {
-			return err
-		}
-		if !c.IsOrganiser(reporter) {
-			return domain.Errorf(domain.EFORBIDDEN, "Only organisers can report posts of this course.")
 		}
 		author, err := tx.RemoteActor(p.Author)
 		if err != nil {

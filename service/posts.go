@@ -521,20 +521,36 @@ func (s *Posts) note(tx noteTx, local, text string, mentions []federation.Mentio
 // Only organisers may pin.
 func (s *Posts) Pin(ctx context.Context, editor, uri string, pinned bool) error {
 	return s.Store.Update(ctx, func(tx domain.Tx) error {
-		p, err := tx.Post(uri)
+		p, err := organisersPost(tx, uri, editor, "Only organisers can pin posts.")
 		if err != nil {
 			return err
-		}
-		c, err := tx.Course(p.Course)
-		if err != nil {
-			return err
-		}
-		if !c.IsOrganiser(editor) {
-			return domain.Errorf(domain.EFORBIDDEN, "Only organisers can pin posts.")
 		}
 		p.Pinned = pinned
 		return tx.PutPost(p)
 	})
+}
+
+// organisersPostTx is what organisersPost reads: the post and its course.
+type organisersPostTx interface {
+	domain.PostStore
+	domain.CourseStore
+}
+
+// organisersPost loads, inside tx, a post of the discussion of a course
+// here that organiser organises; anyone else is refused with refusal.
+func organisersPost(tx organisersPostTx, uri, organiser, refusal string) (*domain.Post, error) {
+	p, err := tx.Post(uri)
+	if err != nil {
+		return nil, err
+	}
+	c, err := tx.Course(p.Course)
+	if err != nil {
+		return nil, err
+	}
+	if !c.IsOrganiser(organiser) {
+		return nil, domain.Errorf(domain.EFORBIDDEN, "%s", refusal)
+	}
+	return p, nil
 }
 
 // Remove takes a post out of a course's discussion: an organiser's
@@ -543,16 +559,9 @@ func (s *Posts) Pin(ctx context.Context, editor, uri string, pinned bool) error 
 func (s *Posts) Remove(ctx context.Context, organiser, uri string) error {
 	var local bool
 	err := s.Store.Update(ctx, func(tx domain.Tx) error {
-		p, err := tx.Post(uri)
+		p, err := organisersPost(tx, uri, organiser, "Only organisers can remove posts.")
 		if err != nil {
 			return err
-		}
-		c, err := tx.Course(p.Course)
-		if err != nil {
-			return err
-		}
-		if !c.IsOrganiser(organiser) {
-			return domain.Errorf(domain.EFORBIDDEN, "Only organisers can remove posts.")
 		}
 		if p.Local {
 			local = true

@@ -287,8 +287,8 @@ func (s *Tasks) changeTasks(ctx context.Context, course string, change func(task
 		}
 		for _, t := range tasks {
 			id := urls.NewActivityID(s.NewID())
-			upd := federation.Wrap("Update", id, courseID, federation.TaskPage(urls, t),
-				federation.NoteAddress{To: []string{federation.Public}, CC: []string{courseID + "/followers"}}, s.Now())
+			page := federation.TaskPage(urls, t)
+			upd := federation.Wrap("Update", id, courseID, page, page.Address(), s.Now())
 			if err := s.Queue.Queue(tx, c.Handle, id, upd, inboxes); err != nil {
 				return err
 			}

@@ -86,3 +86,22 @@ func TestServedObjectsAreAddressed(t *testing.T) {
 		}
 	}
 }
+
+// TestInstanceActorHasFeatured: the Application actor names a featured
+// collection, and it is served (empty); GoToSocial dereferences an empty
+// URL otherwise.
+func TestInstanceActorHasFeatured(t *testing.T) {
+	n := startNode(t, node.Config{})
+	actor := fetchJSON(t, n.base+"/actor")
+	featured, _ := actor["featured"].(string)
+	if featured != n.base+"/actor/featured" {
+		t.Fatalf("featured is %q", actor["featured"])
+	}
+	c := fetchJSON(t, featured)
+	if c["id"] != featured || c["type"] != "OrderedCollection" || c["totalItems"] != 0.0 {
+		t.Fatalf("featured collection: %v", c)
+	}
+	if items, ok := c["orderedItems"].([]any); !ok || len(items) != 0 {
+		t.Fatalf("featured items: %v", c["orderedItems"])
+	}
+}

@@ -60,7 +60,11 @@ func (s *Tasks) Add(ctx context.Context, editor string, t *domain.Task) error {
 	if !course.Federates() {
 		return nil
 	}
-	text := fmt.Sprintf("New task %d: %s\n\n%s\n\nWhen you have done it, reply to this post with #done and a link to your work.",
+	// The word to reply with is quoted, so it stays a word: a # after a
+	// quote is no hashtag (federation.PostHTML), and the post is not tagged
+	// #done, which would put every task post in the public #done timeline
+	// of every server that receives it.
+	text := fmt.Sprintf("New task %d: %s\n\n%s\n\nWhen you have done it, reply to this post with “#done” and a link to your work.",
 		t.Position, t.Title, federation.TaskURL(s.URLs, t.Course, t.ID))
 	_, err := s.posts.Publish(ctx, PostInput{Author: t.Course, Course: t.Course, Text: text, Task: t.ID})
 	return err

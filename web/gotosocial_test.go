@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/lernejo/lernejo/domain"
@@ -103,5 +104,31 @@ func TestInstanceActorHasFeatured(t *testing.T) {
 	}
 	if items, ok := c["orderedItems"].([]any); !ok || len(items) != 0 {
 		t.Fatalf("featured items: %v", c["orderedItems"])
+	}
+}
+
+// TestTaskPostsAreNotTaggedDone: a task's post says to reply with #done,
+// but is not tagged #done (and does not link the tag), so it does not land
+// in every server's public #done timeline.
+func TestTaskPostsAreNotTaggedDone(t *testing.T) {
+	n := startNode(t, node.Config{})
+	for _, p := range demoTaskPosts(t, n) {
+		doc := fetchJSON(t, p.URI)
+		content, _ := doc["content"].(string)
+		if !strings.Contains(content, "#done") {
+			t.Errorf("%s: the instruction lost its word: %s", p.URI, content)
+		}
+		if strings.Contains(content, "/tags/done") {
+			t.Errorf("%s: #done is a hashtag link: %s", p.URI, content)
+		}
+		tags, _ := doc["tag"].([]any)
+		for _, tag := range tags {
+			if m, _ := tag.(map[string]any); m["name"] == "#done" {
+				t.Errorf("%s: tagged #done: %v", p.URI, tags)
+			}
+		}
+		if slices.Contains(p.Tags, "done") {
+			t.Errorf("%s: stored with the tag done", p.URI)
+		}
 	}
 }

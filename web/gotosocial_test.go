@@ -11,6 +11,7 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
 	"github.com/lernejo/lernejo/node"
+	"github.com/lernejo/lernejo/service"
 )
 
 // The documents GoToSocial tripped on (issue 13), read as it reads them.
@@ -85,6 +86,85 @@ func TestServedObjectsAreAddressed(t *testing.T) {
 		if cc := ids(o["cc"]); !slices.Contains(cc, followers) {
 			t.Errorf("%s (%v): cc is %v, want the course's followers", name, o["type"], o["cc"])
 		}
+	}
+}
+
+// TestRepliesAreAnEmbeddedCollection: a note's replies are an embedded
+// Collection whose first page is embedded too, with the first replies'
+// ids and a next page when there are more, as Mastodon serves them:
+// GoToSocial walks no other shape. The replies collection at its id is the
+// same, and serves the pages the next links point at.
+func TestRepliesAreAnEmbeddedCollection(t *testing.T) {
+	n := startNode(t, node.Config{})
+	ctx := context.Background()
+	publish := func(text, inReplyTo string) *domain.Post {
+		t.Helper()
+		p, err := n.Services.Posts.Publish(ctx, service.PostInput{Author: node.DemoCourse, Course: node.DemoCourse,
+			Text: text, InReplyTo: inReplyTo})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	lonely := publish("No one answers this.", "")
+	root := publish("Tell us about your week.", "")
+	var want []string
+	for i := range federation.PageSize + 3 {
+		want = append(want, publish(fmt.Sprintf("Reply %d.", i), root.URI).URI)
+	}
+
+	// check reads a replies Collection with its first page embedded, and
+	// returns the page's items and next link.
+	check := func(name string, v any, id string) ([]string, string) {
+		t.Helper()
+		c, ok := v.(map[string]any)
+		if !ok {
+			t.Fatalf("%s: replies is %T, not an embedded collection: %v", name, v, v)
+		}
+		if c["id"] != id || c["type"] != "Collection" {
+			t.Fatalf("%s: replies is %v %v, want the Collection %s", name, c["type"], c["id"], id)
+		}
+		first, ok := c["first"].(map[string]any)
+		if !ok {
+			t.Fatalf("%s: first is %T, not an embedded page: %v", name, c["first"], c["first"])
+		}
+		if first["type"] != "CollectionPage" || first["partOf"] != id {
+			t.Fatalf("%s: first is %v partOf %v, want a CollectionPage of %s", name, first["type"], first["partOf"], id)
+		}
+		if _, ok := first["items"].([]any); !ok {
+			t.Fatalf("%s: first has no items list: %v", name, first)
+		}
+		next, _ := first["next"].(string)
+		return ids(first["items"]), next
+	}
+
+	doc := fetchJSON(t, lonely.URI)
+	items, next := check("a note without replies", doc["replies"], lonely.URI+"/replies")
+	if len(items) != 0 || next != "" {
+		t.Errorf("a note without replies: items %v, next %q", items, next)
+	}
+
+	doc = fetchJSON(t, root.URI)
+	items, next = check("a note", doc["replies"], root.URI+"/replies")
+	if !slices.Equal(items, want[:federation.PageSize]) {
+		t.Errorf("first page: %v\nwant %v", items, want[:federation.PageSize])
+	}
+	if next == "" {
+		t.Fatal("first page: no next, and there are more replies")
+	}
+	served, servedNext := check("the replies collection", fetchJSON(t, root.URI+"/replies"), root.URI+"/replies")
+	if !slices.Equal(served, items) || servedNext != next {
+		t.Errorf("the collection at its id differs from the embedded one: %v %q", served, servedNext)
+	}
+	page := fetchJSON(t, next)
+	if page["type"] != "CollectionPage" || page["partOf"] != root.URI+"/replies" || page["id"] != next {
+		t.Fatalf("next page: %v %v partOf %v", page["type"], page["id"], page["partOf"])
+	}
+	if got := ids(page["items"]); !slices.Equal(got, want[federation.PageSize:]) {
+		t.Errorf("next page: %v\nwant %v", got, want[federation.PageSize:])
+	}
+	if _, more := page["next"]; more {
+		t.Errorf("last page has a next: %v", page["next"])
 	}
 }
 

@@ -102,16 +102,18 @@ type ASActor struct {
 	ManuallyApprovesFollowers bool             `json:"manuallyApprovesFollowers"`
 	Discoverable              bool             `json:"discoverable"`
 	AssertionMethod           []map[string]any `json:"assertionMethod,omitempty"` // MultikeyDoc entries
+	// Featured is the collection of pinned posts (Mastodon's): a course's,
+	// and the Application's, always empty. GoToSocial reads an Application
+	// actor without one as an empty URL and dereferences it.
+	Featured string `json:"featured,omitempty"`
 	// CourseFields are set on a course's actor only.
 	*CourseFields
 }
 
 // CourseFields are what a course's actor says besides what every actor
-// says: its pinned posts (Mastodon's featured), its tasks, and the learning
-// fields in Lernejo's namespace. Kind, courseStatus and signUpMode are
-// always there, the others only when set.
+// says: its tasks, and the learning fields in Lernejo's namespace. Kind,
+// courseStatus and signUpMode are always there, the others only when set.
 type CourseFields struct {
-	Featured        string   `json:"featured"`
 	Tasks           string   `json:"tasks"`
 	Kind            string   `json:"kind"`
 	CourseStatus    string   `json:"courseStatus"`
@@ -213,8 +215,8 @@ func (d Documents) CourseActor(c *domain.Course) ASActor {
 	a.ManuallyApprovesFollowers = c.ManuallyApprovesFollowers()
 	a.Discoverable = c.Federates()
 	a.AssertionMethod = assertionMethod(a.ID, c.AssertionKey)
+	a.Featured = a.ID + "/featured"
 	a.CourseFields = &CourseFields{
-		Featured:        a.ID + "/featured",
 		Tasks:           a.ID + "/tasks",
 		Kind:            c.Kind,
 		CourseStatus:    string(c.Status),
@@ -240,6 +242,7 @@ func (d Documents) Course(c *domain.Course) ([]byte, error) {
 func (d Documents) Instance(ia *domain.InstanceActor, nodeName string) ([]byte, error) {
 	a := d.actor(domain.ActorApplication, domain.InstanceActorName, nodeName, "", ia.PublicKeyPEM, ia.Created)
 	a.URL = d.URLs.Base() + "/about"
+	a.Featured = a.ID + "/featured"
 	a.ManuallyApprovesFollowers = true
 	return actorDocument(a), nil
 }

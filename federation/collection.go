@@ -109,3 +109,78 @@ func OrderedCollectionPageByCursor(id, cursor, prev, next string, total int, ite
 	}
 	return marshal(p), nil
 }
+
+// A note's replies are an unordered Collection with its first page
+// embedded, in the note and at the collection's id, as Mastodon serves
+// them: GoToSocial walks a note's replies only in this shape (a bare link
+// it does not follow). The pages are read by cursor, as the other
+// collections read a page at a time.
+
+// ASCollection is a note's replies: how many there are, and the first
+// page.
+type ASCollection struct {
+	Context    any                          `json:"@context,omitempty"`
+	ID         string                       `json:"id"`
+	Type       vocab.ActivityVocabularyType `json:"type"` // "Collection"
+	TotalItems int                          `json:"totalItems"`
+	First      ASCollectionPage             `json:"first"`
+}
+
+// ASCollectionPage is a page of a note's replies; items is there even
+// when the page is empty.
+type ASCollectionPage struct {
+	Context any                          `json:"@context,omitempty"`
+	ID      string                       `json:"id"`
+	Type    vocab.ActivityVocabularyType `json:"type"` // "CollectionPage"
+	PartOf  string                       `json:"partOf"`
+	Next    string                       `json:"next,omitempty"`
+	Prev    string                       `json:"prev,omitempty"`
+	Items   []any                        `json:"items"`
+}
+
+// RepliesPage is a page of a note's replies as it is read: the ids on it,
+// and the cursors of its neighbours ("" at an end). Total is the number
+// of replies of the note.
+type RepliesPage struct {
+	Total      int
+	Items      []any
+	Prev, Next string
+}
+
+// RepliesID is the id of the replies collection of the note noteID.
+func RepliesID(noteID string) string { return noteID + "/replies" }
+
+// repliesPage is the page of the replies collection id that cursor names.
+func repliesPage(id, cursor string, p RepliesPage) ASCollectionPage {
+	out := ASCollectionPage{ID: CursorPage(id, cursor), Type: vocab.CollectionPageType, PartOf: id, Items: orEmpty(p.Items)}
+	if p.Next != "" {
+		out.Next = CursorPage(id, p.Next)
+	}
+	if p.Prev != "" {
+		out.Prev = CursorPage(id, p.Prev)
+	}
+	return out
+}
+
+// Replies is the replies collection of the note noteID, first its first
+// page of replies.
+func Replies(noteID string, first RepliesPage) ASCollection {
+	id := RepliesID(noteID)
+	return ASCollection{ID: id, Type: vocab.CollectionType, TotalItems: first.Total, First: repliesPage(id, "", first)}
+}
+
+// RepliesDocument is the replies collection of the note noteID served at
+// its id, with the first page embedded as in the note.
+func RepliesDocument(noteID string, first RepliesPage) []byte {
+	c := Replies(noteID, first)
+	c.Context = NSActivityStreams
+	return marshal(c)
+}
+
+// RepliesPageDocument is the page of the note noteID's replies that cursor
+// names ("" for the first).
+func RepliesPageDocument(noteID, cursor string, p RepliesPage) []byte {
+	page := repliesPage(RepliesID(noteID), cursor, p)
+	page.Context = NSActivityStreams
+	return marshal(page)
+}

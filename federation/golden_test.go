@@ -20,7 +20,10 @@ import (
 // typed builders must make the same documents: the same keys, values and
 // @context, with "to": [] and "cc": [] where they were present and empty
 // (Mastodon reads them), and no key that was absent. Field order is free:
-// the documents are compared as JSON values.
+// the documents are compared as JSON values. Since then they changed where
+// a peer asked for it (issue 13: the Application's featured, a note's
+// replies embedded as a Collection with its first page, as Mastodon
+// serves them), and those changes were recorded here.
 
 var (
 	goldenAt      = time.Date(2024, 3, 5, 10, 20, 30, 123456789, time.UTC)
@@ -111,16 +114,17 @@ func goldenCases(t *testing.T) map[string][]byte {
 		InReplyTo: "https://node.test/posts/01T", Content: "<p>Hello #go</p>", Tags: []string{"go", "golang"},
 		Published: goldenAt, Updated: goldenUpdated}
 	public := PublicAddress("https://node.test/courses/go/followers", mentions)
-	note := d.NoteObject(post, "go", public, mentions)
+	replies := RepliesPage{Total: 2, Items: []any{"https://remote.test/notes/r1", "https://node.test/posts/01R"}}
+	note := d.NoteObject(post, "go", public, mentions, replies)
 	out["note"] = asJSON(note)
 	out["note_document"] = Document(note)
 	out["create_note"] = Wrap("Create", post.URI+"/activity", post.Author, note, public, goldenAt)
 	out["update_note"] = Wrap("Update", "https://node.test/activities/up", post.Author, note, public, goldenUpdated)
 	plain := &domain.Post{ID: "01Q", URI: "https://node.test/posts/01Q", Author: "https://node.test/courses/go", Thread: "01Q",
 		Content: "<p>Plain</p>", Published: goldenAt, Updated: goldenAt}
-	out["note_plain"] = asJSON(d.NoteObject(plain, "https://remote.test/groups/g", PublicAddress("https://node.test/courses/go/followers", nil), nil))
-	out["note_no_course"] = asJSON(d.NoteObject(plain, "", DirectAddress(mentions), mentions))
-	out["note_direct_nobody"] = asJSON(d.NoteObject(plain, "", DirectAddress(nil), nil))
+	out["note_plain"] = asJSON(d.NoteObject(plain, "https://remote.test/groups/g", PublicAddress("https://node.test/courses/go/followers", nil), nil, RepliesPage{}))
+	out["note_no_course"] = asJSON(d.NoteObject(plain, "", DirectAddress(mentions), mentions, RepliesPage{}))
+	out["note_direct_nobody"] = asJSON(d.NoteObject(plain, "", DirectAddress(nil), nil, RepliesPage{}))
 	out["delete_note"] = DeleteNote("https://node.test/activities/del", post.Author, post.URI, public)
 	out["announce"] = Announce("https://node.test/activities/ann", "https://node.test/courses/go", post.URI,
 		PublicAddress("https://node.test/courses/go/followers", nil), goldenAt)
@@ -151,6 +155,14 @@ func goldenCases(t *testing.T) map[string][]byte {
 	out["collection_cursor_middle"] = must(OrderedCollectionPageByCursor("https://node.test/posts/01T/replies", "YQx", "Yg-_", "Zz", 45,
 		[]any{map[string]any{"id": "https://node.test/activities/1", "type": "Announce"}}))
 	out["collection_cursor_last"] = must(OrderedCollectionPageByCursor("https://node.test/posts/01T/replies", "YQx", "Yg-_", "", 45, nil))
+
+	// A note's replies: a Collection with its first page embedded, and the
+	// pages its next links name.
+	out["replies"] = RepliesDocument("https://node.test/posts/01T", RepliesPage{Total: 45, Items: full, Next: "YQx"})
+	out["replies_empty"] = RepliesDocument("https://node.test/posts/01T", RepliesPage{})
+	out["replies_page_middle"] = RepliesPageDocument("https://node.test/posts/01T", "YQx",
+		RepliesPage{Total: 45, Items: full, Prev: "Yg-_", Next: "Zz"})
+	out["replies_page_last"] = RepliesPageDocument("https://node.test/posts/01T", "Zz", RepliesPage{Total: 45, Items: full[:5], Prev: "YQx"})
 	return out
 }
 

@@ -63,8 +63,9 @@ func DirectAddress(mentions []Mention) NoteAddress {
 
 // ASNote is the Note of a post or of a standalone note (an award, a direct
 // message). to, cc, tag and sensitive are always there, empty or false:
-// Mastodon reads them. Replies and context (FEP-7888: the thread) are set
-// on the posts of a discussion only.
+// Mastodon reads them. Replies (a Collection with its first page
+// embedded) and context (FEP-7888: the thread) are set on the posts of a
+// discussion only.
 type ASNote struct {
 	Context      any                          `json:"@context,omitempty"`
 	ID           string                       `json:"id"`
@@ -77,7 +78,7 @@ type ASNote struct {
 	To           []string                     `json:"to"`
 	CC           []string                     `json:"cc"`
 	Tag          []ASTag                      `json:"tag"`
-	Replies      string                       `json:"replies,omitempty"`
+	Replies      *ASCollection                `json:"replies,omitempty"`
 	Thread       string                       `json:"context,omitempty"`
 	Audience     string                       `json:"audience,omitempty"` // FEP-1b12: the course
 	InReplyTo    string                       `json:"inReplyTo,omitempty"`
@@ -112,9 +113,10 @@ func BadgeImage(url, badgeName string) ASImage {
 }
 
 // NoteObject is the Note of a post: object id on this node, content HTML,
-// no summary (Mastodon would show it as a content warning), url, replies,
-// context (FEP-7888: the thread) and audience (FEP-1b12: the course).
-func (d Documents) NoteObject(p *domain.Post, course string, addr NoteAddress, mentions []Mention) ASNote {
+// no summary (Mastodon would show it as a content warning), url, replies
+// with their first page (none for a new post), context (FEP-7888: the
+// thread) and audience (FEP-1b12: the course).
+func (d Documents) NoteObject(p *domain.Post, course string, addr NoteAddress, mentions []Mention, replies RepliesPage) ASNote {
 	tags := make([]ASTag, 0, len(p.Tags)+len(mentions))
 	for _, t := range p.Tags {
 		tags = append(tags, ASTag{Type: HashtagType, Href: d.URLs.Path("/tags/" + t), Name: "#" + t})
@@ -132,10 +134,11 @@ func (d Documents) NoteObject(p *domain.Post, course string, addr NoteAddress, m
 		To:           addr.To,
 		CC:           addr.CC,
 		Tag:          tags,
-		Replies:      p.URI + "/replies",
 		Thread:       d.URLs.Path("/threads/" + p.Thread),
 		InReplyTo:    p.InReplyTo,
 	}
+	r := Replies(p.URI, replies)
+	n.Replies = &r
 	switch {
 	case strings.Contains(course, "://"):
 		n.Audience = course // a course on another server
@@ -152,8 +155,8 @@ func (d Documents) NoteObject(p *domain.Post, course string, addr NoteAddress, m
 // direct message): no replies, no thread, and its own @context, as it is
 // served on its own at its id and signed with it.
 func (d Documents) StandaloneNote(p *domain.Post, addr NoteAddress, mentions []Mention) ASNote {
-	n := d.NoteObject(p, "", addr, mentions)
-	n.Replies, n.Thread = "", ""
+	n := d.NoteObject(p, "", addr, mentions, RepliesPage{})
+	n.Replies, n.Thread = nil, ""
 	n.Context = NoteContext
 	return n
 }

@@ -108,7 +108,7 @@ func TestCourseDiscussionAcrossNodes(t *testing.T) {
 		t.Fatalf("course outbox holds %d items, want the Create and the Announce after the demo's %d task posts", len(items), len(demoTasks))
 	}
 	replies := getJSON(t, p.URI+"/replies?page=1", asAccept)
-	if items := replies["orderedItems"].([]any); len(items) != 1 || items[0] != reply.URI {
+	if items := replies["items"].([]any); len(items) != 1 || items[0] != reply.URI {
 		t.Fatalf("replies: %v", replies)
 	}
 

@@ -110,7 +110,7 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 			addr := federation.PublicAddress(courseID+"/followers", mentions)
 			createID = p.URI + "/activity"
 			p.Activity = createID
-			create = federation.Wrap("Create", createID, courseID, s.Docs.NoteObject(p, c.Handle, addr, mentions), addr, now)
+			create = federation.Wrap("Create", createID, courseID, s.Docs.NoteObject(p, c.Handle, addr, mentions, federation.RepliesPage{}), addr, now)
 			if err := tx.PutPost(p); err != nil {
 				return err
 			}
@@ -123,7 +123,7 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 		addr := federation.PublicAddress(p.Author+"/followers", mentions)
 		addr.CC = append(addr.CC, courseID)
 		createID = p.URI + "/activity"
-		create = federation.Wrap("Create", createID, p.Author, s.Docs.NoteObject(p, c.Handle, addr, mentions), addr, now)
+		create = federation.Wrap("Create", createID, p.Author, s.Docs.NoteObject(p, c.Handle, addr, mentions, federation.RepliesPage{}), addr, now)
 		redistribute := c.IsOrganiser(in.Author) || !p.IsReply() || c.RedistributeReplies
 		if redistribute {
 			announceID = urls.NewActivityID(s.NewID())
@@ -175,8 +175,12 @@ func (s *Posts) Edit(ctx context.Context, editor, uri, text string) (*domain.Pos
 		if err := tx.PutPost(p); err != nil {
 			return err
 		}
+		replies, err := firstReplies(tx, p.URI)
+		if err != nil {
+			return err
+		}
 		id := s.newActivityID()
-		upd := federation.Wrap("Update", id, s.Docs.URLs.Actor(actorType(actor, p), actor), s.Docs.NoteObject(p, p.Course, addr, mentions), addr, p.Updated)
+		upd := federation.Wrap("Update", id, s.Docs.URLs.Actor(actorType(actor, p), actor), s.Docs.NoteObject(p, p.Course, addr, mentions, replies), addr, p.Updated)
 		return s.Queue.Queue(tx, actor, id, upd, inboxes)
 	})
 	if err != nil {
@@ -355,13 +359,43 @@ func (s *Posts) audience(tx audienceTx, p *domain.Post) (string, []federation.Me
 	return actor, mentions, addr, inboxes, nil
 }
 
-// Note is the Note a local post's id serves, addressed as it was sent.
-func (s *Posts) Note(tx domain.ActorCache, p *domain.Post) (federation.ASNote, error) {
+// servedNoteTx is what Note reads: the cached actors it mentions, and its
+// replies.
+type servedNoteTx interface {
+	domain.ActorCache
+	domain.PostStore
+}
+
+// Note is the Note a local post's id serves, addressed as it was sent,
+// with the first page of its replies.
+func (s *Posts) Note(tx servedNoteTx, p *domain.Post) (federation.ASNote, error) {
 	_, mentions, addr, err := s.addressing(tx, p)
 	if err != nil {
 		return federation.ASNote{}, err
 	}
-	return s.Docs.NoteObject(p, p.Course, addr, mentions), nil
+	replies, err := firstReplies(tx, p.URI)
+	if err != nil {
+		return federation.ASNote{}, err
+	}
+	return s.Docs.NoteObject(p, p.Course, addr, mentions, replies), nil
+}
+
+// firstReplies is the first page of a local post's replies, as its Note
+// embeds them: a page, however many replies there are.
+func firstReplies(tx domain.PostStore, uri string) (federation.RepliesPage, error) {
+	total, err := tx.CountReplies(uri)
+	if err != nil {
+		return federation.RepliesPage{}, err
+	}
+	rs, err := tx.RepliesPage(uri, "", federation.PageSize)
+	if err != nil {
+		return federation.RepliesPage{}, err
+	}
+	out := federation.RepliesPage{Total: total, Next: rs.Next}
+	for _, r := range rs.Items {
+		out.Items = append(out.Items, r.URI)
+	}
+	return out, nil
 }
 
 func actorType(actor string, p *domain.Post) domain.ActorType {
@@ -429,7 +463,7 @@ func (s *Posts) publishRemote(ctx context.Context, in PostInput) (*domain.Post, 
 		}
 		addr := federation.PublicAddress(p.Author+"/followers", mentions)
 		createID := p.URI + "/activity"
-		create := federation.Wrap("Create", createID, p.Author, s.Docs.NoteObject(p, in.Course, addr, mentions), addr, now)
+		create := federation.Wrap("Create", createID, p.Author, s.Docs.NoteObject(p, in.Course, addr, mentions, federation.RepliesPage{}), addr, now)
 		if err := tx.PutPost(p); err != nil {
 			return err
 		}

@@ -60,7 +60,11 @@ func (s *Tasks) Add(ctx context.Context, editor string, t *domain.Task) error {
 	if !course.Federates() {
 		return nil
 	}
-	text := fmt.Sprintf("New task %d: %s\n\n%s\n\nWhen you have done it, reply to this post with #done and a link to your work.",
+	// The word to reply with is quoted, so it stays a word: a # after a
+	// quote is no hashtag (federation.PostHTML), and the post is not tagged
+	// #done, which would put every task post in the public #done timeline
+	// of every server that receives it.
+	text := fmt.Sprintf("New task %d: %s\n\n%s\n\nWhen you have done it, reply to this post with “#done” and a link to your work.",
 		t.Position, t.Title, federation.TaskURL(s.URLs, t.Course, t.ID))
 	_, err := s.posts.Publish(ctx, PostInput{Author: t.Course, Course: t.Course, Text: text, Task: t.ID})
 	return err
@@ -287,8 +291,8 @@ func (s *Tasks) changeTasks(ctx context.Context, course string, change func(task
 		}
 		for _, t := range tasks {
 			id := urls.NewActivityID(s.NewID())
-			upd := federation.Wrap("Update", id, courseID, federation.TaskPage(urls, t),
-				federation.NoteAddress{To: []string{federation.Public}, CC: []string{courseID + "/followers"}}, s.Now())
+			page := federation.TaskPage(urls, t)
+			upd := federation.Wrap("Update", id, courseID, page, page.Address(), s.Now())
 			if err := s.Queue.Queue(tx, c.Handle, id, upd, inboxes); err != nil {
 				return err
 			}

@@ -132,6 +132,13 @@ func (s *Server) instanceCollection(c *fiber.Ctx) error {
 	return s.collection(c, s.urls.Actor(domain.ActorApplication, "")+"/"+c.Params("collection"), 0)
 }
 
+// instanceFeatured serves the Application actor's featured collection: it
+// pins nothing, so it is empty, in the shape of a course's.
+func (s *Server) instanceFeatured(c *fiber.Ctx) error {
+	id := s.urls.Actor(domain.ActorApplication, "") + "/featured"
+	return sendActivity(c, federation.Document(federation.OrderedCollectionOf(id, nil)))
+}
+
 // collection answers a collection that shows its size, not its members:
 // the collection itself, or ?page=N of it (empty, with no next page).
 func (s *Server) collection(c *fiber.Ctx, id string, total int) error {

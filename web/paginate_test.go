@@ -525,11 +525,17 @@ func TestCollectionsArePagedByCursor(t *testing.T) {
 			if resp.StatusCode != 200 || json.Unmarshal([]byte(body), &coll) != nil {
 				t.Fatalf("collection: %d %s", resp.StatusCode, body)
 			}
-			if coll["totalItems"] != float64(len(c.want)) || coll["first"] != c.url+"?page=1" {
+			// A post's replies embed their first page (as Mastodon's do),
+			// which is served at its id too: the walk starts there.
+			first := coll["first"]
+			if m, ok := first.(map[string]any); ok {
+				first = m["id"]
+			}
+			if coll["totalItems"] != float64(len(c.want)) || first != c.url+"?page=1" {
 				t.Fatalf("collection: %s", body)
 			}
 			var seen []string
-			next, _ := coll["first"].(string)
+			next, _ := first.(string)
 			for pages := 0; next != ""; pages++ {
 				if pages > len(c.want) {
 					t.Fatal("next links do not end")
@@ -539,7 +545,10 @@ func TestCollectionsArePagedByCursor(t *testing.T) {
 				if resp.StatusCode != 200 || json.Unmarshal([]byte(body), &page) != nil {
 					t.Fatalf("%s: %d %s", next, resp.StatusCode, body)
 				}
-				items, _ := page["orderedItems"].([]any)
+				items, ordered := page["orderedItems"].([]any)
+				if !ordered {
+					items, _ = page["items"].([]any)
+				}
 				if len(items) > 20 || (pages == 0 && len(items) != 20) {
 					t.Fatalf("%s holds %d items", next, len(items))
 				}

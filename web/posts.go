@@ -49,12 +49,29 @@ type postPage struct {
 	ReplyPages pageLinks
 }
 
-// postReplies serves the replies collection of a local post, oldest first.
+// postReplies serves the replies collection of a local post, oldest first,
+// as the post's Note embeds it (federation.Replies): without ?page, the
+// Collection with its first page embedded; with ?page=1 or the cursor a
+// next or prev link carries, that page.
 func (s *Server) postReplies(c *fiber.Ctx) error {
 	uri := s.urls.Path("/posts/" + c.Params("id"))
-	return s.cursorCollection(c, uri+"/replies", func(ctx context.Context, q service.CollectionQuery) (service.CollectionPage, error) {
-		return s.cfg.Services.Documents.Replies(ctx, uri, q)
-	})
+	cursor := c.Query("page")
+	paged := cursor != ""
+	if cursor == "1" {
+		cursor = ""
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	// The collection embeds its first page, so it reads it too.
+	page, err := s.cfg.Services.Documents.Replies(ctx, uri, service.CollectionQuery{Paged: true, Cursor: cursor})
+	if err != nil {
+		return err
+	}
+	replies := federation.RepliesPage{Total: page.Total, Items: page.Items, Prev: page.Prev, Next: page.Next}
+	if paged {
+		return sendActivity(c, federation.RepliesPageDocument(uri, cursor, replies))
+	}
+	return sendActivity(c, federation.RepliesDocument(uri, replies))
 }
 
 // thread serves a thread's context collection (FEP-7888): every post of the

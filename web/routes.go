@@ -52,6 +52,7 @@ func (s *Server) routes() {
 	// The node's Application actor
 	a.Get("/actor", s.instanceActor)
 	a.Get("/actor/:collection<regex(^(inbox|outbox|followers|following)$)>", s.instanceCollection)
+	a.Get("/actor/featured", s.instanceFeatured)
 
 	// Local actors: one URL each, HTML or JSON-LD by Accept
 	for _, kind := range []string{"people", "courses", "schools"} {

@@ -93,25 +93,16 @@ func (d *Documents) CheckActor(ctx context.Context, typ domain.ActorType, handle
 }
 
 // ActorCollection is the size of a local actor's collection (inbox,
-// outbox, followers or following) for the documents that show their size,
-// not their members: who follows whom is the members' business (courses
-// list members to organisers only). A course's outbox lists its posts:
-// see Outbox.
+// followers or following) for the documents that show their size, not
+// their members: who follows whom is the members' business (courses list
+// members to organisers only). Outboxes list their activities: see Outbox.
 func (d *Documents) ActorCollection(ctx context.Context, typ domain.ActorType, handle, collection string) (int, error) {
 	total := 0
 	err := d.Store.View(ctx, func(tx domain.Tx) error {
-		t, err := tx.HandleType(handle)
-		if err != nil {
+		if err := localActorOf(tx, typ, handle); err != nil {
 			return err
 		}
-		if t != typ {
-			return domain.Errorf(domain.ENOTFOUND, "Actor %s not found.", handle)
-		}
-		if t == domain.ActorCourse {
-			if _, err := visibleCourse(tx, handle); err != nil {
-				return err
-			}
-		}
+		var err error
 		switch collection {
 		case "followers":
 			total, err = tx.CountFollowers(handle, domain.FollowAccepted)
@@ -155,41 +146,58 @@ func postIDs(p domain.Page[*domain.Post], total int) CollectionPage {
 	return out
 }
 
-// Outbox is a course's outbox: its Creates of its own posts and its
-// Announces of everyone else's, newest first, embedded as they were sent.
-// Drafts are not found.
-func (d *Documents) Outbox(ctx context.Context, course string, q CollectionQuery) (CollectionPage, error) {
+// Outbox is a local actor's outbox: the public activities it sent, newest
+// first, embedded as they were sent. A course's are its Creates of its own
+// posts and of its award notes, and its Announces of everyone else's
+// posts; a person's, their Creates of their posts and notes; a school's,
+// the Creates of its award notes. What was deleted is gone from it. The
+// size and the pages are the same list (ListInOutbox). Drafts are not
+// found.
+func (d *Documents) Outbox(ctx context.Context, typ domain.ActorType, handle string, q CollectionQuery) (CollectionPage, error) {
 	var out CollectionPage
 	err := d.Store.View(ctx, func(tx domain.Tx) error {
-		if _, err := visibleCourse(tx, course); err != nil {
+		if err := localActorOf(tx, typ, handle); err != nil {
 			return err
 		}
-		total, err := tx.CountCoursePosts(course)
+		total, err := tx.CountOutbox(handle)
 		if err != nil || !q.Paged {
 			out.Total = total
 			return err
 		}
-		posts, err := tx.CoursePostsPage(course, q.Cursor, federation.PageSize)
+		as, err := tx.OutboxPage(handle, q.Cursor, federation.PageSize)
 		if err != nil {
 			return err
 		}
-		out = CollectionPage{Total: total, Prev: posts.Prev, Next: posts.Next}
-		for _, p := range posts.Items {
-			if p.Activity == "" {
-				continue
-			}
-			// An activity past its time to live is gone from the outbox.
-			a, found, err := domain.Found(tx.Activity(p.Activity))
-			if err != nil {
-				return err
-			}
-			if found {
-				out.Items = append(out.Items, json.RawMessage(a.JSON))
-			}
+		out = CollectionPage{Total: total, Prev: as.Prev, Next: as.Next}
+		for _, a := range as.Items {
+			out.Items = append(out.Items, json.RawMessage(a.JSON))
 		}
 		return nil
 	})
 	return out, err
+}
+
+// localActorOfTx is what localActorOf reads: the handles' types, and the
+// courses.
+type localActorOfTx interface {
+	domain.LocalActorStore
+	domain.CourseStore
+}
+
+// localActorOf fails with not found unless handle is a local actor of type
+// typ that other servers see: not a draft course.
+func localActorOf(tx localActorOfTx, typ domain.ActorType, handle string) error {
+	t, err := tx.HandleType(handle)
+	if err != nil {
+		return err
+	}
+	if t != typ {
+		return domain.Errorf(domain.ENOTFOUND, "Actor %s not found.", handle)
+	}
+	if t == domain.ActorCourse {
+		_, err = visibleCourse(tx, handle)
+	}
+	return err
 }
 
 // Replies is the replies collection of the local post uri, oldest first.

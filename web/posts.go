@@ -125,12 +125,12 @@ func (s *Server) cursorCollection(c *fiber.Ctx, id string, read func(ctx context
 	return sendActivity(c, doc)
 }
 
-// courseOutbox serves a course's outbox: its Creates of its own posts and
-// its Announces of everyone else's, newest first, embedded.
-func (s *Server) courseOutbox(c *fiber.Ctx, handle string) error {
-	id := s.urls.Actor(domain.ActorCourse, handle) + "/outbox"
+// outbox serves a local actor's outbox: the public activities it sent,
+// newest first, embedded.
+func (s *Server) outbox(c *fiber.Ctx, typ domain.ActorType, handle string) error {
+	id := s.urls.Actor(typ, handle) + "/outbox"
 	return s.cursorCollection(c, id, func(ctx context.Context, q service.CollectionQuery) (service.CollectionPage, error) {
-		return s.cfg.Services.Documents.Outbox(ctx, handle, q)
+		return s.cfg.Services.Documents.Outbox(ctx, typ, handle, q)
 	})
 }
 

@@ -373,6 +373,16 @@ type JournalStore interface {
 type DeliveryStore interface {
 	PutActivity(*OutActivity) error
 	Activity(id string) (*OutActivity, error)
+	// ListInOutbox puts a public activity a local actor sent (a Create or an
+	// Announce, already put) in the actor's outbox, in the order they were
+	// sent; object is the id of what it publishes. Deleting that object
+	// (DeletePost, PutTombstone) takes the activity out again. Listing it
+	// twice changes nothing.
+	ListInOutbox(actor, activityID, object string) error
+	// OutboxPage returns the activities of a local actor's outbox, newest
+	// first; CountOutbox counts them.
+	OutboxPage(actor, cursor string, limit int) (Page[*OutActivity], error)
+	CountOutbox(actor string) (int, error)
 
 	PutDelivery(*Delivery) error
 	// DeleteDelivery removes a delivery (as last written: NextAt is part of its key).

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"slices"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
@@ -92,25 +93,16 @@ func (d *Documents) CheckActor(ctx context.Context, typ domain.ActorType, handle
 }
 
 // ActorCollection is the size of a local actor's collection (inbox,
-// outbox, followers or following) for the documents that show their size,
-// not their members: who follows whom is the members' business (courses
-// list members to organisers only). A course's outbox lists its posts:
-// see Outbox.
+// followers or following) for the documents that show their size, not
+// their members: who follows whom is the members' business (courses list
+// members to organisers only). Outboxes list their activities: see Outbox.
 func (d *Documents) ActorCollection(ctx context.Context, typ domain.ActorType, handle, collection string) (int, error) {
 	total := 0
 	err := d.Store.View(ctx, func(tx domain.Tx) error {
-		t, err := tx.HandleType(handle)
-		if err != nil {
+		if err := localActorOf(tx, typ, handle); err != nil {
 			return err
 		}
-		if t != typ {
-			return domain.Errorf(domain.ENOTFOUND, "Actor %s not found.", handle)
-		}
-		if t == domain.ActorCourse {
-			if _, err := visibleCourse(tx, handle); err != nil {
-				return err
-			}
-		}
+		var err error
 		switch collection {
 		case "followers":
 			total, err = tx.CountFollowers(handle, domain.FollowAccepted)
@@ -154,41 +146,58 @@ func postIDs(p domain.Page[*domain.Post], total int) CollectionPage {
 	return out
 }
 
-// Outbox is a course's outbox: its Creates of its own posts and its
-// Announces of everyone else's, newest first, embedded as they were sent.
-// Drafts are not found.
-func (d *Documents) Outbox(ctx context.Context, course string, q CollectionQuery) (CollectionPage, error) {
+// Outbox is a local actor's outbox: the public activities it sent, newest
+// first, embedded as they were sent. A course's are its Creates of its own
+// posts and of its award notes, and its Announces of everyone else's
+// posts; a person's, their Creates of their posts and notes; a school's,
+// the Creates of its award notes. What was deleted is gone from it. The
+// size and the pages are the same list (ListInOutbox). Drafts are not
+// found.
+func (d *Documents) Outbox(ctx context.Context, typ domain.ActorType, handle string, q CollectionQuery) (CollectionPage, error) {
 	var out CollectionPage
 	err := d.Store.View(ctx, func(tx domain.Tx) error {
-		if _, err := visibleCourse(tx, course); err != nil {
+		if err := localActorOf(tx, typ, handle); err != nil {
 			return err
 		}
-		total, err := tx.CountCoursePosts(course)
+		total, err := tx.CountOutbox(handle)
 		if err != nil || !q.Paged {
 			out.Total = total
 			return err
 		}
-		posts, err := tx.CoursePostsPage(course, q.Cursor, federation.PageSize)
+		as, err := tx.OutboxPage(handle, q.Cursor, federation.PageSize)
 		if err != nil {
 			return err
 		}
-		out = CollectionPage{Total: total, Prev: posts.Prev, Next: posts.Next}
-		for _, p := range posts.Items {
-			if p.Activity == "" {
-				continue
-			}
-			// An activity past its time to live is gone from the outbox.
-			a, found, err := domain.Found(tx.Activity(p.Activity))
-			if err != nil {
-				return err
-			}
-			if found {
-				out.Items = append(out.Items, json.RawMessage(a.JSON))
-			}
+		out = CollectionPage{Total: total, Prev: as.Prev, Next: as.Next}
+		for _, a := range as.Items {
+			out.Items = append(out.Items, json.RawMessage(a.JSON))
 		}
 		return nil
 	})
 	return out, err
+}
+
+// localActorOfTx is what localActorOf reads: the handles' types, and the
+// courses.
+type localActorOfTx interface {
+	domain.LocalActorStore
+	domain.CourseStore
+}
+
+// localActorOf fails with not found unless handle is a local actor of type
+// typ that other servers see: not a draft course.
+func localActorOf(tx localActorOfTx, typ domain.ActorType, handle string) error {
+	t, err := tx.HandleType(handle)
+	if err != nil {
+		return err
+	}
+	if t != typ {
+		return domain.Errorf(domain.ENOTFOUND, "Actor %s not found.", handle)
+	}
+	if t == domain.ActorCourse {
+		_, err = visibleCourse(tx, handle)
+	}
+	return err
 }
 
 // Replies is the replies collection of the local post uri, oldest first.
@@ -291,16 +300,125 @@ func (d *Documents) Post(ctx context.Context, uri string) (PostDocument, error) 
 	return out, err
 }
 
-// DirectNote is a note this node sent in a Create of its own (sign-up
-// questions, a decline's reason), as its id serves it.
-type DirectNote struct {
-	JSON   []byte
-	object map[string]any
+// Sent is a document this node sent, served at its id as it was sent (an
+// activity, or a note served from the Create it went in), with who may
+// read it: a document that is not public is for its addressees only,
+// served to a signed fetch from one of their servers and to no one else
+// (HOSTILE S14). Once what it published is deleted, JSON is a Tombstone
+// and Gone is set.
+type Sent struct {
+	JSON       []byte
+	Gone       bool
+	addressees []string
 }
 
-// Note is the direct note uri, from the Create it was sent in.
-func (d *Documents) Note(ctx context.Context, uri string) (*DirectNote, error) {
-	var out *DirectNote
+// Public reports whether the document's to or cc holds Public.
+func (s *Sent) Public() bool {
+	return slices.Contains(s.addressees, federation.Public)
+}
+
+// AddressedToHostOf reports whether the document is addressed to an actor
+// on the same origin as actor.
+func (s *Sent) AddressedToHostOf(actor string) bool {
+	for _, a := range s.addressees {
+		if federation.SameOrigin(a, actor) {
+			return true
+		}
+	}
+	return false
+}
+
+// sentDocument is what Sent reads of an activity or a note: its id, type,
+// addressing and object (an id, a list of ids, or an embedded object).
+type sentDocument struct {
+	ID     string          `json:"id"`
+	Type   string          `json:"type"`
+	To     json.RawMessage `json:"to"`
+	CC     json.RawMessage `json:"cc"`
+	Object json.RawMessage `json:"object"`
+}
+
+// ids are the ids a to, cc or object holds: a string, a list of strings,
+// or an embedded object (its id), or lists of those.
+func ids(raw json.RawMessage) []string {
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return []string{one}
+	}
+	var obj struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(raw, &obj) == nil && obj.ID != "" {
+		return []string{obj.ID}
+	}
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) != nil {
+		return nil
+	}
+	var out []string
+	for _, x := range list {
+		out = append(out, ids(x)...)
+	}
+	return out
+}
+
+// audience is who a sent document is for: its to and cc, and those of the
+// object it embeds (a Create is for whom its note is). An activity
+// addressed to no one is for the servers of its objects: a Flag goes to
+// the server of the actor it reports, as Mastodon's do.
+func (doc *sentDocument) audience() []string {
+	out := append(ids(doc.To), ids(doc.CC)...)
+	var obj sentDocument
+	if json.Unmarshal(doc.Object, &obj) == nil {
+		out = append(out, obj.audience()...)
+	}
+	if len(out) == 0 {
+		out = ids(doc.Object)
+	}
+	return out
+}
+
+// Activity is the activity id as this node sent it, so that peers can
+// dereference its id: a post's Create (its id is the post's followed by
+// /activity), a direct note's, an Announce, an Update… An activity that
+// published an object (Create, Update, Announce) is a Tombstone once that
+// object is deleted (a post, a revoked award): what it carried is gone.
+func (d *Documents) Activity(ctx context.Context, id string) (*Sent, error) {
+	var out *Sent
+	err := d.Store.View(ctx, func(tx domain.Tx) error {
+		a, err := tx.Activity(id)
+		if err != nil {
+			return err
+		}
+		var doc sentDocument
+		if err := json.Unmarshal(a.JSON, &doc); err != nil {
+			return domain.Errorf(domain.ENOTFOUND, "Activity not found.")
+		}
+		out = &Sent{JSON: a.JSON, addressees: doc.audience()}
+		switch doc.Type {
+		case "Create", "Update", "Announce":
+		default:
+			return nil
+		}
+		for _, obj := range ids(doc.Object) {
+			ts, deleted, err := domain.Found(tx.Tombstone(obj))
+			if err != nil {
+				return err
+			}
+			if deleted {
+				out.JSON, out.Gone = federation.TombstoneDocument(id, ts.Deleted), true
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Note is the direct note uri (sign-up questions, a decline's reason, an
+// award), from the Create it was sent in; a Tombstone once deleted (a
+// revoked award).
+func (d *Documents) Note(ctx context.Context, uri string) (*Sent, error) {
+	var out *Sent
 	err := d.Store.View(ctx, func(tx domain.Tx) error {
 		a, err := tx.Activity(uri + "/activity")
 		if err != nil {
@@ -309,65 +427,21 @@ func (d *Documents) Note(ctx context.Context, uri string) (*DirectNote, error) {
 		var create struct {
 			Object map[string]any `json:"object"`
 		}
-		if err := json.Unmarshal(a.JSON, &create); err != nil || create.Object == nil {
+		var doc sentDocument
+		if json.Unmarshal(a.JSON, &create) != nil || create.Object == nil || json.Unmarshal(a.JSON, &doc) != nil {
 			return domain.Errorf(domain.ENOTFOUND, "Note not found.")
 		}
-		out = &DirectNote{JSON: federation.Document(create.Object), object: create.Object}
-		return nil
-	})
-	return out, err
-}
-
-// Public reports whether the note's to or cc holds Public. A note that is
-// not public is for its addressees only: served to a signed fetch from one
-// of their servers, and to no one else (HOSTILE S14).
-func (n *DirectNote) Public() bool {
-	for _, a := range n.addressees() {
-		if a == federation.Public {
-			return true
-		}
-	}
-	return false
-}
-
-// AddressedToHostOf reports whether the note is addressed to an actor on
-// the same origin as actor.
-func (n *DirectNote) AddressedToHostOf(actor string) bool {
-	for _, a := range n.addressees() {
-		if federation.SameOrigin(a, actor) {
-			return true
-		}
-	}
-	return false
-}
-
-// addressees are the ids in the note's to and cc.
-func (n *DirectNote) addressees() []string {
-	var out []string
-	for _, k := range []string{"to", "cc"} {
-		list, _ := n.object[k].([]any)
-		for _, a := range list {
-			if s, ok := a.(string); ok {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
-}
-
-// Activity is the activity id as this node sent it, so that peers can
-// dereference its id.
-func (d *Documents) Activity(ctx context.Context, id string) ([]byte, error) {
-	var doc []byte
-	err := d.Store.View(ctx, func(tx domain.Tx) error {
-		a, err := tx.Activity(id)
+		out = &Sent{JSON: federation.Document(create.Object), addressees: doc.audience()}
+		ts, deleted, err := domain.Found(tx.Tombstone(uri))
 		if err != nil {
 			return err
 		}
-		doc = a.JSON
+		if deleted {
+			out.JSON, out.Gone = federation.TombstoneDocument(uri, ts.Deleted), true
+		}
 		return nil
 	})
-	return doc, err
+	return out, err
 }
 
 // Finger is the type of the local actor a WebFinger query names: handle,

@@ -46,12 +46,12 @@ func TestSentDocumentsMatchGolden(t *testing.T) {
 				continue
 			}
 			seen[id] = true
-			doc, err := u.svc.Documents.Activity(ctx, id)
+			sent, err := u.svc.Documents.Activity(ctx, id)
 			if err != nil {
 				t.Fatalf("%s: activity %s: %v", step, id, err)
 			}
 			n++
-			got[step+"_"+string(rune('0'+n))] = doc
+			got[step+"_"+string(rune('0'+n))] = sent.JSON
 		}
 		if n == 0 {
 			t.Fatalf("%s sent nothing", step)

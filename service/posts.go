@@ -114,7 +114,10 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 			if err := tx.PutPost(p); err != nil {
 				return err
 			}
-			return s.Queue.Queue(tx, c.Handle, createID, create, append(inboxes, followers...))
+			if err := s.Queue.Queue(tx, c.Handle, createID, create, append(inboxes, followers...)); err != nil {
+				return err
+			}
+			return tx.ListInOutbox(c.Handle, createID, p.URI)
 		}
 		personFollowers, err := tx.FollowerInboxes(in.Author)
 		if err != nil {
@@ -137,8 +140,14 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 		if err := s.Queue.Queue(tx, in.Author, createID, create, append(inboxes, personFollowers...)); err != nil {
 			return err
 		}
+		if err := tx.ListInOutbox(in.Author, createID, p.URI); err != nil {
+			return err
+		}
 		if announce != nil {
-			return s.Queue.Queue(tx, c.Handle, announceID, announce, announceTo)
+			if err := s.Queue.Queue(tx, c.Handle, announceID, announce, announceTo); err != nil {
+				return err
+			}
+			return tx.ListInOutbox(c.Handle, announceID, p.URI)
 		}
 		return nil
 	})
@@ -467,7 +476,10 @@ func (s *Posts) publishRemote(ctx context.Context, in PostInput) (*domain.Post, 
 		if err := tx.PutPost(p); err != nil {
 			return err
 		}
-		return s.Queue.Queue(tx, in.Author, createID, create, append(inboxes, own...))
+		if err := s.Queue.Queue(tx, in.Author, createID, create, append(inboxes, own...)); err != nil {
+			return err
+		}
+		return tx.ListInOutbox(in.Author, createID, p.URI)
 	})
 	if err != nil {
 		return nil, err
@@ -546,6 +558,13 @@ func (s *Posts) note(tx noteTx, local, text string, mentions []federation.Mentio
 	create := federation.Wrap("Create", createID, p.Author, obj, addr, now)
 	if err := s.Queue.Queue(tx, local, createID, create, inboxes); err != nil {
 		return "", err
+	}
+	// A public note (an award) is in its author's outbox; a direct one is
+	// for its addressees only.
+	if slices.Contains(addr.To, federation.Public) || slices.Contains(addr.CC, federation.Public) {
+		if err := tx.ListInOutbox(local, createID, p.URI); err != nil {
+			return "", err
+		}
 	}
 	return p.URI, nil
 }
@@ -754,7 +773,10 @@ func (s *Posts) redistribute(tx redistributeTx, c *domain.Course, p *domain.Post
 	id := s.newActivityID()
 	p.Activity = id
 	ann := federation.Announce(id, courseID, p.URI, federation.PublicAddress(courseID+"/followers", nil), s.Now())
-	return s.Queue.Queue(tx, c.Handle, id, ann, inboxes)
+	if err := s.Queue.Queue(tx, c.Handle, id, ann, inboxes); err != nil {
+		return err
+	}
+	return tx.ListInOutbox(c.Handle, id, p.URI)
 }
 
 // ReceiveEdit applies, inside the inbox's transaction, a remote author's

@@ -109,13 +109,13 @@ func (s *Server) instanceActor(c *fiber.Ctx) error {
 // actorCollection serves an actor's inbox, outbox, followers and following
 // as paged OrderedCollections. Who follows whom is the members' business:
 // collections show their size, not their members (courses list members to
-// organisers only). A course's outbox lists its posts.
+// organisers only). An outbox lists the public activities its actor sent.
 func (s *Server) actorCollection(kind string) fiber.Handler {
 	typ := actorTypes[kind]
 	return func(c *fiber.Ctx) error {
 		handle, collection := c.Params("handle"), c.Params("collection")
-		if typ == domain.ActorCourse && collection == "outbox" {
-			return s.courseOutbox(c, handle)
+		if collection == "outbox" {
+			return s.outbox(c, typ, handle)
 		}
 		ctx, cancel := ctx(c)
 		defer cancel()

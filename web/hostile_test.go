@@ -473,9 +473,9 @@ func TestW4TokensFromCryptoRand(t *testing.T) {
 
 // TestS14DirectNoteNotServedUnsigned (HOSTILE S14): a direct note (a
 // moderated course's sign-up questions, a decline reason) is addressed to
-// one remote person. An unsigned GET of its id, or one signed by another
-// server, must not return it (401, 403 or 404); a GET signed by the
-// addressee's server gets it.
+// one remote person. An unsigned GET of its id or of its Create's, or one
+// signed by another server, must not return it (401, 403 or 404); a GET
+// signed by the addressee's server gets it.
 func TestS14DirectNoteNotServedUnsigned(t *testing.T) {
 	n, base := serveOnly(t)
 	bob := rememberRemote(t, n, "https://good.test/users/bob")
@@ -490,35 +490,39 @@ func TestS14DirectNoteNotServedUnsigned(t *testing.T) {
 	if !strings.HasPrefix(uri, base) {
 		t.Fatalf("note id %q not on %s", uri, base)
 	}
-	for _, accept := range []string{"application/activity+json", "text/html"} {
-		resp, body := get(t, http.DefaultClient, uri, accept)
-		if strings.Contains(body, "private reasons") || resp.StatusCode == 200 {
-			t.Errorf("HOSTILE S14: unsigned GET %s (Accept %s): %d, the direct note is served to anyone "+
-				"(fix: web/posts.go note must answer 404 unless the note is public, or the GET is signed by an addressee's server)",
-				uri, accept, resp.StatusCode)
-		}
-	}
-	// A signed fetch by the addressee's server gets it; one by another
-	// server does not.
+	// The note, and the Create it went in (its id is the note's followed by
+	// /activity): the same rules for both.
 	carol := rememberRemote(t, n, "https://other.test/users/carol")
-	for _, tc := range []struct {
-		who  *fakeRemote
-		want int
-	}{{bob, 200}, {carol, 404}} {
-		req, _ := http.NewRequest("GET", uri, nil)
-		req.Header.Set("Accept", "application/activity+json")
-		key, _ := domain.ParsePrivateKeyPEM(tc.who.kp.PrivatePEM)
-		if err := httpsig.Sign(req, nil, tc.who.keyID, key, time.Now()); err != nil {
-			t.Fatal(err)
+	for _, id := range []string{uri, uri + "/activity"} {
+		for _, accept := range []string{"application/activity+json", "text/html"} {
+			resp, body := get(t, http.DefaultClient, id, accept)
+			if strings.Contains(body, "private reasons") || resp.StatusCode == 200 {
+				t.Errorf("HOSTILE S14: unsigned GET %s (Accept %s): %d, the direct note is served to anyone "+
+					"(fix: web/posts.go note must answer 404 unless the note is public, or the GET is signed by an addressee's server)",
+					id, accept, resp.StatusCode)
+			}
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != tc.want || (tc.want == 200) != strings.Contains(string(body), "private reasons") {
-			t.Errorf("GET signed by %s: %d, want %d", tc.who.id, resp.StatusCode, tc.want)
+		// A signed fetch by the addressee's server gets it; one by another
+		// server does not.
+		for _, tc := range []struct {
+			who  *fakeRemote
+			want int
+		}{{bob, 200}, {carol, 404}} {
+			req, _ := http.NewRequest("GET", id, nil)
+			req.Header.Set("Accept", "application/activity+json")
+			key, _ := domain.ParsePrivateKeyPEM(tc.who.kp.PrivatePEM)
+			if err := httpsig.Sign(req, nil, tc.who.keyID, key, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.want || (tc.want == 200) != strings.Contains(string(body), "private reasons") {
+				t.Errorf("GET %s signed by %s: %d, want %d", id, tc.who.id, resp.StatusCode, tc.want)
+			}
 		}
 	}
 }

@@ -69,14 +69,3 @@ func (s *Server) admitInbox(sender string) *inbox.Error {
 	}
 	return nil
 }
-
-// activity serves an activity this node sent, so peers can dereference its id.
-func (s *Server) activity(c *fiber.Ctx) error {
-	ctx, cancel := ctx(c)
-	defer cancel()
-	doc, err := s.cfg.Services.Documents.Activity(ctx, s.urls.NewActivityID(c.Params("id")))
-	if err != nil {
-		return err
-	}
-	return sendActivity(c, doc)
-}

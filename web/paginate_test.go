@@ -479,6 +479,7 @@ func TestCollectionsArePagedByCursor(t *testing.T) {
 	root := "01JROOT0000000000000000000"
 	rootURI := n.URLs.Path("/posts/" + root)
 	var outbox, replies, thread []string
+	later := time.Now().Add(time.Hour)
 	fill(t, n, 47, func(tx domain.Tx, i int) error {
 		id := fmt.Sprintf("7ZZPOST%019d", i)
 		p := &domain.Post{ID: id, Course: node.DemoCourse, URI: n.URLs.Path("/posts/" + id), Author: me, Local: true, Thread: root,
@@ -489,17 +490,22 @@ func TestCollectionsArePagedByCursor(t *testing.T) {
 			replies = append(replies, p.URI)
 		}
 		thread = append(thread, p.URI)
-		if err := tx.PutActivity(&domain.OutActivity{ID: p.Activity, JSON: []byte(`{"id":"` + p.Activity + `"}`)}); err != nil {
+		outbox = append([]string{p.Activity}, outbox...) // newest first
+		if err := tx.PutActivity(&domain.OutActivity{ID: p.Activity, JSON: []byte(`{"id":"` + p.Activity + `"}`),
+			Created: later.Add(time.Duration(i) * time.Second)}); err != nil {
 			return err
 		}
-		return tx.PutPost(p)
+		if err := tx.PutPost(p); err != nil {
+			return err
+		}
+		return tx.ListInOutbox(node.DemoCourse, p.Activity, p.URI)
 	})
-	// The outbox holds the demo's task announcements too, after these.
-	outbox = nil
+	// The outbox holds the demo's posts and task announcements too, sent
+	// before these.
 	if err := n.Store.View(context.Background(), func(tx domain.Tx) error {
 		ps, err := tx.CoursePosts(node.DemoCourse, 0, 0)
 		for _, p := range ps {
-			if p.Activity != "" {
+			if p.Activity != "" && !slices.Contains(outbox, p.Activity) {
 				outbox = append(outbox, p.Activity)
 			}
 		}

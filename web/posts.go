@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -141,22 +142,21 @@ func (s *Server) cursorCollection(c *fiber.Ctx, id string, read func(ctx context
 	return sendActivity(c, doc)
 }
 
-// courseOutbox serves a course's outbox: its Creates of its own posts and
-// its Announces of everyone else's, newest first, embedded.
-func (s *Server) courseOutbox(c *fiber.Ctx, handle string) error {
-	id := s.urls.Actor(domain.ActorCourse, handle) + "/outbox"
+// outbox serves a local actor's outbox: the public activities it sent,
+// newest first, embedded.
+func (s *Server) outbox(c *fiber.Ctx, typ domain.ActorType, handle string) error {
+	id := s.urls.Actor(typ, handle) + "/outbox"
 	return s.cursorCollection(c, id, func(ctx context.Context, q service.CollectionQuery) (service.CollectionPage, error) {
-		return s.cfg.Services.Documents.Outbox(ctx, handle, q)
+		return s.cfg.Services.Documents.Outbox(ctx, typ, handle, q)
 	})
 }
 
 // ago is used by templates to show a post's age.
 func ago(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
 
-// note serves a direct note (sign-up questions, a decline's reason) from
-// the Create it was sent in. One that is not public is for its addressees
-// only: served to a signed fetch from one of their servers, and to no one
-// else (HOSTILE S14).
+// note serves a direct note (sign-up questions, a decline's reason, an
+// award) from the Create it was sent in, and a Tombstone with 410 Gone
+// once deleted (a revoked award).
 func (s *Server) note(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
@@ -164,13 +164,47 @@ func (s *Server) note(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !n.Public() {
+	return s.sendSent(c, n)
+}
+
+// activity serves an activity this node sent, so peers can dereference its
+// id: /activities/ID, and the Creates of posts and notes, whose ids are
+// the object's followed by /activity.
+func (s *Server) activity(c *fiber.Ctx) error {
+	var id string
+	switch {
+	case strings.HasPrefix(c.Path(), "/posts/"):
+		id = s.urls.Path("/posts/" + c.Params("id") + "/activity")
+	case strings.HasPrefix(c.Path(), "/notes/"):
+		id = s.urls.Path("/notes/" + c.Params("id") + "/activity")
+	default:
+		id = s.urls.NewActivityID(c.Params("id"))
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	a, err := s.cfg.Services.Documents.Activity(ctx, id)
+	if err != nil {
+		return err
+	}
+	return s.sendSent(c, a)
+}
+
+// sendSent serves a document this node sent, with the same access rules
+// whichever id it is asked by: one that is not public is for its
+// addressees only, served to a signed fetch from one of their servers and
+// to no one else (HOSTILE S14); one whose object is deleted answers 410
+// Gone with a Tombstone.
+func (s *Server) sendSent(c *fiber.Ctx, doc *service.Sent) error {
+	if !doc.Public() {
 		signer, err := s.signedFetcher(c)
-		if err != nil || !n.AddressedToHostOf(signer.ID) {
-			return domain.Errorf(domain.ENOTFOUND, "Note not found.")
+		if err != nil || !doc.AddressedToHostOf(signer.ID) {
+			return domain.Errorf(domain.ENOTFOUND, "Not found.")
 		}
 	}
-	return sendActivity(c, n.JSON)
+	if doc.Gone {
+		c.Status(fiber.StatusGone)
+	}
+	return sendActivity(c, doc.JSON)
 }
 
 // signedFetcher verifies a signed GET (authorized fetch) and returns the

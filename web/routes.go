@@ -44,7 +44,9 @@ func (s *Server) routes() {
 	}
 	a.Get("/activities/:id", s.activity)
 	a.Get("/posts/:id", s.post)
+	a.Get("/posts/:id/activity", s.activity)
 	a.Get("/notes/:id", s.note)
+	a.Get("/notes/:id/activity", s.activity)
 	a.Get("/posts/:id/replies", s.postReplies)
 	a.Get("/threads/:id", s.thread)
 	a.Get("/tags/:tag", s.tag)

@@ -267,7 +267,12 @@ func (t *tx) Tombstone(id string) (*domain.Tombstone, error) {
 	return getAs[domain.Tombstone](t, key(pTombstone, id), "Tombstone")
 }
 
-func (t *tx) PutTombstone(ts *domain.Tombstone) error { return t.put(key(pTombstone, ts.ID), ts) }
+func (t *tx) PutTombstone(ts *domain.Tombstone) error {
+	if err := t.unlist(ts.ID); err != nil {
+		return err
+	}
+	return t.put(key(pTombstone, ts.ID), ts)
+}
 
 // --- seen-set and inbox journal
 
@@ -391,6 +396,72 @@ func (t *tx) PutActivity(a *domain.OutActivity) error {
 func (t *tx) Activity(id string) (*domain.OutActivity, error) {
 	return getAs[domain.OutActivity](t, key(pActivity, id), "Activity")
 }
+
+// --- the outboxes: the public activities of local actors
+
+// outboxKey is an activity's place in its actor's outbox: by when it was
+// sent, then by id.
+func outboxKey(actor string, at time.Time, activityID string) []byte {
+	return append(binary.BigEndian.AppendUint64(prefixOf(pOutbox, actor), unixNanos(at)), activityID...)
+}
+
+func (t *tx) ListInOutbox(actor, activityID, object string) error {
+	a, err := t.Activity(activityID)
+	if err != nil {
+		return err
+	}
+	k := outboxKey(actor, a.Created, activityID)
+	if listed, err := t.exists(k); err != nil || listed {
+		return err
+	}
+	if err := t.txn.Set(k, []byte(object)); err != nil {
+		return err
+	}
+	if err := t.txn.Set(key(pOutboxOf, object, activityID), k); err != nil {
+		return err
+	}
+	return t.addCounter(countKey("outbox", actor), +1)
+}
+
+// unlist takes the activities that publish object out of their outboxes:
+// it was deleted.
+func (t *tx) unlist(object string) error {
+	var entries [][2][]byte
+	if _, err := t.walk(prefixOf(pOutboxOf, object), nil, false, true, 4, func(rest, v []byte) (bool, error) {
+		entries = append(entries, [2][]byte{rest, v})
+		return true, nil
+	}); err != nil {
+		return err
+	}
+	for _, e := range entries { // written after the iterator is closed
+		actor, _, ok := bytes.Cut(e[1][1:], []byte{0})
+		if !ok {
+			return fmt.Errorf("store: malformed outbox key %q", e[1])
+		}
+		if err := t.txn.Delete(e[1]); err != nil {
+			return err
+		}
+		if err := t.txn.Delete(key(pOutboxOf, object, string(e[0]))); err != nil {
+			return err
+		}
+		if err := t.addCounter(countKey("outbox", string(actor)), -1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) OutboxPage(actor, cursor string, limit int) (domain.Page[*domain.OutActivity], error) {
+	spec := pageSpec{prefix: prefixOf(pOutbox, actor), desc: true}
+	return readPage(t, spec, cursor, limit, func(rest, _ []byte) (*domain.OutActivity, error) {
+		if len(rest) < 8 {
+			return nil, fmt.Errorf("store: outbox key of %s too short", actor)
+		}
+		return orNil(t.Activity(string(rest[8:])))
+	}, nil)
+}
+
+func (t *tx) CountOutbox(actor string) (int, error) { return t.counter(countKey("outbox", actor)) }
 
 func (t *tx) PutDelivery(d *domain.Delivery) error {
 	return t.put(deliveryKey(d.NextAt.UnixNano(), d.ID), d)

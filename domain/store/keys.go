@@ -52,6 +52,10 @@ import "encoding/binary"
 //	                                                 journal order, which the processor takes
 //	                                                 turns between; items of versions before it
 //	                                                 have none until the inbox adds it at start)
+//	0x36 outbox 0 ACTOR 0 AT(8 bytes BE nanos) ACTIVITYID → OBJECTID (index: a local actor's public
+//	                                                 activities, newest first, its outbox)
+//	0x37 outbox-of 0 OBJECTID 0 ACTIVITYID         → the outbox key (index: the outbox entries that
+//	                                                 publish an object, taken out when it is deleted)
 //	0x40 task-rev 0 COURSE 0 TASK 0 REV(4 bytes BE) → domain.TaskRevision
 //	0x41 completion 0 COURSE 0 TASK 0 LEARNER      → domain.Completion
 //	0x42 completion-by 0 COURSE 0 LEARNER 0 TASK   → empty (index)
@@ -107,6 +111,8 @@ const (
 	pDelivery      byte = 0x33
 	pHost          byte = 0x34
 	pInboxHost     byte = 0x35
+	pOutbox        byte = 0x36
+	pOutboxOf      byte = 0x37
 	pTaskRev       byte = 0x40
 	pCompletion    byte = 0x41
 	pCompletionBy  byte = 0x42

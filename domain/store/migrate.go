@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -16,8 +17,9 @@ import (
 // keeps. A store written before them (no schema key) gets them built once,
 // at Open, from the records: the follower-at index and the follower
 // counts, the discussion's root and pinned indexes and its counts, the
-// course lists, and the task completion counts.
-const schemaVersion = 1
+// course lists, and the task completion counts; since schema 2, the
+// outboxes.
+const schemaVersion = 2
 
 // migrate builds what a store of an earlier schema lacks. It runs before
 // the store serves anything; a crash halfway leaves the version unwritten,
@@ -129,6 +131,25 @@ func buildIndexes(t *tx, wb *badger.WriteBatch) error {
 		return err
 	}
 
+	if err := t.each(prefixOf(pActivity), func(_, v []byte) error {
+		var a domain.OutActivity
+		if err := json.Unmarshal(v, &a); err != nil {
+			return fmt.Errorf("decode activity: %w", err)
+		}
+		object, err := t.listed(&a)
+		if err != nil || object == "" {
+			return err
+		}
+		k := outboxKey(a.Actor, a.Created, a.ID)
+		counts[string(countKey("outbox", a.Actor))]++
+		if err := wb.Set(k, []byte(object)); err != nil {
+			return err
+		}
+		return wb.Set(key(pOutboxOf, object, a.ID), k)
+	}); err != nil {
+		return err
+	}
+
 	for k, n := range counts {
 		if err := wb.Set([]byte(k), binary.BigEndian.AppendUint64(nil, uint64(n))); err != nil {
 			return err
@@ -136,3 +157,48 @@ func buildIndexes(t *tx, wb *badger.WriteBatch) error {
 	}
 	return nil
 }
+
+// listed is the object an activity sent before schema 2 publishes in its
+// actor's outbox, or "" when it is not listed there: the public Creates
+// and Announces whose object is still there (an announced post that is
+// still stored, a created object with no tombstone).
+func (t *tx) listed(a *domain.OutActivity) (string, error) {
+	var doc struct {
+		Type   string          `json:"type"`
+		To     []string        `json:"to"`
+		CC     []string        `json:"cc"`
+		Object json.RawMessage `json:"object"`
+	}
+	if json.Unmarshal(a.JSON, &doc) != nil || (doc.Type != "Create" && doc.Type != "Announce") {
+		return "", nil
+	}
+	if !slices.Contains(doc.To, publicID) && !slices.Contains(doc.CC, publicID) {
+		return "", nil
+	}
+	var object string
+	if json.Unmarshal(doc.Object, &object) != nil {
+		var embedded struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(doc.Object, &embedded) != nil {
+			return "", nil
+		}
+		object = embedded.ID
+	}
+	if object == "" {
+		return "", nil
+	}
+	if doc.Type == "Announce" {
+		if stored, err := t.exists(key(pPostURI, object)); err != nil || !stored {
+			return "", err
+		}
+		return object, nil
+	}
+	if deleted, err := t.exists(key(pTombstone, object)); err != nil || deleted {
+		return "", err
+	}
+	return object, nil
+}
+
+// publicID is ActivityStreams' Public collection, as activities address it.
+const publicID = "https://www.w3.org/ns/activitystreams#Public"

@@ -507,12 +507,12 @@ func TestMigrateBuildsIndexesOfOldStores(t *testing.T) {
 	}
 }
 
-// derivedKeys returns every index and counter key of schema 1 with its value.
+// derivedKeys returns every index and counter key of schema 2 with its value.
 func derivedKeys(t *testing.T, s *Store) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	err := s.db.View(func(txn *badger.Txn) error {
-		for _, p := range []byte{pCount, pRoot, pPinned, pCourseList, pFollowerAt} {
+		for _, p := range []byte{pCount, pRoot, pPinned, pCourseList, pFollowerAt, pOutbox, pOutboxOf} {
 			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{p}, PrefetchValues: true})
 			for it.Rewind(); it.Valid(); it.Next() {
 				v, err := it.Item().ValueCopy(nil)

@@ -73,6 +73,9 @@ func (t *tx) DeletePost(p *domain.Post) error {
 			return err
 		}
 	}
+	if err := t.unlist(p.URI); err != nil {
+		return err
+	}
 	for _, k := range [][]byte{
 		key(pPost, p.Course, p.ID), key(pPostURI, p.URI), key(pThread, p.Thread, p.ID),
 		key(pReply, p.InReplyTo, p.ID), key(pLocalPost, p.ID),

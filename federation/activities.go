@@ -98,9 +98,10 @@ func Leave(id, actor, course string) []byte {
 // CompletionObject is a completion record as it travels in Add: a
 // Lernejo "Completion" of a task by a learner, with the evidence link. It
 // is the record the learner signs, and stays a map: the inbox's tests
-// forge records by changing its fields after signing.
+// forge records by changing its fields after signing. Its @context
+// defines the FEP-8b32 proof it is signed with (data-integrity).
 func CompletionObject(c *domain.Completion) map[string]any {
-	o := map[string]any{"@context": []any{NSActivityStreams, map[string]string{"Completion": "https://lernejo.org/ns#Completion"}},
+	o := map[string]any{"@context": []any{NSActivityStreams, NSDataIntegrity, map[string]string{"Completion": "https://lernejo.org/ns#Completion"}},
 		"id": c.ID, "type": "Completion", "actor": c.Learner, "object": c.Task,
 		"published": c.At.UTC().Format(time.RFC3339)}
 	if c.Evidence != "" {

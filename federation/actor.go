@@ -18,20 +18,30 @@ import (
 const (
 	NSActivityStreams = string(vocab.ActivityBaseURI)
 	NSSecurity        = "https://w3id.org/security/v1"
-	NSLernejo         = "https://lernejo.org/ns#"
-	Public            = string(vocab.PublicNS) // the audience of public posts
+	// NSDataIntegrity defines FEP-8b32's proof and DataIntegrityProof (W3C
+	// Data Integrity 1.0); NSMultikey defines Multikey with its controller
+	// and publicKeyMultibase (FEP-521a, W3C Controlled Identifiers).
+	NSDataIntegrity = "https://w3id.org/security/data-integrity/v1"
+	NSMultikey      = "https://w3id.org/security/multikey/v1"
+	NSLernejo       = "https://lernejo.org/ns#"
+	Public          = string(vocab.PublicNS) // the audience of public posts
 )
 
-// Context is the JSON-LD @context of the documents the node serves.
+// Context is the JSON-LD @context of actors. The published multikey context
+// defines a Multikey's controller and publicKeyMultibase (inside the
+// Multikey type, as FEP-521a's examples use it); it and data-integrity
+// protect their terms, so the inline map below does not define them again.
+// ActivityPub's sharedInbox is in the ActivityStreams namespace but not in
+// its context: it is defined here.
 var Context = []any{
 	NSActivityStreams,
 	NSSecurity,
-	"https://w3id.org/security/data-integrity/v1",
+	NSDataIntegrity,
+	NSMultikey,
 	map[string]any{
 		"manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+		"sharedInbox":               map[string]string{"@id": "as:sharedInbox", "@type": "@id"},
 		"assertionMethod":           map[string]string{"@id": "https://w3id.org/security#assertionMethod", "@type": "@id", "@container": "@set"},
-		"Multikey":                  "https://w3id.org/security#Multikey",
-		"publicKeyMultibase":        "https://w3id.org/security#publicKeyMultibase",
 		"toot":                      "http://joinmastodon.org/ns#",
 		"discoverable":              "toot:discoverable",
 		"featured":                  map[string]string{"@id": "toot:featured", "@type": "@id"},

@@ -137,7 +137,7 @@ func goldenCases(t *testing.T) map[string][]byte {
 		t.Fatal(err)
 	}
 	delete(actor, "@context")
-	out["update_actor"] = Wrap("Update", "https://node.test/activities/upc", "https://node.test/courses/go", actor,
+	out["update_actor"] = UpdateActor("https://node.test/activities/upc", "https://node.test/courses/go", actor,
 		NoteAddress{To: []string{Public}, CC: []string{"https://node.test/courses/go/followers"}}, goldenAt)
 
 	// Collections.

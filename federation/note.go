@@ -12,9 +12,26 @@ import (
 	"github.com/lernejo/lernejo/domain"
 )
 
-// NoteContext is the @context of notes: Mastodon reads Hashtag and
-// sensitive only when they are defined.
-var NoteContext = []any{NSActivityStreams, map[string]any{"Hashtag": "as:Hashtag", "sensitive": "as:sensitive"}}
+// NoteContext is the @context of notes, tasks' Pages and the activities
+// and collections that carry them: Mastodon reads Hashtag and sensitive
+// only when they are defined, and a JSON-LD consumer drops (or makes
+// blank-node properties of) the Lernejo terms unless they are.
+var NoteContext = []any{NSActivityStreams, noteTerms}
+
+// SignedNoteContext is the @context of a standalone note (an award), which
+// carries a FEP-8b32 proof: data-integrity defines proof, as in FEP-8b32's
+// examples.
+var SignedNoteContext = []any{NSActivityStreams, NSDataIntegrity, noteTerms}
+
+// noteTerms are the terms of notes and Pages besides ActivityStreams'.
+var noteTerms = map[string]any{
+	"Hashtag":     "as:Hashtag",
+	"sensitive":   "as:sensitive",
+	"lernejo":     NSLernejo,
+	"openBadge":   map[string]string{"@id": "lernejo:openBadge", "@type": "@id"},
+	"position":    "lernejo:position",
+	"completions": map[string]string{"@id": "lernejo:completions", "@type": "@id"},
+}
 
 // Mention is an actor a post mentions: Mastodon notifies them only when they
 // are both Mention-tagged and addressed in to or cc.
@@ -153,11 +170,12 @@ func (d Documents) NoteObject(p *domain.Post, course string, addr NoteAddress, m
 
 // StandaloneNote is the Note of a note outside any discussion (an award, a
 // direct message): no replies, no thread, and its own @context, as it is
-// served on its own at its id and signed with it.
+// served on its own at its id and signed with it: one that defines the
+// proof it is signed with.
 func (d Documents) StandaloneNote(p *domain.Post, addr NoteAddress, mentions []Mention) ASNote {
 	n := d.NoteObject(p, "", addr, mentions, RepliesPage{})
 	n.Replies, n.Thread = nil, ""
-	n.Context = NoteContext
+	n.Context = SignedNoteContext
 	return n
 }
 
@@ -168,12 +186,17 @@ func (n ASNote) withContext(c any) any { n.Context = c; return n }
 type servable interface{ withContext(any) any }
 
 // Document adds the @context of notes to an object served on its own: one
-// this package built, or one read back from an activity the node sent.
+// this package built, or one read back from an activity the node sent. An
+// object sent with its own @context (a signed note) keeps it: its proof
+// covers that context, whatever NoteContext has become since.
 func Document(obj any) []byte {
 	switch o := obj.(type) {
 	case servable:
 		return marshal(o.withContext(NoteContext))
 	case map[string]any:
+		if _, ok := o["@context"]; ok {
+			return marshal(o)
+		}
 		m := make(map[string]any, len(o)+1)
 		for k, v := range o {
 			m[k] = v
@@ -188,7 +211,18 @@ func Document(obj any) []byte {
 // Note, a task's Page, an actor, a signed note as it was signed),
 // addressed like the object.
 func Wrap(typ vocab.ActivityVocabularyType, id, actor string, obj any, addr NoteAddress, at time.Time) []byte {
-	return marshal(ASActivity{Context: NoteContext, ID: id, Type: typ, Actor: actor, Object: obj,
+	return wrap(NoteContext, typ, id, actor, obj, addr, at)
+}
+
+// UpdateActor is the Update of an actor document (obj, without its own
+// @context), with the @context of actors: it defines the actor's terms
+// (its Multikey's controller, the course fields) for the embedded actor.
+func UpdateActor(id, actor string, obj any, addr NoteAddress, at time.Time) []byte {
+	return wrap(Context, vocab.UpdateType, id, actor, obj, addr, at)
+}
+
+func wrap(ctx any, typ vocab.ActivityVocabularyType, id, actor string, obj any, addr NoteAddress, at time.Time) []byte {
+	return marshal(ASActivity{Context: ctx, ID: id, Type: typ, Actor: actor, Object: obj,
 		To: addr.to(), CC: addr.cc(), Published: at.UTC().Format(time.RFC3339)})
 }
 

@@ -89,7 +89,7 @@ func (s *Courses) Update(ctx context.Context, editor string, c *domain.Course) e
 		delete(actor, "@context")
 		courseID := s.URLs.Actor(domain.ActorCourse, c.Handle)
 		id := s.newActivityID()
-		upd := federation.Wrap("Update", id, courseID, actor,
+		upd := federation.UpdateActor(id, courseID, actor,
 			federation.NoteAddress{To: []string{federation.Public}, CC: []string{courseID + "/followers"}}, s.Now())
 		inboxes, err := tx.FollowerInboxes(c.Handle)
 		if err != nil {

@@ -85,3 +85,13 @@ func sigBad(format string, args ...any) error {
 func sigBadWrap(cause error, format string, args ...any) error {
 	return &sigError{msg: fmt.Sprintf(format, args...), cause: cause}
 }
+
+// sigPrefix puts prefix before the message of a sigError (so that errors of the structured-field
+// parser say which header they are about without repeating "httpsig: "); other errors are wrapped.
+func sigPrefix(err error, prefix string) error {
+	var e *sigError
+	if errors.As(err, &e) {
+		return &sigError{msg: prefix + ": " + e.msg, cause: e.cause}
+	}
+	return sigBadWrap(err, "%s", prefix)
+}

@@ -2,6 +2,7 @@ package inbox_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lernejo/lernejo/federation"
 	"github.com/lernejo/lernejo/federation/fetch"
 	"github.com/lernejo/lernejo/inbox"
 )
@@ -23,6 +25,7 @@ type sig9421 struct {
 	digestOf   []byte            // the body the Content-Digest is of; default: the body sent
 	noSig      bool              // send Signature-Input without its Signature
 	header     map[string]string // headers added after signing
+	multikey   bool              // sign with the actor's Ed25519 assertionMethod key instead of its RSA key
 }
 
 // signed9421 builds an inbox request to https://node.test/inbox for body, signed by a per s.
@@ -64,11 +67,19 @@ func (r *rig) signed9421(a *remoteActor, body []byte, s sig9421) inbox.Request {
 		}
 		base.WriteString("\n")
 	}
-	params := "(" + strings.Join(quoted, " ") + ");created=" + strconv.FormatInt(created.Unix(), 10) + `;keyid="` + a.keyID + `"` + s.extra
+	keyID := a.keyID
+	if s.multikey {
+		keyID = federation.AssertionKeyID(a.id)
+	}
+	params := "(" + strings.Join(quoted, " ") + ");created=" + strconv.FormatInt(created.Unix(), 10) + `;keyid="` + keyID + `"` + s.extra
 	base.WriteString(`"@signature-params": ` + params)
 	h.Set("Signature-Input", "sig1="+params)
+	sig := signString(a.key, base.String())
+	if s.multikey {
+		sig = base64.StdEncoding.EncodeToString(ed25519.Sign(ed25519.NewKeyFromSeed(a.edSeed), []byte(base.String())))
+	}
 	if !s.noSig {
-		h.Set("Signature", "sig1=:"+signString(a.key, base.String())+":")
+		h.Set("Signature", "sig1=:"+sig+":")
 	}
 	for k, v := range s.header {
 		h.Set(k, v)
@@ -85,6 +96,8 @@ func TestRFC9421FollowIsAccepted(t *testing.T) {
 		{"@method @target-uri content-digest content-type", sig9421{}},
 		{"alg rsa-v1_5-sha256", sig9421{extra: `;alg="rsa-v1_5-sha256"`}},
 		{"@authority @path content-digest", sig9421{components: []string{"@method", "@authority", "@path", "content-digest"}}},
+		{"ed25519 with the actor's assertionMethod Multikey", sig9421{multikey: true, extra: `;alg="ed25519"`}},
+		{"ed25519 Multikey without alg", sig9421{multikey: true}},
 		{"created a minute ago, expires in four", sig9421{created: time.Date(2026, 11, 28, 15, 18, 59, 0, time.UTC),
 			extra: ";expires=" + strconv.FormatInt(time.Date(2026, 11, 28, 15, 23, 59, 0, time.UTC).Unix(), 10)}},
 	} {
@@ -135,6 +148,9 @@ func TestRFC9421HostileRequestsAreRefused(t *testing.T) {
 		{"oversized Signature", r.signed9421(mallory, body, sig9421{header: map[string]string{"Signature": "sig1=:" + strings.Repeat("AAAA", 2100) + ":"}}),
 			"Signature header of"},
 		{"key owner is not the actor", r.signed9421(mallory, followBody("https://good.test/follows/2", alice.id), sig9421{}), "signed by"},
+		{"Multikey owner is not the actor", r.signed9421(mallory, followBody("https://good.test/follows/3", alice.id), sig9421{multikey: true}), "signed by"},
+		{"alg not matching the Ed25519 Multikey", r.signed9421(mallory, body, sig9421{multikey: true, extra: `;alg="rsa-v1_5-sha256"`}), "refused for an Ed25519 key"},
+		{"Multikey signature over another body", r.signed9421(mallory, body, sig9421{multikey: true, digestOf: followBody("https://evil.test/follows/other", mallory.id)}), "does not match the body"},
 	}
 	// Both kinds on one request: RFC 9421 wins, so a valid draft-cavage request with a Signature-Input
 	// added is refused (its Signature header is read as RFC 9421's), and so is a valid RFC 9421 request

@@ -1,5 +1,6 @@
 // Package httpsig signs outgoing requests and verifies incoming ones with HTTP Signatures
-// (draft-cavage-http-signatures, the dialect the fediverse speaks).
+// (draft-cavage-http-signatures, the dialect the fediverse speaks). Incoming RFC 9421 HTTP Message
+// Signatures (Signature-Input) are verified too (rfc9421.go, sfv.go), through the same Check and Verify.
 //
 // Outbound requests are signed with go-fed/httpsig (sign.go). Inbound requests are parsed (parse.go),
 // checked and verified (verify.go) by this package, not by go-fed, because go-fed's verifier (DESIGN.md

@@ -409,6 +409,7 @@ func sigBase9421(r *http.Request, in *Input, opt VerifyOptions) ([]byte, error) 
 		target += "?" + r.URL.RawQuery
 	}
 	var b bytes.Buffer
+	b.Grow(512 + len(in.SignatureParams))
 	for _, name := range in.Components {
 		b.WriteString(`"` + name + `"`)
 		b.WriteString(": ")

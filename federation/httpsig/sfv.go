@@ -271,6 +271,16 @@ func (p *sfParser) integer() (sfBare, error) {
 // str: DQUOTE *( unescaped / "\" ( DQUOTE / "\" ) ) DQUOTE, printable ASCII only.
 func (p *sfParser) str() (sfBare, error) {
 	p.i++
+	// Most strings have no escape: return a slice of the field then.
+	for j := p.i; j < len(p.s); j++ {
+		if c := p.s[j]; c == '"' {
+			v := p.s[p.i:j]
+			p.i = j + 1
+			return sfBare{kind: sfString, str: v}, nil
+		} else if c == '\\' || c < 0x20 || c > 0x7e {
+			break
+		}
+	}
 	var b strings.Builder
 	for p.i < len(p.s) {
 		c := p.s[p.i]

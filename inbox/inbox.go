@@ -6,11 +6,13 @@ package inbox
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -382,7 +384,12 @@ func (in *Inbox) check(ctx context.Context, r Request) (_ *federation.Activity, 
 	}
 	hr.URL.RawPath, hr.URL.RawQuery = r.Path, r.Query
 	hr.Header = r.Header
-	opt := httpsig.VerifyOptions{Host: in.cfg.URLs.Host(), Now: in.cfg.Now()}
+	// The signature may be draft-cavage or RFC 9421 (Signature-Input, which wins when both are
+	// present); either is checked against the node's own scheme and host, never the request's.
+	opt := httpsig.VerifyOptions{Host: in.cfg.URLs.Host(), Scheme: "http", Now: in.cfg.Now()}
+	if in.cfg.URLs.HTTPS() {
+		opt.Scheme = "https"
+	}
 	params, err := httpsig.Check(hr, r.Body, opt)
 	if err != nil {
 		return nil, "", refuse(http.StatusUnauthorized, "signature", err)
@@ -441,6 +448,12 @@ func (in *Inbox) check(ctx context.Context, r Request) (_ *federation.Activity, 
 // verify finds the signer's key and checks the signature. A failure with a
 // cached key refetches the key once (rotation), rate-limited per actor (S11).
 func (in *Inbox) verify(ctx context.Context, hr *http.Request, params *httpsig.Params, opt httpsig.VerifyOptions) (*domain.RemoteActor, error) {
+	if a, pub := in.multikey(ctx, params); a != nil {
+		if err := httpsig.Verify(hr, params, pub, opt); err != nil {
+			return nil, refuse(http.StatusUnauthorized, "signature", err)
+		}
+		return a, nil
+	}
 	signer, fresh, err := in.cfg.Resolver.KeyOwner(ctx, params.KeyID)
 	if err != nil {
 		if errors.Is(err, fetch.ErrLocalID) {
@@ -465,6 +478,32 @@ func (in *Inbox) verify(ctx context.Context, hr *http.Request, params *httpsig.P
 		return nil, refuse(http.StatusUnauthorized, "signature", err)
 	}
 	return signer, nil
+}
+
+// multikey finds the key of an RFC 9421 signature whose keyid is one of
+// the Ed25519 Multikeys its actor lists in assertionMethod (FEP-521a,
+// read by the resolver with the actor as controller, on the actor's
+// origin): the issue asks for ed25519 with such keys. It returns nil when
+// the keyid is not such a key; the signature is then checked with the
+// actor's publicKey, as for draft-cavage. A key the cached actor does not
+// list falls through too, and the publicKey path refetches the actor.
+func (in *Inbox) multikey(ctx context.Context, params *httpsig.Params) (*domain.RemoteActor, ed25519.PublicKey) {
+	if params.RFC9421 == nil {
+		return nil, nil
+	}
+	actorID, _, ok := strings.Cut(params.KeyID, "#")
+	if !ok {
+		return nil, nil
+	}
+	a, err := in.cfg.Resolver.Actor(ctx, actorID)
+	if err != nil || a.KeyID == params.KeyID {
+		return nil, nil
+	}
+	pub, ok := a.AssertionKeys[params.KeyID]
+	if !ok || len(pub) != ed25519.PublicKeySize {
+		return nil, nil
+	}
+	return a, ed25519.PublicKey(pub)
 }
 
 // refuseBlocked answers 403 when host is on a blocked domain (M1, M3).

@@ -1,5 +1,6 @@
 // Package httpsig signs outgoing requests and verifies incoming ones with HTTP Signatures
-// (draft-cavage-http-signatures, the dialect the fediverse speaks).
+// (draft-cavage-http-signatures, the dialect the fediverse speaks). Incoming RFC 9421 HTTP Message
+// Signatures (Signature-Input) are verified too (rfc9421.go, sfv.go), through the same Check and Verify.
 //
 // Outbound requests are signed with go-fed/httpsig (sign.go). Inbound requests are parsed (parse.go),
 // checked and verified (verify.go) by this package, not by go-fed, because go-fed's verifier (DESIGN.md
@@ -84,4 +85,14 @@ func sigBad(format string, args ...any) error {
 
 func sigBadWrap(cause error, format string, args ...any) error {
 	return &sigError{msg: fmt.Sprintf(format, args...), cause: cause}
+}
+
+// sigPrefix puts prefix before the message of a sigError (so that errors of the structured-field
+// parser say which header they are about without repeating "httpsig: "); other errors are wrapped.
+func sigPrefix(err error, prefix string) error {
+	var e *sigError
+	if errors.As(err, &e) {
+		return &sigError{msg: prefix + ": " + e.msg, cause: e.cause}
+	}
+	return sigBadWrap(err, "%s", prefix)
 }

@@ -944,8 +944,8 @@ func TestS10ParseSignature(t *testing.T) {
 		{"Signature and Authorization: Signature", http.Header{"Signature": {`keyId="k"` + tail}, "Authorization": {`Signature keyId="k"` + tail}}, nil, "exactly one"},
 		{"Authorization: Signature without params", http.Header{"Authorization": {`Signature`}}, nil, "no parameters"},
 		{"empty header", http.Header{"Signature": {""}}, nil, "empty signature header"},
-		{"S15 RFC 9421 Signature-Input", http.Header{"Signature-Input": {`sig1=("@method" "@target-uri");created=1;keyid="k"`}, "Signature": {`sig1=:` + sig + `:`}}, nil, "RFC 9421"},
-		{"S15 Signature-Input alone", http.Header{"Signature-Input": {`sig1=()`}}, nil, "RFC 9421"},
+		{"S15 cavage Signature with Signature-Input", http.Header{"Signature-Input": {`sig1=("@method" "@target-uri");created=1;keyid="k"`}, "Signature": {`keyId="k"` + tail}}, nil, "not an RFC 9421 dictionary"},
+		{"S15 Signature-Input alone", http.Header{"Signature-Input": {`sig1=();keyid="k"`}}, nil, "without a Signature header"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -974,18 +974,6 @@ func TestS10ParseSignature(t *testing.T) {
 			}
 		}
 	})
-}
-
-func TestS15SignatureInputRejected(t *testing.T) {
-	key := hsTestKey()
-	body := []byte(`{"type":"Follow"}`)
-	r, got := hsSignedPost(t, hsHost, "/inbox", body, hsNow)
-	r.Header.Set("Signature-Input", `sig1=("@method" "@target-uri" "content-digest");created=1764343200;keyid="k"`)
-	err := hsCheckAndVerify(r, got, &key.PublicKey, VerifyOptions{Host: hsHost, Now: hsNow})
-	hsWantErr(t, err, "RFC 9421 signatures (Signature-Input) are not supported")
-	if errors.Is(err, ErrNoSignature) {
-		t.Fatal("RFC 9421 request reported as unsigned")
-	}
 }
 
 func TestS16EscapedPath(t *testing.T) {

@@ -25,6 +25,10 @@ type Params struct {
 	Signature []byte
 	// Created and Expires are the (created)/(expires) parameters (Unix seconds), nil when absent.
 	Created, Expires *time.Time
+	// RFC9421 is set for an RFC 9421 signature (Signature-Input): then KeyID, Algorithm, Signature,
+	// Created and Expires are its keyid, alg, signature bytes, created and expires, and Headers is nil.
+	// It is nil for draft-cavage.
+	RFC9421 *Input
 }
 
 // Parse parses the Signature header (or "Authorization: Signature ..."), strictly.
@@ -41,14 +45,19 @@ type Params struct {
 // grammar, a missing keyId or signature, a signature that is not standard base64, a bad created/expires,
 // an empty or duplicated headers list, more than MaxSignatureParams parameters, a value longer than
 // MaxSignatureHeaderLen, several Signature headers, or both Signature and Authorization: Signature.
-// A request carrying Signature-Input (RFC 9421) is refused with a clear error: we do not implement RFC
-// 9421, and a peer that "double-knocks" then retries with draft-cavage (HOSTILE S15).
+// A request carrying Signature-Input is an RFC 9421 request (rfc9421.go): the Signature header is then
+// its dictionary of signatures, and Parse returns the Params of the first label of Signature-Input
+// (Check chooses among several labels by the components they cover).
 // No signature at all gives ErrNoSignature.
 //
 // Parse is deterministic and never panics.
 func Parse(h http.Header) (*Params, error) {
 	if len(h.Values("Signature-Input")) > 0 {
-		return nil, sigBad("RFC 9421 signatures (Signature-Input) are not supported; sign with draft-cavage HTTP Signatures")
+		ps, err := parse9421(h)
+		if err != nil {
+			return nil, err
+		}
+		return ps[0], nil
 	}
 	sigs := h.Values("Signature")
 	var auths []string

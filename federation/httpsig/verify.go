@@ -26,6 +26,9 @@ type VerifyOptions struct {
 	// "host" header. The request's Host and X-Forwarded-Host are never trusted (HOSTILE S6; Misskey
 	// CVE-2023-49079). Required by Verify.
 	Host string
+	// Scheme is the node's scheme, for the @target-uri and @scheme components of RFC 9421 signatures;
+	// "" means "https".
+	Scheme string
 	// Now is the verifier's clock (injectable for tests, HOSTILE S5). The zero value means time.Now().
 	Now time.Time
 }
@@ -56,11 +59,17 @@ func (o VerifyOptions) now() time.Time {
 //     when "(created)"/"(expires)" are themselves signed, otherwise an attacker could add an unsigned
 //     created=<now> to a captured request and replay it; Date is then used (and must be signed).
 //
+// A request carrying Signature-Input is checked as RFC 9421 instead (check9421 in rfc9421.go):
+// RFC 9421 wins when both kinds are present, and its Signature header is then read as RFC 9421's.
+//
 // Errors match ErrBadSignature (or ErrNoSignature). Check never verifies the signature itself:
 // call Verify with the key of p.KeyID afterwards.
 func Check(r *http.Request, body []byte, opt VerifyOptions) (*Params, error) {
 	if r == nil || r.URL == nil {
 		return nil, sigBad("nil request")
+	}
+	if len(r.Header.Values("Signature-Input")) > 0 {
+		return check9421(r, body, opt)
 	}
 	p, err := Parse(r.Header)
 	if err != nil {
@@ -116,12 +125,23 @@ func sigCheckTimeWindow(r *http.Request, p *Params, signed func(string) bool, no
 		}
 		created = t
 	}
-	expires := created.Add(sigDefaultExpiry)
+	var expires *time.Time
 	if signed(sigExpiresName) {
 		if p.Expires == nil {
 			return sigBad("(expires) is signed but the expires parameter is missing")
 		}
-		expires = *p.Expires
+		expires = p.Expires
+	}
+	return sigCheckWindow(created, expires, now)
+}
+
+// sigCheckWindow is Mastodon's time window (signed_request.rb): expires is the given time, or created
+// plus sigDefaultExpiry when nil, capped at created plus sigExpirationLimit; refused when created is
+// more than sigClockSkew in the future or now is more than sigClockSkew past expires.
+func sigCheckWindow(created time.Time, expiresAt *time.Time, now time.Time) error {
+	expires := created.Add(sigDefaultExpiry)
+	if expiresAt != nil {
+		expires = *expiresAt
 	}
 	if limit := created.Add(sigExpirationLimit); expires.After(limit) {
 		expires = limit
@@ -188,6 +208,9 @@ func sigCheckDigest(values []string, body []byte) error {
 // URL has a query, it is tried once more without the query (S6: Mastodon 4.2.4 and GoToSocial's
 // http_signatures.md "query-param double try").
 //
+// Params of an RFC 9421 signature are verified over its signature base instead (verify9421 in
+// rfc9421.go).
+//
 // Errors match ErrBadSignature.
 func Verify(r *http.Request, p *Params, pub crypto.PublicKey, opt VerifyOptions) error {
 	if r == nil || r.URL == nil || p == nil {
@@ -195,6 +218,9 @@ func Verify(r *http.Request, p *Params, pub crypto.PublicKey, opt VerifyOptions)
 	}
 	if opt.Host == "" {
 		return sigBad("no canonical host configured (VerifyOptions.Host)")
+	}
+	if p.RFC9421 != nil {
+		return verify9421(r, p, pub, opt)
 	}
 	check, err := sigVerifierFor(pub, p.Algorithm)
 	if err != nil {

@@ -47,6 +47,15 @@ func (u URLs) Host() string { return u.host }
 // HTTPS reports whether the node's URL is https.
 func (u URLs) HTTPS() bool { return strings.HasPrefix(u.base, "https:") }
 
+// Scheme is the node's scheme, "https" or "http": signatures that cover the
+// target URI are checked against it, never against the request's.
+func (u URLs) Scheme() string {
+	if u.HTTPS() {
+		return "https"
+	}
+	return "http"
+}
+
 // Path is an absolute URL for a local path.
 func (u URLs) Path(p string) string { return u.base + p }
 

@@ -386,10 +386,7 @@ func (in *Inbox) check(ctx context.Context, r Request) (_ *federation.Activity, 
 	hr.Header = r.Header
 	// The signature may be draft-cavage or RFC 9421 (Signature-Input, which wins when both are
 	// present); either is checked against the node's own scheme and host, never the request's.
-	opt := httpsig.VerifyOptions{Host: in.cfg.URLs.Host(), Scheme: "http", Now: in.cfg.Now()}
-	if in.cfg.URLs.HTTPS() {
-		opt.Scheme = "https"
-	}
+	opt := httpsig.VerifyOptions{Host: in.cfg.URLs.Host(), Scheme: in.cfg.URLs.Scheme(), Now: in.cfg.Now()}
 	params, err := httpsig.Check(hr, r.Body, opt)
 	if err != nil {
 		return nil, "", refuse(http.StatusUnauthorized, "signature", err)

@@ -218,7 +218,8 @@ func (s *Server) signedFetcher(c *fiber.Ctx) (*domain.RemoteActor, error) {
 	}
 	req.URL.RawQuery = string(c.Request().URI().QueryString())
 	req.Header = h
-	opt := httpsig.VerifyOptions{Host: s.urls.Host(), Now: s.auth.now()}
+	// Checked against the node's own scheme and host, as the inbox does.
+	opt := httpsig.VerifyOptions{Host: s.urls.Host(), Scheme: s.urls.Scheme(), Now: s.auth.now()}
 	params, err := httpsig.Check(req, nil, opt)
 	if err != nil {
 		return nil, err

@@ -148,6 +148,41 @@ func TestSentDocumentsMatchGolden(t *testing.T) {
 		got[a.name] = b
 	}
 
+	// Answers to remote sign-ups, as the inbox calls for them: a Follow of
+	// the open course by a Mastodon learner and a Join by a learner of
+	// another Lernejo node (Accept each), and a Follow of a moderated
+	// course with questions (the direct note that asks them). They come
+	// last so that the ids above stay as recorded.
+	const miaID, beaID = "https://remote.test/users/mia", "https://remote.test/people/bea"
+	u.update(func(tx domain.Tx) error {
+		for _, a := range []*domain.RemoteActor{
+			{ID: miaID, Type: "Person", Username: "mia", Host: "remote.test", Inbox: miaID + "/inbox"},
+			{ID: beaID, Type: "Person", Username: "bea", Host: "remote.test", Inbox: beaID + "/inbox", Lernejo: true},
+		} {
+			if err := tx.PutRemoteActor(a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	courseID := u.urls.Actor(domain.ActorCourse, "course")
+	u.update(func(tx domain.Tx) error {
+		return u.svc.Enrolment.Receive(tx, federation.FollowRef{ID: miaID + "/follows/1", Actor: miaID, Object: courseID}, "")
+	})
+	sent("accept_follow")
+	u.update(func(tx domain.Tx) error {
+		return u.svc.Enrolment.Receive(tx, federation.FollowRef{Type: "Join", ID: "https://remote.test/activities/join-1", Actor: beaID, Object: courseID},
+			"<p>To write loops.</p>")
+	})
+	sent("accept_join")
+	check(u.svc.Courses.Create(ctx, "ada", &domain.Course{Handle: "moderated", Title: "Moderated", Status: domain.StatusOpen,
+		SignUp: domain.SignUpModerated, Questions: []string{"Why?", "How many hours a week?"}, Organisers: []string{"ada"}}))
+	u.update(func(tx domain.Tx) error {
+		return u.svc.Enrolment.Receive(tx, federation.FollowRef{ID: miaID + "/follows/2", Actor: miaID,
+			Object: u.urls.Actor(domain.ActorCourse, "moderated")}, "")
+	})
+	sent("signup_questions")
+
 	names := make([]string, 0, len(got))
 	for name := range got {
 		names = append(names, name)

@@ -20,10 +20,13 @@ import (
 
 // TestServedDocumentsMatchGolden: the documents web builds itself (a
 // course's tasks collection and a task's Page, its featured collection,
-// NodeInfo and its well-known links) are, as JSON values, what they were
-// when web built them as maps (testdata/golden, recorded then). The node's
-// address and the ULIDs of the demo's tasks and posts change from run to
-// run and are replaced by BASE and ULID; the clock is fixed.
+// NodeInfo and its well-known links, WebFinger, an award's Open Badges
+// assertion) are, as JSON values, what they were when web built them as
+// maps (testdata/golden, recorded then; WebFinger and the assertion were
+// recorded later, for FEDERATION.md's examples). The node's address and
+// the ULIDs of the demo's tasks and posts change from run to run and are
+// replaced by BASE (DOMAIN where the host stands alone) and ULID; the
+// clock is fixed.
 func TestServedDocumentsMatchGolden(t *testing.T) {
 	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	n := startNode(t, node.Config{Now: func() time.Time { return now }, Version: "1.2.3"})
@@ -56,6 +59,24 @@ func TestServedDocumentsMatchGolden(t *testing.T) {
 	}
 	got["featured"] = fetchDocument(t, course+"/featured", "application/activity+json")
 
+	// WebFinger of the course, and the Open Badges assertion of an award
+	// of the demo's badge (an organiser's award, so without evidence).
+	host := strings.TrimPrefix(n.base, "http://")
+	got["webfinger"] = fetchDocument(t, n.base+"/.well-known/webfinger?resource=acct:"+node.DemoCourse+"@"+host, "")
+	var badgeID string
+	n.Store.View(ctx, func(tx domain.Tx) error {
+		bs, err := tx.Badges(node.DemoCourse)
+		if len(bs) > 0 {
+			badgeID = bs[0].ID
+		}
+		return err
+	})
+	award, err := n.Services.Badges.Award(ctx, node.DemoOrganiser, badgeID, "https://remote.test/users/rae")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got["award"] = fetchDocument(t, n.base+"/awards/"+award.ID, "application/ld+json")
+
 	ulid := regexp.MustCompile(`\b[0-9A-HJKMNP-TV-Z]{26}\b`)
 	for name, doc := range got {
 		t.Run(name, func(t *testing.T) {
@@ -64,6 +85,7 @@ func TestServedDocumentsMatchGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			doc = []byte(strings.ReplaceAll(string(doc), n.base, "BASE"))
+			doc = []byte(strings.ReplaceAll(string(doc), host, "DOMAIN"))
 			doc = ulid.ReplaceAll(doc, []byte("ULID"))
 			var g, w any
 			if err := json.Unmarshal(doc, &g); err != nil {

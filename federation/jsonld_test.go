@@ -257,11 +257,19 @@ func proofOf(t *testing.T, out []any) map[string]any {
 	return p
 }
 
-// TestSignedRecordsExpandWithTheirProofs: a completion record and an award
-// note, signed as the node signs them, verify on their bytes as sent, and a
-// JSON-LD consumer finds their proof (type, verification method, purpose,
-// value) with every term defined.
-func TestSignedRecordsExpandWithTheirProofs(t *testing.T) {
+// signedRecord is a record the node signs (a completion record, an award
+// note), signed as the node signs it, with its signer and the signer's
+// assertion key.
+type signedRecord struct {
+	json   []byte
+	signer string
+	pub    ed25519.PublicKey
+}
+
+// signedRecords signs a completion record and an award note as the node
+// does (integrity.SignRecord, the builders of the use cases).
+func signedRecords(t *testing.T) map[string]signedRecord {
+	t.Helper()
 	urls, err := federation.NewURLs("https://node.test")
 	if err != nil {
 		t.Fatal(err)
@@ -275,19 +283,31 @@ func TestSignedRecordsExpandWithTheirProofs(t *testing.T) {
 	p := &domain.Post{ID: "1", URI: urls.Path("/notes/1"), URL: urls.Path("/notes/1"), Author: course, Published: at, Content: "<p>ada earned a badge</p>"}
 	award := federation.Documents{URLs: urls}.StandaloneNote(p, federation.PublicAddress(course+"/followers", nil), nil)
 	award.OpenBadge = urls.Path("/awards/1")
+	out := map[string]signedRecord{}
 	for name, rec := range map[string]struct {
 		doc    any
 		signer string
 	}{"completion": {completion, learner}, "award note": {award, course}} {
+		signed, err := integrity.SignRecord(rec.doc, rec.signer, seed, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = signedRecord{json: signed, signer: rec.signer, pub: pub}
+	}
+	return out
+}
+
+// TestSignedRecordsExpandWithTheirProofs: a completion record and an award
+// note, signed as the node signs them, verify on their bytes as sent, and a
+// JSON-LD consumer finds their proof (type, verification method, purpose,
+// value) with every term defined.
+func TestSignedRecordsExpandWithTheirProofs(t *testing.T) {
+	for name, rec := range signedRecords(t) {
 		t.Run(name, func(t *testing.T) {
-			signed, err := integrity.SignRecord(rec.doc, rec.signer, seed, at)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := integrity.VerifyProof(signed, rec.signer, keyOf(rec.signer, pub)); err != nil {
+			if err := integrity.VerifyProof(rec.json, rec.signer, keyOf(rec.signer, rec.pub)); err != nil {
 				t.Fatalf("the signed record does not verify: %v", err)
 			}
-			proof := proofOf(t, checkDocument(t, signed))
+			proof := proofOf(t, checkDocument(t, rec.json))
 			for _, k := range []string{"https://w3id.org/security#verificationMethod", "https://w3id.org/security#proofPurpose",
 				"https://w3id.org/security#proofValue", "https://w3id.org/security#cryptosuite", "http://purl.org/dc/terms/created"} {
 				if proof[k] == nil {
@@ -302,6 +322,84 @@ func TestSignedRecordsExpandWithTheirProofs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestProofsVerifyAfterCompaction: a JSON-LD consumer that expands a
+// signed record and compacts it back with the record's own @context gets
+// the terms and values the proof covers, and the proof verifies on that
+// compacted record with the node's verifier. The term definitions survive
+// (proof and its terms are those of the Data Integrity context, created
+// is an xsd:dateTime that compacts back to the same string), and so does
+// the proof's @context, which compaction drops: vc-di-eddsa takes the
+// document's @context for the proof's when the proof has none.
+//
+// One difference is inherent to eddsa-jcs-2022, which signs the JSON as
+// JCS (RFC 8785) canonicalises it, not the RDF graph: compaction writes a
+// one-item array of a term that has no "@container": "@set" (ActivityStreams'
+// to and cc) as its one value, "to": "…#Public" for "to": ["…#Public"].
+// Both are the same graph, but not the same JSON. So before verifying, the
+// compacted record gets back the array form the signed one had
+// (sameArrays), and nothing else is changed: any other difference in terms
+// or values fails the signature.
+func TestProofsVerifyAfterCompaction(t *testing.T) {
+	for name, rec := range signedRecords(t) {
+		t.Run(name, func(t *testing.T) {
+			var signed map[string]any
+			if err := json.Unmarshal(rec.json, &signed); err != nil {
+				t.Fatal(err)
+			}
+			opts := ld.NewJsonLdOptions("")
+			opts.ProcessingMode = ld.JsonLd_1_1
+			opts.DocumentLoader = bundledLoader{dir: filepath.Join("testdata", "contexts")}
+			compacted, err := ld.NewJsonLdProcessor().Compact(expand(t, rec.json), map[string]any{"@context": signed["@context"]}, opts)
+			if err != nil {
+				t.Fatalf("compaction fails: %v", err)
+			}
+			if _, ok := compacted["proof"].(map[string]any); !ok {
+				t.Fatalf("the compacted record has no proof object: %v", compacted)
+			}
+			b, err := json.Marshal(sameArrays(compacted, signed))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := integrity.VerifyProof(b, rec.signer, keyOf(rec.signer, rec.pub)); err != nil {
+				t.Errorf("the proof does not verify on the compacted record: %v\nsigned:    %s\ncompacted: %s", err, rec.json, b)
+			}
+		})
+	}
+}
+
+// sameArrays returns the compacted value v with each single value that is
+// a one-item array in signed, at the same place, put back in its array.
+func sameArrays(v, signed any) any {
+	switch s := signed.(type) {
+	case []any:
+		a, ok := v.([]any)
+		if !ok {
+			if len(s) != 1 {
+				return v
+			}
+			return []any{sameArrays(v, s[0])}
+		}
+		for i := range a {
+			if i < len(s) {
+				a[i] = sameArrays(a[i], s[i])
+			}
+		}
+		return a
+	case map[string]any:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return v
+		}
+		for k, e := range m {
+			if se, ok := s[k]; ok {
+				m[k] = sameArrays(e, se)
+			}
+		}
+		return m
+	}
+	return v
 }
 
 // TestStoredRecordsStillVerify: records signed before their @context

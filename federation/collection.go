@@ -9,16 +9,15 @@ import (
 // PageSize is the number of items on one page of a collection.
 const PageSize = 20
 
-// ASOrderedCollection is an OrderedCollection: paged (its first page, and
-// its last when it is page-numbered and not empty), or with all its items
-// in orderedItems ([] when there are none).
+// ASOrderedCollection is an OrderedCollection: paged (its first page), with
+// all its items in orderedItems ([] when there are none), or its size
+// alone.
 type ASOrderedCollection struct {
 	Context      any                          `json:"@context,omitempty"`
 	ID           string                       `json:"id"`
 	Type         vocab.ActivityVocabularyType `json:"type"` // "OrderedCollection"
 	TotalItems   int                          `json:"totalItems"`
 	First        string                       `json:"first,omitempty"`
-	Last         string                       `json:"last,omitempty"`
 	OrderedItems []any                        `json:"orderedItems,omitzero"`
 }
 
@@ -43,14 +42,13 @@ func OrderedCollectionOf(id string, items []any) ASOrderedCollection {
 	return ASOrderedCollection{ID: id, Type: vocab.OrderedCollectionType, TotalItems: len(items), OrderedItems: orEmpty(items)}
 }
 
-// OrderedCollection is the document of a paged collection: totalItems, and
-// first/last pages (empty collections still link a first page, as Mastodon does).
-func OrderedCollection(id string, total int) ([]byte, error) {
-	c := ASOrderedCollection{Context: NSActivityStreams, ID: id, Type: vocab.OrderedCollectionType, TotalItems: total, First: Page(id, 1)}
-	if total > 0 {
-		c.Last = Page(id, (total+PageSize-1)/PageSize)
-	}
-	return marshal(c), nil
+// OrderedCollectionSize is the document of a collection that shows its
+// size, not its members (followers, following): id, type and totalItems,
+// and no first page, as Mastodon serves the collections of an account that
+// hides them. A page that listed nothing under a count would be a count
+// no walk of the pages can confirm.
+func OrderedCollectionSize(id string, total int) []byte {
+	return marshal(ASOrderedCollection{Context: NSActivityStreams, ID: id, Type: vocab.OrderedCollectionType, TotalItems: total})
 }
 
 // collectionPage is a page of collection id with its items ([] for none).
@@ -59,23 +57,8 @@ func collectionPage(pageID, id string, total int, items []any) ASOrderedCollecti
 		TotalItems: total, OrderedItems: orEmpty(items)}
 }
 
-// OrderedCollectionPage is page n (1-based) of a collection with total items;
-// items are the ids or embedded objects on this page.
-func OrderedCollectionPage(id string, n, total int, items []any) ([]byte, error) {
-	p := collectionPage(Page(id, n), id, total, items)
-	// A next page only when this one is full and more are listed: a
-	// collection that shows only its size (followers) has no pages to walk.
-	if len(items) == PageSize && n*PageSize < total {
-		p.Next = Page(id, n+1)
-	}
-	if n > 1 {
-		p.Prev = Page(id, n-1)
-	}
-	return marshal(p), nil
-}
-
 // A collection read from the store a page at a time is paged by cursors:
-// its first page is ?page=1 (as a page-numbered collection's), each page
+// its first page is ?page=1, each page
 // links the next and previous by their cursors (?page=CURSOR), and there
 // is no last page. Clients walk first and next, as Mastodon and
 // GoToSocial do; a cursor-paged page costs what it shows however long the

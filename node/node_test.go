@@ -198,6 +198,14 @@ func TestDemoActorsAreDiscoverable(t *testing.T) {
 				case coll == "outbox" && tc.typ == "Organization":
 					items = 1 // the note that announced the demo course
 				}
+				if coll != "outbox" || tc.typ == "Application" {
+					// A collection that shows its size only, and the
+					// Application's (empty, items listed), have no pages.
+					if c["type"] != "OrderedCollection" || c["totalItems"] != float64(items) || c["first"] != nil {
+						t.Errorf("%s: %v", coll, c)
+					}
+					continue
+				}
 				if c["type"] != "OrderedCollection" || c["totalItems"] != float64(items) || c["first"] != a[coll].(string)+"?page=1" {
 					t.Errorf("%s: %v", coll, c)
 				}

@@ -93,8 +93,8 @@ func (d *Documents) CheckActor(ctx context.Context, typ domain.ActorType, handle
 }
 
 // ActorCollection is the size of a local actor's collection (inbox,
-// followers or following) for the documents that show their size, not
-// their members: who follows whom is the members' business (courses list
+// followers or following, with the local courses a person enrolled in)
+// for the documents that show their size, not their members: who follows whom is the members' business (courses list
 // members to organisers only). Outboxes list their activities: see Outbox.
 func (d *Documents) ActorCollection(ctx context.Context, typ domain.ActorType, handle, collection string) (int, error) {
 	total := 0
@@ -110,6 +110,18 @@ func (d *Documents) ActorCollection(ctx context.Context, typ domain.ActorType, h
 			var fs []*domain.Following
 			fs, err = tx.Followings(handle)
 			for _, f := range fs {
+				if f.State == domain.FollowAccepted {
+					total++
+				}
+			}
+			if err != nil || typ != domain.ActorPerson {
+				break
+			}
+			// A person follows the courses of this node they enrolled in
+			// too: each counts them among its followers.
+			var local []*domain.Follower
+			local, err = tx.FollowedBy(d.URLs.Actor(typ, handle))
+			for _, f := range local {
 				if f.State == domain.FollowAccepted {
 					total++
 				}

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"strconv"
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lernejo/lernejo/domain"
@@ -107,7 +105,7 @@ func (s *Server) instanceActor(c *fiber.Ctx) error {
 }
 
 // actorCollection serves an actor's inbox, outbox, followers and following
-// as paged OrderedCollections. Who follows whom is the members' business:
+// as OrderedCollections. Who follows whom is the members' business:
 // collections show their size, not their members (courses list members to
 // organisers only). An outbox lists the public activities its actor sent.
 func (s *Server) actorCollection(kind string) fiber.Handler {
@@ -127,9 +125,12 @@ func (s *Server) actorCollection(kind string) fiber.Handler {
 	}
 }
 
-// instanceCollection serves the Application actor's (empty) collections.
+// instanceCollection serves the Application actor's collections: nobody
+// follows it, it follows no one and sends nothing public, so each is
+// empty, with its (no) items listed, as its featured collection.
 func (s *Server) instanceCollection(c *fiber.Ctx) error {
-	return s.collection(c, s.urls.Actor(domain.ActorApplication, "")+"/"+c.Params("collection"), 0)
+	id := s.urls.Actor(domain.ActorApplication, "") + "/" + c.Params("collection")
+	return sendActivity(c, federation.Document(federation.OrderedCollectionOf(id, nil)))
 }
 
 // instanceFeatured serves the Application actor's featured collection: it
@@ -139,26 +140,15 @@ func (s *Server) instanceFeatured(c *fiber.Ctx) error {
 	return sendActivity(c, federation.Document(federation.OrderedCollectionOf(id, nil)))
 }
 
-// collection answers a collection that shows its size, not its members:
-// the collection itself, or ?page=N of it (empty, with no next page).
+// collection answers a collection that shows its size, not its members,
+// as Mastodon answers for an account that hides its collections: the
+// count alone (federation.OrderedCollectionSize), and a request for one of
+// its pages is refused with 403.
 func (s *Server) collection(c *fiber.Ctx, id string, total int) error {
-	var (
-		doc []byte
-		err error
-	)
-	if ps := c.Query("page"); ps != "" {
-		n, perr := strconv.Atoi(ps)
-		if perr != nil || n < 1 || n > 1_000_000 {
-			return domain.Errorf(domain.EINVALID, "The page must be a positive number.")
-		}
-		doc, err = federation.OrderedCollectionPage(id, n, total, nil)
-	} else {
-		doc, err = federation.OrderedCollection(id, total)
+	if c.Query("page") != "" {
+		return domain.Errorf(domain.EFORBIDDEN, "This collection shows its size, not its members.")
 	}
-	if err != nil {
-		return err
-	}
-	return sendActivity(c, doc)
+	return sendActivity(c, federation.OrderedCollectionSize(id, total))
 }
 
 // actorIcon serves an actor's generated picture (image/png, nosniff).

@@ -24,7 +24,9 @@ const (
 	NSDataIntegrity = "https://w3id.org/security/data-integrity/v1"
 	NSMultikey      = "https://w3id.org/security/multikey/v1"
 	NSLernejo       = "https://lernejo.org/ns#"
-	Public          = string(vocab.PublicNS) // the audience of public posts
+	// NSPending is FEP-4ccd's namespace (pending followers and following).
+	NSPending = "https://purl.archive.org/socialweb/pending#"
+	Public    = string(vocab.PublicNS) // the audience of public posts
 )
 
 // Context is the JSON-LD @context of actors. The published multikey context
@@ -32,7 +34,9 @@ const (
 // Multikey type, as FEP-521a's examples use it); it and data-integrity
 // protect their terms, so the inline map below does not define them again.
 // ActivityPub's sharedInbox is in the ActivityStreams namespace but not in
-// its context: it is defined here.
+// its context: it is defined here. So are FEP-4ccd's pendingFollowers and
+// pendingFollowing, exactly as the FEP's context document
+// (https://purl.archive.org/socialweb/pending) defines them.
 var Context = []any{
 	NSActivityStreams,
 	NSSecurity,
@@ -45,6 +49,9 @@ var Context = []any{
 		"toot":                      "http://joinmastodon.org/ns#",
 		"discoverable":              "toot:discoverable",
 		"featured":                  map[string]string{"@id": "toot:featured", "@type": "@id"},
+		"pdg":                       NSPending,
+		"pendingFollowers":          map[string]string{"@id": "pdg:pendingFollowers", "@type": "@id"},
+		"pendingFollowing":          map[string]string{"@id": "pdg:pendingFollowing", "@type": "@id"},
 		"Hashtag":                   "as:Hashtag",
 		"sensitive":                 "as:sensitive",
 		"lernejo":                   NSLernejo,
@@ -116,6 +123,12 @@ type ASActor struct {
 	// and the Application's, always empty. GoToSocial reads an Application
 	// actor without one as an empty URL and dereferences it.
 	Featured string `json:"featured,omitempty"`
+	// PendingFollowers is a moderated course's collection of the sign-up
+	// requests its organisers have not answered yet; PendingFollowing is a
+	// person's collection of their follows that are not accepted yet
+	// (FEP-4ccd). Both show their size, not their members.
+	PendingFollowers string `json:"pendingFollowers,omitempty"`
+	PendingFollowing string `json:"pendingFollowing,omitempty"`
 	// CourseFields are set on a course's actor only.
 	*CourseFields
 }
@@ -194,6 +207,7 @@ func (d Documents) PersonActor(p *domain.Person) ASActor {
 	a := d.actor(domain.ActorPerson, p.Handle, p.Name(), p.Bio, p.PublicKeyPEM, p.Created)
 	a.Discoverable = true
 	a.AssertionMethod = assertionMethod(a.ID, p.AssertionKey)
+	a.PendingFollowing = a.ID + "/pendingFollowing"
 	return a
 }
 
@@ -218,7 +232,9 @@ func (d Documents) School(s *domain.School) ([]byte, error) {
 }
 
 // CourseActor is the actor of a course (a Group). Organisers are in
-// attributedTo; the learning fields are in Lernejo's namespace.
+// attributedTo; the learning fields are in Lernejo's namespace. Only a
+// moderated course names its pendingFollowers: an open course answers
+// every request at once, so it has none to show.
 func (d Documents) CourseActor(c *domain.Course) ASActor {
 	a := d.actor(domain.ActorCourse, c.Handle, c.Title, c.Summary, c.PublicKeyPEM, c.Created)
 	a.AttributedTo = d.people(c.Organisers)
@@ -226,6 +242,9 @@ func (d Documents) CourseActor(c *domain.Course) ASActor {
 	a.Discoverable = c.Federates()
 	a.AssertionMethod = assertionMethod(a.ID, c.AssertionKey)
 	a.Featured = a.ID + "/featured"
+	if c.ManuallyApprovesFollowers() {
+		a.PendingFollowers = a.ID + "/pendingFollowers"
+	}
 	a.CourseFields = &CourseFields{
 		Tasks:           a.ID + "/tasks",
 		Kind:            c.Kind,

@@ -107,13 +107,7 @@ func (d *Documents) ActorCollection(ctx context.Context, typ domain.ActorType, h
 		case "followers":
 			total, err = tx.CountFollowers(handle, domain.FollowAccepted)
 		case "following":
-			var fs []*domain.Following
-			fs, err = tx.Followings(handle)
-			for _, f := range fs {
-				if f.State == domain.FollowAccepted {
-					total++
-				}
-			}
+			total, err = countFollowings(tx, handle, domain.FollowAccepted)
 			if err != nil || typ != domain.ActorPerson {
 				break
 			}
@@ -130,6 +124,47 @@ func (d *Documents) ActorCollection(ctx context.Context, typ domain.ActorType, h
 		return err
 	})
 	return total, err
+}
+
+// PendingCollection is the size of a local actor's FEP-4ccd collection:
+// a course's pendingFollowers, the sign-up requests its organisers have
+// not answered yet (the count of the organisers' queue), or a person's
+// pendingFollowing, their follows of other servers' actors that are not
+// accepted yet. Like followers, it shows its size, not its members: the
+// FEP keeps the requests for their owner, and a course's organisers
+// answer them in the web interface. Any other actor has neither.
+func (d *Documents) PendingCollection(ctx context.Context, typ domain.ActorType, handle, collection string) (int, error) {
+	total := 0
+	err := d.Store.View(ctx, func(tx domain.Tx) error {
+		if err := localActorOf(tx, typ, handle); err != nil {
+			return err
+		}
+		var err error
+		switch {
+		case typ == domain.ActorCourse && collection == "pendingFollowers":
+			total, err = tx.CountFollowers(handle, domain.FollowPending)
+		case typ == domain.ActorPerson && collection == "pendingFollowing":
+			total, err = countFollowings(tx, handle, domain.FollowPending)
+		default:
+			err = domain.Errorf(domain.ENOTFOUND, "Actor %s has no %s collection.", handle, collection)
+		}
+		return err
+	})
+	return total, err
+}
+
+// countFollowings is how many of a local person's follows of other
+// servers' actors are in state: the size of their following (accepted)
+// and of their pendingFollowing (pending).
+func countFollowings(tx domain.FollowStore, local string, state domain.FollowState) (int, error) {
+	fs, err := tx.Followings(local)
+	n := 0
+	for _, f := range fs {
+		if f.State == state {
+			n++
+		}
+	}
+	return n, err
 }
 
 // CollectionQuery is what a request asks of a collection read a page at a

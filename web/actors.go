@@ -125,6 +125,24 @@ func (s *Server) actorCollection(kind string) fiber.Handler {
 	}
 }
 
+// pendingCollection serves a local actor's FEP-4ccd collection, a
+// moderated course's pendingFollowers or a person's pendingFollowing, as
+// followers are served: its size only, to anyone, signed or not. Who is waiting is the learners' and the organisers'
+// business (the FEP keeps the requests for their owner): organisers
+// answer them on the course's manage page.
+func (s *Server) pendingCollection(typ domain.ActorType, collection string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		handle := c.Params("handle")
+		ctx, cancel := ctx(c)
+		defer cancel()
+		total, err := s.cfg.Services.Documents.PendingCollection(ctx, typ, handle, collection)
+		if err != nil {
+			return err
+		}
+		return s.collection(c, s.urls.Actor(typ, handle)+"/"+collection, total)
+	}
+}
+
 // instanceCollection serves the Application actor's collections: nobody
 // follows it, it follows no one and sends nothing public, so each is
 // empty, with its (no) items listed, as its featured collection.

@@ -27,7 +27,7 @@ import (
 // not their members, as Mastodon serves the collections of an account that
 // hides them: id, type and totalItems, no first page, and a request for a
 // page is refused with 403. Any other collection lists its members.
-var countOnly = []string{"inbox", "followers", "following", "completions"}
+var countOnly = []string{"inbox", "followers", "following", "completions", "pendingFollowers", "pendingFollowing"}
 
 // walkDoc is a document as the walk fetched it.
 type walkDoc struct {

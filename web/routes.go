@@ -63,6 +63,11 @@ func (s *Server) routes() {
 		a.Get("/"+kind+"/:handle/:collection<regex(^(inbox|outbox|followers|following)$)>", s.actorCollection(kind))
 	}
 
+	// FEP-4ccd: open to anyone, as followers are, because they show only
+	// their size; the members are for the organisers' manage page.
+	a.Get("/courses/:handle/pendingFollowers", s.pendingCollection(domain.ActorCourse, "pendingFollowers"))
+	a.Get("/people/:handle/pendingFollowing", s.pendingCollection(domain.ActorPerson, "pendingFollowing"))
+
 	a.Get("/courses/:handle/featured", s.featured)
 	a.Get("/courses/:handle/feed.atom", s.feed)
 	a.Get("/courses/:handle/meetings.ics", s.meetings)

@@ -4,7 +4,8 @@
 // An activity and its deliveries (one per distinct inbox) are written in the
 // same store transaction as the change that caused them (HOSTILE D1), so a
 // crash can lose neither. Run loads due deliveries, signs each POST at send
-// time with the actor's key, and retries failures with Mastodon's backoff
+// time with the actor's key (RFC 9421 or draft-cavage, whichever the host is
+// known to accept: knock.go), and retries failures with Mastodon's backoff
 // over about two to three days. Concurrency is bounded globally and per host;
 // a host that keeps failing on seven distinct days is marked unavailable and
 // skipped until it answers again (HOSTILE D4–D11).

@@ -139,4 +139,22 @@ type HostHealth struct {
 	FailureDays []string
 	// Unavailable hosts are skipped until they answer or send us something signed.
 	Unavailable bool
+	// Signature is the HTTP signature scheme the host last answered a delivery signed with, other
+	// than by refusing the signature: "" when not known (it never answered, or the record was written
+	// before schemes were remembered), SignatureRFC9421 or SignatureCavage.
+	Signature SignatureScheme
+	// SignatureLearned is when Signature was learnt or last confirmed. A host remembered as
+	// SignatureCavage is offered RFC 9421 again once this is old enough (servers upgrade).
+	SignatureLearned time.Time
 }
+
+// SignatureScheme is a way of signing HTTP requests that a host accepts.
+type SignatureScheme string
+
+// Signature schemes of deliveries.
+const (
+	// SignatureRFC9421 is RFC 9421 HTTP Message Signatures (Mastodon 4.5, Fedify).
+	SignatureRFC9421 SignatureScheme = "rfc9421"
+	// SignatureCavage is draft-cavage-http-signatures-12, what every fediverse server verifies.
+	SignatureCavage SignatureScheme = "cavage"
+)

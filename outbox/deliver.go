@@ -53,6 +53,7 @@ type result struct {
 	retryAfter time.Duration // parsed Retry-After, 0 when none
 	retryAt    time.Time     // for deferred: when the breaker closes
 	quiet      bool          // expected and possibly frequent: logged at debug
+	learnt     knownScheme   // the host's signature scheme to remember; zero when nothing new (knock.go)
 }
 
 // maxErrorLen bounds LastError: a hostile peer chooses the status text.
@@ -62,12 +63,18 @@ const maxErrorLen = 300
 // connection can be reused; a larger body is cut off with the connection.
 const maxDrain = 64 << 10
 
+// scannedHost is what load reads of a host's health.
+type scannedHost struct {
+	down   bool
+	scheme knownScheme
+}
+
 // load fills in what the POSTs of items need, reading each distinct
 // activity, host and signer once. A missing activity or key is not an error
 // here: that delivery is dropped when its turn comes.
 func (o *Outbox) load(tx domain.Tx, items []item) error {
 	acts := make(map[string]*domain.OutActivity)
-	hosts := make(map[string]bool)
+	hosts := make(map[string]scannedHost)
 	keys := make(map[string]*signingKey)
 	for i := range items {
 		it := &items[i]
@@ -94,18 +101,18 @@ func (o *Outbox) load(tx domain.Tx, items []item) error {
 				it.loadErr = "host " + it.host + " is blocked"
 				continue
 			}
-			down, seen := hosts[it.host]
+			sh, seen := hosts[it.host]
 			if !seen {
 				h, err := tx.HostHealth(it.host)
 				switch {
 				case err == nil:
-					down = h.Unavailable
+					sh = scannedHost{down: h.Unavailable, scheme: knownScheme{scheme: h.Signature, learned: h.SignatureLearned}}
 				case !domain.IsNotFound(err):
 					return err
 				}
-				hosts[it.host] = down
+				hosts[it.host] = sh
 			}
-			it.unavailable = down
+			it.unavailable, it.scheme = sh.down, sh.scheme
 		}
 		sk, seen := keys[d.Actor]
 		if !seen {
@@ -169,7 +176,12 @@ func (o *Outbox) attempt(ctx context.Context, it item) result {
 	if until, open := o.breakers.open(it.d.Inbox, o.now()); open {
 		return result{outcome: deferred, err: "circuit open after repeated failures", retryAt: until, quiet: true}
 	}
-	res := o.post(ctx, it.d, it.act.JSON, it.key)
+	res := o.post(ctx, it.d, it.act.JSON, it.key, o.schemeOf(it.host, it.scheme))
+	if res.learnt.scheme != "" {
+		// At once, not after the outcome is recorded: the host's other
+		// deliveries in flight or pending knock right from now on.
+		o.setScheme(it.host, res.learnt)
+	}
 	switch res.outcome {
 	case failed:
 		o.breakers.failure(it.d.Inbox, o.now())
@@ -179,16 +191,42 @@ func (o *Outbox) attempt(ctx context.Context, it item) result {
 	return res
 }
 
-// post signs and sends one POST, and classifies the answer.
-func (o *Outbox) post(ctx context.Context, d *domain.Delivery, body []byte, sk *signingKey) result {
-	rctx, cancel := context.WithTimeout(ctx, RequestTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(rctx, http.MethodPost, d.Inbox, bytes.NewReader(body))
+// post delivers one activity to one inbox: one POST signed with the scheme
+// the host is known to accept, or two (the double knock, knock.go), and
+// classifies the last answer.
+func (o *Outbox) post(ctx context.Context, d *domain.Delivery, body []byte, sk *signingKey, known knownScheme) result {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.Inbox, bytes.NewReader(body))
 	if err != nil {
 		return result{outcome: abandoned, err: truncate(err.Error())}
 	}
 	req.Header.Set("Content-Type", ContentType)
 	req.Header.Set("User-Agent", o.userAgent)
+	now := o.now()
+	scheme := firstKnock(known, now)
+	res := o.knock(ctx, req, body, sk, scheme)
+	if scheme == domain.SignatureRFC9421 && knocksAgain(known, res.status) {
+		// The same request, re-signed: Sign replaces the RFC 9421 headers.
+		first := res
+		req = req.Clone(ctx)
+		if req.Body, err = req.GetBody(); err != nil {
+			return result{outcome: abandoned, err: truncate(err.Error())}
+		}
+		scheme = domain.SignatureCavage
+		res = o.knock(ctx, req, body, sk, scheme)
+		if res.outcome != delivered && res.outcome != cancelled {
+			res.err = truncate("RFC 9421: " + first.err + "; draft-cavage: " + res.err)
+		}
+	}
+	reprobe := known.scheme == domain.SignatureCavage && firstKnock(known, now) == domain.SignatureRFC9421
+	res.learnt = learnt(known, scheme, res.status, reprobe, now)
+	return res
+}
+
+// knock signs req with scheme and sends it, and classifies the answer.
+func (o *Outbox) knock(ctx context.Context, req *http.Request, body []byte, sk *signingKey, scheme domain.SignatureScheme) result {
+	rctx, cancel := context.WithTimeout(ctx, RequestTimeout)
+	defer cancel()
+	req = req.WithContext(rctx)
 	// Signed now, not when queued: a retry days later carries a fresh Date
 	// from our clock (HOSTILE D8, S5) and the actor's current key.
 	//
@@ -200,7 +238,7 @@ func (o *Outbox) post(ctx context.Context, d *domain.Delivery, body []byte, sk *
 	// complete at a steady rate and overlap with other workers' POSTs. The
 	// signers are goroutines that live as long as Run, so their stacks grow
 	// to what RSA needs once, not once per delivery.
-	job := signJob{req: req, body: body, key: sk, now: o.now(), err: make(chan error, 1)}
+	job := signJob{req: req, body: body, key: sk, scheme: scheme, now: o.now(), err: make(chan error, 1)}
 	select {
 	case o.signJobs <- job:
 	case <-ctx.Done():
@@ -384,7 +422,8 @@ func applyOutcome(tx domain.Tx, r attemptResult, next *domain.Delivery, now time
 		// The host answered: Mastodon's DeliveryWorker calls
 		// track_success! whenever the request was "performed", including
 		// an unsalvageable 4xx.
-		c.recovered, err = resetHost(tx, r.it.host)
+		// The signature scheme it took is remembered in the same write.
+		c.recovered, err = resetHost(tx, r.it.host, r.res.learnt)
 	case failed:
 		if next != nil {
 			if err := tx.PutDelivery(next); err != nil {
@@ -432,6 +471,9 @@ func (o *Outbox) logOutcome(r attemptResult, c recorded, err error) {
 		o.setHostState(r.it.host, false)
 		o.log.Info("outbox: host available again", slog.String("host", r.it.host))
 	}
+	if res.learnt.scheme != "" {
+		o.log.Debug("outbox: host's signature scheme remembered", slog.String("host", r.it.host), slog.String("scheme", string(res.learnt.scheme)))
+	}
 }
 
 // trackFailure records today (UTC) as a failure day of host, and marks it
@@ -460,17 +502,22 @@ func trackFailure(tx domain.Tx, host string, now time.Time) (bool, error) {
 }
 
 // resetHost clears a host's failure days and unavailability (Mastodon's
-// DeliveryFailureTracker#track_success! / reset!), writing only when there is
-// something to clear. It reports whether the host was unavailable.
-func resetHost(tx domain.Tx, host string) (bool, error) {
+// DeliveryFailureTracker#track_success! / reset!) and remembers the
+// signature scheme learnt (none when zero), writing only when there is
+// something to change. It reports whether the host was unavailable.
+func resetHost(tx domain.Tx, host string, learnt knownScheme) (bool, error) {
 	h, err := tx.HostHealth(host)
 	if domain.IsNotFound(err) {
-		return false, nil
+		if learnt.scheme == "" {
+			return false, nil
+		}
+		h, err = &domain.HostHealth{Host: host}, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	if !h.Unavailable && len(h.FailureDays) == 0 {
+	changed := rememberScheme(h, learnt)
+	if !changed && !h.Unavailable && len(h.FailureDays) == 0 {
 		return false, nil
 	}
 	was := h.Unavailable
@@ -591,16 +638,21 @@ func (b *breakers) success(inbox string) {
 
 // signJob is a request for a signer goroutine to sign.
 type signJob struct {
-	req  *http.Request
-	body []byte
-	key  *signingKey
-	now  time.Time
-	err  chan error
+	req    *http.Request
+	body   []byte
+	key    *signingKey
+	scheme domain.SignatureScheme
+	now    time.Time
+	err    chan error
 }
 
 // signLoop signs requests until jobs is closed.
 func signLoop(jobs <-chan signJob) {
 	for j := range jobs {
-		j.err <- httpsig.Sign(j.req, j.body, j.key.keyID, j.key.key, j.now)
+		sign := httpsig.Sign
+		if j.scheme == domain.SignatureRFC9421 {
+			sign = httpsig.Sign9421
+		}
+		j.err <- sign(j.req, j.body, j.key.keyID, j.key.key, j.now)
 	}
 }

@@ -4,7 +4,8 @@
 // An activity and its deliveries (one per distinct inbox) are written in the
 // same store transaction as the change that caused them (HOSTILE D1), so a
 // crash can lose neither. Run loads due deliveries, signs each POST at send
-// time with the actor's key, and retries failures with Mastodon's backoff
+// time with the actor's key (RFC 9421 or draft-cavage, whichever the host is
+// known to accept: knock.go), and retries failures with Mastodon's backoff
 // over about two to three days. Concurrency is bounded globally and per host;
 // a host that keeps failing on seven distinct days is marked unavailable and
 // skipped until it answers again (HOSTILE D4–D11).
@@ -108,6 +109,11 @@ type Outbox struct {
 	// changed (true: unavailable), newer than what a scan read.
 	hostMu    sync.Mutex
 	hostState map[string]bool
+
+	// schemes holds the signature scheme of the hosts whose scheme this
+	// Outbox learnt, newer than what a scan read (knock.go).
+	schemeMu sync.Mutex
+	schemes  map[string]knownScheme
 }
 
 // signingKey is a local actor's parsed private key and the id it is
@@ -135,6 +141,7 @@ func New(cfg Config) *Outbox {
 		wake:      make(chan struct{}, 1),
 		keys:      make(map[string]*signingKey),
 		hostState: make(map[string]bool),
+		schemes:   make(map[string]knownScheme),
 	}
 	if o.http == nil {
 		o.http = fetch.NewClient(fetch.Config{}).HTTP()
@@ -249,7 +256,7 @@ func (o *Outbox) HostAnswered(ctx context.Context, host string) error {
 	var wasUnavailable bool
 	err = o.store.Update(ctx, func(tx domain.Tx) error {
 		var err error
-		wasUnavailable, err = resetHost(tx, h)
+		wasUnavailable, err = resetHost(tx, h, knownScheme{})
 		return err
 	})
 	if err != nil {
@@ -353,6 +360,7 @@ type item struct {
 	host        string
 	act         *domain.OutActivity // nil: not found (the delivery is dropped)
 	unavailable bool                // the host was unavailable when scanned
+	scheme      knownScheme         // the host's signature scheme when scanned
 	key         *signingKey         // nil: no usable key (the delivery is dropped)
 	loadErr     string              // why act or key could not be loaded
 }

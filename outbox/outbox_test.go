@@ -162,7 +162,7 @@ func (r *remote) check(req *http.Request, body []byte, keys map[string]crypto.Pu
 	if r.ua != "" && req.Header.Get("User-Agent") != r.ua {
 		r.tb.Errorf("remote: User-Agent %q, want %q", req.Header.Get("User-Agent"), r.ua)
 	}
-	opt := httpsig.VerifyOptions{Host: req.Host, Now: now}
+	opt := httpsig.VerifyOptions{Host: req.Host, Scheme: "http", Now: now}
 	p, err := httpsig.Check(req, body, opt)
 	if err != nil {
 		r.tb.Errorf("remote: CheckRequest: %v", err)

@@ -2,9 +2,9 @@
 // (draft-cavage-http-signatures, the dialect the fediverse speaks). Incoming RFC 9421 HTTP Message
 // Signatures (Signature-Input) are verified too (rfc9421.go, sfv.go), through the same Check and Verify.
 //
-// Outbound requests are signed with go-fed/httpsig (sign.go). Inbound requests are parsed (parse.go),
-// checked and verified (verify.go) by this package, not by go-fed, because go-fed's verifier (DESIGN.md
-// §11, HOSTILE.md S2–S16):
+// Outbound requests are signed with go-fed/httpsig (sign.go), or with RFC 9421 by this package
+// (sign9421.go). Inbound requests are parsed (parse.go), checked and verified (verify.go) by this
+// package, not by go-fed, because go-fed's verifier (DESIGN.md §11, HOSTILE.md S2–S16):
 //   - never compares Digest with the body (S3),
 //   - never looks at Date and only checks (created)/(expires) ±10 s against the real clock (S5),
 //   - falls back to signing only "date" when headers= is missing (S2),

@@ -21,8 +21,9 @@ import (
 // with a non-empty body, it sets Digest "SHA-256=<base64>" over body and signs
 // "(request-target) host date digest content-type" (content-type only if set); for a GET/HEAD without
 // body it signs "(request-target) host date". body must be the exact bytes that will be sent; Sign
-// does not touch r.Body. A Digest or Signature header already present is replaced, so a request can be
-// re-signed before a retry.
+// does not touch r.Body. A Digest or Signature header already present is replaced, and the RFC 9421
+// headers Sign9421 writes (Signature-Input, Content-Digest) are removed, so a request can be re-signed
+// before a retry, or after an RFC 9421 knock was refused (outbox), and carries one signature only.
 //
 // (request-target) is signed over r.URL.EscapedPath(), not over the decoded r.URL.Path go-fed would use
 // (HOSTILE S16: Mastodon and GoToSocial verify against the path as sent on the wire).
@@ -35,32 +36,18 @@ import (
 // multiple goroutines"), so one is created per call and Sign is safe for concurrent use on
 // different requests.
 func Sign(r *http.Request, body []byte, keyID string, key *rsa.PrivateKey, now time.Time) error {
-	if r == nil || r.URL == nil {
-		return errors.New("httpsig: sign: nil request or URL")
-	}
-	if key == nil || key.N == nil {
-		return errors.New("httpsig: sign: nil private key")
-	}
-	if bits := key.N.BitLen(); bits < MinRSABits {
-		return fmt.Errorf("httpsig: sign: RSA key of %d bits is smaller than %d", bits, MinRSABits)
-	}
-	if err := sigCheckKeyID(keyID); err != nil {
+	host, err := sigCheckSigning(r, keyID, key)
+	if err != nil {
 		return fmt.Errorf("httpsig: sign: %w", err)
-	}
-	host := r.Host
-	if host == "" {
-		host = r.URL.Host
-	}
-	if host == "" {
-		return errors.New("httpsig: sign: request has no host")
 	}
 	if r.Header == nil {
 		r.Header = make(http.Header)
 	}
 	r.Header.Set("Host", host)
 	r.Header.Set("Date", now.UTC().Format(http.TimeFormat))
-	r.Header.Del("Digest")
-	r.Header.Del("Signature")
+	for _, h := range []string{"Digest", "Signature", "Signature-Input", "Content-Digest"} {
+		r.Header.Del(h)
+	}
 
 	headers := []string{sigRequestTargetName, "host", "date"}
 	var digestBody []byte // nil: go-fed adds no Digest

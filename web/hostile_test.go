@@ -6,6 +6,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"go/ast"
@@ -503,15 +504,24 @@ func TestS14DirectNoteNotServedUnsigned(t *testing.T) {
 			}
 		}
 		// A signed fetch by the addressee's server gets it; one by another
-		// server does not.
+		// server does not. Both signature schemes: the node is plain http,
+		// and an RFC 9421 @target-uri names that scheme (a signature over
+		// https://… of the same path is not for this node).
+		type signer func(r *http.Request, body []byte, keyID string, key *rsa.PrivateKey, now time.Time) error
 		for _, tc := range []struct {
-			who  *fakeRemote
-			want int
-		}{{bob, 200}, {carol, 404}} {
+			scheme string
+			sign   signer
+			who    *fakeRemote
+			want   int
+		}{
+			{"cavage", httpsig.Sign, bob, 200}, {"cavage", httpsig.Sign, carol, 404},
+			{"rfc9421", httpsig.Sign9421, bob, 200}, {"rfc9421", httpsig.Sign9421, carol, 404},
+			{"rfc9421 over https", sign9421As("https"), bob, 404},
+		} {
 			req, _ := http.NewRequest("GET", id, nil)
 			req.Header.Set("Accept", "application/activity+json")
 			key, _ := domain.ParsePrivateKeyPEM(tc.who.kp.PrivatePEM)
-			if err := httpsig.Sign(req, nil, tc.who.keyID, key, time.Now()); err != nil {
+			if err := tc.sign(req, nil, tc.who.keyID, key, time.Now()); err != nil {
 				t.Fatal(err)
 			}
 			resp, err := http.DefaultClient.Do(req)
@@ -521,8 +531,23 @@ func TestS14DirectNoteNotServedUnsigned(t *testing.T) {
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode != tc.want || (tc.want == 200) != strings.Contains(string(body), "private reasons") {
-				t.Errorf("GET %s signed by %s: %d, want %d", id, tc.who.id, resp.StatusCode, tc.want)
+				t.Errorf("GET %s signed (%s) by %s: %d, want %d", id, tc.scheme, tc.who.id, resp.StatusCode, tc.want)
 			}
 		}
+	}
+}
+
+// sign9421As signs an RFC 9421 request as if it were sent to the same host
+// and path over another scheme, then sends it as it is: what a signer that
+// assumed https would send to a plain-http node.
+func sign9421As(scheme string) func(r *http.Request, body []byte, keyID string, key *rsa.PrivateKey, now time.Time) error {
+	return func(r *http.Request, body []byte, keyID string, key *rsa.PrivateKey, now time.Time) error {
+		u := *r.URL
+		real := r.URL
+		u.Scheme = scheme
+		r.URL = &u
+		err := httpsig.Sign9421(r, body, keyID, key, now)
+		r.URL = real
+		return err
 	}
 }

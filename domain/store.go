@@ -429,4 +429,10 @@ type ModerationStore interface {
 	Reports() ([]*Report, error)
 	// ReportsPage returns the reports received, newest first.
 	ReportsPage(cursor string, limit int) (Page[*Report], error)
+	// CourseReportsPage returns the reports made here about posts of a
+	// local course, newest first.
+	CourseReportsPage(course, cursor string, limit int) (Page[*Report], error)
+	// ReportBy returns the report made here by reporter (an actor id)
+	// about the post uri; ENOTFOUND when there is none.
+	ReportBy(reporter, uri string) (*Report, error)
 }

@@ -58,7 +58,7 @@ func (s *Courses) Page(ctx context.Context, viewer, handle string, q CoursePageQ
 		if p.Badges, err = tx.Badges(co.Handle); err != nil {
 			return err
 		}
-		d, err := s.discussion(tx, co.Handle, q.Posts)
+		d, err := s.discussion(tx, viewer, co.Handle, q.Posts)
 		if err != nil {
 			return err
 		}
@@ -212,6 +212,8 @@ type ManagePage struct {
 	MembersPrev, MembersNext string
 	Threads                  []PostView
 	PostsPrev, PostsNext     string
+	// Reports are the newest reports people here made about its posts.
+	Reports []CourseReport
 }
 
 // Manage is the organisers' page of a course, for organiser only; drafts
@@ -256,11 +258,14 @@ func (s *Courses) Manage(ctx context.Context, organiser, handle string, q Manage
 		if p.MemberCount, err = tx.CountFollowers(co.Handle, domain.FollowAccepted); err != nil {
 			return err
 		}
-		d, err := s.discussion(tx, co.Handle, q.Posts)
+		d, err := s.discussion(tx, organiser, co.Handle, q.Posts)
 		if err != nil {
 			return err
 		}
 		p.Threads, p.PostsPrev, p.PostsNext = d.Threads, d.Prev, d.Next
+		if p.Reports, err = s.courseReports(tx, co.Handle); err != nil {
+			return err
+		}
 		out = p
 		return nil
 	})

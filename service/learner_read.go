@@ -52,7 +52,7 @@ func (f *Enrolment) Remote(ctx context.Context, viewer, actorID, posts string) (
 		for _, c := range cs {
 			p.Done[c.Task] = true
 		}
-		d, err := f.discussion(tx, actorID, posts)
+		d, err := f.discussion(tx, viewer, actorID, posts)
 		if err != nil {
 			return err
 		}

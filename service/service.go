@@ -35,7 +35,7 @@
 //	documents.go      ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore PostStore SchoolStore SettingsStore
 //	enrolment.go      ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore
 //	learner_read.go   ActorCache BadgeStore CompletionStore CourseStore FollowStore LocalActorStore SchoolStore TaskStore
-//	moderation.go     ActorCache CourseStore DeliveryStore FollowStore ModerationStore PostStore ReceivedBadgeStore TaskStore
+//	moderation.go     ActorCache CourseStore DeliveryStore FollowStore ModerationStore PersonStore PostStore ReceivedBadgeStore TaskStore
 //	posts.go          ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore PostStore
 //	posts_read.go     ActorCache CourseStore PostStore SchoolStore
 //	schools.go        SchoolStore

@@ -112,6 +112,11 @@ func (s *Server) routes() {
 	a.Post("/remote/post", s.loggedIn, s.remotePost)
 	a.Post("/remote/done", s.loggedIn, s.remoteDone)
 	a.Post("/remote/leave", s.loggedIn, s.remoteLeave)
+	// Their own posts (edit, delete) and anyone's (report): the services
+	// decide whose, and report to the organisers and the operator.
+	a.Post("/courses/:handle/posts/edit", s.loggedIn, s.editPost)
+	a.Post("/courses/:handle/posts/delete", s.loggedIn, s.deletePost)
+	a.Post("/courses/:handle/posts/report", s.loggedIn, s.reportPost)
 
 	// Organisers: a logged-in person, and each handler's course must be one
 	// they organise (s.organised, Courses.Organised), or the course is new.
@@ -129,7 +134,6 @@ func (s *Server) routes() {
 	a.Post("/courses/:handle/badges/:id/award", s.loggedIn, s.awardBadge)
 	a.Post("/courses/:handle/posts/pin", s.loggedIn, s.pinPost)
 	a.Post("/courses/:handle/posts/remove", s.loggedIn, s.removePost)
-	a.Post("/courses/:handle/posts/report", s.loggedIn, s.reportPost)
 	a.Post("/courses/:handle/block", s.loggedIn, s.blockFromCourse)
 
 	// The operator: admin accounts only. The node's name and words,

@@ -263,3 +263,12 @@ func (t *tx) ReportsPage(cursor string, limit int) (domain.Page[*domain.Report],
 	spec := pageSpec{prefix: prefixOf(pReport), desc: true, values: true}
 	return readPage(t, spec, cursor, limit, decodeJSON[domain.Report], nil)
 }
+
+// CourseReportsPage reads a course's index of local reports, newest
+// first: their ids are ULIDs too.
+func (t *tx) CourseReportsPage(course, cursor string, limit int) (domain.Page[*domain.Report], error) {
+	spec := pageSpec{prefix: prefixOf(pReportOf, course), desc: true}
+	return readPage(t, spec, cursor, limit, func(id, _ []byte) (*domain.Report, error) {
+		return orNil(t.Report(string(id)))
+	}, nil)
+}

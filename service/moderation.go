@@ -404,7 +404,7 @@ func (m *Moderation) Report(ctx context.Context, reporter, postURI, comment stri
 		if err := tx.PutReport(r); err != nil {
 			return err
 		}
-		if p.Local || !c.IsOrganiser(reporter) {
+		if _, _, ours := m.URLs.LocalActor(p.Author); p.Local || ours || !c.IsOrganiser(reporter) {
 			return nil
 		}
 		author, err := tx.RemoteActor(p.Author)

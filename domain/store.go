@@ -206,6 +206,9 @@ type BadgeStore interface {
 	// AddVote records a vote for awarding a badge to a learner; it returns
 	// the number of distinct voters.
 	AddVote(badge, learner, voter string) (int, error)
+	// Voted reports whether voter has voted for awarding a badge to a
+	// learner.
+	Voted(badge, learner, voter string) (bool, error)
 
 	Award(id string) (*Award, error)
 	// AwardOf returns the award of a badge to a learner.

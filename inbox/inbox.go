@@ -85,11 +85,14 @@ type Learning interface {
 	WithdrawCompletion(tx domain.CompletionStore, course, task, learner, id string) error
 }
 
-// Badges is what the inbox needs of badges that courses elsewhere award to
-// local people (service.Badges).
+// Badges is what the inbox needs of badges: those that courses elsewhere
+// award to local people, and votes from elsewhere for our courses' peer
+// badges (service.Badges).
 type Badges interface {
 	ReceiveAward(tx domain.Tx, rb *domain.ReceivedBadge, mentioned []string) (bool, error)
 	ReceiveRevoke(tx domain.ReceivedBadgeStore, issuer, note string) (bool, error)
+	// ReceiveVote keeps a vote from a learner on another Lernejo node.
+	ReceiveVote(tx domain.Tx, badge, voter, learner string) error
 }
 
 // Moderation is what the inbox needs of moderation: blocks of local actors

@@ -117,6 +117,9 @@ func (s *Server) routes() {
 	a.Post("/courses/:handle/posts/edit", s.loggedIn, s.editPost)
 	a.Post("/courses/:handle/posts/delete", s.loggedIn, s.deletePost)
 	a.Post("/courses/:handle/posts/report", s.loggedIn, s.reportPost)
+	// Votes for a fellow learner's peer-awarded badge (web/badges.go).
+	a.Post("/courses/:handle/badges/:id/vote", s.loggedIn, s.voteBadge)
+	a.Post("/remote/vote", s.loggedIn, s.remoteVote)
 
 	// Organisers: a logged-in person, and each handler's course must be one
 	// they organise (s.organised, Courses.Organised), or the course is new.
@@ -132,6 +135,7 @@ func (s *Server) routes() {
 	a.Post("/courses/:handle/tasks/:id/restore", s.loggedIn, s.restoreTask)
 	a.Post("/courses/:handle/badges", s.loggedIn, s.addBadge)
 	a.Post("/courses/:handle/badges/:id/award", s.loggedIn, s.awardBadge)
+	a.Post("/awards/:id/revoke", s.loggedIn, s.revokeAward)
 	a.Post("/courses/:handle/posts/pin", s.loggedIn, s.pinPost)
 	a.Post("/courses/:handle/posts/remove", s.loggedIn, s.removePost)
 	a.Post("/courses/:handle/block", s.loggedIn, s.blockFromCourse)

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -51,5 +52,57 @@ func TestDemoAnnouncesItsTasks(t *testing.T) {
 		if !strings.HasPrefix(task, federation.TaskURL(n.URLs, DemoCourse, "")) {
 			t.Errorf("task id %s is not a task URL of the course", task)
 		}
+	}
+}
+
+// TestDoneReplyToTaskPage: a Mastodon learner who opens a task's link and
+// replies to the Page itself with #done (inReplyTo is the Page's id, not
+// the announcement post's) completes the task.
+func TestDoneReplyToTaskPage(t *testing.T) {
+	ctx := context.Background()
+	n := startNode(t, Config{Demo: true, AllowPrivateNetworks: true})
+	zoe := newFakePeer(t)
+	zoe.status.Store(202)
+	course := n.URLs.Actor(domain.ActorCourse, DemoCourse)
+	if st := zoe.follow(course, n.URLs.SharedInbox(), "1"); st != 202 {
+		t.Fatalf("follow: %d", st)
+	}
+	eventually(t, "zoe enrolled", func() bool {
+		f := follower(n, DemoCourse, zoe.zoe())
+		return f != nil && f.State == domain.FollowAccepted
+	})
+	var tasks []*domain.Task
+	n.Store.View(ctx, func(tx domain.Tx) error { tasks, _ = tx.Tasks(DemoCourse); return nil })
+	page := federation.TaskURL(n.URLs, DemoCourse, tasks[1].ID)
+	note := zoe.URL + "/users/zoe/statuses/1"
+	st := zoe.send(n.URLs.SharedInbox(), map[string]any{
+		"@context": "https://www.w3.org/ns/activitystreams", "id": note + "/activity", "type": "Create", "actor": zoe.zoe(),
+		"to": []string{federation.Public}, "cc": []string{course},
+		"object": map[string]any{"id": note, "type": "Note", "attributedTo": zoe.zoe(), "inReplyTo": page,
+			"to": []string{federation.Public}, "cc": []string{course},
+			"content": `<p><span class="h-card"><a href="` + course + `" class="u-url mention">@<span>gentle-python</span></a></span> <a href="https://example.social/tags/done" class="mention hashtag" rel="tag">#<span>done</span></a> names and types: <a href="https://example.org/zoe/names.py">https://example.org/zoe/names.py</a></p>`,
+			"tag": []map[string]any{{"type": "Mention", "href": course, "name": "@gentle-python"},
+				{"type": "Hashtag", "href": "https://example.social/tags/done", "name": "#done"}},
+			"published": "2026-01-02T10:00:00Z"},
+	})
+	if st != 202 {
+		t.Fatalf("create: %d", st)
+	}
+	eventually(t, "the reply to the Page completes the task", func() bool {
+		var c *domain.Completion
+		n.Store.View(ctx, func(tx domain.Tx) error { c, _ = tx.Completion(DemoCourse, tasks[1].ID, zoe.zoe()); return nil })
+		return c != nil && c.Evidence == "https://example.org/zoe/names.py"
+	})
+	var others int
+	n.Store.View(ctx, func(tx domain.Tx) error {
+		for _, task := range []string{tasks[0].ID, tasks[2].ID} {
+			if _, found, _ := domain.Found(tx.Completion(DemoCourse, task, zoe.zoe())); found {
+				others++
+			}
+		}
+		return nil
+	})
+	if others != 0 {
+		t.Errorf("the reply completed %d other tasks", others)
 	}
 }

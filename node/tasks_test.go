@@ -2,10 +2,16 @@ package node
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/domain/password"
 	"github.com/lernejo/lernejo/federation"
 )
 
@@ -104,5 +110,69 @@ func TestDoneReplyToTaskPage(t *testing.T) {
 	})
 	if others != 0 {
 		t.Errorf("the reply completed %d other tasks", others)
+	}
+}
+
+// TestRemoteJoinAsksTheQuestions: cem on A opens a moderated course on B
+// through the remote course page, which asks B's sign-up questions, one
+// answer field each; his answers reach B in the Join, each after its
+// question, as the organisers read them.
+func TestRemoteJoinAsksTheQuestions(t *testing.T) {
+	ctx := context.Background()
+	a, b := twoNodes(t)
+	questions := []string{"What do you want to build?", "How many hours a week can you give?"}
+	if err := b.Services.Courses.Create(ctx, DemoOrganiser, &domain.Course{Handle: "sql-sprint", Title: "SQL sprint", Kind: "Challenge",
+		Status: domain.StatusOpen, SignUp: domain.SignUpModerated, Questions: questions, Organisers: []string{DemoOrganiser}}); err != nil {
+		t.Fatal(err)
+	}
+	hash, err := password.Hash("correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Services.Accounts.Register(ctx, &domain.Person{Handle: "cem", PasswordHash: hash}); err != nil {
+		t.Fatal(err)
+	}
+	// logIn reads its token from the demo course, which A has not: log in
+	// the same way, on A's home page.
+	jar, _ := cookiejar.New(nil)
+	cem := &webClient{t: t, base: a.URLs.Base(), c: &http.Client{Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	cem.refreshToken("/login")
+	if st := cem.post("/login", url.Values{"handle": {"cem"}, "password": {"correct horse battery"}}); st != 303 {
+		t.Fatalf("log in as cem: %d", st)
+	}
+	cem.refreshToken("/")
+	course := b.URLs.Actor(domain.ActorCourse, "sql-sprint")
+	resp, err := cem.c.Get(a.URLs.Base() + "/lookup?q=" + url.QueryEscape(course))
+	if err != nil || resp.StatusCode != 303 {
+		t.Fatalf("lookup: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	resp, err = cem.c.Get(a.URLs.Base() + resp.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for i, q := range questions {
+		if !strings.Contains(string(page), fmt.Sprintf(`<label for="answer-%d">%s</label>`, i, q)) {
+			t.Errorf("the remote join page does not ask %q:\n%s", q, page)
+		}
+	}
+	if strings.Contains(string(page), "A word to the organisers") {
+		t.Error("the remote join page of a course with questions still offers only a word to the organisers")
+	}
+	st := cem.post("/lookup/join", url.Values{"target": {course}, "question": questions,
+		"answer": {"A shop for my bakery.", "Five"}})
+	if st != 303 {
+		t.Fatalf("join: %d", st)
+	}
+	cemID := a.URLs.Actor(domain.ActorPerson, "cem")
+	eventually(t, "B holds cem's request", func() bool { return follower(b, "sql-sprint", cemID) != nil })
+	// The Join's content is HTML, a paragraph per question; B keeps it as
+	// plain text, on one line.
+	want := questions[0] + " A shop for my bakery. " + questions[1] + " Five"
+	if f := follower(b, "sql-sprint", cemID); f.State != domain.FollowPending || f.Answers != want {
+		t.Fatalf("B's record of cem's request: %q, want %q", f.Answers, want)
 	}
 }

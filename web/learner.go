@@ -116,9 +116,30 @@ func (s *Server) remoteCourse(c *fiber.Ctx) error {
 func (s *Server) joinRemote(c *fiber.Ctx) error {
 	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
 		target := c.FormValue("target")
-		_, err := s.cfg.Services.Enrolment.Enrol(ctx, p.Handle, target, c.FormValue("answers"))
+		_, err := s.cfg.Services.Enrolment.Enrol(ctx, p.Handle, target, joinAnswers(c))
 		return "/remote?id=" + url.QueryEscape(target), err
 	})
+}
+
+// joinAnswers is what the remote join form says to the organisers, as one
+// text like the local join's: each sign-up question the form asked
+// followed by its answer, a paragraph each, or the free word when the
+// course asks nothing.
+func joinAnswers(c *fiber.Ctx) string {
+	args := c.Request().PostArgs()
+	questions, answers := args.PeekMulti("question"), args.PeekMulti("answer")
+	if len(answers) == 0 {
+		return c.FormValue("answers")
+	}
+	var parts []string
+	for i, a := range answers {
+		text := strings.TrimSpace(string(a))
+		if i < len(questions) {
+			text = strings.TrimSpace(string(questions[i])) + "\n" + text
+		}
+		parts = append(parts, text)
+	}
+	return strings.Join(parts, "\n\n")
 }
 
 func (s *Server) remoteLeave(c *fiber.Ctx) error {

@@ -59,7 +59,7 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 			return err
 		}
 		if c.Status == domain.StatusArchived {
-			return domain.Errorf(domain.EFORBIDDEN, "This course is archived.")
+			return domain.Errorf(domain.EFORBIDDEN, "This %s is archived.", domain.KindWord(c.Kind))
 		}
 		courseID := urls.Actor(domain.ActorCourse, c.Handle)
 		mentions := in.Mentions

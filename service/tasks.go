@@ -383,7 +383,8 @@ func (s *Tasks) restore(tx taskEditTx, editor, course, id string, rev int) (*dom
 // reorder puts a course's tasks in the given order of ids (every task
 // exactly once) inside tx, and returns the tasks whose place changed.
 func (s *Tasks) reorder(tx taskEditTx, editor, course string, ids []string) ([]*domain.Task, error) {
-	if _, err := organisedBy(tx, course, editor); err != nil {
+	c, err := organisedBy(tx, course, editor)
+	if err != nil {
 		return nil, err
 	}
 	tasks, err := tx.Tasks(course)
@@ -395,13 +396,13 @@ func (s *Tasks) reorder(tx taskEditTx, editor, course string, ids []string) ([]*
 		byID[t.ID] = t
 	}
 	if len(ids) != len(tasks) {
-		return nil, domain.Errorf(domain.EINVALID, "Give every task of the course exactly once.")
+		return nil, domain.Errorf(domain.EINVALID, "Give every task of the %s exactly once.", domain.KindWord(c.Kind))
 	}
 	var moved []*domain.Task
 	for i, id := range ids {
 		t, ok := byID[id]
 		if !ok {
-			return nil, domain.Errorf(domain.EINVALID, "Give every task of the course exactly once.")
+			return nil, domain.Errorf(domain.EINVALID, "Give every task of the %s exactly once.", domain.KindWord(c.Kind))
 		}
 		delete(byID, id)
 		if t.Position == i+1 {

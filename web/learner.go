@@ -67,27 +67,32 @@ type lookupPage struct {
 // lookup finds a course (or anyone) on another server by handle or URL and
 // shows it, with a way to join through this node.
 func (s *Server) lookup(c *fiber.Ctx) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	st, err := s.cfg.Services.Settings.Current(ctx)
+	if err != nil {
+		return err
+	}
+	title := "Find " + st.AWord() + " elsewhere"
 	q := strings.TrimSpace(c.Query("q"))
 	if q == "" {
-		return s.render(c, "lookup", pageData{Title: "Find a course elsewhere"})
+		return s.render(c, "lookup", pageData{Title: title})
 	}
 	if _, err := s.requireLogin(c); err != nil {
 		return err
 	}
-	ctx, cancel := ctx(c)
-	defer cancel()
 	id := q
 	if !strings.HasPrefix(q, "https://") && !strings.HasPrefix(q, "http://") {
 		var err error
 		if id, err = s.cfg.Resolver.LookupHandle(ctx, q); err != nil {
-			return s.render(c, "lookup", pageData{Title: "Find a course elsewhere", Data: lookupPage{Q: q, Error: "Nothing was found at " + q + "."}})
+			return s.render(c, "lookup", pageData{Title: title, Data: lookupPage{Q: q, Error: "Nothing was found at " + q + "."}})
 		}
 	}
 	if h, typ, ok := s.urls.LocalActor(id); ok {
 		return c.Redirect(s.urls.Actor(typ, h), fiber.StatusSeeOther)
 	}
 	if _, err := s.cfg.Resolver.Actor(ctx, id); err != nil {
-		return s.render(c, "lookup", pageData{Title: "Find a course elsewhere", Data: lookupPage{Q: q, Error: "That server did not answer with a course or a person."}})
+		return s.render(c, "lookup", pageData{Title: title, Data: lookupPage{Q: q, Error: "That server did not answer with " + st.AWord() + " or a person."}})
 	}
 	return c.Redirect("/remote?id="+url.QueryEscape(id), fiber.StatusSeeOther)
 }

@@ -27,6 +27,7 @@ type Person struct {
 	Admin        bool
 	PublicKeyPEM string
 	AssertionKey []byte // Ed25519 public key (FEP-521a)
+	LastActive   time.Time // when they last logged in or posted, to the day (NodeInfo's active users)
 	Created      time.Time
 	Updated      time.Time
 }

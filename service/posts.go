@@ -66,7 +66,7 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 		authorType := domain.ActorCourse
 		if in.Author != c.Handle {
 			authorType = domain.ActorPerson
-			if _, err := tx.Person(in.Author); err != nil {
+			if err := markActive(tx, in.Author, now); err != nil {
 				return err
 			}
 			if !c.IsOrganiser(in.Author) {

@@ -26,7 +26,8 @@ type Person struct {
 	PasswordHash string // argon2id, PHC string format
 	Admin        bool
 	PublicKeyPEM string
-	AssertionKey []byte // Ed25519 public key (FEP-521a)
+	AssertionKey []byte    // Ed25519 public key (FEP-521a)
+	LastActive   time.Time // when they last logged in or posted, to the day (NodeInfo's active users)
 	Created      time.Time
 	Updated      time.Time
 }

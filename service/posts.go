@@ -59,14 +59,14 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 			return err
 		}
 		if c.Status == domain.StatusArchived {
-			return domain.Errorf(domain.EFORBIDDEN, "This course is archived.")
+			return domain.Errorf(domain.EFORBIDDEN, "This %s is archived.", domain.KindWord(c.Kind))
 		}
 		courseID := urls.Actor(domain.ActorCourse, c.Handle)
 		mentions := in.Mentions
 		authorType := domain.ActorCourse
 		if in.Author != c.Handle {
 			authorType = domain.ActorPerson
-			if _, err := tx.Person(in.Author); err != nil {
+			if err := markActive(tx, in.Author, now); err != nil {
 				return err
 			}
 			if !c.IsOrganiser(in.Author) {

@@ -36,7 +36,7 @@
 //	enrolment.go      ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore
 //	learner_read.go   ActorCache BadgeStore CompletionStore CourseStore FollowStore LocalActorStore SchoolStore TaskStore
 //	moderation.go     ActorCache CourseStore DeliveryStore FollowStore ModerationStore PersonStore PostStore ReceivedBadgeStore TaskStore
-//	posts.go          ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore PostStore
+//	posts.go          ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PostStore
 //	posts_read.go     ActorCache CourseStore PostStore SchoolStore
 //	schools.go        SchoolStore
 //	sessions.go       PersonStore SessionStore SettingsStore

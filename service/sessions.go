@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/password"
@@ -70,12 +71,30 @@ func (s *Accounts) startSession(ctx context.Context, handle, old string) (*domai
 				return err
 			}
 		}
+		if err := markActive(tx, handle, sess.Created); err != nil {
+			return err
+		}
 		return tx.PutSession(sess)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return sess, nil
+}
+
+// markActive records, inside tx, that the person handle logged in or
+// posted at now, for NodeInfo's counts of active users. The day is enough
+// for those, so a person is written at most once a day.
+func markActive(tx domain.PersonStore, handle string, now time.Time) error {
+	p, err := tx.Person(handle)
+	if err != nil {
+		return err
+	}
+	if now.Sub(p.LastActive) < 24*time.Hour {
+		return nil
+	}
+	p.LastActive = now.UTC()
+	return tx.PutPerson(p)
 }
 
 // LogOut ends the session token.

@@ -265,6 +265,7 @@ func (in *Inbox) prepare(ctx context.Context, act *federation.Activity, log *slo
 		in.fetchAnnounced(ctx, act, log)
 	case "Accept":
 		in.cacheTasks(ctx, act.Actor, log)
+		in.backfill(ctx, act.Actor, log)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
@@ -53,13 +54,52 @@ func answered(act *federation.Activity) (followID, follower string, ok bool, err
 // outbox, each announced note fetched from its own origin.
 const backfillItems = 40
 
+// maxBackfillsWaiting bounds the courses waiting to be backfilled; an
+// Accept that finds the queue full gets no backfill (its learner sees the
+// discussion from then on, as before backfills existed).
+const maxBackfillsWaiting = 64
+
+// backfillBudget is the most one backfill may take, all its fetches
+// together: a course server that answers slowly gets less of its
+// discussion read, never a stuck reader.
+const backfillBudget = 2 * time.Minute
+
+// queueBackfill asks the backfill goroutine for a course's recent
+// discussion, without waiting.
+func (in *Inbox) queueBackfill(course string, log *slog.Logger) {
+	select {
+	case in.backfills <- course:
+	default:
+		log.Info("backfill queue full: recent discussion not read", slog.String("course", course))
+	}
+}
+
+// backfillLoop reads the courses queueBackfill names, one at a time, until
+// ctx ends. Backfill is best effort: one waiting at a stop is not kept.
+func (in *Inbox) backfillLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case course := <-in.backfills:
+			in.backfillWithin(ctx, course)
+		}
+	}
+}
+
+func (in *Inbox) backfillWithin(ctx context.Context, course string) {
+	ctx, cancel := context.WithTimeout(ctx, backfillBudget)
+	defer cancel()
+	in.backfill(ctx, course, in.log.With(slog.String("backfill", course)))
+}
+
 // backfill gives a person who just joined a Lernejo course on another node
 // the course's recent discussion, which was redistributed before they
 // joined: it reads the newest items of the course's outbox (the Creates of
 // the course's own posts and the Announces of everyone else's, replies
 // included, FEP-1b12), and keeps each note, fetched from its own origin,
 // in the course's mirrored discussion as if the Announce had come then.
-// It runs before the Accept's transaction, as all network work does, and
+// It runs on its own goroutine (backfillLoop), outside any transaction, and
 // only for a course one of our people asked to join.
 func (in *Inbox) backfill(ctx context.Context, courseID string, log *slog.Logger) {
 	var course *domain.RemoteActor

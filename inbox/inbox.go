@@ -180,6 +180,12 @@ type Inbox struct {
 	cursors  map[string]string
 	lastHost string
 	failures map[string]int
+
+	// backfills carries the courses whose recent discussion is to be read
+	// (a course just accepted one of our people) to the goroutine that
+	// reads them, so that a slow course server never holds up the
+	// processing of everyone else's activities.
+	backfills chan string
 }
 
 // maxDecoded bounds the decoded activities kept for the processor.
@@ -221,7 +227,8 @@ func New(ctx context.Context, cfg Config) (*Inbox, error) {
 		cfg.Backlog = DefaultBacklog
 	}
 	in := &Inbox{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1),
-		writes: make(chan *journalWrite, 256), done: make(chan struct{}), cursors: map[string]string{}}
+		writes: make(chan *journalWrite, 256), done: make(chan struct{}), cursors: map[string]string{},
+		backfills: make(chan string, maxBackfillsWaiting)}
 	in.handle = in.handlers()
 	if err := in.countBacklog(ctx); err != nil {
 		return nil, fmt.Errorf("inbox: count the journal: %w", err)

@@ -267,13 +267,19 @@ func TestThreadAcrossThreeNodes(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: thread: %v", n.name, err)
 		}
+		// The page is a tree: each post with its replies nested under it.
 		var got []string
-		for _, v := range page.Posts {
-			got = append(got, v.Post.URI)
-			if want, ok := parents[v.Post.URI]; !ok || v.Post.InReplyTo != want {
-				t.Errorf("%s: %s answers %q, want %q", n.name, v.Post.URI, v.Post.InReplyTo, want)
+		var walk func(vs []service.PostView, parent string)
+		walk = func(vs []service.PostView, parent string) {
+			for _, v := range vs {
+				got = append(got, v.Post.URI)
+				if want, ok := parents[v.Post.URI]; !ok || v.Post.InReplyTo != want || v.Post.InReplyTo != parent && v.ReplyTo == "" {
+					t.Errorf("%s: %s answers %q, shown under %q, want %q", n.name, v.Post.URI, v.Post.InReplyTo, parent, want)
+				}
+				walk(v.Replies, v.Post.URI)
 			}
 		}
+		walk(page.Posts, "")
 		if len(got) != len(parents) || page.Total != len(parents) {
 			t.Fatalf("%s keeps %d posts of the thread (total %d): %v", n.name, len(got), page.Total, got)
 		}

@@ -232,7 +232,7 @@ func (s *Badges) VoteElsewhere(ctx context.Context, voter, course, badge, learne
 			return fmt.Errorf("service: vote: %w", err)
 		}
 		if f == nil || f.State != domain.FollowAccepted {
-			return domain.Errorf(domain.EFORBIDDEN, "Join the course before voting.")
+			return domain.Errorf(domain.EFORBIDDEN, "Join first to vote here.")
 		}
 		ra, err := tx.RemoteActor(course)
 		if err != nil {

@@ -459,7 +459,7 @@ func (s *Posts) publishRemote(ctx context.Context, in PostInput) (*domain.Post, 
 			return fmt.Errorf("service: publish: %w", err)
 		}
 		if f == nil || f.State != domain.FollowAccepted {
-			return domain.Errorf(domain.EFORBIDDEN, "Join the course before posting to it.")
+			return domain.Errorf(domain.EFORBIDDEN, "Join first to post here.")
 		}
 		course, err := tx.RemoteActor(in.Course)
 		if err != nil {

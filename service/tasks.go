@@ -106,7 +106,7 @@ func (s *Tasks) Complete(ctx context.Context, person, course, task, evidence, no
 				return fmt.Errorf("service: complete: %w", err)
 			}
 			if f == nil || f.State != domain.FollowAccepted {
-				return domain.Errorf(domain.EFORBIDDEN, "Join the course before marking its tasks done.")
+				return domain.Errorf(domain.EFORBIDDEN, "Join first to mark its tasks done.")
 			}
 			ra, err := tx.RemoteActor(course)
 			if err != nil {

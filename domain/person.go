@@ -32,8 +32,8 @@ type Person struct {
 	// not: a suspended person cannot log in, their actor is served as
 	// Mastodon serves a suspended account's and their posts are hidden.
 	Suspended time.Time
-	Created      time.Time
-	Updated      time.Time
+	Created   time.Time
+	Updated   time.Time
 }
 
 // Name is the display name, or the handle when there is none.

@@ -130,7 +130,13 @@ type PersonStore interface {
 	Person(handle string) (*Person, error)
 	CreatePerson(*Person, KeyPair) error
 	PutPerson(*Person) error
+	// DeletePerson removes a local account that its person deleted. Their
+	// handle stays claimed, so no one can sign up as them, and their
+	// keys stay, to sign the Delete of their actor at delivery.
+	DeletePerson(handle string) error
 	People() ([]*Person, error)
+	// PeoplePage returns the local accounts in handle order.
+	PeoplePage(cursor string, limit int) (Page[*Person], error)
 	CountPeople() (int, error)
 }
 

@@ -338,6 +338,12 @@ func (d *Documents) Post(ctx context.Context, uri string) (PostDocument, error) 
 		if !p.Local {
 			return domain.Errorf(domain.ENOTFOUND, "Post not found.")
 		}
+		// Hidden while its author is suspended, as Mastodon hides them.
+		if hidden, err := d.suspendedAuthor(tx, p.Author); err != nil {
+			return err
+		} else if hidden {
+			return domain.Errorf(domain.ENOTFOUND, "Post not found.")
+		}
 		note, err := d.posts.Note(tx, p)
 		if err != nil {
 			return err

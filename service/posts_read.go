@@ -96,6 +96,7 @@ func (s *Posts) Page(ctx context.Context, viewer, uri, replies string) (*PostPag
 			return err
 		}
 		page.View = trees[0]
+		page.Post = page.View.Post // hidden while its author is suspended
 		out = page
 		return nil
 	})

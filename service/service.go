@@ -27,8 +27,8 @@
 // narrow interface it holds and through Queue (narrow_test.go checks the
 // list against the code):
 //
-//	accounts.go       LocalActorStore PersonStore
-//	accounts_read.go  BadgeStore ModerationStore PersonStore ReceivedBadgeStore SessionStore SettingsStore
+//	accounts.go       ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore PostStore SchoolStore SessionStore
+//	accounts_read.go  ActorCache BadgeStore ModerationStore PersonStore ReceivedBadgeStore SessionStore SettingsStore
 //	badges.go         ActorCache BadgeStore CompletionStore CourseStore DeliveryStore FollowStore LocalActorStore ReceivedBadgeStore SchoolStore TaskStore
 //	courses.go        CourseStore DeliveryStore FollowStore SchoolStore SettingsStore
 //	courses_read.go   BadgeStore CompletionStore CourseStore FollowStore SchoolStore SettingsStore TaskStore
@@ -109,7 +109,7 @@ func New(cfg Config) *Services {
 	posts := &Posts{env: e}
 	badges := &Badges{env: e, posts: posts}
 	return &Services{
-		Accounts:   &Accounts{env: e},
+		Accounts:   &Accounts{env: e, posts: posts},
 		Settings:   &Settings{env: e},
 		Schools:    &Schools{env: e},
 		Courses:    &Courses{env: e, posts: posts},

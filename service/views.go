@@ -108,14 +108,27 @@ func shortActor(id string) string {
 	return domain.Truncate(id, maxShortActor)
 }
 
+// postViewTx is what postView reads: the author's name, and whether they
+// are a suspended local person.
+type postViewTx interface {
+	authorTx
+	domain.PersonStore
+}
+
 // postView is a post with its author's name and link, as viewer (a local
-// handle, "" for a visitor) sees it.
-func (e *env) postView(tx authorTx, viewer string, p *domain.Post) (PostView, error) {
+// handle, "" for a visitor) sees it; a suspended author's post is hidden.
+func (e *env) postView(tx postViewTx, viewer string, p *domain.Post) (PostView, error) {
+	hidden, err := e.suspendedAuthor(tx, p.Author)
+	if err != nil {
+		return PostView{}, err
+	}
+	if hidden {
+		return PostView{Post: hiddenPost(p), Author: "A suspended account"}, nil
+	}
 	v := PostView{Post: p, Mine: viewer != "" && p.Local && p.Author == e.URLs.Actor(domain.ActorPerson, viewer)}
 	if v.Mine {
 		v.Text = e.editText(p.Content)
 	}
-	var err error
 	v.Author, v.Link, err = e.authorOf(tx, p.Author)
 	return v, err
 }
@@ -148,7 +161,7 @@ func (e *env) editText(content string) string {
 // discussionTx is what discussion reads: the posts, and their authors'
 // names.
 type discussionTx interface {
-	authorTx
+	postViewTx
 	domain.PostStore
 }
 

@@ -98,6 +98,8 @@ func (s *Server) routes() {
 	a.Post("/signup", s.postSignup)
 	a.Get("/settings/password", s.loggedIn, s.getPassword)
 	a.Post("/settings/password", s.loggedIn, s.postPassword)
+	a.Get("/settings/delete", s.loggedIn, s.getDeleteAccount)
+	a.Post("/settings/delete", s.loggedIn, s.postDeleteAccount)
 
 	// Learners: join and leave, post and reply, mark tasks done and undo,
 	// here and on courses of other servers. Who may do each to a course
@@ -147,6 +149,10 @@ func (s *Server) routes() {
 	a.Post("/admin/blocks", s.operator, s.blockDomain)
 	a.Post("/admin/blocks/remove", s.operator, s.unblockDomain)
 	a.Post("/admin/reports/resolve", s.operator, s.resolveReport)
+	// The node's accounts: suspend and unsuspend.
+	a.Get("/admin/users", s.operator, s.adminUsers)
+	a.Post("/admin/users/suspend", s.operator, s.suspendUser)
+	a.Post("/admin/users/unsuspend", s.operator, s.unsuspendUser)
 }
 
 // loggedIn is the guard of the routes for people with an account: a

@@ -227,6 +227,10 @@ func (t *tx) CourseLanguages(limit int) ([]string, error) {
 	return out, nil
 }
 
+func (t *tx) PeoplePage(cursor string, limit int) (domain.Page[*domain.Person], error) {
+	return readPage(t, pageSpec{prefix: prefixOf(pPerson), values: true}, cursor, limit, decodeJSON[domain.Person], nil)
+}
+
 func (t *tx) SchoolsPage(cursor string, limit int) (domain.Page[*domain.School], error) {
 	return readPage(t, pageSpec{prefix: prefixOf(pSchool), values: true}, cursor, limit, decodeJSON[domain.School], nil)
 }

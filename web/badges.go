@@ -41,3 +41,15 @@ func (s *Server) revokeAward(c *fiber.Ctx) error {
 		return "/awards/" + id, s.cfg.Services.Badges.Revoke(ctx, p.Handle, id, c.FormValue("reason"))
 	})
 }
+
+// commentWork keeps an organiser's comment on the work a learner (the
+// form's actor id) submitted for the :id task, and returns to the
+// organisers' page; Evidence.Comment checks they organise the course.
+func (s *Server) commentWork(c *fiber.Ctx) error {
+	p := s.viewer(c) // behind the loggedIn guard
+	ctx, cancel := ctx(c)
+	defer cancel()
+	course := c.Params("handle")
+	_, err := s.cfg.Services.Evidence.Comment(ctx, p.Handle, course, c.Params("id"), c.FormValue("learner"), c.FormValue("comment"))
+	return s.back(c, course, err)
+}

@@ -136,6 +136,8 @@ func (s *Server) routes() {
 	a.Post("/courses/:handle/badges", s.loggedIn, s.addBadge)
 	a.Post("/courses/:handle/badges/:id/award", s.loggedIn, s.awardBadge)
 	a.Post("/awards/:id/revoke", s.loggedIn, s.revokeAward)
+	// Comments on a learner's submitted work (web/badges.go).
+	a.Post("/courses/:handle/tasks/:id/comments", s.loggedIn, s.commentWork)
 	a.Post("/courses/:handle/posts/pin", s.loggedIn, s.pinPost)
 	a.Post("/courses/:handle/posts/remove", s.loggedIn, s.removePost)
 	a.Post("/courses/:handle/block", s.loggedIn, s.blockFromCourse)

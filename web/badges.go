@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
 )
 
 // The badge actions of people: learners vote for a fellow learner to earn
@@ -52,4 +53,23 @@ func (s *Server) commentWork(c *fiber.Ctx) error {
 	course := c.Params("handle")
 	_, err := s.cfg.Services.Evidence.Comment(ctx, p.Handle, course, c.Params("id"), c.FormValue("learner"), c.FormValue("comment"))
 	return s.back(c, course, err)
+}
+
+// courseBadges serves a course's badges collection: the ids of its badge
+// classes, each served at its id (badgeClass), saying whether it is
+// awarded by peers' votes and how many.
+func (s *Server) courseBadges(c *fiber.Ctx) error {
+	handle := c.Params("handle")
+	ctx, cancel := ctx(c)
+	defer cancel()
+	bs, err := s.cfg.Services.Documents.CourseBadges(ctx, handle)
+	if err != nil {
+		return err
+	}
+	items := make([]any, 0, len(bs))
+	for _, b := range bs {
+		items = append(items, s.urls.Path("/badges/"+b.ID))
+	}
+	id := s.urls.Actor(domain.ActorCourse, handle) + "/badges"
+	return sendActivity(c, federation.Document(federation.OrderedCollectionOf(id, items)))
 }

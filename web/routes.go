@@ -74,6 +74,7 @@ func (s *Server) routes() {
 	a.Get("/courses/:handle/tasks", s.tasks)
 	a.Get("/courses/:handle/tasks/:id", s.task)
 	a.Get("/courses/:handle/tasks/:id/completions", s.taskCompletions)
+	a.Get("/courses/:handle/badges", s.courseBadges) // web/badges.go
 
 	// Open Badges 2.0, hosted verification
 	a.Get("/issuers/:handle", s.issuer)

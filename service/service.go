@@ -45,6 +45,7 @@
 //	tasks.go          ActorCache CompletionStore CourseStore DeliveryStore FollowStore LocalActorStore PostStore TaskStore
 //	tasks_read.go     CompletionStore TaskStore
 //	views.go          ActorCache CourseStore PostStore
+//	voting.go         FollowStore PostStore
 package service
 
 import (

@@ -2,12 +2,15 @@ package web
 
 import (
 	"context"
+	"log/slog"
 	"net/url"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/service"
 )
 
 // The badge actions of people: learners vote for a fellow learner to earn
@@ -25,12 +28,16 @@ func (s *Server) voteBadge(c *fiber.Ctx) error {
 }
 
 // remoteVote sends the viewer's vote for a badge of a course on another
-// Lernejo node (the form's target), through this node.
+// Lernejo node (the form's target), through this node: for the learner
+// picked from those this node knows, or the one whose address is given.
 func (s *Server) remoteVote(c *fiber.Ctx) error {
 	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
-		target := c.FormValue("target")
+		target, learner := c.FormValue("target"), c.FormValue("learner")
+		if other := strings.TrimSpace(c.FormValue("other")); other != "" {
+			learner = other
+		}
 		return "/remote?id=" + url.QueryEscape(target),
-			s.cfg.Services.Badges.VoteElsewhere(ctx, p.Handle, target, c.FormValue("badge"), c.FormValue("learner"))
+			s.cfg.Services.Badges.VoteElsewhere(ctx, p.Handle, target, c.FormValue("badge"), learner)
 	})
 }
 
@@ -72,4 +79,20 @@ func (s *Server) courseBadges(c *fiber.Ctx) error {
 	}
 	id := s.urls.Actor(domain.ActorCourse, handle) + "/badges"
 	return sendActivity(c, federation.Document(federation.OrderedCollectionOf(id, items)))
+}
+
+// remoteVoting is the choices of the vote form on the page of a course on
+// another Lernejo node that the viewer takes part in. The course's badges
+// are fetched from it; when it does not answer, the page is still shown,
+// and the form asks for the badge's address instead.
+func (s *Server) remoteVoting(ctx context.Context, viewer string, p *service.RemoteCoursePage) *service.RemoteVoting {
+	if p.Following != string(domain.FollowAccepted) || !p.Actor.Lernejo {
+		return nil
+	}
+	v, err := s.cfg.Services.Badges.RemoteVoting(ctx, viewer, p.Actor.ID)
+	if err != nil {
+		s.log.Info("the badges of a course elsewhere", slog.String("course", p.Actor.ID), slog.Any("err", err))
+		return nil
+	}
+	return v
 }

@@ -199,6 +199,11 @@ type CompletionStore interface {
 	TaskCompletions(course, task string) ([]*Completion, error)
 	// CountTaskCompletions returns how many learners completed a task.
 	CountTaskCompletions(course, task string) (int, error)
+	// PutEvidenceComment keeps an organiser's comment on a learner's work.
+	PutEvidenceComment(*EvidenceComment) error
+	// EvidenceComments returns the comments on a learner's work on a task,
+	// oldest first.
+	EvidenceComments(course, task, learner string) ([]*EvidenceComment, error)
 }
 
 // BadgeStore reads and writes the badge classes of courses and schools,

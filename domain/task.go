@@ -70,3 +70,32 @@ type RemoteTask struct {
 	Content  string // sanitised HTML
 	Fetched  time.Time
 }
+
+// MaxCommentLen bounds an organiser's comment on a learner's work.
+const MaxCommentLen = 2000
+
+// EvidenceComment is an organiser's comment on a learner's completion of a
+// task: on the link and note they submitted. It is kept by course, task and
+// learner, not inside the completion, so it outlives the learner marking the
+// task again (a comment often asks them to); Completion says which record
+// it was written on.
+type EvidenceComment struct {
+	ID         string // ULID
+	Course     string // course handle
+	Task       string // task id
+	Learner    string // actor id of the learner
+	Completion string // id of the completion it comments on
+	Author     string // handle of the organiser who wrote it
+	Content    string // sanitised HTML, as a post's
+	// NoteURI is the direct note that carried it to a learner on another
+	// server ("" for a local learner).
+	NoteURI string
+	At      time.Time
+}
+
+// CommentText trims an organiser's comment and checks it: not empty, at
+// most MaxCommentLen.
+func CommentText(text string) (string, error) {
+	text = strings.TrimSpace(text)
+	return text, checkText(text, "comment", true, MaxCommentLen)
+}

@@ -141,7 +141,10 @@ type ASActor struct {
 // says: its tasks, and the learning fields in Lernejo's namespace. Kind,
 // courseStatus and signUpMode are always there, the others only when set.
 type CourseFields struct {
-	Tasks           string   `json:"tasks"`
+	Tasks string `json:"tasks"`
+	// Badges is the collection of the course's badge classes, which
+	// learners on other Lernejo nodes pick from to vote.
+	Badges          string   `json:"badges"`
 	Kind            string   `json:"kind"`
 	CourseStatus    string   `json:"courseStatus"`
 	SignUpMode      string   `json:"signUpMode"`
@@ -266,6 +269,7 @@ func (d Documents) CourseActor(c *domain.Course) ASActor {
 	}
 	a.CourseFields = &CourseFields{
 		Tasks:           a.ID + "/tasks",
+		Badges:          a.ID + "/badges",
 		Kind:            c.Kind,
 		CourseStatus:    string(c.Status),
 		SignUpMode:      string(c.SignUp),

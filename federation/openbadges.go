@@ -58,6 +58,26 @@ type OBBadgeClass struct {
 	Criteria    OBCriteria `json:"criteria"`
 	Issuer      string     `json:"issuer"` // IRI of the Issuer Profile
 	Tags        []string   `json:"tags,omitempty"`
+	// PeerVoted and VotesNeeded, Lernejo's extension (BadgeClassContext),
+	// say that fellow learners award the badge by their votes, and how
+	// many distinct voters it takes; a learner's node reads them to offer
+	// the badge to vote for.
+	PeerVoted   bool `json:"peerVoted,omitempty"`
+	VotesNeeded int  `json:"votesNeeded,omitempty"`
+}
+
+// BadgeClassContext is the @context of a BadgeClass that carries Lernejo's
+// extension terms: Open Badges 2.0's, and the terms in Lernejo's namespace.
+var BadgeClassContext = []any{OBContext, map[string]any{
+	"lernejo":     NSLernejo,
+	"peerVoted":   "lernejo:peerVoted",
+	"votesNeeded": "lernejo:votesNeeded",
+}}
+
+// PeerVotes marks a BadgeClass as awarded by votes, votes of them.
+func (b OBBadgeClass) PeerVotes(votes int) OBBadgeClass {
+	b.Context, b.PeerVoted, b.VotesNeeded = BadgeClassContext, true, votes
+	return b
 }
 
 // NewBadgeClass returns a BadgeClass hosted at id. Open Badges requires

@@ -200,6 +200,9 @@ type Member struct {
 	// Work is, for each task in order, their completion (nil: not done),
 	// whose evidence link and note the organisers see.
 	Work []*domain.Completion
+	// Comments are, for each task in order, the organisers' comments on
+	// their work (service/evidence.go).
+	Comments [][]*domain.EvidenceComment
 }
 
 // ManagePage is the organisers' page of a course: its settings form, a page
@@ -302,6 +305,11 @@ func (s *Courses) members(tx membersTx, course string, fs []*domain.Follower, ta
 				return nil, err
 			}
 			m.Done, m.Work = append(m.Done, done), append(m.Work, c)
+			cs, err := tx.EvidenceComments(course, t.ID, f.Actor)
+			if err != nil {
+				return nil, err
+			}
+			m.Comments = append(m.Comments, cs)
 		}
 		out = append(out, m)
 	}

@@ -712,3 +712,19 @@ func (d *Documents) Meetings(ctx context.Context, handle string) (*domain.Course
 	})
 	return co, err
 }
+
+// CourseBadges is the badge classes a visible course issues, for its
+// badges collection (the course actor's badges): learners on other
+// Lernejo nodes pick from it the badge they vote for.
+func (d *Documents) CourseBadges(ctx context.Context, course string) ([]*domain.Badge, error) {
+	var out []*domain.Badge
+	err := d.Store.View(ctx, func(tx domain.Tx) error {
+		if _, err := visibleCourse(tx, course); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.Badges(course)
+		return err
+	})
+	return out, err
+}

@@ -32,8 +32,9 @@
 //	badges.go         ActorCache BadgeStore CompletionStore CourseStore DeliveryStore FollowStore LocalActorStore ReceivedBadgeStore SchoolStore TaskStore
 //	courses.go        CourseStore DeliveryStore FollowStore SchoolStore SettingsStore
 //	courses_read.go   BadgeStore CompletionStore CourseStore FollowStore SchoolStore SettingsStore TaskStore
-//	documents.go      ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore PostStore SchoolStore SettingsStore
+//	documents.go      ActorCache BadgeStore CourseStore DeliveryStore FollowStore LocalActorStore PersonStore PostStore SchoolStore SettingsStore
 //	enrolment.go      ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore
+//	evidence.go       CompletionStore TaskStore
 //	learner_read.go   ActorCache BadgeStore CompletionStore CourseStore FollowStore LocalActorStore SchoolStore TaskStore
 //	moderation.go     ActorCache CourseStore DeliveryStore FollowStore ModerationStore PersonStore PostStore ReceivedBadgeStore TaskStore
 //	posts.go          ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PostStore
@@ -44,6 +45,7 @@
 //	tasks.go          ActorCache CompletionStore CourseStore DeliveryStore FollowStore LocalActorStore PostStore TaskStore
 //	tasks_read.go     CompletionStore TaskStore
 //	views.go          ActorCache CourseStore PostStore
+//	voting.go         FollowStore PostStore
 package service
 
 import (
@@ -92,6 +94,7 @@ type Services struct {
 	Posts      *Posts
 	Tasks      *Tasks
 	Badges     *Badges
+	Evidence   *Evidence
 	Moderation *Moderation
 	Documents  *Documents // what web serves to other servers and feed readers
 }
@@ -117,6 +120,7 @@ func New(cfg Config) *Services {
 		Posts:      posts,
 		Tasks:      &Tasks{env: e, posts: posts, badges: badges},
 		Badges:     badges,
+		Evidence:   &Evidence{env: e, posts: posts},
 		Moderation: &Moderation{env: e},
 		Documents:  &Documents{env: e, posts: posts},
 	}

@@ -32,7 +32,10 @@ type TaskPage struct {
 	Revisions []*domain.TaskRevision // earlier versions, oldest first
 	Done      int                    // how many learners did it
 	Mine      *domain.Completion     // the viewer's completion, or nil
-	Organiser bool                   // the viewer organises the course
+	// Comments are the organisers' comments on the viewer's work, oldest
+	// first (service/evidence.go).
+	Comments  []*domain.EvidenceComment
+	Organiser bool // the viewer organises the course
 }
 
 // Page is a task of a visible course as viewer (a local handle, "" for a
@@ -55,7 +58,11 @@ func (s *Tasks) Page(ctx context.Context, viewer, course, id string) (*TaskPage,
 			return err
 		}
 		if viewer != "" {
-			if p.Mine, _, err = domain.Found(tx.Completion(course, id, s.URLs.Actor(domain.ActorPerson, viewer))); err != nil {
+			learner := s.URLs.Actor(domain.ActorPerson, viewer)
+			if p.Mine, _, err = domain.Found(tx.Completion(course, id, learner)); err != nil {
+				return err
+			}
+			if p.Comments, err = tx.EvidenceComments(course, id, learner); err != nil {
 				return err
 			}
 			p.Organiser = co.IsOrganiser(viewer)

@@ -489,6 +489,7 @@ func TestEveryCollectionWalks(t *testing.T) {
 	want := map[string]int{
 		course + "/featured": 1,
 		course + "/tasks":    3,
+		course + "/badges":   2,
 	}
 	for c, k := range want {
 		if got, ok := w.items[c]; !ok || got != k {

@@ -77,6 +77,16 @@ func TestServedDocumentsMatchGolden(t *testing.T) {
 	}
 	got["award"] = fetchDocument(t, n.base+"/awards/"+award.ID, "application/ld+json")
 
+	// The course's badges collection, with a peer-voted badge besides the
+	// demo's, and that badge's class as a collection's item is served.
+	peer := &domain.Badge{Issuer: node.DemoCourse, Name: "Kind helper", Description: "Voted by fellow learners.",
+		Criteria: domain.CriteriaPeer, Votes: 3}
+	if err := n.Services.Badges.Add(ctx, node.DemoOrganiser, peer); err != nil {
+		t.Fatal(err)
+	}
+	got["badges"] = fetchDocument(t, course+"/badges", "application/activity+json")
+	got["badge_class_peer"] = fetchDocument(t, n.base+"/badges/"+peer.ID, "application/activity+json")
+
 	ulid := regexp.MustCompile(`\b[0-9A-HJKMNP-TV-Z]{26}\b`)
 	for name, doc := range got {
 		t.Run(name, func(t *testing.T) {

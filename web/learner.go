@@ -102,6 +102,7 @@ func (s *Server) lookup(c *fiber.Ctx) error {
 type remotePage struct {
 	*service.RemoteCoursePage
 	PostPages pageLinks
+	Voting    *service.RemoteVoting // the vote form's choices (web/badges.go)
 }
 
 // remoteCourse shows a course on another server as this node knows it:
@@ -115,7 +116,8 @@ func (s *Server) remoteCourse(c *fiber.Ctx) error {
 		return err
 	}
 	return s.render(c, "remote", pageData{Title: p.Actor.DisplayName(), Data: remotePage{RemoteCoursePage: p,
-		PostPages: linksAt(c, "posts", "discussion", "Discussion", p.PostsPrev, p.PostsNext)}})
+		PostPages: linksAt(c, "posts", "discussion", "Discussion", p.PostsPrev, p.PostsNext),
+		Voting:    s.remoteVoting(ctx, viewer.Handle, p)}})
 }
 
 func (s *Server) joinRemote(c *fiber.Ctx) error {

@@ -91,9 +91,13 @@ func (s *Server) badgeClassDoc(b *domain.Badge) federation.OBBadgeClass {
 		domain.CriteriaOrganiser:   "Awarded by an organiser.",
 		domain.CriteriaPeer:        "Awarded by fellow learners' votes.",
 	}[b.Criteria]
-	return federation.NewBadgeClass(s.urls.Path("/badges/"+b.ID), b.Name, b.Description,
+	doc := federation.NewBadgeClass(s.urls.Path("/badges/"+b.ID), b.Name, b.Description,
 		s.urls.Path("/badges/"+b.ID+"/image.png"), s.urls.Actor(domain.ActorCourse, b.Issuer)+"/tasks", criteria,
 		s.urls.Path("/issuers/"+b.Issuer))
+	if b.Criteria == domain.CriteriaPeer {
+		doc = doc.PeerVotes(b.Votes)
+	}
+	return doc
 }
 
 // badge loads the badge class named by the :id parameter.
@@ -127,6 +131,17 @@ func (s *Server) badgeClass(c *fiber.Ctx) error {
 	b, err := s.badge(c)
 	if err != nil {
 		return err
+	}
+	// A course's badges collection lists its badge classes, and a
+	// collection's items are ActivityStreams documents to the servers that
+	// walk it: the same BadgeClass, as application/activity+json.
+	c.Vary(fiber.HeaderAccept)
+	if wantsActivity(c) {
+		doc, err := json.Marshal(s.badgeClassDoc(b))
+		if err != nil {
+			return err
+		}
+		return sendActivity(c, doc)
 	}
 	return sendOB(c, s.badgeClassDoc(b))
 }

@@ -74,6 +74,7 @@ func (s *Server) routes() {
 	a.Get("/courses/:handle/tasks", s.tasks)
 	a.Get("/courses/:handle/tasks/:id", s.task)
 	a.Get("/courses/:handle/tasks/:id/completions", s.taskCompletions)
+	a.Get("/courses/:handle/badges", s.courseBadges) // web/badges.go
 
 	// Open Badges 2.0, hosted verification
 	a.Get("/issuers/:handle", s.issuer)
@@ -138,6 +139,8 @@ func (s *Server) routes() {
 	a.Post("/courses/:handle/badges", s.loggedIn, s.addBadge)
 	a.Post("/courses/:handle/badges/:id/award", s.loggedIn, s.awardBadge)
 	a.Post("/awards/:id/revoke", s.loggedIn, s.revokeAward)
+	// Comments on a learner's submitted work (web/badges.go).
+	a.Post("/courses/:handle/tasks/:id/comments", s.loggedIn, s.commentWork)
 	a.Post("/courses/:handle/posts/pin", s.loggedIn, s.pinPost)
 	a.Post("/courses/:handle/posts/remove", s.loggedIn, s.removePost)
 	a.Post("/courses/:handle/block", s.loggedIn, s.blockFromCourse)

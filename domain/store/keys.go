@@ -67,6 +67,7 @@ import "encoding/binary"
 //	0x48 received-note 0 NOTEURI                   → LEARNER (index)
 //	0x49 completion-id 0 ID                        → COURSE 0 TASK 0 LEARNER (index)
 //	0x4a remote-task 0 COURSEID 0 TASKID           → domain.RemoteTask (cache)
+//	0x4b evidence-comment 0 COURSE 0 TASK 0 LEARNER 0 ULID → domain.EvidenceComment
 //	0x50 session 0 ID                              → domain.Session, with a TTL
 //	0x51 session-of 0 HANDLE 0 ID                  → empty, with the same TTL (index)
 //	0x60 domain-block 0 DOMAIN                     → domain.DomainBlock
@@ -126,6 +127,7 @@ const (
 	pReceivedNote  byte = 0x48
 	pCompletionID  byte = 0x49
 	pRemoteTask    byte = 0x4a
+	pComment       byte = 0x4b
 	pSession       byte = 0x50
 	pSessionOf     byte = 0x51
 	pDomainBlock   byte = 0x60

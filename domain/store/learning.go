@@ -211,3 +211,11 @@ func (t *tx) RemoteTasks(course string) ([]*domain.RemoteTask, error) {
 	sort.SliceStable(ts, func(i, j int) bool { return ts[i].Position < ts[j].Position })
 	return ts, err
 }
+
+func (t *tx) PutEvidenceComment(c *domain.EvidenceComment) error {
+	return t.put(key(pComment, c.Course, c.Task, c.Learner, c.ID), c)
+}
+
+func (t *tx) EvidenceComments(course, task, learner string) ([]*domain.EvidenceComment, error) {
+	return list[domain.EvidenceComment](t, prefixOf(pComment, course, task, learner))
+}

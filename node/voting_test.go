@@ -2,9 +2,15 @@ package node
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/domain/password"
 	"github.com/lernejo/lernejo/service"
 )
 
@@ -18,7 +24,11 @@ func TestRemoteVotePicker(t *testing.T) {
 	ctx := context.Background()
 	a, b := twoNodes(t)
 	course := b.URLs.Actor(domain.ActorCourse, DemoCourse)
-	if err := a.Services.Accounts.Register(ctx, &domain.Person{Handle: "cem", PasswordHash: "x"}); err != nil {
+	hash, err := password.Hash("correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Services.Accounts.Register(ctx, &domain.Person{Handle: "cem", PasswordHash: hash}); err != nil {
 		t.Fatal(err)
 	}
 	for _, h := range []string{"bea", "cem"} {
@@ -73,12 +83,43 @@ func TestRemoteVotePicker(t *testing.T) {
 	if err := a.Services.Badges.VoteElsewhere(ctx, "bea", course, v.Badges[0].ID, dan); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "B counts bea's vote", func() bool {
-		ok := false
-		b.Store.View(ctx, func(tx domain.Tx) error {
-			ok, _ = tx.Voted(badge.ID, dan, a.URLs.Actor(domain.ActorPerson, "bea"))
-			return nil
-		})
-		return ok
-	})
+	voted := func(voter string) func() bool {
+		return func() bool {
+			ok := false
+			b.Store.View(ctx, func(tx domain.Tx) error {
+				ok, _ = tx.Voted(badge.ID, dan, a.URLs.Actor(domain.ActorPerson, voter))
+				return nil
+			})
+			return ok
+		}
+	}
+	eventually(t, "B counts bea's vote", voted("bea"))
+
+	// cem votes as a person does: the course's page on A offers the badge
+	// and dan in its selects, and the form sends what was picked.
+	jar, _ := cookiejar.New(nil)
+	w := &webClient{t: t, base: a.URLs.Base(), c: &http.Client{Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	w.refreshToken("/login")
+	if st := w.post("/login", url.Values{"handle": {"cem"}, "password": {"correct horse battery"}}); st != 303 {
+		t.Fatalf("log in as cem: %d", st)
+	}
+	page := "/remote?id=" + url.QueryEscape(course)
+	w.refreshToken(page)
+	resp, err := w.c.Get(a.URLs.Base() + page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`<select id="vote-badge" name="badge" required><option value="` + v.Badges[0].ID + `">Helpful Peer (2 votes)</option>`,
+		`<option value="` + dan + `">`} {
+		if !strings.Contains(string(html), want) {
+			t.Fatalf("cem's page of the course does not offer %s:\n%s", want, html)
+		}
+	}
+	if st := w.post("/remote/vote", url.Values{"target": {course}, "badge": {v.Badges[0].ID}, "learner": {dan}}); st != 303 {
+		t.Fatalf("cem's vote: %d", st)
+	}
+	eventually(t, "B counts cem's vote", voted("cem"))
 }

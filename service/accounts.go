@@ -223,9 +223,9 @@ func (s *Accounts) DeleteAccount(ctx context.Context, handle, pw string) error {
 	personID := s.URLs.Actor(domain.ActorPerson, handle)
 	var posts []*domain.Post
 	if err := s.Store.View(ctx, func(tx domain.Tx) error {
-		all, err := tx.AllPosts()
+		all, err := tx.PostsBy(personID)
 		for _, q := range all {
-			if q.Local && q.Author == personID {
+			if q.Local {
 				posts = append(posts, q)
 			}
 		}

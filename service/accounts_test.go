@@ -218,6 +218,58 @@ func TestDeleteAccount(t *testing.T) {
 	}
 }
 
+// TestDeleteAccountFindsPostsByAuthor: a deleted account's posts are found
+// through the index of posts by author, not by reading every post of the
+// node (which fails here): each of cy's posts is deleted,
+// the one she deleted herself before is not sent again, and the others'
+// posts stay.
+func TestDeleteAccountFindsPostsByAuthor(t *testing.T) {
+	u := newUseCases(t)
+	ctx := context.Background()
+	first := u.withAccount()
+	second, err := u.svc.Posts.Publish(ctx, PostInput{Author: "cy", Course: "course", Text: "Another one", InReplyTo: first})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, err := u.svc.Posts.Publish(ctx, PostInput{Author: "cy", Course: "course", Text: "A slip"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := u.svc.Posts.Delete(ctx, "cy", gone.URI); err != nil {
+		t.Fatal(err)
+	}
+	adas, err := u.svc.Posts.Publish(ctx, PostInput{Author: "ada", Course: "course", Text: "Ada's"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.fs.Fail("AllPosts")
+	if err := u.svc.Accounts.DeleteAccount(ctx, "cy", "correct horse"); err != nil {
+		t.Fatal(err)
+	}
+	sent := u.sentObjects(raeID + "/inbox")
+	for _, uri := range []string{first, second.URI} {
+		if !contains(sent, "Delete "+uri) {
+			t.Errorf("sent %v, want Delete %s", sent, uri)
+		}
+	}
+	if n := countOf(sent, "Delete "+gone.URI); n != 1 {
+		t.Errorf("the post cy deleted before is deleted %d times, want once", n)
+	}
+	u.view(func(tx domain.Tx) error {
+		for _, uri := range []string{first, second.URI} {
+			if _, err := tx.Post(uri); !domain.IsNotFound(err) {
+				t.Errorf("post %s stays: %v", uri, err)
+			}
+		}
+		ps, err := tx.PostsBy(u.person("cy"))
+		if err != nil || len(ps) != 0 {
+			t.Errorf("the index keeps cy's posts: %d, %v", len(ps), err)
+		}
+		_, err = tx.Post(adas.URI)
+		return err
+	})
+}
+
 // TestSoleOrganiserCannotDeleteAccount: the only organiser of a live
 // course is told to add an organiser or archive it; once it is archived
 // the account goes, and the course keeps no organiser by that handle.

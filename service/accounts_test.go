@@ -308,6 +308,76 @@ func TestSoleOrganiserCannotDeleteAccount(t *testing.T) {
 	})
 }
 
+// TestDeletedOrganiserLeavesActors: a co-organiser deletes their account;
+// the course and the school they organised send their followers
+// Update{Group} and Update{Organization} whose attributedTo no longer
+// names them, so other servers stop showing them as organisers.
+func TestDeletedOrganiserLeavesActors(t *testing.T) {
+	u := newUseCases(t)
+	ctx := context.Background()
+	u.update(func(tx domain.Tx) error {
+		c, err := tx.Course("course")
+		if err != nil {
+			return err
+		}
+		c.Organisers = append(c.Organisers, "bob")
+		if err := tx.PutCourse(c); err != nil {
+			return err
+		}
+		sc, err := tx.School("school")
+		if err != nil {
+			return err
+		}
+		sc.Organisers = append(sc.Organisers, "bob")
+		if err := tx.PutSchool(sc); err != nil {
+			return err
+		}
+		return tx.PutFollower(&domain.Follower{Local: "school", Actor: raeID, ActivityID: raeID + "/follows/2",
+			State: domain.FollowAccepted, Inbox: raeID + "/inbox"})
+	})
+	if err := u.svc.Accounts.ResetPassword(ctx, "bob", "correct horse"); err != nil {
+		t.Fatal(err)
+	}
+	if err := u.svc.Accounts.DeleteAccount(ctx, "bob", "correct horse"); err != nil {
+		t.Fatal(err)
+	}
+	courseID, schoolID := u.urls.Actor(domain.ActorCourse, "course"), u.urls.Actor(domain.ActorSchool, "school")
+	sent := u.sentObjects(raeID + "/inbox")
+	for _, want := range []string{"Update " + courseID, "Update " + schoolID} {
+		if countOf(sent, want) != 1 {
+			t.Errorf("sent %v, want %s once", sent, want)
+		}
+	}
+	checked := 0
+	u.view(func(tx domain.Tx) error {
+		ds, err := tx.Deliveries()
+		for _, d := range ds {
+			a, err := tx.Activity(d.ActivityID)
+			if err != nil {
+				return err
+			}
+			var doc struct {
+				Type   string
+				Object struct {
+					ID           string
+					AttributedTo json.RawMessage // one organiser: a string
+				}
+			}
+			if json.Unmarshal(a.JSON, &doc) != nil || doc.Type != "Update" || (doc.Object.ID != courseID && doc.Object.ID != schoolID) {
+				continue
+			}
+			checked++
+			if want := `"` + u.person("ada") + `"`; string(doc.Object.AttributedTo) != want {
+				t.Errorf("the Update of %s names the organisers %s, want %s", doc.Object.ID, doc.Object.AttributedTo, want)
+			}
+		}
+		return err
+	})
+	if checked != 2 {
+		t.Errorf("%d Updates of the course and the school read, want 2", checked)
+	}
+}
+
 // TestUsersPage lists the accounts in handle order, suspended ones marked.
 func TestUsersPage(t *testing.T) {
 	u := newUseCases(t)

@@ -77,7 +77,8 @@ func (u *useCases) withAccount() string {
 // TestSuspendedPersonIsShutOut: a suspended person cannot log in, the
 // session they had ends, their actor is Mastodon's minimal suspended actor,
 // sent in an Update to their followers and to the remote course they
-// follow, and their posts are hidden; Unsuspend brings it all back, with
+// follow, and their posts are hidden, their outbox empty; Unsuspend
+// brings it all back, with
 // the whole actor in a second Update.
 func TestSuspendedPersonIsShutOut(t *testing.T) {
 	u := newUseCases(t)
@@ -86,6 +87,22 @@ func TestSuspendedPersonIsShutOut(t *testing.T) {
 	sess, err := u.svc.Accounts.LogIn(ctx, "cy", "correct horse", "")
 	if err != nil {
 		t.Fatal(err)
+	}
+	// outbox is the size of cy's outbox and of its first page.
+	outbox := func() (int, int) {
+		t.Helper()
+		all, err := u.svc.Documents.Outbox(ctx, domain.ActorPerson, "cy", CollectionQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := u.svc.Documents.Outbox(ctx, domain.ActorPerson, "cy", CollectionQuery{Paged: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return all.Total, len(page.Items)
+	}
+	if total, items := outbox(); total != 1 || items != 1 {
+		t.Fatalf("cy's outbox holds %d, its page %d, want her post's Create", total, items)
 	}
 	if err := u.svc.Accounts.Suspend(ctx, "ada", "cy"); err != nil {
 		t.Fatal(err)
@@ -121,6 +138,9 @@ func TestSuspendedPersonIsShutOut(t *testing.T) {
 	if _, err := u.svc.Documents.Post(ctx, post); !domain.IsNotFound(err) {
 		t.Errorf("the note of a suspended person is served: %v", err)
 	}
+	if total, items := outbox(); total != 0 || items != 0 {
+		t.Errorf("a suspended person's outbox holds %d, its page %d, want it empty as their notes are not found", total, items)
+	}
 	page, err := u.svc.Posts.Page(ctx, "", post, "")
 	if err != nil {
 		t.Fatal(err)
@@ -153,6 +173,9 @@ func TestSuspendedPersonIsShutOut(t *testing.T) {
 	}
 	if _, err := u.svc.Documents.Post(ctx, post); err != nil {
 		t.Errorf("the note after unsuspend: %v", err)
+	}
+	if total, items := outbox(); total != 1 || items != 1 {
+		t.Errorf("the outbox after unsuspend holds %d, its page %d, want 1", total, items)
 	}
 }
 

@@ -78,8 +78,7 @@ func (u *useCases) withAccount() string {
 // session they had ends, their actor is Mastodon's minimal suspended actor,
 // sent in an Update to their followers and to the remote course they
 // follow, and their posts are hidden, their outbox empty; Unsuspend
-// brings it all back, with
-// the whole actor in a second Update.
+// brings it all back, with the whole actor in a second Update.
 func TestSuspendedPersonIsShutOut(t *testing.T) {
 	u := newUseCases(t)
 	ctx := context.Background()

@@ -264,6 +264,9 @@ type PostStore interface {
 	// Thread returns every post of a thread by the ID of its first post,
 	// oldest first.
 	Thread(id string) ([]*Post, error)
+	// PostsBy returns every post whose author is the actor id author,
+	// local and remote, oldest first (an account's deletion).
+	PostsBy(author string) ([]*Post, error)
 	// CountPosts returns the number of local posts (for NodeInfo).
 	CountPosts() (int, error)
 	// AllPosts returns every post of every discussion, local and remote

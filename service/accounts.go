@@ -223,9 +223,9 @@ func (s *Accounts) DeleteAccount(ctx context.Context, handle, pw string) error {
 	personID := s.URLs.Actor(domain.ActorPerson, handle)
 	var posts []*domain.Post
 	if err := s.Store.View(ctx, func(tx domain.Tx) error {
-		all, err := tx.AllPosts()
+		all, err := tx.PostsBy(personID)
 		for _, q := range all {
-			if q.Local && q.Author == personID {
+			if q.Local {
 				posts = append(posts, q)
 			}
 		}
@@ -264,7 +264,7 @@ func (s *Accounts) DeleteAccount(ctx context.Context, handle, pw string) error {
 		if err := endFollows(tx, handle, personID); err != nil {
 			return err
 		}
-		if err := leaveOrganisers(tx, handle); err != nil {
+		if err := s.leaveOrganisers(tx, handle); err != nil {
 			return err
 		}
 		if err := tx.PutTombstone(&domain.Tombstone{ID: personID, Deleted: s.Now().UTC()}); err != nil {
@@ -366,12 +366,16 @@ func endFollows(tx domain.FollowStore, handle, personID string) error {
 type leaveOrganisersTx interface {
 	domain.CourseStore
 	domain.SchoolStore
+	actorUpdateTx
 }
 
 // leaveOrganisers takes the local person handle out of the organisers of
 // every course and school, inside tx: an archived course they alone
-// organised is left with none, as nothing is managed in it any more.
-func leaveOrganisers(tx leaveOrganisersTx, handle string) error {
+// organised is left with none, as nothing is managed in it any more. Each
+// course and school they left sends its followers Update{Group} or
+// Update{Organization} with its new actor, whose organisers (attributedTo)
+// no longer name them, as an organiser's edit of the course does.
+func (s *Accounts) leaveOrganisers(tx leaveOrganisersTx, handle string) error {
 	courses, err := tx.Courses()
 	if err != nil {
 		return err
@@ -379,7 +383,11 @@ func leaveOrganisers(tx leaveOrganisersTx, handle string) error {
 	for _, c := range courses {
 		if c.IsOrganiser(handle) {
 			c.Organisers = slices.DeleteFunc(c.Organisers, func(h string) bool { return h == handle })
+			c.Updated = s.Now().UTC()
 			if err := tx.PutCourse(c); err != nil {
+				return err
+			}
+			if err := s.sendCourseActor(tx, c); err != nil {
 				return err
 			}
 		}
@@ -391,7 +399,15 @@ func leaveOrganisers(tx leaveOrganisersTx, handle string) error {
 	for _, sc := range schools {
 		if slices.Contains(sc.Organisers, handle) {
 			sc.Organisers = slices.DeleteFunc(sc.Organisers, func(h string) bool { return h == handle })
+			sc.Updated = s.Now().UTC()
 			if err := tx.PutSchool(sc); err != nil {
+				return err
+			}
+			doc, err := s.Docs.School(sc)
+			if err != nil {
+				return err
+			}
+			if err := s.sendActorUpdate(tx, domain.ActorSchool, sc.Handle, doc); err != nil {
 				return err
 			}
 		}

@@ -77,8 +77,8 @@ func (u *useCases) withAccount() string {
 // TestSuspendedPersonIsShutOut: a suspended person cannot log in, the
 // session they had ends, their actor is Mastodon's minimal suspended actor,
 // sent in an Update to their followers and to the remote course they
-// follow, and their posts are hidden; Unsuspend brings it all back, with
-// the whole actor in a second Update.
+// follow, and their posts are hidden, their outbox empty; Unsuspend
+// brings it all back, with the whole actor in a second Update.
 func TestSuspendedPersonIsShutOut(t *testing.T) {
 	u := newUseCases(t)
 	ctx := context.Background()
@@ -86,6 +86,22 @@ func TestSuspendedPersonIsShutOut(t *testing.T) {
 	sess, err := u.svc.Accounts.LogIn(ctx, "cy", "correct horse", "")
 	if err != nil {
 		t.Fatal(err)
+	}
+	// outbox is the size of cy's outbox and of its first page.
+	outbox := func() (int, int) {
+		t.Helper()
+		all, err := u.svc.Documents.Outbox(ctx, domain.ActorPerson, "cy", CollectionQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := u.svc.Documents.Outbox(ctx, domain.ActorPerson, "cy", CollectionQuery{Paged: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return all.Total, len(page.Items)
+	}
+	if total, items := outbox(); total != 1 || items != 1 {
+		t.Fatalf("cy's outbox holds %d, its page %d, want her post's Create", total, items)
 	}
 	if err := u.svc.Accounts.Suspend(ctx, "ada", "cy"); err != nil {
 		t.Fatal(err)
@@ -121,6 +137,9 @@ func TestSuspendedPersonIsShutOut(t *testing.T) {
 	if _, err := u.svc.Documents.Post(ctx, post); !domain.IsNotFound(err) {
 		t.Errorf("the note of a suspended person is served: %v", err)
 	}
+	if total, items := outbox(); total != 0 || items != 0 {
+		t.Errorf("a suspended person's outbox holds %d, its page %d, want it empty as their notes are not found", total, items)
+	}
 	page, err := u.svc.Posts.Page(ctx, "", post, "")
 	if err != nil {
 		t.Fatal(err)
@@ -153,6 +172,9 @@ func TestSuspendedPersonIsShutOut(t *testing.T) {
 	}
 	if _, err := u.svc.Documents.Post(ctx, post); err != nil {
 		t.Errorf("the note after unsuspend: %v", err)
+	}
+	if total, items := outbox(); total != 1 || items != 1 {
+		t.Errorf("the outbox after unsuspend holds %d, its page %d, want 1", total, items)
 	}
 }
 
@@ -218,6 +240,58 @@ func TestDeleteAccount(t *testing.T) {
 	}
 }
 
+// TestDeleteAccountFindsPostsByAuthor: a deleted account's posts are found
+// through the index of posts by author, not by reading every post of the
+// node (which fails here): each of cy's posts is deleted,
+// the one she deleted herself before is not sent again, and the others'
+// posts stay.
+func TestDeleteAccountFindsPostsByAuthor(t *testing.T) {
+	u := newUseCases(t)
+	ctx := context.Background()
+	first := u.withAccount()
+	second, err := u.svc.Posts.Publish(ctx, PostInput{Author: "cy", Course: "course", Text: "Another one", InReplyTo: first})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, err := u.svc.Posts.Publish(ctx, PostInput{Author: "cy", Course: "course", Text: "A slip"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := u.svc.Posts.Delete(ctx, "cy", gone.URI); err != nil {
+		t.Fatal(err)
+	}
+	adas, err := u.svc.Posts.Publish(ctx, PostInput{Author: "ada", Course: "course", Text: "Ada's"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.fs.Fail("AllPosts")
+	if err := u.svc.Accounts.DeleteAccount(ctx, "cy", "correct horse"); err != nil {
+		t.Fatal(err)
+	}
+	sent := u.sentObjects(raeID + "/inbox")
+	for _, uri := range []string{first, second.URI} {
+		if !contains(sent, "Delete "+uri) {
+			t.Errorf("sent %v, want Delete %s", sent, uri)
+		}
+	}
+	if n := countOf(sent, "Delete "+gone.URI); n != 1 {
+		t.Errorf("the post cy deleted before is deleted %d times, want once", n)
+	}
+	u.view(func(tx domain.Tx) error {
+		for _, uri := range []string{first, second.URI} {
+			if _, err := tx.Post(uri); !domain.IsNotFound(err) {
+				t.Errorf("post %s stays: %v", uri, err)
+			}
+		}
+		ps, err := tx.PostsBy(u.person("cy"))
+		if err != nil || len(ps) != 0 {
+			t.Errorf("the index keeps cy's posts: %d, %v", len(ps), err)
+		}
+		_, err = tx.Post(adas.URI)
+		return err
+	})
+}
+
 // TestSoleOrganiserCannotDeleteAccount: the only organiser of a live
 // course is told to add an organiser or archive it; once it is archived
 // the account goes, and the course keeps no organiser by that handle.
@@ -254,6 +328,76 @@ func TestSoleOrganiserCannotDeleteAccount(t *testing.T) {
 		}
 		return err
 	})
+}
+
+// TestDeletedOrganiserLeavesActors: a co-organiser deletes their account;
+// the course and the school they organised send their followers
+// Update{Group} and Update{Organization} whose attributedTo no longer
+// names them, so other servers stop showing them as organisers.
+func TestDeletedOrganiserLeavesActors(t *testing.T) {
+	u := newUseCases(t)
+	ctx := context.Background()
+	u.update(func(tx domain.Tx) error {
+		c, err := tx.Course("course")
+		if err != nil {
+			return err
+		}
+		c.Organisers = append(c.Organisers, "bob")
+		if err := tx.PutCourse(c); err != nil {
+			return err
+		}
+		sc, err := tx.School("school")
+		if err != nil {
+			return err
+		}
+		sc.Organisers = append(sc.Organisers, "bob")
+		if err := tx.PutSchool(sc); err != nil {
+			return err
+		}
+		return tx.PutFollower(&domain.Follower{Local: "school", Actor: raeID, ActivityID: raeID + "/follows/2",
+			State: domain.FollowAccepted, Inbox: raeID + "/inbox"})
+	})
+	if err := u.svc.Accounts.ResetPassword(ctx, "bob", "correct horse"); err != nil {
+		t.Fatal(err)
+	}
+	if err := u.svc.Accounts.DeleteAccount(ctx, "bob", "correct horse"); err != nil {
+		t.Fatal(err)
+	}
+	courseID, schoolID := u.urls.Actor(domain.ActorCourse, "course"), u.urls.Actor(domain.ActorSchool, "school")
+	sent := u.sentObjects(raeID + "/inbox")
+	for _, want := range []string{"Update " + courseID, "Update " + schoolID} {
+		if countOf(sent, want) != 1 {
+			t.Errorf("sent %v, want %s once", sent, want)
+		}
+	}
+	checked := 0
+	u.view(func(tx domain.Tx) error {
+		ds, err := tx.Deliveries()
+		for _, d := range ds {
+			a, err := tx.Activity(d.ActivityID)
+			if err != nil {
+				return err
+			}
+			var doc struct {
+				Type   string
+				Object struct {
+					ID           string
+					AttributedTo json.RawMessage // one organiser: a string
+				}
+			}
+			if json.Unmarshal(a.JSON, &doc) != nil || doc.Type != "Update" || (doc.Object.ID != courseID && doc.Object.ID != schoolID) {
+				continue
+			}
+			checked++
+			if want := `"` + u.person("ada") + `"`; string(doc.Object.AttributedTo) != want {
+				t.Errorf("the Update of %s names the organisers %s, want %s", doc.Object.ID, doc.Object.AttributedTo, want)
+			}
+		}
+		return err
+	})
+	if checked != 2 {
+		t.Errorf("%d Updates of the course and the school read, want 2", checked)
+	}
 }
 
 // TestUsersPage lists the accounts in handle order, suspended ones marked.

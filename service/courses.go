@@ -76,28 +76,48 @@ func (s *Courses) Update(ctx context.Context, editor string, c *domain.Course) e
 				return err
 			}
 		}
-		if !c.Federates() {
-			return nil
-		}
-		doc, err := s.Docs.Course(c)
-		if err != nil {
-			return err
-		}
-		var actor map[string]any
-		if err := json.Unmarshal(doc, &actor); err != nil {
-			return err
-		}
-		delete(actor, "@context")
-		courseID := s.URLs.Actor(domain.ActorCourse, c.Handle)
-		id := s.newActivityID()
-		upd := federation.UpdateActor(id, courseID, actor,
-			federation.NoteAddress{To: []string{federation.Public}, CC: []string{courseID + "/followers"}}, s.Now())
-		inboxes, err := tx.FollowerInboxes(c.Handle)
-		if err != nil {
-			return err
-		}
-		return s.Queue.Queue(tx, c.Handle, id, upd, inboxes)
+		return s.sendCourseActor(tx, c)
 	})
+}
+
+// actorUpdateTx is what sendCourseActor and sendActorUpdate read and
+// write: the followers' inboxes and the activity they queue.
+type actorUpdateTx interface {
+	domain.FollowStore
+	domain.DeliveryStore
+}
+
+// sendCourseActor sends, inside tx, the followers of a course that
+// federates Update{Group} with its actor document as it now is: after an
+// organiser's edit, or when a deleted person leaves its organisers.
+func (s *env) sendCourseActor(tx actorUpdateTx, c *domain.Course) error {
+	if !c.Federates() {
+		return nil
+	}
+	doc, err := s.Docs.Course(c)
+	if err != nil {
+		return err
+	}
+	return s.sendActorUpdate(tx, domain.ActorCourse, c.Handle, doc)
+}
+
+// sendActorUpdate queues, inside tx, Update{actor} with doc, the local
+// actor handle's new document, to its followers, as a public activity.
+func (s *env) sendActorUpdate(tx actorUpdateTx, typ domain.ActorType, handle string, doc []byte) error {
+	var actor map[string]any
+	if err := json.Unmarshal(doc, &actor); err != nil {
+		return err
+	}
+	delete(actor, "@context")
+	actorID := s.URLs.Actor(typ, handle)
+	id := s.newActivityID()
+	upd := federation.UpdateActor(id, actorID, actor,
+		federation.NoteAddress{To: []string{federation.Public}, CC: []string{actorID + "/followers"}}, s.Now())
+	inboxes, err := tx.FollowerInboxes(handle)
+	if err != nil {
+		return err
+	}
+	return s.Queue.Queue(tx, handle, id, upd, inboxes)
 }
 
 // courseSaveTx is what save reads and writes: the course, the settings it

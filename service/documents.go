@@ -200,11 +200,15 @@ func postIDs(p domain.Page[*domain.Post], total int) CollectionPage {
 // posts; a person's, their Creates of their posts and notes; a school's,
 // the Creates of its award notes. What was deleted is gone from it. The
 // size and the pages are the same list (ListInOutbox). Drafts are not
-// found.
+// found. A suspended person's is empty, as their actor and their notes
+// show nothing of them meanwhile.
 func (d *Documents) Outbox(ctx context.Context, typ domain.ActorType, handle string, q CollectionQuery) (CollectionPage, error) {
 	var out CollectionPage
 	err := d.Store.View(ctx, func(tx domain.Tx) error {
 		if err := localActorOf(tx, typ, handle); err != nil {
+			return err
+		}
+		if hidden, err := d.suspendedAuthor(tx, d.URLs.Actor(typ, handle)); err != nil || hidden {
 			return err
 		}
 		total, err := tx.CountOutbox(handle)

@@ -188,6 +188,31 @@ func TestSentDocumentsMatchGolden(t *testing.T) {
 	check(u.svc.Badges.VoteElsewhere(ctx, "ada", gID, "https://remote.test/badges/b1", raeID))
 	sent("vote")
 
+	// Suspending a person (Update{Person} with Mastodon's minimal actor,
+	// and that actor as served), lifting it, and the person deleting their
+	// account (Delete{Person}, and the Tombstone their id answers with);
+	// last, like the above, so that no recorded id moves. Rae follows bob,
+	// so each reaches rae's server.
+	u.update(func(tx domain.Tx) error {
+		return tx.PutFollower(&domain.Follower{Local: "bob", Actor: raeID, ActivityID: raeID + "/follows/bob",
+			State: domain.FollowAccepted, Inbox: raeID + "/inbox"})
+	})
+	check(u.svc.Accounts.Suspend(ctx, "ada", "bob"))
+	sent("suspend")
+	got["actor_suspended"], err = u.svc.Documents.Actor(ctx, domain.ActorPerson, "bob")
+	check(err)
+	check(u.svc.Accounts.Unsuspend(ctx, "bob"))
+	sent("unsuspend")
+	check(u.svc.Accounts.ResetPassword(ctx, "bob", "correct horse"))
+	check(u.svc.Accounts.DeleteAccount(ctx, "bob", "correct horse"))
+	sent("delete_account")
+	gone, deleted, err := u.svc.Accounts.Gone(ctx, "bob")
+	check(err)
+	if !deleted {
+		t.Fatal("the deleted account's actor is not gone")
+	}
+	got["actor_deleted_document"] = gone
+
 	names := make([]string, 0, len(got))
 	for name := range got {
 		names = append(names, name)

@@ -290,3 +290,10 @@ func (t *failingTx) PutReport(r *domain.Report) error {
 	}
 	return t.Tx.PutReport(r)
 }
+
+func (t *failingTx) AllPosts() ([]*domain.Post, error) {
+	if err := t.s.check("AllPosts"); err != nil {
+		return nil, err
+	}
+	return t.Tx.AllPosts()
+}

@@ -74,6 +74,8 @@ import "encoding/binary"
 //	0x61 report 0 ID                               → domain.Report
 //	0x62 report-of 0 COURSE 0 ID                   → empty (index of local reports)
 //	0x63 report-by 0 REPORTER 0 POSTURI            → ID (index of local reports)
+//	0x70 post-by 0 AUTHOR 0 ULID                   → COURSE 0 ULID (index: an author's posts, for
+//	                                                 the deletion of their account; since schema 3)
 
 const (
 	pSettings      byte = 0x01
@@ -134,6 +136,7 @@ const (
 	pReport        byte = 0x61
 	pReportOf      byte = 0x62
 	pReportBy      byte = 0x63
+	pPostBy        byte = 0x70
 )
 
 // key builds a key from a prefix and parts, joined with 0x00.

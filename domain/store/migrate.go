@@ -18,8 +18,8 @@ import (
 // at Open, from the records: the follower-at index and the follower
 // counts, the discussion's root and pinned indexes and its counts, the
 // course lists, and the task completion counts; since schema 2, the
-// outboxes.
-const schemaVersion = 2
+// outboxes; since schema 3, the index of posts by author.
+const schemaVersion = 3
 
 // migrate builds what a store of an earlier schema lacks. It runs before
 // the store serves anything; a crash halfway leaves the version unwritten,
@@ -53,7 +53,14 @@ func (s *Store) migrate() error {
 	// in one transaction (HOSTILE B5).
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()
-	if err := s.db.View(func(txn *badger.Txn) error { return buildIndexes(&tx{txn: txn}, wb) }); err != nil {
+	// A store of schema 2 lacks only the index of posts by author: its
+	// outboxes and counters stay as the writes kept them (the activities
+	// that an outbox lists expire, so they could not be rebuilt).
+	build := buildIndexes
+	if version == 2 {
+		build = buildPostsBy
+	}
+	if err := s.db.View(func(txn *badger.Txn) error { return build(&tx{txn: txn}, wb) }); err != nil {
 		return fmt.Errorf("store: build indexes: %w", err)
 	}
 	if err := wb.Flush(); err != nil {
@@ -64,8 +71,9 @@ func (s *Store) migrate() error {
 	})
 }
 
-// buildIndexes writes the indexes and counters of schema 1 for every record
-// t reads.
+// buildIndexes writes the indexes and counters of every schema up to
+// schemaVersion for every record t reads, for a store of schema 0 or 1:
+// each write sets what the records say.
 func buildIndexes(t *tx, wb *badger.WriteBatch) error {
 	counts := map[string]int{}
 	set := func(k []byte) error { return wb.Set(k, nil) }
@@ -90,6 +98,9 @@ func buildIndexes(t *tx, wb *badger.WriteBatch) error {
 		counts[string(countKey("thread", p.Thread))]++
 		if p.InReplyTo != "" {
 			counts[string(countKey("replies", p.InReplyTo))]++
+		}
+		if err := wb.Set(key(pPostBy, p.Author, p.ID), postRef(&p)); err != nil {
+			return err
 		}
 		if p.Pinned && p.Local {
 			if err := set(key(pPinned, p.Course, p.ID)); err != nil {
@@ -156,6 +167,18 @@ func buildIndexes(t *tx, wb *badger.WriteBatch) error {
 		}
 	}
 	return nil
+}
+
+// buildPostsBy writes the index of posts by author (schema 3) for every
+// post t reads.
+func buildPostsBy(t *tx, wb *badger.WriteBatch) error {
+	return t.each(prefixOf(pPost), func(_, v []byte) error {
+		var p domain.Post
+		if err := json.Unmarshal(v, &p); err != nil {
+			return fmt.Errorf("decode post: %w", err)
+		}
+		return wb.Set(key(pPostBy, p.Author, p.ID), postRef(&p))
+	})
 }
 
 // listed is the object an activity sent before schema 2 publishes in its

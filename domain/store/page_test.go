@@ -453,7 +453,8 @@ func TestMigrateBuildsIndexesOfOldStores(t *testing.T) {
 				State: []domain.FollowState{domain.FollowAccepted, domain.FollowPending}[i%2], Created: time.Unix(int64(i), 0)}); err != nil {
 				return err
 			}
-			p := &domain.Post{ID: fmt.Sprintf("01P%02d", i), Course: "gentle-python", URI: fmt.Sprintf("https://n.test/p/%d", i), Thread: fmt.Sprintf("01P%02d", i), Pinned: i == 3, Local: true}
+			p := &domain.Post{ID: fmt.Sprintf("01P%02d", i), Course: "gentle-python", URI: fmt.Sprintf("https://n.test/p/%d", i), Thread: fmt.Sprintf("01P%02d", i), Pinned: i == 3, Local: true,
+				Author: fmt.Sprintf("https://n.test/people/p%d", i%4)}
 			if i%3 == 2 {
 				p.InReplyTo, p.Thread = fmt.Sprintf("https://n.test/p/%d", i-1), fmt.Sprintf("01P%02d", i-1)
 			}
@@ -507,12 +508,12 @@ func TestMigrateBuildsIndexesOfOldStores(t *testing.T) {
 	}
 }
 
-// derivedKeys returns every index and counter key of schema 2 with its value.
+// derivedKeys returns every index and counter key of schema 3 with its value.
 func derivedKeys(t *testing.T, s *Store) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	err := s.db.View(func(txn *badger.Txn) error {
-		for _, p := range []byte{pCount, pRoot, pPinned, pCourseList, pFollowerAt, pOutbox, pOutboxOf} {
+		for _, p := range []byte{pCount, pRoot, pPinned, pCourseList, pFollowerAt, pOutbox, pOutboxOf, pPostBy} {
 			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{p}, PrefetchValues: true})
 			for it.Rewind(); it.Valid(); it.Next() {
 				v, err := it.Item().ValueCopy(nil)

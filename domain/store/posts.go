@@ -48,6 +48,7 @@ func (t *tx) PutPost(p *domain.Post) error {
 	sets := map[string][]byte{
 		string(key(pPostURI, p.URI)):         ref,
 		string(key(pThread, p.Thread, p.ID)): ref,
+		string(key(pPostBy, p.Author, p.ID)): ref,
 	}
 	if p.InReplyTo != "" {
 		sets[string(key(pReply, p.InReplyTo, p.ID))] = ref
@@ -78,7 +79,7 @@ func (t *tx) DeletePost(p *domain.Post) error {
 	}
 	for _, k := range [][]byte{
 		key(pPost, p.Course, p.ID), key(pPostURI, p.URI), key(pThread, p.Thread, p.ID),
-		key(pReply, p.InReplyTo, p.ID), key(pLocalPost, p.ID),
+		key(pReply, p.InReplyTo, p.ID), key(pLocalPost, p.ID), key(pPostBy, p.Author, p.ID),
 	} {
 		if err := t.txn.Delete(k); err != nil {
 			return err
@@ -115,6 +116,10 @@ func (t *tx) CountCoursePosts(course string) (int, error) {
 
 func (t *tx) Replies(uri string) ([]*domain.Post, error) {
 	return t.postsByIndex(prefixOf(pReply, uri))
+}
+
+func (t *tx) PostsBy(author string) ([]*domain.Post, error) {
+	return t.postsByIndex(prefixOf(pPostBy, author))
 }
 
 func (t *tx) Thread(id string) ([]*domain.Post, error) { return t.postsByIndex(prefixOf(pThread, id)) }

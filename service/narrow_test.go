@@ -35,6 +35,8 @@ var takesTx = map[string]string{
 	"Tasks.CompleteByReply":  "inbox entry point",
 	"Badges.ReceiveAward":    "inbox entry point",
 	"Moderation.BlockedBy":   "inbox entry point",
+	"Schools.ReceiveOffer":   "inbox entry point",
+	"Schools.OfferAnswered":  "inbox entry point",
 }
 
 const domainPath = "github.com/lernejo/lernejo/domain"

@@ -38,7 +38,8 @@
 //	moderation.go     ActorCache CourseStore DeliveryStore FollowStore ModerationStore PostStore ReceivedBadgeStore TaskStore
 //	posts.go          ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore PostStore
 //	posts_read.go     ActorCache CourseStore PostStore SchoolStore
-//	schools.go        SchoolStore
+//	schools.go        ActorCache CourseStore DeliveryStore FollowStore PersonStore SchoolStore
+//	schools_read.go   CourseStore SchoolStore
 //	sessions.go       PersonStore SessionStore SettingsStore
 //	settings.go       SettingsStore
 //	tasks.go          ActorCache CompletionStore CourseStore DeliveryStore FollowStore LocalActorStore PostStore TaskStore
@@ -111,7 +112,7 @@ func New(cfg Config) *Services {
 	return &Services{
 		Accounts:   &Accounts{env: e},
 		Settings:   &Settings{env: e},
-		Schools:    &Schools{env: e},
+		Schools:    &Schools{env: e, posts: posts},
 		Courses:    &Courses{env: e, posts: posts},
 		Enrolment:  &Enrolment{env: e, posts: posts},
 		Posts:      posts,

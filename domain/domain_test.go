@@ -102,13 +102,28 @@ func TestSettingsValidate(t *testing.T) {
 		t.Fatalf("default settings invalid: %v", err)
 	}
 	s.Kinds = []string{" Challenge ", "challenge", "", "Sprint"}
-	s.DefaultKind = "Course"
+	s.DefaultKind = " sprint "
 	s.Normalise()
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(s.Kinds, "|") != "Challenge|Sprint" || s.DefaultKind != "Challenge" {
+	if strings.Join(s.Kinds, "|") != "Challenge|Sprint" || s.DefaultKind != "Sprint" {
 		t.Fatalf("kinds %q default %q", s.Kinds, s.DefaultKind)
+	}
+	s.DefaultKind = ""
+	s.Normalise()
+	if s.DefaultKind != "Challenge" {
+		t.Fatalf("a blank default kind became %q, want the first kind", s.DefaultKind)
+	}
+	// A default kind that is none of the kinds is refused, not replaced by
+	// the first kind behind the operator's back, and it is checked like
+	// the kinds.
+	for _, bad := range []string{"Course", strings.Repeat("k", MaxKindLen+1), "Sprint\x00"} {
+		s.DefaultKind = bad
+		s.Normalise()
+		if err := s.Validate(); ErrorCode(err) != EINVALID || s.DefaultKind != strings.TrimSpace(bad) {
+			t.Fatalf("default kind %q: %v, kept as %q", bad, err, s.DefaultKind)
+		}
 	}
 	s.Kinds = nil
 	s.Normalise()

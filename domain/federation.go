@@ -23,8 +23,11 @@ type RemoteActor struct {
 	// namespace), which take Join and Leave as well as Follow.
 	Lernejo bool
 	// Tasks is a Lernejo course's tasks collection.
-	Tasks   string
-	Fetched time.Time
+	Tasks string
+	// Questions are a Lernejo course's sign-up questions (signUpQuestions),
+	// as plain text, which its remote join page asks.
+	Questions []string
+	Fetched   time.Time
 }
 
 // Handle is @username@host.

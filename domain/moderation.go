@@ -26,6 +26,11 @@ type Report struct {
 	Content  string   // the reporter's comment, plain text, at most MaxReportContent characters
 	Received time.Time
 	Resolved bool
+	// Course is set on a report made here, by a local person about a post
+	// of a local course's discussion: the course's handle, whose
+	// organisers see it beside the operator. Objects is then the post and
+	// its author.
+	Course string
 }
 
 // ClipContent trims the report's comment and truncates it to

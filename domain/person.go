@@ -26,9 +26,14 @@ type Person struct {
 	PasswordHash string // argon2id, PHC string format
 	Admin        bool
 	PublicKeyPEM string
-	AssertionKey []byte // Ed25519 public key (FEP-521a)
-	Created      time.Time
-	Updated      time.Time
+	AssertionKey []byte    // Ed25519 public key (FEP-521a)
+	LastActive   time.Time // when they last logged in or posted, to the day (NodeInfo's active users)
+	// Suspended is when an operator suspended the account, zero when it is
+	// not: a suspended person cannot log in, their actor is served as
+	// Mastodon serves a suspended account's and their posts are hidden.
+	Suspended time.Time
+	Created   time.Time
+	Updated   time.Time
 }
 
 // Name is the display name, or the handle when there is none.
@@ -38,6 +43,9 @@ func (p *Person) Name() string {
 	}
 	return p.Handle
 }
+
+// IsSuspended reports whether an operator suspended the account.
+func (p *Person) IsSuspended() bool { return !p.Suspended.IsZero() }
 
 // Normalise puts a person's fields in the form they are stored in: the
 // handle lower-cased and trimmed, the display name and bio trimmed.

@@ -37,8 +37,11 @@ const (
 )
 
 // Normalise puts the settings in the form they are stored in: text
-// trimmed, blank kinds and kinds repeated in another case dropped, and a
-// default kind that is not one of the kinds replaced by the first kind.
+// trimmed, blank kinds and kinds repeated in another case dropped, the
+// default kind written as the kind it names in another case, and a blank
+// default kind filled with the first kind. A default kind that is none of
+// the kinds stays as it is, for Validate to refuse: replacing it with the
+// first kind would change the operator's word without a word.
 func (s *Settings) Normalise() {
 	s.Name = strings.TrimSpace(s.Name)
 	s.Description = strings.TrimSpace(s.Description)
@@ -54,7 +57,12 @@ func (s *Settings) Normalise() {
 	}
 	s.Kinds = kinds
 	s.DefaultKind = strings.TrimSpace(s.DefaultKind)
-	if !s.HasKind(s.DefaultKind) && len(kinds) > 0 {
+	for _, k := range kinds {
+		if strings.EqualFold(k, s.DefaultKind) {
+			s.DefaultKind = k
+		}
+	}
+	if s.DefaultKind == "" && len(kinds) > 0 {
 		s.DefaultKind = kinds[0]
 	}
 }
@@ -72,9 +80,12 @@ func (s *Settings) Validate() error {
 		return Errorf(EINVALID, "The description can have at most %d characters.", MaxSummaryLen)
 	}
 	for _, k := range s.Kinds {
-		if utf8.RuneCountInString(strings.TrimSpace(k)) > MaxKindLen {
-			return Errorf(EINVALID, "An activity kind can have at most %d characters.", MaxKindLen)
+		if err := checkText(k, "activity kind", false, MaxKindLen); err != nil {
+			return err
 		}
+	}
+	if err := checkText(s.DefaultKind, "preselected kind", false, MaxKindLen); err != nil {
+		return err
 	}
 	if len(s.Kinds) == 0 {
 		return Errorf(EINVALID, "The node needs at least one activity kind.")
@@ -83,7 +94,7 @@ func (s *Settings) Validate() error {
 		return Errorf(EINVALID, "The node can have at most %d activity kinds.", MaxKinds)
 	}
 	if !s.HasKind(s.DefaultKind) {
-		return Errorf(EINVALID, "The default kind %q is not one of the node's kinds.", s.DefaultKind)
+		return Errorf(EINVALID, "The preselected kind %q is not one of the node's kinds.", s.DefaultKind)
 	}
 	return nil
 }
@@ -113,4 +124,62 @@ func checkText(text, field string, required bool, max int) error {
 		return Errorf(EINVALID, "The %s can have at most %d characters.", field, max)
 	}
 	return nil
+}
+
+// Word is the operator's word for a learning activity in a sentence, in
+// the singular ("study group"): the default kind, as KindWord writes it.
+func (s Settings) Word() string { return KindWord(s.DefaultKind) }
+
+// AWord is Word with its article ("a challenge", "an activity").
+func (s Settings) AWord() string {
+	w := s.Word()
+	if w != "" && strings.ContainsRune("aeiou", rune(w[0])) {
+		return "an " + w
+	}
+	return "a " + w
+}
+
+// Words is Word in the plural ("study groups").
+func (s Settings) Words() string { return plural(s.Word()) }
+
+// Heading is the plural of the default kind as the operator wrote it, for
+// headings ("Study Groups").
+func (s Settings) Heading() string {
+	if s.DefaultKind == "" {
+		return "Courses"
+	}
+	return plural(s.DefaultKind)
+}
+
+// KindWord writes a kind as a word inside a sentence: lower case, except
+// for words the operator wrote in capitals ("MOOC" stays), and "course"
+// when there is no kind.
+func KindWord(kind string) string {
+	kind = strings.TrimSpace(kind)
+	if kind == "" {
+		return "course"
+	}
+	words := strings.Fields(kind)
+	for i, w := range words {
+		if strings.ToUpper(w) != w || utf8.RuneCountInString(w) == 1 {
+			words[i] = strings.ToLower(w)
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// plural makes an English plural of the last word of w, as the usual
+// rules go: "challenges", "classes", "study groups", "communities".
+func plural(w string) string {
+	lower := strings.ToLower(w)
+	switch {
+	case w == "":
+		return w
+	case strings.HasSuffix(lower, "s"), strings.HasSuffix(lower, "x"), strings.HasSuffix(lower, "z"),
+		strings.HasSuffix(lower, "ch"), strings.HasSuffix(lower, "sh"):
+		return w + "es"
+	case len(lower) > 1 && lower[len(lower)-1] == 'y' && !strings.ContainsRune("aeiou", rune(lower[len(lower)-2])):
+		return w[:len(w)-1] + "ies"
+	}
+	return w + "s"
 }

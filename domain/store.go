@@ -130,7 +130,13 @@ type PersonStore interface {
 	Person(handle string) (*Person, error)
 	CreatePerson(*Person, KeyPair) error
 	PutPerson(*Person) error
+	// DeletePerson removes a local account that its person deleted. Their
+	// handle stays claimed, so no one can sign up as them, and their
+	// keys stay, to sign the Delete of their actor at delivery.
+	DeletePerson(handle string) error
 	People() ([]*Person, error)
+	// PeoplePage returns the local accounts in handle order.
+	PeoplePage(cursor string, limit int) (Page[*Person], error)
 	CountPeople() (int, error)
 }
 
@@ -206,6 +212,9 @@ type BadgeStore interface {
 	// AddVote records a vote for awarding a badge to a learner; it returns
 	// the number of distinct voters.
 	AddVote(badge, learner, voter string) (int, error)
+	// Voted reports whether voter has voted for awarding a badge to a
+	// learner.
+	Voted(badge, learner, voter string) (bool, error)
 
 	Award(id string) (*Award, error)
 	// AwardOf returns the award of a badge to a learner.
@@ -429,4 +438,10 @@ type ModerationStore interface {
 	Reports() ([]*Report, error)
 	// ReportsPage returns the reports received, newest first.
 	ReportsPage(cursor string, limit int) (Page[*Report], error)
+	// CourseReportsPage returns the reports made here about posts of a
+	// local course, newest first.
+	CourseReportsPage(course, cursor string, limit int) (Page[*Report], error)
+	// ReportBy returns the report made here by reporter (an actor id)
+	// about the post uri; ENOTFOUND when there is none.
+	ReportBy(reporter, uri string) (*Report, error)
 }

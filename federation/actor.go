@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"html"
+	"slices"
 	"strings"
 	"time"
 
@@ -129,6 +130,9 @@ type ASActor struct {
 	// (FEP-4ccd). Both show their size, not their members.
 	PendingFollowers string `json:"pendingFollowers,omitempty"`
 	PendingFollowing string `json:"pendingFollowing,omitempty"`
+	// Suspended is set on the actor of a person an operator suspended
+	// (Mastodon's toot:suspended), which says nothing else about them.
+	Suspended bool `json:"suspended,omitempty"`
 	// CourseFields are set on a course's actor only.
 	*CourseFields
 }
@@ -202,8 +206,23 @@ func (d Documents) actor(typ domain.ActorType, handle, name, summary, publicKeyP
 	return a
 }
 
-// PersonActor is the actor of a local person.
+// suspendedContext is Context with Mastodon's term for a suspended account,
+// for the actor of a suspended person (other actors never carry it).
+var suspendedContext = append(slices.Clip(Context), map[string]any{"suspended": "toot:suspended"})
+
+// PersonActor is the actor of a local person. A suspended person's is what
+// Mastodon 4 serves for a suspended local account: the actor's ids, key
+// and endpoints, suspended set, and no name, bio or picture, so that other
+// servers stop showing their profile and can restore it from the next
+// Update once the suspension is lifted.
 func (d Documents) PersonActor(p *domain.Person) ASActor {
+	if p.IsSuspended() {
+		a := d.actor(domain.ActorPerson, p.Handle, "", "", p.PublicKeyPEM, p.Created)
+		a.Icon = nil
+		a.AssertionMethod = assertionMethod(a.ID, p.AssertionKey)
+		a.Suspended = true
+		return a
+	}
 	a := d.actor(domain.ActorPerson, p.Handle, p.Name(), p.Bio, p.PublicKeyPEM, p.Created)
 	a.Discoverable = true
 	a.AssertionMethod = assertionMethod(a.ID, p.AssertionKey)
@@ -278,10 +297,33 @@ func (d Documents) Instance(ia *domain.InstanceActor, nodeName string) ([]byte, 
 	return actorDocument(a), nil
 }
 
+// UpdatePerson is the Update of a local person's actor (suspended or not),
+// addressed as addr, with the @context their actor is served with.
+func (d Documents) UpdatePerson(id string, p *domain.Person, addr NoteAddress, at time.Time) []byte {
+	a := d.PersonActor(p)
+	return wrap(actorContext(a), vocab.UpdateType, id, a.ID, a, addr, at)
+}
+
+// DeleteActor is the Delete of a local actor that is gone (a person who
+// deleted their account): the object is the actor's id, as Mastodon sends
+// it, and receivers drop what they hold of the actor.
+func DeleteActor(id, actor string, addr NoteAddress) []byte {
+	return marshal(ASActivity{Context: NSActivityStreams, ID: id, Type: vocab.DeleteType, Actor: actor, Object: actor,
+		To: addr.to(), CC: addr.cc()})
+}
+
 // actorDocument is an actor served on its own: with the @context of actors.
 func actorDocument(a ASActor) []byte {
-	a.Context = Context
+	a.Context = actorContext(a)
 	return marshal(a)
+}
+
+// actorContext is the @context an actor is served with.
+func actorContext(a ASActor) any {
+	if a.Suspended {
+		return suspendedContext
+	}
+	return Context
 }
 
 func (d Documents) people(handles []string) IRIs {

@@ -45,13 +45,18 @@ type NodeInfoUsage struct {
 	LocalPosts int           `json:"localPosts"`
 }
 
-// NodeInfoUsers counts the node's people.
+// NodeInfoUsers counts the node's people: all of them, and those active
+// (who logged in or posted) in the last 30 and 180 days, as Mastodon
+// reports them.
 type NodeInfoUsers struct {
-	Total int `json:"total"`
+	Total          int `json:"total"`
+	ActiveMonth    int `json:"activeMonth"`
+	ActiveHalfyear int `json:"activeHalfyear"`
 }
 
 // NodeInfoMetadata is what NodeInfo leaves to the software: the operator's
-// name and description of the node, its number of courses and the kinds
+// name and description of the node, its number of published courses
+// (drafts left out) and the kinds
 // of activity it offers.
 type NodeInfoMetadata struct {
 	NodeName        string   `json:"nodeName"`

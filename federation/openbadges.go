@@ -1,11 +1,14 @@
 package federation
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 	"time"
+
+	vocab "github.com/go-ap/activitypub"
 )
 
 // Open Badges 2.0 hosted-verification documents
@@ -241,4 +244,37 @@ func obAbsURL(s string) bool {
 		return u.Hostname() != ""
 	}
 	return false
+}
+
+// Votes for peer-awarded badges. A learner on another Lernejo node votes
+// through their own node, which sends the course a signed record the way
+// it sends completions: Add{object: Vote record, target: BADGE/votes}, the
+// record signed by the voter's assertion key (FEP-8b32).
+
+// VoteObject is a vote record as it travels in Add: a Lernejo "Vote" by
+// voter (actor) for awarding the badge class badge (target) to learner
+// (object). It is the record the voter signs; its @context defines the
+// proof it is signed with (data-integrity).
+func VoteObject(id, voter, learner, badge string, at time.Time) map[string]any {
+	return map[string]any{"@context": []any{NSActivityStreams, NSDataIntegrity, map[string]string{"Vote": "https://lernejo.org/ns#Vote"}},
+		"id": id, "type": "Vote", "actor": voter, "object": learner, "target": badge,
+		"published": at.UTC().Format(time.RFC3339)}
+}
+
+// AddVote adds a vote (the signed record) to a badge's votes (target,
+// BADGE/votes), addressed to the course.
+func AddVote(id, voter string, vote json.RawMessage, target, course string) []byte {
+	return activity(ASActivity{ID: id, Type: vocab.AddType, Actor: voter, Object: vote, Target: target, To: []string{course}})
+}
+
+// VoteBadge is the badge class IRI a vote record names (its target), read
+// from the record's raw JSON after its proof was checked.
+func VoteBadge(raw json.RawMessage) (string, error) {
+	var rec struct {
+		Target string `json:"target"`
+	}
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return "", fmt.Errorf("federation: vote record: %w", err)
+	}
+	return rec.Target, nil
 }

@@ -28,6 +28,9 @@ func (in *Inbox) taskTarget(target string) (course, task string, ok bool) {
 // record must be the signer's own (its actor, on its origin) and name the
 // task; the learner must be enrolled. Badges it earns are awarded.
 func (in *Inbox) add(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
+	if act.Object != nil && act.Object.Type == "Vote" {
+		return in.addVote(ctx, tx, act) // vote.go
+	}
 	course, task, ok := in.taskTarget(act.Target)
 	o := act.Object
 	if !ok || o == nil || o.IsLink || o.Type != "Completion" {

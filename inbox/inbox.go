@@ -85,11 +85,14 @@ type Learning interface {
 	WithdrawCompletion(tx domain.CompletionStore, course, task, learner, id string) error
 }
 
-// Badges is what the inbox needs of badges that courses elsewhere award to
-// local people (service.Badges).
+// Badges is what the inbox needs of badges: those that courses elsewhere
+// award to local people, and votes from elsewhere for our courses' peer
+// badges (service.Badges).
 type Badges interface {
 	ReceiveAward(tx domain.Tx, rb *domain.ReceivedBadge, mentioned []string) (bool, error)
 	ReceiveRevoke(tx domain.ReceivedBadgeStore, issuer, note string) (bool, error)
+	// ReceiveVote keeps a vote from a learner on another Lernejo node.
+	ReceiveVote(tx domain.Tx, badge, voter, learner string) error
 }
 
 // Moderation is what the inbox needs of moderation: blocks of local actors
@@ -189,6 +192,12 @@ type Inbox struct {
 	cursors  map[string]string
 	lastHost string
 	failures map[string]int
+
+	// backfills carries the courses whose recent discussion is to be read
+	// (a course just accepted one of our people) to the goroutine that
+	// reads them, so that a slow course server never holds up the
+	// processing of everyone else's activities.
+	backfills chan string
 }
 
 // maxDecoded bounds the decoded activities kept for the processor.
@@ -230,7 +239,8 @@ func New(ctx context.Context, cfg Config) (*Inbox, error) {
 		cfg.Backlog = DefaultBacklog
 	}
 	in := &Inbox{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1),
-		writes: make(chan *journalWrite, 256), done: make(chan struct{}), cursors: map[string]string{}}
+		writes: make(chan *journalWrite, 256), done: make(chan struct{}), cursors: map[string]string{},
+		backfills: make(chan string, maxBackfillsWaiting)}
 	in.handle = in.handlers()
 	if err := in.countBacklog(ctx); err != nil {
 		return nil, fmt.Errorf("inbox: count the journal: %w", err)

@@ -45,6 +45,10 @@ func (in *Inbox) handlers() map[string]handler {
 // 202 before a crash are processed now), on every new activity, and every
 // few seconds.
 func (in *Inbox) Run(ctx context.Context) {
+	// The backfills stop with Run: none is left writing to a store being closed.
+	backfilled := make(chan struct{})
+	go func() { defer close(backfilled); in.backfillLoop(ctx) }()
+	defer func() { <-backfilled }()
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()
 	for {
@@ -87,10 +91,19 @@ const gatherFor = 20 * time.Millisecond
 // pageSize is how many journal items processBatch takes at a time.
 const pageSize = 64
 
-// ProcessPending processes everything journalled now; for tests and tools.
+// ProcessPending processes everything journalled now, and the backfills
+// that asks for; for tests and tools.
 func (in *Inbox) ProcessPending(ctx context.Context) {
 	clear(in.cursors)
 	for in.processBatch(ctx) > 0 {
+	}
+	for {
+		select {
+		case course := <-in.backfills:
+			in.backfillWithin(ctx, course)
+		default:
+			return
+		}
 	}
 }
 
@@ -266,6 +279,7 @@ func (in *Inbox) prepare(ctx context.Context, act *federation.Activity, log *slo
 		in.fetchAnnounced(ctx, act, log)
 	case "Accept":
 		in.cacheTasks(ctx, act.Actor, log)
+		in.queueBackfill(act.Actor, log)
 	}
 }
 

@@ -214,6 +214,10 @@ type (
 		Admin    bool   `json:"admin,omitempty"`
 		Password string `json:"password"`
 	}
+	AdminSuspendRequest struct {
+		Handle  string `json:"handle"`
+		Suspend bool   `json:"suspend"` // false: unsuspend
+	}
 	AdminBlockRequest struct {
 		Domain string `json:"domain"`
 		Reason string `json:"reason,omitempty"`
@@ -233,8 +237,9 @@ func writeAdminError(w http.ResponseWriter, status int, msg string) {
 	json.NewEncoder(w).Encode(AdminError{Error: msg})
 }
 
-// adminHandler is the admin API: POST /v1/users, /v1/password, /v1/block,
-// /v1/unblock (JSON), GET /v1/reports, /v1/backup, /v1/ping.
+// adminHandler is the admin API: POST /v1/users, /v1/password,
+// /v1/suspend, /v1/block, /v1/unblock (JSON), GET /v1/users, /v1/reports,
+// /v1/backup, /v1/ping.
 func adminHandler(a *Admin, log *slog.Logger, version string) http.Handler {
 	mux := http.NewServeMux()
 	reply := func(w http.ResponseWriter, v any, err error) {
@@ -270,6 +275,26 @@ func adminHandler(a *Admin, log *slog.Logger, version string) http.Handler {
 		}
 		log.Info("admin: user created", slog.String("handle", p.Handle), slog.Bool("admin", p.Admin))
 		reply(w, map[string]string{"handle": p.Handle}, nil)
+	})
+	mux.HandleFunc("GET /v1/users", func(w http.ResponseWriter, r *http.Request) {
+		page, err := a.Services.Accounts.Users(r.Context(), r.URL.Query().Get("cursor"))
+		reply(w, page, err)
+	})
+	mux.HandleFunc("POST /v1/suspend", func(w http.ResponseWriter, r *http.Request) {
+		var req AdminSuspendRequest
+		if !decode(w, r, &req) {
+			return
+		}
+		var err error
+		if req.Suspend {
+			err = a.Services.Accounts.Suspend(r.Context(), "", req.Handle)
+		} else {
+			err = a.Services.Accounts.Unsuspend(r.Context(), req.Handle)
+		}
+		if err == nil {
+			log.Info("admin: suspension changed", slog.String("handle", domain.NormaliseHandle(req.Handle)), slog.Bool("suspended", req.Suspend))
+		}
+		reply(w, map[string]string{"handle": domain.NormaliseHandle(req.Handle)}, err)
 	})
 	mux.HandleFunc("POST /v1/password", func(w http.ResponseWriter, r *http.Request) {
 		var req AdminUserRequest

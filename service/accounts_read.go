@@ -2,8 +2,10 @@ package service
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
 )
 
 // The read models of accounts and of the node's settings: who a session
@@ -13,13 +15,14 @@ import (
 // Page sizes of these pages' lists.
 const (
 	badgesPerPage  = 30 // a person's page
+	usersPerPage   = 50 // the operator's list of accounts
 	blocksPerPage  = 50 // the operator's page
 	reportsPerPage = 20
 )
 
 // Session is the live session token names and the person it logs in. A
 // token that names no session, an expired one or one whose person is gone
-// is not found: the visitor is logged out.
+// or suspended is not found: the visitor is logged out.
 func (s *Accounts) Session(ctx context.Context, token string) (*domain.Session, *domain.Person, error) {
 	if !domain.ValidToken(token) {
 		return nil, nil, domain.Errorf(domain.ENOTFOUND, "Session not found.")
@@ -39,7 +42,9 @@ func (s *Accounts) Session(ctx context.Context, token string) (*domain.Session, 
 	if err != nil {
 		return nil, nil, err
 	}
-	if sess.Expired(s.Now()) {
+	// Suspend ends a person's sessions; one that outlived it (read before
+	// the suspension committed) logs nobody in either.
+	if sess.Expired(s.Now()) || p.IsSuspended() {
 		return nil, nil, domain.Errorf(domain.ENOTFOUND, "Session not found.")
 	}
 	return sess, p, nil
@@ -70,13 +75,17 @@ type PersonPage struct {
 	ReceivedPrev, ReceivedNext string
 }
 
-// Page is the page of the local person handle.
+// Page is the page of the local person handle. A suspended person's page
+// says only that, with EFORBIDDEN, as Mastodon's does.
 func (s *Accounts) Page(ctx context.Context, handle string, q PersonPageQuery) (*PersonPage, error) {
 	var out *PersonPage
 	err := s.Store.View(ctx, func(tx domain.Tx) error {
 		p, err := tx.Person(handle)
 		if err != nil {
 			return err
+		}
+		if p.IsSuspended() {
+			return domain.Errorf(domain.EFORBIDDEN, "This account is suspended.")
 		}
 		page := &PersonPage{Person: p}
 		awards, err := tx.AwardsPage(s.URLs.Actor(domain.ActorPerson, p.Handle), q.Badges, badgesPerPage,
@@ -156,4 +165,63 @@ func (s *Settings) Operator(ctx context.Context, q OperatorQuery) (*OperatorPage
 		return nil
 	})
 	return out, err
+}
+
+// Gone is the Tombstone the id of the local person handle serves once they
+// deleted their account (with 410 Gone, as Mastodon answers for a deleted
+// account); found is false when handle names no deleted account.
+func (s *Accounts) Gone(ctx context.Context, handle string) (doc []byte, found bool, err error) {
+	id := s.URLs.Actor(domain.ActorPerson, handle)
+	err = s.Store.View(ctx, func(tx domain.Tx) error {
+		ts, ok, err := domain.Found(tx.Tombstone(id))
+		if err != nil || !ok {
+			return err
+		}
+		doc, found = federation.TombstoneDocument(id, ts.Deleted), true
+		return nil
+	})
+	return doc, found, err
+}
+
+// UsersPage is a page of the node's accounts, in handle order, as the
+// operator's users page and lernejo admin users list them.
+type UsersPage struct {
+	People     []*domain.Person
+	Prev, Next string
+}
+
+// Users is the page of the node's accounts at cursor ("" for the first).
+// Only the node's operators see it: web lets only admin accounts reach it,
+// as the admin socket does.
+func (s *Accounts) Users(ctx context.Context, cursor string) (*UsersPage, error) {
+	out := &UsersPage{}
+	err := s.Store.View(ctx, func(tx domain.Tx) error {
+		page, err := tx.PeoplePage(cursor, usersPerPage)
+		out.People, out.Prev, out.Next = page.Items, page.Prev, page.Next
+		return err
+	})
+	return out, err
+}
+
+// suspendedAuthor reports whether the author of a post (an actor id) is a
+// local person an operator suspended: their posts are hidden meanwhile,
+// on pages (hiddenPost) and at their ids.
+func (e *env) suspendedAuthor(tx domain.PersonStore, author string) (bool, error) {
+	h, typ, ok := e.URLs.LocalActor(author)
+	if !ok || typ != domain.ActorPerson {
+		return false, nil
+	}
+	p, found, err := domain.Found(tx.Person(h))
+	if err != nil {
+		return false, fmt.Errorf("service: author %s: %w", author, err)
+	}
+	return found && p.IsSuspended(), nil
+}
+
+// hiddenPost is a suspended author's post as pages show it: in its place
+// in the thread, its text replaced by a notice.
+func hiddenPost(p *domain.Post) *domain.Post {
+	q := *p
+	q.Content = "<p><em>This post is hidden while its author’s account is suspended.</em></p>"
+	return &q
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/badgepng"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/federation/integrity"
 )
 
 // Badges is the use cases of open badges: badge classes of a course or
@@ -139,52 +140,128 @@ func (s *Badges) Award(ctx context.Context, organiser, badgeID, learner string) 
 	return a, err
 }
 
-// Vote records an enrolled learner's vote to award a peer-awarded badge to
-// another learner; the badge is awarded when enough have voted.
+// Vote records an enrolled learner's vote to award a peer-awarded badge of
+// a course on this node to another learner (an actor id); the badge is
+// awarded when enough have voted.
 func (s *Badges) Vote(ctx context.Context, voter, badgeID, learner string) error {
-	urls := s.URLs
-	voterID := urls.Actor(domain.ActorPerson, voter)
-	if voterID == learner {
-		return domain.Errorf(domain.EFORBIDDEN, "You cannot vote for yourself.")
-	}
-	err := s.Store.Update(ctx, func(tx domain.Tx) error {
+	voterID := s.URLs.Actor(domain.ActorPerson, voter)
+	return s.update(ctx, func(tx domain.Tx) error {
 		b, err := tx.Badge(badgeID)
 		if err != nil {
 			return err
 		}
-		if b.Criteria != domain.CriteriaPeer {
-			return domain.Errorf(domain.EINVALID, "This badge is not awarded by votes.")
-		}
-		// canComplete's refusal gets the words of a vote; a store failure
-		// stays what it is.
-		if err := enrolled(tx, b.Issuer, voterID); domain.ErrorCode(err) == domain.EFORBIDDEN {
-			return domain.Errorf(domain.EFORBIDDEN, "Only enrolled learners can vote.")
-		} else if err != nil {
-			return err
-		}
-		if err := enrolled(tx, b.Issuer, learner); domain.ErrorCode(err) == domain.EFORBIDDEN {
-			return domain.Errorf(domain.EINVALID, "Votes are for enrolled learners.")
-		} else if err != nil {
-			return err
-		}
-		n, err := tx.AddVote(b.ID, learner, voterID)
-		if err != nil {
-			return err
-		}
-		if _, held, err := domain.Found(tx.AwardOf(b.ID, learner)); err != nil || held || n < b.Votes {
-			return err
-		}
-		_, err = s.award(tx, b, learner, nil, "")
-		return err
+		return s.vote(tx, b, voterID, learner)
 	})
-	if err == nil {
-		s.Queue.Wake()
+}
+
+// ReceiveVote keeps, inside the inbox's transaction, the vote of a learner
+// on another Lernejo node (voter, their actor id) for awarding the badge
+// badgeID of a local course to learner. The inbox checked the vote's proof
+// against the voter's keys; the rules are Vote's.
+func (s *Badges) ReceiveVote(tx domain.Tx, badgeID, voter, learner string) error {
+	b, err := tx.Badge(badgeID)
+	if err != nil {
+		return err
 	}
+	return s.vote(tx, b, voter, learner)
+}
+
+// vote applies, inside tx, the rules of a vote by voter for awarding b to
+// learner (both actor ids): a peer-awarded badge of a course, both enrolled
+// in it, not for oneself, once per voter; at b.Votes distinct voters the
+// badge is awarded, unless the learner already holds it (or held it and an
+// organiser revoked it: votes do not overrule them).
+func (s *Badges) vote(tx awardTx, b *domain.Badge, voter, learner string) error {
+	if voter == learner {
+		return domain.Errorf(domain.EFORBIDDEN, "You cannot vote for yourself.")
+	}
+	if b.Criteria != domain.CriteriaPeer {
+		return domain.Errorf(domain.EINVALID, "This badge is not awarded by votes.")
+	}
+	// enrolled's refusal gets the words of a vote; a store failure stays
+	// what it is.
+	if err := enrolled(tx, b.Issuer, voter); domain.ErrorCode(err) == domain.EFORBIDDEN {
+		return domain.Errorf(domain.EFORBIDDEN, "Only enrolled learners can vote.")
+	} else if err != nil {
+		return err
+	}
+	if err := enrolled(tx, b.Issuer, learner); domain.ErrorCode(err) == domain.EFORBIDDEN {
+		return domain.Errorf(domain.EINVALID, "Votes are for enrolled learners.")
+	} else if err != nil {
+		return err
+	}
+	if again, err := tx.Voted(b.ID, learner, voter); err != nil {
+		return err
+	} else if again {
+		return domain.Errorf(domain.ECONFLICT, "You have already voted for this learner.")
+	}
+	n, err := tx.AddVote(b.ID, learner, voter)
+	if err != nil {
+		return err
+	}
+	if _, held, err := domain.Found(tx.AwardOf(b.ID, learner)); err != nil || held || n < b.Votes {
+		return err
+	}
+	_, err = s.award(tx, b, learner, nil, "")
 	return err
 }
 
-// Revoke marks an award revoked and deletes the note that announced it.
+// VoteElsewhere sends a local person's vote for a peer-awarded badge of a
+// course on another Lernejo node: course is the course's actor id, badge
+// the badge class's IRI on the course's origin, learner the nominee's actor
+// id. The vote is a record signed with the voter's assertion key
+// (FEP-8b32), as completions are, sent in an Add to the course; the
+// course's node applies the rules.
+func (s *Badges) VoteElsewhere(ctx context.Context, voter, course, badge, learner string) error {
+	badge, learner = strings.TrimSpace(badge), strings.TrimSpace(learner)
+	if !federation.SameOrigin(badge, course) || !strings.Contains(badge, "/badges/") {
+		return domain.Errorf(domain.EINVALID, "The badge must be one of the course's badges (an address on its server).")
+	}
+	if !strings.HasPrefix(learner, "https://") && !strings.HasPrefix(learner, "http://") {
+		return domain.Errorf(domain.EINVALID, "Name the learner by the address of their profile (http or https).")
+	}
+	urls := s.URLs
+	voterID := urls.Actor(domain.ActorPerson, voter)
+	if learner == voterID {
+		return domain.Errorf(domain.EFORBIDDEN, "You cannot vote for yourself.")
+	}
+	now := s.Now().UTC()
+	return s.update(ctx, func(tx domain.Tx) error {
+		f, _, err := domain.Found(tx.Following(voter, course))
+		if err != nil {
+			return fmt.Errorf("service: vote: %w", err)
+		}
+		if f == nil || f.State != domain.FollowAccepted {
+			return domain.Errorf(domain.EFORBIDDEN, "Join first to vote here.")
+		}
+		ra, err := tx.RemoteActor(course)
+		if err != nil {
+			return err
+		}
+		seed, err := tx.AssertionSeed(voter)
+		if err != nil {
+			return err
+		}
+		rec, err := integrity.SignRecord(federation.VoteObject(urls.Path("/votes/"+s.NewID()), voterID, learner, badge, now),
+			voterID, seed, now)
+		if err != nil {
+			return err
+		}
+		id := urls.NewActivityID(s.NewID())
+		return s.Queue.Queue(tx, voter, id, federation.AddVote(id, voterID, rec, badge+"/votes", course), []string{ra.Inbox})
+	})
+}
+
+// Revoke marks an award revoked, with the organiser's reason, and deletes
+// the note that announced it: a Delete to where its Create went (the
+// issuer's followers and a remote learner, whose node then drops the
+// badge from their profile). The hosted assertion keeps being served,
+// revoked. An award is revoked once.
 func (s *Badges) Revoke(ctx context.Context, organiser, awardID, reason string) error {
+	reason = strings.TrimSpace(reason)
+	if len(reason) > domain.MaxSummaryLen {
+		return domain.Errorf(domain.EINVALID, "The reason is too long.")
+	}
 	err := s.Store.Update(ctx, func(tx domain.Tx) error {
 		a, err := tx.Award(awardID)
 		if err != nil {
@@ -194,9 +271,9 @@ func (s *Badges) Revoke(ctx context.Context, organiser, awardID, reason string) 
 			return err
 		}
 		if a.Revoked {
-			return nil
+			return domain.Errorf(domain.ECONFLICT, "This award is already revoked.")
 		}
-		a.Revoked, a.RevokedAt, a.Reason = true, s.Now().UTC(), strings.TrimSpace(reason)
+		a.Revoked, a.RevokedAt, a.Reason = true, s.Now().UTC(), reason
 		if err := tx.PutAward(a); err != nil {
 			return err
 		}

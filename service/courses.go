@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/lernejo/lernejo/domain"
@@ -24,7 +25,7 @@ type Courses struct {
 // opens at once, its school announces it, in the same transaction.
 func (s *Courses) Create(ctx context.Context, creator string, c *domain.Course) error {
 	if !c.IsOrganiser(creator) {
-		return domain.Errorf(domain.EINVALID, "Whoever starts a course organises it.")
+		return domain.Errorf(domain.EINVALID, "Whoever starts this %s organises it.", domain.KindWord(c.Kind))
 	}
 	now := s.Now().UTC()
 	c.Created, c.Updated = now, now
@@ -116,14 +117,19 @@ func (s *Courses) save(tx courseSaveTx, editor string, c *domain.Course) (*domai
 		return nil, err
 	}
 	if !old.IsOrganiser(editor) {
-		return nil, domain.Errorf(domain.EFORBIDDEN, "Only the organisers can change this course.")
+		return nil, domain.Errorf(domain.EFORBIDDEN, "Only the organisers can change this %s.", domain.KindWord(old.Kind))
 	}
 	if !old.CanMoveTo(c.Status) {
-		return nil, domain.Errorf(domain.EINVALID, "A course cannot go from %s to %s.", old.Status, c.Status)
+		return nil, domain.Errorf(domain.EINVALID, "This %s cannot go from %s to %s.", domain.KindWord(old.Kind), old.Status, c.Status)
 	}
 	st, err := tx.Settings()
 	if err != nil {
 		return nil, err
+	}
+	if c.Kind == old.Kind && !st.HasKind(old.Kind) {
+		// The operator renamed the kinds since: the course keeps its word
+		// until its organisers choose one of the new ones.
+		st.Kinds = append(slices.Clone(st.Kinds), old.Kind)
 	}
 	c.Normalise(st)
 	if err := c.Validate(st); err != nil {
@@ -178,7 +184,7 @@ func organisedBy(tx domain.CourseStore, course, editor string) (*domain.Course, 
 		return nil, err
 	}
 	if !c.IsOrganiser(editor) {
-		return nil, domain.Errorf(domain.EFORBIDDEN, "Only the organisers can change this %s.", c.Kind)
+		return nil, domain.Errorf(domain.EFORBIDDEN, "Only the organisers can change this %s.", domain.KindWord(c.Kind))
 	}
 	return c, nil
 }

@@ -29,7 +29,10 @@ type CoursePage struct {
 	PostsPrev, PostsNext string
 	// Participants name a page of the accepted members, of
 	// ParticipantCount; PeoplePrev and PeopleNext are its neighbours.
-	Participants           []string
+	Participants []string
+	// People are the same page of members with their actor ids, whom a
+	// learner may vote for (peer-awarded badges).
+	People                 []Member
 	ParticipantCount       int
 	PeoplePrev, PeopleNext string
 	// Done holds the ids of the tasks the viewer did.
@@ -58,7 +61,7 @@ func (s *Courses) Page(ctx context.Context, viewer, handle string, q CoursePageQ
 		if p.Badges, err = tx.Badges(co.Handle); err != nil {
 			return err
 		}
-		d, err := s.discussion(tx, co.Handle, q.Posts)
+		d, err := s.discussion(tx, viewer, co.Handle, q.Posts)
 		if err != nil {
 			return err
 		}
@@ -73,6 +76,7 @@ func (s *Courses) Page(ctx context.Context, viewer, handle string, q CoursePageQ
 				return err
 			}
 			p.Participants = append(p.Participants, name)
+			p.People = append(p.People, Member{Name: name, Actor: f.Actor})
 		}
 		p.PeoplePrev, p.PeopleNext = people.Prev, people.Next
 		if p.ParticipantCount, err = tx.CountFollowers(co.Handle, domain.FollowAccepted); err != nil {
@@ -193,6 +197,9 @@ type Member struct {
 	Actor   string // their actor id
 	Answers string // the answers to the sign-up questions
 	Done    []bool // for each task of the course in order, whether they did it
+	// Work is, for each task in order, their completion (nil: not done),
+	// whose evidence link and note the organisers see.
+	Work []*domain.Completion
 }
 
 // ManagePage is the organisers' page of a course: its settings form, a page
@@ -212,6 +219,8 @@ type ManagePage struct {
 	MembersPrev, MembersNext string
 	Threads                  []PostView
 	PostsPrev, PostsNext     string
+	// Reports are the newest reports people here made about its posts.
+	Reports []CourseReport
 }
 
 // Manage is the organisers' page of a course, for organiser only; drafts
@@ -256,11 +265,14 @@ func (s *Courses) Manage(ctx context.Context, organiser, handle string, q Manage
 		if p.MemberCount, err = tx.CountFollowers(co.Handle, domain.FollowAccepted); err != nil {
 			return err
 		}
-		d, err := s.discussion(tx, co.Handle, q.Posts)
+		d, err := s.discussion(tx, organiser, co.Handle, q.Posts)
 		if err != nil {
 			return err
 		}
 		p.Threads, p.PostsPrev, p.PostsNext = d.Threads, d.Prev, d.Next
+		if p.Reports, err = s.courseReports(tx, co.Handle); err != nil {
+			return err
+		}
 		out = p
 		return nil
 	})
@@ -285,11 +297,11 @@ func (s *Courses) members(tx membersTx, course string, fs []*domain.Follower, ta
 		}
 		m := Member{Name: name, Actor: f.Actor, Answers: f.Answers}
 		for _, t := range tasks {
-			_, done, err := domain.Found(tx.Completion(course, t.ID, f.Actor))
+			c, done, err := domain.Found(tx.Completion(course, t.ID, f.Actor))
 			if err != nil {
 				return nil, err
 			}
-			m.Done = append(m.Done, done)
+			m.Done, m.Work = append(m.Done, done), append(m.Work, c)
 		}
 		out = append(out, m)
 	}

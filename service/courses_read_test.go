@@ -35,7 +35,7 @@ func TestReadModelsReportStoreFailures(t *testing.T) {
 		{"discussion: a reply's author", func(u *useCases) []string { return []string{"RemoteActor", raeID} },
 			func(u *useCases) error {
 				return u.fs.View(ctx, func(tx domain.Tx) error {
-					_, err := u.svc.Courses.discussion(tx, "course", "")
+					_, err := u.svc.Courses.discussion(tx, "", "course", "")
 					return err
 				})
 			}},

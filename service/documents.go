@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"time"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
@@ -337,6 +338,12 @@ func (d *Documents) Post(ctx context.Context, uri string) (PostDocument, error) 
 		if !p.Local {
 			return domain.Errorf(domain.ENOTFOUND, "Post not found.")
 		}
+		// Hidden while its author is suspended, as Mastodon hides them.
+		if hidden, err := d.suspendedAuthor(tx, p.Author); err != nil {
+			return err
+		} else if hidden {
+			return domain.Errorf(domain.ENOTFOUND, "Post not found.")
+		}
 		note, err := d.posts.Note(tx, p)
 		if err != nil {
 			return err
@@ -526,7 +533,10 @@ func (d *Documents) Finger(ctx context.Context, handle string, typ domain.ActorT
 // settings and real counts.
 type NodeInfo struct {
 	Settings               domain.Settings
-	People, Courses, Posts int // Posts counts the local posts
+	People, Courses, Posts int // Courses counts the published ones, Posts the local posts
+	// ActiveMonth and ActiveHalfyear count the people who logged in or
+	// posted in the last 30 and 180 days, as Mastodon counts them.
+	ActiveMonth, ActiveHalfyear int
 }
 
 // NodeInfo reads the node's settings and counts.
@@ -537,11 +547,29 @@ func (d *Documents) NodeInfo(ctx context.Context) (*NodeInfo, error) {
 		if out.Settings, err = tx.Settings(); err != nil {
 			return err
 		}
-		if out.People, err = tx.CountPeople(); err != nil {
+		people, err := tx.People()
+		if err != nil {
 			return err
 		}
-		if out.Courses, err = tx.CountCourses(); err != nil {
+		now := d.Now()
+		out.People = len(people)
+		for _, p := range people {
+			since := now.Sub(p.LastActive)
+			if since <= 30*24*time.Hour {
+				out.ActiveMonth++
+			}
+			if since <= 180*24*time.Hour {
+				out.ActiveHalfyear++
+			}
+		}
+		courses, err := tx.Courses()
+		if err != nil {
 			return err
+		}
+		for _, c := range courses {
+			if c.Status != domain.StatusDraft {
+				out.Courses++ // drafts are not published: they do not exist for federation
+			}
 		}
 		out.Posts, err = tx.CountPosts()
 		return err

@@ -183,6 +183,11 @@ func TestSentDocumentsMatchGolden(t *testing.T) {
 	})
 	sent("signup_questions")
 
+	// A vote for a fellow learner's peer-awarded badge of the remote
+	// course; last, like the answers above, so that no recorded id moves.
+	check(u.svc.Badges.VoteElsewhere(ctx, "ada", gID, "https://remote.test/badges/b1", raeID))
+	sent("vote")
+
 	names := make([]string, 0, len(got))
 	for name := range got {
 		names = append(names, name)

@@ -52,7 +52,7 @@ func (f *Enrolment) Remote(ctx context.Context, viewer, actorID, posts string) (
 		for _, c := range cs {
 			p.Done[c.Task] = true
 		}
-		d, err := f.discussion(tx, actorID, posts)
+		d, err := f.discussion(tx, viewer, actorID, posts)
 		if err != nil {
 			return err
 		}
@@ -110,10 +110,19 @@ func (s *Badges) Class(ctx context.Context, id string) (*domain.Badge, error) {
 type AwardPage struct {
 	Award *domain.Award
 	Badge *domain.Badge
+	// Organiser is set when the viewer organises the issuer, and may
+	// revoke the award.
+	Organiser bool
 }
 
 // Awarded is the award id (revoked ones too: their assertion says so).
 func (s *Badges) Awarded(ctx context.Context, id string) (*AwardPage, error) {
+	return s.AwardFor(ctx, "", id)
+}
+
+// AwardFor is the award id as its page shows it to viewer (a local
+// handle, "" for a visitor): with the revocation form for its organisers.
+func (s *Badges) AwardFor(ctx context.Context, viewer, id string) (*AwardPage, error) {
 	var out *AwardPage
 	err := s.Store.View(ctx, func(tx domain.Tx) error {
 		a, err := tx.Award(id)
@@ -125,6 +134,13 @@ func (s *Badges) Awarded(ctx context.Context, id string) (*AwardPage, error) {
 			return err
 		}
 		out = &AwardPage{Award: a, Badge: b}
+		if viewer != "" {
+			if err := s.organises(tx, a.Issuer, viewer); err == nil {
+				out.Organiser = true
+			} else if domain.ErrorCode(err) != domain.EFORBIDDEN {
+				return err
+			}
+		}
 		return nil
 	})
 	return out, err

@@ -312,13 +312,13 @@ func (m *Moderation) BlockFromCourse(ctx context.Context, organiser, course, act
 			return err
 		}
 		if !c.IsOrganiser(organiser) {
-			return domain.Errorf(domain.EFORBIDDEN, "Only organisers can block people from this course.")
+			return domain.Errorf(domain.EFORBIDDEN, "Only organisers can block people from this %s.", domain.KindWord(c.Kind))
 		}
 		if c.IsBlocked(actor) {
 			return nil
 		}
 		if len(c.Blocked) >= domain.MaxBlocked {
-			return domain.Errorf(domain.EINVALID, "This course's block list is full.")
+			return domain.Errorf(domain.EINVALID, "The block list of this %s is full.", domain.KindWord(c.Kind))
 		}
 		c.Blocked = append(c.Blocked, actor)
 		if err := tx.PutCourse(c); err != nil {
@@ -358,16 +358,54 @@ func (m *Moderation) BlockFromCourse(ctx context.Context, organiser, course, act
 	return err
 }
 
-// Report sends a Flag about a remote post (and its author) to the author's
-// server, from the node's Application actor, as Mastodon forwards reports.
+// Report reports a post of a local course's discussion: a report kept
+// here, which the course's organisers and the node's operator see. Anyone
+// with an account may report anyone's post but their own; reporting a post
+// again is the same report (a new comment replaces the old one). When an
+// organiser reports a post of another server, a Flag about it (and its
+// author) goes to the author's server too, from the node's Application
+// actor, as Mastodon forwards reports.
 func (m *Moderation) Report(ctx context.Context, reporter, postURI, comment string) error {
+	comment = strings.TrimSpace(comment)
 	err := m.Store.Update(ctx, func(tx domain.Tx) error {
-		p, err := organisersPost(tx, postURI, reporter, "Only organisers can report posts of this course.")
+		if _, err := tx.Person(reporter); err != nil {
+			return err
+		}
+		p, err := tx.Post(postURI)
 		if err != nil {
 			return err
 		}
-		if p.Local {
-			return domain.Errorf(domain.EINVALID, "Posts from this node are removed, not reported.")
+		if isRemoteCourse(p.Course) {
+			return domain.Errorf(domain.EINVALID, "This post is in a course on another server: report it there.")
+		}
+		c, err := tx.Course(p.Course)
+		if err != nil {
+			return err
+		}
+		by := m.URLs.Actor(domain.ActorPerson, reporter)
+		if p.Author == by {
+			return domain.Errorf(domain.EINVALID, "You cannot report your own post.")
+		}
+		r, found, err := domain.Found(tx.ReportBy(by, p.URI))
+		if err != nil {
+			return fmt.Errorf("service: report: %w", err)
+		}
+		if found {
+			if comment == "" {
+				return nil
+			}
+			r.Content, r.Resolved = comment, false
+			r.ClipContent()
+			return tx.PutReport(r)
+		}
+		r = &domain.Report{ID: m.NewID(), Reporter: by, Objects: []string{p.URI, p.Author}, Content: comment,
+			Received: m.Now().UTC(), Course: c.Handle}
+		r.ClipContent()
+		if err := tx.PutReport(r); err != nil {
+			return err
+		}
+		if _, _, ours := m.URLs.LocalActor(p.Author); p.Local || ours || !c.IsOrganiser(reporter) {
+			return nil
 		}
 		author, err := tx.RemoteActor(p.Author)
 		if err != nil {
@@ -375,13 +413,56 @@ func (m *Moderation) Report(ctx context.Context, reporter, postURI, comment stri
 		}
 		id := m.newActivityID()
 		flag := federation.Flag(id, m.URLs.Actor(domain.ActorApplication, domain.InstanceActorName),
-			[]string{author.ID, p.URI}, strings.TrimSpace(comment))
+			[]string{author.ID, p.URI}, comment)
 		return m.Queue.Queue(tx, domain.InstanceActorName, id, flag, []string{author.DeliveryInbox()})
 	})
 	if err == nil {
 		m.Queue.Wake()
 	}
 	return err
+}
+
+// reportsShown is how many reports about its posts a course's manage page
+// shows, newest first.
+const reportsShown = 20
+
+// CourseReport is a report about a post of a course, as its manage page
+// shows it: who reported (named as authors are) and the post's text.
+type CourseReport struct {
+	Report   *domain.Report
+	Reporter string
+	Post     *domain.Post // nil once the post is gone
+}
+
+// courseReportsTx is what courseReports reads: the reports, the posts and
+// the reporters' names.
+type courseReportsTx interface {
+	authorTx
+	domain.ModerationStore
+	domain.PostStore
+}
+
+// courseReports is the newest reports about posts of course, for its
+// organisers.
+func (e *env) courseReports(tx courseReportsTx, course string) ([]CourseReport, error) {
+	page, err := tx.CourseReportsPage(course, "", reportsShown)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]CourseReport, 0, len(page.Items))
+	for _, r := range page.Items {
+		cr := CourseReport{Report: r}
+		if cr.Reporter, _, err = e.authorOf(tx, r.Reporter); err != nil {
+			return nil, err
+		}
+		if len(r.Objects) > 0 {
+			if cr.Post, _, err = domain.Found(tx.Post(r.Objects[0])); err != nil {
+				return nil, fmt.Errorf("service: course reports: %w", err)
+			}
+		}
+		out = append(out, cr)
+	}
+	return out, nil
 }
 
 // BlockedBy applies, inside the inbox's transaction, a block of a local

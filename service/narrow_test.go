@@ -34,6 +34,7 @@ var takesTx = map[string]string{
 	"Tasks.RecordCompletion": "inbox entry point",
 	"Tasks.CompleteByReply":  "inbox entry point",
 	"Badges.ReceiveAward":    "inbox entry point",
+	"Badges.ReceiveVote":     "inbox entry point",
 	"Moderation.BlockedBy":   "inbox entry point",
 	"Schools.ReceiveOffer":   "inbox entry point",
 	"Schools.OfferAnswered":  "inbox entry point",

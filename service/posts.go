@@ -32,8 +32,11 @@ type PostInput struct {
 // A course's own post is a Create{Note} by the course to its followers.
 // A person's post is a Create{Note} by the person (to their own followers
 // and the people it answers or mentions), and the course Announces it to
-// its followers (FEP-1b12): organisers' posts always, learners' top-level
-// posts always, their replies only when the course redistributes replies.
+// its followers (FEP-1b12): organisers' posts and learners' top-level posts
+// to all of them, learners' replies to the Lernejo nodes among them, and to
+// all only when the course redistributes replies (see redistribute). A
+// reply's remote parent author is fetched first when not cached: the reply
+// goes to them too.
 func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error) {
 	if strings.Contains(in.Course, "://") {
 		return s.publishRemote(ctx, in)
@@ -50,6 +53,9 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 	if err := (&domain.Post{Content: text}).Validate(); err != nil {
 		return nil, err
 	}
+	if err := s.resolveParentAuthor(ctx, in.InReplyTo); err != nil {
+		return nil, err
+	}
 	var inboxes, announceTo []string
 	var create, announce []byte
 	var createID, announceID string
@@ -59,14 +65,14 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 			return err
 		}
 		if c.Status == domain.StatusArchived {
-			return domain.Errorf(domain.EFORBIDDEN, "This course is archived.")
+			return domain.Errorf(domain.EFORBIDDEN, "This %s is archived.", domain.KindWord(c.Kind))
 		}
 		courseID := urls.Actor(domain.ActorCourse, c.Handle)
 		mentions := in.Mentions
 		authorType := domain.ActorCourse
 		if in.Author != c.Handle {
 			authorType = domain.ActorPerson
-			if _, err := tx.Person(in.Author); err != nil {
+			if err := markActive(tx, in.Author, now); err != nil {
 				return err
 			}
 			if !c.IsOrganiser(in.Author) {
@@ -127,13 +133,19 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 		addr.CC = append(addr.CC, courseID)
 		createID = p.URI + "/activity"
 		create = federation.Wrap("Create", createID, p.Author, s.Docs.NoteObject(p, c.Handle, addr, mentions, federation.RepliesPage{}), addr, now)
-		redistribute := c.IsOrganiser(in.Author) || !p.IsReply() || c.RedistributeReplies
-		if redistribute {
-			announceID = urls.NewActivityID(s.NewID())
-			p.Activity = announceID
-			announce = federation.Announce(announceID, courseID, p.URI, federation.PublicAddress(courseID+"/followers", nil), now)
-			announceTo = followers
+		// Every reply goes to the Lernejo nodes among the followers, so
+		// each of them keeps the whole discussion; Mastodon followers get
+		// replies only when the course redistributes them (see
+		// redistribute).
+		announceTo = followers
+		if !(c.IsOrganiser(in.Author) || !p.IsReply() || c.RedistributeReplies) {
+			if announceTo, err = lernejoInboxes(tx, c.Handle); err != nil {
+				return err
+			}
 		}
+		announceID = urls.NewActivityID(s.NewID())
+		p.Activity = announceID
+		announce = federation.Announce(announceID, courseID, p.URI, federation.PublicAddress(courseID+"/followers", nil), now)
 		if err := tx.PutPost(p); err != nil {
 			return err
 		}
@@ -432,6 +444,9 @@ func (s *Posts) publishRemote(ctx context.Context, in PostInput) (*domain.Post, 
 	if err := (&domain.Post{Content: in.Text}).Validate(); err != nil {
 		return nil, err
 	}
+	if err := s.resolveParentAuthor(ctx, in.InReplyTo); err != nil {
+		return nil, err
+	}
 	now := s.Now().UTC()
 	urls := s.Docs.URLs
 	id := s.NewID()
@@ -444,7 +459,7 @@ func (s *Posts) publishRemote(ctx context.Context, in PostInput) (*domain.Post, 
 			return fmt.Errorf("service: publish: %w", err)
 		}
 		if f == nil || f.State != domain.FollowAccepted {
-			return domain.Errorf(domain.EFORBIDDEN, "Join the course before posting to it.")
+			return domain.Errorf(domain.EFORBIDDEN, "Join first to post here.")
 		}
 		course, err := tx.RemoteActor(in.Course)
 		if err != nil {
@@ -637,8 +652,9 @@ func (s *Posts) Remove(ctx context.Context, organiser, uri string) error {
 // local course of the post it answers, or of a course it mentions or is
 // addressed to (addressees: its to and cc): its author must be enrolled
 // there, or the discussion open, and not blocked from the course. The
-// course Announces it to its followers (FEP-1b12): top-level posts always,
-// replies when the course redistributes replies. Otherwise it is the
+// course Announces it to its followers (FEP-1b12): top-level posts to all,
+// replies to the Lernejo nodes among them, and to all when the course
+// redistributes replies (see redistribute). Otherwise it is the
 // mirrored discussion of a remote course: that of the post it answers, or
 // the author's own when local people follow the author; those discussions
 // are kept for the local learners, and their moderation is the course's
@@ -687,10 +703,8 @@ func (s *Posts) Receive(tx domain.Tx, p *domain.Post, addressees []string) error
 		return domain.Errorf(domain.EFORBIDDEN, "%s is not enrolled in %s.", p.Author, c.Handle)
 	}
 	s.place(p, c.Handle, parent)
-	if !p.IsReply() || c.RedistributeReplies {
-		if err := s.redistribute(tx, c, p); err != nil {
-			return err
-		}
+	if err := s.redistribute(tx, c, p, !p.IsReply() || c.RedistributeReplies); err != nil {
+		return err
 	}
 	return tx.PutPost(p)
 }
@@ -761,11 +775,22 @@ type redistributeTx interface {
 	domain.DeliveryStore
 }
 
-// redistribute makes the course Announce a learner's note to its followers.
-// Mastodon-family servers boost objects, not activities, so the object is
-// the note's id (they fetch it from its origin).
-func (s *Posts) redistribute(tx redistributeTx, c *domain.Course, p *domain.Post) error {
+// redistribute makes the course Announce a learner's note to its followers
+// (FEP-1b12): to all of them when everyone is true, otherwise to the Lernejo
+// nodes among them only. Mastodon-family servers boost objects, not
+// activities, so the object is the note's id (they fetch it from its
+// origin). A boost of every reply would fill Mastodon followers' home
+// timelines with the course's small talk, so replies reach them only when
+// the organisers turn redistribution of replies on; a Lernejo node keeps a
+// mirrored discussion, not a timeline, and gets every reply, so that all
+// the nodes of a study group see the same whole thread. The Announce is in
+// the course's outbox either way: a node that joins later reads the recent
+// discussion there (Inbox backfill).
+func (s *Posts) redistribute(tx redistributeTx, c *domain.Course, p *domain.Post, everyone bool) error {
 	inboxes, err := tx.FollowerInboxes(c.Handle)
+	if !everyone && err == nil {
+		inboxes, err = lernejoInboxes(tx, c.Handle)
+	}
 	if err != nil {
 		return err
 	}
@@ -777,6 +802,54 @@ func (s *Posts) redistribute(tx redistributeTx, c *domain.Course, p *domain.Post
 		return err
 	}
 	return tx.ListInOutbox(c.Handle, id, p.URI)
+}
+
+// lernejoInboxes are the distinct delivery inboxes of a local course's
+// accepted followers that joined from other Lernejo nodes (with Join): the
+// nodes that keep the course's whole discussion.
+func lernejoInboxes(tx domain.FollowStore, course string) ([]string, error) {
+	fs, err := tx.Followers(course)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, f := range fs {
+		if f.Lernejo && f.State == domain.FollowAccepted && f.Inbox != "" && !slices.Contains(out, f.Inbox) {
+			out = append(out, f.Inbox)
+		}
+	}
+	return out, nil
+}
+
+// resolveParentAuthor makes sure, before a reply's transaction opens, that
+// the remote author of the post it answers is cached, fetching their actor
+// through the Resolver (the guarded client) when it is not: the reply is
+// addressed and delivered to them (replyTo), and a Mastodon user whose post
+// reached this node through a course's Announce was never fetched. The
+// fetch happens outside any transaction, as all network I/O does.
+func (s *Posts) resolveParentAuthor(ctx context.Context, inReplyTo string) error {
+	if inReplyTo == "" || s.Resolver == nil {
+		return nil
+	}
+	var author string
+	err := s.Store.View(ctx, func(tx domain.Tx) error {
+		parent, found, err := domain.Found(tx.Post(inReplyTo))
+		if err != nil || !found || federation.SameOrigin(parent.Author, s.URLs.Base()) {
+			return err
+		}
+		if _, cached, err := domain.Found(tx.RemoteActor(parent.Author)); err != nil || cached {
+			return err
+		}
+		author = parent.Author
+		return nil
+	})
+	if err != nil || author == "" {
+		return err
+	}
+	if _, err := s.Resolver.Actor(ctx, author); err != nil {
+		return domain.Errorf(domain.EUNAVAILABLE, "Could not reach the server of %s, whose post you answer; please try again later.", author)
+	}
+	return nil
 }
 
 // ReceiveEdit applies, inside the inbox's transaction, a remote author's
@@ -817,12 +890,18 @@ func (s *Posts) ReceiveDelete(tx domain.PostStore, actor, uri string) error {
 
 // React counts, inside the inbox's transaction, a Like or an Announce (a
 // boost) of a post of a discussion kept here, once per actor; reactions to
-// anything else are not kept.
+// anything else are not kept. A course's Announce of a post of its own
+// discussion is its redistribution, which every Lernejo node that takes
+// part gets, and no boost.
 func (s *Posts) React(tx domain.PostStore, kind, uri, actor, activityID string) error {
-	if _, known, err := domain.Found(tx.Post(uri)); err != nil || !known {
+	p, known, err := domain.Found(tx.Post(uri))
+	if err != nil || !known {
 		return err
 	}
-	_, err := tx.AddReaction(kind, uri, actor, activityID)
+	if kind == "Announce" && p.Course == actor {
+		return nil // the course redistributing a post of its discussion (FEP-1b12), not a boost
+	}
+	_, err = tx.AddReaction(kind, uri, actor, activityID)
 	return err
 }
 

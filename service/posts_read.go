@@ -24,22 +24,30 @@ const (
 func remoteCourse(course string) bool { return strings.Contains(course, "://") }
 
 // PostPage is a local post's page: the post, its course and a page of its
-// direct replies, oldest first. Deleted is set, and nothing else, once the
-// post was deleted.
+// replies, oldest first, with theirs nested as in the discussion. Deleted is set, and nothing
+// else, once the post was deleted.
 type PostPage struct {
 	Post *domain.Post
+	// View is the post with its author's name and the replies shown under
+	// it.
+	View PostView
 	// Course is the post's course; for a local learner's post in a course
 	// on another server, a stand-in holding that course's name.
-	Course                   *domain.Course
-	Replies                  []*domain.Post
+	Course *domain.Course
+	// Organiser is set when the viewer organises Course.
+	Organiser bool
+	// RepliesPrev and RepliesNext page its direct replies, each shown
+	// with replies under it to a bound; More is set when there are more of
+	// these than the page shows: the thread's page has them all.
 	RepliesPrev, RepliesNext string
+	More                     bool
 	Deleted                  bool
 }
 
-// Page is the page of the local post uri; replies is the cursor of its
-// page of replies ("" for the first). Posts of other servers are not found
-// here.
-func (s *Posts) Page(ctx context.Context, uri, replies string) (*PostPage, error) {
+// Page is the page of the local post uri as viewer (a local handle, "" for
+// a visitor) sees it; replies is the cursor of its page of replies ("" for
+// the first). Posts of other servers are not found here.
+func (s *Posts) Page(ctx context.Context, viewer, uri, replies string) (*PostPage, error) {
 	var out *PostPage
 	err := s.Store.View(ctx, func(tx domain.Tx) error {
 		p, err := tx.Post(uri)
@@ -72,18 +80,56 @@ func (s *Posts) Page(ctx context.Context, uri, replies string) (*PostPage, error
 		} else if page.Course, err = tx.Course(p.Course); err != nil {
 			return err
 		}
-		rs, err := tx.RepliesPage(p.URI, replies, postsPerPage)
+		page.Organiser = viewer != "" && page.Course.IsOrganiser(viewer)
+		first, err := tx.RepliesPage(p.URI, replies, postsPerPage)
 		if err != nil {
 			return err
 		}
-		page.Replies, page.RepliesPrev, page.RepliesNext = rs.Items, rs.Prev, rs.Next
+		page.RepliesPrev, page.RepliesNext = first.Prev, first.Next
+		posts, more, err := subtree(tx, p, first.Items, postsPerPage)
+		if err != nil {
+			return err
+		}
+		page.More = more
+		trees, err := s.tree(tx, viewer, posts, p.URI)
+		if err != nil {
+			return err
+		}
+		page.View = trees[0]
+		page.Post = page.View.Post // hidden while its author is suspended
 		out = page
 		return nil
 	})
 	return out, err
 }
 
-// ThreadPage is a page of a thread's posts, oldest first, of Total: where
+// subtree is p, a page of its direct replies and the replies under those,
+// breadth first (each post's replies oldest first), at most limit of
+// these; more is set when there are others.
+func subtree(tx domain.PostStore, p *domain.Post, direct []*domain.Post, limit int) (posts []*domain.Post, more bool, _ error) {
+	posts = append([]*domain.Post{p}, direct...)
+	next, end := 1, len(posts)+limit
+	for ; next < len(posts) && len(posts) < end; next++ {
+		rs, err := tx.RepliesPage(posts[next].URI, "", end-len(posts))
+		if err != nil {
+			return nil, false, err
+		}
+		posts = append(posts, rs.Items...)
+		more = more || rs.Next != ""
+	}
+	// The page is full: are there replies to the posts not walked yet?
+	for ; next < len(posts) && !more; next++ {
+		n, err := tx.CountReplies(posts[next].URI)
+		if err != nil {
+			return nil, false, err
+		}
+		more = n > 0
+	}
+	return posts, more, nil
+}
+
+// ThreadPage is a page of a thread's posts, oldest first and nested as in
+// the discussion, of Total: where
 // a discussion sends a thread longer than it shows. The thread is in
 // Course, or in Remote, a course on another server.
 type ThreadPage struct {
@@ -131,12 +177,8 @@ func (s *Posts) Thread(ctx context.Context, viewer, id, cursor string) (*ThreadP
 			return err
 		}
 		p.Organiser = p.Course != nil && viewer != "" && p.Course.IsOrganiser(viewer)
-		for _, post := range page.Items {
-			v, err := s.postView(tx, post)
-			if err != nil {
-				return err
-			}
-			p.Posts = append(p.Posts, v)
+		if p.Posts, err = s.tree(tx, viewer, page.Items, ""); err != nil {
+			return err
 		}
 		if p.Total, err = tx.CountThread(id); err != nil {
 			return err

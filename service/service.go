@@ -27,16 +27,16 @@
 // narrow interface it holds and through Queue (narrow_test.go checks the
 // list against the code):
 //
-//	accounts.go       LocalActorStore PersonStore
-//	accounts_read.go  BadgeStore ModerationStore PersonStore ReceivedBadgeStore SessionStore SettingsStore
+//	accounts.go       ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore PostStore SchoolStore SessionStore
+//	accounts_read.go  ActorCache BadgeStore ModerationStore PersonStore ReceivedBadgeStore SessionStore SettingsStore
 //	badges.go         ActorCache BadgeStore CompletionStore CourseStore DeliveryStore FollowStore LocalActorStore ReceivedBadgeStore SchoolStore TaskStore
 //	courses.go        CourseStore DeliveryStore FollowStore SchoolStore SettingsStore
 //	courses_read.go   BadgeStore CompletionStore CourseStore FollowStore SchoolStore SettingsStore TaskStore
 //	documents.go      ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore PostStore SchoolStore SettingsStore
 //	enrolment.go      ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore
 //	learner_read.go   ActorCache BadgeStore CompletionStore CourseStore FollowStore LocalActorStore SchoolStore TaskStore
-//	moderation.go     ActorCache CourseStore DeliveryStore FollowStore ModerationStore PostStore ReceivedBadgeStore TaskStore
-//	posts.go          ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore PostStore
+//	moderation.go     ActorCache CourseStore DeliveryStore FollowStore ModerationStore PersonStore PostStore ReceivedBadgeStore TaskStore
+//	posts.go          ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PostStore
 //	posts_read.go     ActorCache CourseStore PostStore SchoolStore
 //	schools.go        ActorCache CourseStore DeliveryStore FollowStore PersonStore SchoolStore
 //	schools_read.go   CourseStore SchoolStore
@@ -110,7 +110,7 @@ func New(cfg Config) *Services {
 	posts := &Posts{env: e}
 	badges := &Badges{env: e, posts: posts}
 	return &Services{
-		Accounts:   &Accounts{env: e},
+		Accounts:   &Accounts{env: e, posts: posts},
 		Settings:   &Settings{env: e},
 		Schools:    &Schools{env: e, posts: posts},
 		Courses:    &Courses{env: e, posts: posts},

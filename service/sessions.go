@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/password"
@@ -29,7 +30,8 @@ var noAccountHash = sync.OnceValues(func() (string, error) { return password.Has
 // LogIn checks the password of the local person handle and starts a new
 // session for them, ending old, the session the browser held before ("" or
 // a token that names none: nothing to end). A wrong password and a handle
-// with no account are refused alike, with EUNAUTHORISED.
+// with no account are refused alike, with EUNAUTHORISED; the right password
+// of a suspended account with EFORBIDDEN.
 func (s *Accounts) LogIn(ctx context.Context, handle, pw, old string) (*domain.Session, error) {
 	var p *domain.Person
 	err := s.Store.View(ctx, func(tx domain.Tx) error {
@@ -55,8 +57,16 @@ func (s *Accounts) LogIn(ctx context.Context, handle, pw, old string) (*domain.S
 		}
 		return nil, fmt.Errorf("service: check the password of %s: %w", p.Handle, err)
 	}
+	// Said only to whoever knows the password, so that the refusal tells
+	// no one else which accounts are suspended.
+	if p.IsSuspended() {
+		return nil, errSuspended
+	}
 	return s.startSession(ctx, p.Handle, old)
 }
+
+// errSuspended is the answer to a right password of a suspended account.
+var errSuspended = domain.Errorf(domain.EFORBIDDEN, "This account is suspended by the node's operators.")
 
 // startSession starts a new session for the person handle, ending old.
 func (s *Accounts) startSession(ctx context.Context, handle, old string) (*domain.Session, error) {
@@ -70,12 +80,30 @@ func (s *Accounts) startSession(ctx context.Context, handle, old string) (*domai
 				return err
 			}
 		}
+		if err := markActive(tx, handle, sess.Created); err != nil {
+			return err
+		}
 		return tx.PutSession(sess)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return sess, nil
+}
+
+// markActive records, inside tx, that the person handle logged in or
+// posted at now, for NodeInfo's counts of active users. The day is enough
+// for those, so a person is written at most once a day.
+func markActive(tx domain.PersonStore, handle string, now time.Time) error {
+	p, err := tx.Person(handle)
+	if err != nil {
+		return err
+	}
+	if now.Sub(p.LastActive) < 24*time.Hour {
+		return nil
+	}
+	p.LastActive = now.UTC()
+	return tx.PutPerson(p)
 }
 
 // LogOut ends the session token.

@@ -106,7 +106,7 @@ func (s *Tasks) Complete(ctx context.Context, person, course, task, evidence, no
 				return fmt.Errorf("service: complete: %w", err)
 			}
 			if f == nil || f.State != domain.FollowAccepted {
-				return domain.Errorf(domain.EFORBIDDEN, "Join the course before marking its tasks done.")
+				return domain.Errorf(domain.EFORBIDDEN, "Join first to mark its tasks done.")
 			}
 			ra, err := tx.RemoteActor(course)
 			if err != nil {
@@ -210,20 +210,46 @@ func (s *Tasks) RecordCompletion(tx domain.Tx, c *domain.Completion) error {
 }
 
 // CompleteByReply records, inside the inbox's transaction, the completion
-// a remote learner claimed by replying with #done to the post c answers
-// (taskPost): when that post announced a task of a local course, c is a
-// completion of that task, kept as RecordCompletion keeps one. A reply to
-// any other post completes nothing.
-func (s *Tasks) CompleteByReply(tx domain.Tx, taskPost string, c *domain.Completion) error {
-	p, _, err := domain.Found(tx.Post(taskPost))
+// a remote learner claimed by replying with #done to what c answers
+// (repliedTo): when that is the post that announced a task of a local
+// course, or the task's Page itself (what a Mastodon user replies to after
+// opening the task's link), c is a completion of that task, kept as
+// RecordCompletion keeps one. A reply to anything else completes nothing.
+func (s *Tasks) CompleteByReply(tx domain.Tx, repliedTo string, c *domain.Completion) error {
+	p, _, err := domain.Found(tx.Post(repliedTo))
 	if err != nil {
 		return fmt.Errorf("service: completion by reply: %w", err)
 	}
-	if p == nil || p.Task == "" || strings.Contains(p.Course, "://") {
+	switch {
+	case p != nil && p.Task != "" && !strings.Contains(p.Course, "://"):
+		c.Course, c.Task = p.Course, p.Task
+	case p == nil:
+		course, task, ok := s.taskOf(repliedTo)
+		if !ok {
+			return nil
+		}
+		if _, found, err := domain.Found(tx.Task(course, task)); err != nil || !found {
+			return err
+		}
+		c.Course, c.Task = course, task
+	default:
 		return nil
 	}
-	c.Course, c.Task = p.Course, p.Task
 	return s.RecordCompletion(tx, c)
+}
+
+// taskOf reads the course and task of a local task Page's id
+// (federation.TaskURL); ok is false for any other IRI.
+func (s *Tasks) taskOf(id string) (course, task string, ok bool) {
+	rest, ok := strings.CutPrefix(id, s.URLs.Actor(domain.ActorCourse, ""))
+	if !ok {
+		return "", "", false
+	}
+	course, task, ok = strings.Cut(rest, "/tasks/")
+	if !ok || course == "" || task == "" || strings.ContainsAny(course+task, "/?#") {
+		return "", "", false
+	}
+	return course, task, true
 }
 
 // WithdrawCompletion removes, inside the inbox's transaction, the
@@ -357,7 +383,8 @@ func (s *Tasks) restore(tx taskEditTx, editor, course, id string, rev int) (*dom
 // reorder puts a course's tasks in the given order of ids (every task
 // exactly once) inside tx, and returns the tasks whose place changed.
 func (s *Tasks) reorder(tx taskEditTx, editor, course string, ids []string) ([]*domain.Task, error) {
-	if _, err := organisedBy(tx, course, editor); err != nil {
+	c, err := organisedBy(tx, course, editor)
+	if err != nil {
 		return nil, err
 	}
 	tasks, err := tx.Tasks(course)
@@ -369,13 +396,13 @@ func (s *Tasks) reorder(tx taskEditTx, editor, course string, ids []string) ([]*
 		byID[t.ID] = t
 	}
 	if len(ids) != len(tasks) {
-		return nil, domain.Errorf(domain.EINVALID, "Give every task of the course exactly once.")
+		return nil, domain.Errorf(domain.EINVALID, "Give every task of the %s exactly once.", domain.KindWord(c.Kind))
 	}
 	var moved []*domain.Task
 	for i, id := range ids {
 		t, ok := byID[id]
 		if !ok {
-			return nil, domain.Errorf(domain.EINVALID, "Give every task of the course exactly once.")
+			return nil, domain.Errorf(domain.EINVALID, "Give every task of the %s exactly once.", domain.KindWord(c.Kind))
 		}
 		delete(byID, id)
 		if t.Position == i+1 {

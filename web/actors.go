@@ -29,6 +29,9 @@ func (s *Server) actor(kind string) fiber.Handler {
 			ctx, cancel := ctx(c)
 			defer cancel()
 			doc, err := s.cfg.Services.Documents.Actor(ctx, typ, handle)
+			if typ == domain.ActorPerson && domain.IsNotFound(err) {
+				return s.goneActor(c, handle, err)
+			}
 			if err != nil {
 				return err
 			}
@@ -36,7 +39,10 @@ func (s *Server) actor(kind string) fiber.Handler {
 		}
 		switch typ {
 		case domain.ActorPerson:
-			return s.personPage(c, handle)
+			if err := s.personPage(c, handle); !domain.IsNotFound(err) {
+				return err
+			}
+			return s.goneActor(c, handle, domain.Errorf(domain.ENOTFOUND, "Actor %s not found.", handle))
 		case domain.ActorSchool:
 			return s.schoolPage(c, handle)
 		}

@@ -75,3 +75,50 @@ func (s *Server) resolveReport(c *fiber.Ctx) error {
 	defer cancel()
 	return s.adminBack(c, s.cfg.Services.Moderation.ResolveReport(ctx, c.FormValue("id"), true))
 }
+
+// adminUsers is the users page's data: a page of the accounts, its links,
+// and the outcome of the last change.
+type adminUsers struct {
+	*service.UsersPage
+	Pages pageLinks
+	Error string
+	Saved bool
+}
+
+// adminUsers lists the node's accounts, a page at a time (?users=), each
+// with a button to suspend or unsuspend it.
+func (s *Server) adminUsers(c *fiber.Ctx) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	p, err := s.cfg.Services.Accounts.Users(ctx, c.Query("users"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return s.render(c, "admin_users", pageData{Title: "Users", Data: adminUsers{UsersPage: p,
+		Pages: linksAt(c, "users", "users", "Users", p.Prev, p.Next),
+		Error: c.Query("error"), Saved: c.Query("saved") == "1"}})
+}
+
+// usersBack returns to the users page, with a message a person can act on.
+func (s *Server) usersBack(c *fiber.Ctx, err error) error {
+	if err != nil {
+		if domain.ErrorCode(err) == domain.EINTERNAL {
+			return err
+		}
+		return c.Redirect("/admin/users?error="+urlQuery(domain.ErrorMessage(err)), fiber.StatusSeeOther)
+	}
+	return c.Redirect("/admin/users?saved=1", fiber.StatusSeeOther)
+}
+
+func (s *Server) suspendUser(c *fiber.Ctx) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	return s.usersBack(c, s.cfg.Services.Accounts.Suspend(ctx, s.viewer(c).Handle, c.FormValue("handle")))
+}
+
+func (s *Server) unsuspendUser(c *fiber.Ctx) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	return s.usersBack(c, s.cfg.Services.Accounts.Unsuspend(ctx, c.FormValue("handle")))
+}

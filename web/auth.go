@@ -98,8 +98,12 @@ func (s *Server) postLogin(c *fiber.Ctx) error {
 	defer cancel()
 	sess, err := s.cfg.Services.Accounts.LogIn(ctx, f.Handle, pw, c.Cookies(sessionCookie))
 	done(err == nil)
-	if domain.ErrorCode(err) == domain.EUNAUTHORISED {
+	switch domain.ErrorCode(err) {
+	case domain.EUNAUTHORISED:
 		return fail(domain.ErrorMessage(err))
+	case domain.EFORBIDDEN: // a suspended account
+		f.Error = domain.ErrorMessage(err)
+		return s.showForm(c, fiber.StatusForbidden, "login", "Log in", f)
 	}
 	if err != nil {
 		return err
@@ -206,4 +210,57 @@ func (s *Server) postPassword(c *fiber.Ctx) error {
 	}
 	s.setSessionCookie(c, sess)
 	return c.Redirect("/settings/password?done=1", fiber.StatusSeeOther)
+}
+
+// getDeleteAccount shows the form to delete one's account.
+func (s *Server) getDeleteAccount(c *fiber.Ctx) error {
+	return s.showForm(c, fiber.StatusOK, "delete_account", "Delete your account", authForm{})
+}
+
+// postDeleteAccount deletes the viewer's account once they confirm with
+// their password, and logs this browser out. A sole organiser is told
+// what to do first.
+func (s *Server) postDeleteAccount(c *fiber.Ctx) error {
+	p := s.viewer(c) // behind the loggedIn guard
+	var f authForm
+	// A password is checked: it counts with the log-ins.
+	done, wait := s.auth.login.begin(p.Handle, s.clientIP(c))
+	if wait > 0 {
+		return s.tooMany(c, "delete_account", "Delete your account", f, wait)
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	err := s.cfg.Services.Accounts.DeleteAccount(ctx, p.Handle, c.FormValue("password"))
+	done(err == nil || domain.ErrorCode(err) == domain.EFORBIDDEN)
+	switch domain.ErrorCode(err) {
+	case "":
+	case domain.EUNAUTHORISED, domain.EFORBIDDEN:
+		f.Error = domain.ErrorMessage(err)
+		return s.showForm(c, StatusOf(err), "delete_account", "Delete your account", f)
+	default:
+		return err
+	}
+	s.clearCookie(c, sessionCookie)
+	return c.Redirect("/?deleted=1", fiber.StatusSeeOther)
+}
+
+// goneActor answers for a local person who is not found: 410 Gone, with a
+// Tombstone for ActivityPub clients, when they deleted their account (as
+// Mastodon answers for a deleted account, so that servers drop it), else
+// notFound.
+func (s *Server) goneActor(c *fiber.Ctx, handle string, notFound error) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	doc, gone, err := s.cfg.Services.Accounts.Gone(ctx, handle)
+	if err != nil {
+		return err
+	}
+	if !gone {
+		return notFound
+	}
+	c.Status(fiber.StatusGone)
+	if wantsActivity(c) {
+		return sendActivity(c, doc)
+	}
+	return s.render(c, "error", pageData{Title: "Deleted", Data: errorPage{Status: fiber.StatusGone, Message: "This account was deleted."}})
 }

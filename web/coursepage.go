@@ -21,6 +21,9 @@ func (s *Server) viewerHandle(c *fiber.Ctx) string {
 type coursePage struct {
 	*service.CoursePage
 	PostPages, PeoplePages pageLinks
+	// Base is the node's base URL: the badges' addresses, which learners
+	// on other nodes give to vote, start with it.
+	Base string
 }
 
 // coursePage renders a course's page for the viewer: its tasks and badges,
@@ -36,7 +39,7 @@ func (s *Server) coursePage(c *fiber.Ctx, handle string) error {
 	}
 	data := coursePage{CoursePage: p,
 		PostPages:   linksAt(c, "posts", "discussion", "Discussion", p.PostsPrev, p.PostsNext),
-		PeoplePages: linksAt(c, "people", "people", "Participants", p.PeoplePrev, p.PeopleNext)}
+		PeoplePages: linksAt(c, "people", "people", "Participants", p.PeoplePrev, p.PeopleNext), Base: s.urls.Base()}
 	return s.render(c, "course", pageData{Title: p.Course.Title, Data: data,
 		ActorURL: s.urls.Actor(domain.ActorCourse, handle), Handle: "@" + handle + "@" + s.urls.Host()})
 }

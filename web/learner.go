@@ -67,27 +67,32 @@ type lookupPage struct {
 // lookup finds a course (or anyone) on another server by handle or URL and
 // shows it, with a way to join through this node.
 func (s *Server) lookup(c *fiber.Ctx) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	st, err := s.cfg.Services.Settings.Current(ctx)
+	if err != nil {
+		return err
+	}
+	title := "Find " + st.AWord() + " elsewhere"
 	q := strings.TrimSpace(c.Query("q"))
 	if q == "" {
-		return s.render(c, "lookup", pageData{Title: "Find a course elsewhere"})
+		return s.render(c, "lookup", pageData{Title: title})
 	}
 	if _, err := s.requireLogin(c); err != nil {
 		return err
 	}
-	ctx, cancel := ctx(c)
-	defer cancel()
 	id := q
 	if !strings.HasPrefix(q, "https://") && !strings.HasPrefix(q, "http://") {
 		var err error
 		if id, err = s.cfg.Resolver.LookupHandle(ctx, q); err != nil {
-			return s.render(c, "lookup", pageData{Title: "Find a course elsewhere", Data: lookupPage{Q: q, Error: "Nothing was found at " + q + "."}})
+			return s.render(c, "lookup", pageData{Title: title, Data: lookupPage{Q: q, Error: "Nothing was found at " + q + "."}})
 		}
 	}
 	if h, typ, ok := s.urls.LocalActor(id); ok {
 		return c.Redirect(s.urls.Actor(typ, h), fiber.StatusSeeOther)
 	}
 	if _, err := s.cfg.Resolver.Actor(ctx, id); err != nil {
-		return s.render(c, "lookup", pageData{Title: "Find a course elsewhere", Data: lookupPage{Q: q, Error: "That server did not answer with a course or a person."}})
+		return s.render(c, "lookup", pageData{Title: title, Data: lookupPage{Q: q, Error: "That server did not answer with " + st.AWord() + " or a person."}})
 	}
 	return c.Redirect("/remote?id="+url.QueryEscape(id), fiber.StatusSeeOther)
 }
@@ -116,9 +121,30 @@ func (s *Server) remoteCourse(c *fiber.Ctx) error {
 func (s *Server) joinRemote(c *fiber.Ctx) error {
 	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
 		target := c.FormValue("target")
-		_, err := s.cfg.Services.Enrolment.Enrol(ctx, p.Handle, target, c.FormValue("answers"))
+		_, err := s.cfg.Services.Enrolment.Enrol(ctx, p.Handle, target, joinAnswers(c))
 		return "/remote?id=" + url.QueryEscape(target), err
 	})
+}
+
+// joinAnswers is what the remote join form says to the organisers, as one
+// text like the local join's: each sign-up question the form asked
+// followed by its answer, a paragraph each, or the free word when the
+// course asks nothing.
+func joinAnswers(c *fiber.Ctx) string {
+	args := c.Request().PostArgs()
+	questions, answers := args.PeekMulti("question"), args.PeekMulti("answer")
+	if len(answers) == 0 {
+		return c.FormValue("answers")
+	}
+	var parts []string
+	for i, a := range answers {
+		text := strings.TrimSpace(string(a))
+		if i < len(questions) {
+			text = strings.TrimSpace(string(questions[i])) + "\n" + text
+		}
+		parts = append(parts, text)
+	}
+	return strings.Join(parts, "\n\n")
 }
 
 func (s *Server) remoteLeave(c *fiber.Ctx) error {

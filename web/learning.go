@@ -160,6 +160,11 @@ func (s *Server) award(c *fiber.Ctx) error {
 		doc.Revoked, doc.RevocationReason = true, a.Reason
 	}
 	if strings.Contains(c.Get(fiber.HeaderAccept), "text/html") {
+		// The page, for a person: with the revocation form if they
+		// organise the issuer.
+		if p, err = s.cfg.Services.Badges.AwardFor(ctx, s.viewerHandle(c), a.ID); err != nil {
+			return err
+		}
 		return s.render(c, "award", pageData{Title: b.Name, Data: p})
 	}
 	return sendOB(c, doc)

@@ -304,16 +304,6 @@ func (s *Server) removePost(c *fiber.Ctx) error {
 
 func urlQuery(s string) string { return url.QueryEscape(s) }
 
-func (s *Server) reportPost(c *fiber.Ctx) error {
-	p, co, err := s.organised(c)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := ctx(c)
-	defer cancel()
-	return s.back(c, co.Handle, s.cfg.Services.Moderation.Report(ctx, p.Handle, c.FormValue("post"), c.FormValue("comment")))
-}
-
 func (s *Server) blockFromCourse(c *fiber.Ctx) error {
 	p, co, err := s.organised(c)
 	if err != nil {

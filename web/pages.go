@@ -38,6 +38,7 @@ func parseTemplates() (*template.Template, error) {
 		"ago":       ago,
 		"thousands": thousands,
 		"list":      func(xs ...string) []string { return xs },
+		"word":      domain.KindWord, // a course's kind inside a sentence
 		// dict builds a map for passing several values to a sub-template.
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}

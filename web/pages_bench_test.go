@@ -171,3 +171,59 @@ func benchFetch(b *testing.B, c *http.Client, url string) int {
 	}
 	return len(body)
 }
+
+// BenchmarkThreadPages serves the pages that show a thread (the course's
+// discussion, the first post's page and the thread's page) for a thread
+// of 50 and of 500 replies, each answering one of the three before it, so
+// the thread is both deep and wide. Time and bytes/page must stay flat:
+// each page shows a bounded part of the thread, nested, and links the rest.
+func BenchmarkThreadPages(b *testing.B) {
+	for _, replies := range []int{50, 500} {
+		n, _ := benchNode(b, 100)
+		root := "7ZZTHREAD0000000000000000"
+		rootURI := "http://" + n.Addr() + "/posts/" + root
+		err := n.Store.Update(context.Background(), func(tx domain.Tx) error {
+			start := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+			ada := "http://" + n.Addr() + "/people/" + node.DemoOrganiser
+			uris := []string{rootURI}
+			if err := tx.PutPost(&domain.Post{ID: root, Course: node.DemoCourse, URI: rootURI, Author: ada, Local: true,
+				Thread: root, Content: "<p>A question</p>", Published: start}); err != nil {
+				return err
+			}
+			for i := 1; i <= replies; i++ {
+				id := fmt.Sprintf("7ZZTHREADR%015d", i)
+				uri := "https://host01.test/users/learner00001/statuses/" + id
+				parent := uris[max(0, len(uris)-1-i%3)]
+				if err := tx.PutPost(&domain.Post{ID: id, Course: node.DemoCourse, URI: uri, Author: "https://host01.test/users/learner00001",
+					Thread: root, InReplyTo: parent, Content: fmt.Sprintf("<p>Answer %d</p>", i), Published: start.Add(time.Duration(i) * time.Second)}); err != nil {
+					return err
+				}
+				uris = append(uris, uri)
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		visitor := benchClient(b)
+		for _, page := range []struct{ name, path string }{
+			{"course", "/courses/" + node.DemoCourse},
+			{"post", "/posts/" + root},
+			{"thread", "/threads/" + root},
+		} {
+			b.Run(fmt.Sprintf("%s/replies=%d", page.name, replies), func(b *testing.B) {
+				url := "http://" + n.Addr() + page.path
+				size := 0
+				b.ReportAllocs()
+				b.ResetTimer()
+				for range b.N {
+					size = benchFetch(b, visitor, url)
+				}
+				b.ReportMetric(float64(size), "bytes/page")
+			})
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		n.Close(ctx)
+		cancel()
+	}
+}

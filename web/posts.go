@@ -31,7 +31,7 @@ func (s *Server) post(c *fiber.Ctx) error {
 		}
 		return sendActivity(c, doc.JSON)
 	}
-	p, err := s.cfg.Services.Posts.Page(ctx, uri, c.Query("replies"))
+	p, err := s.cfg.Services.Posts.Page(ctx, s.viewerHandle(c), uri, c.Query("replies"))
 	if err != nil {
 		return err
 	}
@@ -149,6 +149,41 @@ func (s *Server) outbox(c *fiber.Ctx, typ domain.ActorType, handle string) error
 	return s.cursorCollection(c, id, func(ctx context.Context, q service.CollectionQuery) (service.CollectionPage, error) {
 		return s.cfg.Services.Documents.Outbox(ctx, typ, handle, q)
 	})
+}
+
+// editPost changes the text of a post the viewer may change (their own;
+// the service decides), and goes back to the course's discussion.
+func (s *Server) editPost(c *fiber.Ctx) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	if _, err := s.cfg.Services.Posts.Edit(ctx, s.viewer(c).Handle, c.FormValue("post"), c.FormValue("text")); err != nil {
+		return err
+	}
+	return c.Redirect("/courses/"+c.Params("handle")+"#discussion", fiber.StatusSeeOther)
+}
+
+// deletePost deletes a post the viewer may change (their own; the service
+// decides), and goes back to the course's discussion.
+func (s *Server) deletePost(c *fiber.Ctx) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	if err := s.cfg.Services.Posts.Delete(ctx, s.viewer(c).Handle, c.FormValue("post")); err != nil {
+		return err
+	}
+	return c.Redirect("/courses/"+c.Params("handle")+"#discussion", fiber.StatusSeeOther)
+}
+
+// reportPost reports a post of the course's discussion to its organisers
+// and the node's operator (and, for a post of another server, to that
+// server), and goes back to the discussion; who may report what the
+// service decides.
+func (s *Server) reportPost(c *fiber.Ctx) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	if err := s.cfg.Services.Moderation.Report(ctx, s.viewer(c).Handle, c.FormValue("post"), c.FormValue("comment")); err != nil {
+		return err
+	}
+	return c.Redirect("/courses/"+c.Params("handle")+"#discussion", fiber.StatusSeeOther)
 }
 
 // ago is used by templates to show a post's age.

@@ -98,6 +98,8 @@ func (s *Server) routes() {
 	a.Post("/signup", s.postSignup)
 	a.Get("/settings/password", s.loggedIn, s.getPassword)
 	a.Post("/settings/password", s.loggedIn, s.postPassword)
+	a.Get("/settings/delete", s.loggedIn, s.getDeleteAccount)
+	a.Post("/settings/delete", s.loggedIn, s.postDeleteAccount)
 
 	// Learners: join and leave, post and reply, mark tasks done and undo,
 	// here and on courses of other servers. Who may do each to a course
@@ -112,6 +114,14 @@ func (s *Server) routes() {
 	a.Post("/remote/post", s.loggedIn, s.remotePost)
 	a.Post("/remote/done", s.loggedIn, s.remoteDone)
 	a.Post("/remote/leave", s.loggedIn, s.remoteLeave)
+	// Their own posts (edit, delete) and anyone's (report): the services
+	// decide whose, and report to the organisers and the operator.
+	a.Post("/courses/:handle/posts/edit", s.loggedIn, s.editPost)
+	a.Post("/courses/:handle/posts/delete", s.loggedIn, s.deletePost)
+	a.Post("/courses/:handle/posts/report", s.loggedIn, s.reportPost)
+	// Votes for a fellow learner's peer-awarded badge (web/badges.go).
+	a.Post("/courses/:handle/badges/:id/vote", s.loggedIn, s.voteBadge)
+	a.Post("/remote/vote", s.loggedIn, s.remoteVote)
 
 	// Organisers: a logged-in person, and each handler's course must be one
 	// they organise (s.organised, Courses.Organised), or the course is new.
@@ -127,9 +137,9 @@ func (s *Server) routes() {
 	a.Post("/courses/:handle/tasks/:id/restore", s.loggedIn, s.restoreTask)
 	a.Post("/courses/:handle/badges", s.loggedIn, s.addBadge)
 	a.Post("/courses/:handle/badges/:id/award", s.loggedIn, s.awardBadge)
+	a.Post("/awards/:id/revoke", s.loggedIn, s.revokeAward)
 	a.Post("/courses/:handle/posts/pin", s.loggedIn, s.pinPost)
 	a.Post("/courses/:handle/posts/remove", s.loggedIn, s.removePost)
-	a.Post("/courses/:handle/posts/report", s.loggedIn, s.reportPost)
 	a.Post("/courses/:handle/block", s.loggedIn, s.blockFromCourse)
 
 	// The operator: admin accounts only. The node's name and words,
@@ -139,6 +149,10 @@ func (s *Server) routes() {
 	a.Post("/admin/blocks", s.operator, s.blockDomain)
 	a.Post("/admin/blocks/remove", s.operator, s.unblockDomain)
 	a.Post("/admin/reports/resolve", s.operator, s.resolveReport)
+	// The node's accounts: suspend and unsuspend.
+	a.Get("/admin/users", s.operator, s.adminUsers)
+	a.Post("/admin/users/suspend", s.operator, s.suspendUser)
+	a.Post("/admin/users/unsuspend", s.operator, s.unsuspendUser)
 }
 
 // loggedIn is the guard of the routes for people with an account: a

@@ -140,7 +140,7 @@ func (s *Server) nodeinfo(c *fiber.Ctx) error {
 	}
 	st := ni.Settings
 	return sendJSON(c, `application/json; profile="`+federation.NodeInfoSchema+`#"`, federation.NewNodeInfo(s.cfg.Version, st.RegistrationOpen,
-		federation.NodeInfoUsage{Users: federation.NodeInfoUsers{Total: ni.People}, LocalPosts: ni.Posts},
+		federation.NodeInfoUsage{Users: federation.NodeInfoUsers{Total: ni.People, ActiveMonth: ni.ActiveMonth, ActiveHalfyear: ni.ActiveHalfyear}, LocalPosts: ni.Posts},
 		federation.NodeInfoMetadata{NodeName: st.Name, NodeDescription: st.Description, Courses: ni.Courses, ActivityKinds: st.Kinds}))
 }
 

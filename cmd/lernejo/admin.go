@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/password"
 	"github.com/lernejo/lernejo/node"
+	"github.com/lernejo/lernejo/service"
 )
 
 const adminUsage = `Usage: lernejo admin [--data DIR] COMMAND [ARGS]
@@ -36,6 +38,10 @@ Commands:
                         the node holds of them
   unblock DOMAIN        lift a domain block
   reports [--json]      list the moderation reports, newest first
+  users                 list the accounts: handle, name, operator, suspended, created
+  suspend HANDLE        suspend an account: it cannot log in, its sessions end,
+                        its posts are hidden and other servers are told
+  unsuspend HANDLE      lift a suspension
 
 While the node runs, the commands go through its admin socket
 (DATA_DIR/admin.sock); while it is stopped, they open the data directory.
@@ -227,6 +233,9 @@ func admin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		want = []string{"DOMAIN"}
 	case "reports":
 		fs.BoolVar(&asJSON, "json", false, "print JSON")
+	case "users":
+	case "suspend", "unsuspend":
+		want = []string{"HANDLE"}
 	default:
 		fmt.Fprintf(stderr, "lernejo: unknown admin command %q\n\n%s", cmd, adminUsage)
 		return 2
@@ -323,8 +332,49 @@ func admin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 0
 		}
 		printReports(stdout, rs)
+	case "users":
+		var people []*domain.Person
+		for cursor := ""; ; {
+			page, err := ops.users(cursor)
+			if err != nil {
+				return fail(1, err)
+			}
+			people = append(people, page.People...)
+			if cursor = page.Next; cursor == "" {
+				break
+			}
+		}
+		printUsers(stdout, people)
+	case "suspend", "unsuspend":
+		handle := domain.NormaliseHandle(pos[0])
+		if err := ops.suspend(node.AdminSuspendRequest{Handle: handle, Suspend: cmd == "suspend"}); err != nil {
+			return fail(1, err)
+		}
+		if cmd == "suspend" {
+			fmt.Fprintf(stdout, "Suspended %s; their sessions are logged out.\n", handle)
+		} else {
+			fmt.Fprintf(stdout, "Unsuspended %s.\n", handle)
+		}
 	}
 	return 0
+}
+
+func printUsers(w io.Writer, people []*domain.Person) {
+	if len(people) == 0 {
+		fmt.Fprintln(w, "No accounts.")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "HANDLE\tNAME\tADMIN\tSUSPENDED\tCREATED")
+	yes := map[bool]string{true: "yes", false: "no"}
+	for _, p := range people {
+		suspended := "no"
+		if p.IsSuspended() {
+			suspended = p.Suspended.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Handle, p.DisplayName, yes[p.Admin], suspended, p.Created.UTC().Format(time.RFC3339))
+	}
+	tw.Flush()
 }
 
 func printReports(w io.Writer, rs []*domain.Report) {
@@ -353,6 +403,8 @@ type adminOps interface {
 	block(node.AdminBlockRequest) (node.AdminBlockResponse, error)
 	unblock(node.AdminBlockRequest) error
 	reports() ([]*domain.Report, error)
+	users(cursor string) (*service.UsersPage, error)
+	suspend(node.AdminSuspendRequest) error
 }
 
 type socketOps struct{ c *adminClient }
@@ -381,6 +433,16 @@ func (s socketOps) reports() ([]*domain.Report, error) {
 	var out []*domain.Report
 	err := s.c.call("/v1/reports", nil, &out)
 	return out, err
+}
+
+func (s socketOps) users(cursor string) (*service.UsersPage, error) {
+	var out service.UsersPage
+	err := s.c.call("/v1/users?cursor="+url.QueryEscape(cursor), nil, &out)
+	return &out, err
+}
+
+func (s socketOps) suspend(r node.AdminSuspendRequest) error {
+	return s.c.call("/v1/suspend", r, nil)
 }
 
 type localOps struct{ a *node.Admin }
@@ -420,4 +482,16 @@ func (l localOps) unblock(r node.AdminBlockRequest) error {
 func (l localOps) reports() ([]*domain.Report, error) {
 	rs, err := l.a.Services.Moderation.Reports(context.Background())
 	return rs, msg(err)
+}
+
+func (l localOps) users(cursor string) (*service.UsersPage, error) {
+	page, err := l.a.Services.Accounts.Users(context.Background(), cursor)
+	return page, msg(err)
+}
+
+func (l localOps) suspend(r node.AdminSuspendRequest) error {
+	if r.Suspend {
+		return msg(l.a.Services.Accounts.Suspend(context.Background(), "", r.Handle))
+	}
+	return msg(l.a.Services.Accounts.Unsuspend(context.Background(), r.Handle))
 }

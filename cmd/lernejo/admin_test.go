@@ -162,6 +162,41 @@ func TestAdminOffline(t *testing.T) {
 // TestAdminInUseWithoutSocket: the directory is held by another process (here
 // a store open in this one; Badger's lock is per open file) and no socket
 // answers, not even a stale one left by a crash.
+// TestAdminUsersSuspendUnsuspend: on a stopped node's directory, users
+// lists the accounts with their state, suspend marks one suspended and
+// unsuspend lifts it; an unknown handle is an error.
+func TestAdminUsersSuspendUnsuspend(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{{"create-user", "bea", "--admin", "--name", "Bea Smith"}, {"create-user", "cy"}} {
+		if code, out, errb := adminRun("", append([]string{"--data", dir}, args...)...); code != 0 {
+			t.Fatalf("%v: %d %q %q", args, code, out, errb)
+		}
+	}
+	code, out, errb := adminRun("", "--data", dir, "users")
+	if code != 0 || !strings.HasPrefix(out, "HANDLE") || !regexp.MustCompile(`(?m)^bea +Bea Smith +yes +no +\d{4}-`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^cy +no +no +\d{4}-`).MatchString(out) {
+		t.Fatalf("users: %d %q %q", code, out, errb)
+	}
+	if code, out, errb = adminRun("", "--data", dir, "suspend", "Cy"); code != 0 || out != "Suspended cy; their sessions are logged out.\n" {
+		t.Fatalf("suspend: %d %q %q", code, out, errb)
+	}
+	if !person(t, dir, "cy").IsSuspended() {
+		t.Error("cy is not suspended")
+	}
+	if _, out, _ = adminRun("", "--data", dir, "users"); !regexp.MustCompile(`(?m)^cy +no +\d{4}-\S+ +\d{4}-`).MatchString(out) {
+		t.Errorf("users after suspend: %q", out)
+	}
+	if code, out, errb = adminRun("", "--data", dir, "unsuspend", "cy"); code != 0 || out != "Unsuspended cy.\n" || person(t, dir, "cy").IsSuspended() {
+		t.Errorf("unsuspend: %d %q %q", code, out, errb)
+	}
+	if code, _, errb = adminRun("", "--data", dir, "suspend", "nobody"); code != 1 || errb != "lernejo: There is no person \"nobody\" on this node.\n" {
+		t.Errorf("suspend an unknown handle: %d %q", code, errb)
+	}
+	if code, _, _ = adminRun("", "--data", dir, "suspend"); code != 2 {
+		t.Errorf("suspend without a handle: %d", code)
+	}
+}
+
 func TestAdminInUseWithoutSocket(t *testing.T) {
 	dir := t.TempDir()
 	s, err := store.Open(store.Options{Dir: dir})
@@ -230,6 +265,12 @@ func TestAdminOverSocket(t *testing.T) {
 	if code, out, errb = adminRun("", "--data", dir, "reports"); code != 0 || out != "No reports.\n" {
 		t.Errorf("reports over the socket: %d %q %q", code, out, errb)
 	}
+	if code, out, errb = adminRun("", "--data", dir, "users"); code != 0 || !regexp.MustCompile(`(?m)^dan +yes +no +`).MatchString(out) {
+		t.Errorf("users over the socket: %d %q %q", code, out, errb)
+	}
+	if code, out, errb = adminRun("", "--data", dir, "suspend", "dan"); code != 0 || out != "Suspended dan; their sessions are logged out.\n" {
+		t.Errorf("suspend over the socket: %d %q %q", code, out, errb)
+	}
 	code, out, errb = adminRun("", "--data", dir, "reset-password", "ada")
 	newPw := shownPassword.FindStringSubmatch(out)
 	if code != 0 || newPw == nil {
@@ -245,7 +286,7 @@ func TestAdminOverSocket(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, node.AdminSocketName)); !os.IsNotExist(err) {
 		t.Errorf("admin socket not removed on shutdown: %v", err)
 	}
-	if p := person(t, dir, "dan"); !p.Admin || password.Check(p.PasswordHash, m[1]) != nil {
+	if p := person(t, dir, "dan"); !p.Admin || password.Check(p.PasswordHash, m[1]) != nil || !p.IsSuspended() {
 		t.Errorf("dan: %+v", p)
 	}
 	if p := person(t, dir, "ada"); password.Check(p.PasswordHash, newPw[1]) != nil {
@@ -254,5 +295,8 @@ func TestAdminOverSocket(t *testing.T) {
 	// Stopped: the same commands work on the directory.
 	if code, out, errb = adminRun("", "--data", dir, "unblock", "spam.example"); code != 0 {
 		t.Errorf("offline unblock: %d %q %q", code, out, errb)
+	}
+	if code, out, errb = adminRun("", "--data", dir, "unsuspend", "dan"); code != 0 || person(t, dir, "dan").IsSuspended() {
+		t.Errorf("offline unsuspend: %d %q %q", code, out, errb)
 	}
 }

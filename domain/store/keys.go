@@ -71,6 +71,8 @@ import "encoding/binary"
 //	0x51 session-of 0 HANDLE 0 ID                  → empty, with the same TTL (index)
 //	0x60 domain-block 0 DOMAIN                     → domain.DomainBlock
 //	0x61 report 0 ID                               → domain.Report
+//	0x62 report-of 0 COURSE 0 ID                   → empty (index of local reports)
+//	0x63 report-by 0 REPORTER 0 POSTURI            → ID (index of local reports)
 
 const (
 	pSettings      byte = 0x01
@@ -128,6 +130,8 @@ const (
 	pSessionOf     byte = 0x51
 	pDomainBlock   byte = 0x60
 	pReport        byte = 0x61
+	pReportOf      byte = 0x62
+	pReportBy      byte = 0x63
 )
 
 // key builds a key from a prefix and parts, joined with 0x00.

@@ -104,6 +104,17 @@ func (t *tx) AddVote(badge, learner, voter string) (int, error) {
 	return t.count(prefixOf(pVote, badge, learner))
 }
 
+func (t *tx) Voted(badge, learner, voter string) (bool, error) {
+	_, err := t.txn.Get(key(pVote, badge, learner, voter))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: get vote: %w", err)
+	}
+	return true, nil
+}
+
 func (t *tx) Award(id string) (*domain.Award, error) {
 	return getAs[domain.Award](t, key(pAward, id), "Award")
 }

@@ -227,6 +227,10 @@ func (t *tx) CourseLanguages(limit int) ([]string, error) {
 	return out, nil
 }
 
+func (t *tx) PeoplePage(cursor string, limit int) (domain.Page[*domain.Person], error) {
+	return readPage(t, pageSpec{prefix: prefixOf(pPerson), values: true}, cursor, limit, decodeJSON[domain.Person], nil)
+}
+
 func (t *tx) SchoolsPage(cursor string, limit int) (domain.Page[*domain.School], error) {
 	return readPage(t, pageSpec{prefix: prefixOf(pSchool), values: true}, cursor, limit, decodeJSON[domain.School], nil)
 }
@@ -262,4 +266,13 @@ func (t *tx) DomainBlocksPage(cursor string, limit int) (domain.Page[*domain.Dom
 func (t *tx) ReportsPage(cursor string, limit int) (domain.Page[*domain.Report], error) {
 	spec := pageSpec{prefix: prefixOf(pReport), desc: true, values: true}
 	return readPage(t, spec, cursor, limit, decodeJSON[domain.Report], nil)
+}
+
+// CourseReportsPage reads a course's index of local reports, newest
+// first: their ids are ULIDs too.
+func (t *tx) CourseReportsPage(course, cursor string, limit int) (domain.Page[*domain.Report], error) {
+	spec := pageSpec{prefix: prefixOf(pReportOf, course), desc: true}
+	return readPage(t, spec, cursor, limit, func(id, _ []byte) (*domain.Report, error) {
+		return orNil(t.Report(string(id)))
+	}, nil)
 }

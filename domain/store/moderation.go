@@ -3,7 +3,10 @@ package store
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"slices"
+
+	"github.com/dgraph-io/badger/v4"
 
 	"github.com/lernejo/lernejo/domain"
 )
@@ -45,7 +48,34 @@ func (t *tx) PutReport(r *domain.Report) error {
 	if r.ID == "" {
 		return errors.New("store: report without an id")
 	}
-	return t.put(key(pReport, r.ID), r)
+	if err := t.put(key(pReport, r.ID), r); err != nil {
+		return err
+	}
+	if r.Course == "" || len(r.Objects) == 0 {
+		return nil
+	}
+	// A report made here: listed under its course, and found by its
+	// reporter and post (Objects[0]), so that reporting again is the same
+	// report.
+	if err := t.txn.Set(key(pReportOf, r.Course, r.ID), nil); err != nil {
+		return err
+	}
+	return t.txn.Set(key(pReportBy, r.Reporter, r.Objects[0]), []byte(r.ID))
+}
+
+func (t *tx) ReportBy(reporter, uri string) (*domain.Report, error) {
+	item, err := t.txn.Get(key(pReportBy, reporter, uri))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "Report not found.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: get report: %w", err)
+	}
+	id, err := item.ValueCopy(nil)
+	if err != nil {
+		return nil, fmt.Errorf("store: read report: %w", err)
+	}
+	return t.Report(string(id))
 }
 
 func (t *tx) Reports() ([]*domain.Report, error) {

@@ -218,6 +218,8 @@ func (t *tx) CreatePerson(p *domain.Person, keys domain.KeyPair) error {
 
 func (t *tx) PutPerson(p *domain.Person) error { return t.put(key(pPerson, p.Handle), p) }
 
+func (t *tx) DeletePerson(handle string) error { return t.txn.Delete(key(pPerson, handle)) }
+
 func (t *tx) People() ([]*domain.Person, error) { return list[domain.Person](t, prefixOf(pPerson)) }
 
 func (t *tx) CountPeople() (int, error) { return t.count(prefixOf(pPerson)) }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
@@ -213,6 +214,7 @@ func (r *Resolver) toDomain(doc *federation.RemoteActor) *domain.RemoteActor {
 		ManuallyApprovesFollowers: doc.ManuallyApprovesFollowers,
 		AssertionKeys:             assertionKeys(doc.Raw, doc.ID),
 		Tasks:                     tasksCollection(doc.Raw, doc.ID),
+		Questions:                 r.signUpQuestions(doc.Raw),
 		Lernejo:                   doc.Kind != "",
 		Fetched:                   r.now(),
 	}
@@ -387,6 +389,31 @@ func tasksCollection(raw []byte, actorID string) string {
 		return ""
 	}
 	return doc.Tasks
+}
+
+// signUpQuestions reads a Lernejo course's sign-up questions as plain
+// text: at most as many, and as long, as a course here may ask.
+func (r *Resolver) signUpQuestions(raw []byte) []string {
+	var doc struct {
+		Questions []json.RawMessage `json:"signUpQuestions"`
+	}
+	if json.Unmarshal(raw, &doc) != nil {
+		return nil
+	}
+	var out []string
+	for _, q := range doc.Questions {
+		var s string
+		if json.Unmarshal(q, &s) != nil {
+			continue
+		}
+		if s = strings.TrimSpace(r.Sanitizer.PlainText(s)); s == "" || utf8.RuneCountInString(s) > domain.MaxQuestionLen {
+			continue
+		}
+		if out = append(out, s); len(out) == domain.MaxQuestions {
+			break
+		}
+	}
+	return out
 }
 
 // FetchTasks fetches a remote course's tasks collection (one page of

@@ -499,6 +499,9 @@ func (s *Schools) OfferAnswered(tx domain.Tx, courseID, offerID, by string, acce
 	if rs == nil || rs.ID != by || rs.Offer != offerID {
 		return domain.Errorf(domain.EFORBIDDEN, "%s answered an Offer %s did not send it.", by, h)
 	}
+	if accepted && rs.Accepted {
+		return nil // the school said yes again (it lost track of its first Accept)
+	}
 	if accepted {
 		rs.Accepted = true
 		if ra, found, err := domain.Found(tx.RemoteActor(by)); err != nil {

@@ -190,6 +190,14 @@ type AskResult struct {
 // another Lernejo node gets an Offer from the course; its Accept or Reject
 // settles it (OfferAnswered).
 func (s *Schools) Ask(ctx context.Context, by, course, school string) (*AskResult, error) {
+	// Whether by may ask for the course is settled before anything is
+	// looked up elsewhere: nobody else makes the node fetch on its behalf.
+	if err := s.Store.View(ctx, func(tx domain.Tx) error {
+		_, err := organisedBy(tx, course, by)
+		return err
+	}); err != nil {
+		return nil, err
+	}
 	school = strings.TrimSpace(school)
 	id := school
 	if name, host, ok := strings.Cut(strings.TrimPrefix(school, "@"), "@"); ok && host == s.URLs.Host() {

@@ -141,6 +141,12 @@ func (s *Server) routes() {
 	a.Post("/courses/:handle/posts/pin", s.loggedIn, s.pinPost)
 	a.Post("/courses/:handle/posts/remove", s.loggedIn, s.removePost)
 	a.Post("/courses/:handle/block", s.loggedIn, s.blockFromCourse)
+	// Schools (web/schools.go): a course's organiser asks for it to join
+	// one; the school's organisers edit its profile and answer the courses
+	// asking (Schools.Ask, Edit and Decide check who).
+	a.Post("/courses/:handle/school", s.loggedIn, s.askSchool)
+	a.Post("/schools/:handle/edit", s.loggedIn, s.editSchool)
+	a.Post("/schools/:handle/queue/:answer<regex(^(accept|decline)$)>", s.loggedIn, s.answerAsk)
 
 	// The operator: admin accounts only. The node's name and words,
 	// registration, domain blocks and the reports other servers sent.
@@ -153,6 +159,11 @@ func (s *Server) routes() {
 	a.Get("/admin/users", s.operator, s.adminUsers)
 	a.Post("/admin/users/suspend", s.operator, s.suspendUser)
 	a.Post("/admin/users/unsuspend", s.operator, s.unsuspendUser)
+	// The node's schools: create, edit (naming organisers) and retire.
+	a.Get("/admin/schools", s.operator, s.adminSchools)
+	a.Post("/admin/schools", s.operator, s.createSchool)
+	a.Post("/admin/schools/:handle/edit", s.operator, s.editSchoolAsOperator)
+	a.Post("/admin/schools/:handle/retire", s.operator, s.retireSchool)
 }
 
 // loggedIn is the guard of the routes for people with an account: a

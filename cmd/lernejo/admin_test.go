@@ -207,7 +207,9 @@ func TestAdminSchools(t *testing.T) {
 			t.Fatalf("create-user %s: %d %q %q", h, code, out, errb)
 		}
 	}
-	run := func(args ...string) (int, string, string) { return adminRun("", append([]string{"--data", dir, "school"}, args...)...) }
+	run := func(args ...string) (int, string, string) {
+		return adminRun("", append([]string{"--data", dir, "school"}, args...)...)
+	}
 	if code, out, errb := run("list"); code != 0 || out != "No schools.\n" {
 		t.Fatalf("list of none: %d %q %q", code, out, errb)
 	}

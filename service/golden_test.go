@@ -188,6 +188,13 @@ func TestSentDocumentsMatchGolden(t *testing.T) {
 	check(u.svc.Badges.VoteElsewhere(ctx, "ada", gID, "https://remote.test/badges/b1", raeID))
 	sent("vote")
 
+	// A course asking to join a school of another node: the Offer; last,
+	// so that no recorded id moves.
+	u.withSchools()
+	_, err = u.svc.Schools.Ask(ctx, "ada", "course", remoteSchoolID)
+	check(err)
+	sent("school_offer")
+
 	names := make([]string, 0, len(got))
 	for name := range got {
 		names = append(names, name)

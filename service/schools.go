@@ -266,8 +266,11 @@ func (s *Schools) offer(ctx context.Context, by, course, schoolID string) (*AskR
 	if err != nil {
 		return nil, domain.Errorf(domain.EINVALID, "Could not load %s: %v", schoolID, err)
 	}
-	if !remote.Lernejo || remote.Type != string(domain.ActorSchool) {
-		return nil, domain.Errorf(domain.EINVALID, "%s is not a school of a Lernejo node.", remote.Handle())
+	// A school's actor says nothing only Lernejo says (a course's kind):
+	// any Organization is asked, and one that is not a Lernejo school
+	// leaves the Offer unanswered.
+	if remote.Type != string(domain.ActorSchool) {
+		return nil, domain.Errorf(domain.EINVALID, "%s is not a school.", remote.Handle())
 	}
 	out := &AskResult{School: remote.ID, Name: remote.DisplayName(), Remote: true}
 	err = s.update(ctx, func(tx domain.Tx) error {

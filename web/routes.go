@@ -69,6 +69,7 @@ func (s *Server) routes() {
 	a.Get("/people/:handle/pendingFollowing", s.pendingCollection(domain.ActorPerson, "pendingFollowing"))
 
 	a.Get("/courses/:handle/featured", s.featured)
+	a.Get("/schools/:handle/courses", s.schoolCourses)
 	a.Get("/courses/:handle/feed.atom", s.feed)
 	a.Get("/courses/:handle/meetings.ics", s.meetings)
 	a.Get("/courses/:handle/tasks", s.tasks)

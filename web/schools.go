@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
 	"github.com/lernejo/lernejo/service"
 )
 
@@ -75,6 +76,23 @@ func (s *Server) retireSchool(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	return s.schoolsBack(c, s.cfg.Services.Schools.Retire(ctx, s.viewer(c).Handle, c.Params("handle")))
+}
+
+// schoolCourses serves the ids of the school's courses, here and on other
+// servers (Schools.Collection), as an OrderedCollection.
+func (s *Server) schoolCourses(c *fiber.Ctx) error {
+	handle := domain.NormaliseHandle(c.Params("handle"))
+	ctx, cancel := ctx(c)
+	defer cancel()
+	ids, err := s.cfg.Services.Schools.Collection(ctx, handle)
+	if err != nil {
+		return err
+	}
+	items := make([]any, 0, len(ids))
+	for _, id := range ids {
+		items = append(items, id)
+	}
+	return sendActivity(c, federation.Document(federation.OrderedCollectionOf(s.urls.Actor(domain.ActorSchool, handle)+"/courses", items)))
 }
 
 // schoolBack returns to the school's page, with a message a person can act on.

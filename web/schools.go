@@ -141,5 +141,5 @@ func (s *Server) askSchool(c *fiber.Ctx) error {
 	if r.Placed {
 		notice = "It is now part of " + r.Name + "."
 	}
-	return c.Redirect("/courses/"+course+"/manage?asked="+urlQuery(notice)+"#school", fiber.StatusSeeOther)
+	return c.Redirect("/courses/"+course+"/manage?asked="+urlQuery(notice)+"#join-school", fiber.StatusSeeOther)
 }

@@ -159,6 +159,8 @@ func TestEveryPageIsValidHTML(t *testing.T) {
 		{"task-edit", ada, "/courses/gentle-python/tasks/" + task + "/edit", 200},
 		{"new-course", ada, "/new/course", 200},
 		{"settings", ada, "/admin/settings", 200},
+		{"admin-schools", ada, "/admin/schools", 200},
+		{"school-organiser", ada, "/schools/webcraft", 200},
 		{"lookup-not-found", ada, "/lookup?q=" + url.QueryEscape("@nobody@nowhere.invalid"), 200},
 		{"remote", ada, remote, 200},
 		// Lists longer than a page, with their page links.

@@ -56,6 +56,9 @@ type Course struct {
 	// OpenDiscussion lets anyone, not only enrolled learners, post to the
 	// course's discussion.
 	OpenDiscussion bool
+	// RemoteSchool is the school of another server the course asked to
+	// join (or belongs to, once it accepted), or nil.
+	RemoteSchool *RemoteSchool
 	// Blocked are actors the organisers blocked from this course: they
 	// cannot enrol or post here.
 	Blocked []string

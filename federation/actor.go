@@ -280,6 +280,8 @@ func (d Documents) CourseActor(c *domain.Course) ASActor {
 	}
 	if c.School != "" {
 		a.School = d.URLs.Actor(domain.ActorSchool, c.School)
+	} else if rs := c.RemoteSchool; rs != nil && rs.Accepted {
+		a.School = rs.ID
 	}
 	return a
 }

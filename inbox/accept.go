@@ -14,6 +14,9 @@ import (
 
 // accept handles Accept{Follow}: our person's follow is now accepted.
 func (in *Inbox) accept(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
+	if ok, err := in.offerAnswered(tx, act, true); ok {
+		return err
+	}
 	followID, follower, ok, err := answered(act)
 	if err != nil || !ok {
 		return err
@@ -24,6 +27,9 @@ func (in *Inbox) accept(ctx context.Context, tx domain.Tx, act *federation.Activ
 // reject handles Reject{Follow}: our person's follow request was refused,
 // or an accepted follow was ended by the other side.
 func (in *Inbox) reject(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
+	if ok, err := in.offerAnswered(tx, act, false); ok {
+		return err
+	}
 	followID, follower, ok, err := answered(act)
 	if err != nil || !ok {
 		return err

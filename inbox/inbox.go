@@ -102,6 +102,17 @@ type Moderation interface {
 	ReceiveReport(tx domain.ModerationStore, r *domain.Report) error
 }
 
+// Schools is what the inbox needs of schools: courses of other servers
+// asking to join a local school (Offer), and the answers of schools
+// elsewhere to our courses' Offers (service.Schools).
+type Schools interface {
+	// ReceiveOffer takes the remote course's Offer into the school's queue.
+	ReceiveOffer(tx domain.Tx, school, course, offerID string) error
+	// OfferAnswered settles a local course's Offer that the school by
+	// accepted or rejected.
+	OfferAnswered(tx domain.Tx, course, offerID, by string, accepted bool) error
+}
+
 // Config is what an Inbox needs.
 type Config struct {
 	Store    domain.Store
@@ -114,6 +125,7 @@ type Config struct {
 	Learning   Learning
 	Badges     Badges
 	Moderation Moderation
+	Schools    Schools
 	Logger     *slog.Logger
 	Now        func() time.Time
 	NewID      func() string

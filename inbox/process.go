@@ -37,6 +37,7 @@ func (in *Inbox) handlers() map[string]handler {
 		"Block":    in.block,
 		"Remove":   in.remove,
 		"Flag":     in.flag,
+		"Offer":    in.offer,
 	}
 }
 

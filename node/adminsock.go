@@ -218,6 +218,14 @@ type (
 		Handle  string `json:"handle"`
 		Suspend bool   `json:"suspend"` // false: unsuspend
 	}
+	// AdminSchoolRequest creates, edits or retires a school (retire needs
+	// only the handle). In an edit, nil Organisers leaves them as they are.
+	AdminSchoolRequest struct {
+		Handle     string   `json:"handle"`
+		Name       string   `json:"name,omitempty"`
+		Summary    string   `json:"summary,omitempty"`
+		Organisers []string `json:"organisers,omitempty"`
+	}
 	AdminBlockRequest struct {
 		Domain string `json:"domain"`
 		Reason string `json:"reason,omitempty"`
@@ -231,6 +239,23 @@ type (
 	}
 )
 
+// CreateSchool creates the school r describes, as the operator: the admin
+// socket's POST /v1/schools and the offline command.
+func CreateSchool(ctx context.Context, a *Admin, r AdminSchoolRequest) (*domain.School, error) {
+	sc := &domain.School{Handle: r.Handle, Name: r.Name, Summary: r.Summary, Organisers: r.Organisers}
+	if err := a.Services.Schools.Create(ctx, service.ByOperator, sc); err != nil {
+		return nil, err
+	}
+	return sc, nil
+}
+
+// EditSchool saves r's profile of a school, as the operator: the admin
+// socket's POST /v1/schools/edit and the offline command.
+func EditSchool(ctx context.Context, a *Admin, r AdminSchoolRequest) (*domain.School, error) {
+	return a.Services.Schools.Edit(ctx, service.ByOperator, r.Handle,
+		service.SchoolProfile{Name: r.Name, Summary: r.Summary, Organisers: r.Organisers})
+}
+
 func writeAdminError(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -238,7 +263,8 @@ func writeAdminError(w http.ResponseWriter, status int, msg string) {
 }
 
 // adminHandler is the admin API: POST /v1/users, /v1/password,
-// /v1/suspend, /v1/block, /v1/unblock (JSON), GET /v1/users, /v1/reports,
+// /v1/suspend, /v1/block, /v1/unblock, /v1/schools, /v1/schools/edit,
+// /v1/schools/retire (JSON), GET /v1/users, /v1/schools, /v1/reports,
 // /v1/backup, /v1/ping.
 func adminHandler(a *Admin, log *slog.Logger, version string) http.Handler {
 	mux := http.NewServeMux()
@@ -295,6 +321,32 @@ func adminHandler(a *Admin, log *slog.Logger, version string) http.Handler {
 			log.Info("admin: suspension changed", slog.String("handle", domain.NormaliseHandle(req.Handle)), slog.Bool("suspended", req.Suspend))
 		}
 		reply(w, map[string]string{"handle": domain.NormaliseHandle(req.Handle)}, err)
+	})
+	mux.HandleFunc("GET /v1/schools", func(w http.ResponseWriter, r *http.Request) {
+		all, err := a.Services.Schools.List(r.Context())
+		reply(w, all, err)
+	})
+	school := func(path, done string, do func(context.Context, AdminSchoolRequest) (any, error)) {
+		mux.HandleFunc("POST "+path, func(w http.ResponseWriter, r *http.Request) {
+			var req AdminSchoolRequest
+			if !decode(w, r, &req) {
+				return
+			}
+			out, err := do(r.Context(), req)
+			if err == nil {
+				log.Info(done, slog.String("school", domain.NormaliseHandle(req.Handle)))
+			}
+			reply(w, out, err)
+		})
+	}
+	school("/v1/schools", "admin: school created", func(ctx context.Context, req AdminSchoolRequest) (any, error) {
+		return CreateSchool(ctx, a, req)
+	})
+	school("/v1/schools/edit", "admin: school edited", func(ctx context.Context, req AdminSchoolRequest) (any, error) {
+		return EditSchool(ctx, a, req)
+	})
+	school("/v1/schools/retire", "admin: school retired", func(ctx context.Context, req AdminSchoolRequest) (any, error) {
+		return map[string]string{"handle": domain.NormaliseHandle(req.Handle)}, a.Services.Schools.Retire(ctx, service.ByOperator, req.Handle)
 	})
 	mux.HandleFunc("POST /v1/password", func(w http.ResponseWriter, r *http.Request) {
 		var req AdminUserRequest

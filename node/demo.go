@@ -6,6 +6,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/password"
+	"github.com/lernejo/lernejo/service"
 )
 
 // Demo content, as DESIGN.md §9 describes it.
@@ -86,7 +87,7 @@ func (n *Node) seedDemo(ctx context.Context) error {
 	if m, err := missing(DemoSchool); err != nil {
 		return err
 	} else if m {
-		if err := svc.Schools.Create(ctx, &domain.School{
+		if err := svc.Schools.Create(ctx, service.ByOperator, &domain.School{
 			Handle:     DemoSchool,
 			Name:       "School of Webcraft",
 			Summary:    "Learn to make the web: programming, HTML and open web skills, with peers who learn alongside you.",

@@ -83,6 +83,7 @@ func (n *Node) wire(ctx context.Context) error {
 		Learning:   n.Services.Tasks,
 		Badges:     n.Services.Badges,
 		Moderation: n.Services.Moderation,
+		Schools:    n.Services.Schools,
 		Logger:     n.log,
 		Now:        n.cfg.Now,
 		NewID:      newID,

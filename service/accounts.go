@@ -403,11 +403,7 @@ func (s *Accounts) leaveOrganisers(tx leaveOrganisersTx, handle string) error {
 			if err := tx.PutSchool(sc); err != nil {
 				return err
 			}
-			doc, err := s.Docs.School(sc)
-			if err != nil {
-				return err
-			}
-			if err := s.sendActorUpdate(tx, domain.ActorSchool, sc.Handle, doc); err != nil {
+			if err := s.sendSchoolActor(tx, sc); err != nil {
 				return err
 			}
 		}

@@ -98,15 +98,17 @@ func (s *env) sendCourseActor(tx actorUpdateTx, c *domain.Course) error {
 	if err != nil {
 		return err
 	}
-	return s.sendActorUpdate(tx, domain.ActorCourse, c.Handle, doc)
+	_, err = s.sendActorUpdate(tx, domain.ActorCourse, c.Handle, doc)
+	return err
 }
 
 // sendActorUpdate queues, inside tx, Update{actor} with doc, the local
-// actor handle's new document, to its followers, as a public activity.
-func (s *env) sendActorUpdate(tx actorUpdateTx, typ domain.ActorType, handle string, doc []byte) error {
+// actor handle's new document, to its followers, as a public activity, and
+// returns the activity's id.
+func (s *env) sendActorUpdate(tx actorUpdateTx, typ domain.ActorType, handle string, doc []byte) (string, error) {
 	var actor map[string]any
 	if err := json.Unmarshal(doc, &actor); err != nil {
-		return err
+		return "", err
 	}
 	delete(actor, "@context")
 	actorID := s.URLs.Actor(typ, handle)
@@ -115,9 +117,9 @@ func (s *env) sendActorUpdate(tx actorUpdateTx, typ domain.ActorType, handle str
 		federation.NoteAddress{To: []string{federation.Public}, CC: []string{actorID + "/followers"}}, s.Now())
 	inboxes, err := tx.FollowerInboxes(handle)
 	if err != nil {
-		return err
+		return "", err
 	}
-	return s.Queue.Queue(tx, handle, id, upd, inboxes)
+	return id, s.Queue.Queue(tx, handle, id, upd, inboxes)
 }
 
 // courseSaveTx is what save reads and writes: the course, the settings it

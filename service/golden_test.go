@@ -188,6 +188,13 @@ func TestSentDocumentsMatchGolden(t *testing.T) {
 	check(u.svc.Badges.VoteElsewhere(ctx, "ada", gID, "https://remote.test/badges/b1", raeID))
 	sent("vote")
 
+	// A course asking to join a school of another node: the Offer; last,
+	// so that no recorded id moves.
+	u.withSchools()
+	_, err = u.svc.Schools.Ask(ctx, "ada", "course", remoteSchoolID)
+	check(err)
+	sent("school_offer")
+
 	// Suspending a person (Update{Person} with Mastodon's minimal actor,
 	// and that actor as served), lifting it, and the person deleting their
 	// account (Delete{Person}, and the Tombstone their id answers with);
@@ -203,6 +210,16 @@ func TestSentDocumentsMatchGolden(t *testing.T) {
 	check(err)
 	check(u.svc.Accounts.Unsuspend(ctx, "bob"))
 	sent("unsuspend")
+	// Bob's course (from the schools above) is archived first: its sole
+	// organiser could not leave it otherwise.
+	u.update(func(tx domain.Tx) error {
+		c, err := tx.Course("bobs")
+		if err != nil {
+			return err
+		}
+		c.Status = domain.StatusArchived
+		return tx.PutCourse(c)
+	})
 	check(u.svc.Accounts.ResetPassword(ctx, "bob", "correct horse"))
 	check(u.svc.Accounts.DeleteAccount(ctx, "bob", "correct horse"))
 	sent("delete_account")

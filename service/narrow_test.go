@@ -36,6 +36,8 @@ var takesTx = map[string]string{
 	"Badges.ReceiveAward":    "inbox entry point",
 	"Badges.ReceiveVote":     "inbox entry point",
 	"Moderation.BlockedBy":   "inbox entry point",
+	"Schools.ReceiveOffer":   "inbox entry point",
+	"Schools.OfferAnswered":  "inbox entry point",
 }
 
 const domainPath = "github.com/lernejo/lernejo/domain"

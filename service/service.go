@@ -39,7 +39,8 @@
 //	moderation.go     ActorCache CourseStore DeliveryStore FollowStore ModerationStore PersonStore PostStore ReceivedBadgeStore TaskStore
 //	posts.go          ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PostStore
 //	posts_read.go     ActorCache CourseStore PostStore SchoolStore
-//	schools.go        SchoolStore
+//	schools.go        ActorCache CourseStore DeliveryStore FollowStore PersonStore SchoolStore
+//	schools_read.go   CourseStore SchoolStore
 //	sessions.go       PersonStore SessionStore SettingsStore
 //	settings.go       SettingsStore
 //	tasks.go          ActorCache CompletionStore CourseStore DeliveryStore FollowStore LocalActorStore PostStore TaskStore
@@ -114,7 +115,7 @@ func New(cfg Config) *Services {
 	return &Services{
 		Accounts:   &Accounts{env: e, posts: posts},
 		Settings:   &Settings{env: e},
-		Schools:    &Schools{env: e},
+		Schools:    &Schools{env: e, posts: posts},
 		Courses:    &Courses{env: e, posts: posts},
 		Enrolment:  &Enrolment{env: e, posts: posts},
 		Posts:      posts,

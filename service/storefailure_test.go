@@ -72,7 +72,7 @@ func newUseCases(t *testing.T) *useCases {
 			t.Fatal(err)
 		}
 	}
-	if err := svc.Schools.Create(ctx, &domain.School{Handle: "school", Name: "School", Organisers: []string{"ada"}}); err != nil {
+	if err := svc.Schools.Create(ctx, ByOperator, &domain.School{Handle: "school", Name: "School", Organisers: []string{"ada"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := svc.Courses.Create(ctx, "ada", &domain.Course{Handle: "course", Title: "Course", Status: domain.StatusOpen, Organisers: []string{"ada"}}); err != nil {

@@ -103,6 +103,7 @@ func (s *Server) createCourse(c *fiber.Ctx) error {
 type managePage struct {
 	*service.ManagePage
 	Error                              string
+	Asked                              string // what became of asking a school (web/schools.go)
 	QueuePages, MemberPages, PostPages pageLinks
 }
 
@@ -118,7 +119,7 @@ func (s *Server) manageCourse(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data := managePage{ManagePage: m, Error: c.Query("error"),
+	data := managePage{ManagePage: m, Error: c.Query("error"), Asked: c.Query("asked"),
 		QueuePages:  linksAt(c, "queue", "queue", "Sign-up requests", m.QueuePrev, m.QueueNext),
 		MemberPages: linksAt(c, "members", "progress", "Members", m.MembersPrev, m.MembersNext),
 		PostPages:   linksAt(c, "posts", "discussion", "Discussion", m.PostsPrev, m.PostsNext)}

@@ -69,6 +69,7 @@ func (s *Server) routes() {
 	a.Get("/people/:handle/pendingFollowing", s.pendingCollection(domain.ActorPerson, "pendingFollowing"))
 
 	a.Get("/courses/:handle/featured", s.featured)
+	a.Get("/schools/:handle/courses", s.schoolCourses)
 	a.Get("/courses/:handle/feed.atom", s.feed)
 	a.Get("/courses/:handle/meetings.ics", s.meetings)
 	a.Get("/courses/:handle/tasks", s.tasks)
@@ -144,6 +145,12 @@ func (s *Server) routes() {
 	a.Post("/courses/:handle/posts/pin", s.loggedIn, s.pinPost)
 	a.Post("/courses/:handle/posts/remove", s.loggedIn, s.removePost)
 	a.Post("/courses/:handle/block", s.loggedIn, s.blockFromCourse)
+	// Schools (web/schools.go): a course's organiser asks for it to join
+	// one; the school's organisers edit its profile and answer the courses
+	// asking (Schools.Ask, Edit and Decide check who).
+	a.Post("/courses/:handle/school", s.loggedIn, s.askSchool)
+	a.Post("/schools/:handle/edit", s.loggedIn, s.editSchool)
+	a.Post("/schools/:handle/queue/:answer<regex(^(accept|decline)$)>", s.loggedIn, s.answerAsk)
 
 	// The operator: admin accounts only. The node's name and words,
 	// registration, domain blocks and the reports other servers sent.
@@ -156,6 +163,11 @@ func (s *Server) routes() {
 	a.Get("/admin/users", s.operator, s.adminUsers)
 	a.Post("/admin/users/suspend", s.operator, s.suspendUser)
 	a.Post("/admin/users/unsuspend", s.operator, s.unsuspendUser)
+	// The node's schools: create, edit (naming organisers) and retire.
+	a.Get("/admin/schools", s.operator, s.adminSchools)
+	a.Post("/admin/schools", s.operator, s.createSchool)
+	a.Post("/admin/schools/:handle/edit", s.operator, s.editSchoolAsOperator)
+	a.Post("/admin/schools/:handle/retire", s.operator, s.retireSchool)
 }
 
 // loggedIn is the guard of the routes for people with an account: a

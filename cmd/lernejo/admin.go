@@ -42,6 +42,13 @@ Commands:
   suspend HANDLE        suspend an account: it cannot log in, its sessions end,
                         its posts are hidden and other servers are told
   unsuspend HANDLE      lift a suspension
+  school create HANDLE --name NAME --organisers A,B [--summary TEXT]
+                        create a school, naming its organisers (people here)
+  school edit HANDLE [--name NAME] [--summary TEXT] [--organisers A,B]
+                        change a school's profile or its organisers
+  school retire HANDLE  retire a school: it keeps its page and the badges it
+                        issued, declines the courses waiting and takes no more
+  school list           list the schools: handle, name, organisers, retired
 
 While the node runs, the commands go through its admin socket
 (DATA_DIR/admin.sock); while it is stopped, they open the data directory.
@@ -215,8 +222,29 @@ func admin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.StringVar(&data, "data", data, "data directory (default $LERNEJO_DATA or ./data)")
 	var isAdmin, fromStdin, asJSON bool
-	var name, reason string
+	var name, reason, summary, organisers string
 	var want []string // names of the positional arguments
+	sub := ""         // school's own command: create, edit, retire or list
+	if cmd == "school" {
+		if len(rest) > 0 {
+			sub, rest = rest[0], rest[1:]
+		}
+		switch sub {
+		case "create", "edit":
+			want = []string{"HANDLE"}
+			fs.StringVar(&name, "name", "", "the school's name")
+			fs.StringVar(&summary, "summary", "", "what the school is about")
+			fs.StringVar(&organisers, "organisers", "", "handles of its organisers, people on this node, separated by commas")
+		case "retire":
+			want = []string{"HANDLE"}
+		case "list":
+		default:
+			fmt.Fprintf(stderr, "lernejo: admin school needs create, edit, retire or list\n\n%s", adminUsage)
+			return 2
+		}
+		fs.Init("admin school "+sub, flag.ContinueOnError)
+		cmd += " " + sub
+	}
 	switch cmd {
 	case "create-user":
 		want = []string{"HANDLE"}
@@ -236,6 +264,7 @@ func admin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "users":
 	case "suspend", "unsuspend":
 		want = []string{"HANDLE"}
+	case "school create", "school edit", "school retire", "school list":
 	default:
 		fmt.Fprintf(stderr, "lernejo: unknown admin command %q\n\n%s", cmd, adminUsage)
 		return 2
@@ -355,8 +384,94 @@ func admin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		} else {
 			fmt.Fprintf(stdout, "Unsuspended %s.\n", handle)
 		}
+	case "school create":
+		r := node.AdminSchoolRequest{Handle: pos[0], Name: name, Summary: summary, Organisers: handles(organisers)}
+		sc, err := ops.createSchool(r)
+		if err != nil {
+			return fail(1, err)
+		}
+		fmt.Fprintf(stdout, "Created the school %s (%s), organised by %s.\n", sc.Handle, sc.Name, strings.Join(sc.Organisers, ", "))
+	case "school edit":
+		// What is not given stays as it is: the school's name and summary
+		// are read first, its organisers are left out of the request.
+		r := node.AdminSchoolRequest{Handle: domain.NormaliseHandle(pos[0]), Name: name, Summary: summary}
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if set["organisers"] {
+			r.Organisers = handles(organisers)
+		}
+		if !set["name"] || !set["summary"] {
+			sc, err := findSchool(ops, r.Handle)
+			if err != nil {
+				return fail(1, err)
+			}
+			if !set["name"] {
+				r.Name = sc.Name
+			}
+			if !set["summary"] {
+				r.Summary = sc.Summary
+			}
+		}
+		sc, err := ops.editSchool(r)
+		if err != nil {
+			return fail(1, err)
+		}
+		fmt.Fprintf(stdout, "Saved the school %s (%s), organised by %s.\n", sc.Handle, sc.Name, strings.Join(sc.Organisers, ", "))
+	case "school retire":
+		handle := domain.NormaliseHandle(pos[0])
+		if err := ops.retireSchool(node.AdminSchoolRequest{Handle: handle}); err != nil {
+			return fail(1, err)
+		}
+		fmt.Fprintf(stdout, "Retired the school %s; it takes no new courses.\n", handle)
+	case "school list":
+		all, err := ops.schools()
+		if err != nil {
+			return fail(1, err)
+		}
+		printSchools(stdout, all)
 	}
 	return 0
+}
+
+// handles splits a list of handles separated by commas or spaces; none
+// is an empty list, not nil (nil would leave the organisers unchanged).
+func handles(s string) []string {
+	out := []string{}
+	for _, h := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		out = append(out, strings.TrimPrefix(h, "@"))
+	}
+	return out
+}
+
+// findSchool is the school handle among the node's schools.
+func findSchool(ops adminOps, handle string) (*domain.School, error) {
+	all, err := ops.schools()
+	if err != nil {
+		return nil, err
+	}
+	for _, sc := range all {
+		if sc.Handle == handle {
+			return sc, nil
+		}
+	}
+	return nil, fmt.Errorf("There is no school %q on this node.", handle)
+}
+
+func printSchools(w io.Writer, all []*domain.School) {
+	if len(all) == 0 {
+		fmt.Fprintln(w, "No schools.")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "HANDLE\tNAME\tORGANISERS\tRETIRED\tCREATED")
+	for _, sc := range all {
+		retired := "no"
+		if sc.IsRetired() {
+			retired = sc.Retired.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", sc.Handle, sc.Name, strings.Join(sc.Organisers, ","), retired, sc.Created.UTC().Format(time.RFC3339))
+	}
+	tw.Flush()
 }
 
 func printUsers(w io.Writer, people []*domain.Person) {
@@ -405,6 +520,10 @@ type adminOps interface {
 	reports() ([]*domain.Report, error)
 	users(cursor string) (*service.UsersPage, error)
 	suspend(node.AdminSuspendRequest) error
+	createSchool(node.AdminSchoolRequest) (*domain.School, error)
+	editSchool(node.AdminSchoolRequest) (*domain.School, error)
+	retireSchool(node.AdminSchoolRequest) error
+	schools() ([]*domain.School, error)
 }
 
 type socketOps struct{ c *adminClient }
@@ -443,6 +562,28 @@ func (s socketOps) users(cursor string) (*service.UsersPage, error) {
 
 func (s socketOps) suspend(r node.AdminSuspendRequest) error {
 	return s.c.call("/v1/suspend", r, nil)
+}
+
+func (s socketOps) createSchool(r node.AdminSchoolRequest) (*domain.School, error) {
+	var out domain.School
+	err := s.c.call("/v1/schools", r, &out)
+	return &out, err
+}
+
+func (s socketOps) editSchool(r node.AdminSchoolRequest) (*domain.School, error) {
+	var out domain.School
+	err := s.c.call("/v1/schools/edit", r, &out)
+	return &out, err
+}
+
+func (s socketOps) retireSchool(r node.AdminSchoolRequest) error {
+	return s.c.call("/v1/schools/retire", r, nil)
+}
+
+func (s socketOps) schools() ([]*domain.School, error) {
+	var out []*domain.School
+	err := s.c.call("/v1/schools", nil, &out)
+	return out, err
 }
 
 type localOps struct{ a *node.Admin }
@@ -494,4 +635,23 @@ func (l localOps) suspend(r node.AdminSuspendRequest) error {
 		return msg(l.a.Services.Accounts.Suspend(context.Background(), "", r.Handle))
 	}
 	return msg(l.a.Services.Accounts.Unsuspend(context.Background(), r.Handle))
+}
+
+func (l localOps) createSchool(r node.AdminSchoolRequest) (*domain.School, error) {
+	sc, err := node.CreateSchool(context.Background(), l.a, r)
+	return sc, msg(err)
+}
+
+func (l localOps) editSchool(r node.AdminSchoolRequest) (*domain.School, error) {
+	sc, err := node.EditSchool(context.Background(), l.a, r)
+	return sc, msg(err)
+}
+
+func (l localOps) retireSchool(r node.AdminSchoolRequest) error {
+	return msg(l.a.Services.Schools.Retire(context.Background(), service.ByOperator, r.Handle))
+}
+
+func (l localOps) schools() ([]*domain.School, error) {
+	all, err := l.a.Services.Schools.List(context.Background())
+	return all, msg(err)
 }

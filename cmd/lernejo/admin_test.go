@@ -197,6 +197,59 @@ func TestAdminUsersSuspendUnsuspend(t *testing.T) {
 	}
 }
 
+// TestAdminSchools: on a stopped node's directory, school create names
+// the organisers (people here), edit changes only what it is given, list
+// shows each school and whether it is retired, retire retires it.
+func TestAdminSchools(t *testing.T) {
+	dir := t.TempDir()
+	for _, h := range []string{"ada", "bea"} {
+		if code, out, errb := adminRun("", "--data", dir, "create-user", h); code != 0 {
+			t.Fatalf("create-user %s: %d %q %q", h, code, out, errb)
+		}
+	}
+	run := func(args ...string) (int, string, string) {
+		return adminRun("", append([]string{"--data", dir, "school"}, args...)...)
+	}
+	if code, out, errb := run("list"); code != 0 || out != "No schools.\n" {
+		t.Fatalf("list of none: %d %q %q", code, out, errb)
+	}
+	if code, _, errb := run("create", "arts", "--name", "Arts", "--organisers", "nobody"); code != 1 || !strings.Contains(errb, "nobody") {
+		t.Errorf("an unknown organiser: %d %q", code, errb)
+	}
+	code, out, errb := run("create", "Webcraft", "--name", "School of Webcraft", "--summary", "The web.", "--organisers", "ada")
+	if code != 0 || out != "Created the school webcraft (School of Webcraft), organised by ada.\n" {
+		t.Fatalf("create: %d %q %q", code, out, errb)
+	}
+	if code, _, errb := run("create", "webcraft", "--name", "Again", "--organisers", "ada"); code != 1 || errb == "" {
+		t.Errorf("create twice: %d %q", code, errb)
+	}
+	code, out, errb = run("edit", "webcraft", "--organisers", "ada, @bea")
+	if code != 0 || out != "Saved the school webcraft (School of Webcraft), organised by ada, bea.\n" {
+		t.Fatalf("edit organisers: %d %q %q", code, out, errb)
+	}
+	if code, out, errb = run("edit", "webcraft", "--name", "Webcraft"); code != 0 || out != "Saved the school webcraft (Webcraft), organised by ada, bea.\n" {
+		t.Fatalf("edit the name: %d %q %q", code, out, errb)
+	}
+	if code, _, errb = run("edit", "nowhere", "--name", "X"); code != 1 || errb != "lernejo: There is no school \"nowhere\" on this node.\n" {
+		t.Errorf("edit an unknown school: %d %q", code, errb)
+	}
+	if _, out, _ = run("list"); !regexp.MustCompile(`(?m)^webcraft +Webcraft +ada,bea +no +\d{4}-`).MatchString(out) {
+		t.Errorf("list: %q", out)
+	}
+	if code, out, errb = run("retire", "webcraft"); code != 0 || out != "Retired the school webcraft; it takes no new courses.\n" {
+		t.Fatalf("retire: %d %q %q", code, out, errb)
+	}
+	if _, out, _ = run("list"); !regexp.MustCompile(`(?m)^webcraft +Webcraft +ada,bea +\d{4}-\S+ +\d{4}-`).MatchString(out) {
+		t.Errorf("list after retiring: %q", out)
+	}
+	if code, _, _ = run(); code != 2 {
+		t.Errorf("school without a command: %d", code)
+	}
+	if code, _, _ = run("retire"); code != 2 {
+		t.Errorf("retire without a handle: %d", code)
+	}
+}
+
 func TestAdminInUseWithoutSocket(t *testing.T) {
 	dir := t.TempDir()
 	s, err := store.Open(store.Options{Dir: dir})
@@ -270,6 +323,25 @@ func TestAdminOverSocket(t *testing.T) {
 	}
 	if code, out, errb = adminRun("", "--data", dir, "suspend", "dan"); code != 0 || out != "Suspended dan; their sessions are logged out.\n" {
 		t.Errorf("suspend over the socket: %d %q %q", code, out, errb)
+	}
+	if code, out, errb = adminRun("", "--data", dir, "school", "create", "guild", "--name", "Guild", "--organisers", "ada"); code != 0 {
+		t.Errorf("school create over the socket: %d %q %q", code, out, errb)
+	}
+	if code, out, errb = adminRun("", "--data", dir, "school", "edit", "guild", "--summary", "Makers."); code != 0 {
+		t.Errorf("school edit over the socket: %d %q %q", code, out, errb)
+	}
+	if code, out, errb = adminRun("", "--data", dir, "school", "retire", "guild"); code != 0 {
+		t.Errorf("school retire over the socket: %d %q %q", code, out, errb)
+	}
+	if code, out, errb = adminRun("", "--data", dir, "school", "list"); code != 0 || !regexp.MustCompile(`(?m)^guild +Guild +ada +\d{4}-`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^webcraft +School of Webcraft +`).MatchString(out) {
+		t.Errorf("school list over the socket: %d %q %q", code, out, errb)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(srvLog.String(), `"admin: school retired"`) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(srvLog.String(), `"admin: school created"`) {
+		t.Errorf("the school was not created by the running node; its log:\n%s", srvLog)
 	}
 	code, out, errb = adminRun("", "--data", dir, "reset-password", "ada")
 	newPw := shownPassword.FindStringSubmatch(out)

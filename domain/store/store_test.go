@@ -57,7 +57,7 @@ func seed(t *testing.T, svc *service.Services) {
 	if err := svc.Accounts.Register(ctx, &domain.Person{Handle: "ada", DisplayName: "Ada", PasswordHash: "h"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.Schools.Create(ctx, &domain.School{Handle: "webcraft", Name: "School of Webcraft", Organisers: []string{"ada"}}); err != nil {
+	if err := svc.Schools.Create(ctx, service.ByOperator, &domain.School{Handle: "webcraft", Name: "School of Webcraft", Organisers: []string{"ada"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := svc.Courses.Create(ctx, "ada", &domain.Course{Handle: "gentle-python", Title: "Python", Kind: "Study Group",

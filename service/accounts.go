@@ -277,35 +277,14 @@ func (s *Accounts) DeleteAccount(ctx context.Context, handle, pw string) error {
 	})
 }
 
-// deletePostTx is what deletePost reads and writes: the post, its
-// audience, its tombstone and the Delete it queues.
-type deletePostTx interface {
-	domain.PostStore
-	domain.ActorCache
-	domain.FollowStore
-	domain.DeliveryStore
-}
-
-// deletePost deletes, inside tx, a deleted account's post uri as Posts.Delete
-// does; one deleted meanwhile is skipped.
+// deletePost deletes, inside tx, a deleted account's post uri as
+// Posts.Delete does; one deleted meanwhile is skipped.
 func (s *Accounts) deletePost(tx deletePostTx, uri string) error {
 	p, found, err := domain.Found(tx.Post(uri))
 	if err != nil || !found {
 		return err
 	}
-	actor, _, addr, inboxes, err := s.posts.audience(tx, p)
-	if err != nil {
-		return err
-	}
-	if err := tx.DeletePost(p); err != nil {
-		return err
-	}
-	if err := tx.PutTombstone(&domain.Tombstone{ID: p.URI, Deleted: s.Now().UTC()}); err != nil {
-		return err
-	}
-	id := s.newActivityID()
-	del := federation.DeleteNote(id, s.URLs.Actor(actorType(actor, p), actor), p.URI, addr)
-	return s.Queue.Queue(tx, actor, id, del, inboxes)
+	return s.posts.deletePost(tx, p)
 }
 
 // soleOrganiser refuses, with EFORBIDDEN, the deletion of the account of

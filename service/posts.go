@@ -219,24 +219,40 @@ func (s *Posts) Delete(ctx context.Context, editor, uri string) error {
 		if err != nil {
 			return err
 		}
-		actor, _, addr, inboxes, err := s.audience(tx, p)
-		if err != nil {
-			return err
-		}
-		if err := tx.DeletePost(p); err != nil {
-			return err
-		}
-		if err := tx.PutTombstone(&domain.Tombstone{ID: p.URI, Deleted: s.Now().UTC()}); err != nil {
-			return err
-		}
-		id := s.newActivityID()
-		del := federation.DeleteNote(id, s.Docs.URLs.Actor(actorType(actor, p), actor), p.URI, addr)
-		return s.Queue.Queue(tx, actor, id, del, inboxes)
+		return s.deletePost(tx, p)
 	})
 	if err == nil {
 		s.Queue.Wake()
 	}
 	return err
+}
+
+// deletePostTx is what deletePost reads and writes: the post, its
+// audience, its tombstone and the Delete it queues.
+type deletePostTx interface {
+	domain.PostStore
+	domain.ActorCache
+	domain.FollowStore
+	domain.DeliveryStore
+}
+
+// deletePost deletes, inside tx, a local post p: the post goes, a
+// tombstone keeps its id, and Delete{Tombstone} goes to everyone it went
+// to. Its author's Delete and a deleted account's posts both come here.
+func (s *Posts) deletePost(tx deletePostTx, p *domain.Post) error {
+	actor, _, addr, inboxes, err := s.audience(tx, p)
+	if err != nil {
+		return err
+	}
+	if err := tx.DeletePost(p); err != nil {
+		return err
+	}
+	if err := tx.PutTombstone(&domain.Tombstone{ID: p.URI, Deleted: s.Now().UTC()}); err != nil {
+		return err
+	}
+	id := s.newActivityID()
+	del := federation.DeleteNote(id, s.Docs.URLs.Actor(actorType(actor, p), actor), p.URI, addr)
+	return s.Queue.Queue(tx, actor, id, del, inboxes)
 }
 
 // editableTx is what editable reads: the post, and its course's organisers.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -237,6 +238,9 @@ func TestSentDocumentsMatchGolden(t *testing.T) {
 	sort.Strings(names)
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
+			if *update {
+				writeGolden(t, name, got[name])
+			}
 			want, err := os.ReadFile(filepath.Join("testdata", "golden", name+".json"))
 			if err != nil {
 				t.Fatal(err)
@@ -289,4 +293,29 @@ func maskKeys(t *testing.T, doc []byte) any {
 		return v
 	}
 	return walk(v)
+}
+
+// update rewrites the golden documents from what the code makes now
+// (go test -run Golden -update); look at the diff before committing it.
+var update = flag.Bool("update", false, "rewrite testdata/golden from what the code makes")
+
+// writeGolden records doc, keys sorted and indented, as the golden document name.
+func writeGolden(t *testing.T, name string, doc []byte) {
+	t.Helper()
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, doc)
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("testdata", "golden", name+".json"), out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"io"
 	"net/http"
 	"os"
@@ -90,13 +92,16 @@ func TestServedDocumentsMatchGolden(t *testing.T) {
 	ulid := regexp.MustCompile(`\b[0-9A-HJKMNP-TV-Z]{26}\b`)
 	for name, doc := range got {
 		t.Run(name, func(t *testing.T) {
+			doc = []byte(strings.ReplaceAll(string(doc), n.base, "BASE"))
+			doc = []byte(strings.ReplaceAll(string(doc), host, "DOMAIN"))
+			doc = ulid.ReplaceAll(doc, []byte("ULID"))
+			if *update {
+				writeGolden(t, name, doc)
+			}
 			want, err := os.ReadFile(filepath.Join("testdata", "golden", name+".json"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			doc = []byte(strings.ReplaceAll(string(doc), n.base, "BASE"))
-			doc = []byte(strings.ReplaceAll(string(doc), host, "DOMAIN"))
-			doc = ulid.ReplaceAll(doc, []byte("ULID"))
 			var g, w any
 			if err := json.Unmarshal(doc, &g); err != nil {
 				t.Fatalf("not JSON: %v\n%s", err, doc)
@@ -130,4 +135,29 @@ func fetchDocument(t *testing.T, url, accept string) []byte {
 		t.Fatalf("GET %s: %d %v\n%s", url, resp.StatusCode, err, b)
 	}
 	return b
+}
+
+// update rewrites the golden documents from what the code makes now
+// (go test -run Golden -update); look at the diff before committing it.
+var update = flag.Bool("update", false, "rewrite testdata/golden from what the code makes")
+
+// writeGolden records doc, keys sorted and indented, as the golden document name.
+func writeGolden(t *testing.T, name string, doc []byte) {
+	t.Helper()
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, doc)
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("testdata", "golden", name+".json"), out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -239,7 +239,11 @@ func TestSentDocumentsMatchGolden(t *testing.T) {
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			if *update {
-				writeGolden(t, name, got[name])
+				masked, err := json.Marshal(maskKeys(t, got[name]))
+				if err != nil {
+					t.Fatal(err)
+				}
+				writeGolden(t, name, masked)
 			}
 			want, err := os.ReadFile(filepath.Join("testdata", "golden", name+".json"))
 			if err != nil {

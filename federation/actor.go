@@ -64,6 +64,7 @@ var Context = []any{
 		"school":                    map[string]string{"@id": "lernejo:school", "@type": "@id"},
 		"tasks":                     map[string]string{"@id": "lernejo:tasks", "@type": "@id"},
 		"badges":                    map[string]string{"@id": "lernejo:badges", "@type": "@id"},
+		"courses":                   map[string]string{"@id": "lernejo:courses", "@type": "@id"},
 	},
 }
 
@@ -133,6 +134,9 @@ type ASActor struct {
 	// Suspended is set on the actor of a person an operator suspended
 	// (Mastodon's toot:suspended), which says nothing else about them.
 	Suspended bool `json:"suspended,omitempty"`
+	// Courses is a school's collection of the courses it holds, on this
+	// node and on others.
+	Courses string `json:"courses,omitempty"`
 	// CourseFields are set on a course's actor only.
 	*CourseFields
 }
@@ -245,6 +249,7 @@ func (d Documents) SchoolActor(s *domain.School) ASActor {
 	a.AttributedTo = d.people(s.Organisers)
 	a.Discoverable = true
 	a.AssertionMethod = assertionMethod(a.ID, s.AssertionKey)
+	a.Courses = a.ID + "/courses"
 	return a
 }
 

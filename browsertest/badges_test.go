@@ -72,7 +72,7 @@ func TestJourneyPeerBadgeVotedAndRevoked(t *testing.T) {
 	}
 
 	ada.openOK("/awards/" + award.ID)
-	ada.sees("Kind Helper", "Awarded to")
+	ada.sees("Kind Helper", "Awarded to @pat by A Gentle Introduction to Python")
 	ada.fill("Reason for revoking", "The votes were traded.")
 	ada.pressOK("Revoke this badge")
 	ada.sees("This badge was revoked", "The reason: The votes were traded.")

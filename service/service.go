@@ -35,7 +35,7 @@
 //	documents.go      ActorCache BadgeStore CourseStore DeliveryStore FollowStore LocalActorStore PersonStore PostStore SchoolStore SettingsStore
 //	enrolment.go      ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore
 //	evidence.go       CompletionStore TaskStore
-//	learner_read.go   ActorCache BadgeStore CompletionStore CourseStore FollowStore LocalActorStore SchoolStore TaskStore
+//	learner_read.go   ActorCache BadgeStore CompletionStore CourseStore FollowStore LocalActorStore PersonStore SchoolStore TaskStore
 //	moderation.go     ActorCache CourseStore DeliveryStore FollowStore ModerationStore PersonStore PostStore ReceivedBadgeStore TaskStore
 //	posts.go          ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PostStore
 //	posts_read.go     ActorCache CourseStore PostStore SchoolStore

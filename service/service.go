@@ -28,7 +28,7 @@
 // list against the code):
 //
 //	accounts.go       ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore PostStore SchoolStore SessionStore
-//	accounts_read.go  ActorCache BadgeStore ModerationStore PersonStore ReceivedBadgeStore SessionStore SettingsStore
+//	accounts_read.go  ActorCache BadgeStore CourseStore FollowStore ModerationStore PersonStore ReceivedBadgeStore SessionStore SettingsStore
 //	badges.go         ActorCache BadgeStore CompletionStore CourseStore DeliveryStore FollowStore LocalActorStore ReceivedBadgeStore SchoolStore TaskStore
 //	courses.go        CourseStore DeliveryStore FollowStore SchoolStore SettingsStore
 //	courses_read.go   BadgeStore CompletionStore CourseStore FollowStore SchoolStore SettingsStore TaskStore

@@ -49,6 +49,9 @@ type Course struct {
 	Language   string   // BCP 47 tag, e.g. "en"
 	Tags       []string
 	Capacity   int // 0 = unlimited
+	// Image is the file name (Image.Name) of the picture its organisers uploaded,
+	// "" for none: the course actor's icon.
+	Image string
 	// RedistributeReplies makes the course Announce learners' replies to its
 	// followers, not only their top-level posts. Off by default: flooding
 	// home timelines with every reply is a known complaint about groups.

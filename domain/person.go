@@ -20,9 +20,13 @@ const (
 
 // Person is a local account.
 type Person struct {
-	Handle       string
-	DisplayName  string
-	Bio          string // plain text
+	Handle      string
+	DisplayName string
+	Bio         string // plain text
+	// Avatar and Header are the file names (Image.Name) of the images the person
+	// uploaded as their picture and their profile's header, "" for none.
+	Avatar       string
+	Header       string
 	PasswordHash string // argon2id, PHC string format
 	Admin        bool
 	PublicKeyPEM string

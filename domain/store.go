@@ -99,6 +99,7 @@ type Tx interface {
 	DeliveryStore
 	SessionStore
 	ModerationStore
+	ImageStore
 }
 
 // SettingsStore reads and writes the operator's settings.
@@ -452,4 +453,18 @@ type ModerationStore interface {
 	// ReportBy returns the report made here by reporter (an actor id)
 	// about the post uri; ENOTFOUND when there is none.
 	ReportBy(reporter, uri string) (*Report, error)
+}
+
+// ImageStore holds the images the node serves, and the remote avatars it
+// fetched.
+type ImageStore interface {
+	// Image returns the image with this hash.
+	Image(hash string) (*Image, error)
+	// PutImage stores img under its hash; ttl 0 keeps it, otherwise the
+	// store drops it after ttl.
+	PutImage(img *Image, ttl time.Duration) error
+	// RemoteAvatar returns what the node holds of a remote actor's avatar.
+	RemoteAvatar(actor string) (*RemoteAvatar, error)
+	// PutRemoteAvatar stores a; the store drops it after ttl.
+	PutRemoteAvatar(a *RemoteAvatar, ttl time.Duration) error
 }

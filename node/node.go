@@ -174,13 +174,15 @@ func New(cfg Config) (*Node, error) {
 	return n, nil
 }
 
-// Start runs the inbox processor and the delivery workers, and serves HTTP
-// on the listener, all in the background.
+// Start runs the inbox processor, the delivery workers and the remote
+// avatar fetchers, and serves HTTP on the listener, all in the background.
 func (n *Node) Start() {
 	ctx, stop := context.WithCancel(context.Background())
 	n.stop = stop
-	n.workers.Add(2)
+	n.workers.Add(3)
 	go func() { defer n.workers.Done(); n.Inbox.Run(ctx) }()
+	// Two fetchers of remote actors' avatars, off the request path.
+	go func() { defer n.workers.Done(); n.Services.Profiles.FetchAvatars(ctx, 2, n.log) }()
 	go func() {
 		defer n.workers.Done()
 		if err := n.Outbox.Run(ctx); err != nil && ctx.Err() == nil {

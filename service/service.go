@@ -1,8 +1,8 @@
 // Package service holds the node's use cases, one file per aggregate:
 // accounts, settings, schools, courses, enrolment, posts, tasks (and
-// completions), badges and moderation. It is the one place each rule is
-// applied: the web handlers, the inbox's activity handlers and the admin
-// commands all call these methods.
+// completions), badges, moderation and profiles. It is the one place each
+// rule is applied: the web handlers, the inbox's activity handlers and the
+// admin commands all call these methods.
 //
 // A public method takes ctx first, opens the store transaction, applies the
 // domain rules and queues the activities the change sends, in that same
@@ -28,7 +28,7 @@
 // list against the code):
 //
 //	accounts.go       ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore PostStore SchoolStore SessionStore
-//	accounts_read.go  ActorCache BadgeStore ModerationStore PersonStore ReceivedBadgeStore SessionStore SettingsStore
+//	accounts_read.go  ActorCache BadgeStore CourseStore FollowStore ModerationStore PersonStore ReceivedBadgeStore SessionStore SettingsStore
 //	badges.go         ActorCache BadgeStore CompletionStore CourseStore DeliveryStore FollowStore LocalActorStore ReceivedBadgeStore SchoolStore TaskStore
 //	courses.go        CourseStore DeliveryStore FollowStore SchoolStore SettingsStore
 //	courses_read.go   BadgeStore CompletionStore CourseStore FollowStore SchoolStore SettingsStore TaskStore
@@ -39,6 +39,7 @@
 //	moderation.go     ActorCache CourseStore DeliveryStore FollowStore ModerationStore PersonStore PostStore ReceivedBadgeStore TaskStore
 //	posts.go          ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PostStore
 //	posts_read.go     ActorCache CourseStore PostStore SchoolStore
+//	profiles.go       ActorCache CourseStore ImageStore PersonStore SchoolStore
 //	schools.go        ActorCache CourseStore DeliveryStore FollowStore PersonStore SchoolStore
 //	schools_read.go   CourseStore SchoolStore
 //	sessions.go       PersonStore SessionStore SettingsStore
@@ -97,6 +98,7 @@ type Services struct {
 	Badges     *Badges
 	Evidence   *Evidence
 	Moderation *Moderation
+	Profiles   *Profiles  // profiles, pictures and remote avatars
 	Documents  *Documents // what web serves to other servers and feed readers
 }
 
@@ -109,11 +111,12 @@ func New(cfg Config) *Services {
 		cfg.Docs.Sanitizer = federation.NewNodeSanitizer(cfg.Docs.URLs.Base())
 	}
 	e := &env{Store: cfg.Store, Queue: cfg.Queue, Docs: cfg.Docs, URLs: cfg.Docs.URLs, Resolver: cfg.Resolver,
-		Now: cfg.Now, NewID: cfg.NewID, NewKeys: cfg.NewKeys}
+		Now: cfg.Now, NewID: cfg.NewID, NewKeys: cfg.NewKeys, avatars: newAvatarQueue(256)}
 	posts := &Posts{env: e}
 	badges := &Badges{env: e, posts: posts}
+	accounts := &Accounts{env: e, posts: posts}
 	return &Services{
-		Accounts:   &Accounts{env: e, posts: posts},
+		Accounts:   accounts,
 		Settings:   &Settings{env: e},
 		Schools:    &Schools{env: e, posts: posts},
 		Courses:    &Courses{env: e, posts: posts},
@@ -123,6 +126,7 @@ func New(cfg Config) *Services {
 		Badges:     badges,
 		Evidence:   &Evidence{env: e, posts: posts},
 		Moderation: &Moderation{env: e},
+		Profiles:   &Profiles{env: e, accounts: accounts, decoding: make(chan struct{}, 2)},
 		Documents:  &Documents{env: e, posts: posts},
 	}
 }
@@ -137,6 +141,9 @@ type env struct {
 	Now      func() time.Time
 	NewID    func() string
 	NewKeys  func() (domain.KeyPair, error)
+	// avatars are the remote actors whose avatars pages asked for
+	// (avatarOf), which Profiles.FetchAvatars fetches.
+	avatars *avatarQueue
 }
 
 // update runs fn in one write transaction and, when it committed, wakes the

@@ -89,6 +89,8 @@ func (s *Server) routes() {
 	a.Get("/", s.home)
 	a.Get("/about", s.about)
 	a.Get("/static/*", s.static)
+	// Pictures people uploaded and remote avatars, by hash (web/profiles.go).
+	a.Get("/images/:name", s.image)
 	// Open to visitors; a search needs a log-in (it fetches from other servers).
 	a.Get("/lookup", s.lookup)
 
@@ -102,6 +104,9 @@ func (s *Server) routes() {
 	a.Post("/settings/password", s.loggedIn, s.postPassword)
 	a.Get("/settings/delete", s.loggedIn, s.getDeleteAccount)
 	a.Post("/settings/delete", s.loggedIn, s.postDeleteAccount)
+	// Their profile: name, bio, avatar and header (web/profiles.go).
+	a.Get("/settings/profile", s.loggedIn, s.getProfile)
+	a.Post("/settings/profile", s.loggedIn, s.postProfile)
 
 	// Learners: join and leave, post and reply, mark tasks done and undo,
 	// here and on courses of other servers. Who may do each to a course
@@ -131,6 +136,7 @@ func (s *Server) routes() {
 	a.Post("/new/course", s.loggedIn, s.createCourse)
 	a.Get("/courses/:handle/manage", s.loggedIn, s.manageCourse)
 	a.Post("/courses/:handle/edit", s.loggedIn, s.editCourse)
+	a.Post("/courses/:handle/image", s.loggedIn, s.courseImage) // web/profiles.go
 	a.Post("/courses/:handle/queue/:answer<regex(^(approve|decline)$)>", s.loggedIn, s.answerRequest)
 	a.Post("/courses/:handle/tasks", s.loggedIn, s.addTask)
 	a.Get("/courses/:handle/tasks/:id/edit", s.loggedIn, s.editTaskForm)
@@ -150,6 +156,7 @@ func (s *Server) routes() {
 	// asking (Schools.Ask, Edit and Decide check who).
 	a.Post("/courses/:handle/school", s.loggedIn, s.askSchool)
 	a.Post("/schools/:handle/edit", s.loggedIn, s.editSchool)
+	a.Post("/schools/:handle/image", s.loggedIn, s.schoolImage) // web/profiles.go
 	a.Post("/schools/:handle/queue/:answer<regex(^(accept|decline)$)>", s.loggedIn, s.answerAsk)
 
 	// The operator: admin accounts only. The node's name and words,

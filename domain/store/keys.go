@@ -76,6 +76,9 @@ import "encoding/binary"
 //	0x63 report-by 0 REPORTER 0 POSTURI            → ID (index of local reports)
 //	0x70 post-by 0 AUTHOR 0 ULID                   → COURSE 0 ULID (index: an author's posts, for
 //	                                                 the deletion of their account; since schema 3)
+//	0x80 image 0 SHA256HEX                         → domain.Image (uploads with no TTL; remote
+//	                                                 avatars with their entry's TTL)
+//	0x81 remote-avatar 0 ACTORID                   → domain.RemoteAvatar, with a TTL
 
 const (
 	pSettings      byte = 0x01
@@ -137,6 +140,8 @@ const (
 	pReportOf      byte = 0x62
 	pReportBy      byte = 0x63
 	pPostBy        byte = 0x70
+	pImage         byte = 0x80
+	pRemoteAvatar  byte = 0x81
 )
 
 // key builds a key from a prefix and parts, joined with 0x00.

@@ -33,7 +33,7 @@ type Mail struct {
 }
 
 // Enabled reports whether the node has an SMTP server to send mail with.
-func (m *Mail) Enabled() bool { return m.mailer != nil }
+func (m *Mail) Enabled() bool { return m != nil && m.mailer != nil }
 
 // MailForm is what a person saves on their email settings page.
 type MailForm struct {
@@ -106,7 +106,7 @@ func (m *Mail) SaveSettings(ctx context.Context, handle string, f MailForm) (con
 		return m.queue(tx, addr, "Confirm your email address on "+name,
 			"Hello "+p.Name()+",\n\nPlease confirm that this is your address on "+name+
 				" (@"+handle+"), so that it can send you the notifications you chose:\n\n"+
-				m.URLs.Base()+"/settings/email/confirm/"+token+"\n\n"+
+				m.URLs.Base()+"/email/confirm/"+token+"\n\n"+
 				"If you did not give this address, ignore this mail: nothing will be sent to it.\n")
 	})
 	if err == nil {

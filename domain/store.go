@@ -100,6 +100,7 @@ type Tx interface {
 	SessionStore
 	ModerationStore
 	ImageStore
+	MailStore
 }
 
 // SettingsStore reads and writes the operator's settings.
@@ -467,4 +468,34 @@ type ImageStore interface {
 	RemoteAvatar(actor string) (*RemoteAvatar, error)
 	// PutRemoteAvatar stores a; the store drops it after ttl.
 	PutRemoteAvatar(a *RemoteAvatar, ttl time.Duration) error
+}
+
+// MailStore holds people's addresses, the links the node mailed, and the
+// queue of mails to send.
+type MailStore interface {
+	// MailSettings returns a person's mail settings; ENOTFOUND when they
+	// never saved any.
+	MailSettings(handle string) (*MailSettings, error)
+	// PutMailSettings saves them and indexes the address.
+	PutMailSettings(*MailSettings) error
+	// DeleteMailSettings removes a person's settings and address; a
+	// missing one is not an error.
+	DeleteMailSettings(handle string) error
+	// PeopleWithAddress returns the handles of the people who gave this
+	// (normalised) address, confirmed or not.
+	PeopleWithAddress(address string) ([]string, error)
+
+	// PutMailToken stores a token until its Expires (a Badger TTL).
+	PutMailToken(*MailToken) error
+	// MailToken returns a token by its hash; ENOTFOUND when missing or expired.
+	MailToken(hash string) (*MailToken, error)
+	// DeleteMailToken removes a token; a missing one is not an error.
+	DeleteMailToken(hash string) error
+
+	// PutMail queues a mail (as last written: NextAt is part of its key).
+	PutMail(*OutMail) error
+	// DeleteMail removes a queued mail as last written.
+	DeleteMail(*OutMail) error
+	// DueMails returns up to limit mails due at or before now, soonest first.
+	DueMails(now time.Time, limit int) ([]*OutMail, error)
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/lernejo/lernejo/federation"
 	"github.com/lernejo/lernejo/federation/fetch"
 	"github.com/lernejo/lernejo/inbox"
+	"github.com/lernejo/lernejo/mail"
 	"github.com/lernejo/lernejo/outbox"
 	"github.com/lernejo/lernejo/service"
 	"github.com/lernejo/lernejo/web"
@@ -69,6 +70,9 @@ type Config struct {
 	AllowSharedDataDir bool
 	// DemoOutput receives the demo organiser's password; nil means stdout.
 	DemoOutput func(format string, args ...any)
+	// SMTP is the server the node sends email through; none (no Host):
+	// the node sends no mail and offers no password reset by mail.
+	SMTP mail.SMTP
 }
 
 // Node is one running Lernejo instance.
@@ -82,6 +86,8 @@ type Node struct {
 	Web      *web.Server
 	Inbox    *inbox.Inbox
 	Outbox   *outbox.Outbox
+	// Mail sends the mail queue; nil without an SMTP server.
+	Mail *mail.Sender
 	// Metrics is the registry /metrics serves.
 	Metrics *prometheus.Registry
 	// Resolver finds remote actors and keys (cached, or fetched signed).
@@ -111,6 +117,11 @@ func New(cfg Config) (*Node, error) {
 	if cfg.URL != "" {
 		if _, err := federation.NewURLs(cfg.URL); err != nil {
 			return nil, fmt.Errorf("bad --url: %s", domain.ErrorMessage(err))
+		}
+	}
+	if cfg.SMTP.Configured() {
+		if err := cfg.SMTP.Validate(cfg.AllowPrivateNetworks); err != nil {
+			return nil, err
 		}
 	}
 	if cfg.DataDir != "" {
@@ -189,6 +200,10 @@ func (n *Node) Start() {
 			n.log.Error("delivery stopped", slog.Any("err", err))
 		}
 	}()
+	if n.Mail != nil {
+		n.workers.Add(1)
+		go func() { defer n.workers.Done(); n.Mail.Run(ctx) }()
+	}
 	n.startAdminSocket() // before /healthz answers, so the CLI finds it
 	go func() {
 		n.ready.Store(true)

@@ -19,6 +19,8 @@ type Enrolment struct {
 	*env
 	// posts sends the direct note that tells a declined learner why.
 	posts *Posts
+	// mail tells a local learner by mail that their sign-up was answered.
+	mail *Mail
 }
 
 // Follow makes the local person follow target: "@name@host", "name@host"
@@ -131,7 +133,10 @@ func (f *Enrolment) answer(ctx context.Context, local, actorID string, accept bo
 			return err
 		}
 		localID := f.URLs.Actor(typ, local)
-		if fl.Inbox == "" { // a local person: nothing to send
+		if fl.Inbox == "" { // a local person: nothing to send but their mail
+			if err := f.mail.signUpAnswered(tx, local, actorID, accept); err != nil {
+				return err
+			}
 			if accept {
 				fl.State = domain.FollowAccepted
 				return tx.PutFollower(fl)

@@ -27,7 +27,7 @@
 // narrow interface it holds and through Queue (narrow_test.go checks the
 // list against the code):
 //
-//	accounts.go       ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore PostStore SchoolStore SessionStore
+//	accounts.go       ActorCache CourseStore DeliveryStore FollowStore LocalActorStore MailStore PersonStore PostStore SchoolStore SessionStore
 //	accounts_read.go  ActorCache BadgeStore CourseStore FollowStore ModerationStore PersonStore ReceivedBadgeStore SessionStore SettingsStore
 //	badges.go         ActorCache BadgeStore CompletionStore CourseStore DeliveryStore FollowStore LocalActorStore ReceivedBadgeStore SchoolStore TaskStore
 //	courses.go        CourseStore DeliveryStore FollowStore SchoolStore SettingsStore
@@ -36,6 +36,7 @@
 //	enrolment.go      ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore
 //	evidence.go       CompletionStore TaskStore
 //	learner_read.go   ActorCache BadgeStore CompletionStore CourseStore FollowStore LocalActorStore PersonStore SchoolStore TaskStore
+//	mail.go           CourseStore MailStore PersonStore SessionStore SettingsStore
 //	moderation.go     ActorCache CourseStore DeliveryStore FollowStore ModerationStore PersonStore PostStore ReceivedBadgeStore TaskStore
 //	posts.go          ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PostStore
 //	posts_read.go     ActorCache CourseStore PostStore SchoolStore
@@ -81,9 +82,12 @@ type Config struct {
 	// Resolver looks up remote actors (following by handle); only
 	// Enrolment.Follow and Enrol need it.
 	Resolver *fetch.Resolver
-	Now      func() time.Time
-	NewID    func() string                  // time-sortable ids (ULIDs)
-	NewKeys  func() (domain.KeyPair, error) // domain.GenerateKeyPair in production
+	// Mailer wakes the mail sender; nil when the node has no SMTP server
+	// (then no mail is queued: Mail.Enabled is false).
+	Mailer  Mailer
+	Now     func() time.Time
+	NewID   func() string                  // time-sortable ids (ULIDs)
+	NewKeys func() (domain.KeyPair, error) // domain.GenerateKeyPair in production
 }
 
 // Services are the node's use cases, one per aggregate.
@@ -100,6 +104,7 @@ type Services struct {
 	Moderation *Moderation
 	Profiles   *Profiles  // profiles, pictures and remote avatars
 	Documents  *Documents // what web serves to other servers and feed readers
+	Mail       *Mail      // email addresses, password resets, notification mail
 }
 
 // New builds the services over one configuration.
@@ -115,12 +120,13 @@ func New(cfg Config) *Services {
 	posts := &Posts{env: e}
 	badges := &Badges{env: e, posts: posts}
 	accounts := &Accounts{env: e, posts: posts}
+	mail := &Mail{env: e, mailer: cfg.Mailer}
 	return &Services{
 		Accounts:   accounts,
 		Settings:   &Settings{env: e},
 		Schools:    &Schools{env: e, posts: posts},
 		Courses:    &Courses{env: e, posts: posts},
-		Enrolment:  &Enrolment{env: e, posts: posts},
+		Enrolment:  &Enrolment{env: e, posts: posts, mail: mail},
 		Posts:      posts,
 		Tasks:      &Tasks{env: e, posts: posts, badges: badges},
 		Badges:     badges,
@@ -128,6 +134,7 @@ func New(cfg Config) *Services {
 		Moderation: &Moderation{env: e},
 		Profiles:   &Profiles{env: e, accounts: accounts, decoding: make(chan struct{}, 2)},
 		Documents:  &Documents{env: e, posts: posts},
+		Mail:       mail,
 	}
 }
 

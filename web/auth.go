@@ -22,6 +22,8 @@ type authForm struct {
 	DisplayName string
 	Error       string
 	Notice      string
+	// MailReset: the node sends mail, so the log-in form offers a reset.
+	MailReset bool
 }
 
 // showForm renders one of the account forms with a status. The pages are
@@ -29,6 +31,7 @@ type authForm struct {
 func (s *Server) showForm(c *fiber.Ctx, status int, page, title string, f authForm) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Status(status)
+	f.MailReset = s.cfg.Services.Mail.Enabled()
 	return s.render(c, page, pageData{Title: title, Data: f})
 }
 

@@ -107,6 +107,17 @@ func (s *Server) routes() {
 	// Their profile: name, bio, avatar and header (web/profiles.go).
 	a.Get("/settings/profile", s.loggedIn, s.getProfile)
 	a.Post("/settings/profile", s.loggedIn, s.postProfile)
+	// Email (web/mail.go): a person's address and the mail they opt in to;
+	// the mailed links that confirm an address (anyone holding the link)
+	// and reset a forgotten password (only when the node sends mail).
+	a.Get("/settings/email", s.loggedIn, s.getMailSettings)
+	a.Post("/settings/email", s.loggedIn, s.postMailSettings)
+	a.Get("/email/confirm/:token", s.getConfirmMail)
+	a.Post("/email/confirm/:token", s.postConfirmMail)
+	a.Get("/password/forgot", s.mailEnabled, s.getForgot)
+	a.Post("/password/forgot", s.mailEnabled, s.postForgot)
+	a.Get("/password/reset/:token", s.mailEnabled, s.getReset)
+	a.Post("/password/reset/:token", s.mailEnabled, s.postReset)
 
 	// Learners: join and leave, post and reply, mark tasks done and undo,
 	// here and on courses of other servers. Who may do each to a course

@@ -40,6 +40,8 @@ type authState struct {
 	now      func() time.Time
 	login    *loginGuard // log-ins and password changes
 	signupIP *rateLimiter
+	// password reset requests (web/mail.go)
+	resetAccount, resetIP *rateLimiter
 }
 
 func newAuthState(now func() time.Time) *authState {
@@ -47,9 +49,11 @@ func newAuthState(now func() time.Time) *authState {
 		now = time.Now
 	}
 	return &authState{
-		now:      now,
-		login:    newLoginGuard(now),
-		signupIP: newRateLimiter(signupPerIP, signupPerIPWindow, now),
+		now:          now,
+		login:        newLoginGuard(now),
+		signupIP:     newRateLimiter(signupPerIP, signupPerIPWindow, now),
+		resetAccount: newRateLimiter(resetPerAccount, resetPerAccountWindow, now),
+		resetIP:      newRateLimiter(resetPerIP, resetPerIPWindow, now),
 	}
 }
 

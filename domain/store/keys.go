@@ -79,6 +79,10 @@ import "encoding/binary"
 //	0x80 image 0 SHA256HEX                         → domain.Image (uploads with no TTL; remote
 //	                                                 avatars with their entry's TTL)
 //	0x81 remote-avatar 0 ACTORID                   → domain.RemoteAvatar, with a TTL
+//	0x90 mail-settings 0 HANDLE                    → domain.MailSettings (mail.go)
+//	0x91 mail-address 0 ADDRESS 0 HANDLE           → empty (index: who gave an address)
+//	0x92 mail-token 0 SHA256HEX                    → domain.MailToken, with a TTL (mailed links)
+//	0x93 mail 0 NEXTAT(8 bytes BE nanos) ULID      → domain.OutMail (the mail queue, due order)
 
 const (
 	pSettings      byte = 0x01
@@ -142,6 +146,10 @@ const (
 	pPostBy        byte = 0x70
 	pImage         byte = 0x80
 	pRemoteAvatar  byte = 0x81
+	pMailSettings  byte = 0x90
+	pMailAddress   byte = 0x91
+	pMailToken     byte = 0x92
+	pMail          byte = 0x93
 )
 
 // key builds a key from a prefix and parts, joined with 0x00.

@@ -1,6 +1,6 @@
 // Package service holds the node's use cases, one file per aggregate:
 // accounts, settings, schools, courses, enrolment, posts, tasks (and
-// completions), badges and moderation. It is the one place each rule is
+// completions), badges, moderation and notifications. It is the one place each rule is
 // applied: the web handlers, the inbox's activity handlers and the admin
 // commands all call these methods.
 //
@@ -27,16 +27,18 @@
 // narrow interface it holds and through Queue (narrow_test.go checks the
 // list against the code):
 //
-//	accounts.go       ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore PostStore SchoolStore SessionStore
+//	accounts.go       ActorCache CourseStore DeliveryStore FollowStore LocalActorStore NotificationStore PersonStore PostStore SchoolStore SessionStore
 //	accounts_read.go  ActorCache BadgeStore ModerationStore PersonStore ReceivedBadgeStore SessionStore SettingsStore
 //	badges.go         ActorCache BadgeStore CompletionStore CourseStore DeliveryStore FollowStore LocalActorStore ReceivedBadgeStore SchoolStore TaskStore
 //	courses.go        CourseStore DeliveryStore FollowStore SchoolStore SettingsStore
 //	courses_read.go   BadgeStore CompletionStore CourseStore FollowStore SchoolStore SettingsStore TaskStore
+//	dashboard.go      ActorCache BadgeStore CompletionStore CourseStore FollowStore PersonStore ReceivedBadgeStore TaskStore
 //	documents.go      ActorCache BadgeStore CourseStore DeliveryStore FollowStore LocalActorStore PersonStore PostStore SchoolStore SettingsStore
 //	enrolment.go      ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore
 //	evidence.go       CompletionStore TaskStore
 //	learner_read.go   ActorCache BadgeStore CompletionStore CourseStore FollowStore LocalActorStore SchoolStore TaskStore
 //	moderation.go     ActorCache CourseStore DeliveryStore FollowStore ModerationStore PersonStore PostStore ReceivedBadgeStore TaskStore
+//	notifications.go  ActorCache CourseStore FollowStore NotificationStore PostStore
 //	posts.go          ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PostStore
 //	posts_read.go     ActorCache CourseStore PostStore SchoolStore
 //	schools.go        ActorCache CourseStore DeliveryStore FollowStore PersonStore SchoolStore
@@ -98,6 +100,10 @@ type Services struct {
 	Evidence   *Evidence
 	Moderation *Moderation
 	Documents  *Documents // what web serves to other servers and feed readers
+
+	// Notifications is what local people are told, and how many they
+	// have not seen.
+	Notifications *Notifications
 }
 
 // New builds the services over one configuration.
@@ -109,7 +115,7 @@ func New(cfg Config) *Services {
 		cfg.Docs.Sanitizer = federation.NewNodeSanitizer(cfg.Docs.URLs.Base())
 	}
 	e := &env{Store: cfg.Store, Queue: cfg.Queue, Docs: cfg.Docs, URLs: cfg.Docs.URLs, Resolver: cfg.Resolver,
-		Now: cfg.Now, NewID: cfg.NewID, NewKeys: cfg.NewKeys}
+		Now: cfg.Now, NewID: cfg.NewID, NewKeys: cfg.NewKeys, newNotificationID: notificationIDs(cfg.Now)}
 	posts := &Posts{env: e}
 	badges := &Badges{env: e, posts: posts}
 	return &Services{
@@ -124,6 +130,8 @@ func New(cfg Config) *Services {
 		Evidence:   &Evidence{env: e, posts: posts},
 		Moderation: &Moderation{env: e},
 		Documents:  &Documents{env: e, posts: posts},
+
+		Notifications: &Notifications{env: e},
 	}
 }
 
@@ -137,6 +145,8 @@ type env struct {
 	Now      func() time.Time
 	NewID    func() string
 	NewKeys  func() (domain.KeyPair, error)
+
+	newNotificationID func() string // see notifications.go
 }
 
 // update runs fn in one write transaction and, when it committed, wakes the

@@ -176,11 +176,19 @@ func TestNotifyRemoteAnswers(t *testing.T) {
 		}
 		return nil
 	})
-	u.update(func(tx domain.Tx) error { return u.svc.Enrolment.Accepted(tx, "https://node.test/activities/join-g", "", gID) })
+	u.update(func(tx domain.Tx) error {
+		return u.svc.Enrolment.Accepted(tx, "https://node.test/activities/join-g", "", gID)
+	})
 	// A second Accept confirms what bob knows.
-	u.update(func(tx domain.Tx) error { return u.svc.Enrolment.Accepted(tx, "https://node.test/activities/join-g", "", gID) })
-	u.update(func(tx domain.Tx) error { return u.svc.Enrolment.Accepted(tx, "https://node.test/activities/join-h", "", hID) })
-	u.update(func(tx domain.Tx) error { return u.svc.Enrolment.Rejected(tx, "https://node.test/activities/join-h2", "", hID) })
+	u.update(func(tx domain.Tx) error {
+		return u.svc.Enrolment.Accepted(tx, "https://node.test/activities/join-g", "", gID)
+	})
+	u.update(func(tx domain.Tx) error {
+		return u.svc.Enrolment.Accepted(tx, "https://node.test/activities/join-h", "", hID)
+	})
+	u.update(func(tx domain.Tx) error {
+		return u.svc.Enrolment.Rejected(tx, "https://node.test/activities/join-h2", "", hID)
+	})
 	wantTold(t, "bob", u.told("bob", 1), `approved Gardening "Gardening" /remote?id=https%3A%2F%2Fremote.test%2Fcourses%2Fg`)
 	wantTold(t, "ada", u.told("ada", 1), `declined Open house "Open house" /remote?id=https%3A%2F%2Fremote.test%2Fcourses%2Fh`)
 }

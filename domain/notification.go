@@ -3,8 +3,8 @@ package domain
 import "time"
 
 // NotificationKind names what a notification tells a person. Each kind is
-// one event of the node; the list is what a person can choose to be told
-// of (in the app today, and by email per kind once an address is given).
+// one event of the node, so a person can choose per kind how they are told
+// (in the app today; by email too, once they give an address).
 type NotificationKind string
 
 // The kinds of notification, each created where its event happens.
@@ -18,10 +18,6 @@ const (
 	NotifyReport   NotificationKind = "report"   // a post of a course I organise was reported
 	NotifyPending  NotificationKind = "pending"  // a learner asks to join a course I organise
 )
-
-// NotificationKinds is every kind, in the order a settings page lists them.
-var NotificationKinds = []NotificationKind{NotifyReply, NotifyMention, NotifyApproved, NotifyDeclined,
-	NotifyTask, NotifyBadge, NotifyReport, NotifyPending}
 
 // MaxNotifications is how many notifications the store keeps per person:
 // adding one more drops the oldest, so the list stays bounded.

@@ -70,14 +70,14 @@ func (t *tx) CountUnread(person string) (int, error) { return t.counter(unreadCo
 
 func (t *tx) ReadUpTo(person string) (string, error) {
 	var id string
-	if err := t.get(key(pNotificationRead, person), &id, "Read marker"); err != nil && !domain.IsNotFound(err) {
+	if err := t.get(key(pNotifyRead, person), &id, "Read marker"); err != nil && !domain.IsNotFound(err) {
 		return "", err
 	}
 	return id, nil
 }
 
 func (t *tx) MarkRead(person, id string) error {
-	if err := t.put(key(pNotificationRead, person), id); err != nil {
+	if err := t.put(key(pNotifyRead, person), id); err != nil {
 		return err
 	}
 	return t.setCounter(unreadCount(person), 0)
@@ -97,7 +97,7 @@ func (t *tx) DeleteNotificationsOf(person string) error {
 			return fmt.Errorf("store: delete notification: %w", err)
 		}
 	}
-	if err := t.txn.Delete(key(pNotificationRead, person)); err != nil {
+	if err := t.txn.Delete(key(pNotifyRead, person)); err != nil {
 		return fmt.Errorf("store: delete read marker: %w", err)
 	}
 	if err := t.setCounter(notificationsCount(person), 0); err != nil {

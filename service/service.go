@@ -1,8 +1,8 @@
 // Package service holds the node's use cases, one file per aggregate:
 // accounts, settings, schools, courses, enrolment, posts, tasks (and
-// completions), badges, moderation and notifications. It is the one place each rule is
-// applied: the web handlers, the inbox's activity handlers and the admin
-// commands all call these methods.
+// completions), badges, moderation and notifications. It is the one place
+// each rule is applied: the web handlers, the inbox's activity handlers and
+// the admin commands all call these methods.
 //
 // A public method takes ctx first, opens the store transaction, applies the
 // domain rules and queues the activities the change sends, in that same

@@ -101,6 +101,7 @@ type Tx interface {
 	ModerationStore
 	ImageStore
 	MailStore
+	NotificationStore
 }
 
 // SettingsStore reads and writes the operator's settings.
@@ -498,4 +499,26 @@ type MailStore interface {
 	DeleteMail(*OutMail) error
 	// DueMails returns up to limit mails due at or before now, soonest first.
 	DueMails(now time.Time, limit int) ([]*OutMail, error)
+}
+
+// NotificationStore holds each local person's notifications, newest first,
+// at most MaxNotifications, and how far they have read them.
+type NotificationStore interface {
+	// AddNotification stores n in its person's list, dropping the oldest
+	// beyond MaxNotifications, and counts it unread.
+	AddNotification(n *Notification) error
+	// NotificationsPage returns a page of person's notifications, newest
+	// first.
+	NotificationsPage(person, cursor string, limit int) (Page[*Notification], error)
+	// CountUnread is how many of person's notifications are newer than
+	// their read marker: one counter, not a walk of the list.
+	CountUnread(person string) (int, error)
+	// ReadUpTo is the id of the newest notification person has seen ("" for
+	// none).
+	ReadUpTo(person string) (string, error)
+	// MarkRead moves person's read marker to the notification id (their
+	// newest) and counts none unread.
+	MarkRead(person, id string) error
+	// DeleteNotificationsOf removes person's notifications and marker.
+	DeleteNotificationsOf(person string) error
 }

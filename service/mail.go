@@ -283,8 +283,8 @@ func (m *Mail) reset(tx resetTx, token string) (*domain.MailToken, *domain.Perso
 	return t, p, nil
 }
 
-// notifyTx is what notify reads and writes.
-type notifyTx interface {
+// mailNotifyTx is what notify reads and writes.
+type mailNotifyTx interface {
 	domain.MailStore
 	domain.SettingsStore
 }
@@ -294,7 +294,7 @@ type notifyTx interface {
 // opted in to that kind; otherwise it does nothing. subject and text are
 // plain text (the mail package encodes them); link, if any, is the page
 // the mail is about, a path of this node or a full URL.
-func (m *Mail) notify(tx notifyTx, handle string, kind domain.MailKind, subject, text, link string) error {
+func (m *Mail) notify(tx mailNotifyTx, handle string, kind domain.MailKind, subject, text, link string) error {
 	if !m.Enabled() {
 		return nil
 	}
@@ -322,32 +322,6 @@ func (m *Mail) notify(tx notifyTx, handle string, kind domain.MailKind, subject,
 	body += "\n-- \nYou get this mail because you asked " + name + " for it. Choose which mails you get: " +
 		m.URLs.Base() + "/settings/email\n"
 	return m.queue(tx, s.Address, subject, body)
-}
-
-// signUpTx is what signUpAnswered reads and writes.
-type signUpTx interface {
-	notifyTx
-	domain.LocalActorStore
-	domain.CourseStore
-}
-
-// signUpAnswered tells a local learner by mail, if they asked for it, that
-// an organiser approved or declined their sign-up to a local course.
-// learner is the learner's actor id.
-func (m *Mail) signUpAnswered(tx signUpTx, course, learner string, accepted bool) error {
-	handle, typ, ok, err := localActor(tx, m.URLs, learner)
-	if err != nil || !ok || typ != domain.ActorPerson {
-		return err
-	}
-	c, err := tx.Course(course)
-	if err != nil {
-		return err
-	}
-	subject, text := "You are in: "+c.Title, "Your sign-up to "+c.Title+" was approved. Welcome!"
-	if !accepted {
-		subject, text = "Your sign-up to "+c.Title+" was declined", "An organiser of "+c.Title+" declined your sign-up."
-	}
-	return m.notify(tx, handle, domain.MailSignUpAnswer, subject, text, "/courses/"+course)
 }
 
 // queue puts a mail to address in the queue, due now.

@@ -243,3 +243,29 @@ func TestPasswordReset(t *testing.T) {
 		t.Fatalf("a link an hour old: %v", err)
 	}
 }
+
+// TestNotificationsAreMailed: what the in-app list tells a person is
+// mailed to them too, kind by kind as they opted in: an organiser who
+// chose "new pending sign-up" is mailed when a learner asks to join, and
+// not of the approval (another person's), nor of kinds she left out.
+func TestNotificationsAreMailed(t *testing.T) {
+	m := newMailCase(t)
+	ctx := context.Background()
+	if _, err := m.svc.Mail.SaveSettings(ctx, "ada", MailForm{Address: "ada@example.org", Kinds: []domain.MailKind{domain.MailPendingSignUp}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.svc.Mail.Confirm(ctx, linkIn(t, m.queue()[0])); err != nil {
+		t.Fatal(err)
+	}
+	m.signUp(true)
+	q := m.queue()
+	if len(q) != 1 || q[0].To != "ada@example.org" || !strings.Contains(q[0].Subject, "asks to join") ||
+		!strings.Contains(q[0].Text, "https://node.test/courses/course/manage") {
+		t.Fatalf("the organiser's mail: %+v", q)
+	}
+	// The same node's notice in the list.
+	page, err := m.svc.Notifications.List(ctx, "ada", "")
+	if err != nil || len(page.Items) == 0 || page.Items[0].Kind != domain.NotifyPending {
+		t.Fatalf("ada's notifications: %+v %v", page, err)
+	}
+}

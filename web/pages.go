@@ -30,6 +30,8 @@ type pageData struct {
 	Handle   string         // @handle@domain of the page's actor
 	Viewer   *domain.Person // the logged-in person, or nil (set by render)
 	CSRF     string         // the token every form carries as _csrf (set by render)
+
+	Unread int // the viewer's unread notifications, for the header (set by render)
 }
 
 // parseTemplates parses each page together with the layout.
@@ -73,6 +75,11 @@ func (s *Server) render(c *fiber.Ctx, page string, d pageData) error {
 		d.Node = domain.DefaultSettings()
 	}
 	d.Viewer = s.viewer(c)
+	if d.Viewer != nil {
+		// One counter read; a page still shows when it fails, without
+		// the count, as it does with default settings above.
+		d.Unread, _ = s.cfg.Services.Notifications.Unread(ctx, d.Viewer.Handle)
+	}
 	if d.CSRF, err = s.csrfToken(c); err != nil {
 		return err
 	}

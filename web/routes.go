@@ -119,6 +119,10 @@ func (s *Server) routes() {
 	a.Get("/password/reset/:token", s.mailEnabled, s.getReset)
 	a.Post("/password/reset/:token", s.mailEnabled, s.postReset)
 
+	// A person's own pages: what they learn and organise, what they are told.
+	a.Get("/learning", s.loggedIn, s.myLearning)         // web/mylearning.go
+	a.Get("/notifications", s.loggedIn, s.notifications) // web/mylearning.go
+
 	// Learners: join and leave, post and reply, mark tasks done and undo,
 	// here and on courses of other servers. Who may do each to a course
 	// (enrolled, not blocked, sign-up open…) the services decide.

@@ -36,11 +36,34 @@ func (s *Server) newPost(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	if _, err := s.cfg.Services.Posts.Publish(ctx, service.PostInput{Author: author, Course: course, Text: c.FormValue("text"),
-		InReplyTo: c.FormValue("in_reply_to")}); err != nil {
-		return err
+	text, reply := c.FormValue("text"), c.FormValue("in_reply_to")
+	if _, err := s.cfg.Services.Posts.Publish(ctx, service.PostInput{Author: author, Course: course, Text: text,
+		InReplyTo: reply}); err != nil {
+		if !isFormError(err) {
+			return err
+		}
+		c.Status(formStatus(err))
+		return s.coursePageWith(c, course, &postDraft{Reply: reply, Text: text, Err: formErrorOf(err, "text")})
 	}
-	return c.Redirect("/courses/"+course+"#discussion", fiber.StatusSeeOther)
+	return s.notice(c, "/courses/"+course+"#discussion", "Your post is published.")
+}
+
+// postDraft is a post the service refused, shown again in the form it was
+// written in (the course's, or the reply form under the post it answers)
+// with the message beside it.
+type postDraft struct {
+	Reply string // the post it answers, "" for a new thread
+	Text  string
+	Err   *formError
+}
+
+// draftFor is the draft of the post form that answers reply (the zero
+// draft when d is another form's or nil), for the templates.
+func draftFor(d *postDraft, reply string) postDraft {
+	if d == nil || d.Reply != reply {
+		return postDraft{}
+	}
+	return *d
 }
 
 func (s *Server) markDone(c *fiber.Ctx) error {

@@ -30,6 +30,7 @@ type pageData struct {
 	Handle   string         // @handle@domain of the page's actor
 	Viewer   *domain.Person // the logged-in person, or nil (set by render)
 	CSRF     string         // the token every form carries as _csrf (set by render)
+	Flash    *domain.Flash  // the one-time message waiting for this page (set by render, web/flash.go)
 }
 
 // parseTemplates parses each page together with the layout.
@@ -39,6 +40,10 @@ func parseTemplates() (*template.Template, error) {
 		"thousands": thousands,
 		"list":      func(xs ...string) []string { return xs },
 		"word":      domain.KindWord, // a course's kind inside a sentence
+		// A refused form's message beside its field (web/forms.go).
+		"invalid":    fieldAttrs,
+		"fielderror": fieldError,
+		"draftFor":   draftFor,
 		// dict builds a map for passing several values to a sub-template.
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
@@ -75,6 +80,12 @@ func (s *Server) render(c *fiber.Ctx, page string, d pageData) error {
 	d.Viewer = s.viewer(c)
 	if d.CSRF, err = s.csrfToken(c); err != nil {
 		return err
+	}
+	if d.Flash, err = s.takeFlash(c); err != nil {
+		return err
+	}
+	if d.Flash != nil {
+		c.Set(fiber.HeaderCacheControl, "no-store") // the message is this browser's, once
 	}
 	var buf bytes.Buffer
 	if err := s.pages.ExecuteTemplate(&buf, page+".html", d); err != nil {

@@ -56,8 +56,10 @@ func formStatus(err error) int {
 // fieldAttrs are an input's accessibility attributes, for the templates
 // ("invalid"): aria-describedby naming its hints and, when e is about the
 // field, its error message (id "ID-error", written by fieldError), and
-// aria-invalid then.
-func fieldAttrs(e *formError, field, id string, hints ...string) template.HTMLAttr {
+// aria-invalid then. e is any so that a template may pass a dict's
+// missing key (a nil interface) for no error.
+func fieldAttrs(v any, field, id string, hints ...string) template.HTMLAttr {
+	e, _ := v.(*formError)
 	ids := slices.Clone(hints)
 	bad := e != nil && e.Field == field
 	if bad {
@@ -75,7 +77,8 @@ func fieldAttrs(e *formError, field, id string, hints ...string) template.HTMLAt
 
 // fieldError is the message beside an input when e is about its field, for
 // the templates ("fielderror"); the input's fieldAttrs name it.
-func fieldError(e *formError, field, id string) template.HTML {
+func fieldError(v any, field, id string) template.HTML {
+	e, _ := v.(*formError)
 	if e == nil || e.Field != field {
 		return ""
 	}

@@ -67,8 +67,10 @@ type postDraft struct {
 }
 
 // draftFor is the draft of the post form that answers reply (the zero
-// draft when d is another form's or nil), for the templates.
-func draftFor(d *postDraft, reply string) postDraft {
+// draft when d is another form's, or none: a form whose dict has no Draft
+// passes a nil interface), for the templates.
+func draftFor(v any, reply string) postDraft {
+	d, _ := v.(*postDraft)
 	if d == nil || d.Reply != reply {
 		return postDraft{}
 	}

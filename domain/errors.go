@@ -23,10 +23,18 @@ const (
 )
 
 // Error is a domain error: a code and a message that is safe to show to the
-// person who caused it.
+// person who caused it, and, when it is about one field of what they filled
+// in, that field's name, so that a form can say what to fix beside it.
 type Error struct {
 	Code    string
 	Message string
+	Field   string // the form field's name ("title", "text"), or ""
+}
+
+// On names the field e is about and returns e.
+func (e *Error) On(field string) *Error {
+	e.Field = field
+	return e
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
@@ -60,6 +68,26 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "Something went wrong on our side."
+}
+
+// ErrorField returns the field the first domain error in err's chain is
+// about, "" when none.
+func ErrorField(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}
+
+// OnField names the field a domain error from a check is about, and
+// returns any other error (or nil) as it is.
+func OnField(field string, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		e.Field = field
+	}
+	return err
 }
 
 // ErrNoSpace is the store's answer to a write while the disk holding the data

@@ -62,13 +62,13 @@ func (p *Person) Normalise() {
 // Validate checks a person's fields and changes nothing; call Normalise first.
 func (p *Person) Validate() error {
 	if err := ValidateHandle(p.Handle); err != nil {
-		return err
+		return OnField("handle", err)
 	}
 	if err := checkText(p.DisplayName, "display name", false, MaxNameLen); err != nil {
-		return err
+		return OnField("display_name", err)
 	}
 	if err := checkText(p.Bio, "bio", false, MaxSummaryLen); err != nil {
-		return err
+		return OnField("bio", err)
 	}
 	if p.PasswordHash == "" {
 		return Errorf(EINVALID, "A password is required.")

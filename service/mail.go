@@ -232,7 +232,7 @@ func (m *Mail) CheckReset(ctx context.Context, token string) error {
 // ends every session of theirs. The link works once, and not at all once
 // the password changed after it was sent.
 func (m *Mail) ResetPassword(ctx context.Context, token, newPassword, confirm string) error {
-	if err := checkNewPassword(newPassword, confirm); err != nil {
+	if err := checkNewPassword(newPassword, confirm, "new_password", "new_password_confirm"); err != nil {
 		return err
 	}
 	if err := m.CheckReset(ctx, token); err != nil {

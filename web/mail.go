@@ -40,7 +40,6 @@ type mailPage struct {
 	Who       string // the handle or address typed on the forgot form
 	Done      bool   // the request, confirmation or reset went through
 	Error     string
-	Notice    string
 }
 
 func (s *Server) showMail(c *fiber.Ctx, status int, page, title string, d mailPage) error {
@@ -77,12 +76,6 @@ func (s *Server) getMailSettings(c *fiber.Ctx) error {
 		return err
 	}
 	d := settingsPage(st, s.cfg.Services.Mail.Enabled())
-	switch c.Query("saved") {
-	case "confirm":
-		d.Notice = "Saved. We sent a link to " + st.Address + ": open it to confirm the address. Until then no other mail is sent to it."
-	case "1":
-		d.Notice = "Saved."
-	}
 	return s.showMail(c, fiber.StatusOK, "mail_settings", "Email and notifications", d)
 }
 
@@ -106,9 +99,9 @@ func (s *Server) postMailSettings(c *fiber.Ctx) error {
 		return err
 	}
 	if confirm {
-		return c.Redirect("/settings/email?saved=confirm", fiber.StatusSeeOther)
+		return s.notice(c, "/settings/email", "Saved. We sent a link to "+f.Address+": open it to confirm the address. Until then no other mail is sent to it.")
 	}
-	return c.Redirect("/settings/email?saved=1", fiber.StatusSeeOther)
+	return s.notice(c, "/settings/email", "Saved.")
 }
 
 // getConfirmMail shows the button that confirms an address: a link opened

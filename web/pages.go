@@ -30,6 +30,7 @@ type pageData struct {
 	Handle   string         // @handle@domain of the page's actor
 	Viewer   *domain.Person // the logged-in person, or nil (set by render)
 	CSRF     string         // the token every form carries as _csrf (set by render)
+	Flash    *domain.Flash  // the one-time message waiting for this page (set by render, web/flash.go)
 
 	Unread int // the viewer's unread notifications, for the header (set by render)
 }
@@ -41,6 +42,10 @@ func parseTemplates() (*template.Template, error) {
 		"thousands": thousands,
 		"list":      func(xs ...string) []string { return xs },
 		"word":      domain.KindWord, // a course's kind inside a sentence
+		// A refused form's message beside its field (web/forms.go).
+		"invalid":    fieldAttrs,
+		"fielderror": fieldError,
+		"draftFor":   draftFor,
 		// dict builds a map for passing several values to a sub-template.
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
@@ -82,6 +87,12 @@ func (s *Server) render(c *fiber.Ctx, page string, d pageData) error {
 	}
 	if d.CSRF, err = s.csrfToken(c); err != nil {
 		return err
+	}
+	if d.Flash, err = s.takeFlash(c); err != nil {
+		return err
+	}
+	if d.Flash != nil {
+		c.Set(fiber.HeaderCacheControl, "no-store") // the message is this browser's, once
 	}
 	var buf bytes.Buffer
 	if err := s.pages.ExecuteTemplate(&buf, page+".html", d); err != nil {

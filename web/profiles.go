@@ -16,7 +16,7 @@ import (
 type profileForm struct {
 	DisplayName, Bio string
 	Avatar, Header   string // the pictures' URLs, "" for none
-	Error, Notice    string
+	Error            string
 	MaxBytes         string // the upload limit, in words
 }
 
@@ -35,9 +35,6 @@ func (s *Server) newProfileForm(p *domain.Person) profileForm {
 // getProfile shows the viewer's profile settings.
 func (s *Server) getProfile(c *fiber.Ctx) error {
 	f := s.newProfileForm(s.viewer(c)) // behind the loggedIn guard
-	if c.Query("done") != "" {
-		f.Notice = "Your profile has been saved."
-	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.render(c, "profile", pageData{Title: "Your profile", Data: f})
 }
@@ -60,7 +57,7 @@ func (s *Server) postProfile(c *fiber.Ctx) error {
 	}
 	switch domain.ErrorCode(err) {
 	case "":
-		return c.Redirect("/settings/profile?done=1", fiber.StatusSeeOther)
+		return s.notice(c, "/settings/profile", "Your profile has been saved.")
 	case domain.EINVALID, domain.EUNAVAILABLE:
 		f := s.newProfileForm(p)
 		f.DisplayName, f.Bio, f.Error = in.DisplayName, in.Bio, domain.ErrorMessage(err)
@@ -103,7 +100,7 @@ func (s *Server) courseImage(c *fiber.Ctx) error {
 		defer cancel()
 		err = s.cfg.Services.Profiles.CourseImage(ctx, p.Handle, co.Handle, data, c.FormValue("remove") == "1")
 	}
-	return s.back(c, co.Handle, err)
+	return s.back(c, co.Handle, err, "The picture is saved.")
 }
 
 // schoolImage is a school's organiser (or an operator) uploading (or
@@ -115,7 +112,7 @@ func (s *Server) schoolImage(c *fiber.Ctx) error {
 		defer cancel()
 		err = s.cfg.Services.Profiles.SchoolImage(ctx, s.viewer(c).Handle, c.Params("handle"), data, c.FormValue("remove") == "1")
 	}
-	return s.schoolBack(c, err)
+	return s.schoolBack(c, err, "The school's picture is saved.")
 }
 
 // image serves a picture the node stores, by its file name (HASH.png or

@@ -151,7 +151,8 @@ func (s *Server) routes() {
 	a.Post("/new/course", s.loggedIn, s.createCourse)
 	a.Get("/courses/:handle/manage", s.loggedIn, s.manageCourse)
 	a.Post("/courses/:handle/edit", s.loggedIn, s.editCourse)
-	a.Post("/courses/:handle/image", s.loggedIn, s.courseImage) // web/profiles.go
+	a.Post("/courses/:handle/image", s.loggedIn, s.courseImage)     // web/profiles.go
+	a.Post("/courses/:handle/publish", s.loggedIn, s.publishCourse) // a draft opens (web/organiser.go)
 	a.Post("/courses/:handle/queue/:answer<regex(^(approve|decline)$)>", s.loggedIn, s.answerRequest)
 	a.Post("/courses/:handle/tasks", s.loggedIn, s.addTask)
 	a.Get("/courses/:handle/tasks/:id/edit", s.loggedIn, s.editTaskForm)

@@ -165,7 +165,7 @@ func TestLayoutWithLongContent(t *testing.T) {
 	ada.logIn("ada", n.AdaPassword)
 
 	seen := []string{"/", "/courses/long-words", "/courses/long-words/tasks/" + task.ID, post.URI,
-		"/people/lena", "/people/olga", "/schools/valleys", "/tags/python", "/awards/" + award.ID}
+		"/people/lena", "/people/olga", "/schools/valleys", "/tags/python", "/awards/" + award.ID, "/about"}
 	for _, pv := range []struct {
 		who   *user
 		pages []string

@@ -38,6 +38,7 @@ func (u *user) pressFor(handle, text string) {
 	if err != nil || resp.Status != http.StatusOK {
 		u.t.Fatalf("%s: press %q for @%s: %v\n%s", u.name, text, handle, err, u.where())
 	}
+	u.checkPage()
 }
 
 // TestJourneySuspendAndDeleteAccounts: the operator suspends a learner

@@ -52,6 +52,7 @@ func (u *user) pressIn(post, text string) {
 	if err != nil || resp.Status != 200 {
 		u.t.Fatalf("%s: press %q on %q: %v\n%s", u.name, text, post, err, u.where())
 	}
+	u.checkPage()
 }
 
 // doesNotSee fails if the page shows text.

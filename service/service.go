@@ -39,6 +39,7 @@
 //	moderation.go     ActorCache CourseStore DeliveryStore FollowStore ModerationStore PersonStore PostStore ReceivedBadgeStore TaskStore
 //	posts.go          ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PostStore
 //	posts_read.go     ActorCache CourseStore PostStore SchoolStore
+//	preferences.go    PersonStore
 //	schools.go        ActorCache CourseStore DeliveryStore FollowStore PersonStore SchoolStore
 //	schools_read.go   CourseStore SchoolStore
 //	sessions.go       PersonStore SessionStore SettingsStore

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -188,9 +187,6 @@ func (s *Server) reportPost(c *fiber.Ctx) error {
 	}
 	return s.notice(c, back, "Thank you: your report is sent.")
 }
-
-// ago is used by templates to show a post's age.
-func ago(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
 
 // note serves a direct note (sign-up questions, a decline's reason, an
 // award) from the Create it was sent in, and a Tombstone with 410 Gone

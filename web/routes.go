@@ -102,6 +102,8 @@ func (s *Server) routes() {
 	a.Post("/signup", s.postSignup)
 	a.Get("/settings/password", s.loggedIn, s.getPassword)
 	a.Post("/settings/password", s.loggedIn, s.postPassword)
+	a.Get("/settings/language", s.loggedIn, s.getReading)
+	a.Post("/settings/language", s.loggedIn, s.postReading)
 	a.Get("/settings/delete", s.loggedIn, s.getDeleteAccount)
 	a.Post("/settings/delete", s.loggedIn, s.postDeleteAccount)
 	// Their profile: name, bio, avatar and header (web/profiles.go).

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lernejo/lernejo/docs/golden"
 
 	"github.com/lernejo/lernejo/domain"
 )
@@ -185,8 +186,8 @@ func TestDocumentsMatchGolden(t *testing.T) {
 	sort.Strings(names)
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
-			if *update {
-				writeGolden(t, name, cases[name])
+			if *golden.Update {
+				golden.Write(t, name, cases[name])
 			}
 			want, err := os.ReadFile(filepath.Join("testdata", "golden", name+".json"))
 			if err != nil {
@@ -211,30 +212,5 @@ func sameJSON(t *testing.T, got, want []byte) {
 		gi, _ := json.MarshalIndent(g, "", "  ")
 		wi, _ := json.MarshalIndent(w, "", "  ")
 		t.Fatalf("document differs from the golden one\ngot:  %s\nwant: %s", gi, wi)
-	}
-}
-
-// update rewrites the golden documents from what the code makes now
-// (go test -run Golden -update); look at the diff before committing it.
-var update = flag.Bool("update", false, "rewrite testdata/golden from what the code makes")
-
-// writeGolden records doc, keys sorted and indented, as the golden document name.
-func writeGolden(t *testing.T, name string, doc []byte) {
-	t.Helper()
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
-		t.Fatalf("not JSON: %v\n%s", err, doc)
-	}
-	var out bytes.Buffer
-	enc := json.NewEncoder(&out)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join("testdata", "golden", name+".json"), out.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
 	}
 }

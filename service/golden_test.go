@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"image"
 	"image/png"
 	"os"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lernejo/lernejo/docs/golden"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
@@ -250,12 +251,12 @@ func TestSentDocumentsMatchGolden(t *testing.T) {
 	sort.Strings(names)
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
-			if *update {
+			if *golden.Update {
 				masked, err := json.Marshal(maskKeys(t, got[name]))
 				if err != nil {
 					t.Fatal(err)
 				}
-				writeGolden(t, name, masked)
+				golden.Write(t, name, masked)
 			}
 			want, err := os.ReadFile(filepath.Join("testdata", "golden", name+".json"))
 			if err != nil {
@@ -309,31 +310,6 @@ func maskKeys(t *testing.T, doc []byte) any {
 		return v
 	}
 	return walk(v)
-}
-
-// update rewrites the golden documents from what the code makes now
-// (go test -run Golden -update); look at the diff before committing it.
-var update = flag.Bool("update", false, "rewrite testdata/golden from what the code makes")
-
-// writeGolden records doc, keys sorted and indented, as the golden document name.
-func writeGolden(t *testing.T, name string, doc []byte) {
-	t.Helper()
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
-		t.Fatalf("not JSON: %v\n%s", err, doc)
-	}
-	var out bytes.Buffer
-	enc := json.NewEncoder(&out)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join("testdata", "golden", name+".json"), out.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // goldenPicture is a small opaque PNG, the same in every run.

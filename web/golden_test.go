@@ -1,10 +1,8 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"io"
 	"net/http"
 	"os"
@@ -14,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lernejo/lernejo/docs/golden"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/node"
@@ -95,8 +95,8 @@ func TestServedDocumentsMatchGolden(t *testing.T) {
 			doc = []byte(strings.ReplaceAll(string(doc), n.base, "BASE"))
 			doc = []byte(strings.ReplaceAll(string(doc), host, "DOMAIN"))
 			doc = ulid.ReplaceAll(doc, []byte("ULID"))
-			if *update {
-				writeGolden(t, name, doc)
+			if *golden.Update {
+				golden.Write(t, name, doc)
 			}
 			want, err := os.ReadFile(filepath.Join("testdata", "golden", name+".json"))
 			if err != nil {
@@ -135,29 +135,4 @@ func fetchDocument(t *testing.T, url, accept string) []byte {
 		t.Fatalf("GET %s: %d %v\n%s", url, resp.StatusCode, err, b)
 	}
 	return b
-}
-
-// update rewrites the golden documents from what the code makes now
-// (go test -run Golden -update); look at the diff before committing it.
-var update = flag.Bool("update", false, "rewrite testdata/golden from what the code makes")
-
-// writeGolden records doc, keys sorted and indented, as the golden document name.
-func writeGolden(t *testing.T, name string, doc []byte) {
-	t.Helper()
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
-		t.Fatalf("not JSON: %v\n%s", err, doc)
-	}
-	var out bytes.Buffer
-	enc := json.NewEncoder(&out)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join("testdata", "golden", name+".json"), out.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -1,0 +1,154 @@
+package federation
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMarkdownFormats: what people type comes out as the HTML they meant,
+// with bare web addresses (a meeting link) linked.
+func TestMarkdownFormats(t *testing.T) {
+	d := goldenDocs(t)
+	cases := []struct{ in, want string }{
+		{"**bold** and _italic_", "<p><strong>bold</strong> and <em>italic</em></p>"},
+		{"~~gone~~", "<p><del>gone</del></p>"},
+		{"line one\nline two", "<p>line one<br>\nline two</p>"},
+		{"Meet at https://meet.example/room-1.", `<p>Meet at <a href="https://meet.example/room-1" rel="nofollow noreferrer noopener" target="_blank">https://meet.example/room-1</a>.</p>`},
+		{"[the notes](https://notes.example/a)", `<p><a href="https://notes.example/a" rel="nofollow noreferrer noopener" target="_blank">the notes</a></p>`},
+		{"- one\n- two", "<ul>\n<li>one</li>\n<li>two</li>\n</ul>"},
+		{"`x < y`", "<p><code>x &lt; y</code></p>"},
+		{"> quoted", "<blockquote>\n<p>quoted</p>\n</blockquote>"},
+	}
+	for _, c := range cases {
+		got, _ := d.PostMarkdown(c.in, nil)
+		if strings.TrimSpace(got) != c.want {
+			t.Errorf("PostMarkdown(%q)\n got %q\nwant %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestMarkdownTagsAndMentions: hashtags and mentions are linked in the
+// text, not inside code or a link's address, and a task's title escaped
+// for Markdown shows as typed.
+func TestMarkdownTagsAndMentions(t *testing.T) {
+	d := goldenDocs(t)
+	m := Mention{ID: "https://social.example/users/bo", Name: "@bo@social.example"}
+	out, tags := d.PostMarkdown("Hi @bo@social.example, see #Go and `#notatag` and [x](https://a.example/#frag)", []Mention{m})
+	if len(tags) != 1 || tags[0] != "go" {
+		t.Errorf("tags %v, want [go]", tags)
+	}
+	for _, want := range []string{`class="u-url mention"`, `href="https://social.example/users/bo"`, `<code>#notatag</code>`, `href="https://a.example/#frag"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %s in %s", want, out)
+		}
+	}
+	if strings.Contains(out, "mailto:") {
+		t.Errorf("a mention became an email link: %s", out)
+	}
+	title := "C++ *pointers* [1]"
+	if got := d.Sanitizer.RichMarkdown(EscapeMarkdown(title)); strings.TrimSpace(got) != "<p>C++ *pointers* [1]</p>" {
+		t.Errorf("escaped title rendered %q", got)
+	}
+}
+
+// TestMarkdownHostile: raw HTML is not rendered, dangerous URLs lose their
+// link, images from elsewhere become links, and the output passes the
+// same re-parse check as the sanitiser's own tests (H1, H2, H9).
+func TestMarkdownHostile(t *testing.T) {
+	s := NewNodeSanitizer("https://learn.example")
+	d := Documents{Sanitizer: s}
+	hostile := []string{
+		"<script>alert(1)</script>",
+		"hello <img src=x onerror=alert(1)>",
+		`<a href="javascript:alert(1)">x</a>`,
+		"[click](javascript:alert(1))",
+		"[click](JaVaScRiPt:alert(1))",
+		"[click](java\tscript:alert(1))",
+		"[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+		"![pixel](https://tracker.example/p.png)",
+		"![x](data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=)",
+		"<iframe src=https://evil.example></iframe>",
+		"<style>body{display:none}</style>",
+		"[x](https://bank.example@evil.example/)",
+		"[rel](../../admin)",
+		"<svg onload=alert(1)>",
+		"<https://ok.example/a\"onmouseover=alert(1)>",
+		"[a](<javascript:alert(1)>)",
+		"| a |\n|---|\n| <script>x</script> |",
+	}
+	for _, in := range hostile {
+		post, _ := d.PostMarkdown(in, nil)
+		if err := sanTestCheck(post, false); err != nil {
+			t.Errorf("PostMarkdown(%q): %v", in, err)
+		}
+		rich := s.RichMarkdown(in)
+		if err := sanTestCheck(rich, true); err != nil {
+			t.Errorf("RichMarkdown(%q): %v", in, err)
+		}
+		// Text that merely reads "alert(1)" is harmless; an element or an
+		// address that would act on it is not.
+		for _, bad := range []string{"<script", "<iframe", "<svg", "<style", "onerror", "href=\"javascript", "href=\"data", "src=\"data", "evil.example/\"", "<img"} {
+			if strings.Contains(post, bad) {
+				t.Errorf("PostMarkdown(%q) keeps %q: %s", in, bad, post)
+			}
+			if strings.Contains(rich, bad) {
+				t.Errorf("RichMarkdown(%q) keeps %q: %s", in, bad, rich)
+			}
+		}
+	}
+	// A picture from elsewhere is a link the reader may follow; one
+	// served by this node stays a picture in rich text.
+	if got := s.RichMarkdown("![diagram](https://tracker.example/p.png)"); !strings.Contains(got, `<a href="https://tracker.example/p.png"`) || strings.Contains(got, "<img") {
+		t.Errorf("foreign image in rich text: %s", got)
+	}
+	if got := s.RichMarkdown("![diagram](/badges/1/image.png)"); !strings.Contains(got, `<img src="https://learn.example/badges/1/image.png" alt="diagram">`) {
+		t.Errorf("own image in rich text: %s", got)
+	}
+	// Headings move one level down: the page's title is its only h1.
+	if got := s.RichMarkdown("# Week 1\n\n#### deep"); !strings.Contains(got, "<h2>Week 1</h2>") || !strings.Contains(got, "<h4>deep</h4>") {
+		t.Errorf("headings: %s", got)
+	}
+}
+
+// TestMarkdownBounded: deeply nested quotes and lists, long runs of
+// emphasis markers and brackets (the inputs that make Markdown parsers
+// quadratic) render within a bounded time at the longest size a task text
+// may have.
+func TestMarkdownBounded(t *testing.T) {
+	s := NewSanitizer()
+	d := Documents{Sanitizer: s}
+	const n = 100_000
+	inputs := map[string]string{
+		"quotes":     strings.Repeat(">", n),
+		"lists":      strings.Repeat("- ", n/2),
+		"nested":     nestedList(2000),
+		"stars":      strings.Repeat("*a", n/2),
+		"under":      strings.Repeat("_", n),
+		"brackets":   strings.Repeat("[", n/2) + strings.Repeat("]", n/2),
+		"links":      strings.Repeat("[a](", n/4),
+		"backticks":  strings.Repeat("`", n),
+		"tables":     strings.Repeat("|a", n/2) + "\n" + strings.Repeat("|-", n/2),
+		"deeplines":  strings.Repeat(strings.Repeat("  ", 40)+"- x\n", 2000),
+		"quotelines": strings.Repeat(strings.Repeat("> ", 40)+"x\n", 2000),
+		"urls":       strings.Repeat("https://a.example/ ", n/19),
+		"entities":   strings.Repeat("&amp;", n/5),
+	}
+	for name, in := range inputs {
+		start := time.Now()
+		s.RichMarkdown(in)
+		d.PostMarkdown(in[:min(len(in), 5000)], nil)
+		if el := time.Since(start); el > 2*time.Second {
+			t.Errorf("%s: %v", name, el)
+		}
+	}
+}
+
+// nestedList is a list nested depth levels deep.
+func nestedList(depth int) string {
+	var b strings.Builder
+	for i := range depth {
+		b.WriteString(strings.Repeat("  ", i) + "- x\n")
+	}
+	return b.String()
+}

@@ -9,7 +9,9 @@ package federation
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/yuin/goldmark"
@@ -19,6 +21,8 @@ import (
 	gmhtml "github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
+	xhtml "golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // MarkdownType is the media type of a source written in Markdown, as
@@ -84,8 +88,21 @@ func markdownHTML(md goldmark.Markdown, src string) string {
 	if err := md.Convert([]byte(src), &b); err != nil {
 		return ""
 	}
-	return b.String()
+	return mdJoin.Replace(strings.TrimSpace(b.String()))
 }
+
+// mdJoin removes the line ends goldmark writes between tags: Mastodon
+// shows a note's content with its white space kept, so each would be an
+// empty line there. In code the text is escaped ("&lt;/p&gt;"), so no
+// code line is joined.
+var mdJoin = strings.NewReplacer(
+	"<br>\n", "<br>", "</p>\n", "</p>", "<ul>\n", "<ul>", "</ul>\n", "</ul>", "<ol>\n", "<ol>",
+	"</ol>\n", "</ol>", "<li>\n", "<li>", "</li>\n", "</li>", "<blockquote>\n", "<blockquote>", "</blockquote>\n", "</blockquote>",
+	"</h2>\n", "</h2>", "</h3>\n", "</h3>", "</h4>\n", "</h4>", "</pre>\n", "</pre>", "<hr>\n", "<hr>",
+	"<table>\n", "<table>", "</table>\n", "</table>", "<thead>\n", "<thead>", "</thead>\n", "</thead>",
+	"<tbody>\n", "<tbody>", "</tbody>\n", "</tbody>", "<tr>\n", "<tr>", "</tr>\n", "</tr>",
+	"</th>\n", "</th>", "</td>\n", "</td>",
+)
 
 // mdMaxPrefix and mdMaxLine bound what makes goldmark's parser slow
 // (HOSTILE.md: bounded time on hostile input): its time grows much faster
@@ -158,6 +175,214 @@ func EscapeMarkdown(s string) string {
 			b.WriteByte('\\')
 		}
 		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// MarkdownOf turns sanitised HTML written before Markdown (a task's body,
+// kept as HTML) into Markdown that renders the same, so that its edit
+// form shows Markdown to edit and saving does not lose its structure:
+// goldmark renders no raw HTML. It knows the elements of the local policy;
+// anything else keeps only its text.
+func MarkdownOf(in string) string {
+	body := &xhtml.Node{Type: xhtml.ElementNode, Data: "body", DataAtom: atom.Body}
+	nodes, err := xhtml.ParseFragment(strings.NewReader(in), body)
+	if err != nil {
+		return in
+	}
+	for _, n := range nodes {
+		body.AppendChild(n)
+	}
+	return strings.Join(mdBlocks(body), "\n\n")
+}
+
+// mdBlockTags are the elements MarkdownOf writes as blocks of their own.
+var mdBlockTags = map[string]bool{
+	"p": true, "div": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
+	"pre": true, "blockquote": true, "ul": true, "ol": true, "table": true, "hr": true,
+}
+
+// mdBlocks is the Markdown of n's children, a string for each block.
+func mdBlocks(n *xhtml.Node) []string {
+	var blocks []string
+	var run strings.Builder
+	flush := func() {
+		s := strings.TrimSpace(run.String())
+		if s != "" && strings.IndexByte("#>-+=|", s[0]) >= 0 {
+			s = `\` + s // text, not a heading, quote or list
+		}
+		if s != "" {
+			blocks = append(blocks, s)
+		}
+		run.Reset()
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != xhtml.ElementNode || !mdBlockTags[c.Data] {
+			run.WriteString(mdInline(c))
+			continue
+		}
+		flush()
+		if s := mdBlock(c); s != "" {
+			blocks = append(blocks, s)
+		}
+	}
+	flush()
+	return blocks
+}
+
+// mdBlock is the Markdown of one block element.
+func mdBlock(n *xhtml.Node) string {
+	switch n.Data {
+	case "h1", "h2", "h3", "h4", "h5", "h6":
+		// RichMarkdown moves headings one level down: ## is h3.
+		level := max(int(n.Data[1]-'0')-1, 1)
+		return strings.Repeat("#", level) + " " + strings.TrimSpace(mdChildren(n))
+	case "pre":
+		return "```\n" + strings.TrimRight(mdText(n), "\n") + "\n```"
+	case "blockquote":
+		return mdIndent(strings.Join(mdBlocks(n), "\n\n"), "> ", "> ")
+	case "ul", "ol":
+		var items []string
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type != xhtml.ElementNode || c.Data != "li" {
+				continue
+			}
+			marker := "- "
+			if n.Data == "ol" {
+				marker = strconv.Itoa(len(items)+1) + ". "
+			}
+			// An item of paragraphs is loose (blank lines between its
+			// blocks); text with a nested list stays tight.
+			sep := "\n"
+			for p := c.FirstChild; p != nil; p = p.NextSibling {
+				if p.Type == xhtml.ElementNode && p.Data == "p" {
+					sep = "\n\n"
+				}
+			}
+			items = append(items, mdIndent(strings.Join(mdBlocks(c), sep), marker, strings.Repeat(" ", len(marker))))
+		}
+		return strings.Join(items, "\n")
+	case "table":
+		var rows []string
+		for r := range n.Descendants() {
+			if r.Type != xhtml.ElementNode || r.Data != "tr" {
+				continue
+			}
+			var cells []string
+			for c := r.FirstChild; c != nil; c = c.NextSibling {
+				if c.Type == xhtml.ElementNode && (c.Data == "td" || c.Data == "th") {
+					cells = append(cells, strings.ReplaceAll(strings.TrimSpace(mdChildren(c)), "|", `\|`))
+				}
+			}
+			rows = append(rows, "| "+strings.Join(cells, " | ")+" |")
+			if len(rows) == 1 {
+				rows = append(rows, strings.Repeat("| --- ", len(cells))+"|")
+			}
+		}
+		return strings.Join(rows, "\n")
+	case "hr":
+		return "---"
+	}
+	return strings.Join(mdBlocks(n), "\n\n") // p, div
+}
+
+// mdIndent puts first before the first line of s and rest before the others.
+func mdIndent(s, first, rest string) string {
+	lines := strings.Split(s, "\n")
+	for i := range lines {
+		p := rest
+		if i == 0 {
+			p = first
+		}
+		lines[i] = strings.TrimRight(p+lines[i], " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// mdChildren is the inline Markdown of n's children.
+func mdChildren(n *xhtml.Node) string {
+	var b strings.Builder
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		b.WriteString(mdInline(c))
+	}
+	return b.String()
+}
+
+// mdText is the text of n, as it is.
+func mdText(n *xhtml.Node) string {
+	var b strings.Builder
+	for d := range n.Descendants() {
+		if d.Type == xhtml.TextNode {
+			b.WriteString(d.Data)
+		}
+	}
+	return b.String()
+}
+
+// mdEscaper escapes the characters that would start Markdown inline
+// formatting in text.
+var mdEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`, "<", `\<`, "~", `\~`)
+
+// mdInline is the inline Markdown of n.
+func mdInline(n *xhtml.Node) string {
+	if n.Type == xhtml.TextNode {
+		return mdEscaper.Replace(collapseSpace(n.Data))
+	}
+	if n.Type != xhtml.ElementNode {
+		return ""
+	}
+	attr := func(k string) string {
+		for _, a := range n.Attr {
+			if a.Key == k {
+				return a.Val
+			}
+		}
+		return ""
+	}
+	in := mdChildren(n)
+	switch n.Data {
+	case "br":
+		return "\n"
+	case "strong", "b":
+		return "**" + in + "**"
+	case "em", "i":
+		return "_" + in + "_"
+	case "del", "s":
+		return "~~" + in + "~~"
+	case "code":
+		t := mdText(n)
+		if strings.Contains(t, "`") {
+			return "`` " + t + " ``"
+		}
+		return "`" + t + "`"
+	case "a":
+		if href := attr("href"); href != "" {
+			return "[" + in + "](<" + href + ">)"
+		}
+	case "img":
+		return "![" + mdEscaper.Replace(attr("alt")) + "](<" + attr("src") + ">)"
+	}
+	return in
+}
+
+// collapseSpace turns each run of white space in s into one space, as
+// HTML shows it.
+func collapseSpace(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			space = true
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	if space {
+		b.WriteByte(' ')
 	}
 	return b.String()
 }

@@ -13,12 +13,13 @@ func TestMarkdownFormats(t *testing.T) {
 	cases := []struct{ in, want string }{
 		{"**bold** and _italic_", "<p><strong>bold</strong> and <em>italic</em></p>"},
 		{"~~gone~~", "<p><del>gone</del></p>"},
-		{"line one\nline two", "<p>line one<br>\nline two</p>"},
+		{"line one\nline two", "<p>line one<br>line two</p>"},
 		{"Meet at https://meet.example/room-1.", `<p>Meet at <a href="https://meet.example/room-1" rel="nofollow noreferrer noopener" target="_blank">https://meet.example/room-1</a>.</p>`},
 		{"[the notes](https://notes.example/a)", `<p><a href="https://notes.example/a" rel="nofollow noreferrer noopener" target="_blank">the notes</a></p>`},
-		{"- one\n- two", "<ul>\n<li>one</li>\n<li>two</li>\n</ul>"},
+		{"- one\n- two", "<ul><li>one</li><li>two</li></ul>"},
 		{"`x < y`", "<p><code>x &lt; y</code></p>"},
-		{"> quoted", "<blockquote>\n<p>quoted</p>\n</blockquote>"},
+		{"```\n</p>\nend\n```", "<pre><code>&lt;/p&gt;\nend\n</code></pre>"},
+		{"> quoted", "<blockquote><p>quoted</p></blockquote>"},
 	}
 	for _, c := range cases {
 		got, _ := d.PostMarkdown(c.in, nil)
@@ -151,4 +152,26 @@ func nestedList(depth int) string {
 		b.WriteString(strings.Repeat("  ", i) + "- x\n")
 	}
 	return b.String()
+}
+
+// TestMarkdownOfHTML: a task written as HTML before Markdown, turned into
+// Markdown for its edit form, renders as it did.
+func TestMarkdownOfHTML(t *testing.T) {
+	s := NewNodeSanitizer("https://learn.example")
+	flat := func(h string) string { return strings.NewReplacer("\n", "", "<br/>", "<br>").Replace(h) }
+	for _, in := range []string{
+		`<p>Install Python 3 from <a href="https://www.python.org/downloads/">python.org</a>, then run <code>python3</code>.</p><p>Type <code>print("Hello, world!")</code> and <em>see</em> <strong>what</strong> happens: 2 * 3_4 [x].</p>`,
+		"<p>Try:</p>\n<pre><code>name = \"Ada\"\nprint(name)</code></pre>\n<p>Then <code>type()</code>.</p>",
+		`<h2>Week 1</h2><ul><li>one</li><li>two<ul><li>nested</li></ul></li></ul><ol><li>first</li><li>second</li></ol>`,
+		`<blockquote><p>quoted</p><p>twice</p></blockquote><hr><p>line<br>break</p>`,
+		`<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td>1</td><td>2</td></tr></tbody></table>`,
+		`<p><img src="https://learn.example/badges/1/image.png" alt="badge"> and # not a heading</p>`,
+		`<p>- not a list, # nor a heading</p>`,
+	} {
+		want := flat(s.LocalHTML(in))
+		md := MarkdownOf(want)
+		if got := flat(s.RichMarkdown(md)); got != want {
+			t.Errorf("MarkdownOf(%q) = %q\nrenders %q\n   want %q", in, md, got, want)
+		}
+	}
 }

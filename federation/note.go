@@ -91,18 +91,21 @@ type ASNote struct {
 	Type         vocab.ActivityVocabularyType `json:"type"` // "Note"
 	AttributedTo string                       `json:"attributedTo"`
 	Content      string                       `json:"content"` // HTML
-	Published    string                       `json:"published"`
-	Updated      string                       `json:"updated,omitempty"`
-	URL          string                       `json:"url"`
-	To           []string                     `json:"to"`
-	CC           []string                     `json:"cc"`
-	Tag          []ASTag                      `json:"tag"`
-	Replies      *ASCollection                `json:"replies,omitempty"`
-	Thread       string                       `json:"context,omitempty"`
-	Audience     string                       `json:"audience,omitempty"` // FEP-1b12: the course
-	InReplyTo    string                       `json:"inReplyTo,omitempty"`
-	Sensitive    bool                         `json:"sensitive"`
-	Attachment   []ASImage                    `json:"attachment,omitempty"`
+	// Source is the Markdown the content was rendered from (AS2 source,
+	// as Mastodon and Misskey send it), for posts written in Markdown.
+	Source     *ASSource     `json:"source,omitempty"`
+	Published  string        `json:"published"`
+	Updated    string        `json:"updated,omitempty"`
+	URL        string        `json:"url"`
+	To         []string      `json:"to"`
+	CC         []string      `json:"cc"`
+	Tag        []ASTag       `json:"tag"`
+	Replies    *ASCollection `json:"replies,omitempty"`
+	Thread     string        `json:"context,omitempty"`
+	Audience   string        `json:"audience,omitempty"` // FEP-1b12: the course
+	InReplyTo  string        `json:"inReplyTo,omitempty"`
+	Sensitive  bool          `json:"sensitive"`
+	Attachment []ASImage     `json:"attachment,omitempty"`
 	// OpenBadge is the Open Badges assertion an award's note announces.
 	OpenBadge string `json:"openBadge,omitempty"`
 }
@@ -148,6 +151,7 @@ func (d Documents) NoteObject(p *domain.Post, course string, addr NoteAddress, m
 		Type:         vocab.NoteType,
 		AttributedTo: p.Author,
 		Content:      p.Content,
+		Source:       MarkdownSource(p.Source),
 		Published:    p.Published.UTC().Format(time.RFC3339),
 		URL:          p.URI,
 		To:           addr.To,

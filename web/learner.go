@@ -29,6 +29,9 @@ func (s *Server) newPost(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	course := c.Params("handle")
+	if previewing(c) {
+		return s.previewPost(c, "Post")
+	}
 	author := p.Handle
 	if c.FormValue("as_course") == "1" {
 		author = course // an organiser posting as the course
@@ -157,6 +160,9 @@ func (s *Server) remoteLeave(c *fiber.Ctx) error {
 }
 
 func (s *Server) remotePost(c *fiber.Ctx) error {
+	if previewing(c) {
+		return s.previewPost(c, "Post")
+	}
 	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
 		target := c.FormValue("target")
 		_, err := s.cfg.Services.Posts.Publish(ctx, service.PostInput{Author: p.Handle, Course: target, Text: c.FormValue("text"),

@@ -172,9 +172,12 @@ func (s *Server) addTask(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if previewing(c) {
+		return s.previewTask(c)
+	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	t := &domain.Task{Course: co.Handle, Title: c.FormValue("title"), Body: c.FormValue("body")}
+	t := &domain.Task{Course: co.Handle, Title: c.FormValue("title"), Source: c.FormValue("body")}
 	return s.back(c, co.Handle, s.cfg.Services.Tasks.Add(ctx, p.Handle, t))
 }
 
@@ -196,7 +199,16 @@ func (s *Server) editTask(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	t := &domain.Task{ID: c.Params("id"), Course: co.Handle, Title: c.FormValue("title"), Body: c.FormValue("body")}
+	if previewing(c) {
+		// The edit form again, with what was typed and its preview.
+		f, err := s.cfg.Services.Tasks.Form(ctx, p.Handle, co.Handle, c.Params("id"))
+		if err != nil {
+			return err
+		}
+		f.Task.Title, f.Text, f.Preview = c.FormValue("title"), c.FormValue("body"), s.cfg.Services.Tasks.Preview(c.FormValue("body"))
+		return s.render(c, "task_form", pageData{Title: "Edit " + f.Task.Title, Data: f})
+	}
+	t := &domain.Task{ID: c.Params("id"), Course: co.Handle, Title: c.FormValue("title"), Source: c.FormValue("body")}
 	return s.back(c, co.Handle, s.cfg.Services.Tasks.Edit(ctx, p.Handle, t))
 }
 

@@ -104,23 +104,43 @@ var mdJoin = strings.NewReplacer(
 	"</th>\n", "</th>", "</td>\n", "</td>",
 )
 
-// mdMaxPrefix and mdMaxLine bound what makes goldmark's parser slow
-// (HOSTILE.md: bounded time on hostile input): its time grows much faster
-// than the text with the depth of nested quotes and lists (2,000 levels
-// take seconds), and with the length of a line full of unclosed links.
+// mdMaxPrefix, mdMaxLine and mdMaxBrackets bound what makes goldmark's
+// parser slow (HOSTILE.md: bounded time on hostile input): its time grows
+// much faster than the text with the depth of nested quotes and lists
+// (2,000 levels take seconds), with the length of a line full of unclosed
+// links, and with the number of brackets in a paragraph that close late
+// (8,000 take 17 s).
 const (
-	mdMaxPrefix = 64   // characters of a line's quote and list markers and indentation
-	mdMaxLine   = 8192 // bytes of a line
+	mdMaxPrefix   = 64   // characters of a line's quote and list markers and indentation
+	mdMaxLine     = 2048 // bytes of a line
+	mdMaxBrackets = 200  // link openings ("[") in a paragraph
 )
 
 // mdBound keeps only the last mdMaxPrefix characters of a line's leading
 // markers and indentation (so quotes and lists nest at most about 30
-// deep), and ends a paragraph after mdMaxLine bytes of a line, at a space
-// where there is one (links and emphasis are looked for across a whole
-// paragraph). Only absurd texts change; the source is stored as typed.
+// deep), ends a paragraph after mdMaxLine bytes of a line, at a space
+// where there is one, and escapes each "[" after the first mdMaxBrackets
+// of a paragraph (outside fenced code), so it is text and opens no link.
+// Only absurd texts change; the source is stored as typed.
 func mdBound(src string) string {
 	var b strings.Builder
 	b.Grow(len(src))
+	brackets, fenced := 0, false
+	write := func(part string) {
+		if fenced || brackets+strings.Count(part, "[") <= mdMaxBrackets {
+			brackets += strings.Count(part, "[")
+			b.WriteString(part)
+			return
+		}
+		for _, r := range part {
+			if r == '[' {
+				if brackets++; brackets > mdMaxBrackets {
+					b.WriteByte('\\')
+				}
+			}
+			b.WriteRune(r)
+		}
+	}
 	for line := range strings.Lines(src) {
 		p := 0
 		for p < len(line) && strings.IndexByte(" \t>*+-.)0123456789", line[p]) >= 0 {
@@ -128,6 +148,12 @@ func mdBound(src string) string {
 		}
 		if p > mdMaxPrefix {
 			line = line[p-mdMaxPrefix:]
+		}
+		if t := strings.TrimLeft(line, " \t>"); strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~") {
+			fenced = !fenced
+		}
+		if strings.TrimSpace(line) == "" {
+			brackets = 0 // a new paragraph
 		}
 		for len(line) > mdMaxLine {
 			cut := strings.LastIndexByte(line[:mdMaxLine], ' ')
@@ -137,11 +163,12 @@ func mdBound(src string) string {
 					cut--
 				}
 			}
-			b.WriteString(line[:cut])
+			write(line[:cut])
 			b.WriteString("\n\n")
+			brackets = 0
 			line = line[cut:]
 		}
-		b.WriteString(line)
+		write(line)
 	}
 	return b.String()
 }

@@ -10,7 +10,8 @@ import (
 type School struct {
 	Handle       string
 	Name         string
-	Summary      string   // plain text
+	Summary      string   // Markdown, as written
+	SummaryHTML  string   // Summary rendered (sanitised HTML); "" before Markdown (Course.SummaryHTML)
 	Organisers   []string // handles of local people
 	PublicKeyPEM string
 	AssertionKey []byte // Ed25519 public key (FEP-521a)

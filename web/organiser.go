@@ -79,6 +79,9 @@ func (s *Server) newCourseForm(c *fiber.Ctx) error {
 }
 
 func (s *Server) createCourse(c *fiber.Ctx) error {
+	if previewing(c) {
+		return s.previewSummary(c, s.cfg.Services.Courses.Preview, "Create")
+	}
 	p := s.viewer(c) // behind the loggedIn guard
 	co := &domain.Course{Handle: c.FormValue("handle"), Organisers: []string{p.Handle}}
 	courseFromForm(c, co)
@@ -142,6 +145,9 @@ func (s *Server) editCourse(c *fiber.Ctx) error {
 	p, co, err := s.organised(c)
 	if err != nil {
 		return err
+	}
+	if previewing(c) {
+		return s.previewSummary(c, s.cfg.Services.Courses.Preview, "Save")
 	}
 	edited := *co
 	courseFromForm(c, &edited)

@@ -66,3 +66,9 @@ func (s *Server) previewPost(c *fiber.Ctx, submit string) error {
 func (s *Server) previewTask(c *fiber.Ctx) error {
 	return s.preview(c, "body", "Text of the task “"+c.FormValue("title")+"”", s.cfg.Services.Tasks.Preview(c.FormValue("body")), "Add task")
 }
+
+// previewSummary previews the summary of a course or school form, as
+// render (the service's Preview) makes it.
+func (s *Server) previewSummary(c *fiber.Ctx, render func(string) string, submit string) error {
+	return s.preview(c, "summary", "Summary", render(c.FormValue("summary")), submit)
+}

@@ -91,6 +91,21 @@ func TestJourneyMarkdown(t *testing.T) {
 	ada.shotHere("markdown-task-preview")
 	ada.openOK(page)
 	ada.is("the task before saving", `document.querySelector("article.task a[href='https://pad.example/p']").textContent`, "https://pad.example/p")
+	// The course's summary: previewed from the settings form, then saved.
+	ada.openOK(course + "/manage")
+	ada.fill("What is it about?", "We meet at https://meet.example/weekly, **every** week.")
+	settings := `document.querySelector("form[action$='/edit'] button[name=preview]")`
+	ctx, cancel = context.WithTimeout(ada.ctx, stepTimeout)
+	resp, err = chromedp.RunResponse(ctx, chromedp.Click(chromedp.JSPath(settings), chromedp.NodeVisible))
+	cancel()
+	if err != nil || resp.Status != 200 {
+		t.Fatalf("preview the summary: %v\n%s", err, ada.where())
+	}
+	ada.is("the summary's preview", `document.querySelector(".preview-body strong").textContent`, "every")
+	ada.pressOK("Save")
+	ada.openOK(course)
+	ada.is("the course's summary link", `document.querySelector("main a[href='https://meet.example/weekly']").textContent`, "https://meet.example/weekly")
+
 	ada.openOK(page + "/edit")
 	ada.fill("Text", "Only **this** now")
 	ada.pressOK("Save")

@@ -3,12 +3,13 @@ package federation
 // Markdown (HOSTILE.md §5). What people write on this node (posts, task texts, course and school
 // summaries, badge descriptions) is Markdown, turned into HTML by goldmark and then passed through
 // the sanitiser's policies like any other HTML: goldmark is the formatter, bluemonday the guard.
-// Raw HTML in the source is not rendered (goldmark's html.WithUnsafe is never set), so a <script>
-// or an <img onerror> typed into a post comes out as nothing at all. Markdown from other servers
+// Raw HTML in the source is not rendered (goldmark's html.WithUnsafe is never set): a <script>
+// or an <img onerror> typed into a post shows as the text it is (mdRawAsText). Markdown from other servers
 // (a remote note's source) is never rendered here: their content is their HTML, sanitised.
 
 import (
 	"bytes"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -18,6 +19,7 @@ import (
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer"
 	gmhtml "github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
@@ -54,16 +56,67 @@ func MarkdownSource(src string) *ASSource {
 // adds GitHub's tables. Both are built once; goldmark's Convert is safe
 // for concurrent use (each call has its own parser context).
 var (
-	mdPost = newMarkdown(extension.Linkify, extension.Strikethrough)
-	mdRich = newMarkdown(extension.Linkify, extension.Strikethrough, extension.Table)
+	mdPost = newMarkdown(mdLinkify, extension.Strikethrough)
+	mdRich = newMarkdown(mdLinkify, extension.Strikethrough, extension.Table)
+)
+
+// mdLinkify links bare web addresses. goldmark's own pattern wants a
+// host name with a known shape and misses a port ("http://127.0.0.1:8080/",
+// a node on a laptop, a meeting server); this one takes any http(s)
+// address up to white space, and goldmark still leaves trailing
+// punctuation and unbalanced parentheses out of the link. The sanitiser
+// then checks the address like any other.
+var mdLinkify = extension.NewLinkify(
+	extension.WithLinkifyAllowedProtocols([]string{"http:", "https:"}),
+	extension.WithLinkifyURLRegexp(regexp.MustCompile(`^https?://[^\s<>"]+`)),
 )
 
 func newMarkdown(ext ...goldmark.Extender) goldmark.Markdown {
 	return goldmark.New(
 		goldmark.WithExtensions(ext...),
 		goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(mdHeadings{}, 100))),
-		goldmark.WithRendererOptions(gmhtml.WithHardWraps()),
+		goldmark.WithRendererOptions(gmhtml.WithHardWraps(),
+			renderer.WithNodeRenderers(util.Prioritized(mdRawAsText{}, 100))),
 	)
+}
+
+// mdRawAsText shows HTML typed into Markdown as the text it is, escaped,
+// instead of goldmark's silent omission: a learner who asks what <div>
+// does keeps their question, and a <script> is visible text, never markup.
+// Raw HTML is still never rendered.
+type mdRawAsText struct{}
+
+func (mdRawAsText) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(ast.KindRawHTML, func(w util.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if entering {
+			segs := n.(*ast.RawHTML).Segments
+			for i := range segs.Len() {
+				seg := segs.At(i)
+				_, _ = w.Write(util.EscapeHTML(seg.Value(src)))
+			}
+		}
+		return ast.WalkSkipChildren, nil
+	})
+	// A block of HTML is a paragraph of its text, a line for each line.
+	reg.Register(ast.KindHTMLBlock, func(w util.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		b := n.(*ast.HTMLBlock)
+		var lines []string
+		for i := range b.Lines().Len() {
+			line := b.Lines().At(i)
+			lines = append(lines, strings.TrimRight(string(line.Value(src)), "\n"))
+		}
+		if b.HasClosure() {
+			lines = append(lines, strings.TrimRight(string(b.ClosureLine.Value(src)), "\n"))
+		}
+		for i := range lines {
+			lines[i] = string(util.EscapeHTML([]byte(lines[i])))
+		}
+		_, _ = w.WriteString("<p>" + strings.Join(lines, "<br>") + "</p>\n")
+		return ast.WalkContinue, nil
+	})
 }
 
 // mdHeadings moves every heading one level down (# is h2), and no deeper

@@ -15,6 +15,8 @@ func TestMarkdownFormats(t *testing.T) {
 		{"~~gone~~", "<p><del>gone</del></p>"},
 		{"line one\nline two", "<p>line one<br>line two</p>"},
 		{"Meet at https://meet.example/room-1.", `<p>Meet at <a href="https://meet.example/room-1" rel="nofollow noreferrer noopener" target="_blank">https://meet.example/room-1</a>.</p>`},
+		{"On http://127.0.0.1:8080/r, now", `<p>On <a href="http://127.0.0.1:8080/r" rel="nofollow noreferrer noopener" target="_blank">http://127.0.0.1:8080/r</a>, now</p>`},
+		{"<b>typed</b>", "<p>&lt;b&gt;typed&lt;/b&gt;</p>"},
 		{"[the notes](https://notes.example/a)", `<p><a href="https://notes.example/a" rel="nofollow noreferrer noopener" target="_blank">the notes</a></p>`},
 		{"- one\n- two", "<ul><li>one</li><li>two</li></ul>"},
 		{"`x < y`", "<p><code>x &lt; y</code></p>"},
@@ -87,9 +89,9 @@ func TestMarkdownHostile(t *testing.T) {
 		if err := sanTestCheck(rich, true); err != nil {
 			t.Errorf("RichMarkdown(%q): %v", in, err)
 		}
-		// Text that merely reads "alert(1)" is harmless; an element or an
-		// address that would act on it is not.
-		for _, bad := range []string{"<script", "<iframe", "<svg", "<style", "onerror", "href=\"javascript", "href=\"data", "src=\"data", "evil.example/\"", "<img"} {
+		// Typed HTML shows as text ("&lt;img … onerror=…&gt;"), which is
+		// harmless; an element, attribute or address that would act is not.
+		for _, bad := range []string{"<script", "<iframe", "<svg", "<style", "href=\"javascript", "href=\"data", "src=\"data", "evil.example/\"", "<img"} {
 			if strings.Contains(post, bad) {
 				t.Errorf("PostMarkdown(%q) keeps %q: %s", in, bad, post)
 			}
@@ -105,6 +107,10 @@ func TestMarkdownHostile(t *testing.T) {
 	}
 	if got := s.RichMarkdown("![diagram](/badges/1/image.png)"); !strings.Contains(got, `<img src="https://learn.example/badges/1/image.png" alt="diagram">`) {
 		t.Errorf("own image in rich text: %s", got)
+	}
+	// HTML typed into a post is what it says, shown as text.
+	if got, _ := d.PostMarkdown("What does <div> do?\n\n<p>and this</p>", nil); got != "<p>What does &lt;div&gt; do?</p><p>&lt;p&gt;and this&lt;/p&gt;</p>" {
+		t.Errorf("typed HTML: %s", got)
 	}
 	// Code keeps its brackets as typed, however many there are.
 	code := "```\n" + strings.Repeat("[", 300) + "\n```"

@@ -31,7 +31,7 @@ func TestMarkdownStoredWithItsHTML(t *testing.T) {
 	if page.View.Text != p.Source {
 		t.Errorf("the edit form holds %q, want the Markdown", page.View.Text)
 	}
-	if got := u.svc.Posts.Preview("_x_ <script>alert(1)</script>"); got != "<p><em>x</em> alert(1)</p>" { // the tags are dropped, their text stays text
+	if got := u.svc.Posts.Preview("_x_ <script>alert(1)</script>"); got != "<p><em>x</em> &lt;script&gt;alert(1)&lt;/script&gt;</p>" { // typed HTML is text
 		t.Errorf("post preview %q", got)
 	}
 

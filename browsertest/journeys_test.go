@@ -36,7 +36,7 @@ func TestJourneyChallengeToBadge(t *testing.T) {
 	olga.sees("Organise “SQL Sprint”")
 
 	olga.fill("New task title", "Select everything")
-	olga.fill("Text (HTML allowed)", "<p>Write a query that returns every row of the table <code>books</code>.</p>")
+	olga.fill("Text", "Write a query that returns every row of the table `books`.")
 	olga.pressOK("Add task")
 	olga.sees("Select everything")
 

@@ -21,12 +21,15 @@ type Badge struct {
 	ID          string // ULID
 	Issuer      string // handle of the issuing course or school
 	Name        string
-	Description string
-	Criteria    BadgeCriteria
-	Tasks       []string // task ids, for CriteriaChosenTasks
-	Votes       int      // for CriteriaPeer
-	Image       []byte   // PNG, checked on upload; nil: a generated default
-	Created     time.Time
+	Description string // Markdown, as written
+	// DescriptionHTML is the description rendered (sanitised HTML); ""
+	// for a badge made before Markdown, shown as plain text.
+	DescriptionHTML string
+	Criteria        BadgeCriteria
+	Tasks           []string // task ids, for CriteriaChosenTasks
+	Votes           int      // for CriteriaPeer
+	Image           []byte   // PNG, checked on upload; nil: a generated default
+	Created         time.Time
 }
 
 // Normalise trims a badge's name and description and gives a badge

@@ -37,18 +37,21 @@ const (
 // Course is a learning activity — a course, study group or challenge, in the
 // node's own words (Kind). It is a Group actor.
 type Course struct {
-	Handle     string
-	Title      string
-	Summary    string // plain text
-	Kind       string // one of Settings.Kinds
-	Status     CourseStatus
-	SignUp     SignUpMode
-	Questions  []string // sign-up questions, for moderated sign-up
-	School     string   // handle of its school, or ""
-	Organisers []string // handles of local people; at least one
-	Language   string   // BCP 47 tag, e.g. "en"
-	Tags       []string
-	Capacity   int // 0 = unlimited
+	Handle  string
+	Title   string
+	Summary string // Markdown, as its organisers wrote it
+	// SummaryHTML is the summary rendered (sanitised HTML); "" for a
+	// summary saved before Markdown, shown as plain paragraphs.
+	SummaryHTML string
+	Kind        string // one of Settings.Kinds
+	Status      CourseStatus
+	SignUp      SignUpMode
+	Questions   []string // sign-up questions, for moderated sign-up
+	School      string   // handle of its school, or ""
+	Organisers  []string // handles of local people; at least one
+	Language    string   // BCP 47 tag, e.g. "en"
+	Tags        []string
+	Capacity    int // 0 = unlimited
 	// Image is the file name (Image.Name) of the picture its organisers uploaded,
 	// "" for none: the course actor's icon.
 	Image string

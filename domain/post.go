@@ -14,6 +14,10 @@ type Post struct {
 	InReplyTo string // id of the post it answers, or ""
 	Thread    string // ID of the thread's first post (its own ID for a top-level post)
 	Content   string // sanitised HTML
+	// Source is the Markdown a local post was written in, from which
+	// Content was rendered; "" for a post written before Markdown (its
+	// Content is what it shows) and for remote posts.
+	Source    string
 	Tags      []string
 	Mentions  []string // actor ids mentioned (and addressed)
 	Published time.Time

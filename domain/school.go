@@ -8,10 +8,11 @@ import (
 // School is a curated group of courses with its organisers, e.g. "School of
 // Webcraft". It is an Organization actor.
 type School struct {
-	Handle     string
-	Name       string
-	Summary    string   // plain text
-	Organisers []string // handles of local people
+	Handle      string
+	Name        string
+	Summary     string   // Markdown, as written
+	SummaryHTML string   // Summary rendered (sanitised HTML); "" before Markdown (Course.SummaryHTML)
+	Organisers  []string // handles of local people
 	// Image is the file name (Image.Name) of the picture its organisers uploaded,
 	// "" for none: the school actor's icon.
 	Image        string

@@ -12,15 +12,19 @@ type Task struct {
 	Position int    // 1-based order within the course
 	Title    string
 	Body     string // rich text, sanitised HTML
-	Due      time.Time
-	Created  time.Time
-	Updated  time.Time
+	// Source is the Markdown the body was rendered from; "" for a task
+	// written as HTML before Markdown, whose Body is what it shows.
+	Source  string
+	Due     time.Time
+	Created time.Time
+	Updated time.Time
 }
 
 // Normalise trims a task's title and text.
 func (t *Task) Normalise() {
 	t.Title = strings.TrimSpace(t.Title)
 	t.Body = strings.TrimSpace(t.Body)
+	t.Source = strings.TrimSpace(t.Source)
 }
 
 // Bounds of a task's title and text, in characters.
@@ -34,7 +38,13 @@ func (t *Task) Validate() error {
 	if err := checkText(t.Title, "task title", true, MaxTaskTitleLen); err != nil {
 		return OnField("title", err)
 	}
-	return OnField("body", checkText(t.Body, "task text", false, MaxTaskBodyLen))
+	// The text is checked as its organiser typed it: its Markdown, or the
+	// HTML of a task written before Markdown.
+	text := t.Body
+	if t.Source != "" {
+		text = t.Source
+	}
+	return OnField("body", checkText(text, "task text", false, MaxTaskBodyLen))
 }
 
 // TaskRevision is an earlier version of a task, kept when it is edited
@@ -45,6 +55,7 @@ type TaskRevision struct {
 	Rev    int // 1 is the first version
 	Title  string
 	Body   string
+	Source string // the Markdown Body was rendered from, or "" (Task.Source)
 	Due    time.Time
 	Editor string // handle of who saved it
 	Saved  time.Time

@@ -277,6 +277,9 @@ func (d Documents) Person(p *domain.Person) ([]byte, error) {
 func (d Documents) SchoolActor(s *domain.School) ASActor {
 	a := d.actor(domain.ActorSchool, s.Handle, s.Name, s.Summary, s.PublicKeyPEM, s.Created)
 	withPicture(&a, d.picture(s.Image))
+	if s.SummaryHTML != "" {
+		a.Summary = d.Sanitizer.RemoteHTML(s.SummaryHTML) // rendered from Markdown
+	}
 	a.AttributedTo = d.people(s.Organisers)
 	a.Discoverable = true
 	a.AssertionMethod = assertionMethod(a.ID, s.AssertionKey)
@@ -296,6 +299,9 @@ func (d Documents) School(s *domain.School) ([]byte, error) {
 func (d Documents) CourseActor(c *domain.Course) ASActor {
 	a := d.actor(domain.ActorCourse, c.Handle, c.Title, c.Summary, c.PublicKeyPEM, c.Created)
 	withPicture(&a, d.picture(c.Image))
+	if c.SummaryHTML != "" {
+		a.Summary = d.Sanitizer.RemoteHTML(c.SummaryHTML) // rendered from Markdown
+	}
 	a.AttributedTo = d.people(c.Organisers)
 	a.ManuallyApprovesFollowers = c.ManuallyApprovesFollowers()
 	a.Discoverable = c.Federates()

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	xhtml "golang.org/x/net/html"
+
 	"github.com/lernejo/lernejo/domain"
 )
 
@@ -89,18 +91,21 @@ type ASNote struct {
 	Type         vocab.ActivityVocabularyType `json:"type"` // "Note"
 	AttributedTo string                       `json:"attributedTo"`
 	Content      string                       `json:"content"` // HTML
-	Published    string                       `json:"published"`
-	Updated      string                       `json:"updated,omitempty"`
-	URL          string                       `json:"url"`
-	To           []string                     `json:"to"`
-	CC           []string                     `json:"cc"`
-	Tag          []ASTag                      `json:"tag"`
-	Replies      *ASCollection                `json:"replies,omitempty"`
-	Thread       string                       `json:"context,omitempty"`
-	Audience     string                       `json:"audience,omitempty"` // FEP-1b12: the course
-	InReplyTo    string                       `json:"inReplyTo,omitempty"`
-	Sensitive    bool                         `json:"sensitive"`
-	Attachment   []ASImage                    `json:"attachment,omitempty"`
+	// Source is the Markdown the content was rendered from (AS2 source,
+	// as Mastodon and Misskey send it), for posts written in Markdown.
+	Source     *ASSource     `json:"source,omitempty"`
+	Published  string        `json:"published"`
+	Updated    string        `json:"updated,omitempty"`
+	URL        string        `json:"url"`
+	To         []string      `json:"to"`
+	CC         []string      `json:"cc"`
+	Tag        []ASTag       `json:"tag"`
+	Replies    *ASCollection `json:"replies,omitempty"`
+	Thread     string        `json:"context,omitempty"`
+	Audience   string        `json:"audience,omitempty"` // FEP-1b12: the course
+	InReplyTo  string        `json:"inReplyTo,omitempty"`
+	Sensitive  bool          `json:"sensitive"`
+	Attachment []ASImage     `json:"attachment,omitempty"`
 	// OpenBadge is the Open Badges assertion an award's note announces.
 	OpenBadge string `json:"openBadge,omitempty"`
 }
@@ -146,6 +151,7 @@ func (d Documents) NoteObject(p *domain.Post, course string, addr NoteAddress, m
 		Type:         vocab.NoteType,
 		AttributedTo: p.Author,
 		Content:      p.Content,
+		Source:       MarkdownSource(p.Source),
 		Published:    p.Published.UTC().Format(time.RFC3339),
 		URL:          p.URI,
 		To:           addr.To,
@@ -255,31 +261,88 @@ func TombstoneDocument(id string, deleted time.Time) []byte {
 
 var hashtagRE = regexp.MustCompile(`(^|[\s(])#([\p{L}\p{N}_]{1,40})`)
 
-// PostHTML turns a local post's plain text into HTML: escaped paragraphs,
-// hashtags linked, mentions linked as Mastodon marks them (h-card). It
-// returns the HTML and the hashtags found, lower-cased.
+// PostHTML turns plain text the node writes (an award's note, a direct
+// message, a comment on a learner's work) into HTML: escaped paragraphs,
+// web addresses, hashtags and mentions linked. It returns the HTML and the
+// hashtags found, lower-cased.
 func (d Documents) PostHTML(text string, mentions []Mention) (string, []string) {
-	out := linkify(TextToHTML(text))
+	return d.postLinks(linkify(TextToHTML(text)), mentions)
+}
+
+// PostMarkdown turns a post's Markdown source into HTML (Sanitizer's
+// PostMarkdown), with hashtags linked and mentions linked as Mastodon
+// marks them (h-card). It returns the HTML and the hashtags found,
+// lower-cased.
+func (d Documents) PostMarkdown(src string, mentions []Mention) (string, []string) {
+	return d.postLinks(d.Sanitizer.postMarkdownHTML(src), mentions)
+}
+
+// postSkipLinks are the elements whose text is not searched for hashtags
+// and mentions: a link's text is already a link, and code is code.
+var postSkipLinks = map[string]bool{"a": true, "code": true, "pre": true}
+
+// postLinks links the hashtags and mentions in the text of in (never in
+// its tags or attributes, nor inside links or code), then sanitises the
+// whole with the remote policy. A mention not found in the text is put at
+// the start of the first paragraph, so its actor is named where they are
+// notified.
+func (d Documents) postLinks(in string, mentions []Mention) (string, []string) {
 	var tags []string
-	out = hashtagRE.ReplaceAllStringFunc(out, func(m string) string {
-		sub := hashtagRE.FindStringSubmatch(m)
-		tag := strings.ToLower(sub[2])
-		if !containsString(tags, tag) {
-			tags = append(tags, tag)
+	linked := make([]bool, len(mentions))
+	z := xhtml.NewTokenizer(strings.NewReader(in))
+	var b strings.Builder
+	skip := 0
+	for {
+		tt := z.Next()
+		if tt == xhtml.ErrorToken {
+			break
 		}
-		return sub[1] + `<a href="` + html.EscapeString(d.URLs.Path("/tags/"+tag)) + `" class="mention hashtag" rel="tag">#<span>` + html.EscapeString(sub[2]) + `</span></a>`
-	})
-	for _, m := range mentions {
-		esc := html.EscapeString(m.Name)
-		user := strings.SplitN(strings.TrimPrefix(m.Name, "@"), "@", 2)[0]
-		link := `<span class="h-card"><a href="` + html.EscapeString(m.ID) + `" class="u-url mention">@<span>` + html.EscapeString(user) + `</span></a></span>`
-		if strings.Contains(out, esc) {
-			out = strings.Replace(out, esc, link, 1)
-		} else {
-			out = strings.Replace(out, "<p>", "<p>"+link+" ", 1)
+		raw := string(z.Raw())
+		switch tt {
+		case xhtml.StartTagToken, xhtml.EndTagToken:
+			name, _ := z.TagName()
+			if postSkipLinks[string(name)] {
+				if tt == xhtml.StartTagToken {
+					skip++
+				} else if skip > 0 {
+					skip--
+				}
+			}
+		case xhtml.TextToken:
+			if skip > 0 {
+				break
+			}
+			raw = hashtagRE.ReplaceAllStringFunc(raw, func(m string) string {
+				sub := hashtagRE.FindStringSubmatch(m)
+				tag := strings.ToLower(sub[2])
+				if !containsString(tags, tag) {
+					tags = append(tags, tag)
+				}
+				return sub[1] + `<a href="` + html.EscapeString(d.URLs.Path("/tags/"+tag)) + `" class="mention hashtag" rel="tag">#<span>` + html.EscapeString(sub[2]) + `</span></a>`
+			})
+			for i, m := range mentions {
+				if esc := html.EscapeString(m.Name); !linked[i] && strings.Contains(raw, esc) {
+					raw = strings.Replace(raw, esc, mentionHTML(m), 1)
+					linked[i] = true
+				}
+			}
+		}
+		b.WriteString(raw)
+	}
+	out := b.String()
+	for i, m := range mentions {
+		if !linked[i] {
+			out = strings.Replace(out, "<p>", "<p>"+mentionHTML(m)+" ", 1)
 		}
 	}
 	return d.Sanitizer.RemoteHTML(out), tags
+}
+
+// mentionHTML is a mention as Mastodon marks it up: an h-card around a
+// link to the actor, showing @user.
+func mentionHTML(m Mention) string {
+	user := strings.SplitN(strings.TrimPrefix(m.Name, "@"), "@", 2)[0]
+	return `<span class="h-card"><a href="` + html.EscapeString(m.ID) + `" class="u-url mention">@<span>` + html.EscapeString(user) + `</span></a></span>`
 }
 
 func containsString(xs []string, x string) bool {

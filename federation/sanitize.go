@@ -84,8 +84,8 @@ func sanBasePolicy() *bluemonday.Policy {
 	p.AllowAttrs("href").OnElements("a")
 	// span: Mastodon wraps mentions (h-card) and shortened link parts (invisible, ellipsis) in spans.
 	p.AllowElements("span")
-	// strong/b, em/i: emphasis.
-	p.AllowElements("strong", "b", "em", "i")
+	// strong/b, em/i: emphasis. del: strikethrough (Markdown's ~~text~~; Mastodon keeps it too).
+	p.AllowElements("strong", "b", "em", "i", "del")
 	// code, pre: code samples (a learning network shows a lot of them).
 	p.AllowElements("code", "pre")
 	// blockquote: quotations (no cite attribute: it is a URL nobody sees).
@@ -136,7 +136,7 @@ func sanPrepare(s string) string {
 }
 
 // RemoteHTML sanitises HTML from other servers (notes, bios): p, br, a (href http/https/mailto,
-// rel="nofollow noreferrer noopener", target=_blank on absolute links), span, strong/b, em/i,
+// rel="nofollow noreferrer noopener", target=_blank on absolute links), span, strong/b, em/i, del,
 // code, pre, blockquote, ul/ol/li; class only from the allow-list; no style; nothing else.
 // The output is stable: RemoteHTML(RemoteHTML(x)) == RemoteHTML(x).
 func (s *Sanitizer) RemoteHTML(in string) string { return s.remote.Sanitize(sanPrepare(in)) }
@@ -145,7 +145,7 @@ func (s *Sanitizer) RemoteHTML(in string) string { return s.remote.Sanitize(sanP
 // RemoteHTML's set plus h2–h4, img served by this node (src, alt), table basics and hr. An
 // image from elsewhere becomes a link to it, labelled with its alt text.
 func (s *Sanitizer) LocalHTML(in string) string {
-	return s.local.Sanitize(s.imagesToLinks(sanPrepare(in)))
+	return s.local.Sanitize(imagesToLinks(sanPrepare(in), s.self, s.ownImage))
 }
 
 // ownImage reports whether src is an image URL on this node that the local policy keeps.
@@ -157,11 +157,11 @@ func (s *Sanitizer) ownImage(src string) bool {
 	return err == nil
 }
 
-// imagesToLinks replaces every <img> whose src is not on this node by a link to its src whose
-// text is the image's alt text in brackets ("[diagram]"), so that the reader can still open
-// it; a root-relative src ("/badges/…") becomes an absolute URL on this node. The output goes
-// through the local policy afterwards, which checks the links like any other.
-func (s *Sanitizer) imagesToLinks(in string) string {
+// imagesToLinks replaces every <img> whose src keep does not accept (nil: none) by a link to
+// its src whose text is the image's alt text in brackets ("[diagram]"), so that the reader can
+// still open it; a root-relative src ("/badges/…") becomes an absolute URL on self, the node's
+// origin. The output goes through a policy afterwards, which checks the links like any other.
+func imagesToLinks(in, self string, keep func(string) bool) string {
 	if !strings.Contains(strings.ToLower(in), "<img") {
 		return in
 	}
@@ -191,10 +191,10 @@ func (s *Sanitizer) imagesToLinks(in string) string {
 				alt = a.Val
 			}
 		}
-		if s.self != "" && strings.HasPrefix(src, "/") && !strings.HasPrefix(src, "//") {
-			src = s.self + src
+		if self != "" && strings.HasPrefix(src, "/") && !strings.HasPrefix(src, "//") {
+			src = self + src
 		}
-		if s.ownImage(src) {
+		if keep != nil && keep(src) {
 			b.WriteString(`<img src="` + html.EscapeString(src) + `" alt="` + html.EscapeString(alt) + `">`)
 			continue
 		}

@@ -18,7 +18,8 @@ type ASPage struct {
 	ID           string                       `json:"id"`
 	Type         vocab.ActivityVocabularyType `json:"type"` // "Page"
 	Name         string                       `json:"name"`
-	Content      string                       `json:"content"` // HTML
+	Content      string                       `json:"content"`          // HTML
+	Source       *ASSource                    `json:"source,omitempty"` // the Markdown it was written in
 	URL          string                       `json:"url"`
 	AttributedTo string                       `json:"attributedTo"`
 	Course       string                       `json:"context"` // the course's actor id
@@ -48,7 +49,7 @@ func TaskPage(urls URLs, t *domain.Task) ASPage {
 	course := urls.Actor(domain.ActorCourse, t.Course)
 	id := TaskURL(urls, t.Course, t.ID)
 	addr := PublicAddress(course+"/followers", nil)
-	p := ASPage{ID: id, Type: vocab.PageType, Name: t.Title, Content: t.Body, URL: id, AttributedTo: course, Course: course,
+	p := ASPage{ID: id, Type: vocab.PageType, Name: t.Title, Content: t.Body, Source: MarkdownSource(t.Source), URL: id, AttributedTo: course, Course: course,
 		To: addr.To, CC: addr.CC,
 		Published: t.Created.UTC().Format(time.RFC3339), Updated: t.Updated.UTC().Format(time.RFC3339),
 		Position: t.Position, Completions: id + "/completions"}

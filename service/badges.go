@@ -27,6 +27,7 @@ func (s *Badges) Add(ctx context.Context, organiser string, b *domain.Badge) err
 	if err := b.Validate(); err != nil {
 		return err
 	}
+	b.DescriptionHTML = s.Docs.Sanitizer.RichMarkdown(b.Description)
 	if b.Image != nil {
 		if err := badgepng.Check(b.Image); err != nil {
 			return err

@@ -43,6 +43,7 @@ func (s *Courses) Create(ctx context.Context, creator string, c *domain.Course) 
 		if err := c.Validate(st); err != nil {
 			return err
 		}
+		c.SummaryHTML = s.Docs.Sanitizer.RichMarkdown(c.Summary)
 		if err := checkPeople(tx, c.Organisers); err != nil {
 			return err
 		}
@@ -157,6 +158,7 @@ func (s *Courses) save(tx courseSaveTx, editor string, c *domain.Course) (*domai
 	if err := c.Validate(st); err != nil {
 		return nil, err
 	}
+	c.SummaryHTML = s.Docs.Sanitizer.RichMarkdown(c.Summary)
 	if err := checkPeople(tx, c.Organisers); err != nil {
 		return nil, err
 	}
@@ -210,3 +212,7 @@ func organisedBy(tx domain.CourseStore, course, editor string) (*domain.Course, 
 	}
 	return c, nil
 }
+
+// Preview is the HTML a course summary's Markdown would show, for the
+// course forms' preview: rendered as saving would, and saved nowhere.
+func (s *Courses) Preview(src string) string { return s.Docs.Sanitizer.RichMarkdown(src) }

@@ -88,7 +88,7 @@ func TestSentDocumentsMatchGolden(t *testing.T) {
 	check(u.svc.Tasks.Add(ctx, "ada", task))
 	sent("task_add")
 	edited := *task
-	edited.Body = "<p>Any loop, in Go.</p>"
+	edited.Body, edited.Source = "", "Any loop, in **Go**: see https://go.dev/tour/flowcontrol/1." // written in Markdown
 	check(u.svc.Tasks.Edit(ctx, "ada", &edited))
 	sent("task_edit")
 	undated := &domain.Task{Course: "course", Title: "Read", Body: "<p>A book.</p>"}

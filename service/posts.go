@@ -22,7 +22,7 @@ type Posts struct{ *env }
 type PostInput struct {
 	Author    string // handle of the course itself, or of a local person
 	Course    string
-	Text      string // plain text; #hashtags become Hashtag tags
+	Text      string // Markdown; #hashtags become Hashtag tags
 	InReplyTo string // id of a post in the course's discussion, or ""
 	Mentions  []federation.Mention
 	Task      string // set when the post announces a new task
@@ -48,7 +48,8 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 		InReplyTo: in.InReplyTo, Published: now, Task: in.Task}
 	p.URL = p.URI
 	var err error
-	p.Content, p.Tags = s.Docs.PostHTML(in.Text, in.Mentions)
+	p.Source = postSource(in.Text)
+	p.Content, p.Tags = s.Docs.PostMarkdown(p.Source, in.Mentions)
 	text := in.Text
 	if err := (&domain.Post{Content: text}).Validate(); err != nil {
 		return nil, err
@@ -173,6 +174,20 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 	return p, nil
 }
 
+// postSource is a post's Markdown as stored: its author's text, with the
+// browser's CRLF line ends made LF and the blank lines around it trimmed.
+func postSource(text string) string {
+	return strings.TrimSpace(strings.ReplaceAll(text, "\r\n", "\n"))
+}
+
+// Preview is the HTML a post's Markdown would show, for the post forms'
+// preview: rendered as publishing would (its hashtags linked, mentions
+// left as typed), and saved nowhere.
+func (s *Posts) Preview(text string) string {
+	out, _ := s.Docs.PostMarkdown(postSource(text), nil)
+	return out
+}
+
 // Edit changes a local post's text and federates an Update to everyone the
 // post went to. Only its author (or, for the course's own posts, an
 // organiser) may edit.
@@ -191,7 +206,8 @@ func (s *Posts) Edit(ctx context.Context, editor, uri, text string) (*domain.Pos
 		if err != nil {
 			return err
 		}
-		p.Content, p.Tags = s.Docs.PostHTML(text, mentions)
+		p.Source = postSource(text)
+		p.Content, p.Tags = s.Docs.PostMarkdown(p.Source, mentions)
 		p.Updated = s.Now().UTC()
 		if !p.Updated.After(p.Published) {
 			p.Updated = p.Published.Add(time.Second)
@@ -499,7 +515,8 @@ func (s *Posts) publishRemote(ctx context.Context, in PostInput) (*domain.Post, 
 		for _, m := range mentions {
 			p.Mentions = append(p.Mentions, m.ID)
 		}
-		p.Content, p.Tags = s.Docs.PostHTML(in.Text, mentions)
+		p.Source = postSource(in.Text)
+		p.Content, p.Tags = s.Docs.PostMarkdown(p.Source, mentions)
 		own, err := tx.FollowerInboxes(in.Author)
 		if err != nil {
 			return err

@@ -57,6 +57,7 @@ func (s *Schools) Create(ctx context.Context, by string, sc *domain.School) erro
 	if err := sc.Validate(); err != nil {
 		return err
 	}
+	sc.SummaryHTML = s.Docs.Sanitizer.RichMarkdown(sc.Summary)
 	now := s.Now().UTC()
 	sc.Created, sc.Updated = now, now
 	keys, err := s.NewKeys()
@@ -111,6 +112,7 @@ func (s *Schools) Edit(ctx context.Context, by, handle string, p SchoolProfile) 
 		if err := sc.Validate(); err != nil {
 			return err
 		}
+		sc.SummaryHTML = s.Docs.Sanitizer.RichMarkdown(sc.Summary)
 		if err := checkPeople(tx, sc.Organisers); err != nil {
 			return err
 		}
@@ -515,3 +517,7 @@ func placeInSchool(tx domain.SchoolStore, school, by string) error {
 	}
 	return sc.MayPlace(by)
 }
+
+// Preview is the HTML a school summary's Markdown would show, for the
+// school forms' preview: rendered as saving would, and saved nowhere.
+func (s *Schools) Preview(src string) string { return s.Docs.Sanitizer.RichMarkdown(src) }

@@ -19,16 +19,16 @@ type Tasks struct {
 	badges *Badges
 }
 
-// Add adds a task to a course organised by editor, its body sanitised, and
-// announces it to the course's followers in a post linking to it; a reply
+// Add adds a task to a course organised by editor, its body rendered from
+// its Markdown source (renderTask), and announces it to the course's followers in a post linking to it; a reply
 // to that post with #done completes the task (how Mastodon learners report
 // their work).
 func (s *Tasks) Add(ctx context.Context, editor string, t *domain.Task) error {
-	t.Body = s.richText(t.Body)
 	t.Normalise()
 	if err := t.Validate(); err != nil {
 		return err
 	}
+	s.renderTask(t)
 	now := s.Now().UTC()
 	t.ID, t.Created, t.Updated = s.NewID(), now, now
 	var course *domain.Course
@@ -69,7 +69,7 @@ func (s *Tasks) Add(ctx context.Context, editor string, t *domain.Task) error {
 	// #done, which would put every task post in the public #done timeline
 	// of every server that receives it.
 	text := fmt.Sprintf("New task %d: %s\n\n%s\n\nWhen you have done it, reply to this post with “#done” and a link to your work.",
-		t.Position, t.Title, federation.TaskURL(s.URLs, t.Course, t.ID))
+		t.Position, federation.EscapeMarkdown(t.Title), federation.TaskURL(s.URLs, t.Course, t.ID))
 	_, err := s.posts.Publish(ctx, PostInput{Author: t.Course, Course: t.Course, Text: text, Task: t.ID})
 	return err
 }
@@ -352,17 +352,17 @@ func (s *Tasks) edit(tx taskEditTx, editor string, t *domain.Task) error {
 	if err != nil {
 		return err
 	}
-	t.Body = s.richText(t.Body)
 	t.Normalise()
 	if err := t.Validate(); err != nil {
 		return err
 	}
+	s.renderTask(t)
 	revs, err := tx.TaskRevisions(t.Course, t.ID)
 	if err != nil {
 		return err
 	}
 	if err := tx.PutTaskRevision(&domain.TaskRevision{Course: old.Course, Task: old.ID, Rev: len(revs) + 1,
-		Title: old.Title, Body: old.Body, Due: old.Due, Editor: editor, Saved: old.Updated}); err != nil {
+		Title: old.Title, Body: old.Body, Source: old.Source, Due: old.Due, Editor: editor, Saved: old.Updated}); err != nil {
 		return err
 	}
 	t.Position, t.Created, t.Updated = old.Position, old.Created, s.Now().UTC()
@@ -380,9 +380,24 @@ func (s *Tasks) restore(tx taskEditTx, editor, course, id string, rev int) (*dom
 		return nil, domain.Errorf(domain.ENOTFOUND, "There is no version %d of this task.", rev)
 	}
 	r := revs[rev-1]
-	t := &domain.Task{ID: id, Course: course, Title: r.Title, Body: r.Body, Due: r.Due}
+	t := &domain.Task{ID: id, Course: course, Title: r.Title, Body: r.Body, Source: r.Source, Due: r.Due}
 	return t, s.edit(tx, editor, t)
 }
+
+// renderTask sets a task's body from the Markdown its organiser wrote. A
+// task without a source (a version saved as HTML before Markdown, being
+// restored) keeps its HTML, sanitised as it always was.
+func (s *Tasks) renderTask(t *domain.Task) {
+	if t.Source != "" {
+		t.Body = s.Docs.Sanitizer.RichMarkdown(t.Source)
+		return
+	}
+	t.Body = s.richText(t.Body)
+}
+
+// Preview is the HTML a task's Markdown text would show, for the task
+// form's preview: rendered as saving would, and saved nowhere.
+func (s *Tasks) Preview(src string) string { return s.Docs.Sanitizer.RichMarkdown(src) }
 
 // reorder puts a course's tasks in the given order of ids (every task
 // exactly once) inside tx, and returns the tasks whose place changed.

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/federation"
 )
 
 // The read models of tasks and progress: a course's tasks, a task's page
@@ -97,6 +98,13 @@ type TaskForm struct {
 	Course    *domain.Course
 	Task      *domain.Task
 	Revisions []*domain.TaskRevision
+	// Text is the task's text to edit: its Markdown source, or for a task
+	// written as HTML before Markdown, that HTML as Markdown (saving it
+	// keeps its paragraphs, lists and links).
+	Text string
+	// Preview is the HTML of the text being edited, when the organiser
+	// asked to see it before saving (web sets it with Tasks.Preview).
+	Preview string
 }
 
 // Form is the form to edit a task, for an organiser of its course.
@@ -113,6 +121,10 @@ func (s *Tasks) Form(ctx context.Context, organiser, course, id string) (*TaskFo
 		}
 		if f.Revisions, err = tx.TaskRevisions(course, id); err != nil {
 			return err
+		}
+		f.Text = f.Task.Source
+		if f.Text == "" {
+			f.Text = federation.MarkdownOf(f.Task.Body)
 		}
 		out = f
 		return nil

@@ -130,7 +130,10 @@ func (e *env) postView(tx postViewTx, viewer string, p *domain.Post) (PostView, 
 	}
 	v := PostView{Post: p, Mine: viewer != "" && p.Local && p.Author == e.URLs.Actor(domain.ActorPerson, viewer)}
 	if v.Mine {
-		v.Text = e.editText(p.Content)
+		v.Text = p.Source
+		if v.Text == "" { // written before Markdown
+			v.Text = e.editText(p.Content)
+		}
 	}
 	if v.Author, v.Link, err = e.authorOf(tx, p.Author); err != nil {
 		return v, err

@@ -38,6 +38,9 @@ func (s *Server) newPost(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	course := c.Params("handle")
+	if previewing(c) {
+		return s.previewPost(c, "Post")
+	}
 	author := p.Handle
 	if c.FormValue("as_course") == "1" {
 		author = course // an organiser posting as the course
@@ -191,6 +194,9 @@ func (s *Server) remoteLeave(c *fiber.Ctx) error {
 }
 
 func (s *Server) remotePost(c *fiber.Ctx) error {
+	if previewing(c) {
+		return s.previewPost(c, "Post")
+	}
 	return s.asViewer(c, "Your post is sent.", func(ctx context.Context, p *domain.Person) (string, error) {
 		target := c.FormValue("target")
 		_, err := s.cfg.Services.Posts.Publish(ctx, service.PostInput{Author: p.Handle, Course: target, Text: c.FormValue("text"),

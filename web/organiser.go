@@ -103,6 +103,9 @@ func (s *Server) newCourseForm(c *fiber.Ctx) error {
 }
 
 func (s *Server) createCourse(c *fiber.Ctx) error {
+	if previewing(c) {
+		return s.previewSummary(c, s.cfg.Services.Courses.Preview, "Create")
+	}
 	p := s.viewer(c) // behind the loggedIn guard
 	co := &domain.Course{Handle: c.FormValue("handle"), Organisers: []string{p.Handle}}
 	courseFromForm(c, co)
@@ -178,6 +181,9 @@ func (s *Server) editCourse(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if previewing(c) {
+		return s.previewSummary(c, s.cfg.Services.Courses.Preview, "Save")
+	}
 	edited := *co
 	courseFromForm(c, &edited)
 	edited.Organisers = append(lines(strings.ReplaceAll(c.FormValue("organisers"), ",", "\n")), p.Handle)
@@ -216,11 +222,14 @@ func (s *Server) addTask(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if previewing(c) {
+		return s.previewTask(c)
+	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	t := &domain.Task{Course: co.Handle, Title: c.FormValue("title"), Body: c.FormValue("body")}
+	t := &domain.Task{Course: co.Handle, Title: c.FormValue("title"), Source: c.FormValue("body")}
 	if err := s.cfg.Services.Tasks.Add(ctx, p.Handle, t); isFormError(err) {
-		return s.taskFormAgain(c, &service.TaskForm{Course: co, Task: t}, true, err)
+		return s.taskFormAgain(c, &service.TaskForm{Course: co, Task: t, Text: t.Source}, true, err)
 	} else if err != nil {
 		return s.back(c, co.Handle, err, "")
 	}
@@ -265,7 +274,16 @@ func (s *Server) editTask(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	t := &domain.Task{ID: c.Params("id"), Course: co.Handle, Title: c.FormValue("title"), Body: c.FormValue("body")}
+	if previewing(c) {
+		// The edit form again, with what was typed and its preview.
+		f, err := s.cfg.Services.Tasks.Form(ctx, p.Handle, co.Handle, c.Params("id"))
+		if err != nil {
+			return err
+		}
+		f.Task.Title, f.Text, f.Preview = c.FormValue("title"), c.FormValue("body"), s.cfg.Services.Tasks.Preview(c.FormValue("body"))
+		return s.render(c, "task_form", pageData{Title: "Edit " + f.Task.Title, Data: taskForm{TaskForm: f}})
+	}
+	t := &domain.Task{ID: c.Params("id"), Course: co.Handle, Title: c.FormValue("title"), Source: c.FormValue("body")}
 	err = s.cfg.Services.Tasks.Edit(ctx, p.Handle, t)
 	if isFormError(err) {
 		f, ferr := s.cfg.Services.Tasks.Form(ctx, p.Handle, co.Handle, t.ID)
@@ -273,8 +291,8 @@ func (s *Server) editTask(c *fiber.Ctx) error {
 			return ferr
 		}
 		typed := *f.Task
-		typed.Title, typed.Body = t.Title, t.Body
-		f.Task = &typed
+		typed.Title = t.Title
+		f.Task, f.Text = &typed, t.Source
 		return s.taskFormAgain(c, f, false, err)
 	}
 	return s.back(c, co.Handle, err, "The task is saved; the version it replaces is kept.")

@@ -153,6 +153,9 @@ func (s *Server) outbox(c *fiber.Ctx, typ domain.ActorType, handle string) error
 // editPost changes the text of a post the viewer may change (their own;
 // the service decides), and goes back to the course's discussion.
 func (s *Server) editPost(c *fiber.Ctx) error {
+	if previewing(c) {
+		return s.previewPost(c, "Save")
+	}
 	ctx, cancel := ctx(c)
 	defer cancel()
 	back := "/courses/" + c.Params("handle") + "#discussion"

@@ -85,6 +85,9 @@ func organisersField(c *fiber.Ctx) []string {
 }
 
 func (s *Server) createSchool(c *fiber.Ctx) error {
+	if previewing(c) {
+		return s.previewSummary(c, s.cfg.Services.Schools.Preview, "Create school")
+	}
 	ctx, cancel := ctx(c)
 	defer cancel()
 	sc := &domain.School{Handle: c.FormValue("handle"), Name: c.FormValue("name"), Summary: c.FormValue("summary"),
@@ -98,6 +101,9 @@ func (s *Server) createSchool(c *fiber.Ctx) error {
 }
 
 func (s *Server) editSchoolAsOperator(c *fiber.Ctx) error {
+	if previewing(c) {
+		return s.previewSummary(c, s.cfg.Services.Schools.Preview, "Save")
+	}
 	ctx, cancel := ctx(c)
 	defer cancel()
 	_, err := s.cfg.Services.Schools.Edit(ctx, s.viewer(c).Handle, c.Params("handle"), service.SchoolProfile{
@@ -140,6 +146,9 @@ func (s *Server) schoolBack(c *fiber.Ctx, err error, done string) error {
 // editSchool is an organiser changing the school's name and summary from
 // its page (who organises it, only operators say).
 func (s *Server) editSchool(c *fiber.Ctx) error {
+	if previewing(c) {
+		return s.previewSummary(c, s.cfg.Services.Schools.Preview, "Save the profile")
+	}
 	ctx, cancel := ctx(c)
 	defer cancel()
 	_, err := s.cfg.Services.Schools.Edit(ctx, s.viewer(c).Handle, c.Params("handle"), service.SchoolProfile{

@@ -13,14 +13,14 @@ import (
 
 // TestTaskImagesOnlyFromThisNode: an organiser's task body with a tracking
 // pixel from another server (which every learner's browser would fetch as
-// the task opens) and a badge image of this node. On the task page the
+// the task opens) and a badge image of this node, written in Markdown. On the task page the
 // node's image shows and the other is a link to it; a task saved by an
 // older version, pixel and all, is shown the same way.
 func TestTaskImagesOnlyFromThisNode(t *testing.T) {
 	n := startNode(t, node.Config{})
 	ada := newBrowser(t, n.base)
 	ada.login(node.DemoOrganiser, n.adaPW, "/")
-	body := `<p>Look:</p><img src="https://tracker.example/p.gif?u=1" alt=""><img src="/static/style.css" alt="our picture">`
+	body := "Look:\n\n![](https://tracker.example/p.gif?u=1) ![our picture](/static/style.css)" // Markdown, as the form takes it
 	resp, _ := ada.post("/courses/"+node.DemoCourse+"/tasks", url.Values{"_csrf": {ada.csrf("/courses/" + node.DemoCourse + "/manage")},
 		"title": {"Pixel"}, "body": {body}})
 	if resp.StatusCode != 303 || strings.Contains(resp.Header.Get("Location"), "error=") {

@@ -61,7 +61,7 @@ func TestJourneyMyLearningAndNotifications(t *testing.T) {
 	olga.choose("Sign-up", "moderated")
 	olga.pressOK("Create")
 	olga.fill("New task title", "Plant a seed")
-	olga.fill("Text (HTML allowed)", "<p>Plant one seed in a pot.</p>")
+	olga.fill("Text", "Plant one seed in a pot.")
 	olga.pressOK("Add task")
 	olga.fill("New badge name", "Gardener")
 	olga.fill("Description", "Planted a seed.")

@@ -35,7 +35,7 @@ const (
 
 // Validate checks a task's fields and changes nothing; call Normalise first.
 func (t *Task) Validate() error {
-	if err := checkText(t.Title, "task title", true, MaxTaskTitleLen); err != nil {
+	if err := checkText(t.Title, Phrase("task title"), true, MaxTaskTitleLen); err != nil {
 		return OnField("title", err)
 	}
 	// The text is checked as its organiser typed it: its Markdown, or the
@@ -44,7 +44,7 @@ func (t *Task) Validate() error {
 	if t.Source != "" {
 		text = t.Source
 	}
-	return OnField("body", checkText(text, "task text", false, MaxTaskBodyLen))
+	return OnField("body", checkText(text, Phrase("task text"), false, MaxTaskBodyLen))
 }
 
 // TaskRevision is an earlier version of a task, kept when it is edited
@@ -114,5 +114,5 @@ type EvidenceComment struct {
 // most MaxCommentLen.
 func CommentText(text string) (string, error) {
 	text = strings.TrimSpace(text)
-	return text, checkText(text, "comment", true, MaxCommentLen)
+	return text, checkText(text, Phrase("comment"), true, MaxCommentLen)
 }

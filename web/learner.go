@@ -242,7 +242,7 @@ func (s *Server) asViewer(c *fiber.Ctx, done string, do func(ctx context.Context
 func (s *Server) actionRefused(c *fiber.Ctx, next string, err error) error {
 	switch domain.ErrorCode(err) {
 	case domain.EINVALID, domain.ECONFLICT, domain.EFORBIDDEN:
-		return s.flashTo(c, next, domain.Flash{Error: true, Text: domain.ErrorMessage(err)})
+		return s.flashTo(c, next, domain.Flash{Error: true, Text: s.message(c, err)})
 	}
 	return err
 }

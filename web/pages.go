@@ -25,7 +25,7 @@ var staticFS embed.FS
 // pageData is what every page template gets.
 type pageData struct {
 	Title    string
-	Node     domain.Settings
+	Node     nodeView // the node's settings, its words in the page's language (set by render)
 	Data     any
 	ActorURL string         // the page's actor, for <link rel="alternate">
 	Handle   string         // @handle@domain of the page's actor
@@ -43,11 +43,9 @@ func parseTemplates(lang template.FuncMap) (*template.Template, error) {
 	funcs := template.FuncMap{
 		"thousands": thousands,
 		"list":      func(xs ...string) []string { return xs },
-		"word":      domain.KindWord, // a course's kind inside a sentence
-		// A refused form's message beside its field (web/forms.go).
-		"invalid":    fieldAttrs,
-		"fielderror": fieldError,
-		"draftFor":   draftFor,
+		// A refused form's field's attributes (web/forms.go).
+		"invalid":  fieldAttrs,
+		"draftFor": draftFor,
 		// dict builds a map for passing several values to a sub-template.
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
@@ -59,6 +57,7 @@ func parseTemplates(lang template.FuncMap) (*template.Template, error) {
 		// html marks sanitised HTML (posts, task bodies) as safe to insert.
 		// Only fields that went through the bluemonday policies may use it.
 		"html": func(s string) template.HTML { return template.HTML(s) },
+		"link": link, // a link as an argument of th (web/lang.go)
 		"paragraphs": func(s string) []string {
 			var out []string
 			for _, p := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
@@ -80,10 +79,12 @@ func parseTemplates(lang template.FuncMap) (*template.Template, error) {
 func (s *Server) render(c *fiber.Ctx, page string, d pageData) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var err error
-	if d.Node, err = s.cfg.Services.Settings.Current(ctx); err != nil {
-		d.Node = domain.DefaultSettings()
+	st, err := s.cfg.Services.Settings.Current(ctx)
+	if err != nil {
+		st = domain.DefaultSettings()
 	}
+	lang, loc := s.reader(c)
+	d.Node, d.Lang = nodeView{Settings: st, kinds: kindWords{s.pages.cat.Printer(lang)}}, lang
 	d.Viewer = s.viewer(c)
 	if d.Viewer != nil {
 		// One counter read; a page still shows when it fails, without
@@ -99,8 +100,6 @@ func (s *Server) render(c *fiber.Ctx, page string, d pageData) error {
 	if d.Flash != nil {
 		c.Set(fiber.HeaderCacheControl, "no-store") // the message is this browser's, once
 	}
-	lang, loc := s.reader(c)
-	d.Lang = lang
 	pages, err := s.pages.get(lang, loc)
 	if err != nil {
 		return err

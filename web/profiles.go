@@ -77,7 +77,7 @@ func formPicture(c *fiber.Ctx, field, what string) ([]byte, error) {
 		return nil, nil
 	}
 	if fh.Size > imaging.MaxBytes {
-		return nil, domain.Errorf(domain.EINVALID, "The %s is too large: at most %s.", what, domain.Bytes(imaging.MaxBytes))
+		return nil, domain.Errorf(domain.EINVALID, "The %s is too large: at most %s.", domain.Phrase(what), domain.Bytes(imaging.MaxBytes))
 	}
 	f, err := fh.Open()
 	if err != nil {

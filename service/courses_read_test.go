@@ -41,12 +41,20 @@ func TestReadModelsReportStoreFailures(t *testing.T) {
 			}},
 		{"organisers' page: a member's name", func(u *useCases) []string { return []string{"RemoteActor", raeID} },
 			func(u *useCases) error {
-				_, err := u.svc.Courses.Manage(ctx, "ada", "course", ManageQuery{})
+				_, err := u.svc.Courses.Manage(ctx, "ada", "course", ManageQuery{Tab: TabProgress})
 				return err
 			}},
 		{"organisers' page: a member's progress", func(u *useCases) []string { return []string{"Completion", "course"} },
 			func(u *useCases) error {
-				_, err := u.svc.Courses.Manage(ctx, "ada", "course", ManageQuery{})
+				_, err := u.svc.Courses.Manage(ctx, "ada", "course", ManageQuery{Tab: TabProgress})
+				return err
+			}},
+		{"organisers' page: a badge's awards", func(u *useCases) []string {
+			u.badge(&domain.Badge{Name: "Kind", Criteria: domain.CriteriaOrganiser}, raeID)
+			return []string{"BadgeAwardsPage"}
+		},
+			func(u *useCases) error {
+				_, err := u.svc.Courses.Manage(ctx, "ada", "course", ManageQuery{Tab: TabBadges})
 				return err
 			}},
 		{"task page: the viewer's completion", func(u *useCases) []string { return []string{"Completion", "course", u.task(), u.person("bob")} },

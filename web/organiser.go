@@ -98,24 +98,54 @@ func (s *Server) createCourse(c *fiber.Ctx) error {
 	return c.Redirect("/courses/"+co.Handle+"/manage", fiber.StatusSeeOther)
 }
 
-// managePage is the organisers' page's data: the read model, the links of
-// its paged lists and the message of a refused change (?error=).
+// managePage is a tab of the organisers' page: the read model, its tab
+// bar, the links of its paged lists and the message of a refused change
+// (?error=).
 type managePage struct {
 	*service.ManagePage
 	Error                              string
 	Asked                              string // what became of asking a school (web/schools.go)
+	Tabs                               []manageTab
 	QueuePages, MemberPages, PostPages pageLinks
+	// AwardPages are the links of each badge's awards, as Awards lists
+	// the badges.
+	AwardPages []pageLinks
 }
 
-// manageCourse is the organisers' page: settings, a page of the sign-up
-// queue with answers (?queue=), tasks, badges, a page of the members with
-// their progress (?members=) and a page of the discussion (?posts=).
+// manageTab is a link of the organisers' page's tab bar.
+type manageTab struct {
+	Label, URL string
+	Current    bool // the tab shown (aria-current)
+}
+
+// manageTabLabels name the organisers' page's tabs.
+var manageTabLabels = map[service.ManageTab]string{
+	service.TabOverview: "Overview", service.TabProgress: "Progress", service.TabTasks: "Tasks",
+	service.TabBadges: "Badges", service.TabDiscussion: "Discussion", service.TabSettings: "Settings",
+}
+
+// manageURL is the address of a tab of a course's organisers' page: the
+// overview at /courses/X/manage, the others under it.
+func manageURL(course string, tab service.ManageTab) string {
+	if tab == service.TabOverview {
+		return "/courses/" + course + "/manage"
+	}
+	return "/courses/" + course + "/manage/" + string(tab)
+}
+
+// manageCourse is a tab of the organisers' page (:tab, the overview
+// without): the overview with a page of the sign-up queue (?queue=), the
+// members' progress (?members=), the tasks, the badges with a page of
+// each one's awards (?badge=, ?awards=), the discussion (?posts=) with
+// the reports, or the settings.
 func (s *Server) manageCourse(c *fiber.Ctx) error {
 	p := s.viewer(c) // behind the loggedIn guard
 	ctx, cancel := ctx(c)
 	defer cancel()
+	tab := service.ManageTab(c.Params("tab", string(service.TabOverview)))
 	m, err := s.cfg.Services.Courses.Manage(ctx, p.Handle, c.Params("handle"),
-		service.ManageQuery{Queue: c.Query("queue"), Members: c.Query("members"), Posts: c.Query("posts")})
+		service.ManageQuery{Tab: tab, Queue: c.Query("queue"), Members: c.Query("members"), Posts: c.Query("posts"),
+			Badge: c.Query("badge"), Awards: c.Query("awards")})
 	if err != nil {
 		return err
 	}
@@ -123,19 +153,42 @@ func (s *Server) manageCourse(c *fiber.Ctx) error {
 		QueuePages:  linksAt(c, "queue", "queue", "Sign-up requests", m.QueuePrev, m.QueueNext),
 		MemberPages: linksAt(c, "members", "progress", "Members", m.MembersPrev, m.MembersNext),
 		PostPages:   linksAt(c, "posts", "discussion", "Discussion", m.PostsPrev, m.PostsNext)}
-	return s.render(c, "manage", pageData{Title: "Organise " + m.Course.Title, Data: data})
+	for _, t := range service.ManageTabs {
+		data.Tabs = append(data.Tabs, manageTab{Label: manageTabLabels[t], URL: manageURL(m.Course.Handle, t), Current: t == m.Tab})
+	}
+	for _, ba := range m.Awards {
+		data.AwardPages = append(data.AwardPages, awardLinks(c, ba))
+	}
+	return s.render(c, "manage", pageData{Title: manageTabLabels[m.Tab] + " · Organise " + m.Course.Title, Data: data})
 }
 
-// back returns to the organisers' page, with an error message when err is a
-// domain error a person can act on.
-func (s *Server) back(c *fiber.Ctx, course string, err error) error {
+// awardLinks are the links of a badge's page of awards on the Badges tab:
+// linksAt's, naming the badge (?badge=) whose awards ?awards= pages.
+func awardLinks(c *fiber.Ctx, ba service.BadgeAwards) pageLinks {
+	l := linksAt(c, "awards", "badge-"+ba.Badge.ID, "Awards of "+ba.Badge.Name, ba.AwardsPrev, ba.AwardsNext)
+	for _, u := range []*string{&l.Prev, &l.Next} {
+		if *u != "" {
+			path, rest, _ := strings.Cut(*u, "?")
+			query, frag, _ := strings.Cut(rest, "#")
+			q, _ := url.ParseQuery(query) // linksAt encoded it
+			q.Set("badge", ba.Badge.ID)
+			*u = path + "?" + q.Encode() + "#" + frag
+		}
+	}
+	return l
+}
+
+// back returns to a tab of the organisers' page, with an error message
+// when err is a domain error a person can act on.
+func (s *Server) back(c *fiber.Ctx, course string, tab service.ManageTab, err error) error {
+	to := manageURL(course, tab)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.EINTERNAL {
 			return err
 		}
-		return c.Redirect("/courses/"+course+"/manage?error="+urlQuery(domain.ErrorMessage(err)), fiber.StatusSeeOther)
+		return c.Redirect(to+"?error="+urlQuery(domain.ErrorMessage(err)), fiber.StatusSeeOther)
 	}
-	return c.Redirect("/courses/"+course+"/manage", fiber.StatusSeeOther)
+	return c.Redirect(to, fiber.StatusSeeOther)
 }
 
 func (s *Server) editCourse(c *fiber.Ctx) error {
@@ -148,7 +201,7 @@ func (s *Server) editCourse(c *fiber.Ctx) error {
 	edited.Organisers = append(lines(strings.ReplaceAll(c.FormValue("organisers"), ",", "\n")), p.Handle)
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.back(c, co.Handle, s.cfg.Services.Courses.Update(ctx, p.Handle, &edited))
+	return s.back(c, co.Handle, service.TabSettings, s.cfg.Services.Courses.Update(ctx, p.Handle, &edited))
 }
 
 func (s *Server) answerRequest(c *fiber.Ctx) error {
@@ -164,7 +217,7 @@ func (s *Server) answerRequest(c *fiber.Ctx) error {
 	} else {
 		err = s.cfg.Services.Enrolment.Decline(ctx, co.Handle, actor, c.FormValue("reason"))
 	}
-	return s.back(c, co.Handle, err)
+	return s.back(c, co.Handle, service.TabOverview, err)
 }
 
 func (s *Server) addTask(c *fiber.Ctx) error {
@@ -175,7 +228,7 @@ func (s *Server) addTask(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	t := &domain.Task{Course: co.Handle, Title: c.FormValue("title"), Body: c.FormValue("body")}
-	return s.back(c, co.Handle, s.cfg.Services.Tasks.Add(ctx, p.Handle, t))
+	return s.back(c, co.Handle, service.TabTasks, s.cfg.Services.Tasks.Add(ctx, p.Handle, t))
 }
 
 func (s *Server) editTaskForm(c *fiber.Ctx) error {
@@ -197,7 +250,7 @@ func (s *Server) editTask(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	t := &domain.Task{ID: c.Params("id"), Course: co.Handle, Title: c.FormValue("title"), Body: c.FormValue("body")}
-	return s.back(c, co.Handle, s.cfg.Services.Tasks.Edit(ctx, p.Handle, t))
+	return s.back(c, co.Handle, service.TabTasks, s.cfg.Services.Tasks.Edit(ctx, p.Handle, t))
 }
 
 func (s *Server) restoreTask(c *fiber.Ctx) error {
@@ -209,7 +262,7 @@ func (s *Server) restoreTask(c *fiber.Ctx) error {
 	defer cancel()
 	rev, _ := strconv.Atoi(c.FormValue("rev"))
 	_, err = s.cfg.Services.Tasks.Restore(ctx, p.Handle, co.Handle, c.Params("id"), rev)
-	return s.back(c, co.Handle, err)
+	return s.back(c, co.Handle, service.TabTasks, err)
 }
 
 // moveTask moves a task one place up or down.
@@ -236,7 +289,7 @@ func (s *Server) moveTask(c *fiber.Ctx) error {
 		}
 		break
 	}
-	return s.back(c, course, s.cfg.Services.Tasks.Reorder(ctx, p.Handle, course, ids))
+	return s.back(c, course, service.TabTasks, s.cfg.Services.Tasks.Reorder(ctx, p.Handle, course, ids))
 }
 
 func (s *Server) addBadge(c *fiber.Ctx) error {
@@ -254,7 +307,7 @@ func (s *Server) addBadge(c *fiber.Ctx) error {
 	}
 	if fh, err := c.FormFile("image"); err == nil && fh.Size > 0 {
 		if fh.Size > badgepng.MaxUploadBytes {
-			return s.back(c, co.Handle, domain.Errorf(domain.EINVALID, "The badge image is too large (at most 256 KiB)."))
+			return s.back(c, co.Handle, service.TabBadges, domain.Errorf(domain.EINVALID, "The badge image is too large (at most 256 KiB)."))
 		}
 		f, err := fh.Open()
 		if err != nil {
@@ -267,9 +320,9 @@ func (s *Server) addBadge(c *fiber.Ctx) error {
 		}
 	}
 	if err := s.cfg.Services.Badges.Add(ctx, p.Handle, b); err != nil {
-		return s.back(c, co.Handle, err)
+		return s.back(c, co.Handle, service.TabBadges, err)
 	}
-	return s.back(c, co.Handle, nil)
+	return s.back(c, co.Handle, service.TabBadges, nil)
 }
 
 func (s *Server) awardBadge(c *fiber.Ctx) error {
@@ -280,7 +333,7 @@ func (s *Server) awardBadge(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	_, err = s.cfg.Services.Badges.Award(ctx, p.Handle, c.Params("id"), c.FormValue("learner"))
-	return s.back(c, co.Handle, err)
+	return s.back(c, co.Handle, service.TabBadges, err)
 }
 
 func (s *Server) pinPost(c *fiber.Ctx) error {
@@ -290,7 +343,7 @@ func (s *Server) pinPost(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.back(c, co.Handle, s.cfg.Services.Posts.Pin(ctx, p.Handle, c.FormValue("post"), c.FormValue("pinned") == "1"))
+	return s.back(c, co.Handle, service.TabDiscussion, s.cfg.Services.Posts.Pin(ctx, p.Handle, c.FormValue("post"), c.FormValue("pinned") == "1"))
 }
 
 func (s *Server) removePost(c *fiber.Ctx) error {
@@ -300,10 +353,23 @@ func (s *Server) removePost(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.back(c, co.Handle, s.cfg.Services.Posts.Remove(ctx, p.Handle, c.FormValue("post")))
+	return s.back(c, co.Handle, service.TabDiscussion, s.cfg.Services.Posts.Remove(ctx, p.Handle, c.FormValue("post")))
 }
 
 func urlQuery(s string) string { return url.QueryEscape(s) }
+
+// revokeFromManage revokes an award from the organisers' Badges tab, with
+// their reason, as the award's page does (Badges.Revoke checks that they
+// organise its issuer), and returns to the tab.
+func (s *Server) revokeFromManage(c *fiber.Ctx) error {
+	p, co, err := s.organised(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	return s.back(c, co.Handle, service.TabBadges, s.cfg.Services.Badges.Revoke(ctx, p.Handle, c.Params("id"), c.FormValue("reason")))
+}
 
 func (s *Server) blockFromCourse(c *fiber.Ctx) error {
 	p, co, err := s.organised(c)
@@ -312,5 +378,5 @@ func (s *Server) blockFromCourse(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.back(c, co.Handle, s.cfg.Services.Moderation.BlockFromCourse(ctx, p.Handle, co.Handle, c.FormValue("actor")))
+	return s.back(c, co.Handle, service.TabProgress, s.cfg.Services.Moderation.BlockFromCourse(ctx, p.Handle, co.Handle, c.FormValue("actor")))
 }

@@ -135,11 +135,11 @@ func (s *Server) askSchool(c *fiber.Ctx) error {
 	defer cancel()
 	r, err := s.cfg.Services.Schools.Ask(ctx, p.Handle, course, c.FormValue("school"))
 	if err != nil {
-		return s.back(c, course, err)
+		return s.back(c, course, service.TabSettings, err)
 	}
 	notice := "Asked " + r.Name + " to take it in; its organisers will answer."
 	if r.Placed {
 		notice = "It is now part of " + r.Name + "."
 	}
-	return c.Redirect("/courses/"+course+"/manage?asked="+urlQuery(notice)+"#join-school", fiber.StatusSeeOther)
+	return c.Redirect(manageURL(course, service.TabSettings)+"?asked="+urlQuery(notice)+"#join-school", fiber.StatusSeeOther)
 }

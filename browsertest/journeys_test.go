@@ -35,11 +35,13 @@ func TestJourneyChallengeToBadge(t *testing.T) {
 	}
 	olga.sees("Organise “SQL Sprint”")
 
+	olga.follow("Tasks")
 	olga.fill("New task title", "Select everything")
 	olga.fill("Text (HTML allowed)", "<p>Write a query that returns every row of the table <code>books</code>.</p>")
 	olga.pressOK("Add task")
 	olga.sees("Select everything")
 
+	olga.follow("Badges")
 	olga.fill("New badge name", "SQL Starter")
 	olga.fill("Description", "Finished the SQL sprint.")
 	olga.choose("Earned by", "all_tasks")
@@ -120,10 +122,11 @@ func TestJourneyModeratedSignUp(t *testing.T) {
 
 	ada := b.as("ada", n.Base)
 	ada.logIn("ada", n.AdaPassword)
-	ada.openOK("/courses/gentle-python/manage")
+	ada.openOK("/courses/gentle-python/manage/settings")
 	ada.choose("Sign-up", "moderated")
 	ada.fill("Sign-up questions (one per line, for moderated sign-up)", "What would you like to build with Python?")
 	ada.pressOK("Save")
+	ada.follow("Overview")
 	ada.sees("No one is waiting.")
 	var course *domain.Course
 	n.view(t, func(tx domain.Tx) error {

@@ -226,8 +226,9 @@ type Member struct {
 	Actor   string // their actor id
 	Answers string // the answers to the sign-up questions
 	Done    []bool // for each task of the course in order, whether they did it
-	// DoneCount is how many of the course's tasks they did.
-	DoneCount int
+	// DoneCount is how many of the course's tasks they did; Submitted how
+	// many of those completions came with a link or a note.
+	DoneCount, Submitted int
 	// Work is, for each task in order, their completion (nil: not done),
 	// whose evidence link and note the organisers see.
 	Work []*domain.Completion
@@ -271,6 +272,9 @@ type ManagePage struct {
 	Members                  []Member
 	MemberCount              int
 	MembersPrev, MembersNext string
+	// Submitted is how many completions of the members on this page came
+	// with a link or a note (their submitted work).
+	Submitted int
 	// Awards are the badges, each with a page of its awards.
 	Awards               []BadgeAwards
 	Threads              []PostView
@@ -332,6 +336,9 @@ func (s *Courses) Manage(ctx context.Context, organiser, handle string, q Manage
 			}
 			if p.Members, err = s.members(tx, co.Handle, members.Items, tasks); err != nil {
 				return err
+			}
+			for _, m := range p.Members {
+				p.Submitted += m.Submitted
 			}
 			p.MembersPrev, p.MembersNext = members.Prev, members.Next
 			if q.Tab == TabBadges {
@@ -413,6 +420,9 @@ func (s *Courses) members(tx membersTx, course string, fs []*domain.Follower, ta
 			m.Done, m.Work = append(m.Done, done), append(m.Work, c)
 			if done {
 				m.DoneCount++
+				if c.Evidence != "" || c.Note != "" {
+					m.Submitted++
+				}
 			}
 			cs, err := tx.EvidenceComments(course, t.ID, f.Actor)
 			if err != nil {

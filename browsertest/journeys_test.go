@@ -208,7 +208,7 @@ func TestJourneyOperatorRenamesKinds(t *testing.T) {
 	ada.choose("Status", "open")
 	ada.pressOK("Create")
 	ada.openOK("/courses/pandas-hack")
-	ada.sees("Hackathon", "Join this Hackathon")
+	ada.sees("Hackathon", "You organise this Hackathon") // an organiser is not offered Join
 }
 
 // TestJourneyRemoteLookupAndJoin: a person on node A looks up a course on

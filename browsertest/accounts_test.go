@@ -21,6 +21,14 @@ func userButton(handle, text string) chromedp.JSPath {
 })()`)
 }
 
+// revealFor opens the disclosure text in the users page's row of handle:
+// the first press of a destructive action (forms_test.go).
+func (u *user) revealFor(handle, text string) {
+	u.t.Helper()
+	sel := chromedp.JSPath(strings.Replace(string(userButton(handle, text)), `querySelectorAll("button")`, `querySelectorAll("summary")`, 1))
+	u.step(fmt.Sprintf("open %q for @%s", text, handle), chromedp.Click(sel, chromedp.NodeVisible))
+}
+
 // pressFor presses the button text in the users page's row of handle and
 // waits for the page it leads to, which must answer 200.
 func (u *user) pressFor(handle, text string) {
@@ -30,6 +38,7 @@ func (u *user) pressFor(handle, text string) {
 	if err != nil || resp.Status != http.StatusOK {
 		u.t.Fatalf("%s: press %q for @%s: %v\n%s", u.name, text, handle, err, u.where())
 	}
+	u.checkPage()
 }
 
 // TestJourneySuspendAndDeleteAccounts: the operator suspends a learner
@@ -50,8 +59,9 @@ func TestJourneySuspendAndDeleteAccounts(t *testing.T) {
 	ada.openOK("/admin/settings")
 	ada.follow("Users: suspend and unsuspend accounts")
 	ada.sees("@lou", "Lou Learner", "active")
-	ada.pressFor("lou", "Suspend")
-	ada.sees("Saved.")
+	ada.revealFor("lou", "Suspend")
+	ada.pressFor("lou", "Suspend @lou")
+	ada.sees("@lou is suspended and logged out.")
 	if !strings.Contains(ada.text(), "@lou Lou Learner member") || !strings.Contains(ada.text(), "suspended") {
 		t.Errorf("the users page does not show lou suspended\n%s", ada.where())
 	}
@@ -70,7 +80,7 @@ func TestJourneySuspendAndDeleteAccounts(t *testing.T) {
 	lou.sees("This account is suspended by the node's operators.")
 
 	ada.pressFor("lou", "Unsuspend")
-	ada.sees("Saved.")
+	ada.sees("@lou may log in again.")
 	lou.logIn("lou", pw)
 
 	// Mia deletes her account; a wrong password is refused first.

@@ -9,6 +9,7 @@ package browsertest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -20,9 +21,11 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"golang.org/x/net/html"
@@ -285,6 +288,7 @@ func (u *user) open(path string) int64 {
 	if err != nil {
 		u.t.Fatalf("%s: open %s: %v", u.name, path, err)
 	}
+	u.checkPage()
 	return resp.Status
 }
 
@@ -369,6 +373,7 @@ func (u *user) follow(text string) {
 	if err != nil {
 		u.t.Fatalf("%s: follow the link %q: %v\n%s", u.name, text, err, u.where())
 	}
+	u.checkPage()
 	if resp.Status != 200 {
 		u.t.Fatalf("%s: the link %q led to a %d page\n%s", u.name, text, resp.Status, u.where())
 	}
@@ -414,6 +419,7 @@ func (u *user) press(text string) int64 {
 	if err != nil {
 		u.t.Fatalf("%s: press %q: %v\n%s", u.name, text, err, u.where())
 	}
+	u.checkPage()
 	return resp.Status
 }
 
@@ -515,6 +521,211 @@ func (u *user) screenshot(name string) {
 		}
 	}
 	u.step("back to desktop width", chromedp.EmulateViewport(1280, 900))
+}
+
+// ---------------------------------------------------------------- page checks
+
+// Every page a person opens, follows a link to or reaches by pressing a
+// button is checked as it loads (checkPage): nothing is wider than the
+// viewport, and axe-core finds no WCAG 2.1 A or AA violation, in the light
+// and in the dark colour scheme. With LERNEJO_SCREENSHOTS=DIR each checked
+// page is also saved there as full-page PNGs, light and dark.
+
+// pagesChecked counts the pages checkPage has checked; TestMain reports it.
+var pagesChecked atomic.Int64
+
+// shotSeq numbers the screenshots, so that their names sort in the order
+// the tests took them and a page seen twice is not overwritten.
+var shotSeq atomic.Int64
+
+// TestMain runs the tests and then says how many pages were checked.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	fmt.Printf("browsertest: checked %d pages (overflow, axe-core WCAG 2.1 AA light and dark)\n", pagesChecked.Load())
+	os.Exit(code)
+}
+
+// axeTags are the axe-core rule tags of WCAG 2.1 levels A and AA.
+var axeTags = []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa"}
+
+var (
+	axeOnce   sync.Once
+	axeSource string
+	axeErr    error
+)
+
+// axeScript is axe.min.js from the validator's node_modules (pinned by its
+// package-lock.json), read once. It is injected into each page with
+// Evaluate, so no page loads anything from the network.
+func axeScript(t testing.TB) string {
+	t.Helper()
+	axeOnce.Do(func() {
+		var b []byte
+		b, axeErr = os.ReadFile(filepath.Join(validatorDir, "node_modules", "axe-core", "axe.min.js"))
+		axeSource = string(b)
+	})
+	if axeErr != nil {
+		t.Fatalf("axe-core is not installed: run `npm ci --prefix browsertest/testdata/validator` at the repository root (.ci/run does): %v", axeErr)
+	}
+	return axeSource
+}
+
+// overflowJS describes the overflow of the page, or is empty when the page
+// is no wider than its viewport. It names the element reaching farthest to
+// the right that is not inside a box that scrolls or clips it.
+const overflowJS = `(() => {
+	const de = document.documentElement;
+	const limit = Math.min(window.innerWidth, de.clientWidth);
+	if (de.scrollWidth <= limit) return "";
+	const clipped = el => {
+		for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+			if (getComputedStyle(a).overflowX !== "visible") return true;
+		}
+		return false;
+	};
+	let worst = null, right = limit;
+	for (const el of document.body.querySelectorAll("*")) {
+		const r = el.getBoundingClientRect();
+		if (r.right > right + 0.5 && !clipped(el)) { right = r.right; worst = el; }
+	}
+	let what = "no single element";
+	if (worst) {
+		what = "<" + worst.tagName.toLowerCase() + (worst.id ? "#" + worst.id : "") +
+			(worst.className && typeof worst.className === "string" ? "." + worst.className.trim().split(/\s+/).join(".") : "") + ">";
+		const text = (worst.textContent || "").replace(/\s+/g, " ").trim();
+		if (text) what += " " + JSON.stringify(text.length > 80 ? text.slice(0, 80) + "…" : text);
+		what += " reaching " + Math.round(right) + " px";
+	}
+	return "the page is " + de.scrollWidth + " px wide in a " + limit + " px viewport; widest: " + what;
+})()`
+
+// axeViolation is what checkPage reports of one axe-core violation.
+type axeViolation struct {
+	ID      string `json:"id"`
+	Impact  string `json:"impact"`
+	Help    string `json:"help"`
+	HelpURL string `json:"helpUrl"`
+	Nodes   []struct {
+		Target  string `json:"target"`
+		Summary string `json:"summary"`
+	} `json:"nodes"`
+}
+
+// axeRunJS runs axe-core on the document with the given options (a JSON
+// object) and returns its violations.
+func axeRunJS(options string) string {
+	return `axe.run(document, ` + options + `).then(r => r.violations.map(v => ({
+	id: v.id, impact: v.impact || "", help: v.help, helpUrl: v.helpUrl,
+	nodes: v.nodes.map(n => ({target: n.target.join(" "), summary: n.failureSummary || ""}))})))`
+}
+
+// colorScheme emulates prefers-color-scheme (light or dark) in the tab.
+func (u *user) colorScheme(scheme string) {
+	u.t.Helper()
+	ctx, cancel := context.WithTimeout(u.ctx, stepTimeout)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+	}); err != nil {
+		u.t.Fatalf("%s: emulate prefers-color-scheme: %s: %v", u.name, scheme, err)
+	}
+}
+
+// checkPage checks the page the person is on now (see the section comment).
+// Documents that are not HTML pages (JSON, images) are not checked.
+func (u *user) checkPage() {
+	u.t.Helper()
+	kind, err := runJS[string](u, `document.contentType`)
+	if err != nil {
+		u.t.Fatalf("%s: read the page: %v", u.name, err)
+	}
+	if kind != "text/html" {
+		return
+	}
+	where := u.path()
+	if msg, err := runJS[string](u, overflowJS); err != nil {
+		u.t.Fatalf("%s: overflow check on %s: %v", u.name, where, err)
+	} else if msg != "" {
+		u.t.Fatalf("%s: %s overflows: %s", u.name, where, msg)
+	}
+	u.shoot(where, "")
+	if has, _ := runJS[bool](u, `typeof axe === "object"`); !has {
+		if _, err := runJS[chromedp.Void](u, axeScript(u.t)); err != nil {
+			u.t.Fatalf("%s: inject axe-core into %s: %v", u.name, where, err)
+		}
+	}
+	tags, _ := json.Marshal(axeTags)
+	u.axe(where, "light", `{runOnly: {type: "tag", values: `+string(tags)+`}, resultTypes: ["violations"]}`)
+	// Only colour contrast depends on the colour scheme.
+	u.colorScheme("dark")
+	u.axe(where, "dark", `{runOnly: {type: "rule", values: ["color-contrast"]}, resultTypes: ["violations"]}`)
+	u.shoot(where, "dark")
+	u.colorScheme("light")
+	pagesChecked.Add(1)
+}
+
+// axe runs axe-core on the page and fails the test on any violation, with
+// its rule, the elements and the help.
+func (u *user) axe(where, scheme, options string) {
+	u.t.Helper()
+	ctx, cancel := context.WithTimeout(u.ctx, stepTimeout)
+	defer cancel()
+	vs, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](axeRunJS(options), chromedp.EvalAwaitPromise))
+	if err != nil {
+		u.t.Fatalf("%s: axe-core on %s: %v", u.name, where, err)
+	}
+	if len(vs) == 0 {
+		return
+	}
+	var b strings.Builder
+	for _, v := range vs {
+		fmt.Fprintf(&b, "\n  %s (%s): %s (%s)", v.ID, v.Impact, v.Help, v.HelpURL)
+		for _, n := range v.Nodes {
+			fmt.Fprintf(&b, "\n    %s: %s", n.Target, strings.Join(strings.Fields(n.Summary), " "))
+		}
+	}
+	u.t.Fatalf("%s: axe-core finds %d WCAG 2.1 AA violations on %s (%s colour scheme):%s", u.name, len(vs), where, scheme, b.String())
+}
+
+// unsafeName matches what a screenshot's file name leaves out.
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// shoot saves a full-page PNG of the page to $LERNEJO_SCREENSHOTS, if set,
+// named by number, test, path, viewport width and scheme.
+func (u *user) shoot(where, scheme string) {
+	u.t.Helper()
+	dir := os.Getenv("LERNEJO_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		u.t.Fatal(err)
+	}
+	width, err := runJS[int](u, `window.innerWidth`)
+	if err != nil {
+		u.t.Fatalf("%s: read the viewport: %v", u.name, err)
+	}
+	ctx, cancel := context.WithTimeout(u.ctx, stepTimeout)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		u.t.Fatalf("%s: screenshot of %s: %v", u.name, where, err)
+	}
+	page := strings.Trim(where, "/")
+	if page == "" {
+		page = "index"
+	}
+	if len(page) > 80 {
+		page = page[:80]
+	}
+	name := fmt.Sprintf("%04d-%s-%s-%d", shotSeq.Add(1), u.t.Name(), page, width)
+	if scheme != "" {
+		name += "-" + scheme
+	}
+	name = strings.Trim(unsafeName.ReplaceAllString(name, "_"), "_")
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		u.t.Fatal(err)
+	}
 }
 
 // ---------------------------------------------------------------- HTTP

@@ -52,6 +52,7 @@ func (u *user) pressIn(post, text string) {
 	if err != nil || resp.Status != 200 {
 		u.t.Fatalf("%s: press %q on %q: %v\n%s", u.name, text, post, err, u.where())
 	}
+	u.checkPage()
 }
 
 // doesNotSee fails if the page shows text.
@@ -107,7 +108,8 @@ func TestJourneyDiscussion(t *testing.T) {
 	lea.pressIn("My first try", "Save")
 	lea.sees("My second try", "edited")
 	lea.doesNotSee("My first try")
-	lea.pressIn("My second try", "Delete")
+	lea.openIn("My second try", "Delete") // the one confirm pattern (forms_test.go)
+	lea.pressIn("My second try", "Delete this post")
 	lea.doesNotSee("My second try")
 	lea.fill("Write a post", "Buy cheap watches")
 	lea.pressOK("Post")
@@ -142,6 +144,7 @@ func TestJourneyDiscussion(t *testing.T) {
 	ada.openOK("/admin/settings")
 	ada.sees("spam", "about a post in "+node.DemoCourse)
 	ada.openOK(course)
-	ada.pressIn("Buy cheap watches", "Remove")
+	ada.openIn("Buy cheap watches", "Remove")
+	ada.pressIn("Buy cheap watches", "Remove this post")
 	ada.doesNotSee("Buy cheap watches")
 }

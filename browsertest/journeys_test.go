@@ -174,7 +174,7 @@ func TestJourneyOperatorRenamesKinds(t *testing.T) {
 	ada.fill("What people can start here", "Workshop\nReading Circle\nHackathon")
 	ada.fill("Preselected kind", "Reading Circle")
 	ada.pressOK("Save")
-	ada.sees("Saved.")
+	ada.sees("The settings are saved.")
 
 	st := n.settings(t)
 	want := []string{"Workshop", "Reading Circle", "Hackathon"}

@@ -37,7 +37,7 @@ func TestJourneySchoolCreatedAndJoined(t *testing.T) {
 	ada.fill("Summary", "Design for the web.")
 	ada.fill("Organisers (handles of people here, separated by commas)", "olga")
 	ada.pressOK("Create school")
-	ada.sees("Saved.", "School of Design", "@design")
+	ada.sees("The school School of Design is created.", "School of Design", "@design")
 
 	cleo.openOK("/courses/css-club/manage/settings")
 	cleo.fill("Ask to join a school", "design")

@@ -43,23 +43,23 @@ func (b *Badge) Normalise() {
 // first. Empty criteria stand for the default Normalise fills in.
 func (b *Badge) Validate() error {
 	if err := checkText(b.Name, "badge name", true, MaxNameLen); err != nil {
-		return err
+		return OnField("name", err)
 	}
 	if err := checkText(b.Description, "badge description", false, MaxSummaryLen); err != nil {
-		return err
+		return OnField("description", err)
 	}
 	switch b.Criteria {
 	case "", CriteriaAllTasks, CriteriaOrganiser:
 	case CriteriaChosenTasks:
 		if len(b.Tasks) == 0 {
-			return Errorf(EINVALID, "Choose at least one task for this badge.")
+			return Errorf(EINVALID, "Choose at least one task for this badge.").On("tasks")
 		}
 	case CriteriaPeer:
 		if b.Votes < 1 {
-			return Errorf(EINVALID, "A peer-awarded badge needs at least one vote.")
+			return Errorf(EINVALID, "A peer-awarded badge needs at least one vote.").On("votes")
 		}
 	default:
-		return Errorf(EINVALID, "Unknown badge criteria %q.", b.Criteria)
+		return Errorf(EINVALID, "Unknown badge criteria %q.", b.Criteria).On("criteria")
 	}
 	return nil
 }

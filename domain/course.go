@@ -49,6 +49,9 @@ type Course struct {
 	Language   string   // BCP 47 tag, e.g. "en"
 	Tags       []string
 	Capacity   int // 0 = unlimited
+	// Image is the file name (Image.Name) of the picture its organisers uploaded,
+	// "" for none: the course actor's icon.
+	Image string
 	// RedistributeReplies makes the course Announce learners' replies to its
 	// followers, not only their top-level posts. Off by default: flooding
 	// home timelines with every reply is a known complaint about groups.
@@ -127,67 +130,67 @@ func (c *Course) Normalise(s Settings) {
 // stands for the default Normalise fills in.
 func (c *Course) Validate(s Settings) error {
 	if err := ValidateHandle(c.Handle); err != nil {
-		return err
+		return OnField("handle", err)
 	}
 	if err := checkText(c.Title, "title", true, MaxNameLen); err != nil {
-		return err
+		return OnField("title", err)
 	}
 	if err := checkText(c.Summary, "summary", false, MaxSummaryLen); err != nil {
-		return err
+		return OnField("summary", err)
 	}
 	kind := c.Kind
 	if kind == "" {
 		kind = s.DefaultKind
 	}
 	if !s.HasKind(kind) {
-		return Errorf(EINVALID, "%q is not one of this node's kinds (%s).", kind, strings.Join(s.Kinds, ", "))
+		return Errorf(EINVALID, "%q is not one of this node's kinds (%s).", kind, strings.Join(s.Kinds, ", ")).On("kind")
 	}
 	switch c.Status {
 	case "", StatusDraft, StatusOpen, StatusClosed, StatusArchived:
 	default:
-		return Errorf(EINVALID, "Unknown status %q.", c.Status)
+		return Errorf(EINVALID, "Unknown status %q.", c.Status).On("status")
 	}
 	switch c.SignUp {
 	case "", SignUpOpen, SignUpModerated, SignUpClosed:
 	default:
-		return Errorf(EINVALID, "Unknown sign-up mode %q.", c.SignUp)
+		return Errorf(EINVALID, "Unknown sign-up mode %q.", c.SignUp).On("signup")
 	}
 	questions := 0
 	for _, q := range c.Questions {
 		if err := checkText(q, "sign-up question", false, MaxQuestionLen); err != nil {
-			return err
+			return OnField("questions", err)
 		}
 		if strings.TrimSpace(q) != "" {
 			questions++
 		}
 	}
 	if questions > MaxQuestions {
-		return Errorf(EINVALID, "A course can ask at most %d sign-up questions.", MaxQuestions)
+		return Errorf(EINVALID, "A course can ask at most %d sign-up questions.", MaxQuestions).On("questions")
 	}
 	if c.School != "" {
 		if err := ValidateHandle(c.School); err != nil {
-			return Errorf(EINVALID, "The school %q is not a valid handle.", c.School)
+			return Errorf(EINVALID, "The school %q is not a valid handle.", c.School).On("school")
 		}
 	}
 	if err := validateHandles(c.Organisers, "organiser"); err != nil {
-		return err
+		return OnField("organisers", err)
 	}
 	if len(c.Organisers) == 0 {
-		return Errorf(EINVALID, "A course needs at least one organiser.")
+		return Errorf(EINVALID, "A course needs at least one organiser.").On("organisers")
 	}
 	if len(c.Language) > 35 {
-		return Errorf(EINVALID, "The language should be a short code such as \"en\".")
+		return Errorf(EINVALID, "The language should be a short code such as \"en\".").On("language")
 	}
 	for _, t := range c.Tags {
 		if t == "" || len(t) > MaxTagLen || strings.ContainsAny(t, " \t\n#<>\"'") {
-			return Errorf(EINVALID, "The tag %q is not valid: use one word without spaces.", t)
+			return Errorf(EINVALID, "The tag %q is not valid: use one word without spaces.", t).On("tags")
 		}
 	}
 	if len(c.Tags) > MaxTags {
-		return Errorf(EINVALID, "A course can have at most %d tags.", MaxTags)
+		return Errorf(EINVALID, "A course can have at most %d tags.", MaxTags).On("tags")
 	}
 	if c.Capacity < 0 {
-		return Errorf(EINVALID, "The capacity cannot be negative.")
+		return Errorf(EINVALID, "The capacity cannot be negative.").On("capacity")
 	}
 	return c.validateMeeting()
 }
@@ -202,24 +205,24 @@ var weekdays = map[string]time.Weekday{
 
 func (c *Course) validateMeeting() error {
 	if _, ok := weekdays[c.MeetingDay]; !ok && c.MeetingDay != "" {
-		return Errorf(EINVALID, "The meeting day %q is not a day of the week.", c.MeetingDay)
+		return Errorf(EINVALID, "The meeting day %q is not a day of the week.", c.MeetingDay).On("meeting_day")
 	}
 	if c.MeetingTime == "" && c.MeetingDay != "" {
-		return Errorf(EINVALID, "Give the meeting a time, such as 18:30.")
+		return Errorf(EINVALID, "Give the meeting a time, such as 18:30.").On("meeting_time")
 	}
 	if c.MeetingTime != "" {
 		if _, _, ok := parseClock(c.MeetingTime); !ok {
-			return Errorf(EINVALID, "The meeting time %q should be HH:MM on a 24-hour clock, such as 18:30.", c.MeetingTime)
+			return Errorf(EINVALID, "The meeting time %q should be HH:MM on a 24-hour clock, such as 18:30.", c.MeetingTime).On("meeting_time")
 		}
 	}
 	if err := checkText(c.MeetingPlace, "meeting place", false, MaxMeetingPlaceLen); err != nil {
-		return err
+		return OnField("meeting_place", err)
 	}
 	if strings.ContainsAny(strings.TrimSpace(c.MeetingPlace), "\r\n") {
-		return Errorf(EINVALID, "The meeting place should be on one line.")
+		return Errorf(EINVALID, "The meeting place should be on one line.").On("meeting_place")
 	}
 	if _, err := c.MeetingLocation(); err != nil {
-		return err
+		return OnField("meeting_timezone", err)
 	}
 	return nil
 }

@@ -23,17 +23,31 @@ const (
 )
 
 // Error is a domain error: a code and a message that is safe to show to the
-// person who caused it.
+// person who caused it, and, when it is about one field of what they filled
+// in, that field's name, so that a form can say what to fix beside it.
 type Error struct {
 	Code    string
 	Message string
+	Field   string // the form field's name ("title", "text"), or ""
+	// Format and Args are what Errorf made Message from, so that the web
+	// pages can write the message in the reader's language (the English
+	// Format is its key in the catalogue). An Error built without Errorf
+	// has neither; its Message is the key.
+	Format string
+	Args   []any
+}
+
+// On names the field e is about and returns e.
+func (e *Error) On(field string) *Error {
+	e.Field = field
+	return e
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
 
 // Errorf returns a domain error with the given code.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // ErrorCode returns the code of the first domain error in err's chain,
@@ -60,6 +74,43 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "Something went wrong on our side."
+}
+
+// ErrorField returns the field the first domain error in err's chain is
+// about, "" when none.
+func ErrorField(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}
+
+// OnField names the field a domain error from a check is about, and
+// returns any other error (or nil) as it is.
+func OnField(field string, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		e.Field = field
+	}
+	return err
+}
+
+// ErrorText is the message of err as ErrorMessage says it, split into
+// the English format and its arguments, for a translation: the format
+// is the catalogue's key (the message itself when it has no arguments).
+func ErrorText(err error) (format string, args []any) {
+	var e *Error
+	switch {
+	case err == nil:
+		return "", nil
+	case !errors.As(err, &e):
+		return ErrorMessage(err), nil
+	case e.Format != "" && len(e.Args) > 0:
+		return e.Format, e.Args
+	default:
+		return e.Message, nil
+	}
 }
 
 // ErrNoSpace is the store's answer to a write while the disk holding the data

@@ -4,13 +4,16 @@ import "time"
 
 // RemoteActor is an actor of another server, as last fetched from its origin.
 type RemoteActor struct {
-	ID                        string
-	Type                      string
-	Username                  string // preferredUsername
-	Host                      string // canonical host of ID
-	Name                      string // plain text
-	Summary                   string // sanitised HTML
-	URL                       string
+	ID       string
+	Type     string
+	Username string // preferredUsername
+	Host     string // canonical host of ID
+	Name     string // plain text
+	Summary  string // sanitised HTML
+	URL      string
+	// IconURL is the picture its actor document's icon names, which the
+	// node fetches, re-encodes and serves itself (RemoteAvatar).
+	IconURL                   string
 	Inbox                     string
 	SharedInbox               string
 	KeyID                     string

@@ -26,8 +26,8 @@ const MaxPageScan = 10
 // The store keeps an index per list (Course.Lists), so a page of a list
 // reads only that page.
 type CourseList struct {
-	Kind  string // "open", "tag", "lang" or "school"
-	Value string // the tag, language or school; "" for "open"
+	Kind  string // "open", "tag", "lang", "school" or "organiser"
+	Value string // the tag, language, school or organiser; "" for "open"
 }
 
 // Course lists.
@@ -42,11 +42,18 @@ func LanguageCourses(lang string) CourseList { return CourseList{Kind: "lang", V
 // SchoolCourses is the list of a school's courses that are not drafts.
 func SchoolCourses(school string) CourseList { return CourseList{Kind: "school", Value: school} }
 
+// OrganisedCourses is the list of the courses a local person organises,
+// drafts included (their "My learning" page).
+func OrganisedCourses(handle string) CourseList { return CourseList{Kind: "organiser", Value: handle} }
+
 // Lists returns the course lists the course belongs to. This is the one
 // place that says which courses the home, tag, language and school pages
-// show.
+// show, and the organisers' pages.
 func (c *Course) Lists() []CourseList {
 	var out []CourseList
+	for _, o := range c.Organisers {
+		out = append(out, OrganisedCourses(o))
+	}
 	if c.School != "" && c.Federates() {
 		out = append(out, SchoolCourses(c.School))
 	}

@@ -8,10 +8,13 @@ import (
 // School is a curated group of courses with its organisers, e.g. "School of
 // Webcraft". It is an Organization actor.
 type School struct {
-	Handle       string
-	Name         string
-	Summary      string   // plain text
-	Organisers   []string // handles of local people
+	Handle     string
+	Name       string
+	Summary    string   // plain text
+	Organisers []string // handles of local people
+	// Image is the file name (Image.Name) of the picture its organisers uploaded,
+	// "" for none: the school actor's icon.
+	Image        string
 	PublicKeyPEM string
 	AssertionKey []byte // Ed25519 public key (FEP-521a)
 	Created      time.Time
@@ -74,19 +77,19 @@ func (s *School) Normalise() {
 // Validate checks a school's fields and changes nothing; call Normalise first.
 func (s *School) Validate() error {
 	if err := ValidateHandle(s.Handle); err != nil {
-		return err
+		return OnField("handle", err)
 	}
 	if err := checkText(s.Name, "school name", true, MaxNameLen); err != nil {
-		return err
+		return OnField("name", err)
 	}
 	if err := checkText(s.Summary, "summary", false, MaxSummaryLen); err != nil {
-		return err
+		return OnField("summary", err)
 	}
 	if err := validateHandles(s.Organisers, "organiser"); err != nil {
-		return err
+		return OnField("organisers", err)
 	}
 	if len(s.Organisers) == 0 {
-		return Errorf(EINVALID, "A school needs at least one organiser.")
+		return Errorf(EINVALID, "A school needs at least one organiser.").On("organisers")
 	}
 	return nil
 }

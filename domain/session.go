@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -22,6 +23,35 @@ type Session struct {
 	Created time.Time
 	Expires time.Time
 	CSRF    string // per session, TokenLen random bytes, hex
+	// Flash is the one-time message for the next page this browser shows,
+	// or nil: what became of the form it sent last.
+	Flash *Flash `json:",omitempty"`
+}
+
+// MaxFlashLen bounds a flash message's text, in bytes: it says what became
+// of one form.
+const MaxFlashLen = 500
+
+// Flash is a one-time message: set by a form's handler before it redirects,
+// shown once by the next page and then gone. It lives with the session
+// (or, for a visitor, in a signed cookie), never in the URL, so a link
+// cannot make a page show a message the node did not write.
+type Flash struct {
+	Error bool   // a refusal to put right, not a notice
+	Text  string // plain text, safe to show
+	// Action, when set, is a path on this node the message offers to POST
+	// to, with ActionLabel on its button ("Publish" after creating a draft).
+	Action      string `json:",omitempty"`
+	ActionLabel string `json:",omitempty"`
+}
+
+// Bounded is f with its text cut to MaxFlashLen bytes (at a character's
+// end): a domain error's message may quote what someone typed.
+func (f Flash) Bounded() Flash {
+	if len(f.Text) > MaxFlashLen {
+		f.Text = strings.ToValidUTF8(f.Text[:MaxFlashLen], "")
+	}
+	return f
 }
 
 // Expired reports whether the session has ended at now.

@@ -111,9 +111,11 @@ func (s Settings) HasKind(k string) bool {
 
 // checkText checks that a text is present (when required), valid UTF-8
 // without NUL, and not too long. It judges the text without the spaces at
-// its ends, which Normalise trims.
+// its ends, which Normalise trims, and counts a line break sent as CR LF
+// (as browsers send a textarea's) as one character, as the browser's
+// maxlength counted it.
 func checkText(text, field string, required bool, max int) error {
-	text = strings.TrimSpace(text)
+	text = strings.ReplaceAll(strings.TrimSpace(text), "\r\n", "\n")
 	if !utf8.ValidString(text) || strings.ContainsRune(text, 0) {
 		return Errorf(EINVALID, "The %s contains characters that are not allowed.", field)
 	}

@@ -99,6 +99,9 @@ type Tx interface {
 	DeliveryStore
 	SessionStore
 	ModerationStore
+	ImageStore
+	MailStore
+	NotificationStore
 }
 
 // SettingsStore reads and writes the operator's settings.
@@ -455,4 +458,70 @@ type ModerationStore interface {
 	// ReportBy returns the report made here by reporter (an actor id)
 	// about the post uri; ENOTFOUND when there is none.
 	ReportBy(reporter, uri string) (*Report, error)
+}
+
+// ImageStore holds the images the node serves, and the remote avatars it
+// fetched.
+type ImageStore interface {
+	// Image returns the image with this hash.
+	Image(hash string) (*Image, error)
+	// PutImage stores img under its hash; ttl 0 keeps it, otherwise the
+	// store drops it after ttl.
+	PutImage(img *Image, ttl time.Duration) error
+	// RemoteAvatar returns what the node holds of a remote actor's avatar.
+	RemoteAvatar(actor string) (*RemoteAvatar, error)
+	// PutRemoteAvatar stores a; the store drops it after ttl.
+	PutRemoteAvatar(a *RemoteAvatar, ttl time.Duration) error
+}
+
+// MailStore holds people's addresses, the links the node mailed, and the
+// queue of mails to send.
+type MailStore interface {
+	// MailSettings returns a person's mail settings; ENOTFOUND when they
+	// never saved any.
+	MailSettings(handle string) (*MailSettings, error)
+	// PutMailSettings saves them and indexes the address.
+	PutMailSettings(*MailSettings) error
+	// DeleteMailSettings removes a person's settings and address; a
+	// missing one is not an error.
+	DeleteMailSettings(handle string) error
+	// PeopleWithAddress returns the handles of the people who gave this
+	// (normalised) address, confirmed or not.
+	PeopleWithAddress(address string) ([]string, error)
+
+	// PutMailToken stores a token until its Expires (a Badger TTL).
+	PutMailToken(*MailToken) error
+	// MailToken returns a token by its hash; ENOTFOUND when missing or expired.
+	MailToken(hash string) (*MailToken, error)
+	// DeleteMailToken removes a token; a missing one is not an error.
+	DeleteMailToken(hash string) error
+
+	// PutMail queues a mail (as last written: NextAt is part of its key).
+	PutMail(*OutMail) error
+	// DeleteMail removes a queued mail as last written.
+	DeleteMail(*OutMail) error
+	// DueMails returns up to limit mails due at or before now, soonest first.
+	DueMails(now time.Time, limit int) ([]*OutMail, error)
+}
+
+// NotificationStore holds each local person's notifications, newest first,
+// at most MaxNotifications, and how far they have read them.
+type NotificationStore interface {
+	// AddNotification stores n in its person's list, dropping the oldest
+	// beyond MaxNotifications, and counts it unread.
+	AddNotification(n *Notification) error
+	// NotificationsPage returns a page of person's notifications, newest
+	// first.
+	NotificationsPage(person, cursor string, limit int) (Page[*Notification], error)
+	// CountUnread is how many of person's notifications are newer than
+	// their read marker: one counter, not a walk of the list.
+	CountUnread(person string) (int, error)
+	// ReadUpTo is the id of the newest notification person has seen ("" for
+	// none).
+	ReadUpTo(person string) (string, error)
+	// MarkRead moves person's read marker to the notification id (their
+	// newest) and counts none unread.
+	MarkRead(person, id string) error
+	// DeleteNotificationsOf removes person's notifications and marker.
+	DeleteNotificationsOf(person string) error
 }

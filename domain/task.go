@@ -23,12 +23,18 @@ func (t *Task) Normalise() {
 	t.Body = strings.TrimSpace(t.Body)
 }
 
+// Bounds of a task's title and text, in characters.
+const (
+	MaxTaskTitleLen = MaxNameLen * 2
+	MaxTaskBodyLen  = 100_000
+)
+
 // Validate checks a task's fields and changes nothing; call Normalise first.
 func (t *Task) Validate() error {
-	if err := checkText(t.Title, "task title", true, MaxNameLen*2); err != nil {
-		return err
+	if err := checkText(t.Title, "task title", true, MaxTaskTitleLen); err != nil {
+		return OnField("title", err)
 	}
-	return checkText(t.Body, "task text", false, 100_000)
+	return OnField("body", checkText(t.Body, "task text", false, MaxTaskBodyLen))
 }
 
 // TaskRevision is an earlier version of a task, kept when it is edited

@@ -64,6 +64,7 @@ var Context = []any{
 		"school":                    map[string]string{"@id": "lernejo:school", "@type": "@id"},
 		"tasks":                     map[string]string{"@id": "lernejo:tasks", "@type": "@id"},
 		"badges":                    map[string]string{"@id": "lernejo:badges", "@type": "@id"},
+		"courses":                   map[string]string{"@id": "lernejo:courses", "@type": "@id"},
 	},
 }
 
@@ -93,6 +94,14 @@ func TextToHTML(s string) string {
 	return b.String()
 }
 
+// ProfileHTML is the HTML of an actor's plain-text summary (a person's
+// bio, a course's or school's summary), as its actor carries it and its
+// page shows it: paragraphs, with the web addresses made links, through
+// the sanitiser.
+func (d Documents) ProfileHTML(text string) string {
+	return d.Sanitizer.RemoteHTML(linkify(TextToHTML(text)))
+}
+
 // ASActor is the actor document of a local actor: a Person, a school (an
 // Organization), a course (a Group) or the node's Application. Mastodon
 // needs publicKey to check signatures, endpoints.sharedInbox to deliver
@@ -108,13 +117,16 @@ type ASActor struct {
 	Summary           string                       `json:"summary,omitempty"` // HTML
 	URL               string                       `json:"url"`
 	Icon              *ASImage                     `json:"icon,omitempty"`
-	Inbox             string                       `json:"inbox"`
-	Outbox            string                       `json:"outbox"`
-	Followers         string                       `json:"followers"`
-	Following         string                       `json:"following"`
-	Endpoints         ASEndpoints                  `json:"endpoints"`
-	PublicKey         ASPublicKey                  `json:"publicKey"`
-	Published         string                       `json:"published,omitempty"`
+	// Image is a person's profile header, which Mastodon shows above
+	// their profile.
+	Image     *ASImage    `json:"image,omitempty"`
+	Inbox     string      `json:"inbox"`
+	Outbox    string      `json:"outbox"`
+	Followers string      `json:"followers"`
+	Following string      `json:"following"`
+	Endpoints ASEndpoints `json:"endpoints"`
+	PublicKey ASPublicKey `json:"publicKey"`
+	Published string      `json:"published,omitempty"`
 	// AttributedTo are the organisers of a school or course.
 	AttributedTo              IRIs             `json:"attributedTo,omitempty"`
 	ManuallyApprovesFollowers bool             `json:"manuallyApprovesFollowers"`
@@ -133,6 +145,9 @@ type ASActor struct {
 	// Suspended is set on the actor of a person an operator suspended
 	// (Mastodon's toot:suspended), which says nothing else about them.
 	Suspended bool `json:"suspended,omitempty"`
+	// Courses is a school's collection of the courses it holds, on this
+	// node and on others.
+	Courses string `json:"courses,omitempty"`
 	// CourseFields are set on a course's actor only.
 	*CourseFields
 }
@@ -179,6 +194,23 @@ func (l IRIs) MarshalJSON() ([]byte, error) {
 	return json.Marshal([]string(l))
 }
 
+// picture is the Image of an uploaded picture (its file name,
+// domain.Image.Name), nil for none.
+func (d Documents) picture(name string) *ASImage {
+	if name == "" {
+		return nil
+	}
+	return &ASImage{Type: vocab.ImageType, MediaType: domain.ImageMediaType(name), URL: d.URLs.Image(name)}
+}
+
+// withPicture sets an actor's icon to the picture its people uploaded,
+// when there is one: the generated one stays otherwise.
+func withPicture(a *ASActor, pic *ASImage) {
+	if pic != nil {
+		a.Icon = pic
+	}
+}
+
 // actor fills the fields every local actor has. The actors are built
 // without @context, as an Update embeds them; actorDocument adds it to
 // one served on its own.
@@ -189,7 +221,7 @@ func (d Documents) actor(typ domain.ActorType, handle, name, summary, publicKeyP
 		Type:              vocab.ActivityVocabularyType(typ),
 		PreferredUsername: handle,
 		Name:              name,
-		Summary:           d.Sanitizer.RemoteHTML(TextToHTML(summary)),
+		Summary:           d.ProfileHTML(summary),
 		URL:               id,
 		Inbox:             id + "/inbox",
 		Outbox:            id + "/outbox",
@@ -227,6 +259,8 @@ func (d Documents) PersonActor(p *domain.Person) ASActor {
 		return a
 	}
 	a := d.actor(domain.ActorPerson, p.Handle, p.Name(), p.Bio, p.PublicKeyPEM, p.Created)
+	withPicture(&a, d.picture(p.Avatar))
+	a.Image = d.picture(p.Header)
 	a.Discoverable = true
 	a.AssertionMethod = assertionMethod(a.ID, p.AssertionKey)
 	a.PendingFollowing = a.ID + "/pendingFollowing"
@@ -242,9 +276,11 @@ func (d Documents) Person(p *domain.Person) ([]byte, error) {
 // in attributedTo.
 func (d Documents) SchoolActor(s *domain.School) ASActor {
 	a := d.actor(domain.ActorSchool, s.Handle, s.Name, s.Summary, s.PublicKeyPEM, s.Created)
+	withPicture(&a, d.picture(s.Image))
 	a.AttributedTo = d.people(s.Organisers)
 	a.Discoverable = true
 	a.AssertionMethod = assertionMethod(a.ID, s.AssertionKey)
+	a.Courses = a.ID + "/courses"
 	return a
 }
 
@@ -259,6 +295,7 @@ func (d Documents) School(s *domain.School) ([]byte, error) {
 // every request at once, so it has none to show.
 func (d Documents) CourseActor(c *domain.Course) ASActor {
 	a := d.actor(domain.ActorCourse, c.Handle, c.Title, c.Summary, c.PublicKeyPEM, c.Created)
+	withPicture(&a, d.picture(c.Image))
 	a.AttributedTo = d.people(c.Organisers)
 	a.ManuallyApprovesFollowers = c.ManuallyApprovesFollowers()
 	a.Discoverable = c.Federates()

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,6 +69,15 @@ func goldenCases(t *testing.T) map[string][]byte {
 	// Actors.
 	out["person"] = must(d.Person(&domain.Person{Handle: "ada", DisplayName: "Ada L.", Bio: "Teaches <Go>.\n\nLikes https://go.dev and\ncats.",
 		PublicKeyPEM: goldenPEM, AssertionKey: goldenKey, Created: goldenAt}))
+	// A person with the pictures they uploaded: icon and image (header).
+	out["person_pictures"] = must(d.Person(&domain.Person{Handle: "ada", DisplayName: "Ada L.", Bio: "Teaches Go.",
+		Avatar: strings.Repeat("ab", 32) + ".jpg", Header: strings.Repeat("cd", 32) + ".png",
+		PublicKeyPEM: goldenPEM, AssertionKey: goldenKey, Created: goldenAt}))
+	out["course_picture"] = must(d.Course(&domain.Course{Handle: "go", Title: "Go", Kind: "Course", Status: domain.StatusOpen,
+		SignUp: domain.SignUpOpen, Organisers: []string{"ada"}, Image: strings.Repeat("ef", 32) + ".png",
+		PublicKeyPEM: goldenPEM, Created: goldenAt}))
+	out["school_picture"] = must(d.School(&domain.School{Handle: "school", Name: "The School", Organisers: []string{"ada"},
+		Image: strings.Repeat("01", 32) + ".jpg", PublicKeyPEM: goldenPEM, Created: goldenAt}))
 	out["person_minimal"] = must(d.Person(&domain.Person{Handle: "bob", PublicKeyPEM: goldenPEM}))
 	out["school"] = must(d.School(&domain.School{Handle: "school", Name: "The School", Summary: "A school.", Organisers: []string{"ada", "bob"},
 		PublicKeyPEM: goldenPEM, AssertionKey: goldenKey, Created: goldenAt}))

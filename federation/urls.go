@@ -59,6 +59,10 @@ func (u URLs) Scheme() string {
 // Path is an absolute URL for a local path.
 func (u URLs) Path(p string) string { return u.base + p }
 
+// Image is the URL of an image this node serves, by its file name
+// (domain.Image.Name).
+func (u URLs) Image(name string) string { return u.base + "/images/" + name }
+
 // ActorPath is the path of a local actor.
 func ActorPath(t domain.ActorType, handle string) string {
 	switch t {

@@ -11,6 +11,7 @@ import (
 	"github.com/lernejo/lernejo/federation/fetch"
 	"github.com/lernejo/lernejo/federation/httpsig"
 	"github.com/lernejo/lernejo/inbox"
+	"github.com/lernejo/lernejo/mail"
 	"github.com/lernejo/lernejo/outbox"
 	"github.com/lernejo/lernejo/service"
 )
@@ -49,9 +50,18 @@ func (n *Node) wire(ctx context.Context) error {
 		NewID:     newID,
 		UserAgent: ua,
 	})
+	var mailer service.Mailer
+	if n.cfg.SMTP.Configured() {
+		var err error
+		if n.Mail, err = mail.New(mail.Config{SMTP: n.cfg.SMTP, Store: n.Store, Host: n.URLs.Host(), Logger: n.log, Now: n.cfg.Now}); err != nil {
+			return err
+		}
+		mailer = n.Mail
+	}
 	n.Services = service.New(service.Config{
 		Store:    n.Store,
 		Queue:    n.Outbox,
+		Mailer:   mailer,
 		Docs:     n.docs,
 		Resolver: n.Resolver,
 		Now:      n.cfg.Now,

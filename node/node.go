@@ -24,6 +24,7 @@ import (
 	"github.com/lernejo/lernejo/federation"
 	"github.com/lernejo/lernejo/federation/fetch"
 	"github.com/lernejo/lernejo/inbox"
+	"github.com/lernejo/lernejo/mail"
 	"github.com/lernejo/lernejo/outbox"
 	"github.com/lernejo/lernejo/service"
 	"github.com/lernejo/lernejo/web"
@@ -69,6 +70,9 @@ type Config struct {
 	AllowSharedDataDir bool
 	// DemoOutput receives the demo organiser's password; nil means stdout.
 	DemoOutput func(format string, args ...any)
+	// SMTP is the server the node sends email through; none (no Host):
+	// the node sends no mail and offers no password reset by mail.
+	SMTP mail.SMTP
 }
 
 // Node is one running Lernejo instance.
@@ -82,6 +86,8 @@ type Node struct {
 	Web      *web.Server
 	Inbox    *inbox.Inbox
 	Outbox   *outbox.Outbox
+	// Mail sends the mail queue; nil without an SMTP server.
+	Mail *mail.Sender
 	// Metrics is the registry /metrics serves.
 	Metrics *prometheus.Registry
 	// Resolver finds remote actors and keys (cached, or fetched signed).
@@ -111,6 +117,11 @@ func New(cfg Config) (*Node, error) {
 	if cfg.URL != "" {
 		if _, err := federation.NewURLs(cfg.URL); err != nil {
 			return nil, fmt.Errorf("bad --url: %s", domain.ErrorMessage(err))
+		}
+	}
+	if cfg.SMTP.Configured() {
+		if err := cfg.SMTP.Validate(cfg.AllowPrivateNetworks); err != nil {
+			return nil, err
 		}
 	}
 	if cfg.DataDir != "" {
@@ -174,19 +185,25 @@ func New(cfg Config) (*Node, error) {
 	return n, nil
 }
 
-// Start runs the inbox processor and the delivery workers, and serves HTTP
-// on the listener, all in the background.
+// Start runs the inbox processor, the delivery workers and the remote
+// avatar fetchers, and serves HTTP on the listener, all in the background.
 func (n *Node) Start() {
 	ctx, stop := context.WithCancel(context.Background())
 	n.stop = stop
-	n.workers.Add(2)
+	n.workers.Add(3)
 	go func() { defer n.workers.Done(); n.Inbox.Run(ctx) }()
+	// Two fetchers of remote actors' avatars, off the request path.
+	go func() { defer n.workers.Done(); n.Services.Profiles.FetchAvatars(ctx, 2, n.log) }()
 	go func() {
 		defer n.workers.Done()
 		if err := n.Outbox.Run(ctx); err != nil && ctx.Err() == nil {
 			n.log.Error("delivery stopped", slog.Any("err", err))
 		}
 	}()
+	if n.Mail != nil {
+		n.workers.Add(1)
+		go func() { defer n.workers.Done(); n.Mail.Run(ctx) }()
+	}
 	n.startAdminSocket() // before /healthz answers, so the CLI finds it
 	go func() {
 		n.ready.Store(true)

@@ -273,6 +273,12 @@ func (s *Accounts) DeleteAccount(ctx context.Context, handle, pw string) error {
 		if err := tx.DeleteSessionsOf(handle); err != nil {
 			return err
 		}
+		if err := tx.DeleteMailSettings(handle); err != nil {
+			return err
+		}
+		if err := tx.DeleteNotificationsOf(handle); err != nil {
+			return err
+		}
 		return tx.DeletePerson(handle)
 	})
 }

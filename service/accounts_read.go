@@ -68,7 +68,15 @@ type HeldBadge struct {
 // node and one of those other servers gave them; revoked ones are not
 // shown.
 type PersonPage struct {
-	Person                     *domain.Person
+	Person *domain.Person
+	// BioHTML is their bio as HTML, its links clickable; Avatar and
+	// Header are the URLs of their pictures (Avatar their generated icon
+	// when they uploaded none, Header "" then).
+	BioHTML, Avatar, Header string
+	// Taking are the courses they are enrolled in, here and on other
+	// servers; Organising the courses of this node they organise that
+	// are not drafts.
+	Taking, Organising         []CourseLink
 	Badges                     []HeldBadge
 	BadgesPrev, BadgesNext     string
 	Received                   []HeldBadge
@@ -87,7 +95,16 @@ func (s *Accounts) Page(ctx context.Context, handle string, q PersonPageQuery) (
 		if p.IsSuspended() {
 			return domain.Errorf(domain.EFORBIDDEN, "This account is suspended.")
 		}
-		page := &PersonPage{Person: p}
+		page := &PersonPage{Person: p, BioHTML: s.Docs.ProfileHTML(p.Bio)}
+		if page.Avatar, err = s.avatarOf(tx, s.URLs.Actor(domain.ActorPerson, p.Handle)); err != nil {
+			return err
+		}
+		if p.Header != "" {
+			page.Header = s.URLs.Image(p.Header)
+		}
+		if page.Taking, page.Organising, err = s.coursesOf(tx, p.Handle); err != nil {
+			return err
+		}
 		awards, err := tx.AwardsPage(s.URLs.Actor(domain.ActorPerson, p.Handle), q.Badges, badgesPerPage,
 			func(a *domain.Award) bool { return !a.Revoked })
 		if err != nil {
@@ -117,6 +134,69 @@ func (s *Accounts) Page(ctx context.Context, handle string, q PersonPageQuery) (
 		return nil
 	})
 	return out, err
+}
+
+// CourseLink is a course as a person's page lists it.
+type CourseLink struct {
+	Title, Link string
+}
+
+// coursesOfTx is what coursesOf reads.
+type coursesOfTx interface {
+	domain.FollowStore
+	domain.CourseStore
+	domain.ActorCache
+}
+
+// coursesOf are the courses the local person handle takes (the local ones
+// they follow, accepted, and the remote courses they follow) and those
+// they organise. The enrolments are read from the person's own follow
+// indexes; the organised courses by a walk of the node's courses, as
+// their organisers are not indexed, which bounds it by the node's size.
+func (s *Accounts) coursesOf(tx coursesOfTx, handle string) (taking, organising []CourseLink, _ error) {
+	follows, err := tx.FollowedBy(s.URLs.Actor(domain.ActorPerson, handle))
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, f := range follows {
+		if f.State != domain.FollowAccepted {
+			continue
+		}
+		c, found, err := domain.Found(tx.Course(f.Local))
+		if err != nil {
+			return nil, nil, err
+		}
+		if found && c.Federates() {
+			taking = append(taking, CourseLink{Title: c.Title, Link: s.URLs.Actor(domain.ActorCourse, c.Handle)})
+		}
+	}
+	followings, err := tx.Followings(handle)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, fl := range followings {
+		ra, found, err := domain.Found(tx.RemoteActor(fl.Target))
+		if err != nil {
+			return nil, nil, err
+		}
+		if found && fl.State == domain.FollowAccepted && ra.Type == string(domain.ActorCourse) {
+			link := ra.URL
+			if link == "" {
+				link = ra.ID
+			}
+			taking = append(taking, CourseLink{Title: ra.DisplayName(), Link: link})
+		}
+	}
+	courses, err := tx.Courses()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, c := range courses {
+		if c.IsOrganiser(handle) && c.Federates() {
+			organising = append(organising, CourseLink{Title: c.Title, Link: s.URLs.Actor(domain.ActorCourse, c.Handle)})
+		}
+	}
+	return taking, organising, nil
 }
 
 // Current is the node's settings as the operator last saved them.

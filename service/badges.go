@@ -352,6 +352,7 @@ type awardTx interface {
 	domain.BadgeStore
 	domain.FollowStore
 	domain.ActorCache
+	notifyTx
 }
 
 // award records an award and announces it: a public note from the issuer
@@ -391,6 +392,9 @@ func (s *Badges) award(tx awardTx, b *domain.Badge, learner string, evidence []s
 		n.OpenBadge = assertion
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := s.notify(tx, learner, domain.Notification{Kind: domain.NotifyBadge, Actor: issuerID, Subject: b.Name, URL: "/awards/" + a.ID}); err != nil {
 		return nil, err
 	}
 	return a, tx.PutAward(a)
@@ -433,6 +437,9 @@ func (s *Badges) ReceiveAward(tx domain.Tx, rb *domain.ReceivedBadge, mentioned 
 		held := *rb
 		held.Learner = h
 		if err := tx.PutReceivedBadge(&held); err != nil {
+			return false, err
+		}
+		if err := s.notifyPerson(tx, h, domain.Notification{Kind: domain.NotifyBadge, Actor: rb.Issuer, Subject: rb.Name, URL: rb.Assertion}); err != nil {
 			return false, err
 		}
 		got = true

@@ -142,7 +142,7 @@ func (s *Courses) save(tx courseSaveTx, editor string, c *domain.Course) (*domai
 		return nil, domain.Errorf(domain.EFORBIDDEN, "Only the organisers can change this %s.", domain.KindWord(old.Kind))
 	}
 	if !old.CanMoveTo(c.Status) {
-		return nil, domain.Errorf(domain.EINVALID, "This %s cannot go from %s to %s.", domain.KindWord(old.Kind), old.Status, c.Status)
+		return nil, domain.Errorf(domain.EINVALID, "This %s cannot go from %s to %s.", domain.KindWord(old.Kind), old.Status, c.Status).On("status")
 	}
 	st, err := tx.Settings()
 	if err != nil {

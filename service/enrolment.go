@@ -131,7 +131,10 @@ func (f *Enrolment) answer(ctx context.Context, local, actorID string, accept bo
 			return err
 		}
 		localID := f.URLs.Actor(typ, local)
-		if fl.Inbox == "" { // a local person: nothing to send
+		if fl.Inbox == "" { // a local person: nothing to send but their notice (and mail)
+			if err := f.notifyAnswer(tx, local, actorID, accept); err != nil {
+				return err
+			}
 			if accept {
 				fl.State = domain.FollowAccepted
 				return tx.PutFollower(fl)
@@ -197,6 +200,7 @@ func (f *Enrolment) EnrolLocal(ctx context.Context, person, course, answers stri
 type admitTx interface {
 	domain.CourseStore
 	domain.FollowStore
+	notifyTx
 }
 
 // admit is the one admission of a learner into a local course, whichever
@@ -232,6 +236,11 @@ func (f *Enrolment) admit(tx admitTx, course string, req *domain.Follower) (*dom
 		req.State = domain.FollowAccepted
 	} else if req.State, err = c.Admit(req.Actor, func() (int, error) { return tx.CountFollowers(course, domain.FollowAccepted) }); err != nil {
 		return c, err
+	}
+	if req.State == domain.FollowPending && existing == nil {
+		if err := f.notifyPending(tx, c, req); err != nil {
+			return c, err
+		}
 	}
 	return c, tx.PutFollower(req)
 }
@@ -378,6 +387,9 @@ func (f *Enrolment) Accepted(tx domain.Tx, followID, follower, by string) error 
 	if err != nil {
 		return err
 	}
+	if err := f.notifyRemoteAnswer(tx, fl, true); err != nil {
+		return err
+	}
 	fl.State = domain.FollowAccepted
 	return tx.PutFollowing(fl)
 }
@@ -388,6 +400,9 @@ func (f *Enrolment) Accepted(tx domain.Tx, followID, follower, by string) error 
 func (f *Enrolment) Rejected(tx domain.Tx, followID, follower, by string) error {
 	fl, err := f.ourFollow(tx, followID, follower, by)
 	if err != nil {
+		return err
+	}
+	if err := f.notifyRemoteAnswer(tx, fl, false); err != nil {
 		return err
 	}
 	return tx.DeleteFollowing(fl.Local, fl.Target)

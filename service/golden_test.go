@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -230,6 +232,16 @@ func TestSentDocumentsMatchGolden(t *testing.T) {
 		t.Fatal("the deleted account's actor is not gone")
 	}
 	got["actor_deleted_document"] = gone
+	// Ada edits her profile with an avatar: Update{Person} with her icon
+	// (the picture as this node re-encoded it) and her bio's link, to rae,
+	// who follows her.
+	u.update(func(tx domain.Tx) error {
+		return tx.PutFollower(&domain.Follower{Local: "ada", Actor: raeID, ActivityID: raeID + "/follows/ada",
+			State: domain.FollowAccepted, Inbox: raeID + "/inbox"})
+	})
+	check(u.svc.Profiles.Edit(ctx, "ada", ProfileEdit{DisplayName: "Ada", Bio: "Teaches at https://go.dev",
+		Avatar: goldenPicture(t)}))
+	sent("profile_edit")
 
 	names := make([]string, 0, len(got))
 	for name := range got {
@@ -322,4 +334,21 @@ func writeGolden(t *testing.T, name string, doc []byte) {
 	if err := os.WriteFile(filepath.Join("testdata", "golden", name+".json"), out.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// goldenPicture is a small opaque PNG, the same in every run.
+func goldenPicture(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i)
+		if i%4 == 3 {
+			img.Pix[i] = 255
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

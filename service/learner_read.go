@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
@@ -110,6 +111,11 @@ func (s *Badges) Class(ctx context.Context, id string) (*domain.Badge, error) {
 type AwardPage struct {
 	Award *domain.Award
 	Badge *domain.Badge
+	// Learner and Issuer name the learner and the issuing course or
+	// school for a person ("Bea (@bea)", "A Gentle Introduction to
+	// Python"), with the links their names go to.
+	Learner, LearnerLink string
+	Issuer, IssuerLink   string
 	// Organiser is set when the viewer organises the issuer, and may
 	// revoke the award.
 	Organiser bool
@@ -134,6 +140,12 @@ func (s *Badges) AwardFor(ctx context.Context, viewer, id string) (*AwardPage, e
 			return err
 		}
 		out = &AwardPage{Award: a, Badge: b}
+		if out.Learner, out.LearnerLink, err = s.personName(tx, a.Learner); err != nil {
+			return err
+		}
+		if out.Issuer, out.IssuerLink, err = s.issuerName(tx, a.Issuer); err != nil {
+			return err
+		}
 		if viewer != "" {
 			if err := s.organises(tx, a.Issuer, viewer); err == nil {
 				out.Organiser = true
@@ -144,4 +156,48 @@ func (s *Badges) AwardFor(ctx context.Context, viewer, id string) (*AwardPage, e
 		return nil
 	})
 	return out, err
+}
+
+// nameTx is what personName and issuerName read: people, schools, and
+// what authorOf reads.
+type nameTx interface {
+	authorTx
+	domain.PersonStore
+	domain.SchoolStore
+	domain.LocalActorStore
+}
+
+// personName names a learner for a page: a local person by display name
+// and handle, a remote one as authorOf names them.
+func (s *Badges) personName(tx nameTx, id string) (name, link string, _ error) {
+	h, typ, ok := s.URLs.LocalActor(id)
+	if !ok || typ != domain.ActorPerson {
+		return s.authorOf(tx, id)
+	}
+	p, found, err := domain.Found(tx.Person(h))
+	if err != nil {
+		return "", "", fmt.Errorf("service: learner %s: %w", id, err)
+	}
+	if !found || p.Name() == h {
+		return "@" + h, id, nil
+	}
+	return p.Name() + " (@" + h + ")", id, nil
+}
+
+// issuerName names the course or school of handle that issued a badge,
+// and links its page.
+func (s *Badges) issuerName(tx nameTx, handle string) (name, link string, _ error) {
+	typ, err := tx.HandleType(handle)
+	if err != nil {
+		return "", "", fmt.Errorf("service: issuer %s: %w", handle, err)
+	}
+	link = s.URLs.Actor(typ, handle)
+	if typ == domain.ActorSchool {
+		sc, err := tx.School(handle)
+		if err != nil {
+			return "", "", fmt.Errorf("service: issuer %s: %w", handle, err)
+		}
+		return sc.Name, link, nil
+	}
+	return s.authorOf(tx, link)
 }

@@ -404,6 +404,9 @@ func (m *Moderation) Report(ctx context.Context, reporter, postURI, comment stri
 		if err := tx.PutReport(r); err != nil {
 			return err
 		}
+		if err := m.notifyOrganisers(tx, c, domain.Notification{Kind: domain.NotifyReport, Actor: by, URL: "/courses/" + c.Handle + "/manage"}); err != nil {
+			return err
+		}
 		if _, _, ours := m.URLs.LocalActor(p.Author); p.Local || ours || !c.IsOrganiser(reporter) {
 			return nil
 		}

@@ -108,6 +108,9 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 				inboxes = append(inboxes, ra.Inbox)
 			}
 		}
+		if err := s.notifyPost(tx, p); err != nil {
+			return err
+		}
 		followers, err := tx.FollowerInboxes(c.Handle)
 		if err != nil {
 			return err
@@ -504,6 +507,9 @@ func (s *Posts) publishRemote(ctx context.Context, in PostInput) (*domain.Post, 
 		addr := federation.PublicAddress(p.Author+"/followers", mentions)
 		createID := p.URI + "/activity"
 		create := federation.Wrap("Create", createID, p.Author, s.Docs.NoteObject(p, in.Course, addr, mentions, federation.RepliesPage{}), addr, now)
+		if err := s.notifyPost(tx, p); err != nil {
+			return err
+		}
 		if err := tx.PutPost(p); err != nil {
 			return err
 		}
@@ -696,6 +702,9 @@ func (s *Posts) Receive(tx domain.Tx, p *domain.Post, addressees []string) error
 	if c == nil {
 		if parent != nil && isRemoteCourse(parent.Course) {
 			s.place(p, parent.Course, parent)
+			if err := s.notifyPost(tx, p); err != nil {
+				return err
+			}
 			return tx.PutPost(p)
 		}
 		followed, err := followedByLocals(tx, p.Author)
@@ -703,6 +712,9 @@ func (s *Posts) Receive(tx domain.Tx, p *domain.Post, addressees []string) error
 			return err
 		}
 		s.place(p, p.Author, nil)
+		if err := s.notifyPost(tx, p); err != nil {
+			return err
+		}
 		return tx.PutPost(p)
 	}
 	if parent != nil && parent.Course != c.Handle {
@@ -720,6 +732,9 @@ func (s *Posts) Receive(tx domain.Tx, p *domain.Post, addressees []string) error
 	}
 	s.place(p, c.Handle, parent)
 	if err := s.redistribute(tx, c, p, !p.IsReply() || c.RedistributeReplies); err != nil {
+		return err
+	}
+	if err := s.notifyPost(tx, p); err != nil {
 		return err
 	}
 	return tx.PutPost(p)

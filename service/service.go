@@ -1,8 +1,8 @@
 // Package service holds the node's use cases, one file per aggregate:
 // accounts, settings, schools, courses, enrolment, posts, tasks (and
-// completions), badges and moderation. It is the one place each rule is
-// applied: the web handlers, the inbox's activity handlers and the admin
-// commands all call these methods.
+// completions), badges, moderation, profiles and notifications. It is the
+// one place each rule is applied: the web handlers, the inbox's activity
+// handlers and the admin commands all call these methods.
 //
 // A public method takes ctx first, opens the store transaction, applies the
 // domain rules and queues the activities the change sends, in that same
@@ -27,18 +27,23 @@
 // narrow interface it holds and through Queue (narrow_test.go checks the
 // list against the code):
 //
-//	accounts.go       ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore PostStore SchoolStore SessionStore
-//	accounts_read.go  ActorCache BadgeStore ModerationStore PersonStore ReceivedBadgeStore SessionStore SettingsStore
+//	accounts.go       ActorCache CourseStore DeliveryStore FollowStore LocalActorStore MailStore NotificationStore PersonStore PostStore SchoolStore SessionStore
+//	accounts_read.go  ActorCache BadgeStore CourseStore FollowStore ModerationStore PersonStore ReceivedBadgeStore SessionStore SettingsStore
 //	badges.go         ActorCache BadgeStore CompletionStore CourseStore DeliveryStore FollowStore LocalActorStore ReceivedBadgeStore SchoolStore TaskStore
 //	courses.go        CourseStore DeliveryStore FollowStore SchoolStore SettingsStore
 //	courses_read.go   BadgeStore CompletionStore CourseStore FollowStore SchoolStore SettingsStore TaskStore
+//	dashboard.go      ActorCache BadgeStore CompletionStore CourseStore FollowStore PersonStore ReceivedBadgeStore TaskStore
 //	documents.go      ActorCache BadgeStore CourseStore DeliveryStore FollowStore LocalActorStore PersonStore PostStore SchoolStore SettingsStore
 //	enrolment.go      ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore
 //	evidence.go       CompletionStore TaskStore
-//	learner_read.go   ActorCache BadgeStore CompletionStore CourseStore FollowStore LocalActorStore SchoolStore TaskStore
+//	learner_read.go   ActorCache BadgeStore CompletionStore CourseStore FollowStore LocalActorStore PersonStore SchoolStore TaskStore
+//	mail.go           MailStore PersonStore SessionStore SettingsStore
 //	moderation.go     ActorCache CourseStore DeliveryStore FollowStore ModerationStore PersonStore PostStore ReceivedBadgeStore TaskStore
+//	notifications.go  ActorCache CourseStore FollowStore NotificationStore PostStore
 //	posts.go          ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PostStore
 //	posts_read.go     ActorCache CourseStore PostStore SchoolStore
+//	profiles.go       ActorCache CourseStore ImageStore PersonStore SchoolStore
+//	preferences.go    PersonStore
 //	schools.go        ActorCache CourseStore DeliveryStore FollowStore PersonStore SchoolStore
 //	schools_read.go   CourseStore SchoolStore
 //	sessions.go       PersonStore SessionStore SettingsStore
@@ -80,9 +85,12 @@ type Config struct {
 	// Resolver looks up remote actors (following by handle); only
 	// Enrolment.Follow and Enrol need it.
 	Resolver *fetch.Resolver
-	Now      func() time.Time
-	NewID    func() string                  // time-sortable ids (ULIDs)
-	NewKeys  func() (domain.KeyPair, error) // domain.GenerateKeyPair in production
+	// Mailer wakes the mail sender; nil when the node has no SMTP server
+	// (then no mail is queued: Mail.Enabled is false).
+	Mailer  Mailer
+	Now     func() time.Time
+	NewID   func() string                  // time-sortable ids (ULIDs)
+	NewKeys func() (domain.KeyPair, error) // domain.GenerateKeyPair in production
 }
 
 // Services are the node's use cases, one per aggregate.
@@ -97,7 +105,13 @@ type Services struct {
 	Badges     *Badges
 	Evidence   *Evidence
 	Moderation *Moderation
+	Profiles   *Profiles  // profiles, pictures and remote avatars
 	Documents  *Documents // what web serves to other servers and feed readers
+	Mail       *Mail      // email addresses, password resets, notification mail
+
+	// Notifications is what local people are told, and how many they
+	// have not seen.
+	Notifications *Notifications
 }
 
 // New builds the services over one configuration.
@@ -109,11 +123,15 @@ func New(cfg Config) *Services {
 		cfg.Docs.Sanitizer = federation.NewNodeSanitizer(cfg.Docs.URLs.Base())
 	}
 	e := &env{Store: cfg.Store, Queue: cfg.Queue, Docs: cfg.Docs, URLs: cfg.Docs.URLs, Resolver: cfg.Resolver,
-		Now: cfg.Now, NewID: cfg.NewID, NewKeys: cfg.NewKeys}
+		Now: cfg.Now, NewID: cfg.NewID, NewKeys: cfg.NewKeys, avatars: newAvatarQueue(256),
+		newNotificationID: notificationIDs(cfg.Now)}
 	posts := &Posts{env: e}
 	badges := &Badges{env: e, posts: posts}
+	accounts := &Accounts{env: e, posts: posts}
+	mail := &Mail{env: e, mailer: cfg.Mailer}
+	e.mail = mail
 	return &Services{
-		Accounts:   &Accounts{env: e, posts: posts},
+		Accounts:   accounts,
 		Settings:   &Settings{env: e},
 		Schools:    &Schools{env: e, posts: posts},
 		Courses:    &Courses{env: e, posts: posts},
@@ -123,7 +141,11 @@ func New(cfg Config) *Services {
 		Badges:     badges,
 		Evidence:   &Evidence{env: e, posts: posts},
 		Moderation: &Moderation{env: e},
+		Profiles:   &Profiles{env: e, accounts: accounts, decoding: make(chan struct{}, 2)},
 		Documents:  &Documents{env: e, posts: posts},
+		Mail:       mail,
+
+		Notifications: &Notifications{env: e},
 	}
 }
 
@@ -137,6 +159,14 @@ type env struct {
 	Now      func() time.Time
 	NewID    func() string
 	NewKeys  func() (domain.KeyPair, error)
+	// avatars are the remote actors whose avatars pages asked for
+	// (avatarOf), which Profiles.FetchAvatars fetches.
+	avatars *avatarQueue
+
+	newNotificationID func() string // see notifications.go
+	// mail sends what a person is told by mail too, where they opted in
+	// (notifyPerson).
+	mail *Mail
 }
 
 // update runs fn in one write transaction and, when it committed, wakes the

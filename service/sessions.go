@@ -111,6 +111,48 @@ func (s *Accounts) LogOut(ctx context.Context, token string) error {
 	return s.Store.Update(ctx, func(tx domain.Tx) error { return tx.DeleteSession(token) })
 }
 
+// SetFlash keeps f on the session token, for the next page its browser
+// shows (web shows it once, through TakeFlash). It replaces a flash not yet
+// shown: the latest form's outcome is the one to tell. A token that names
+// no live session is not found.
+func (s *Accounts) SetFlash(ctx context.Context, token string, f domain.Flash) error {
+	if !domain.ValidToken(token) {
+		return domain.Errorf(domain.ENOTFOUND, "Session not found.")
+	}
+	f = f.Bounded()
+	return s.Store.Update(ctx, func(tx domain.Tx) error {
+		sess, err := tx.Session(token)
+		if err != nil {
+			return err
+		}
+		sess.Flash = &f
+		return tx.PutSession(sess)
+	})
+}
+
+// TakeFlash returns the flash kept on the session token and removes it, in
+// one transaction, so that two pages loading at once show it once; nil
+// when there is none (or no such session).
+func (s *Accounts) TakeFlash(ctx context.Context, token string) (*domain.Flash, error) {
+	if !domain.ValidToken(token) {
+		return nil, nil
+	}
+	var f *domain.Flash
+	err := s.Store.Update(ctx, func(tx domain.Tx) error {
+		f = nil // a transaction that reruns starts again
+		sess, ok, err := domain.Found(tx.Session(token))
+		if err != nil || !ok || sess.Flash == nil {
+			return err
+		}
+		f, sess.Flash = sess.Flash, nil
+		return tx.PutSession(sess)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
 // SignUpForm is what a person fills in to sign up.
 type SignUpForm struct {
 	Handle, DisplayName string
@@ -137,9 +179,9 @@ func (s *Accounts) SignUp(ctx context.Context, f SignUpForm, old string) (*domai
 	}
 	handle := domain.NormaliseHandle(f.Handle)
 	if err := domain.ValidateHandle(handle); err != nil {
-		return nil, err
+		return nil, domain.OnField("handle", err)
 	}
-	if err := checkNewPassword(f.Password, f.Confirm); err != nil {
+	if err := checkNewPassword(f.Password, f.Confirm, "password", "password_confirm"); err != nil {
 		return nil, err
 	}
 	hash, err := password.Hash(f.Password)
@@ -149,7 +191,7 @@ func (s *Accounts) SignUp(ctx context.Context, f SignUpForm, old string) (*domai
 	p := &domain.Person{Handle: handle, DisplayName: strings.TrimSpace(f.DisplayName), PasswordHash: hash}
 	if err := s.Register(ctx, p); err != nil {
 		if domain.IsConflict(err) {
-			return nil, domain.Errorf(domain.ECONFLICT, "The handle %s is already taken. Please choose another.", handle)
+			return nil, domain.Errorf(domain.ECONFLICT, "The handle %s is already taken. Please choose another.", handle).On("handle")
 		}
 		return nil, err
 	}
@@ -157,13 +199,14 @@ func (s *Accounts) SignUp(ctx context.Context, f SignUpForm, old string) (*domai
 }
 
 // checkNewPassword says, as EINVALID, what is wrong with a new password
-// and the same typed again.
-func checkNewPassword(pw, confirm string) error {
+// and the same typed again, on the form's field of the one to fix
+// (pwField, confirmField).
+func checkNewPassword(pw, confirm, pwField, confirmField string) error {
 	if err := checkPassword(pw, "Your password"); err != nil {
-		return err
+		return domain.OnField(pwField, err)
 	}
 	if pw != confirm {
-		return domain.Errorf(domain.EINVALID, "The two passwords are not the same.")
+		return domain.Errorf(domain.EINVALID, "The two passwords are not the same.").On(confirmField)
 	}
 	return nil
 }
@@ -249,11 +292,11 @@ func (s *Accounts) ChangePassword(ctx context.Context, handle string, ch Passwor
 	}
 	if err := password.Check(p.PasswordHash, ch.Current); err != nil {
 		if errors.Is(err, password.ErrMismatch) {
-			return nil, domain.Errorf(domain.EUNAUTHORISED, "Your current password is not right.")
+			return nil, domain.Errorf(domain.EUNAUTHORISED, "Your current password is not right.").On("current_password")
 		}
 		return nil, fmt.Errorf("service: check the password of %s: %w", handle, err)
 	}
-	if err := checkNewPassword(ch.New, ch.Confirm); err != nil {
+	if err := checkNewPassword(ch.New, ch.Confirm, "new_password", "new_password_confirm"); err != nil {
 		return nil, err
 	}
 	hash, err := password.Hash(ch.New)

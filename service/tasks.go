@@ -48,6 +48,10 @@ func (s *Tasks) Add(ctx context.Context, editor string, t *domain.Task) error {
 		if err := tx.PutTask(t); err != nil {
 			return err
 		}
+		if err := s.notifyLearners(tx, c, domain.Notification{Kind: domain.NotifyTask, Actor: s.URLs.Actor(domain.ActorCourse, c.Handle),
+			ActorName: c.Title, Subject: t.Title, URL: "/courses/" + c.Handle + "/tasks/" + t.ID}); err != nil {
+			return err
+		}
 		// Writing the course too makes two concurrent Adds conflict (a new
 		// task key alone is a phantom the store cannot see), so one of them
 		// retries and positions stay distinct.

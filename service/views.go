@@ -28,9 +28,12 @@ const (
 
 // PostView is a post as a page shows it, with the replies shown under it.
 type PostView struct {
-	Post    *domain.Post
-	Author  string // display name and @handle@host, or the course's name
-	Link    string // where the author's name points
+	Post   *domain.Post
+	Author string // display name and @handle@host, or the course's name
+	Link   string // where the author's name points
+	// Avatar is the URL of the author's picture, served by this node;
+	// "" while a remote author's is being fetched (avatarOf).
+	Avatar  string
 	Replies []PostView
 	// Depth is the post's level of indent: 0 for the first post shown,
 	// at most maxDepth.
@@ -110,10 +113,10 @@ func shortActor(id string) string {
 }
 
 // postViewTx is what postView reads: the author's name, and whether they
-// are a suspended local person.
+// are a suspended local person, and their picture.
 type postViewTx interface {
 	authorTx
-	domain.PersonStore
+	avatarTx
 }
 
 // postView is a post with its author's name and link, as viewer (a local
@@ -130,7 +133,10 @@ func (e *env) postView(tx postViewTx, viewer string, p *domain.Post) (PostView, 
 	if v.Mine {
 		v.Text = e.editText(p.Content)
 	}
-	v.Author, v.Link, err = e.authorOf(tx, p.Author)
+	if v.Author, v.Link, err = e.authorOf(tx, p.Author); err != nil {
+		return v, err
+	}
+	v.Avatar, err = e.avatarOf(tx, p.Author)
 	return v, err
 }
 

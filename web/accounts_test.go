@@ -48,7 +48,10 @@ func TestOperatorSuspendsAndUnsuspends(t *testing.T) {
 	if resp, _ := op.post("/admin/users/suspend", url.Values{"handle": {"grace"}}); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("suspend without a CSRF token: %d", resp.StatusCode)
 	}
-	wantRedirect(t, "suspend", mustPost(op.post("/admin/users/suspend", url.Values{"_csrf": {csrf}, "handle": {"grace"}})), "/admin/users?saved=1")
+	wantRedirect(t, "suspend", mustPost(op.post("/admin/users/suspend", url.Values{"_csrf": {csrf}, "handle": {"grace"}})), "/admin/users")
+	if _, body := op.get("/admin/users"); !strings.Contains(body, "@grace is suspended and logged out.") {
+		t.Errorf("the users page does not say the suspension was done: %s", body)
+	}
 	if got := grace.loggedInAs(); got != "" {
 		t.Errorf("the suspended person is still logged in as %q", got)
 	}
@@ -63,7 +66,7 @@ func TestOperatorSuspendsAndUnsuspends(t *testing.T) {
 	if _, body := op.get("/admin/users"); !strings.Contains(body, "suspended") || !strings.Contains(body, `action="/admin/users/unsuspend"`) {
 		t.Errorf("users page does not show the suspension: %s", body)
 	}
-	wantRedirect(t, "unsuspend", mustPost(op.post("/admin/users/unsuspend", url.Values{"_csrf": {csrf}, "handle": {"grace"}})), "/admin/users?saved=1")
+	wantRedirect(t, "unsuspend", mustPost(op.post("/admin/users/unsuspend", url.Values{"_csrf": {csrf}, "handle": {"grace"}})), "/admin/users")
 	wantRedirect(t, "log in after unsuspend", grace.login("grace", "correct horse battery", ""), "/")
 	if resp, body := grace.getActor("grace"); strings.Contains(body, `"suspended"`) || !strings.Contains(body, "Grace H.") {
 		t.Errorf("actor after unsuspend: %d %s", resp.StatusCode, body)
@@ -86,7 +89,14 @@ func TestDeleteOwnAccount(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, `role="alert"`) || !personExists(t, n, "grace") {
 		t.Fatalf("deletion with a wrong password: %d %s", resp.StatusCode, body)
 	}
-	wantRedirect(t, "delete", mustPost(grace.post("/settings/delete", url.Values{"_csrf": {csrf}, "password": {"correct horse battery"}})), "/?deleted=1")
+	wantRedirect(t, "delete", mustPost(grace.post("/settings/delete", url.Values{"_csrf": {csrf}, "password": {"correct horse battery"}})), "/")
+	// The notice waits in the visitor's signed cookie, for one page.
+	if _, body := grace.get("/"); !strings.Contains(body, "Your account is deleted.") {
+		t.Errorf("the start page does not say the account was deleted: %s", body)
+	}
+	if _, body := grace.get("/"); strings.Contains(body, "Your account is deleted.") {
+		t.Error("the deletion notice is shown again on reload")
+	}
 	if personExists(t, n, "grace") {
 		t.Error("the account is still there")
 	}

@@ -79,7 +79,6 @@ func (s *Server) personPage(c *fiber.Ctx, handle string) error {
 type schoolPage struct {
 	*service.SchoolPage
 	CoursePages pageLinks
-	Error       string // the outcome of an organiser's last change
 }
 
 // schoolPage renders a school's page with a page of its courses (?courses=).
@@ -90,8 +89,7 @@ func (s *Server) schoolPage(c *fiber.Ctx, handle string) error {
 	if err != nil {
 		return err
 	}
-	data := schoolPage{SchoolPage: p, CoursePages: linksAt(c, "courses", "courses", "Courses", p.CoursesPrev, p.CoursesNext),
-		Error: c.Query("error")}
+	data := schoolPage{SchoolPage: p, CoursePages: linksAt(c, "courses", "courses", "Courses", p.CoursesPrev, p.CoursesNext)}
 	return s.render(c, "school", pageData{Title: p.School.Name, Data: data,
 		ActorURL: s.urls.Actor(domain.ActorSchool, handle), Handle: "@" + handle + "@" + s.urls.Host()})
 }

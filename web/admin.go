@@ -9,12 +9,10 @@ import (
 
 // adminPage is the operator's page's data besides the settings form
 // (every page has the settings): the read model, the links of its paged
-// lists and the outcome of the last change.
+// lists (what became of the last change is a flash, web/flash.go).
 type adminPage struct {
 	*service.OperatorPage
 	BlockPages, ReportPages pageLinks
-	Error                   string
-	Saved                   bool
 }
 
 // adminSettings shows the settings form, a page of the domain blocks
@@ -28,19 +26,13 @@ func (s *Server) adminSettings(c *fiber.Ctx) error {
 	}
 	return s.render(c, "admin_settings", pageData{Title: "Settings", Data: adminPage{OperatorPage: p,
 		BlockPages:  linksAt(c, "blocks", "blocks", "Blocked domains", p.BlocksPrev, p.BlocksNext),
-		ReportPages: linksAt(c, "reports", "reports", "Reports", p.ReportsPrev, p.ReportsNext),
-		Error:       c.Query("error"), Saved: c.Query("saved") == "1"}})
+		ReportPages: linksAt(c, "reports", "reports", "Reports", p.ReportsPrev, p.ReportsNext)}})
 }
 
-// adminBack returns to the settings page, with a message a person can act on.
-func (s *Server) adminBack(c *fiber.Ctx, err error) error {
-	if err != nil {
-		if domain.ErrorCode(err) == domain.EINTERNAL {
-			return err
-		}
-		return c.Redirect("/admin/settings?error="+urlQuery(domain.ErrorMessage(err)), fiber.StatusSeeOther)
-	}
-	return c.Redirect("/admin/settings?saved=1", fiber.StatusSeeOther)
+// adminBack returns to the settings page with a flash: the refusal's
+// message, or done.
+func (s *Server) adminBack(c *fiber.Ctx, err error, done string) error {
+	return s.refused(c, "/admin/settings", err, done)
 }
 
 func (s *Server) saveSettings(c *fiber.Ctx) error {
@@ -54,35 +46,32 @@ func (s *Server) saveSettings(c *fiber.Ctx) error {
 		RegistrationOpen: c.FormValue("registration_open") == "1",
 	}
 	_, err := s.cfg.Services.Settings.Update(ctx, st)
-	return s.adminBack(c, err)
+	return s.adminBack(c, err, "The settings are saved.")
 }
 
 func (s *Server) blockDomain(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	_, _, err := s.cfg.Services.Moderation.BlockDomain(ctx, c.FormValue("domain"), c.FormValue("reason"))
-	return s.adminBack(c, err)
+	return s.adminBack(c, err, "The domain is blocked.")
 }
 
 func (s *Server) unblockDomain(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.adminBack(c, s.cfg.Services.Moderation.UnblockDomain(ctx, c.FormValue("domain")))
+	return s.adminBack(c, s.cfg.Services.Moderation.UnblockDomain(ctx, c.FormValue("domain")), "The domain is unblocked.")
 }
 
 func (s *Server) resolveReport(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.adminBack(c, s.cfg.Services.Moderation.ResolveReport(ctx, c.FormValue("id"), true))
+	return s.adminBack(c, s.cfg.Services.Moderation.ResolveReport(ctx, c.FormValue("id"), true), "The report is marked resolved.")
 }
 
-// adminUsers is the users page's data: a page of the accounts, its links,
-// and the outcome of the last change.
+// adminUsers is the users page's data: a page of the accounts and its links.
 type adminUsers struct {
 	*service.UsersPage
 	Pages pageLinks
-	Error string
-	Saved bool
 }
 
 // adminUsers lists the node's accounts, a page at a time (?users=), each
@@ -96,29 +85,25 @@ func (s *Server) adminUsers(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.render(c, "admin_users", pageData{Title: "Users", Data: adminUsers{UsersPage: p,
-		Pages: linksAt(c, "users", "users", "Users", p.Prev, p.Next),
-		Error: c.Query("error"), Saved: c.Query("saved") == "1"}})
+		Pages: linksAt(c, "users", "users", "Users", p.Prev, p.Next)}})
 }
 
-// usersBack returns to the users page, with a message a person can act on.
-func (s *Server) usersBack(c *fiber.Ctx, err error) error {
-	if err != nil {
-		if domain.ErrorCode(err) == domain.EINTERNAL {
-			return err
-		}
-		return c.Redirect("/admin/users?error="+urlQuery(domain.ErrorMessage(err)), fiber.StatusSeeOther)
-	}
-	return c.Redirect("/admin/users?saved=1", fiber.StatusSeeOther)
+// usersBack returns to the users page with a flash: the refusal's
+// message, or done.
+func (s *Server) usersBack(c *fiber.Ctx, err error, done string) error {
+	return s.refused(c, "/admin/users", err, done)
 }
 
 func (s *Server) suspendUser(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.usersBack(c, s.cfg.Services.Accounts.Suspend(ctx, s.viewer(c).Handle, c.FormValue("handle")))
+	h := domain.NormaliseHandle(c.FormValue("handle"))
+	return s.usersBack(c, s.cfg.Services.Accounts.Suspend(ctx, s.viewer(c).Handle, h), "@"+h+" is suspended and logged out.")
 }
 
 func (s *Server) unsuspendUser(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.usersBack(c, s.cfg.Services.Accounts.Unsuspend(ctx, c.FormValue("handle")))
+	h := domain.NormaliseHandle(c.FormValue("handle"))
+	return s.usersBack(c, s.cfg.Services.Accounts.Unsuspend(ctx, h), "@"+h+" may log in again.")
 }

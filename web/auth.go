@@ -20,8 +20,10 @@ type authForm struct {
 	Next        string
 	Handle      string
 	DisplayName string
-	Error       string
-	Notice      string
+	Error       string     // a message about the whole form (a wrong log-in, too many attempts)
+	Err         *formError // a refusal of one field, shown beside it (sign-up, password change)
+	// MailReset: the node sends mail, so the log-in form offers a reset.
+	MailReset bool
 }
 
 // showForm renders one of the account forms with a status. The pages are
@@ -29,6 +31,7 @@ type authForm struct {
 func (s *Server) showForm(c *fiber.Ctx, status int, page, title string, f authForm) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Status(status)
+	f.MailReset = s.cfg.Services.Mail.Enabled()
 	return s.render(c, page, pageData{Title: title, Data: f})
 }
 
@@ -164,22 +167,18 @@ func (s *Server) postSignup(c *fiber.Ctx) error {
 	case domain.EFORBIDDEN:
 		return errRegistrationClosed
 	case domain.EINVALID, domain.ECONFLICT:
-		f.Error = domain.ErrorMessage(err)
+		f.Err = formErrorOf(err, "handle", "display_name", "password", "password_confirm")
 		return s.showForm(c, StatusOf(err), "signup", "Sign up", f)
 	default:
 		return err
 	}
 	s.setSessionCookie(c, sess)
-	return c.Redirect(f.Next, fiber.StatusSeeOther)
+	return s.notice(c, f.Next, "Welcome, @"+f.Handle+"! Your account is ready.")
 }
 
 // getPassword shows the form to change one's password.
 func (s *Server) getPassword(c *fiber.Ctx) error {
-	var f authForm
-	if c.Query("done") != "" {
-		f.Notice = "Your password has been changed, and you have been logged out everywhere else."
-	}
-	return s.showForm(c, fiber.StatusOK, "password", "Change your password", f)
+	return s.showForm(c, fiber.StatusOK, "password", "Change your password", authForm{})
 }
 
 // postPassword changes the viewer's password. Every session of theirs ends,
@@ -203,13 +202,13 @@ func (s *Server) postPassword(c *fiber.Ctx) error {
 	switch domain.ErrorCode(err) {
 	case "":
 	case domain.EUNAUTHORISED, domain.EINVALID:
-		f.Error = domain.ErrorMessage(err)
+		f.Err = formErrorOf(err, "current_password", "new_password", "new_password_confirm")
 		return s.showForm(c, StatusOf(err), "password", "Change your password", f)
 	default:
 		return err
 	}
 	s.setSessionCookie(c, sess)
-	return c.Redirect("/settings/password?done=1", fiber.StatusSeeOther)
+	return s.notice(c, "/settings/password", "Your password has been changed, and you have been logged out everywhere else.")
 }
 
 // getDeleteAccount shows the form to delete one's account.
@@ -241,7 +240,9 @@ func (s *Server) postDeleteAccount(c *fiber.Ctx) error {
 		return err
 	}
 	s.clearCookie(c, sessionCookie)
-	return c.Redirect("/?deleted=1", fiber.StatusSeeOther)
+	c.Locals(localSession, nil) // the session is gone: the notice waits in the visitor's cookie
+	c.Locals(localViewer, nil)
+	return s.notice(c, "/", "Your account is deleted. The servers that knew it are told.")
 }
 
 // goneActor answers for a local person who is not found: 410 Gone, with a

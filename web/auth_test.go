@@ -738,7 +738,7 @@ func TestPasswordChangeGuessingIsDelayed(t *testing.T) {
 	}
 	clock.Add(time.Second)
 	resp, _ := change(n.adaPW)
-	wantRedirect(t, "the right password after the delay", resp, "/settings/password?done=1")
+	wantRedirect(t, "the right password after the delay", resp, "/settings/password")
 }
 func TestSignupRateLimit(t *testing.T) {
 	clock := &fakeClock{t: time.Now()}
@@ -783,13 +783,17 @@ func TestPasswordChangeLogsOutOtherSessions(t *testing.T) {
 	}
 
 	resp, _ = change(n.adaPW, "a new password", "a new password")
-	wantRedirect(t, "change", resp, "/settings/password?done=1")
+	wantRedirect(t, "change", resp, "/settings/password")
 	if a.cookie("lernejo_session") == before {
 		t.Error("the session id was not renewed on password change")
 	}
-	_, body = a.get("/settings/password?done=1")
-	if !strings.Contains(body, `role="status"`) {
+	// The confirmation is a flash of the new session: shown once.
+	_, body = a.get("/settings/password")
+	if !strings.Contains(body, `role="status"><p>Your password has been changed`) {
 		t.Errorf("no confirmation: %s", body)
+	}
+	if _, body = a.get("/settings/password"); strings.Contains(body, "Your password has been changed") {
+		t.Error("the confirmation is shown again on reload")
 	}
 	if got := a.loggedInAs(); got != "ada" {
 		t.Fatalf("the changing browser is %q", got)

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/lernejo/lernejo/domain"
@@ -38,8 +39,15 @@ func TestBlockedLearnerCannotEnrolAgain(t *testing.T) {
 	if enrolled() {
 		t.Fatal("still enrolled after the block")
 	}
-	resp, body = bea.post(course+"/join", url.Values{"_csrf": {bea.csrf(course)}})
-	wantStatus(t, "join after the block", resp, body, 403)
+	// Refused, and told so on the course's page, once.
+	resp, _ = bea.post(course+"/join", url.Values{"_csrf": {bea.csrf(course)}})
+	wantRedirect(t, "join after the block", resp, course)
+	if _, body = bea.get(course); !strings.Contains(body, `<div class="flash error" id="flash" role="alert">`) {
+		t.Errorf("the course page does not say the join was refused: %s", body)
+	}
+	if _, body = bea.get(course); strings.Contains(body, `id="flash"`) {
+		t.Error("the refusal is shown again on reload")
+	}
 	if enrolled() {
 		t.Fatal("the blocked learner enrolled again")
 	}

@@ -490,6 +490,9 @@ func TestEveryCollectionWalks(t *testing.T) {
 		course + "/featured": 1,
 		course + "/tasks":    3,
 		course + "/badges":   2,
+		// The school's courses, named by its actor: the demo course and
+		// careful-go; the draft course is not listed.
+		n.URLs.Actor(domain.ActorSchool, node.DemoSchool) + "/courses": 2,
 	}
 	for c, k := range want {
 		if got, ok := w.items[c]; !ok || got != k {

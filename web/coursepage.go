@@ -24,12 +24,20 @@ type coursePage struct {
 	// Base is the node's base URL: the badges' addresses, which learners
 	// on other nodes give to vote, start with it.
 	Base string
+	// Draft is a refused post, shown again in its form (web/learner.go).
+	Draft *postDraft
 }
 
 // coursePage renders a course's page for the viewer: its tasks and badges,
 // a page of its discussion (?posts=) and a page of its participants
 // (?people=).
 func (s *Server) coursePage(c *fiber.Ctx, handle string) error {
+	return s.coursePageWith(c, handle, nil)
+}
+
+// coursePageWith renders a course's page with a refused post's draft in its
+// form (nil for none).
+func (s *Server) coursePageWith(c *fiber.Ctx, handle string, draft *postDraft) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	p, err := s.cfg.Services.Courses.Page(ctx, s.viewerHandle(c), handle,
@@ -39,7 +47,7 @@ func (s *Server) coursePage(c *fiber.Ctx, handle string) error {
 	}
 	data := coursePage{CoursePage: p,
 		PostPages:   linksAt(c, "posts", "discussion", "Discussion", p.PostsPrev, p.PostsNext),
-		PeoplePages: linksAt(c, "people", "people", "Participants", p.PeoplePrev, p.PeopleNext), Base: s.urls.Base()}
+		PeoplePages: linksAt(c, "people", "people", "Participants", p.PeoplePrev, p.PeopleNext), Base: s.urls.Base(), Draft: draft}
 	return s.render(c, "course", pageData{Title: p.Course.Title, Data: data,
 		ActorURL: s.urls.Actor(domain.ActorCourse, handle), Handle: "@" + handle + "@" + s.urls.Host()})
 }

@@ -12,14 +12,23 @@ import (
 )
 
 func (s *Server) joinCourse(c *fiber.Ctx) error {
-	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
-		_, err := s.cfg.Services.Enrolment.EnrolLocal(ctx, p.Handle, c.Params("handle"), c.FormValue("answers"))
-		return "/courses/" + c.Params("handle"), err
-	})
+	p := s.viewer(c) // behind the loggedIn guard
+	ctx, cancel := ctx(c)
+	defer cancel()
+	course := c.Params("handle")
+	f, err := s.cfg.Services.Enrolment.EnrolLocal(ctx, p.Handle, course, c.FormValue("answers"))
+	if err != nil {
+		return s.actionRefused(c, "/courses/"+course, err)
+	}
+	done := "You are in: welcome!"
+	if f.State != domain.FollowAccepted {
+		done = "Your request is sent: an organiser will answer it."
+	}
+	return s.notice(c, "/courses/"+course, done)
 }
 
 func (s *Server) leaveCourse(c *fiber.Ctx) error {
-	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
+	return s.asViewer(c, "You left it. You can join again while sign-up is open.", func(ctx context.Context, p *domain.Person) (string, error) {
 		return "/courses/" + c.Params("handle"), s.cfg.Services.Enrolment.LeaveLocal(ctx, p.Handle, c.Params("handle"))
 	})
 }
@@ -36,15 +45,40 @@ func (s *Server) newPost(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	if _, err := s.cfg.Services.Posts.Publish(ctx, service.PostInput{Author: author, Course: course, Text: c.FormValue("text"),
-		InReplyTo: c.FormValue("in_reply_to")}); err != nil {
-		return err
+	text, reply := c.FormValue("text"), c.FormValue("in_reply_to")
+	if _, err := s.cfg.Services.Posts.Publish(ctx, service.PostInput{Author: author, Course: course, Text: text,
+		InReplyTo: reply}); err != nil {
+		if !isFormError(err) {
+			return err
+		}
+		c.Status(formStatus(err))
+		return s.coursePageWith(c, course, &postDraft{Reply: reply, Text: text, Err: formErrorOf(err, "text")})
 	}
-	return c.Redirect("/courses/"+course+"#discussion", fiber.StatusSeeOther)
+	return s.notice(c, "/courses/"+course+"#discussion", "Your post is published.")
+}
+
+// postDraft is a post the service refused, shown again in the form it was
+// written in (the course's, or the reply form under the post it answers)
+// with the message beside it.
+type postDraft struct {
+	Reply string // the post it answers, "" for a new thread
+	Text  string
+	Err   *formError
+}
+
+// draftFor is the draft of the post form that answers reply (the zero
+// draft when d is another form's, or none: a form whose dict has no Draft
+// passes a nil interface), for the templates.
+func draftFor(v any, reply string) postDraft {
+	d, _ := v.(*postDraft)
+	if d == nil || d.Reply != reply {
+		return postDraft{}
+	}
+	return *d
 }
 
 func (s *Server) markDone(c *fiber.Ctx) error {
-	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
+	return s.asViewer(c, "Marked done. Well done!", func(ctx context.Context, p *domain.Person) (string, error) {
 		course, task := c.Params("handle"), c.Params("id")
 		_, err := s.cfg.Services.Tasks.Complete(ctx, p.Handle, course, task, c.FormValue("evidence"), c.FormValue("note"))
 		return "/courses/" + course + "/tasks/" + task, err
@@ -52,7 +86,7 @@ func (s *Server) markDone(c *fiber.Ctx) error {
 }
 
 func (s *Server) undoDone(c *fiber.Ctx) error {
-	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
+	return s.asViewer(c, "It is no longer marked done.", func(ctx context.Context, p *domain.Person) (string, error) {
 		course, task := c.Params("handle"), c.Params("id")
 		return "/courses/" + course + "/tasks/" + task, s.cfg.Services.Tasks.Uncomplete(ctx, p.Handle, course, task)
 	})
@@ -121,7 +155,7 @@ func (s *Server) remoteCourse(c *fiber.Ctx) error {
 }
 
 func (s *Server) joinRemote(c *fiber.Ctx) error {
-	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
+	return s.asViewer(c, "Your request is sent to its server.", func(ctx context.Context, p *domain.Person) (string, error) {
 		target := c.FormValue("target")
 		_, err := s.cfg.Services.Enrolment.Enrol(ctx, p.Handle, target, joinAnswers(c))
 		return "/remote?id=" + url.QueryEscape(target), err
@@ -150,14 +184,14 @@ func joinAnswers(c *fiber.Ctx) string {
 }
 
 func (s *Server) remoteLeave(c *fiber.Ctx) error {
-	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
+	return s.asViewer(c, "You left it; its server is told.", func(ctx context.Context, p *domain.Person) (string, error) {
 		target := c.FormValue("target")
 		return "/remote?id=" + url.QueryEscape(target), s.cfg.Services.Enrolment.Unfollow(ctx, p.Handle, target)
 	})
 }
 
 func (s *Server) remotePost(c *fiber.Ctx) error {
-	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
+	return s.asViewer(c, "Your post is sent.", func(ctx context.Context, p *domain.Person) (string, error) {
 		target := c.FormValue("target")
 		_, err := s.cfg.Services.Posts.Publish(ctx, service.PostInput{Author: p.Handle, Course: target, Text: c.FormValue("text"),
 			InReplyTo: c.FormValue("in_reply_to")})
@@ -166,7 +200,11 @@ func (s *Server) remotePost(c *fiber.Ctx) error {
 }
 
 func (s *Server) remoteDone(c *fiber.Ctx) error {
-	return s.asViewer(c, func(ctx context.Context, p *domain.Person) (string, error) {
+	done := "Marked done. Well done!"
+	if c.FormValue("undo") == "1" {
+		done = "It is no longer marked done."
+	}
+	return s.asViewer(c, done, func(ctx context.Context, p *domain.Person) (string, error) {
 		target, task := c.FormValue("target"), c.FormValue("task")
 		next := "/remote?id=" + url.QueryEscape(target)
 		if c.FormValue("undo") == "1" {
@@ -178,14 +216,27 @@ func (s *Server) remoteDone(c *fiber.Ctx) error {
 }
 
 // asViewer runs an action of the logged-in person and sends them on to the
-// page the action names.
-func (s *Server) asViewer(c *fiber.Ctx, do func(ctx context.Context, p *domain.Person) (next string, err error)) error {
+// page the action names, with done as a flash notice there, or the
+// refusal's message (actionRefused).
+func (s *Server) asViewer(c *fiber.Ctx, done string, do func(ctx context.Context, p *domain.Person) (next string, err error)) error {
 	p := s.viewer(c) // behind the loggedIn guard
 	ctx, cancel := ctx(c)
 	defer cancel()
 	next, err := do(ctx, p)
 	if err != nil {
-		return err
+		return s.actionRefused(c, next, err)
 	}
-	return c.Redirect(next, fiber.StatusSeeOther)
+	return s.notice(c, next, done)
+}
+
+// actionRefused answers a person's refused action: a refusal they can act
+// on (what they sent will not do, or is not theirs to do) is a flash error
+// on the page next, where they acted; anything else (not found, the node
+// short of space, a failure) goes to the error handler, with its status.
+func (s *Server) actionRefused(c *fiber.Ctx, next string, err error) error {
+	switch domain.ErrorCode(err) {
+	case domain.EINVALID, domain.ECONFLICT, domain.EFORBIDDEN:
+		return s.flashTo(c, next, domain.Flash{Error: true, Text: domain.ErrorMessage(err)})
+	}
+	return err
 }

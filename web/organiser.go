@@ -3,6 +3,7 @@ package web
 import (
 	"io"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -61,10 +62,34 @@ func courseFromForm(c *fiber.Ctx, co *domain.Course) {
 }
 
 // courseForm is the course form's data: the read model, and the message
-// of a refused change.
+// of a refused change. Edit is the form shown again after a refused change
+// of a course's settings (posted from the manage page) rather than a new
+// course's.
 type courseForm struct {
 	*service.CourseForm
-	Error string
+	Err  *formError
+	Edit bool
+}
+
+// courseFields are the inputs of the course form.
+var courseFields = []string{"handle", "title", "summary", "kind", "status", "signup", "questions", "school", "language", "tags",
+	"capacity", "meeting_day", "meeting_time", "meeting_timezone", "meeting_place", "organisers"}
+
+// courseFormAgain shows the course form again with what was typed (co) and
+// why it was refused: 422, or 409 for a handle taken.
+func (s *Server) courseFormAgain(c *fiber.Ctx, viewer string, co *domain.Course, edit bool, refusal error) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	f, err := s.cfg.Services.Courses.Form(ctx, viewer, co)
+	if err != nil {
+		return err
+	}
+	title := "Start something new"
+	if edit {
+		title = "Settings of " + co.Title
+	}
+	c.Status(formStatus(refusal))
+	return s.render(c, "course_form", pageData{Title: title, Data: courseForm{CourseForm: f, Err: formErrorOf(refusal, courseFields...), Edit: edit}})
 }
 
 func (s *Server) newCourseForm(c *fiber.Ctx) error {
@@ -85,26 +110,43 @@ func (s *Server) createCourse(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	if err := s.cfg.Services.Courses.Create(ctx, p.Handle, co); err != nil {
+		// Any refusal a person can act on is the form's (a school they may
+		// not place courses in, too): nothing is lost.
 		if domain.ErrorCode(err) == domain.EINTERNAL {
 			return err
 		}
-		f, ferr := s.cfg.Services.Courses.Form(ctx, p.Handle, co)
-		if ferr != nil {
-			return ferr
-		}
-		c.Status(fiber.StatusUnprocessableEntity)
-		return s.render(c, "course_form", pageData{Title: "Start something new", Data: courseForm{CourseForm: f, Error: domain.ErrorMessage(err)}})
+		return s.courseFormAgain(c, p.Handle, co, false, err)
 	}
-	return c.Redirect("/courses/"+co.Handle+"/manage", fiber.StatusSeeOther)
+	manage := "/courses/" + co.Handle + "/manage"
+	if co.Status != domain.StatusDraft {
+		return s.notice(c, manage, co.Title+" is created and open: people can find it and join.")
+	}
+	return s.flashTo(c, manage, domain.Flash{
+		Text: "Your " + domain.KindWord(co.Kind) + " " + co.Title + " is created as a draft: only its organisers see it. " +
+			"Add tasks, then publish it when it is ready.",
+		Action: "/courses/" + co.Handle + "/publish", ActionLabel: "Publish " + co.Title})
+}
+
+// publishCourse opens a draft course: the path the notice after creating
+// one offers, and the manage page's for any draft.
+func (s *Server) publishCourse(c *fiber.Ctx) error {
+	p, co, err := s.organised(c)
+	if err != nil {
+		return err
+	}
+	opened := *co
+	opened.Status = domain.StatusOpen
+	ctx, cancel := ctx(c)
+	defer cancel()
+	return s.back(c, co.Handle, service.TabOverview, s.cfg.Services.Courses.Update(ctx, p.Handle, &opened),
+		co.Title+" is published: people can find it and join.")
 }
 
 // managePage is a tab of the organisers' page: the read model, its tab
-// bar, the links of its paged lists and the message of a refused change
-// (?error=).
+// bar and the links of its paged lists (what became of the last change is
+// a flash).
 type managePage struct {
 	*service.ManagePage
-	Error                              string
-	Asked                              string // what became of asking a school (web/schools.go)
 	Tabs                               []manageTab
 	QueuePages, MemberPages, PostPages pageLinks
 	// AwardPages are the links of each badge's awards, as Awards lists
@@ -149,7 +191,7 @@ func (s *Server) manageCourse(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data := managePage{ManagePage: m, Error: c.Query("error"), Asked: c.Query("asked"),
+	data := managePage{ManagePage: m,
 		QueuePages:  linksAt(c, "queue", "queue", "Sign-up requests", m.QueuePrev, m.QueueNext),
 		MemberPages: linksAt(c, "members", "progress", "Members", m.MembersPrev, m.MembersNext),
 		PostPages:   linksAt(c, "posts", "discussion", "Discussion", m.PostsPrev, m.PostsNext)}
@@ -178,17 +220,11 @@ func awardLinks(c *fiber.Ctx, ba service.BadgeAwards) pageLinks {
 	return l
 }
 
-// back returns to a tab of the organisers' page, with an error message
-// when err is a domain error a person can act on.
-func (s *Server) back(c *fiber.Ctx, course string, tab service.ManageTab, err error) error {
-	to := manageURL(course, tab)
-	if err != nil {
-		if domain.ErrorCode(err) == domain.EINTERNAL {
-			return err
-		}
-		return c.Redirect(to+"?error="+urlQuery(domain.ErrorMessage(err)), fiber.StatusSeeOther)
-	}
-	return c.Redirect(to, fiber.StatusSeeOther)
+// back returns to the tab of the organisers' page that holds the form,
+// with a flash: the refusal's message when err is a domain error a person
+// can act on, or done.
+func (s *Server) back(c *fiber.Ctx, course string, tab service.ManageTab, err error, done string) error {
+	return s.refused(c, manageURL(course, tab), err, done)
 }
 
 func (s *Server) editCourse(c *fiber.Ctx) error {
@@ -201,7 +237,14 @@ func (s *Server) editCourse(c *fiber.Ctx) error {
 	edited.Organisers = append(lines(strings.ReplaceAll(c.FormValue("organisers"), ",", "\n")), p.Handle)
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.back(c, co.Handle, service.TabSettings, s.cfg.Services.Courses.Update(ctx, p.Handle, &edited))
+	// As for a new course, any refusal a person can act on is the form's.
+	if err := s.cfg.Services.Courses.Update(ctx, p.Handle, &edited); err != nil {
+		if domain.ErrorCode(err) == domain.EINTERNAL {
+			return err
+		}
+		return s.courseFormAgain(c, p.Handle, &edited, true, err)
+	}
+	return s.back(c, co.Handle, service.TabSettings, nil, "The settings are saved.")
 }
 
 func (s *Server) answerRequest(c *fiber.Ctx) error {
@@ -212,12 +255,14 @@ func (s *Server) answerRequest(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	actor := c.FormValue("actor")
+	done := "The sign-up is approved."
 	if c.Params("answer") == "approve" {
 		err = s.cfg.Services.Enrolment.Approve(ctx, co.Handle, actor)
 	} else {
 		err = s.cfg.Services.Enrolment.Decline(ctx, co.Handle, actor, c.FormValue("reason"))
+		done = "The sign-up is declined."
 	}
-	return s.back(c, co.Handle, service.TabOverview, err)
+	return s.back(c, co.Handle, service.TabOverview, err, done)
 }
 
 func (s *Server) addTask(c *fiber.Ctx) error {
@@ -228,7 +273,32 @@ func (s *Server) addTask(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	t := &domain.Task{Course: co.Handle, Title: c.FormValue("title"), Body: c.FormValue("body")}
-	return s.back(c, co.Handle, service.TabTasks, s.cfg.Services.Tasks.Add(ctx, p.Handle, t))
+	if err := s.cfg.Services.Tasks.Add(ctx, p.Handle, t); isFormError(err) {
+		return s.taskFormAgain(c, &service.TaskForm{Course: co, Task: t}, true, err)
+	} else if err != nil {
+		return s.back(c, co.Handle, service.TabTasks, err, "")
+	}
+	return s.back(c, co.Handle, service.TabTasks, nil, "The task “"+t.Title+"” is added.")
+}
+
+// taskForm is the task form's data: the read model, the message of a
+// refused change, and New for a task not yet added (posted from the
+// manage page's Tasks tab).
+type taskForm struct {
+	*service.TaskForm
+	Err *formError
+	New bool
+}
+
+// taskFormAgain shows the task form again with what was typed (f.Task) and
+// why it was refused, 422.
+func (s *Server) taskFormAgain(c *fiber.Ctx, f *service.TaskForm, isNew bool, refusal error) error {
+	title := "Edit " + f.Task.Title
+	if isNew {
+		title = "New task"
+	}
+	c.Status(formStatus(refusal))
+	return s.render(c, "task_form", pageData{Title: title, Data: taskForm{TaskForm: f, Err: formErrorOf(refusal, "title", "body"), New: isNew}})
 }
 
 func (s *Server) editTaskForm(c *fiber.Ctx) error {
@@ -239,7 +309,7 @@ func (s *Server) editTaskForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "task_form", pageData{Title: "Edit " + f.Task.Title, Data: f})
+	return s.render(c, "task_form", pageData{Title: "Edit " + f.Task.Title, Data: taskForm{TaskForm: f}})
 }
 
 func (s *Server) editTask(c *fiber.Ctx) error {
@@ -250,7 +320,18 @@ func (s *Server) editTask(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	t := &domain.Task{ID: c.Params("id"), Course: co.Handle, Title: c.FormValue("title"), Body: c.FormValue("body")}
-	return s.back(c, co.Handle, service.TabTasks, s.cfg.Services.Tasks.Edit(ctx, p.Handle, t))
+	err = s.cfg.Services.Tasks.Edit(ctx, p.Handle, t)
+	if isFormError(err) {
+		f, ferr := s.cfg.Services.Tasks.Form(ctx, p.Handle, co.Handle, t.ID)
+		if ferr != nil {
+			return ferr
+		}
+		typed := *f.Task
+		typed.Title, typed.Body = t.Title, t.Body
+		f.Task = &typed
+		return s.taskFormAgain(c, f, false, err)
+	}
+	return s.back(c, co.Handle, service.TabTasks, err, "The task is saved; the version it replaces is kept.")
 }
 
 func (s *Server) restoreTask(c *fiber.Ctx) error {
@@ -262,7 +343,7 @@ func (s *Server) restoreTask(c *fiber.Ctx) error {
 	defer cancel()
 	rev, _ := strconv.Atoi(c.FormValue("rev"))
 	_, err = s.cfg.Services.Tasks.Restore(ctx, p.Handle, co.Handle, c.Params("id"), rev)
-	return s.back(c, co.Handle, service.TabTasks, err)
+	return s.back(c, co.Handle, service.TabTasks, err, "The earlier version is restored.")
 }
 
 // moveTask moves a task one place up or down.
@@ -289,7 +370,7 @@ func (s *Server) moveTask(c *fiber.Ctx) error {
 		}
 		break
 	}
-	return s.back(c, course, service.TabTasks, s.cfg.Services.Tasks.Reorder(ctx, p.Handle, course, ids))
+	return s.back(c, course, service.TabTasks, s.cfg.Services.Tasks.Reorder(ctx, p.Handle, course, ids), "")
 }
 
 func (s *Server) addBadge(c *fiber.Ctx) error {
@@ -307,7 +388,7 @@ func (s *Server) addBadge(c *fiber.Ctx) error {
 	}
 	if fh, err := c.FormFile("image"); err == nil && fh.Size > 0 {
 		if fh.Size > badgepng.MaxUploadBytes {
-			return s.back(c, co.Handle, service.TabBadges, domain.Errorf(domain.EINVALID, "The badge image is too large (at most 256 KiB)."))
+			return s.badgeFormAgain(c, co, b, domain.Errorf(domain.EINVALID, "The badge image is too large (at most 256 KiB).").On("image"))
 		}
 		f, err := fh.Open()
 		if err != nil {
@@ -319,10 +400,40 @@ func (s *Server) addBadge(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	if err := s.cfg.Services.Badges.Add(ctx, p.Handle, b); err != nil {
-		return s.back(c, co.Handle, service.TabBadges, err)
+	if err := s.cfg.Services.Badges.Add(ctx, p.Handle, b); isFormError(err) {
+		return s.badgeFormAgain(c, co, b, err)
+	} else if err != nil {
+		return s.back(c, co.Handle, service.TabBadges, err, "")
 	}
-	return s.back(c, co.Handle, service.TabBadges, nil)
+	return s.back(c, co.Handle, service.TabBadges, nil, "The badge “"+b.Name+"” is created.")
+}
+
+// badgeForm is the badge form's data, shown after a refused new badge
+// (posted from the manage page's Badges tab): what was typed, the course's
+// tasks to choose from, and why it was refused.
+type badgeForm struct {
+	Course *domain.Course
+	Tasks  []*domain.Task
+	Badge  *domain.Badge
+	Err    *formError
+}
+
+// Chosen reports whether the task id was among the badge's chosen tasks.
+func (f badgeForm) Chosen(id string) bool { return slices.Contains(f.Badge.Tasks, id) }
+
+// badgeFormAgain shows the badge form again with what was typed (b) and
+// why it was refused, 422. A file input cannot be filled in again: the
+// form asks for the image once more.
+func (s *Server) badgeFormAgain(c *fiber.Ctx, co *domain.Course, b *domain.Badge, refusal error) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	ts, err := s.cfg.Services.Tasks.List(ctx, co.Handle)
+	if err != nil {
+		return err
+	}
+	c.Status(formStatus(refusal))
+	return s.render(c, "badge_form", pageData{Title: "New badge", Data: badgeForm{Course: co, Tasks: ts, Badge: b,
+		Err: formErrorOf(refusal, "name", "description", "criteria", "tasks", "votes", "image")}})
 }
 
 func (s *Server) awardBadge(c *fiber.Ctx) error {
@@ -333,7 +444,7 @@ func (s *Server) awardBadge(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	_, err = s.cfg.Services.Badges.Award(ctx, p.Handle, c.Params("id"), c.FormValue("learner"))
-	return s.back(c, co.Handle, service.TabBadges, err)
+	return s.back(c, co.Handle, service.TabBadges, err, "The badge is awarded.")
 }
 
 func (s *Server) pinPost(c *fiber.Ctx) error {
@@ -343,7 +454,7 @@ func (s *Server) pinPost(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.back(c, co.Handle, service.TabDiscussion, s.cfg.Services.Posts.Pin(ctx, p.Handle, c.FormValue("post"), c.FormValue("pinned") == "1"))
+	return s.back(c, co.Handle, service.TabDiscussion, s.cfg.Services.Posts.Pin(ctx, p.Handle, c.FormValue("post"), c.FormValue("pinned") == "1"), "")
 }
 
 func (s *Server) removePost(c *fiber.Ctx) error {
@@ -353,10 +464,8 @@ func (s *Server) removePost(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.back(c, co.Handle, service.TabDiscussion, s.cfg.Services.Posts.Remove(ctx, p.Handle, c.FormValue("post")))
+	return s.back(c, co.Handle, service.TabDiscussion, s.cfg.Services.Posts.Remove(ctx, p.Handle, c.FormValue("post")), "The post is removed from the discussion.")
 }
-
-func urlQuery(s string) string { return url.QueryEscape(s) }
 
 // revokeFromManage revokes an award from the organisers' Badges tab, with
 // their reason, as the award's page does (Badges.Revoke checks that they
@@ -368,7 +477,8 @@ func (s *Server) revokeFromManage(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.back(c, co.Handle, service.TabBadges, s.cfg.Services.Badges.Revoke(ctx, p.Handle, c.Params("id"), c.FormValue("reason")))
+	return s.back(c, co.Handle, service.TabBadges, s.cfg.Services.Badges.Revoke(ctx, p.Handle, c.Params("id"), c.FormValue("reason")),
+		"The award is revoked.")
 }
 
 func (s *Server) blockFromCourse(c *fiber.Ctx) error {
@@ -378,5 +488,6 @@ func (s *Server) blockFromCourse(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.back(c, co.Handle, service.TabProgress, s.cfg.Services.Moderation.BlockFromCourse(ctx, p.Handle, co.Handle, c.FormValue("actor")))
+	return s.back(c, co.Handle, service.TabProgress, s.cfg.Services.Moderation.BlockFromCourse(ctx, p.Handle, co.Handle, c.FormValue("actor")),
+		"They are blocked from this course.")
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/service"
+	"github.com/lernejo/lernejo/web/i18n"
 )
 
 //go:embed templates/*.html
@@ -29,16 +30,24 @@ type pageData struct {
 	ActorURL string         // the page's actor, for <link rel="alternate">
 	Handle   string         // @handle@domain of the page's actor
 	Viewer   *domain.Person // the logged-in person, or nil (set by render)
+	Lang     i18n.Lang      // the language the page is written in (set by render)
 	CSRF     string         // the token every form carries as _csrf (set by render)
+	Flash    *domain.Flash  // the one-time message waiting for this page (set by render, web/flash.go)
+
+	Unread int // the viewer's unread notifications, for the header (set by render)
 }
 
-// parseTemplates parses each page together with the layout.
-func parseTemplates() (*template.Template, error) {
+// parseTemplates parses each page together with the layout, with the
+// language functions of lang (see pageSet).
+func parseTemplates(lang template.FuncMap) (*template.Template, error) {
 	funcs := template.FuncMap{
-		"ago":       ago,
 		"thousands": thousands,
 		"list":      func(xs ...string) []string { return xs },
 		"word":      domain.KindWord, // a course's kind inside a sentence
+		// A refused form's message beside its field (web/forms.go).
+		"invalid":    fieldAttrs,
+		"fielderror": fieldError,
+		"draftFor":   draftFor,
 		// dict builds a map for passing several values to a sub-template.
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
@@ -60,6 +69,9 @@ func parseTemplates() (*template.Template, error) {
 			return out
 		},
 	}
+	for name, f := range lang {
+		funcs[name] = f
+	}
 	return template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html")
 }
 
@@ -73,14 +85,33 @@ func (s *Server) render(c *fiber.Ctx, page string, d pageData) error {
 		d.Node = domain.DefaultSettings()
 	}
 	d.Viewer = s.viewer(c)
+	if d.Viewer != nil {
+		// One counter read; a page still shows when it fails, without
+		// the count, as it does with default settings above.
+		d.Unread, _ = s.cfg.Services.Notifications.Unread(ctx, d.Viewer.Handle)
+	}
 	if d.CSRF, err = s.csrfToken(c); err != nil {
 		return err
 	}
+	if d.Flash, err = s.takeFlash(c); err != nil {
+		return err
+	}
+	if d.Flash != nil {
+		c.Set(fiber.HeaderCacheControl, "no-store") // the message is this browser's, once
+	}
+	lang, loc := s.reader(c)
+	d.Lang = lang
+	pages, err := s.pages.get(lang, loc)
+	if err != nil {
+		return err
+	}
 	var buf bytes.Buffer
-	if err := s.pages.ExecuteTemplate(&buf, page+".html", d); err != nil {
+	if err := pages.ExecuteTemplate(&buf, page+".html", d); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderContentLanguage, string(lang))
+	c.Vary(fiber.HeaderAcceptLanguage)
 	return c.Send(buf.Bytes())
 }
 

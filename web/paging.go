@@ -18,15 +18,12 @@ type pageLinks struct {
 // linksAt builds a list's page links from the cursors of its neighbouring
 // pages, as the read models of the services hold them ("" at an end): the
 // current path and query with the list's parameter set to each
-// neighbour's cursor, and anchor (the list's section) as the fragment. A
-// one-time message (?error=, ?saved=) is not carried along.
+// neighbour's cursor, and anchor (the list's section) as the fragment.
 func linksAt(c *fiber.Ctx, param, anchor, label, prev, next string) pageLinks {
 	q, err := url.ParseQuery(string(c.Request().URI().QueryString()))
 	if err != nil {
 		q = url.Values{}
 	}
-	q.Del("error")
-	q.Del("saved")
 	link := func(cursor string) string {
 		if cursor == "" {
 			return ""

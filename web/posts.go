@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -156,10 +155,11 @@ func (s *Server) outbox(c *fiber.Ctx, typ domain.ActorType, handle string) error
 func (s *Server) editPost(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
+	back := "/courses/" + c.Params("handle") + "#discussion"
 	if _, err := s.cfg.Services.Posts.Edit(ctx, s.viewer(c).Handle, c.FormValue("post"), c.FormValue("text")); err != nil {
-		return err
+		return s.actionRefused(c, back, err)
 	}
-	return c.Redirect("/courses/"+c.Params("handle")+"#discussion", fiber.StatusSeeOther)
+	return s.notice(c, back, "Your post is saved.")
 }
 
 // deletePost deletes a post the viewer may change (their own; the service
@@ -167,10 +167,11 @@ func (s *Server) editPost(c *fiber.Ctx) error {
 func (s *Server) deletePost(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
+	back := "/courses/" + c.Params("handle") + "#discussion"
 	if err := s.cfg.Services.Posts.Delete(ctx, s.viewer(c).Handle, c.FormValue("post")); err != nil {
-		return err
+		return s.actionRefused(c, back, err)
 	}
-	return c.Redirect("/courses/"+c.Params("handle")+"#discussion", fiber.StatusSeeOther)
+	return s.notice(c, back, "Your post is deleted.")
 }
 
 // reportPost reports a post of the course's discussion to its organisers
@@ -180,14 +181,12 @@ func (s *Server) deletePost(c *fiber.Ctx) error {
 func (s *Server) reportPost(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
+	back := "/courses/" + c.Params("handle") + "#discussion"
 	if err := s.cfg.Services.Moderation.Report(ctx, s.viewer(c).Handle, c.FormValue("post"), c.FormValue("comment")); err != nil {
-		return err
+		return s.actionRefused(c, back, err)
 	}
-	return c.Redirect("/courses/"+c.Params("handle")+"#discussion", fiber.StatusSeeOther)
+	return s.notice(c, back, "Thank you: your report is sent.")
 }
-
-// ago is used by templates to show a post's age.
-func ago(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
 
 // note serves a direct note (sign-up questions, a decline's reason, an
 // award) from the Create it was sent in, and a Tombstone with 410 Gone

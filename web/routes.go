@@ -89,6 +89,8 @@ func (s *Server) routes() {
 	a.Get("/", s.home)
 	a.Get("/about", s.about)
 	a.Get("/static/*", s.static)
+	// Pictures people uploaded and remote avatars, by hash (web/profiles.go).
+	a.Get("/images/:name", s.image)
 	// Open to visitors; a search needs a log-in (it fetches from other servers).
 	a.Get("/lookup", s.lookup)
 
@@ -100,8 +102,28 @@ func (s *Server) routes() {
 	a.Post("/signup", s.postSignup)
 	a.Get("/settings/password", s.loggedIn, s.getPassword)
 	a.Post("/settings/password", s.loggedIn, s.postPassword)
+	a.Get("/settings/language", s.loggedIn, s.getReading)
+	a.Post("/settings/language", s.loggedIn, s.postReading)
 	a.Get("/settings/delete", s.loggedIn, s.getDeleteAccount)
 	a.Post("/settings/delete", s.loggedIn, s.postDeleteAccount)
+	// Their profile: name, bio, avatar and header (web/profiles.go).
+	a.Get("/settings/profile", s.loggedIn, s.getProfile)
+	a.Post("/settings/profile", s.loggedIn, s.postProfile)
+	// Email (web/mail.go): a person's address and the mail they opt in to;
+	// the mailed links that confirm an address (anyone holding the link)
+	// and reset a forgotten password (only when the node sends mail).
+	a.Get("/settings/email", s.loggedIn, s.getMailSettings)
+	a.Post("/settings/email", s.loggedIn, s.postMailSettings)
+	a.Get("/email/confirm/:token", s.getConfirmMail)
+	a.Post("/email/confirm/:token", s.postConfirmMail)
+	a.Get("/password/forgot", s.mailEnabled, s.getForgot)
+	a.Post("/password/forgot", s.mailEnabled, s.postForgot)
+	a.Get("/password/reset/:token", s.mailEnabled, s.getReset)
+	a.Post("/password/reset/:token", s.mailEnabled, s.postReset)
+
+	// A person's own pages: what they learn and organise, what they are told.
+	a.Get("/learning", s.loggedIn, s.myLearning)         // web/mylearning.go
+	a.Get("/notifications", s.loggedIn, s.notifications) // web/mylearning.go
 
 	// Learners: join and leave, post and reply, mark tasks done and undo,
 	// here and on courses of other servers. Who may do each to a course
@@ -132,6 +154,8 @@ func (s *Server) routes() {
 	a.Get("/courses/:handle/manage", s.loggedIn, s.manageCourse)
 	a.Get("/courses/:handle/manage/:tab", s.loggedIn, s.manageCourse)
 	a.Post("/courses/:handle/edit", s.loggedIn, s.editCourse)
+	a.Post("/courses/:handle/image", s.loggedIn, s.courseImage)     // web/profiles.go
+	a.Post("/courses/:handle/publish", s.loggedIn, s.publishCourse) // a draft opens (web/organiser.go)
 	a.Post("/courses/:handle/queue/:answer<regex(^(approve|decline)$)>", s.loggedIn, s.answerRequest)
 	a.Post("/courses/:handle/tasks", s.loggedIn, s.addTask)
 	a.Get("/courses/:handle/tasks/:id/edit", s.loggedIn, s.editTaskForm)
@@ -152,6 +176,7 @@ func (s *Server) routes() {
 	// asking (Schools.Ask, Edit and Decide check who).
 	a.Post("/courses/:handle/school", s.loggedIn, s.askSchool)
 	a.Post("/schools/:handle/edit", s.loggedIn, s.editSchool)
+	a.Post("/schools/:handle/image", s.loggedIn, s.schoolImage) // web/profiles.go
 	a.Post("/schools/:handle/queue/:answer<regex(^(accept|decline)$)>", s.loggedIn, s.answerAsk)
 
 	// The operator: admin accounts only. The node's name and words,

@@ -56,9 +56,9 @@ func TestOnlySchoolOrganisersPlaceCoursesThroughTheForms(t *testing.T) {
 	wantRedirect(t, "course without a school", resp, "/courses/phish/manage")
 	edit := course(mallory, "phish", node.DemoSchool)
 	edit.Set("_csrf", mallory.csrf("/courses/phish/manage"))
-	resp, _ = mallory.post("/courses/phish/edit", edit)
-	if resp.StatusCode != 303 || !strings.Contains(resp.Header.Get("Location"), "error=") {
-		t.Errorf("edit into the school: %d to %s", resp.StatusCode, resp.Header.Get("Location"))
+	resp, body = mallory.post("/courses/phish/edit", edit)
+	if resp.StatusCode != 422 || !strings.Contains(body, "Only the organisers of School of Webcraft can place a course in it.") {
+		t.Errorf("edit into the school: %d, the settings form again saying why? %s", resp.StatusCode, body)
 	}
 	if c := courseOf(t, n, "phish"); c == nil || c.School != "" {
 		t.Fatalf("after the refused edit: %+v", c)

@@ -11,11 +11,45 @@ import (
 )
 
 // adminSchools is the operator's schools page's data: every school, and
-// the outcome of the last change.
+// the form refused last, shown again with what was typed.
 type adminSchools struct {
 	Schools []*domain.School
-	Error   string
-	Saved   bool
+	New     *schoolForm // the new school's form, refused
+	Edit    *schoolForm // one school's form, refused
+}
+
+// schoolForm is a school's form as it was typed, and why it was refused.
+type schoolForm struct {
+	Handle, Name, Summary, Organisers string
+	Err                               *formError
+}
+
+// EditOf is the refused form of the school handle, or nil.
+func (a adminSchools) EditOf(handle string) *schoolForm {
+	if a.Edit != nil && a.Edit.Handle == handle {
+		return a.Edit
+	}
+	return nil
+}
+
+// schoolsAgain shows the schools page again with the refused form.
+func (s *Server) schoolsAgain(c *fiber.Ctx, data adminSchools, refusal error) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	all, err := s.cfg.Services.Schools.List(ctx)
+	if err != nil {
+		return err
+	}
+	data.Schools = all
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Status(formStatus(refusal))
+	return s.render(c, "admin_schools", pageData{Title: "Schools", Data: data})
+}
+
+// typedSchool is the school form as typed, with the refusal's message.
+func typedSchool(c *fiber.Ctx, handle string, refusal error) *schoolForm {
+	return &schoolForm{Handle: handle, Name: c.FormValue("name"), Summary: c.FormValue("summary"), Organisers: c.FormValue("organisers"),
+		Err: formErrorOf(refusal, "handle", "name", "summary", "organisers")}
 }
 
 // adminSchools lists the node's schools, each with a form to edit it and
@@ -28,19 +62,13 @@ func (s *Server) adminSchools(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return s.render(c, "admin_schools", pageData{Title: "Schools", Data: adminSchools{Schools: all,
-		Error: c.Query("error"), Saved: c.Query("saved") == "1"}})
+	return s.render(c, "admin_schools", pageData{Title: "Schools", Data: adminSchools{Schools: all}})
 }
 
-// schoolsBack returns to the schools page, with a message a person can act on.
-func (s *Server) schoolsBack(c *fiber.Ctx, err error) error {
-	if err != nil {
-		if domain.ErrorCode(err) == domain.EINTERNAL {
-			return err
-		}
-		return c.Redirect("/admin/schools?error="+urlQuery(domain.ErrorMessage(err)), fiber.StatusSeeOther)
-	}
-	return c.Redirect("/admin/schools?saved=1", fiber.StatusSeeOther)
+// schoolsBack returns to the schools page with a flash: the refusal's
+// message, or done.
+func (s *Server) schoolsBack(c *fiber.Ctx, err error, done string) error {
+	return s.refused(c, "/admin/schools", err, done)
 }
 
 // organisersField reads a list of handles, one a line or separated by
@@ -61,7 +89,12 @@ func (s *Server) createSchool(c *fiber.Ctx) error {
 	defer cancel()
 	sc := &domain.School{Handle: c.FormValue("handle"), Name: c.FormValue("name"), Summary: c.FormValue("summary"),
 		Organisers: organisersField(c)}
-	return s.schoolsBack(c, s.cfg.Services.Schools.Create(ctx, s.viewer(c).Handle, sc))
+	if err := s.cfg.Services.Schools.Create(ctx, s.viewer(c).Handle, sc); isFormError(err) {
+		return s.schoolsAgain(c, adminSchools{New: typedSchool(c, c.FormValue("handle"), err)}, err)
+	} else if err != nil {
+		return s.schoolsBack(c, err, "")
+	}
+	return s.schoolsBack(c, nil, "The school "+sc.Name+" is created.")
 }
 
 func (s *Server) editSchoolAsOperator(c *fiber.Ctx) error {
@@ -69,13 +102,16 @@ func (s *Server) editSchoolAsOperator(c *fiber.Ctx) error {
 	defer cancel()
 	_, err := s.cfg.Services.Schools.Edit(ctx, s.viewer(c).Handle, c.Params("handle"), service.SchoolProfile{
 		Name: c.FormValue("name"), Summary: c.FormValue("summary"), Organisers: organisersField(c)})
-	return s.schoolsBack(c, err)
+	if isFormError(err) {
+		return s.schoolsAgain(c, adminSchools{Edit: typedSchool(c, domain.NormaliseHandle(c.Params("handle")), err)}, err)
+	}
+	return s.schoolsBack(c, err, "The school is saved.")
 }
 
 func (s *Server) retireSchool(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.schoolsBack(c, s.cfg.Services.Schools.Retire(ctx, s.viewer(c).Handle, c.Params("handle")))
+	return s.schoolsBack(c, s.cfg.Services.Schools.Retire(ctx, s.viewer(c).Handle, c.Params("handle")), "The school is retired: it takes no new courses.")
 }
 
 // schoolCourses serves the ids of the school's courses, here and on other
@@ -95,16 +131,10 @@ func (s *Server) schoolCourses(c *fiber.Ctx) error {
 	return sendActivity(c, federation.Document(federation.OrderedCollectionOf(s.urls.Actor(domain.ActorSchool, handle)+"/courses", items)))
 }
 
-// schoolBack returns to the school's page, with a message a person can act on.
-func (s *Server) schoolBack(c *fiber.Ctx, err error) error {
-	handle := domain.NormaliseHandle(c.Params("handle"))
-	if err != nil {
-		if domain.ErrorCode(err) == domain.EINTERNAL {
-			return err
-		}
-		return c.Redirect("/schools/"+handle+"?error="+urlQuery(domain.ErrorMessage(err)), fiber.StatusSeeOther)
-	}
-	return c.Redirect("/schools/"+handle, fiber.StatusSeeOther)
+// schoolBack returns to the school's page with a flash: the refusal's
+// message, or done.
+func (s *Server) schoolBack(c *fiber.Ctx, err error, done string) error {
+	return s.refused(c, "/schools/"+domain.NormaliseHandle(c.Params("handle")), err, done)
 }
 
 // editSchool is an organiser changing the school's name and summary from
@@ -114,7 +144,7 @@ func (s *Server) editSchool(c *fiber.Ctx) error {
 	defer cancel()
 	_, err := s.cfg.Services.Schools.Edit(ctx, s.viewer(c).Handle, c.Params("handle"), service.SchoolProfile{
 		Name: c.FormValue("name"), Summary: c.FormValue("summary")})
-	return s.schoolBack(c, err)
+	return s.schoolBack(c, err, "The school's profile is saved.")
 }
 
 // answerAsk is an organiser accepting or declining a course in the
@@ -122,8 +152,13 @@ func (s *Server) editSchool(c *fiber.Ctx) error {
 func (s *Server) answerAsk(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
+	accept := c.Params("answer") == "accept"
+	done := "The course is declined."
+	if accept {
+		done = "The course is now part of the school."
+	}
 	return s.schoolBack(c, s.cfg.Services.Schools.Decide(ctx, s.viewer(c).Handle, c.Params("handle"),
-		c.FormValue("course"), c.Params("answer") == "accept"))
+		c.FormValue("course"), accept), done)
 }
 
 // askSchool is a course's organiser asking for it to join a school: a
@@ -135,11 +170,11 @@ func (s *Server) askSchool(c *fiber.Ctx) error {
 	defer cancel()
 	r, err := s.cfg.Services.Schools.Ask(ctx, p.Handle, course, c.FormValue("school"))
 	if err != nil {
-		return s.back(c, course, service.TabSettings, err)
+		return s.back(c, course, service.TabSettings, err, "")
 	}
 	notice := "Asked " + r.Name + " to take it in; its organisers will answer."
 	if r.Placed {
 		notice = "It is now part of " + r.Name + "."
 	}
-	return c.Redirect(manageURL(course, service.TabSettings)+"?asked="+urlQuery(notice)+"#join-school", fiber.StatusSeeOther)
+	return s.notice(c, manageURL(course, service.TabSettings)+"#join-school", notice)
 }

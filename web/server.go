@@ -5,7 +5,6 @@ package web
 import (
 	"context"
 	"errors"
-	"html/template"
 	"log/slog"
 	"net"
 	"time"
@@ -65,7 +64,7 @@ type Server struct {
 	space func() domain.DiskSpace
 	urls  federation.URLs
 	log   *slog.Logger
-	pages *template.Template
+	pages *pageSet
 
 	metrics     *webMetrics
 	metricsFrom []*net.IPNet
@@ -84,7 +83,7 @@ const (
 
 // New builds the Fiber app with every route registered.
 func New(cfg Config) (*Server, error) {
-	pages, err := parseTemplates()
+	pages, err := newPageSet()
 	if err != nil {
 		return nil, err
 	}
@@ -148,11 +147,11 @@ func New(cfg Config) (*Server, error) {
 // maps to: HTML for browsers, JSON for everything else.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	status := fiber.StatusInternalServerError
-	msg := domain.ErrorMessage(err)
+	msg := s.message(c, err)
 	var fe *fiber.Error
 	switch {
 	case errors.As(err, &fe):
-		status, msg = fe.Code, fe.Message
+		status, msg = fe.Code, s.printer(c).T(fe.Message)
 	default:
 		status = StatusOf(err)
 	}
@@ -161,7 +160,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	}
 	c.Status(status)
 	if wantsHTML(c) {
-		return s.render(c, "error", pageData{Title: "Error", Data: errorPage{Status: status, Message: msg}})
+		return s.render(c, "error", pageData{Title: s.printer(c).T("Error"), Data: errorPage{Status: status, Message: msg}})
 	}
 	return c.JSON(fiber.Map{"error": msg})
 }

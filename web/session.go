@@ -1,6 +1,7 @@
 package web
 
 import (
+	"crypto/rand"
 	"net/url"
 	"time"
 
@@ -40,16 +41,26 @@ type authState struct {
 	now      func() time.Time
 	login    *loginGuard // log-ins and password changes
 	signupIP *rateLimiter
+	// password reset requests (web/mail.go)
+	resetAccount, resetIP *rateLimiter
+	flashKey              []byte // signs visitors' flash cookies (web/flash.go)
 }
 
 func newAuthState(now func() time.Time) *authState {
 	if now == nil {
 		now = time.Now
 	}
+	// A key of this process: a flash waits seconds for its page, so a
+	// restart losing one is no loss. crypto/rand.Read does not fail.
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
 	return &authState{
-		now:      now,
-		login:    newLoginGuard(now),
-		signupIP: newRateLimiter(signupPerIP, signupPerIPWindow, now),
+		now:          now,
+		login:        newLoginGuard(now),
+		signupIP:     newRateLimiter(signupPerIP, signupPerIPWindow, now),
+		resetAccount: newRateLimiter(resetPerAccount, resetPerAccountWindow, now),
+		resetIP:      newRateLimiter(resetPerIP, resetPerIPWindow, now),
+		flashKey:     key,
 	}
 }
 

@@ -111,9 +111,9 @@ func TestOperatorsWords(t *testing.T) {
 	if got := demoCourse(t, n); got.Kind != "Challenge" {
 		t.Fatalf("kind %q, want Challenge", got.Kind)
 	}
-	resp, _ = ada.post("/courses/"+node.DemoCourse+"/edit", form("Challenge", "draft", "A new summary."))
-	_, page = ada.get(resp.Header.Get("Location"))
-	if !strings.Contains(page, "This challenge cannot go from open to draft.") {
+	// The settings form is shown again, with the message beside the status.
+	resp, page = ada.post("/courses/"+node.DemoCourse+"/edit", form("Challenge", "draft", "A new summary."))
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="status-error" role="alert">This challenge cannot go from open to draft.`) {
 		t.Errorf("the refused change does not say challenge:\n%s", page)
 	}
 }

@@ -3,6 +3,7 @@
 // fediverse can join it.
 //
 //	lernejo serve [--listen ADDR] [--url URL] [--data DIR] [--demo] [--allow-private-networks]
+//	              [--smtp-host HOST --smtp-from ADDR [--smtp-port N] [--smtp-user U --smtp-password-file F] [--smtp-tls MODE]]
 //	lernejo admin [--data DIR] create-user|reset-password|block|unblock|reports …
 //	lernejo backup [--data DIR] FILE
 //	lernejo restore [--data DIR] FILE
@@ -29,6 +30,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/lernejo/lernejo/mail"
 	"github.com/lernejo/lernejo/node"
 )
 
@@ -94,6 +96,8 @@ type serveConfig struct {
 	// per five minutes: page requests per address, inbox POSTs per
 	// sending domain and per address; activities waiting per domain
 	requestsPerIP, inboxPerHost, inboxPerIP, inboxBacklog int
+	// smtp is the mail server; no host: the node sends no mail.
+	smtp mail.SMTP
 }
 
 // parseServe reads flags, with LERNEJO_* environment variables as defaults.
@@ -141,6 +145,12 @@ func parseServe(args []string, stderr io.Writer, env func(string) string) (serve
 	metrics := fs.String("metrics-from", str("LERNEJO_METRICS_FROM", "127.0.0.0/8,::1/128"), "comma-separated addresses or CIDRs allowed to read /metrics (env LERNEJO_METRICS_FROM)")
 	minFree := fs.String("min-free-disk", str("LERNEJO_MIN_FREE_DISK", "512MiB"), "free space the data directory's disk must keep: under it the inboxes and forms answer 503 until space is freed, under half of it nothing is written (env LERNEJO_MIN_FREE_DISK)")
 	reserve := fs.String("disk-reserve", str("LERNEJO_DISK_RESERVE", "64MiB"), "size of the reserve file kept in the data directory and deleted when the disk fills up, so the store can finish its writes; 0 for none (env LERNEJO_DISK_RESERVE)")
+	fs.StringVar(&c.smtp.Host, "smtp-host", str("LERNEJO_SMTP_HOST", ""), "SMTP server to send email through (notifications people opt in to, address confirmations, password resets); empty: the node sends no mail (env LERNEJO_SMTP_HOST)")
+	smtpPort := fs.String("smtp-port", str("LERNEJO_SMTP_PORT", "587"), "port of the SMTP server: 587 for starttls, 465 for tls (env LERNEJO_SMTP_PORT)")
+	fs.StringVar(&c.smtp.Username, "smtp-user", str("LERNEJO_SMTP_USER", ""), "user name to log in to the SMTP server with (AUTH PLAIN, over TLS); empty: no log-in (env LERNEJO_SMTP_USER)")
+	smtpPasswordFile := fs.String("smtp-password-file", str("LERNEJO_SMTP_PASSWORD_FILE", ""), "file holding the SMTP password (one line); the password itself is never given on the command line, LERNEJO_SMTP_PASSWORD may hold it instead (env LERNEJO_SMTP_PASSWORD_FILE)")
+	fs.StringVar(&c.smtp.From, "smtp-from", str("LERNEJO_SMTP_FROM", ""), "sender of the node's mail, e.g. \"Lernejo <lernejo@example.org>\" (env LERNEJO_SMTP_FROM)")
+	smtpTLS := fs.String("smtp-tls", str("LERNEJO_SMTP_TLS", "starttls"), "how the SMTP connection is secured: starttls, tls, or none (none only to a loopback server or with --allow-private-networks) (env LERNEJO_SMTP_TLS)")
 	limit := func(p *int, name, env string, def int, usage string) {
 		v, err := strconv.Atoi(str(env, strconv.Itoa(def)))
 		if err != nil || v <= 0 {
@@ -191,7 +201,38 @@ func parseServe(args []string, stderr io.Writer, env func(string) string) (serve
 	default:
 		return c, fmt.Errorf("--log-format must be text, json or auto, not %q", c.logFormat)
 	}
+	if err := readSMTP(&c.smtp, *smtpPort, *smtpTLS, *smtpPasswordFile, env); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// readSMTP completes the SMTP settings: the port, the TLS mode, and the
+// password, read from its file (or LERNEJO_SMTP_PASSWORD), never from the
+// command line, where every user of the machine could read it. The rest is
+// checked by node.New (mail.SMTP.Validate).
+func readSMTP(c *mail.SMTP, port, mode, passwordFile string, env func(string) string) error {
+	if c.Host == "" {
+		*c = mail.SMTP{}
+		return nil
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p <= 0 || p > 65535 {
+		return fmt.Errorf("--smtp-port must be a port number, not %q", port)
+	}
+	c.Port, c.TLS = p, mail.TLSMode(strings.ToLower(mode))
+	if c.From == "" {
+		return fmt.Errorf("--smtp-from is needed with --smtp-host: the address the node's mail comes from")
+	}
+	c.Password = env("LERNEJO_SMTP_PASSWORD")
+	if passwordFile != "" {
+		b, err := os.ReadFile(passwordFile)
+		if err != nil {
+			return fmt.Errorf("--smtp-password-file: %v", unwrapPath(err))
+		}
+		c.Password = strings.TrimRight(string(b), "\r\n")
+	}
+	return nil
 }
 
 // parseSize reads a size in bytes: a number with an optional unit, B, KB,
@@ -256,6 +297,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		Version:              Version,
 		Logger:               log,
 		DemoOutput:           func(f string, a ...any) { fmt.Fprintf(stdout, f, a...) },
+		SMTP:                 c.smtp,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "lernejo: %v\n", err)

@@ -76,6 +76,16 @@ import "encoding/binary"
 //	0x63 report-by 0 REPORTER 0 POSTURI            → ID (index of local reports)
 //	0x70 post-by 0 AUTHOR 0 ULID                   → COURSE 0 ULID (index: an author's posts, for
 //	                                                 the deletion of their account; since schema 3)
+//	0x80 image 0 SHA256HEX                         → domain.Image (uploads with no TTL; remote
+//	                                                 avatars with their entry's TTL)
+//	0x81 remote-avatar 0 ACTORID                   → domain.RemoteAvatar, with a TTL
+//	0x82 notification 0 PERSON 0 ULID              → domain.Notification (a person's, oldest first;
+//	                                                 at most domain.MaxNotifications)
+//	0x83 notification-read 0 PERSON                → ULID: the newest notification the person saw
+//	0x90 mail-settings 0 HANDLE                    → domain.MailSettings (mail.go)
+//	0x91 mail-address 0 ADDRESS 0 HANDLE           → empty (index: who gave an address)
+//	0x92 mail-token 0 SHA256HEX                    → domain.MailToken, with a TTL (mailed links)
+//	0x93 mail 0 NEXTAT(8 bytes BE nanos) ULID      → domain.OutMail (the mail queue, due order)
 
 const (
 	pSettings      byte = 0x01
@@ -137,6 +147,14 @@ const (
 	pReportOf      byte = 0x62
 	pReportBy      byte = 0x63
 	pPostBy        byte = 0x70
+	pImage         byte = 0x80
+	pRemoteAvatar  byte = 0x81
+	pNotification  byte = 0x82
+	pNotifyRead    byte = 0x83
+	pMailSettings  byte = 0x90
+	pMailAddress   byte = 0x91
+	pMailToken     byte = 0x92
+	pMail          byte = 0x93
 )
 
 // key builds a key from a prefix and parts, joined with 0x00.

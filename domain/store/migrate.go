@@ -18,8 +18,9 @@ import (
 // at Open, from the records: the follower-at index and the follower
 // counts, the discussion's root and pinned indexes and its counts, the
 // course lists, and the task completion counts; since schema 2, the
-// outboxes; since schema 3, the index of posts by author.
-const schemaVersion = 3
+// outboxes; since schema 3, the index of posts by author; since schema 4,
+// the course lists of each organiser.
+const schemaVersion = 4
 
 // migrate builds what a store of an earlier schema lacks. It runs before
 // the store serves anything; a crash halfway leaves the version unwritten,
@@ -57,8 +58,16 @@ func (s *Store) migrate() error {
 	// outboxes and counters stay as the writes kept them (the activities
 	// that an outbox lists expire, so they could not be rebuilt).
 	build := buildIndexes
-	if version == 2 {
-		build = buildPostsBy
+	switch version {
+	case 2:
+		build = func(t *tx, wb *badger.WriteBatch) error {
+			if err := buildPostsBy(t, wb); err != nil {
+				return err
+			}
+			return buildCourseLists(t, wb)
+		}
+	case 3:
+		build = buildCourseLists
 	}
 	if err := s.db.View(func(txn *badger.Txn) error { return build(&tx{txn: txn}, wb) }); err != nil {
 		return fmt.Errorf("store: build indexes: %w", err)
@@ -116,18 +125,7 @@ func buildIndexes(t *tx, wb *badger.WriteBatch) error {
 		return err
 	}
 
-	if err := t.each(prefixOf(pCourse), func(_, v []byte) error {
-		var c domain.Course
-		if err := json.Unmarshal(v, &c); err != nil {
-			return fmt.Errorf("decode course: %w", err)
-		}
-		for _, l := range c.Lists() {
-			if err := set(append(courseListPrefix(l), c.Handle...)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
+	if err := buildCourseLists(t, wb); err != nil {
 		return err
 	}
 
@@ -178,6 +176,23 @@ func buildPostsBy(t *tx, wb *badger.WriteBatch) error {
 			return fmt.Errorf("decode post: %w", err)
 		}
 		return wb.Set(key(pPostBy, p.Author, p.ID), postRef(&p))
+	})
+}
+
+// buildCourseLists writes every course's entries in the course lists
+// (those of its organisers since schema 4) for every course t reads.
+func buildCourseLists(t *tx, wb *badger.WriteBatch) error {
+	return t.each(prefixOf(pCourse), func(_, v []byte) error {
+		var c domain.Course
+		if err := json.Unmarshal(v, &c); err != nil {
+			return fmt.Errorf("decode course: %w", err)
+		}
+		for _, l := range c.Lists() {
+			if err := wb.Set(append(courseListPrefix(l), c.Handle...), nil); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

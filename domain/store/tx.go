@@ -144,7 +144,7 @@ func (t *tx) claim(handle string, typ domain.ActorType, keys domain.KeyPair) err
 		return err
 	}
 	if taken {
-		return domain.Errorf(domain.ECONFLICT, "The handle %q is already taken.", handle)
+		return domain.Errorf(domain.ECONFLICT, "The handle %q is already taken.", handle).On("handle")
 	}
 	if keys.PrivatePEM == "" {
 		return fmt.Errorf("store: actor %s created without a key", handle)

@@ -207,6 +207,7 @@ func (r *Resolver) toDomain(doc *federation.RemoteActor) *domain.RemoteActor {
 		Name:                      r.Sanitizer.PlainText(doc.Name),
 		Summary:                   r.Sanitizer.RemoteHTML(doc.Summary),
 		URL:                       doc.URL,
+		IconURL:                   doc.IconURL,
 		Inbox:                     doc.Inbox,
 		SharedInbox:               doc.SharedInbox,
 		KeyID:                     doc.PublicKeyID,

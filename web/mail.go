@@ -1,0 +1,203 @@
+package web
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/service"
+)
+
+// Password reset limits: requests for one account (by what was typed, so
+// that the limit tells nothing of which accounts exist) and from one
+// address. Each request may send a mail, so they are tighter than log-ins.
+const (
+	resetPerAccount       = 3
+	resetPerAccountWindow = time.Hour
+	resetPerIP            = 10
+	resetPerIPWindow      = time.Hour
+)
+
+// mailKind is one opt-in box of the email settings page.
+type mailKind struct {
+	Kind  domain.MailKind
+	Label string
+	On    bool
+}
+
+// mailPage is what the email settings, confirmation and reset pages show.
+type mailPage struct {
+	Enabled   bool // the node sends mail
+	Address   string
+	Confirmed bool
+	Kinds     []mailKind
+	Token     string // of the link opened
+	Who       string // the handle or address typed on the forgot form
+	Done      bool   // the request, confirmation or reset went through
+	Error     string
+}
+
+func (s *Server) showMail(c *fiber.Ctx, status int, page, title string, d mailPage) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Status(status)
+	return s.render(c, page, pageData{Title: title, Data: d})
+}
+
+// mailEnabled is the guard of the reset pages: without an SMTP server
+// there is no reset by mail, and the pages are not found.
+func (s *Server) mailEnabled(c *fiber.Ctx) error {
+	if !s.cfg.Services.Mail.Enabled() {
+		return fiber.ErrNotFound
+	}
+	return c.Next()
+}
+
+// settingsPage fills the settings page from what a person saved.
+func settingsPage(st *domain.MailSettings, enabled bool) mailPage {
+	d := mailPage{Enabled: enabled, Address: st.Address, Confirmed: st.Confirmed}
+	for _, k := range domain.MailKinds {
+		d.Kinds = append(d.Kinds, mailKind{Kind: k, Label: domain.MailKindLabel(k), On: slices.Contains(st.Kinds, k)})
+	}
+	return d
+}
+
+// getMailSettings shows the viewer's address and the mail they get.
+func (s *Server) getMailSettings(c *fiber.Ctx) error {
+	p := s.viewer(c) // behind the loggedIn guard
+	ctx, cancel := ctx(c)
+	defer cancel()
+	st, err := s.cfg.Services.Mail.Settings(ctx, p.Handle)
+	if err != nil {
+		return err
+	}
+	d := settingsPage(st, s.cfg.Services.Mail.Enabled())
+	return s.showMail(c, fiber.StatusOK, "mail_settings", "Email and notifications", d)
+}
+
+// postMailSettings saves the viewer's address and opt-ins.
+func (s *Server) postMailSettings(c *fiber.Ctx) error {
+	p := s.viewer(c) // behind the loggedIn guard
+	f := service.MailForm{Address: c.FormValue("address")}
+	for _, k := range c.Request().PostArgs().PeekMulti("kind") {
+		f.Kinds = append(f.Kinds, domain.MailKind(k))
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	confirm, err := s.cfg.Services.Mail.SaveSettings(ctx, p.Handle, f)
+	switch domain.ErrorCode(err) {
+	case "":
+	case domain.EINVALID, domain.EFORBIDDEN:
+		d := settingsPage(&domain.MailSettings{Address: f.Address, Kinds: f.Kinds}, s.cfg.Services.Mail.Enabled())
+		d.Error = domain.ErrorMessage(err)
+		return s.showMail(c, StatusOf(err), "mail_settings", "Email and notifications", d)
+	default:
+		return err
+	}
+	if confirm {
+		return s.notice(c, "/settings/email", "Saved. We sent a link to "+f.Address+": open it to confirm the address. Until then no other mail is sent to it.")
+	}
+	return s.notice(c, "/settings/email", "Saved.")
+}
+
+// getConfirmMail shows the button that confirms an address: a link opened
+// by a mail scanner confirms nothing.
+func (s *Server) getConfirmMail(c *fiber.Ctx) error {
+	d := mailPage{Token: c.Params("token")}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	if err := s.cfg.Services.Mail.CheckConfirmation(ctx, d.Token); err != nil {
+		return err
+	}
+	return s.showMail(c, fiber.StatusOK, "mail_confirm", "Confirm your email address", d)
+}
+
+// postConfirmMail confirms the address the link was sent to.
+func (s *Server) postConfirmMail(c *fiber.Ctx) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	if err := s.cfg.Services.Mail.Confirm(ctx, c.Params("token")); err != nil {
+		return err
+	}
+	return s.showMail(c, fiber.StatusOK, "mail_confirm", "Email address confirmed", mailPage{Done: true})
+}
+
+// getForgot asks for a handle or an address to send a reset link to.
+func (s *Server) getForgot(c *fiber.Ctx) error {
+	return s.showMail(c, fiber.StatusOK, "password_forgot", "Forgot your password?", mailPage{})
+}
+
+// postForgot sends a reset link, and answers the same whether or not an
+// account matched (no enumeration).
+func (s *Server) postForgot(c *fiber.Ctx) error {
+	d := mailPage{Who: strings.TrimSpace(c.FormValue("who"))}
+	fail := func(status int, msg string) error {
+		d.Error = msg
+		return s.showMail(c, status, "password_forgot", "Forgot your password?", d)
+	}
+	if d.Who == "" {
+		return fail(fiber.StatusBadRequest, "Please enter your handle or your email address.")
+	}
+	if len(d.Who) > domain.MaxAddressLen {
+		return fail(fiber.StatusBadRequest, "That is longer than any handle or email address.")
+	}
+	// An address is looked up as typed; a handle ("ada", "@ada",
+	// "ada@THIS-NODE") as the log-in form reads it.
+	who := d.Who
+	if _, err := domain.NormaliseAddress(who); err != nil || strings.HasPrefix(who, "@") {
+		who = s.loginHandle(who)
+	}
+	for _, l := range []struct {
+		lim *rateLimiter
+		key string
+	}{{s.auth.resetIP, s.clientIP(c)}, {s.auth.resetAccount, strings.ToLower(who)}} {
+		if ok, wait := l.lim.allow(l.key); !ok {
+			secs := max(int(math.Ceil(wait.Seconds())), 1)
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
+			return fail(fiber.StatusTooManyRequests, "Too many requests. For your safety, please wait "+waitText(secs)+" and try again.")
+		}
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	if err := s.cfg.Services.Mail.RequestReset(ctx, who); err != nil {
+		if domain.ErrorCode(err) == domain.EINVALID {
+			return fail(fiber.StatusBadRequest, domain.ErrorMessage(err))
+		}
+		return err
+	}
+	d.Done = true
+	return s.showMail(c, fiber.StatusOK, "password_forgot", "Forgot your password?", d)
+}
+
+// getReset shows the form to choose a new password, if the link works.
+func (s *Server) getReset(c *fiber.Ctx) error {
+	d := mailPage{Token: c.Params("token")}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	if err := s.cfg.Services.Mail.CheckReset(ctx, d.Token); err != nil {
+		return err
+	}
+	return s.showMail(c, fiber.StatusOK, "password_reset", "Choose a new password", d)
+}
+
+// postReset sets the new password; every session of the person ends.
+func (s *Server) postReset(c *fiber.Ctx) error {
+	d := mailPage{Token: c.Params("token")}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	err := s.cfg.Services.Mail.ResetPassword(ctx, d.Token, c.FormValue("new_password"), c.FormValue("new_password_confirm"))
+	switch domain.ErrorCode(err) {
+	case "":
+	case domain.EINVALID:
+		d.Error = domain.ErrorMessage(err)
+		return s.showMail(c, StatusOf(err), "password_reset", "Choose a new password", d)
+	default:
+		return err
+	}
+	d.Done = true
+	return s.showMail(c, fiber.StatusOK, "password_reset", "Your password is changed", d)
+}

@@ -234,6 +234,9 @@ type user struct {
 	ctx  context.Context
 	base string
 	name string // for messages
+	// noScripts is set while the person's tab runs no scripts (scripts);
+	// a pointer, as copies of the person (in, failure) share the tab.
+	noScripts *bool
 }
 
 // as opens a new browser context (its own cookie jar) for a person visiting base.
@@ -244,7 +247,7 @@ func (b *browser) as(name, base string) *user {
 	if err := chromedp.Do(ctx); err != nil {
 		b.t.Fatalf("open a tab for %s: %v", name, err)
 	}
-	u := &user{t: b.t, b: b, ctx: ctx, base: base, name: name}
+	u := &user{t: b.t, b: b, ctx: ctx, base: base, name: name, noScripts: new(bool)}
 	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
 	go func() {
 		for _, err := range dialogs {
@@ -631,6 +634,23 @@ func (u *user) colorScheme(scheme string) {
 	}
 }
 
+// scripts turns the person's tab's scripts on or off (a journey that
+// must work without JavaScript).
+func (u *user) scripts(on bool) {
+	u.t.Helper()
+	*u.noScripts = !on
+	u.setScripts(on)
+}
+
+func (u *user) setScripts(on bool) {
+	u.t.Helper()
+	ctx, cancel := context.WithTimeout(u.ctx, stepTimeout)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: !on}); err != nil {
+		u.t.Fatalf("%s: turn scripts on=%v: %v", u.name, on, err)
+	}
+}
+
 // checkPage checks the page the person is on now (see the section comment).
 // Documents that are not HTML pages (JSON, images) are not checked.
 func (u *user) checkPage() {
@@ -649,6 +669,12 @@ func (u *user) checkPage() {
 		u.t.Fatalf("%s: %s overflows: %s", u.name, where, msg)
 	}
 	u.shoot(where, "")
+	// axe-core is a script: a tab with scripts off runs it with them on
+	// for the check, and off again for the journey.
+	if *u.noScripts {
+		u.setScripts(true)
+		defer u.setScripts(false)
+	}
 	if has, _ := runJS[bool](u, `typeof axe === "object"`); !has {
 		if _, err := runJS[chromedp.Void](u, axeScript(u.t)); err != nil {
 			u.t.Fatalf("%s: inject axe-core into %s: %v", u.name, where, err)

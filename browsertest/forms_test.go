@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/lernejo/lernejo/domain"
@@ -235,11 +234,7 @@ func TestRemovingAPostAsksFirst(t *testing.T) {
 	mia.pressOK("Post")
 
 	ada := b.as("ada", n.Base)
-	scriptsOff, cancel := context.WithTimeout(ada.ctx, stepTimeout)
-	if _, err := chromedp.Call(scriptsOff, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
-		t.Fatalf("turn scripts off: %v", err)
-	}
-	cancel()
+	ada.scripts(false)
 	ada.logIn(node.DemoOrganiser, n.AdaPassword)
 	ada.openOK(course)
 	ada.sees("Buy cheap watches")

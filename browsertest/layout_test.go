@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/lernejo/lernejo/domain"
@@ -97,7 +98,8 @@ var (
 // profile, a school and a badge hold a 300-character word, a long URL and a
 // long code line, and the node has a long name. Every page a visitor, a
 // learner, an organiser and the operator see is opened at phone and desktop
-// width: each passes the overflow and axe-core checks (light and dark), the
+// width, in English and in Esperanto: each passes the overflow and
+// axe-core checks (light and dark) and says its language, the
 // header stays on one line and "Log out" is a quiet button.
 func TestLayoutWithLongContent(t *testing.T) {
 	n := startNode(t, node.Config{Demo: true})
@@ -171,23 +173,31 @@ func TestLayoutWithLongContent(t *testing.T) {
 		pages []string
 	}{
 		{visitor, append([]string{"/login", "/signup"}, seen...)},
-		{lena, append([]string{"/lookup"}, seen...)},
+		{lena, append([]string{"/lookup", "/learning", "/notifications", "/settings/profile", "/settings/email",
+			"/settings/language", "/settings/password", "/settings/delete"}, seen...)},
 		{olga, append([]string{"/courses/long-words/manage", "/new/course"}, seen...)},
 		{ada, []string{"/admin/settings", "/admin/users", "/admin/schools", "/"}},
 	} {
-		for _, vp := range viewports {
-			t.Run(pv.who.name+"-"+vp.name, func(t *testing.T) {
-				u := pv.who.in(t)
-				var opts []chromedp.EmulateViewportOption
-				if vp.mobile {
-					opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
-				}
-				u.step("resize to "+vp.name, chromedp.EmulateViewport(vp.width, vp.height, opts...))
-				for _, p := range pv.pages {
-					u.openOK(p)
-					u.headerFits()
-				}
-			})
+		for _, lang := range []string{"en", "eo"} {
+			for _, vp := range viewports {
+				t.Run(pv.who.name+"-"+lang+"-"+vp.name, func(t *testing.T) {
+					u := pv.who.in(t)
+					u.language(lang)
+					defer u.language("")
+					var opts []chromedp.EmulateViewportOption
+					if vp.mobile {
+						opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
+					}
+					u.step("resize to "+vp.name, chromedp.EmulateViewport(vp.width, vp.height, opts...))
+					for _, p := range pv.pages {
+						u.openOK(p)
+						if got, err := runJS[string](u, `document.documentElement.lang`); err != nil || got != lang {
+							t.Errorf("%s in %s: the page says lang=%q (%v)", p, lang, got, err)
+						}
+						u.headerFits()
+					}
+				})
+			}
 		}
 	}
 
@@ -213,6 +223,21 @@ func (u *user) media(kind string) {
 	defer cancel()
 	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: kind}); err != nil {
 		u.t.Fatalf("%s: emulate media %q: %v", u.name, kind, err)
+	}
+}
+
+// language has the person's browser ask for the pages in lang (its
+// Accept-Language), "" for the browser's own.
+func (u *user) language(lang string) {
+	u.t.Helper()
+	ctx, cancel := context.WithTimeout(u.ctx, stepTimeout)
+	defer cancel()
+	h := network.Headers{}
+	if lang != "" {
+		h["Accept-Language"] = lang
+	}
+	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: h}); err != nil {
+		u.t.Fatalf("%s: ask for %q: %v", u.name, lang, err)
 	}
 }
 

@@ -47,7 +47,9 @@ func js[T any](u *user, expr string) T {
 	return v
 }
 
-// tab follows the link of the organisers' page's tab bar named label.
+// tab follows the link of the organisers' page's tab bar named label (the
+// overview's counts link to tabs too, so follow's first link of that text
+// would be ambiguous).
 func (u *user) tab(label string) {
 	u.t.Helper()
 	sel := chromedp.JSPath(`[...document.querySelectorAll("nav.tabs a")].find(a => a.textContent.trim() === ` + jsString(label) + `) || null`)
@@ -57,6 +59,7 @@ func (u *user) tab(label string) {
 	if err != nil || resp.Status != 200 {
 		u.t.Fatalf("%s: the tab %q: %v\n%s", u.name, label, err, u.where())
 	}
+	u.checkPage() // as follow: the tab's page gets the harness's checks
 }
 
 // openDetails opens the <details> whose summary's text is summary, as a

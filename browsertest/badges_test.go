@@ -23,7 +23,7 @@ func TestJourneyPeerBadgeVotedAndRevoked(t *testing.T) {
 
 	ada := b.as("ada", n.Base)
 	ada.logIn("ada", n.AdaPassword)
-	ada.openOK("/courses/gentle-python/manage")
+	ada.openOK("/courses/gentle-python/manage/badges")
 	ada.fill("New badge name", "Kind Helper")
 	ada.fill("Description", "Helped fellow learners.")
 	ada.choose("Earned by", "peer")

@@ -116,7 +116,7 @@ func TestJourneyDiscussion(t *testing.T) {
 
 	ada := b.as("ada", n.Base)
 	ada.logIn(node.DemoOrganiser, n.AdaPassword)
-	ada.openOK(course + "/manage")
+	ada.openOK(course + "/manage/discussion")
 	ada.pressIn("An old question", "Pin")
 	ada.openOK(course)
 	first, err := chromedp.Run(ada.ctx, chromedp.Evaluate[string](`document.querySelector("#discussion article.post").innerText`))
@@ -139,7 +139,7 @@ func TestJourneyDiscussion(t *testing.T) {
 	ada.openIn("Buy cheap watches", "Report")
 	ada.fillIn("Buy cheap watches", `details.report input[name="comment"]`, "spam")
 	ada.pressIn("Buy cheap watches", "Report")
-	ada.openOK(course + "/manage")
+	ada.openOK(course + "/manage/discussion")
 	ada.sees("Reports about its posts", "@lea", "spam", "Buy cheap watches")
 	ada.openOK("/admin/settings")
 	ada.sees("spam", "about a post in "+node.DemoCourse)

@@ -35,11 +35,13 @@ func TestJourneyChallengeToBadge(t *testing.T) {
 	}
 	olga.sees("Organise “SQL Sprint”")
 
+	olga.follow("Tasks")
 	olga.fill("New task title", "Select everything")
 	olga.fill("Text", "Write a query that returns every row of the table `books`.")
 	olga.pressOK("Add task")
 	olga.sees("Select everything")
 
+	olga.follow("Badges")
 	olga.fill("New badge name", "SQL Starter")
 	olga.fill("Description", "Finished the SQL sprint.")
 	olga.choose("Earned by", "all_tasks")
@@ -120,10 +122,11 @@ func TestJourneyModeratedSignUp(t *testing.T) {
 
 	ada := b.as("ada", n.Base)
 	ada.logIn("ada", n.AdaPassword)
-	ada.openOK("/courses/gentle-python/manage")
+	ada.openOK("/courses/gentle-python/manage/settings")
 	ada.choose("Sign-up", "moderated")
 	ada.fill("Sign-up questions (one per line, for moderated sign-up)", "What would you like to build with Python?")
 	ada.pressOK("Save")
+	ada.follow("Overview")
 	ada.sees("No one is waiting.")
 	var course *domain.Course
 	n.view(t, func(tx domain.Tx) error {
@@ -205,7 +208,7 @@ func TestJourneyOperatorRenamesKinds(t *testing.T) {
 	ada.choose("Status", "open")
 	ada.pressOK("Create")
 	ada.openOK("/courses/pandas-hack")
-	ada.sees("Hackathon", "Join this Hackathon")
+	ada.sees("Hackathon", "You organise this Hackathon") // an organiser is not offered Join
 }
 
 // TestJourneyRemoteLookupAndJoin: a person on node A looks up a course on

@@ -175,7 +175,8 @@ func TestLayoutWithLongContent(t *testing.T) {
 		{visitor, append([]string{"/login", "/signup"}, seen...)},
 		{lena, append([]string{"/lookup", "/learning", "/notifications", "/settings/profile", "/settings/email",
 			"/settings/language", "/settings/password", "/settings/delete"}, seen...)},
-		{olga, append([]string{"/courses/long-words/manage", "/new/course"}, seen...)},
+		{olga, append([]string{"/courses/long-words/manage", "/courses/long-words/manage/progress", "/courses/long-words/manage/tasks",
+			"/courses/long-words/manage/badges", "/courses/long-words/manage/discussion", "/courses/long-words/manage/settings", "/new/course"}, seen...)},
 		{ada, []string{"/admin/settings", "/admin/users", "/admin/schools", "/"}},
 	} {
 		for _, lang := range []string{"en", "eo"} {

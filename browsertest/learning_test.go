@@ -60,9 +60,11 @@ func TestJourneyMyLearningAndNotifications(t *testing.T) {
 	olga.choose("Status", "open")
 	olga.choose("Sign-up", "moderated")
 	olga.pressOK("Create")
+	olga.follow("Tasks") // the organisers' page's tab holding the task form
 	olga.fill("New task title", "Plant a seed")
 	olga.fill("Text", "Plant one seed in a pot.")
 	olga.pressOK("Add task")
+	olga.follow("Badges")
 	olga.fill("New badge name", "Gardener")
 	olga.fill("Description", "Planted a seed.")
 	olga.choose("Earned by", "all_tasks")

@@ -39,7 +39,7 @@ func TestJourneySchoolCreatedAndJoined(t *testing.T) {
 	ada.pressOK("Create school")
 	ada.sees("The school School of Design is created.", "School of Design", "@design")
 
-	cleo.openOK("/courses/css-club/manage")
+	cleo.openOK("/courses/css-club/manage/settings")
 	cleo.fill("Ask to join a school", "design")
 	cleo.pressOK("Ask to join")
 	cleo.sees("Asked School of Design to take it in; its organisers will answer.")

@@ -71,7 +71,7 @@ func TestCSRF(t *testing.T) {
 			url.Values{"handle": {"csrf-course"}, "title": {"CSRF course"}, "kind": {"Course"}, "status": {"open"}, "signup": {"open"}},
 			[]string{bobToken},
 			exists(func(tx domain.Tx) error { _, err := tx.Course("csrf-course"); return err })},
-		{"add a task", ada, "/courses/gentle-python/manage", "/courses/gentle-python/tasks",
+		{"add a task", ada, "/courses/gentle-python/manage/tasks", "/courses/gentle-python/tasks",
 			url.Values{"title": {"A task nobody asked for"}, "body": {"<p>forged</p>"}},
 			[]string{bobToken},
 			count(func(tx domain.Tx) (int, error) { ts, err := tx.Tasks("gentle-python"); return len(ts), err })},
@@ -338,7 +338,7 @@ func TestXSSRendersInert(t *testing.T) {
 		{"/courses/xss-course/badges", url.Values{"name": {xss("XSSBADGE")}, "description": {xss("XSSBADGEDESC")}, "criteria": {"organiser"}}},
 		{"/courses/xss-course/posts", url.Values{"text": {xss("XSSPOST")}}},
 	} {
-		r := m.submit("/courses/xss-course/manage", f.action, f.form)
+		r := m.submit("/courses/xss-course/manage/tasks", f.action, f.form)
 		if r.Status != http.StatusSeeOther || strings.Contains(r.Location, "error=") {
 			t.Fatalf("POST %s: %d %s", f.action, r.Status, r.Location)
 		}
@@ -371,7 +371,12 @@ func TestXSSRendersInert(t *testing.T) {
 		{"/", "XSSTITLE XSSSUMMARY"},
 		{"/courses/xss-course", "XSSTITLE XSSSUMMARY XSSTASK XSSBADGE XSSPOST"},
 		{"/courses/xss-course/tasks/" + task, "XSSTASK XSSBODY"},
-		{"/courses/xss-course/manage", "XSSTITLE XSSTASK XSSBADGE XSSPOST"},
+		{"/courses/xss-course/manage", "XSSTITLE"},
+		{"/courses/xss-course/manage/progress", "XSSTITLE"},
+		{"/courses/xss-course/manage/tasks", "XSSTITLE XSSTASK"},
+		{"/courses/xss-course/manage/badges", "XSSTITLE XSSBADGE"},
+		{"/courses/xss-course/manage/discussion", "XSSTITLE XSSPOST"},
+		{"/courses/xss-course/manage/settings", "XSSTITLE"},
 		{"/people/mallory", "XSSNAME"},
 		{post, "XSSPOST"},
 		{remotePage, "XSSREMOTENAME XSSREMOTESUMMARY"},

@@ -233,6 +233,9 @@ type BadgeStore interface {
 	// AwardsPage returns the awards a learner holds on this node, oldest
 	// first; keep, when not nil, filters them.
 	AwardsPage(learner, cursor string, limit int, keep func(*Award) bool) (Page[*Award], error)
+	// BadgeAwardsPage returns the awards of a badge, revoked ones
+	// included, in the order of their learners' ids.
+	BadgeAwardsPage(badge, cursor string, limit int) (Page[*Award], error)
 }
 
 // ReceivedBadgeStore holds the badges local people were awarded by

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/lernejo/lernejo/domain"
 )
@@ -35,8 +36,10 @@ type CoursePage struct {
 	People                 []Member
 	ParticipantCount       int
 	PeoplePrev, PeopleNext string
-	// Done holds the ids of the tasks the viewer did.
-	Done map[string]bool
+	// Done holds the ids of the tasks the viewer did; DoneCount is how
+	// many of Tasks they are.
+	Done      map[string]bool
+	DoneCount int
 	// Enrolment is the state of the viewer's enrolment ("" for none).
 	Enrolment string
 	// Organiser is set when the viewer organises the course.
@@ -97,6 +100,11 @@ func (s *Courses) Page(ctx context.Context, viewer, handle string, q CoursePageQ
 			}
 			for _, c := range cs {
 				p.Done[c.Task] = true
+			}
+			for _, t := range p.Tasks {
+				if p.Done[t.ID] {
+					p.DoneCount++
+				}
 			}
 			p.Organiser = co.IsOrganiser(viewer)
 		}
@@ -183,11 +191,32 @@ func courseForm(tx domain.SchoolStore, viewer string, co *domain.Course) (*Cours
 	return out, nil
 }
 
-// ManageQuery names the pages of the organisers' page's lists: cursors of
-// the sign-up queue (?queue=), the members (?members=) and the discussion
-// (?posts=), "" for the first.
+// ManageTab names a tab of the organisers' page: each shows one part of
+// the course's organising, so no one page holds it all.
+type ManageTab string
+
+// The organisers' page's tabs.
+const (
+	TabOverview   ManageTab = "overview"   // the sign-up queue and the counts
+	TabProgress   ManageTab = "progress"   // the members' progress and submitted work
+	TabTasks      ManageTab = "tasks"      // the tasks, their order and the form to add one
+	TabBadges     ManageTab = "badges"     // the badges, their awards and the form to add one
+	TabDiscussion ManageTab = "discussion" // the discussion to moderate and the reports
+	TabSettings   ManageTab = "settings"   // the course's settings and its school
+)
+
+// ManageTabs are the organisers' page's tabs, in the order its tab bar
+// shows them.
+var ManageTabs = []ManageTab{TabOverview, TabProgress, TabTasks, TabBadges, TabDiscussion, TabSettings}
+
+// ManageQuery names the tab of the organisers' page and the pages of its
+// lists: cursors of the sign-up queue (?queue=), the members (?members=)
+// and the discussion (?posts=), and of the awards (?awards=) of one badge
+// (?badge=), "" for the first.
 type ManageQuery struct {
+	Tab                   ManageTab
 	Queue, Members, Posts string
+	Badge, Awards         string
 }
 
 // Member is a follower of a course as its organisers see them: a sign-up
@@ -197,6 +226,9 @@ type Member struct {
 	Actor   string // their actor id
 	Answers string // the answers to the sign-up questions
 	Done    []bool // for each task of the course in order, whether they did it
+	// DoneCount is how many of the course's tasks they did; Submitted how
+	// many of those completions came with a link or a note.
+	DoneCount, Submitted int
 	// Work is, for each task in order, their completion (nil: not done),
 	// whose evidence link and note the organisers see.
 	Work []*domain.Completion
@@ -205,11 +237,31 @@ type Member struct {
 	Comments [][]*domain.EvidenceComment
 }
 
-// ManagePage is the organisers' page of a course: its settings form, a page
-// of the sign-up queue, its tasks and badges, a page of the members with
-// their progress and a page of the discussion.
+// BadgeAwards is a badge with a page of its awards, as its organisers see
+// them on the Badges tab; AwardsPrev and AwardsNext are the cursors of the
+// neighbouring pages ("" at an end).
+type BadgeAwards struct {
+	Badge                  *domain.Badge
+	Awards                 []AwardView
+	AwardsPrev, AwardsNext string
+}
+
+// AwardView is an award with its learner's name.
+type AwardView struct {
+	Award   *domain.Award
+	Learner string // as authorOf names them
+}
+
+// ManagePage is one tab of the organisers' page of a course. Every tab has
+// the course, its tasks and badges and the counts of its members and
+// sign-up requests; the rest is read for the tab that shows it: a page of
+// the sign-up queue (Overview), a page of the members with their progress
+// (Progress; without progress for the award form on Badges), the badges'
+// awards (Badges), a page of the discussion and the reports (Discussion)
+// and the settings form's schools (Settings).
 type ManagePage struct {
 	CourseForm
+	Tab    ManageTab
 	Tasks  []*domain.Task
 	Badges []*domain.Badge
 	// Pending is a page of the sign-up requests, of PendingCount.
@@ -220,15 +272,26 @@ type ManagePage struct {
 	Members                  []Member
 	MemberCount              int
 	MembersPrev, MembersNext string
-	Threads                  []PostView
-	PostsPrev, PostsNext     string
+	// Submitted is how many completions of the members on this page came
+	// with a link or a note (their submitted work).
+	Submitted int
+	// Awards are the badges, each with a page of its awards.
+	Awards               []BadgeAwards
+	Threads              []PostView
+	PostsPrev, PostsNext string
 	// Reports are the newest reports people here made about its posts.
 	Reports []CourseReport
 }
 
-// Manage is the organisers' page of a course, for organiser only; drafts
-// included.
+// Manage is a tab of the organisers' page of a course, for organiser only;
+// drafts included. An unknown tab is not found.
 func (s *Courses) Manage(ctx context.Context, organiser, handle string, q ManageQuery) (*ManagePage, error) {
+	if q.Tab == "" {
+		q.Tab = TabOverview
+	}
+	if !slices.Contains(ManageTabs, q.Tab) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "The organisers' page has no tab %q.", q.Tab)
+	}
 	var out *ManagePage
 	err := s.Store.View(ctx, func(tx domain.Tx) error {
 		co, err := organisedBy(tx, handle, organiser)
@@ -239,47 +302,97 @@ func (s *Courses) Manage(ctx context.Context, organiser, handle string, q Manage
 		if err != nil {
 			return err
 		}
-		p := &ManagePage{CourseForm: *form}
+		p := &ManagePage{CourseForm: *form, Tab: q.Tab}
 		if p.Tasks, err = tx.Tasks(co.Handle); err != nil {
 			return err
 		}
 		if p.Badges, err = tx.Badges(co.Handle); err != nil {
 			return err
 		}
-		queue, err := tx.FollowersPage(co.Handle, domain.FollowPending, q.Queue, queuePerPage)
-		if err != nil {
-			return err
-		}
-		if p.Pending, err = s.members(tx, co.Handle, queue.Items, nil); err != nil {
-			return err
-		}
-		p.QueuePrev, p.QueueNext = queue.Prev, queue.Next
-		members, err := tx.FollowersPage(co.Handle, domain.FollowAccepted, q.Members, peoplePerPage)
-		if err != nil {
-			return err
-		}
-		if p.Members, err = s.members(tx, co.Handle, members.Items, p.Tasks); err != nil {
-			return err
-		}
-		p.MembersPrev, p.MembersNext = members.Prev, members.Next
 		if p.PendingCount, err = tx.CountFollowers(co.Handle, domain.FollowPending); err != nil {
 			return err
 		}
 		if p.MemberCount, err = tx.CountFollowers(co.Handle, domain.FollowAccepted); err != nil {
 			return err
 		}
-		d, err := s.discussion(tx, organiser, co.Handle, q.Posts)
-		if err != nil {
-			return err
-		}
-		p.Threads, p.PostsPrev, p.PostsNext = d.Threads, d.Prev, d.Next
-		if p.Reports, err = s.courseReports(tx, co.Handle); err != nil {
-			return err
+		switch q.Tab {
+		case TabOverview:
+			queue, err := tx.FollowersPage(co.Handle, domain.FollowPending, q.Queue, queuePerPage)
+			if err != nil {
+				return err
+			}
+			if p.Pending, err = s.members(tx, co.Handle, queue.Items, nil); err != nil {
+				return err
+			}
+			p.QueuePrev, p.QueueNext = queue.Prev, queue.Next
+		case TabProgress, TabBadges:
+			members, err := tx.FollowersPage(co.Handle, domain.FollowAccepted, q.Members, peoplePerPage)
+			if err != nil {
+				return err
+			}
+			var tasks []*domain.Task
+			if q.Tab == TabProgress {
+				tasks = p.Tasks
+			}
+			if p.Members, err = s.members(tx, co.Handle, members.Items, tasks); err != nil {
+				return err
+			}
+			for _, m := range p.Members {
+				p.Submitted += m.Submitted
+			}
+			p.MembersPrev, p.MembersNext = members.Prev, members.Next
+			if q.Tab == TabBadges {
+				if p.Awards, err = s.badgeAwards(tx, p.Badges, q); err != nil {
+					return err
+				}
+			}
+		case TabDiscussion:
+			d, err := s.discussion(tx, organiser, co.Handle, q.Posts)
+			if err != nil {
+				return err
+			}
+			p.Threads, p.PostsPrev, p.PostsNext = d.Threads, d.Prev, d.Next
+			if p.Reports, err = s.courseReports(tx, co.Handle); err != nil {
+				return err
+			}
 		}
 		out = p
 		return nil
 	})
 	return out, err
+}
+
+// badgeAwardsTx is what badgeAwards reads: the awards, and their
+// learners' names.
+type badgeAwardsTx interface {
+	authorTx
+	domain.BadgeStore
+}
+
+// badgeAwards is each of badges with a page of its awards: the page q
+// names for the badge q.Badge, the first for the others.
+func (s *Courses) badgeAwards(tx badgeAwardsTx, badges []*domain.Badge, q ManageQuery) ([]BadgeAwards, error) {
+	var out []BadgeAwards
+	for _, b := range badges {
+		cursor := ""
+		if b.ID == q.Badge {
+			cursor = q.Awards
+		}
+		page, err := tx.BadgeAwardsPage(b.ID, cursor, awardsPerPage)
+		if err != nil {
+			return nil, err
+		}
+		ba := BadgeAwards{Badge: b, AwardsPrev: page.Prev, AwardsNext: page.Next}
+		for _, a := range page.Items {
+			name, _, err := s.authorOf(tx, a.Learner)
+			if err != nil {
+				return nil, err
+			}
+			ba.Awards = append(ba.Awards, AwardView{Award: a, Learner: name})
+		}
+		out = append(out, ba)
+	}
+	return out, nil
 }
 
 // membersTx is what members reads: the members' names (as authorOf reads
@@ -305,6 +418,12 @@ func (s *Courses) members(tx membersTx, course string, fs []*domain.Follower, ta
 				return nil, err
 			}
 			m.Done, m.Work = append(m.Done, done), append(m.Work, c)
+			if done {
+				m.DoneCount++
+				if c.Evidence != "" || c.Note != "" {
+					m.Submitted++
+				}
+			}
 			cs, err := tx.EvidenceComments(course, t.ID, f.Actor)
 			if err != nil {
 				return nil, err

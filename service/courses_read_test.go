@@ -41,12 +41,20 @@ func TestReadModelsReportStoreFailures(t *testing.T) {
 			}},
 		{"organisers' page: a member's name", func(u *useCases) []string { return []string{"RemoteActor", raeID} },
 			func(u *useCases) error {
-				_, err := u.svc.Courses.Manage(ctx, "ada", "course", ManageQuery{})
+				_, err := u.svc.Courses.Manage(ctx, "ada", "course", ManageQuery{Tab: TabProgress})
 				return err
 			}},
 		{"organisers' page: a member's progress", func(u *useCases) []string { return []string{"Completion", "course"} },
 			func(u *useCases) error {
-				_, err := u.svc.Courses.Manage(ctx, "ada", "course", ManageQuery{})
+				_, err := u.svc.Courses.Manage(ctx, "ada", "course", ManageQuery{Tab: TabProgress})
+				return err
+			}},
+		{"organisers' page: a badge's awards", func(u *useCases) []string {
+			u.badge(&domain.Badge{Name: "Kind", Criteria: domain.CriteriaOrganiser}, raeID)
+			return []string{"BadgeAwardsPage"}
+		},
+			func(u *useCases) error {
+				_, err := u.svc.Courses.Manage(ctx, "ada", "course", ManageQuery{Tab: TabBadges})
 				return err
 			}},
 		{"task page: the viewer's completion", func(u *useCases) []string { return []string{"Completion", "course", u.task(), u.person("bob")} },
@@ -116,4 +124,65 @@ func (u *useCases) task() string {
 		u.t.Fatal("the course has no task")
 	}
 	return id
+}
+
+// TestProgressReadModels: the course page, a task's page and the
+// organisers' Progress tab count the tasks a learner did of the course's;
+// a task's page names the next task in order, none after the last; the
+// Badges tab lists a badge's awards; an unknown tab is not found.
+func TestProgressReadModels(t *testing.T) {
+	u := newUseCases(t)
+	ctx := context.Background()
+	for _, title := range []string{"One", "Two", "Three"} {
+		if err := u.svc.Tasks.Add(ctx, "ada", &domain.Task{Course: "course", Title: title}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tasks, err := u.svc.Tasks.List(ctx, "course")
+	if err != nil || len(tasks) != 3 {
+		t.Fatalf("tasks %v (%v)", tasks, err)
+	}
+	if _, err := u.svc.Tasks.Complete(ctx, "bob", "course", tasks[0].ID, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	cp, err := u.svc.Courses.Page(ctx, "bob", "course", CoursePageQuery{})
+	if err != nil || cp.DoneCount != 1 || len(cp.Tasks) != 3 {
+		t.Fatalf("course page: %d of %d (%v)", cp.DoneCount, len(cp.Tasks), err)
+	}
+	for i, want := range []string{"Two", "Three", ""} {
+		tp, err := u.svc.Tasks.Page(ctx, "bob", "course", tasks[i].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		next := ""
+		if tp.Next != nil {
+			next = tp.Next.Title
+		}
+		if next != want || tp.TaskCount != 3 || tp.DoneCount != 1 || !tp.Enrolled {
+			t.Errorf("task %d: next %q (want %q), %d of %d, enrolled %v", i+1, next, want, tp.DoneCount, tp.TaskCount, tp.Enrolled)
+		}
+	}
+	if tp, err := u.svc.Tasks.Page(ctx, "", "course", tasks[0].ID); err != nil || tp.Enrolled || tp.DoneCount != 0 {
+		t.Errorf("a visitor's task page: enrolled %v, %d done (%v)", tp.Enrolled, tp.DoneCount, err)
+	}
+	m, err := u.svc.Courses.Manage(ctx, "ada", "course", ManageQuery{Tab: TabProgress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mb := range m.Members {
+		if mb.Actor == u.person("bob") && (mb.DoneCount != 1 || len(mb.Done) != 3) {
+			t.Errorf("Progress tab: bob did %d of %d", mb.DoneCount, len(mb.Done))
+		}
+	}
+	badge := u.badge(&domain.Badge{Name: "Kind", Criteria: domain.CriteriaOrganiser}, u.person("bob"))
+	m, err = u.svc.Courses.Manage(ctx, "ada", "course", ManageQuery{Tab: TabBadges})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Awards) != 1 || m.Awards[0].Badge.ID != badge || len(m.Awards[0].Awards) != 1 || m.Awards[0].Awards[0].Learner != "@bob" {
+		t.Errorf("Badges tab: %+v", m.Awards)
+	}
+	if _, err := u.svc.Courses.Manage(ctx, "ada", "course", ManageQuery{Tab: "nothing"}); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Errorf("an unknown tab: %v", err)
+	}
 }

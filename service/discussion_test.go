@@ -178,7 +178,7 @@ func TestReports(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("the operator's reports:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	m, err := u.svc.Courses.Manage(ctx, "ada", "course", ManageQuery{})
+	m, err := u.svc.Courses.Manage(ctx, "ada", "course", ManageQuery{Tab: TabDiscussion})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,7 +72,7 @@ func TestCommentRules(t *testing.T) {
 	if page, err = u.svc.Tasks.Page(ctx, "bob", "course", task); err != nil || len(page.Comments) != 1 {
 		t.Fatalf("after undoing, comments %+v (%v)", page.Comments, err)
 	}
-	m, err := u.svc.Courses.Manage(ctx, "ada", "course", ManageQuery{})
+	m, err := u.svc.Courses.Manage(ctx, "ada", "course", ManageQuery{Tab: TabProgress})
 	if err != nil {
 		t.Fatal(err)
 	}

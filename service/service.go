@@ -49,7 +49,7 @@
 //	sessions.go       PersonStore SessionStore SettingsStore
 //	settings.go       SettingsStore
 //	tasks.go          ActorCache CompletionStore CourseStore DeliveryStore FollowStore LocalActorStore PostStore TaskStore
-//	tasks_read.go     CompletionStore TaskStore
+//	tasks_read.go     CompletionStore FollowStore TaskStore
 //	views.go          ActorCache CourseStore PostStore
 //	voting.go         FollowStore PostStore
 package service

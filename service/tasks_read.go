@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"slices"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
@@ -37,6 +38,14 @@ type TaskPage struct {
 	// first (service/evidence.go).
 	Comments  []*domain.EvidenceComment
 	Organiser bool // the viewer organises the course
+	// Next is the task after this one in the course's order, nil after
+	// the last.
+	Next *domain.Task
+	// TaskCount is how many tasks the course has; DoneCount how many of
+	// them the viewer did, and Enrolled whether they take part (their
+	// progress is shown then).
+	TaskCount, DoneCount int
+	Enrolled             bool
 }
 
 // Page is a task of a visible course as viewer (a local handle, "" for a
@@ -58,6 +67,14 @@ func (s *Tasks) Page(ctx context.Context, viewer, course, id string) (*TaskPage,
 		if p.Done, err = tx.CountTaskCompletions(course, id); err != nil {
 			return err
 		}
+		tasks, err := tx.Tasks(course)
+		if err != nil {
+			return err
+		}
+		p.TaskCount = len(tasks)
+		if i := slices.IndexFunc(tasks, func(t *domain.Task) bool { return t.ID == id }); i >= 0 && i+1 < len(tasks) {
+			p.Next = tasks[i+1]
+		}
 		if viewer != "" {
 			learner := s.URLs.Actor(domain.ActorPerson, viewer)
 			if p.Mine, _, err = domain.Found(tx.Completion(course, id, learner)); err != nil {
@@ -67,6 +84,24 @@ func (s *Tasks) Page(ctx context.Context, viewer, course, id string) (*TaskPage,
 				return err
 			}
 			p.Organiser = co.IsOrganiser(viewer)
+			f, enrolled, err := domain.Found(tx.Follower(course, learner))
+			if err != nil {
+				return err
+			}
+			p.Enrolled = enrolled && f.State == domain.FollowAccepted
+			cs, err := tx.CompletionsOf(course, learner)
+			if err != nil {
+				return err
+			}
+			done := map[string]bool{}
+			for _, c := range cs {
+				done[c.Task] = true
+			}
+			for _, t := range tasks {
+				if done[t.ID] {
+					p.DoneCount++
+				}
+			}
 		}
 		out = p
 		return nil

@@ -19,6 +19,7 @@ const (
 	queuePerPage   = 20 // sign-up requests, each with its answers and forms
 	threadsPerPage = 20 // top-level posts of a discussion
 	threadShown    = 20 // posts of a thread a discussion shows, its first included
+	awardsPerPage  = 50 // awards of a badge its organisers' Badges tab shows
 	// maxDepth is how many levels of replies are indented under a post:
 	// deeper replies still show, at the last level, each saying whom it
 	// answers, so a long chain of replies does not run off the page.

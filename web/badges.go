@@ -59,7 +59,7 @@ func (s *Server) commentWork(c *fiber.Ctx) error {
 	defer cancel()
 	course := c.Params("handle")
 	_, err := s.cfg.Services.Evidence.Comment(ctx, p.Handle, course, c.Params("id"), c.FormValue("learner"), c.FormValue("comment"))
-	return s.back(c, course, err, s.printer(c).T("Your comment is sent."))
+	return s.back(c, course, service.TabProgress, err, s.printer(c).T("Your comment is sent."))
 }
 
 // courseBadges serves a course's badges collection: the ids of its badge

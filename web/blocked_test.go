@@ -27,7 +27,7 @@ func TestBlockedLearnerCannotEnrolAgain(t *testing.T) {
 	ada := newBrowser(t, n.base)
 	ada.login(node.DemoOrganiser, n.adaPW, "/")
 	resp, _ = ada.post(course+"/block", url.Values{"_csrf": {ada.csrf(course + "/manage")}, "actor": {beaID}})
-	wantRedirect(t, "block", resp, course+"/manage")
+	wantRedirect(t, "block", resp, course+"/manage/progress")
 	enrolled := func() bool {
 		var ok bool
 		n.Store.View(context.Background(), func(tx domain.Tx) error {

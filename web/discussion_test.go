@@ -93,7 +93,7 @@ func TestDiscussionHTML(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("report: %d", resp.StatusCode)
 	}
-	if r := section(t, b.mustGet(t, "/courses/"+node.DemoCourse+"/manage"), "reports"); !strings.Contains(r, "off topic") || !strings.Contains(r, "deep-0") {
+	if r := section(t, b.mustGet(t, "/courses/"+node.DemoCourse+"/manage/discussion"), "reports"); !strings.Contains(r, "off topic") || !strings.Contains(r, "deep-0") {
 		t.Errorf("the manage page does not list the report: %s", r)
 	}
 	if r := section(t, b.mustGet(t, "/admin/settings"), "reports"); !strings.Contains(r, "off topic") || !strings.Contains(r, "about a post in") {

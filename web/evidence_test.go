@@ -49,7 +49,7 @@ func TestCommentOnWork(t *testing.T) {
 	if resp := org.login(node.DemoOrganiser, n.adaPW, "/"); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("log in: %d", resp.StatusCode)
 	}
-	manage := org.mustGet(t, "/courses/"+node.DemoCourse+"/manage")
+	manage := org.mustGet(t, "/courses/"+node.DemoCourse+"/manage/progress")
 	if !strings.Contains(manage, `action="`+action+`"`) {
 		t.Fatalf("the submitted work has no comment form: %s", section(t, manage, "progress"))
 	}
@@ -58,7 +58,7 @@ func TestCommentOnWork(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || strings.Contains(resp.Header.Get("Location"), "error") {
 		t.Fatalf("comment: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	if !strings.Contains(section(t, org.mustGet(t, "/courses/"+node.DemoCourse+"/manage"), "progress"), "Clear and &lt;b&gt;well&lt;/b&gt; linked.") {
+	if !strings.Contains(section(t, org.mustGet(t, "/courses/"+node.DemoCourse+"/manage/progress"), "progress"), "Clear and &lt;b&gt;well&lt;/b&gt; linked.") {
 		t.Error("the organisers' page does not show the comment")
 	}
 

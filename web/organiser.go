@@ -2,6 +2,7 @@ package web
 
 import (
 	"io"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -140,26 +141,56 @@ func (s *Server) publishCourse(c *fiber.Ctx) error {
 	opened.Status = domain.StatusOpen
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.back(c, co.Handle, s.cfg.Services.Courses.Update(ctx, p.Handle, &opened),
+	return s.back(c, co.Handle, service.TabOverview, s.cfg.Services.Courses.Update(ctx, p.Handle, &opened),
 		co.Title+" is published: people can find it and join.")
 }
 
-// managePage is the organisers' page's data: the read model and the links
-// of its paged lists (what became of the last change is a flash).
+// managePage is a tab of the organisers' page: the read model, its tab
+// bar and the links of its paged lists (what became of the last change is
+// a flash).
 type managePage struct {
 	*service.ManagePage
+	Tabs                               []manageTab
 	QueuePages, MemberPages, PostPages pageLinks
+	// AwardPages are the links of each badge's awards, as Awards lists
+	// the badges.
+	AwardPages []pageLinks
 }
 
-// manageCourse is the organisers' page: settings, a page of the sign-up
-// queue with answers (?queue=), tasks, badges, a page of the members with
-// their progress (?members=) and a page of the discussion (?posts=).
+// manageTab is a link of the organisers' page's tab bar.
+type manageTab struct {
+	Label, URL string
+	Current    bool // the tab shown (aria-current)
+}
+
+// manageTabLabels name the organisers' page's tabs.
+var manageTabLabels = map[service.ManageTab]string{
+	service.TabOverview: "Overview", service.TabProgress: "Progress", service.TabTasks: "Tasks",
+	service.TabBadges: "Badges", service.TabDiscussion: "Discussion", service.TabSettings: "Settings",
+}
+
+// manageURL is the address of a tab of a course's organisers' page: the
+// overview at /courses/X/manage, the others under it.
+func manageURL(course string, tab service.ManageTab) string {
+	if tab == service.TabOverview {
+		return "/courses/" + course + "/manage"
+	}
+	return "/courses/" + course + "/manage/" + string(tab)
+}
+
+// manageCourse is a tab of the organisers' page (:tab, the overview
+// without): the overview with a page of the sign-up queue (?queue=), the
+// members' progress (?members=), the tasks, the badges with a page of
+// each one's awards (?badge=, ?awards=), the discussion (?posts=) with
+// the reports, or the settings.
 func (s *Server) manageCourse(c *fiber.Ctx) error {
 	p := s.viewer(c) // behind the loggedIn guard
 	ctx, cancel := ctx(c)
 	defer cancel()
+	tab := service.ManageTab(c.Params("tab", string(service.TabOverview)))
 	m, err := s.cfg.Services.Courses.Manage(ctx, p.Handle, c.Params("handle"),
-		service.ManageQuery{Queue: c.Query("queue"), Members: c.Query("members"), Posts: c.Query("posts")})
+		service.ManageQuery{Tab: tab, Queue: c.Query("queue"), Members: c.Query("members"), Posts: c.Query("posts"),
+			Badge: c.Query("badge"), Awards: c.Query("awards")})
 	if err != nil {
 		return err
 	}
@@ -167,13 +198,36 @@ func (s *Server) manageCourse(c *fiber.Ctx) error {
 		QueuePages:  linksAt(c, "queue", "queue", "Sign-up requests", m.QueuePrev, m.QueueNext),
 		MemberPages: linksAt(c, "members", "progress", "Members", m.MembersPrev, m.MembersNext),
 		PostPages:   linksAt(c, "posts", "discussion", "Discussion", m.PostsPrev, m.PostsNext)}
-	return s.render(c, "manage", pageData{Title: "Organise " + m.Course.Title, Data: data})
+	for _, t := range service.ManageTabs {
+		data.Tabs = append(data.Tabs, manageTab{Label: manageTabLabels[t], URL: manageURL(m.Course.Handle, t), Current: t == m.Tab})
+	}
+	for _, ba := range m.Awards {
+		data.AwardPages = append(data.AwardPages, awardLinks(c, ba))
+	}
+	return s.render(c, "manage", pageData{Title: manageTabLabels[m.Tab] + " · Organise " + m.Course.Title, Data: data})
 }
 
-// back returns to the organisers' page with a flash: the refusal's
-// message when err is a domain error a person can act on, or done.
-func (s *Server) back(c *fiber.Ctx, course string, err error, done string) error {
-	return s.refused(c, "/courses/"+course+"/manage", err, done)
+// awardLinks are the links of a badge's page of awards on the Badges tab:
+// linksAt's, naming the badge (?badge=) whose awards ?awards= pages.
+func awardLinks(c *fiber.Ctx, ba service.BadgeAwards) pageLinks {
+	l := linksAt(c, "awards", "badge-"+ba.Badge.ID, "Awards of "+ba.Badge.Name, ba.AwardsPrev, ba.AwardsNext)
+	for _, u := range []*string{&l.Prev, &l.Next} {
+		if *u != "" {
+			path, rest, _ := strings.Cut(*u, "?")
+			query, frag, _ := strings.Cut(rest, "#")
+			q, _ := url.ParseQuery(query) // linksAt encoded it
+			q.Set("badge", ba.Badge.ID)
+			*u = path + "?" + q.Encode() + "#" + frag
+		}
+	}
+	return l
+}
+
+// back returns to the tab of the organisers' page that holds the form,
+// with a flash: the refusal's message when err is a domain error a person
+// can act on, or done.
+func (s *Server) back(c *fiber.Ctx, course string, tab service.ManageTab, err error, done string) error {
+	return s.refused(c, manageURL(course, tab), err, done)
 }
 
 func (s *Server) editCourse(c *fiber.Ctx) error {
@@ -196,7 +250,7 @@ func (s *Server) editCourse(c *fiber.Ctx) error {
 		}
 		return s.courseFormAgain(c, p.Handle, &edited, true, err)
 	}
-	return s.back(c, co.Handle, nil, "The settings are saved.")
+	return s.back(c, co.Handle, service.TabSettings, nil, "The settings are saved.")
 }
 
 func (s *Server) answerRequest(c *fiber.Ctx) error {
@@ -214,7 +268,7 @@ func (s *Server) answerRequest(c *fiber.Ctx) error {
 		err = s.cfg.Services.Enrolment.Decline(ctx, co.Handle, actor, c.FormValue("reason"))
 		done = "The sign-up is declined."
 	}
-	return s.back(c, co.Handle, err, done)
+	return s.back(c, co.Handle, service.TabOverview, err, done)
 }
 
 func (s *Server) addTask(c *fiber.Ctx) error {
@@ -231,14 +285,14 @@ func (s *Server) addTask(c *fiber.Ctx) error {
 	if err := s.cfg.Services.Tasks.Add(ctx, p.Handle, t); isFormError(err) {
 		return s.taskFormAgain(c, &service.TaskForm{Course: co, Task: t, Text: t.Source}, true, err)
 	} else if err != nil {
-		return s.back(c, co.Handle, err, "")
+		return s.back(c, co.Handle, service.TabTasks, err, "")
 	}
-	return s.back(c, co.Handle, nil, "The task “"+t.Title+"” is added.")
+	return s.back(c, co.Handle, service.TabTasks, nil, "The task “"+t.Title+"” is added.")
 }
 
 // taskForm is the task form's data: the read model, the message of a
 // refused change, and New for a task not yet added (posted from the
-// manage page).
+// manage page's Tasks tab).
 type taskForm struct {
 	*service.TaskForm
 	Err *formError
@@ -295,7 +349,7 @@ func (s *Server) editTask(c *fiber.Ctx) error {
 		f.Task, f.Text = &typed, t.Source
 		return s.taskFormAgain(c, f, false, err)
 	}
-	return s.back(c, co.Handle, err, "The task is saved; the version it replaces is kept.")
+	return s.back(c, co.Handle, service.TabTasks, err, "The task is saved; the version it replaces is kept.")
 }
 
 func (s *Server) restoreTask(c *fiber.Ctx) error {
@@ -307,7 +361,7 @@ func (s *Server) restoreTask(c *fiber.Ctx) error {
 	defer cancel()
 	rev, _ := strconv.Atoi(c.FormValue("rev"))
 	_, err = s.cfg.Services.Tasks.Restore(ctx, p.Handle, co.Handle, c.Params("id"), rev)
-	return s.back(c, co.Handle, err, "The earlier version is restored.")
+	return s.back(c, co.Handle, service.TabTasks, err, "The earlier version is restored.")
 }
 
 // moveTask moves a task one place up or down.
@@ -334,7 +388,7 @@ func (s *Server) moveTask(c *fiber.Ctx) error {
 		}
 		break
 	}
-	return s.back(c, course, s.cfg.Services.Tasks.Reorder(ctx, p.Handle, course, ids), "")
+	return s.back(c, course, service.TabTasks, s.cfg.Services.Tasks.Reorder(ctx, p.Handle, course, ids), "")
 }
 
 func (s *Server) addBadge(c *fiber.Ctx) error {
@@ -367,14 +421,14 @@ func (s *Server) addBadge(c *fiber.Ctx) error {
 	if err := s.cfg.Services.Badges.Add(ctx, p.Handle, b); isFormError(err) {
 		return s.badgeFormAgain(c, co, b, err)
 	} else if err != nil {
-		return s.back(c, co.Handle, err, "")
+		return s.back(c, co.Handle, service.TabBadges, err, "")
 	}
-	return s.back(c, co.Handle, nil, "The badge “"+b.Name+"” is created.")
+	return s.back(c, co.Handle, service.TabBadges, nil, "The badge “"+b.Name+"” is created.")
 }
 
 // badgeForm is the badge form's data, shown after a refused new badge
-// (posted from the manage page): what was typed, the course's tasks to
-// choose from, and why it was refused.
+// (posted from the manage page's Badges tab): what was typed, the course's
+// tasks to choose from, and why it was refused.
 type badgeForm struct {
 	Course *domain.Course
 	Tasks  []*domain.Task
@@ -408,7 +462,7 @@ func (s *Server) awardBadge(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	_, err = s.cfg.Services.Badges.Award(ctx, p.Handle, c.Params("id"), c.FormValue("learner"))
-	return s.back(c, co.Handle, err, "The badge is awarded.")
+	return s.back(c, co.Handle, service.TabBadges, err, "The badge is awarded.")
 }
 
 func (s *Server) pinPost(c *fiber.Ctx) error {
@@ -418,7 +472,7 @@ func (s *Server) pinPost(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.back(c, co.Handle, s.cfg.Services.Posts.Pin(ctx, p.Handle, c.FormValue("post"), c.FormValue("pinned") == "1"), "")
+	return s.back(c, co.Handle, service.TabDiscussion, s.cfg.Services.Posts.Pin(ctx, p.Handle, c.FormValue("post"), c.FormValue("pinned") == "1"), "")
 }
 
 func (s *Server) removePost(c *fiber.Ctx) error {
@@ -428,7 +482,21 @@ func (s *Server) removePost(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.back(c, co.Handle, s.cfg.Services.Posts.Remove(ctx, p.Handle, c.FormValue("post")), "The post is removed from the discussion.")
+	return s.back(c, co.Handle, service.TabDiscussion, s.cfg.Services.Posts.Remove(ctx, p.Handle, c.FormValue("post")), "The post is removed from the discussion.")
+}
+
+// revokeFromManage revokes an award from the organisers' Badges tab, with
+// their reason, as the award's page does (Badges.Revoke checks that they
+// organise its issuer), and returns to the tab.
+func (s *Server) revokeFromManage(c *fiber.Ctx) error {
+	p, co, err := s.organised(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := ctx(c)
+	defer cancel()
+	return s.back(c, co.Handle, service.TabBadges, s.cfg.Services.Badges.Revoke(ctx, p.Handle, c.Params("id"), c.FormValue("reason")),
+		"The award is revoked.")
 }
 
 func (s *Server) blockFromCourse(c *fiber.Ctx) error {
@@ -438,6 +506,6 @@ func (s *Server) blockFromCourse(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.back(c, co.Handle, s.cfg.Services.Moderation.BlockFromCourse(ctx, p.Handle, co.Handle, c.FormValue("actor")),
+	return s.back(c, co.Handle, service.TabProgress, s.cfg.Services.Moderation.BlockFromCourse(ctx, p.Handle, co.Handle, c.FormValue("actor")),
 		"They are blocked from this course.")
 }

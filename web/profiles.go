@@ -100,7 +100,7 @@ func (s *Server) courseImage(c *fiber.Ctx) error {
 		defer cancel()
 		err = s.cfg.Services.Profiles.CourseImage(ctx, p.Handle, co.Handle, data, c.FormValue("remove") == "1")
 	}
-	return s.back(c, co.Handle, err, "The picture is saved.")
+	return s.back(c, co.Handle, service.TabSettings, err, "The picture is saved.")
 }
 
 // schoolImage is a school's organiser (or an operator) uploading (or

@@ -152,6 +152,7 @@ func (s *Server) routes() {
 	a.Get("/new/course", s.loggedIn, s.newCourseForm)
 	a.Post("/new/course", s.loggedIn, s.createCourse)
 	a.Get("/courses/:handle/manage", s.loggedIn, s.manageCourse)
+	a.Get("/courses/:handle/manage/:tab", s.loggedIn, s.manageCourse)
 	a.Post("/courses/:handle/edit", s.loggedIn, s.editCourse)
 	a.Post("/courses/:handle/image", s.loggedIn, s.courseImage)     // web/profiles.go
 	a.Post("/courses/:handle/publish", s.loggedIn, s.publishCourse) // a draft opens (web/organiser.go)
@@ -164,6 +165,7 @@ func (s *Server) routes() {
 	a.Post("/courses/:handle/badges", s.loggedIn, s.addBadge)
 	a.Post("/courses/:handle/badges/:id/award", s.loggedIn, s.awardBadge)
 	a.Post("/awards/:id/revoke", s.loggedIn, s.revokeAward)
+	a.Post("/courses/:handle/manage/badges/awards/:id/revoke", s.loggedIn, s.revokeFromManage)
 	// Comments on a learner's submitted work (web/badges.go).
 	a.Post("/courses/:handle/tasks/:id/comments", s.loggedIn, s.commentWork)
 	a.Post("/courses/:handle/posts/pin", s.loggedIn, s.pinPost)

@@ -15,7 +15,7 @@ import (
 // member.
 func privatePage(path string) bool {
 	return strings.HasPrefix(path, "/new/") || strings.HasPrefix(path, "/settings/") || path == "/remote" ||
-		strings.HasSuffix(path, "/manage") || strings.HasSuffix(path, "/edit")
+		strings.HasSuffix(path, "/manage") || strings.Contains(path, "/manage/") || strings.HasSuffix(path, "/edit")
 }
 
 // TestEveryRouteHasItsGuard reads the routes table of a running node:

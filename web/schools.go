@@ -179,11 +179,11 @@ func (s *Server) askSchool(c *fiber.Ctx) error {
 	defer cancel()
 	r, err := s.cfg.Services.Schools.Ask(ctx, p.Handle, course, c.FormValue("school"))
 	if err != nil {
-		return s.back(c, course, err, "")
+		return s.back(c, course, service.TabSettings, err, "")
 	}
 	notice := s.printer(c).T("Asked %s to take it in; its organisers will answer.", r.Name)
 	if r.Placed {
 		notice = s.printer(c).T("It is now part of %s.", r.Name)
 	}
-	return s.notice(c, "/courses/"+course+"/manage#join-school", notice)
+	return s.notice(c, manageURL(course, service.TabSettings)+"#join-school", notice)
 }

@@ -84,7 +84,7 @@ func TestOperatorsWords(t *testing.T) {
 
 	ada := newBrowser(t, n.base)
 	wantRedirect(t, "log in", ada.login("ada", n.adaPW, "/"), "/")
-	manage := "/courses/" + node.DemoCourse + "/manage"
+	manage := "/courses/" + node.DemoCourse + "/manage/settings"
 	_, page := ada.get(manage)
 	if !strings.Contains(page, "Find a challenge elsewhere") && !strings.Contains(page, "Follow any challenge") {
 		t.Errorf("the manage page's footer does not use the operator's word")

@@ -255,6 +255,13 @@ func (t *failingTx) AwardOf(badge, learner string) (*domain.Award, error) {
 	return t.Tx.AwardOf(badge, learner)
 }
 
+func (t *failingTx) BadgeAwardsPage(badge, cursor string, limit int) (domain.Page[*domain.Award], error) {
+	if err := t.s.check("BadgeAwardsPage", badge); err != nil {
+		return domain.Page[*domain.Award]{}, err
+	}
+	return t.Tx.BadgeAwardsPage(badge, cursor, limit)
+}
+
 func (t *failingTx) ReceivedBadgeByNote(noteURI string) (*domain.ReceivedBadge, error) {
 	if err := t.s.check("ReceivedBadgeByNote", noteURI); err != nil {
 		return nil, err

@@ -243,6 +243,13 @@ func (t *tx) AwardsPage(learner, cursor string, limit int, keep func(*domain.Awa
 	}, keep)
 }
 
+func (t *tx) BadgeAwardsPage(badge, cursor string, limit int) (domain.Page[*domain.Award], error) {
+	spec := pageSpec{prefix: prefixOf(pAwardOf, badge), values: true}
+	return readPage(t, spec, cursor, limit, func(_, id []byte) (*domain.Award, error) {
+		return orNil(t.Award(string(id)))
+	}, nil)
+}
+
 func (t *tx) ReceivedBadgesPage(learner, cursor string, limit int, keep func(*domain.ReceivedBadge) bool) (domain.Page[*domain.ReceivedBadge], error) {
 	spec := pageSpec{prefix: prefixOf(pReceived, learner), values: true}
 	return readPage(t, spec, cursor, limit, decodeJSON[domain.ReceivedBadge], keep)

@@ -78,6 +78,7 @@ func TestUnreadableRecordIsNotNotFound(t *testing.T) {
 		"CompletionByID":      func(tx domain.Tx) error { _, err := tx.CompletionByID("c1"); return err },
 		"Award":               func(tx domain.Tx) error { _, err := tx.Award("a1"); return err },
 		"AwardOf":             func(tx domain.Tx) error { _, err := tx.AwardOf("b1", "https://x.test/a"); return err },
+		"BadgeAwardsPage":     func(tx domain.Tx) error { _, err := tx.BadgeAwardsPage("b1", "", 10); return err },
 		"ReceivedBadgeByNote": func(tx domain.Tx) error { _, err := tx.ReceivedBadgeByNote("https://x.test/n"); return err },
 		"DomainBlock":         func(tx domain.Tx) error { _, err := tx.DomainBlock("x.test"); return err },
 		"Report":              func(tx domain.Tx) error { _, err := tx.Report("r1"); return err },

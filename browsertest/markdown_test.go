@@ -73,7 +73,7 @@ func TestJourneyMarkdown(t *testing.T) {
 
 	ada := b.as("ada", n.Base)
 	ada.logIn(node.DemoOrganiser, n.AdaPassword)
-	ada.openOK(course + "/manage")
+	ada.openOK(course + "/manage/tasks")
 	ada.fill("New task title", "Share a link")
 	ada.fill("Text", "# Step one\n\n- open https://pad.example/p\n- write *one* line")
 	ada.pressOK("Preview")
@@ -92,7 +92,7 @@ func TestJourneyMarkdown(t *testing.T) {
 	ada.openOK(page)
 	ada.is("the task before saving", `document.querySelector("article.task a[href='https://pad.example/p']").textContent`, "https://pad.example/p")
 	// The course's summary: previewed from the settings form, then saved.
-	ada.openOK(course + "/manage")
+	ada.openOK(course + "/manage/settings")
 	ada.fill("What is it about?", "We meet at https://meet.example/weekly, **every** week.")
 	settings := `document.querySelector("form[action$='/edit'] button[name=preview]")`
 	ctx, cancel = context.WithTimeout(ada.ctx, stepTimeout)

@@ -44,6 +44,9 @@ func parseTemplates(lang template.FuncMap) (*template.Template, error) {
 		"thousands": thousands,
 		"list":      func(xs ...string) []string { return xs },
 		"word":      domain.KindWord, // a course's kind inside a sentence
+		"aword":     aWord,
+		"join":      strings.Join,
+		"link":      link,
 		// A refused form's message beside its field (web/forms.go).
 		"invalid":    fieldAttrs,
 		"fielderror": fieldError,
@@ -73,6 +76,23 @@ func parseTemplates(lang template.FuncMap) (*template.Template, error) {
 		funcs[name] = f
 	}
 	return template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html")
+}
+
+// aWord is the operator's word for a learning activity as a sentence in
+// lang writes it where English says "a course": with the English article
+// for English, on its own for Esperanto, which has no indefinite article.
+// The word itself is the operator's and stays as they wrote it.
+func aWord(st domain.Settings, lang i18n.Lang) string {
+	if lang == i18n.English {
+		return st.AWord()
+	}
+	return st.Word()
+}
+
+// link is a link for a translated message's argument (th): the address
+// and the text are escaped, the link is markup.
+func link(href, text string) template.HTML {
+	return template.HTML(`<a href="` + template.HTMLEscapeString(href) + `">` + template.HTMLEscapeString(text) + `</a>`)
 }
 
 // render executes a page inside the layout. Names, summaries and everything
@@ -138,14 +158,15 @@ func (s *Server) home(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	pr := s.printer(c)
 	return s.render(c, "home", pageData{Data: homePage{HomePage: p,
-		SchoolPages: linksAt(c, "schools", "schools", "Schools", p.SchoolsPrev, p.SchoolsNext),
-		CoursePages: linksAt(c, "courses", "courses", "Courses", p.CoursesPrev, p.CoursesNext)}})
+		SchoolPages: linksAt(c, "schools", "schools", pr.T("Schools"), p.SchoolsPrev, p.SchoolsNext),
+		CoursePages: linksAt(c, "courses", "courses", pr.T("Courses"), p.CoursesPrev, p.CoursesNext)}})
 }
 
 // about describes the node and its operator's settings.
 func (s *Server) about(c *fiber.Ctx) error {
-	return s.render(c, "about", pageData{Title: "About"})
+	return s.render(c, "about", pageData{Title: s.printer(c).T("About")})
 }
 
 // static serves the embedded stylesheet and images with a safe, fixed type.
@@ -185,5 +206,5 @@ func (s *Server) tag(c *fiber.Ctx) error {
 		return err
 	}
 	return s.render(c, "tag", pageData{Title: "#" + p.Tag, Data: tagPage{TagPage: p,
-		CoursePages: linksAt(c, "courses", "courses", "Courses", p.CoursesPrev, p.CoursesNext)}})
+		CoursePages: linksAt(c, "courses", "courses", s.printer(c).T("Courses"), p.CoursesPrev, p.CoursesNext)}})
 }

@@ -42,10 +42,10 @@ func (b *Badge) Normalise() {
 // Validate checks a badge's fields and changes nothing; call Normalise
 // first. Empty criteria stand for the default Normalise fills in.
 func (b *Badge) Validate() error {
-	if err := checkText(b.Name, "badge name", true, MaxNameLen); err != nil {
+	if err := checkText(b.Name, Phrase("badge name"), true, MaxNameLen); err != nil {
 		return OnField("name", err)
 	}
-	if err := checkText(b.Description, "badge description", false, MaxSummaryLen); err != nil {
+	if err := checkText(b.Description, Phrase("badge description"), false, MaxSummaryLen); err != nil {
 		return OnField("description", err)
 	}
 	switch b.Criteria {

@@ -132,10 +132,10 @@ func (c *Course) Validate(s Settings) error {
 	if err := ValidateHandle(c.Handle); err != nil {
 		return OnField("handle", err)
 	}
-	if err := checkText(c.Title, "title", true, MaxNameLen); err != nil {
+	if err := checkText(c.Title, Phrase("title"), true, MaxNameLen); err != nil {
 		return OnField("title", err)
 	}
-	if err := checkText(c.Summary, "summary", false, MaxSummaryLen); err != nil {
+	if err := checkText(c.Summary, Phrase("summary"), false, MaxSummaryLen); err != nil {
 		return OnField("summary", err)
 	}
 	kind := c.Kind
@@ -157,7 +157,7 @@ func (c *Course) Validate(s Settings) error {
 	}
 	questions := 0
 	for _, q := range c.Questions {
-		if err := checkText(q, "sign-up question", false, MaxQuestionLen); err != nil {
+		if err := checkText(q, Phrase("sign-up question"), false, MaxQuestionLen); err != nil {
 			return OnField("questions", err)
 		}
 		if strings.TrimSpace(q) != "" {
@@ -172,7 +172,7 @@ func (c *Course) Validate(s Settings) error {
 			return Errorf(EINVALID, "The school %q is not a valid handle.", c.School).On("school")
 		}
 	}
-	if err := validateHandles(c.Organisers, "organiser"); err != nil {
+	if err := validateHandles(c.Organisers); err != nil {
 		return OnField("organisers", err)
 	}
 	if len(c.Organisers) == 0 {
@@ -215,7 +215,7 @@ func (c *Course) validateMeeting() error {
 			return Errorf(EINVALID, "The meeting time %q should be HH:MM on a 24-hour clock, such as 18:30.", c.MeetingTime).On("meeting_time")
 		}
 	}
-	if err := checkText(c.MeetingPlace, "meeting place", false, MaxMeetingPlaceLen); err != nil {
+	if err := checkText(c.MeetingPlace, Phrase("meeting place"), false, MaxMeetingPlaceLen); err != nil {
 		return OnField("meeting_place", err)
 	}
 	if strings.ContainsAny(strings.TrimSpace(c.MeetingPlace), "\r\n") {
@@ -298,10 +298,7 @@ const MaxBlocked = 1000
 // otherwise accepted, or pending for an organiser when sign-up is
 // moderated. A refusal is an EFORBIDDEN error whose message says why.
 func (c *Course) Admit(actor string, members func() (int, error)) (FollowState, error) {
-	kind := strings.ToLower(c.Kind)
-	if kind == "" {
-		kind = "course"
-	}
+	kind := KindName(c.Kind)
 	if c.IsBlocked(actor) {
 		return "", Errorf(EFORBIDDEN, "The organisers of this %s do not let you take part.", kind)
 	}

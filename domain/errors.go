@@ -45,6 +45,24 @@ func (e *Error) On(field string) *Error {
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
 
+// Phrase is English text passed as an argument of an error message, such
+// as the name of the field a message is about ("The %s is required." with
+// Phrase("title")): the pages translate it as they translate the message.
+// A name, a handle or anything else a person wrote is passed as a plain
+// string and stays as it is. Write a Phrase as a conversion of a string
+// literal, Phrase("title"), where it is made, so that the test of the
+// catalogue finds it.
+type Phrase string
+
+// KindName is a course's kind (one of the node's kinds) passed as an
+// argument of an error message: it is written as KindWord writes it, and
+// the pages write the node's default kinds in the reader's language and
+// any kind an operator chose as they wrote it.
+type KindName string
+
+// String is the kind as a word inside a sentence.
+func (k KindName) String() string { return KindWord(string(k)) }
+
 // Errorf returns a domain error with the given code.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: args}

@@ -71,10 +71,10 @@ func (p *Person) Validate() error {
 	if err := ValidateHandle(p.Handle); err != nil {
 		return OnField("handle", err)
 	}
-	if err := checkText(p.DisplayName, "display name", false, MaxNameLen); err != nil {
+	if err := checkText(p.DisplayName, Phrase("display name"), false, MaxNameLen); err != nil {
 		return OnField("display_name", err)
 	}
-	if err := checkText(p.Bio, "bio", false, MaxSummaryLen); err != nil {
+	if err := checkText(p.Bio, Phrase("bio"), false, MaxSummaryLen); err != nil {
 		return OnField("bio", err)
 	}
 	if p.PasswordHash == "" {

@@ -41,5 +41,5 @@ const MaxPostLen = 5000
 // nothing. The service checks the text as written, then stores the HTML it
 // makes of it, so a post has nothing to normalise.
 func (p *Post) Validate() error {
-	return OnField("text", checkText(p.Content, "post", true, MaxPostLen))
+	return OnField("text", checkText(p.Content, Phrase("post"), true, MaxPostLen))
 }

@@ -79,13 +79,13 @@ func (s *School) Validate() error {
 	if err := ValidateHandle(s.Handle); err != nil {
 		return OnField("handle", err)
 	}
-	if err := checkText(s.Name, "school name", true, MaxNameLen); err != nil {
+	if err := checkText(s.Name, Phrase("school name"), true, MaxNameLen); err != nil {
 		return OnField("name", err)
 	}
-	if err := checkText(s.Summary, "summary", false, MaxSummaryLen); err != nil {
+	if err := checkText(s.Summary, Phrase("summary"), false, MaxSummaryLen); err != nil {
 		return OnField("summary", err)
 	}
-	if err := validateHandles(s.Organisers, "organiser"); err != nil {
+	if err := validateHandles(s.Organisers); err != nil {
 		return OnField("organisers", err)
 	}
 	if len(s.Organisers) == 0 {
@@ -209,12 +209,11 @@ func normaliseHandles(hs []string) []string {
 	return out
 }
 
-// validateHandles checks each handle of a list; what names their role in
-// the message ("organiser").
-func validateHandles(hs []string, what string) error {
+// validateHandles checks each handle of a list of organisers.
+func validateHandles(hs []string) error {
 	for _, h := range hs {
 		if err := ValidateHandle(h); err != nil {
-			return Errorf(EINVALID, "The %s %q is not a valid handle.", what, h)
+			return Errorf(EINVALID, "The organiser %q is not a valid handle.", h)
 		}
 	}
 	return nil

@@ -80,11 +80,11 @@ func (s *Settings) Validate() error {
 		return Errorf(EINVALID, "The description can have at most %d characters.", MaxSummaryLen)
 	}
 	for _, k := range s.Kinds {
-		if err := checkText(k, "activity kind", false, MaxKindLen); err != nil {
+		if err := checkText(k, Phrase("activity kind"), false, MaxKindLen); err != nil {
 			return err
 		}
 	}
-	if err := checkText(s.DefaultKind, "preselected kind", false, MaxKindLen); err != nil {
+	if err := checkText(s.DefaultKind, Phrase("preselected kind"), false, MaxKindLen); err != nil {
 		return err
 	}
 	if len(s.Kinds) == 0 {
@@ -114,7 +114,7 @@ func (s Settings) HasKind(k string) bool {
 // its ends, which Normalise trims, and counts a line break sent as CR LF
 // (as browsers send a textarea's) as one character, as the browser's
 // maxlength counted it.
-func checkText(text, field string, required bool, max int) error {
+func checkText(text string, field Phrase, required bool, max int) error {
 	text = strings.ReplaceAll(strings.TrimSpace(text), "\r\n", "\n")
 	if !utf8.ValidString(text) || strings.ContainsRune(text, 0) {
 		return Errorf(EINVALID, "The %s contains characters that are not allowed.", field)

@@ -31,10 +31,10 @@ const (
 
 // Validate checks a task's fields and changes nothing; call Normalise first.
 func (t *Task) Validate() error {
-	if err := checkText(t.Title, "task title", true, MaxTaskTitleLen); err != nil {
+	if err := checkText(t.Title, Phrase("task title"), true, MaxTaskTitleLen); err != nil {
 		return OnField("title", err)
 	}
-	return OnField("body", checkText(t.Body, "task text", false, MaxTaskBodyLen))
+	return OnField("body", checkText(t.Body, Phrase("task text"), false, MaxTaskBodyLen))
 }
 
 // TaskRevision is an earlier version of a task, kept when it is edited
@@ -103,5 +103,5 @@ type EvidenceComment struct {
 // most MaxCommentLen.
 func CommentText(text string) (string, error) {
 	text = strings.TrimSpace(text)
-	return text, checkText(text, "comment", true, MaxCommentLen)
+	return text, checkText(text, Phrase("comment"), true, MaxCommentLen)
 }

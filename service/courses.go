@@ -25,7 +25,7 @@ type Courses struct {
 // opens at once, its school announces it, in the same transaction.
 func (s *Courses) Create(ctx context.Context, creator string, c *domain.Course) error {
 	if !c.IsOrganiser(creator) {
-		return domain.Errorf(domain.EINVALID, "Whoever starts this %s organises it.", domain.KindWord(c.Kind))
+		return domain.Errorf(domain.EINVALID, "Whoever starts this %s organises it.", domain.KindName(c.Kind))
 	}
 	now := s.Now().UTC()
 	c.Created, c.Updated = now, now
@@ -139,10 +139,10 @@ func (s *Courses) save(tx courseSaveTx, editor string, c *domain.Course) (*domai
 		return nil, err
 	}
 	if !old.IsOrganiser(editor) {
-		return nil, domain.Errorf(domain.EFORBIDDEN, "Only the organisers can change this %s.", domain.KindWord(old.Kind))
+		return nil, domain.Errorf(domain.EFORBIDDEN, "Only the organisers can change this %s.", domain.KindName(old.Kind))
 	}
 	if !old.CanMoveTo(c.Status) {
-		return nil, domain.Errorf(domain.EINVALID, "This %s cannot go from %s to %s.", domain.KindWord(old.Kind), old.Status, c.Status).On("status")
+		return nil, domain.Errorf(domain.EINVALID, "This %s cannot go from %s to %s.", domain.KindName(old.Kind), old.Status, c.Status).On("status")
 	}
 	st, err := tx.Settings()
 	if err != nil {
@@ -206,7 +206,7 @@ func organisedBy(tx domain.CourseStore, course, editor string) (*domain.Course, 
 		return nil, err
 	}
 	if !c.IsOrganiser(editor) {
-		return nil, domain.Errorf(domain.EFORBIDDEN, "Only the organisers can change this %s.", domain.KindWord(c.Kind))
+		return nil, domain.Errorf(domain.EFORBIDDEN, "Only the organisers can change this %s.", domain.KindName(c.Kind))
 	}
 	return c, nil
 }

@@ -312,13 +312,13 @@ func (m *Moderation) BlockFromCourse(ctx context.Context, organiser, course, act
 			return err
 		}
 		if !c.IsOrganiser(organiser) {
-			return domain.Errorf(domain.EFORBIDDEN, "Only organisers can block people from this %s.", domain.KindWord(c.Kind))
+			return domain.Errorf(domain.EFORBIDDEN, "Only organisers can block people from this %s.", domain.KindName(c.Kind))
 		}
 		if c.IsBlocked(actor) {
 			return nil
 		}
 		if len(c.Blocked) >= domain.MaxBlocked {
-			return domain.Errorf(domain.EINVALID, "The block list of this %s is full.", domain.KindWord(c.Kind))
+			return domain.Errorf(domain.EINVALID, "The block list of this %s is full.", domain.KindName(c.Kind))
 		}
 		c.Blocked = append(c.Blocked, actor)
 		if err := tx.PutCourse(c); err != nil {

@@ -65,7 +65,7 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 			return err
 		}
 		if c.Status == domain.StatusArchived {
-			return domain.Errorf(domain.EFORBIDDEN, "This %s is archived.", domain.KindWord(c.Kind))
+			return domain.Errorf(domain.EFORBIDDEN, "This %s is archived.", domain.KindName(c.Kind))
 		}
 		courseID := urls.Actor(domain.ActorCourse, c.Handle)
 		mentions := in.Mentions
@@ -611,7 +611,7 @@ func (s *Posts) note(tx noteTx, local, text string, mentions []federation.Mentio
 // Only organisers may pin.
 func (s *Posts) Pin(ctx context.Context, editor, uri string, pinned bool) error {
 	return s.Store.Update(ctx, func(tx domain.Tx) error {
-		p, err := organisersPost(tx, uri, editor, "Only organisers can pin posts.")
+		p, err := organisersPost(tx, uri, editor, domain.Errorf(domain.EFORBIDDEN, "Only organisers can pin posts."))
 		if err != nil {
 			return err
 		}
@@ -628,7 +628,7 @@ type organisersPostTx interface {
 
 // organisersPost loads, inside tx, a post of the discussion of a course
 // here that organiser organises; anyone else is refused with refusal.
-func organisersPost(tx organisersPostTx, uri, organiser, refusal string) (*domain.Post, error) {
+func organisersPost(tx organisersPostTx, uri, organiser string, refusal *domain.Error) (*domain.Post, error) {
 	p, err := tx.Post(uri)
 	if err != nil {
 		return nil, err
@@ -638,7 +638,7 @@ func organisersPost(tx organisersPostTx, uri, organiser, refusal string) (*domai
 		return nil, err
 	}
 	if !c.IsOrganiser(organiser) {
-		return nil, domain.Errorf(domain.EFORBIDDEN, "%s", refusal)
+		return nil, refusal
 	}
 	return p, nil
 }
@@ -649,7 +649,7 @@ func organisersPost(tx organisersPostTx, uri, organiser, refusal string) (*domai
 func (s *Posts) Remove(ctx context.Context, organiser, uri string) error {
 	var local bool
 	err := s.Store.Update(ctx, func(tx domain.Tx) error {
-		p, err := organisersPost(tx, uri, organiser, "Only organisers can remove posts.")
+		p, err := organisersPost(tx, uri, organiser, domain.Errorf(domain.EFORBIDDEN, "Only organisers can remove posts."))
 		if err != nil {
 			return err
 		}

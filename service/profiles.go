@@ -46,7 +46,7 @@ type ProfileEdit struct {
 }
 
 // process decodes an uploaded picture (none: nil) under the decoding bound.
-func (s *Profiles) process(ctx context.Context, data []byte, size imaging.Size, what string) (*domain.Image, error) {
+func (s *Profiles) process(ctx context.Context, data []byte, size imaging.Size, what domain.Phrase) (*domain.Image, error) {
 	if data == nil {
 		return nil, nil
 	}
@@ -69,11 +69,11 @@ func (s *Profiles) process(ctx context.Context, data []byte, size imaging.Size, 
 // hold a copy of it (Accounts.sendActor), as Mastodon does on a profile
 // edit. Saving what is already there changes and sends nothing.
 func (s *Profiles) Edit(ctx context.Context, handle string, in ProfileEdit) error {
-	avatar, err := s.process(ctx, in.Avatar, imaging.Avatar, "avatar")
+	avatar, err := s.process(ctx, in.Avatar, imaging.Avatar, domain.Phrase("avatar"))
 	if err != nil {
 		return err
 	}
-	header, err := s.process(ctx, in.Header, imaging.Header, "header image")
+	header, err := s.process(ctx, in.Header, imaging.Header, domain.Phrase("header image"))
 	if err != nil {
 		return err
 	}
@@ -123,7 +123,7 @@ func putPicture(tx domain.ImageStore, present string, img *domain.Image, remove 
 // course handle, which editor organises: the course actor's icon, sent to
 // its followers with Update{Group}.
 func (s *Profiles) CourseImage(ctx context.Context, editor, handle string, data []byte, remove bool) error {
-	img, err := s.process(ctx, data, imaging.Avatar, "course image")
+	img, err := s.process(ctx, data, imaging.Avatar, domain.Phrase("course image"))
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func (s *Profiles) CourseImage(ctx context.Context, editor, handle string, data 
 // school handle, which by organises (or operates the node): the school
 // actor's icon, sent to its followers with Update{Organization}.
 func (s *Profiles) SchoolImage(ctx context.Context, by, handle string, data []byte, remove bool) error {
-	img, err := s.process(ctx, data, imaging.Avatar, "school image")
+	img, err := s.process(ctx, data, imaging.Avatar, domain.Phrase("school image"))
 	if err != nil {
 		return err
 	}
@@ -372,5 +372,5 @@ func (s *Profiles) downloadAvatar(ctx context.Context, url string) (*domain.Imag
 	if ct := resp.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "image/") {
 		return nil, domain.Errorf(domain.EINVALID, "GET %s: %s is no image", url, ct)
 	}
-	return s.process(ctx, body, imaging.Small, "avatar")
+	return s.process(ctx, body, imaging.Small, domain.Phrase("avatar"))
 }

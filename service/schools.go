@@ -26,8 +26,9 @@ type Schools struct {
 // node. No handle starts with "@", so it names no person.
 const ByOperator = "@operator"
 
-// operates fails unless by is ByOperator or an operator's account.
-func operates(tx domain.PersonStore, by, what string) error {
+// operates fails unless by is ByOperator or an operator's account, with
+// refusal (EFORBIDDEN) when by is someone else.
+func operates(tx domain.PersonStore, by string, refusal *domain.Error) error {
 	if by == ByOperator {
 		return nil
 	}
@@ -36,14 +37,14 @@ func operates(tx domain.PersonStore, by, what string) error {
 		return err
 	}
 	if !found || !p.Admin {
-		return domain.Errorf(domain.EFORBIDDEN, "Only the node's operators can %s.", what)
+		return refusal
 	}
 	return nil
 }
 
 // isOperator reports whether by operates the node.
 func isOperator(tx domain.PersonStore, by string) (bool, error) {
-	err := operates(tx, by, "")
+	err := operates(tx, by, domain.Errorf(domain.EFORBIDDEN, "Only the node's operators can do this."))
 	if domain.ErrorCode(err) == domain.EFORBIDDEN {
 		return false, nil
 	}
@@ -65,7 +66,7 @@ func (s *Schools) Create(ctx context.Context, by string, sc *domain.School) erro
 	}
 	sc.PublicKeyPEM, sc.AssertionKey = keys.PublicPEM, keys.AssertionPublic
 	return s.Store.Update(ctx, func(tx domain.Tx) error {
-		if err := operates(tx, by, "create schools"); err != nil {
+		if err := operates(tx, by, domain.Errorf(domain.EFORBIDDEN, "Only the node's operators can create schools.")); err != nil {
 			return err
 		}
 		if err := checkPeople(tx, sc.Organisers); err != nil {
@@ -131,7 +132,7 @@ func (s *Schools) Edit(ctx context.Context, by, handle string, p SchoolProfile) 
 // waiting are declined, and later Offers are answered with Reject.
 func (s *Schools) Retire(ctx context.Context, by, handle string) error {
 	return s.update(ctx, func(tx domain.Tx) error {
-		if err := operates(tx, by, "retire schools"); err != nil {
+		if err := operates(tx, by, domain.Errorf(domain.EFORBIDDEN, "Only the node's operators can retire schools.")); err != nil {
 			return err
 		}
 		sc, err := tx.School(domain.NormaliseHandle(handle))

@@ -202,7 +202,7 @@ func (s *Accounts) SignUp(ctx context.Context, f SignUpForm, old string) (*domai
 // and the same typed again, on the form's field of the one to fix
 // (pwField, confirmField).
 func checkNewPassword(pw, confirm, pwField, confirmField string) error {
-	if err := checkPassword(pw, "Your password"); err != nil {
+	if err := checkPassword(pw, domain.Phrase("Your password")); err != nil {
 		return domain.OnField(pwField, err)
 	}
 	if pw != confirm {
@@ -213,7 +213,7 @@ func checkNewPassword(pw, confirm, pwField, confirmField string) error {
 
 // checkPassword says, as EINVALID, what is wrong with a new password (too
 // short or too long); whose names it in the message ("Your password").
-func checkPassword(pw, whose string) error {
+func checkPassword(pw string, whose domain.Phrase) error {
 	switch {
 	case len(pw) < password.MinLen:
 		return domain.Errorf(domain.EINVALID, "%s needs at least %d characters.", whose, password.MinLen)
@@ -226,7 +226,7 @@ func checkPassword(pw, whose string) error {
 // Create registers a local person with the password pw, as the operator
 // does with lernejo admin create-user (registration need not be open).
 func (s *Accounts) Create(ctx context.Context, handle, name string, admin bool, pw string) (*domain.Person, error) {
-	if err := checkPassword(pw, "A password"); err != nil {
+	if err := checkPassword(pw, domain.Phrase("A password")); err != nil {
 		return nil, err
 	}
 	hash, err := password.Hash(pw)
@@ -246,7 +246,7 @@ func (s *Accounts) Create(ctx context.Context, handle, name string, admin bool, 
 // ResetPassword sets a person's password, as the operator does with
 // lernejo admin reset-password, and logs them out everywhere.
 func (s *Accounts) ResetPassword(ctx context.Context, handle, pw string) error {
-	if err := checkPassword(pw, "A password"); err != nil {
+	if err := checkPassword(pw, domain.Phrase("A password")); err != nil {
 		return err
 	}
 	hash, err := password.Hash(pw) // outside the transaction, which may rerun

@@ -400,13 +400,13 @@ func (s *Tasks) reorder(tx taskEditTx, editor, course string, ids []string) ([]*
 		byID[t.ID] = t
 	}
 	if len(ids) != len(tasks) {
-		return nil, domain.Errorf(domain.EINVALID, "Give every task of the %s exactly once.", domain.KindWord(c.Kind))
+		return nil, domain.Errorf(domain.EINVALID, "Give every task of the %s exactly once.", domain.KindName(c.Kind))
 	}
 	var moved []*domain.Task
 	for i, id := range ids {
 		t, ok := byID[id]
 		if !ok {
-			return nil, domain.Errorf(domain.EINVALID, "Give every task of the %s exactly once.", domain.KindWord(c.Kind))
+			return nil, domain.Errorf(domain.EINVALID, "Give every task of the %s exactly once.", domain.KindName(c.Kind))
 		}
 		delete(byID, id)
 		if t.Position == i+1 {

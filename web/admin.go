@@ -24,13 +24,14 @@ func (s *Server) adminSettings(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "admin_settings", pageData{Title: "Settings", Data: adminPage{OperatorPage: p,
-		BlockPages:  linksAt(c, "blocks", "blocks", "Blocked domains", p.BlocksPrev, p.BlocksNext),
-		ReportPages: linksAt(c, "reports", "reports", "Reports", p.ReportsPrev, p.ReportsNext)}})
+	pr := s.printer(c)
+	return s.render(c, "admin_settings", pageData{Title: pr.T("Settings"), Data: adminPage{OperatorPage: p,
+		BlockPages:  linksAt(c, "blocks", "blocks", pr.T("Blocked domains"), p.BlocksPrev, p.BlocksNext),
+		ReportPages: linksAt(c, "reports", "reports", pr.T("Reports"), p.ReportsPrev, p.ReportsNext)}})
 }
 
 // adminBack returns to the settings page with a flash: the refusal's
-// message, or done.
+// message, or done (written in the reader's language).
 func (s *Server) adminBack(c *fiber.Ctx, err error, done string) error {
 	return s.refused(c, "/admin/settings", err, done)
 }
@@ -46,26 +47,26 @@ func (s *Server) saveSettings(c *fiber.Ctx) error {
 		RegistrationOpen: c.FormValue("registration_open") == "1",
 	}
 	_, err := s.cfg.Services.Settings.Update(ctx, st)
-	return s.adminBack(c, err, "The settings are saved.")
+	return s.adminBack(c, err, s.printer(c).T("The settings are saved."))
 }
 
 func (s *Server) blockDomain(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	_, _, err := s.cfg.Services.Moderation.BlockDomain(ctx, c.FormValue("domain"), c.FormValue("reason"))
-	return s.adminBack(c, err, "The domain is blocked.")
+	return s.adminBack(c, err, s.printer(c).T("The domain is blocked."))
 }
 
 func (s *Server) unblockDomain(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.adminBack(c, s.cfg.Services.Moderation.UnblockDomain(ctx, c.FormValue("domain")), "The domain is unblocked.")
+	return s.adminBack(c, s.cfg.Services.Moderation.UnblockDomain(ctx, c.FormValue("domain")), s.printer(c).T("The domain is unblocked."))
 }
 
 func (s *Server) resolveReport(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.adminBack(c, s.cfg.Services.Moderation.ResolveReport(ctx, c.FormValue("id"), true), "The report is marked resolved.")
+	return s.adminBack(c, s.cfg.Services.Moderation.ResolveReport(ctx, c.FormValue("id"), true), s.printer(c).T("The report is marked resolved."))
 }
 
 // adminUsers is the users page's data: a page of the accounts and its links.
@@ -84,12 +85,13 @@ func (s *Server) adminUsers(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return s.render(c, "admin_users", pageData{Title: "Users", Data: adminUsers{UsersPage: p,
-		Pages: linksAt(c, "users", "users", "Users", p.Prev, p.Next)}})
+	users := s.printer(c).T("Users")
+	return s.render(c, "admin_users", pageData{Title: users, Data: adminUsers{UsersPage: p,
+		Pages: linksAt(c, "users", "users", users, p.Prev, p.Next)}})
 }
 
 // usersBack returns to the users page with a flash: the refusal's
-// message, or done.
+// message, or done (written in the reader's language).
 func (s *Server) usersBack(c *fiber.Ctx, err error, done string) error {
 	return s.refused(c, "/admin/users", err, done)
 }
@@ -98,12 +100,12 @@ func (s *Server) suspendUser(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	h := domain.NormaliseHandle(c.FormValue("handle"))
-	return s.usersBack(c, s.cfg.Services.Accounts.Suspend(ctx, s.viewer(c).Handle, h), "@"+h+" is suspended and logged out.")
+	return s.usersBack(c, s.cfg.Services.Accounts.Suspend(ctx, s.viewer(c).Handle, h), s.printer(c).T("@%s is suspended and logged out.", h))
 }
 
 func (s *Server) unsuspendUser(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	h := domain.NormaliseHandle(c.FormValue("handle"))
-	return s.usersBack(c, s.cfg.Services.Accounts.Unsuspend(ctx, h), "@"+h+" may log in again.")
+	return s.usersBack(c, s.cfg.Services.Accounts.Unsuspend(ctx, h), s.printer(c).T("@%s may log in again.", h))
 }

@@ -21,7 +21,7 @@ import (
 // voteBadge records the viewer's vote for the learner (an actor id) named
 // in the form, for a peer-awarded badge of a course on this node.
 func (s *Server) voteBadge(c *fiber.Ctx) error {
-	return s.asViewer(c, "Your vote is counted.", func(ctx context.Context, p *domain.Person) (string, error) {
+	return s.asViewer(c, s.printer(c).T("Your vote is counted."), func(ctx context.Context, p *domain.Person) (string, error) {
 		course := c.Params("handle")
 		return "/courses/" + course + "#badges-h", s.cfg.Services.Badges.Vote(ctx, p.Handle, c.Params("id"), c.FormValue("learner"))
 	})
@@ -31,7 +31,7 @@ func (s *Server) voteBadge(c *fiber.Ctx) error {
 // Lernejo node (the form's target), through this node: for the learner
 // picked from those this node knows, or the one whose address is given.
 func (s *Server) remoteVote(c *fiber.Ctx) error {
-	return s.asViewer(c, "Your vote is sent to the course's server.", func(ctx context.Context, p *domain.Person) (string, error) {
+	return s.asViewer(c, s.printer(c).T("Your vote is sent to the course's server."), func(ctx context.Context, p *domain.Person) (string, error) {
 		target, learner := c.FormValue("target"), c.FormValue("learner")
 		if other := strings.TrimSpace(c.FormValue("other")); other != "" {
 			learner = other
@@ -44,7 +44,7 @@ func (s *Server) remoteVote(c *fiber.Ctx) error {
 // revokeAward revokes the award of the :id parameter with the organiser's
 // reason, and shows its page, which now says it was revoked and why.
 func (s *Server) revokeAward(c *fiber.Ctx) error {
-	return s.asViewer(c, "The badge is revoked.", func(ctx context.Context, p *domain.Person) (string, error) {
+	return s.asViewer(c, s.printer(c).T("The badge is revoked."), func(ctx context.Context, p *domain.Person) (string, error) {
 		id := c.Params("id")
 		return "/awards/" + id, s.cfg.Services.Badges.Revoke(ctx, p.Handle, id, c.FormValue("reason"))
 	})
@@ -59,7 +59,7 @@ func (s *Server) commentWork(c *fiber.Ctx) error {
 	defer cancel()
 	course := c.Params("handle")
 	_, err := s.cfg.Services.Evidence.Comment(ctx, p.Handle, course, c.Params("id"), c.FormValue("learner"), c.FormValue("comment"))
-	return s.back(c, course, err, "Your comment is sent.")
+	return s.back(c, course, err, s.printer(c).T("Your comment is sent."))
 }
 
 // courseBadges serves a course's badges collection: the ids of its badge

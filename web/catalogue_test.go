@@ -4,9 +4,11 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"text/template/parse"
 
@@ -137,22 +139,106 @@ func goMessages(t *testing.T) map[string]string {
 	return out
 }
 
-// domainMessages are messages that reach the pages from the services'
-// errors and are already in the catalogue; they count as used.
-func domainMessages(cat map[string]string) map[string]bool {
-	used := map[string]bool{}
-	for _, k := range []string{
-		"The pages are not written in %q.",
-		"%q is not a time zone. Write one like Europe/Berlin.",
-	} {
-		used[k] = true
+// errorMessages are the messages of the errors the repository's Go code
+// makes (domain.Errorf with a literal format, domain.Error literals with a
+// literal Message, fiber.NewError with a literal message) and the
+// domain.Phrase literals their arguments name: the error page, the forms
+// and the flashes write them in the reader's language.
+func errorMessages(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	fset := token.NewFileSet()
+	lit := func(e ast.Expr) (string, bool) {
+		b, ok := e.(*ast.BasicLit)
+		if !ok || b.Kind != token.STRING {
+			return "", false
+		}
+		s, err := strconv.Unquote(b.Value)
+		return s, err == nil
 	}
-	return used
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch d.Name() {
+			case "testdata", "node_modules", ".git":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		af, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		inDomain := af.Name.Name == "domain"
+		ast.Inspect(af, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.CallExpr:
+				var name string
+				switch f := n.Fun.(type) {
+				case *ast.SelectorExpr:
+					if x, ok := f.X.(*ast.Ident); ok {
+						name = x.Name + "." + f.Sel.Name
+					}
+				case *ast.Ident:
+					if inDomain {
+						name = "domain." + f.Name
+					}
+				}
+				switch {
+				case (name == "domain.Errorf" || name == "fiber.NewError") && len(n.Args) >= 2:
+					if s, ok := lit(n.Args[1]); ok {
+						out[s] = fset.Position(n.Pos()).String()
+					}
+				case name == "domain.Phrase" && len(n.Args) == 1:
+					if s, ok := lit(n.Args[0]); ok {
+						out[s] = fset.Position(n.Pos()).String()
+					}
+				}
+			case *ast.CompositeLit:
+				var name string
+				switch ty := n.Type.(type) {
+				case *ast.SelectorExpr:
+					if x, ok := ty.X.(*ast.Ident); ok {
+						name = x.Name + "." + ty.Sel.Name
+					}
+				case *ast.Ident:
+					if inDomain {
+						name = "domain." + ty.Name
+					}
+				}
+				if name != "domain.Error" {
+					return true
+				}
+				for _, e := range n.Elts {
+					if kv, ok := e.(*ast.KeyValueExpr); ok {
+						if k, ok := kv.Key.(*ast.Ident); ok && k.Name == "Message" {
+							if s, ok := lit(kv.Value); ok {
+								out[s] = fset.Position(n.Pos()).String()
+							}
+						}
+					}
+				}
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // TestEveryMessageTranslated: every message the templates and web's Go
-// code write is in each language's catalogue, and the catalogue holds no
-// message nothing writes (a stale one would hide that a page changed).
+// code write, every error message the repository's code makes and the
+// default kinds' words (web/kinds.go) are in each language's catalogue,
+// and the catalogue holds no message nothing writes (a stale one would
+// hide that a page changed).
 func TestEveryMessageTranslated(t *testing.T) {
 	cat, err := i18n.Load()
 	if err != nil {
@@ -164,6 +250,16 @@ func TestEveryMessageTranslated(t *testing.T) {
 	}
 	for k, v := range goMessages(t) {
 		used[k] = v
+	}
+	errs := errorMessages(t)
+	if len(errs) < 150 {
+		t.Fatalf("found only %d error messages: the scan is broken", len(errs))
+	}
+	for k, v := range errs {
+		used[k] = v
+	}
+	for _, k := range kindMessages() {
+		used[k] = "kinds.go (a default kind)"
 	}
 	if len(used) < 20 {
 		t.Fatalf("found only %d messages: the scan is broken", len(used))
@@ -183,9 +279,8 @@ func TestEveryMessageTranslated(t *testing.T) {
 		for _, m := range missing {
 			t.Errorf("%s: no translation of %s", l.Name, m)
 		}
-		dom := domainMessages(msgs)
 		for k := range msgs {
-			if _, ok := used[k]; !ok && !dom[k] {
+			if _, ok := used[k]; !ok {
 				t.Errorf("%s: %q is translated but nothing writes it", l.Name, k)
 			}
 		}

@@ -181,11 +181,11 @@ func meetingCalendar(course *domain.Course, courseURL, host string) (string, err
 	day, ok := course.MeetingWeekday()
 	hour, minute, okClock := course.MeetingClock()
 	if !ok || !okClock {
-		return "", domain.Errorf(domain.ENOTFOUND, "This %s has no meetings.", domain.KindWord(course.Kind))
+		return "", domain.Errorf(domain.ENOTFOUND, "This %s has no meetings.", domain.KindName(course.Kind))
 	}
 	loc, err := course.MeetingLocation()
 	if err != nil {
-		return "", domain.Errorf(domain.ENOTFOUND, "This %s has no meetings.", domain.KindWord(course.Kind))
+		return "", domain.Errorf(domain.ENOTFOUND, "This %s has no meetings.", domain.KindName(course.Kind))
 	}
 	tzid := loc.String()
 	start := nextMeeting(firstNonZero(course.Created, time.Now()), day, hour, minute, loc)

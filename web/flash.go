@@ -44,7 +44,8 @@ func (s *Server) flashTo(c *fiber.Ctx, to string, f domain.Flash) error {
 
 // refused answers a form whose change was refused: an internal error goes
 // to the error handler, a domain error a person can act on becomes a flash
-// error on the page to. With a nil err it is the notice done instead.
+// error on the page to, in the reader's language. With a nil err it is the
+// notice done instead, which the caller wrote in the reader's language.
 func (s *Server) refused(c *fiber.Ctx, to string, err error, done string) error {
 	switch {
 	case err == nil && done == "":
@@ -54,7 +55,7 @@ func (s *Server) refused(c *fiber.Ctx, to string, err error, done string) error 
 	case domain.ErrorCode(err) == domain.EINTERNAL:
 		return err
 	}
-	return s.flashTo(c, to, domain.Flash{Error: true, Text: domain.ErrorMessage(err)})
+	return s.flashTo(c, to, domain.Flash{Error: true, Text: s.message(c, err)})
 }
 
 // setFlash keeps f with the session, or for a visitor in the signed cookie.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/web/i18n"
 )
 
 // A refused form is shown again with what the person typed and the
@@ -13,11 +14,13 @@ import (
 // Field), the field marked aria-invalid and described by the message, so
 // that nothing typed is lost and the person sees what to fix (issue 15).
 
-// formError is a refused form's message and the input it is about; with no
-// Field the form shows it above itself.
+// formError is a refused form's error and the input it is about; with no
+// Field the form shows its message above itself. The message is written
+// when the page is, in the page's language (the "errtext" and
+// "fielderror" functions of the templates).
 type formError struct {
-	Field   string
-	Message string
+	Field string
+	err   error
 }
 
 // formErrorOf is err as a form shows it. fields are the form's inputs: a
@@ -30,7 +33,7 @@ func formErrorOf(err error, fields ...string) *formError {
 	if !slices.Contains(fields, f) {
 		f = ""
 	}
-	return &formError{Field: f, Message: domain.ErrorMessage(err)}
+	return &formError{Field: f, err: err}
 }
 
 // isFormError reports whether err refuses what was typed (EINVALID, or a
@@ -75,13 +78,14 @@ func fieldAttrs(v any, field, id string, hints ...string) template.HTMLAttr {
 	return template.HTMLAttr(b.String())
 }
 
-// fieldError is the message beside an input when e is about its field, for
-// the templates ("fielderror"); the input's fieldAttrs name it.
-func fieldError(v any, field, id string) template.HTML {
+// fieldError is the message beside an input when e is about its field, in
+// p's language, for the templates ("fielderror"); the input's fieldAttrs
+// name it.
+func fieldError(p *i18n.Printer, v any, field, id string) template.HTML {
 	e, _ := v.(*formError)
 	if e == nil || e.Field != field {
 		return ""
 	}
 	return template.HTML(`<span class="error field-error" id="` + template.HTMLEscapeString(id) + `-error" role="alert">` +
-		template.HTMLEscapeString(e.Message) + `</span>`)
+		template.HTMLEscapeString(errorText(p, e.err)) + `</span>`)
 }

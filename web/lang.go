@@ -3,6 +3,8 @@ package web
 import (
 	"fmt"
 	"html/template"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -76,13 +78,27 @@ func (ps *pageSet) get(lang i18n.Lang, loc *time.Location) (*template.Template, 
 // printerFuncs are the template functions that write in a language and a
 // time zone: t translates and formats a message, th does the same for a
 // message with links or markup in its arguments, n picks its singular or
-// plural, ago writes a moment.
+// plural, ago writes a moment; kind, word, words and aword write a
+// course's kind (web/kinds.go); errtext and fielderror a refused form's
+// message (web/forms.go).
 func printerFuncs(p *i18n.Printer, loc *time.Location) template.FuncMap {
+	k := kindWords{p}
 	return template.FuncMap{
-		"t":   p.T,
-		"th":  func(msg string, args ...any) template.HTML { return translateHTML(p, msg, args) },
-		"n":   p.N,
-		"ago": func(t time.Time) string { return p.Date(t, loc) },
+		"t":     p.T,
+		"th":    func(msg string, args ...any) template.HTML { return translateHTML(p, msg, args) },
+		"n":     p.N,
+		"ago":   func(t time.Time) string { return p.Date(t, loc) },
+		"kind":  k.Label,
+		"word":  k.Word,
+		"words": k.Words,
+		"aword": k.AWord,
+		"errtext": func(e *formError) string {
+			if e == nil {
+				return ""
+			}
+			return errorText(p, e.err)
+		},
+		"fielderror": func(v any, field, id string) template.HTML { return fieldError(p, v, field, id) },
 	}
 }
 
@@ -117,8 +133,27 @@ func (s *Server) printer(c *fiber.Ctx) *i18n.Printer {
 // message is the safe message of err (domain.ErrorMessage) in the
 // request's language.
 func (s *Server) message(c *fiber.Ctx, err error) string {
+	return errorText(s.printer(c), err)
+}
+
+// errorText is the safe message of err in p's language: its format
+// translated, and the arguments that are the node's words (a
+// domain.Phrase such as a field's name, a domain.KindName) with it; the
+// other arguments (names, handles, numbers) as they are.
+func errorText(p *i18n.Printer, err error) string {
 	format, args := domain.ErrorText(err)
-	return s.printer(c).T(format, args...)
+	if len(args) > 0 {
+		args = slices.Clone(args)
+		for i, a := range args {
+			switch a := a.(type) {
+			case domain.Phrase:
+				args[i] = p.T(string(a))
+			case domain.KindName:
+				args[i] = kindWords{p}.Word(string(a))
+			}
+		}
+	}
+	return p.T(format, args...)
 }
 
 // translateHTML is msg translated and formatted as HTML: the message and
@@ -136,4 +171,16 @@ func translateHTML(p *i18n.Printer, msg string, args []any) template.HTML {
 		}
 	}
 	return template.HTML(fmt.Sprintf(template.HTMLEscapeString(p.T(msg)), esc...))
+}
+
+// link is an <a> to href with the text text, both escaped, for a message
+// that puts a link where its language wants it: {{th "Awarded to %s."
+// (link .Href .Name)}}. An href that is neither a path on this node nor
+// an http(s) address gives the text alone.
+func link(href, text string) template.HTML {
+	t := template.HTMLEscapeString(text)
+	if !strings.HasPrefix(href, "https://") && !strings.HasPrefix(href, "http://") && !isLocalPath(href) {
+		return template.HTML(t)
+	}
+	return template.HTML(`<a href="` + template.HTMLEscapeString(href) + `">` + t + `</a>`)
 }

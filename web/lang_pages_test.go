@@ -63,12 +63,12 @@ func TestPagesInEsperanto(t *testing.T) {
 
 	visitor := newBrowser(t, n.base)
 	check(visitor, "/", http.StatusOK, "Nun malfermitaj", "Lernejoj", "Serĉi", `<strong lang="en">`)
-	check(visitor, "/about", http.StatusOK, "Pri Lernejo", "Ĉi tie vi povas partopreni en: Course, Study Group, Challenge.", "Registriĝo estas malfermita.")
+	check(visitor, "/about", http.StatusOK, "Pri Lernejo", "Ĉi tie vi povas partopreni en: Kurso, Studrondo, Defio.", "Registriĝo estas malfermita.")
 	check(visitor, "/tags/python", http.StatusOK, `<strong lang="en">`)
-	check(visitor, "/tags/nothing-here", http.StatusOK, "Ankoraŭ neniu malfermita course havas ĉi tiun etikedon.")
-	check(visitor, "/login", http.StatusOK, "Uzantnomo", "Pasvorto", "Ĉu ankoraŭ sen konto?", "Ĉu vi forgesis vian pasvorton?")
-	check(visitor, "/signup", http.StatusOK, "Kreu konton ĉe Lernejo por aliĝi al courses", "Minusklaj literoj", "Pasvorto denove", "Ĉu vi jam havas konton?")
-	check(visitor, "/password/forgot", http.StatusOK, "Uzantnomo aŭ retpoŝtadreso", "Sendu al mi ligilon")
+	check(visitor, "/tags/nothing-here", http.StatusOK, "Ankoraŭ neniu malfermita kurso havas ĉi tiun etikedon.")
+	check(visitor, "/login", http.StatusOK, "Identigilo", "Pasvorto", "Ĉu ankoraŭ sen konto?", "Ĉu vi forgesis vian pasvorton?")
+	check(visitor, "/signup", http.StatusOK, "Kreu konton ĉe Lernejo por aliĝi al kursoj", "Minusklaj literoj", "Pasvorto denove", "Ĉu vi jam havas konton?")
+	check(visitor, "/password/forgot", http.StatusOK, "Identigilo aŭ retpoŝtadreso", "Sendu al mi ligilon")
 	check(visitor, "/people/ada", http.StatusOK, "Insignoj", "Kursoj", "Organizas")
 
 	// A wrong log-in and an empty reset request are refused in Esperanto.
@@ -77,12 +77,12 @@ func TestPagesInEsperanto(t *testing.T) {
 	checkBody(t, "wrong log-in", body, english, "<title>Ensaluti")
 	resp, body = visitor.postIn("/password/forgot", url.Values{"_csrf": {visitor.csrf("/password/forgot")}, "who": {""}})
 	wantStatus(t, "empty reset request", resp, body, http.StatusBadRequest)
-	checkBody(t, "empty reset request", body, english, "Bonvolu enigi vian uzantnomon aŭ vian retpoŝtadreson.")
+	checkBody(t, "empty reset request", body, english, "Bonvolu entajpi vian identigilon aŭ vian retpoŝtadreson.")
 
 	ada := newBrowser(t, n.base)
 	wantRedirect(t, "log in", ada.login("ada", n.adaPW, "/"), "/")
-	check(ada, "/", http.StatusOK, "Komenci ion novan", "Trovi course aliloke")
-	check(ada, "/lookup", http.StatusOK, "<h1>Trovi course aliloke</h1>", "Uzantnomo aŭ adreso")
+	check(ada, "/", http.StatusOK, "Komenci ion novan", "Trovi aliloke: kurso")
+	check(ada, "/lookup", http.StatusOK, "<h1>Trovi aliloke: kurso</h1>", "Identigilo aŭ adreso")
 	check(ada, "/people/ada", http.StatusOK, "Redakti vian profilon")
 	check(ada, "/settings/profile", http.StatusOK, "Via profilo", "Montrata nomo", "Profilbildo", "Kapbildo", `<a href="/people/ada">via paĝo</a>`)
 	check(ada, "/settings/password", http.StatusOK, "Ŝanĝi vian pasvorton", "Nuna pasvorto", "Nova pasvorto denove")

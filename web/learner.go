@@ -108,7 +108,7 @@ func (s *Server) lookup(c *fiber.Ctx) error {
 		return err
 	}
 	pr := s.printer(c)
-	title := pr.T("Find %s elsewhere", aWord(st, pr.Lang))
+	title := pr.T("Find %s elsewhere", kindWords{pr}.AWord(st.DefaultKind))
 	q := strings.TrimSpace(c.Query("q"))
 	if q == "" {
 		return s.render(c, "lookup", pageData{Title: title})
@@ -127,7 +127,7 @@ func (s *Server) lookup(c *fiber.Ctx) error {
 		return c.Redirect(s.urls.Actor(typ, h), fiber.StatusSeeOther)
 	}
 	if _, err := s.cfg.Resolver.Actor(ctx, id); err != nil {
-		return s.render(c, "lookup", pageData{Title: title, Data: lookupPage{Q: q, Error: pr.T("That server did not answer with %s or a person.", aWord(st, pr.Lang))}})
+		return s.render(c, "lookup", pageData{Title: title, Data: lookupPage{Q: q, Error: pr.T("That server did not answer with %s or a person.", kindWords{pr}.AWord(st.DefaultKind))}})
 	}
 	return c.Redirect("/remote?id="+url.QueryEscape(id), fiber.StatusSeeOther)
 }
@@ -237,7 +237,7 @@ func (s *Server) asViewer(c *fiber.Ctx, done string, do func(ctx context.Context
 func (s *Server) actionRefused(c *fiber.Ctx, next string, err error) error {
 	switch domain.ErrorCode(err) {
 	case domain.EINVALID, domain.ECONFLICT, domain.EFORBIDDEN:
-		return s.flashTo(c, next, domain.Flash{Error: true, Text: domain.ErrorMessage(err)})
+		return s.flashTo(c, next, domain.Flash{Error: true, Text: s.message(c, err)})
 	}
 	return err
 }

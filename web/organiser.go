@@ -378,7 +378,7 @@ func (s *Server) badgeFormAgain(c *fiber.Ctx, co *domain.Course, b *domain.Badge
 		return err
 	}
 	c.Status(formStatus(refusal))
-	return s.render(c, "badge_form", pageData{Title: "New badge", Data: badgeForm{Course: co, Tasks: ts, Badge: b,
+	return s.render(c, "badge_form", pageData{Title: s.printer(c).T("New badge"), Data: badgeForm{Course: co, Tasks: ts, Badge: b,
 		Err: formErrorOf(refusal, "name", "description", "criteria", "tasks", "votes", "image")}})
 }
 

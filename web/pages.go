@@ -25,7 +25,7 @@ var staticFS embed.FS
 // pageData is what every page template gets.
 type pageData struct {
 	Title    string
-	Node     domain.Settings
+	Node     nodeView // the node's settings, its words in the page's language (set by render)
 	Data     any
 	ActorURL string         // the page's actor, for <link rel="alternate">
 	Handle   string         // @handle@domain of the page's actor
@@ -43,14 +43,9 @@ func parseTemplates(lang template.FuncMap) (*template.Template, error) {
 	funcs := template.FuncMap{
 		"thousands": thousands,
 		"list":      func(xs ...string) []string { return xs },
-		"word":      domain.KindWord, // a course's kind inside a sentence
-		"aword":     aWord,
-		"join":      strings.Join,
-		"link":      link,
-		// A refused form's message beside its field (web/forms.go).
-		"invalid":    fieldAttrs,
-		"fielderror": fieldError,
-		"draftFor":   draftFor,
+		// A refused form's field's attributes (web/forms.go).
+		"invalid":  fieldAttrs,
+		"draftFor": draftFor,
 		// dict builds a map for passing several values to a sub-template.
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
@@ -62,6 +57,7 @@ func parseTemplates(lang template.FuncMap) (*template.Template, error) {
 		// html marks sanitised HTML (posts, task bodies) as safe to insert.
 		// Only fields that went through the bluemonday policies may use it.
 		"html": func(s string) template.HTML { return template.HTML(s) },
+		"link": link, // a link as an argument of th (web/lang.go)
 		"paragraphs": func(s string) []string {
 			var out []string
 			for _, p := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
@@ -78,32 +74,17 @@ func parseTemplates(lang template.FuncMap) (*template.Template, error) {
 	return template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html")
 }
 
-// aWord is the operator's word for a learning activity as a sentence in
-// lang writes it where English says "a course": with the English article
-// for English, on its own for Esperanto, which has no indefinite article.
-// The word itself is the operator's and stays as they wrote it.
-func aWord(st domain.Settings, lang i18n.Lang) string {
-	if lang == i18n.English {
-		return st.AWord()
-	}
-	return st.Word()
-}
-
-// link is a link for a translated message's argument (th): the address
-// and the text are escaped, the link is markup.
-func link(href, text string) template.HTML {
-	return template.HTML(`<a href="` + template.HTMLEscapeString(href) + `">` + template.HTMLEscapeString(text) + `</a>`)
-}
-
 // render executes a page inside the layout. Names, summaries and everything
 // else from people are rendered as text by html/template (HOSTILE H4).
 func (s *Server) render(c *fiber.Ctx, page string, d pageData) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
-	var err error
-	if d.Node, err = s.cfg.Services.Settings.Current(ctx); err != nil {
-		d.Node = domain.DefaultSettings()
+	st, err := s.cfg.Services.Settings.Current(ctx)
+	if err != nil {
+		st = domain.DefaultSettings()
 	}
+	lang, loc := s.reader(c)
+	d.Node, d.Lang = nodeView{Settings: st, kinds: kindWords{s.pages.cat.Printer(lang)}}, lang
 	d.Viewer = s.viewer(c)
 	if d.Viewer != nil {
 		// One counter read; a page still shows when it fails, without
@@ -119,8 +100,6 @@ func (s *Server) render(c *fiber.Ctx, page string, d pageData) error {
 	if d.Flash != nil {
 		c.Set(fiber.HeaderCacheControl, "no-store") // the message is this browser's, once
 	}
-	lang, loc := s.reader(c)
-	d.Lang = lang
 	pages, err := s.pages.get(lang, loc)
 	if err != nil {
 		return err
@@ -164,9 +143,26 @@ func (s *Server) home(c *fiber.Ctx) error {
 		CoursePages: linksAt(c, "courses", "courses", pr.T("Courses"), p.CoursesPrev, p.CoursesNext)}})
 }
 
+// aboutPage is the about page's data: the node's kinds as the page lists
+// them, in the reader's language where they are the default ones.
+type aboutPage struct {
+	Kinds string
+}
+
 // about describes the node and its operator's settings.
 func (s *Server) about(c *fiber.Ctx) error {
-	return s.render(c, "about", pageData{Title: s.printer(c).T("About")})
+	ctx, cancel := ctx(c)
+	defer cancel()
+	st, err := s.cfg.Services.Settings.Current(ctx)
+	if err != nil {
+		return err
+	}
+	pr := s.printer(c)
+	kinds := make([]string, len(st.Kinds))
+	for i, k := range st.Kinds {
+		kinds[i] = kindWords{pr}.Label(k)
+	}
+	return s.render(c, "about", pageData{Title: pr.T("About"), Data: aboutPage{Kinds: strings.Join(kinds, ", ")}})
 }
 
 // static serves the embedded stylesheet and images with a safe, fixed type.

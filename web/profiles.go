@@ -47,9 +47,8 @@ func (s *Server) postProfile(c *fiber.Ctx) error {
 	in := service.ProfileEdit{DisplayName: c.FormValue("display_name"), Bio: c.FormValue("bio"),
 		RemoveAvatar: c.FormValue("remove_avatar") == "1", RemoveHeader: c.FormValue("remove_header") == "1"}
 	var err error
-	pr := s.printer(c)
-	if in.Avatar, err = formPicture(c, "avatar", pr.T("avatar")); err == nil {
-		in.Header, err = formPicture(c, "header", pr.T("header image"))
+	if in.Avatar, err = formPicture(c, "avatar", "avatar"); err == nil {
+		in.Header, err = formPicture(c, "header", "header image")
 	}
 	if err == nil {
 		ctx, cancel := ctx(c)
@@ -70,8 +69,7 @@ func (s *Server) postProfile(c *fiber.Ctx) error {
 }
 
 // formPicture reads the file uploaded in the form's field, nil when none
-// was chosen; what names the picture in a refusal, in the reader's
-// language. The body as a whole is capped by the server; a file over
+// was chosen. The body as a whole is capped by the server; a file over
 // imaging.MaxBytes is refused before it is read.
 func formPicture(c *fiber.Ctx, field, what string) ([]byte, error) {
 	fh, err := c.FormFile(field)
@@ -79,7 +77,7 @@ func formPicture(c *fiber.Ctx, field, what string) ([]byte, error) {
 		return nil, nil
 	}
 	if fh.Size > imaging.MaxBytes {
-		return nil, domain.Errorf(domain.EINVALID, "The %s is too large: at most %s.", what, domain.Bytes(imaging.MaxBytes))
+		return nil, domain.Errorf(domain.EINVALID, "The %s is too large: at most %s.", domain.Phrase(what), domain.Bytes(imaging.MaxBytes))
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -97,7 +95,7 @@ func (s *Server) courseImage(c *fiber.Ctx) error {
 		return err
 	}
 	pr := s.printer(c)
-	data, err := formPicture(c, "image", pr.T("course image"))
+	data, err := formPicture(c, "image", "course image")
 	if err == nil {
 		ctx, cancel := ctx(c)
 		defer cancel()
@@ -110,7 +108,7 @@ func (s *Server) courseImage(c *fiber.Ctx) error {
 // removing) its picture, from its page.
 func (s *Server) schoolImage(c *fiber.Ctx) error {
 	pr := s.printer(c)
-	data, err := formPicture(c, "image", pr.T("school image"))
+	data, err := formPicture(c, "image", "school image")
 	if err == nil {
 		ctx, cancel := ctx(c)
 		defer cancel()

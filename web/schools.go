@@ -43,7 +43,7 @@ func (s *Server) schoolsAgain(c *fiber.Ctx, data adminSchools, refusal error) er
 	data.Schools = all
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Status(formStatus(refusal))
-	return s.render(c, "admin_schools", pageData{Title: "Schools", Data: data})
+	return s.render(c, "admin_schools", pageData{Title: s.printer(c).T("Schools"), Data: data})
 }
 
 // typedSchool is the school form as typed, with the refusal's message.
@@ -62,11 +62,11 @@ func (s *Server) adminSchools(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return s.render(c, "admin_schools", pageData{Title: "Schools", Data: adminSchools{Schools: all}})
+	return s.render(c, "admin_schools", pageData{Title: s.printer(c).T("Schools"), Data: adminSchools{Schools: all}})
 }
 
 // schoolsBack returns to the schools page with a flash: the refusal's
-// message, or done.
+// message, or done (written in the reader's language).
 func (s *Server) schoolsBack(c *fiber.Ctx, err error, done string) error {
 	return s.refused(c, "/admin/schools", err, done)
 }
@@ -94,7 +94,7 @@ func (s *Server) createSchool(c *fiber.Ctx) error {
 	} else if err != nil {
 		return s.schoolsBack(c, err, "")
 	}
-	return s.schoolsBack(c, nil, "The school "+sc.Name+" is created.")
+	return s.schoolsBack(c, nil, s.printer(c).T("The school %s is created.", sc.Name))
 }
 
 func (s *Server) editSchoolAsOperator(c *fiber.Ctx) error {
@@ -105,13 +105,13 @@ func (s *Server) editSchoolAsOperator(c *fiber.Ctx) error {
 	if isFormError(err) {
 		return s.schoolsAgain(c, adminSchools{Edit: typedSchool(c, domain.NormaliseHandle(c.Params("handle")), err)}, err)
 	}
-	return s.schoolsBack(c, err, "The school is saved.")
+	return s.schoolsBack(c, err, s.printer(c).T("The school is saved."))
 }
 
 func (s *Server) retireSchool(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.schoolsBack(c, s.cfg.Services.Schools.Retire(ctx, s.viewer(c).Handle, c.Params("handle")), "The school is retired: it takes no new courses.")
+	return s.schoolsBack(c, s.cfg.Services.Schools.Retire(ctx, s.viewer(c).Handle, c.Params("handle")), s.printer(c).T("The school is retired: it takes no new courses."))
 }
 
 // schoolCourses serves the ids of the school's courses, here and on other
@@ -132,7 +132,7 @@ func (s *Server) schoolCourses(c *fiber.Ctx) error {
 }
 
 // schoolBack returns to the school's page with a flash: the refusal's
-// message, or done.
+// message, or done (written in the reader's language).
 func (s *Server) schoolBack(c *fiber.Ctx, err error, done string) error {
 	return s.refused(c, "/schools/"+domain.NormaliseHandle(c.Params("handle")), err, done)
 }
@@ -144,7 +144,7 @@ func (s *Server) editSchool(c *fiber.Ctx) error {
 	defer cancel()
 	_, err := s.cfg.Services.Schools.Edit(ctx, s.viewer(c).Handle, c.Params("handle"), service.SchoolProfile{
 		Name: c.FormValue("name"), Summary: c.FormValue("summary")})
-	return s.schoolBack(c, err, "The school's profile is saved.")
+	return s.schoolBack(c, err, s.printer(c).T("The school's profile is saved."))
 }
 
 // answerAsk is an organiser accepting or declining a course in the
@@ -153,9 +153,9 @@ func (s *Server) answerAsk(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	accept := c.Params("answer") == "accept"
-	done := "The course is declined."
+	done := s.printer(c).T("The course is declined.")
 	if accept {
-		done = "The course is now part of the school."
+		done = s.printer(c).T("The course is now part of the school.")
 	}
 	return s.schoolBack(c, s.cfg.Services.Schools.Decide(ctx, s.viewer(c).Handle, c.Params("handle"),
 		c.FormValue("course"), accept), done)
@@ -172,9 +172,9 @@ func (s *Server) askSchool(c *fiber.Ctx) error {
 	if err != nil {
 		return s.back(c, course, err, "")
 	}
-	notice := "Asked " + r.Name + " to take it in; its organisers will answer."
+	notice := s.printer(c).T("Asked %s to take it in; its organisers will answer.", r.Name)
 	if r.Placed {
-		notice = "It is now part of " + r.Name + "."
+		notice = s.printer(c).T("It is now part of %s.", r.Name)
 	}
 	return s.notice(c, "/courses/"+course+"/manage#join-school", notice)
 }

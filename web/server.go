@@ -7,17 +7,20 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
 	"github.com/lernejo/lernejo/federation/fetch"
 	"github.com/lernejo/lernejo/inbox"
 	"github.com/lernejo/lernejo/service"
+	"github.com/lernejo/lernejo/web/i18n"
 )
 
 // Config is what the web layer needs; cmd builds it once.
@@ -151,7 +154,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	var fe *fiber.Error
 	switch {
 	case errors.As(err, &fe):
-		status, msg = fe.Code, s.printer(c).T(fe.Message)
+		status, msg = fe.Code, fiberMessage(s.printer(c), fe)
 	default:
 		status = StatusOf(err)
 	}
@@ -163,6 +166,25 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		return s.render(c, "error", pageData{Title: s.printer(c).T("Error"), Data: errorPage{Status: status, Message: msg}})
 	}
 	return c.JSON(fiber.Map{"error": msg})
+}
+
+// fiberMessage is the message of a fiber error in p's language: the
+// node's own (fiber.NewError in web) are messages of the catalogue; those
+// fiber makes itself, its status text or "Cannot GET /path" for a path no
+// route serves, are said in the node's words.
+func fiberMessage(p *i18n.Printer, fe *fiber.Error) string {
+	generic := fe.Message == utils.StatusMessage(fe.Code) || strings.HasPrefix(fe.Message, "Cannot ")
+	switch {
+	case !generic:
+		return p.T(fe.Message)
+	case fe.Code == fiber.StatusNotFound:
+		return p.T("There is no such page here.")
+	case fe.Code == fiber.StatusMethodNotAllowed:
+		return p.T("This page does not answer that kind of request.")
+	case fe.Code == fiber.StatusRequestEntityTooLarge:
+		return p.T("What was sent is too large.")
+	}
+	return p.T("The request could not be answered.")
 }
 
 // StatusOf is the HTTP status for an error, by its domain code: the one

@@ -60,7 +60,7 @@ var formats = map[string]bool{"png": true, "jpeg": true, "webp": true}
 // size, re-encoded: PNG when it has transparency, JPEG otherwise. Its
 // errors are EINVALID domain errors whose message says what to fix; what
 // is named is what the message calls the picture ("the avatar").
-func Process(data []byte, size Size, what string) (*domain.Image, error) {
+func Process(data []byte, size Size, what domain.Phrase) (*domain.Image, error) {
 	if len(data) > MaxBytes {
 		return nil, domain.Errorf(domain.EINVALID, "The %s is too large: at most %s.", what, domain.Bytes(MaxBytes))
 	}

@@ -10,6 +10,31 @@
 // different pages do not edit the same file. TestEveryMessageTranslated
 // reads the templates and the Go code and fails on a message with no
 // translation, or a translation nothing uses.
+//
+// Errors: a domain error's English format is its key (domain.Errorf keeps
+// the format and the arguments), so the pages write it in the reader's
+// language; an argument that is the node's own English text, such as the
+// name of the field a message is about, is a domain.Phrase and is
+// translated too, while names and handles stay as they are. The test
+// finds every domain.Errorf, domain.Error literal, fiber.NewError and
+// domain.Phrase literal in the repository's Go code and requires its
+// translation.
+//
+// The words for a learning activity: the operator's kinds
+// (domain.Settings.Kinds) are their own words and are written as typed in
+// every language, but the three a new node starts with, "Course", "Study
+// Group" and "Challenge", are the node's words and are messages like any
+// other, in each of the forms the pages use: the label ("Study Group"),
+// the word inside a sentence ("study group"), its plural ("study
+// groups"), with the indefinite article ("a study group"; Esperanto has
+// none: "studrondo") and the plural heading ("Study Groups"). Templates
+// write a course's kind with {{kind .Kind}}, {{word .Kind}}, {{words
+// .Kind}} or {{aword .Kind}}, and the node's default kind with .Node.Word,
+// .Node.Words, .Node.AWord or .Node.Heading; a domain error names a kind
+// as a domain.KindName. They come into a message as an argument, in the
+// nominative: an Esperanto translation puts them where the nominative
+// fits ("pri ĝiaj novaj %s", "Ĉi tiu %s estas plena."), since adding the
+// accusative -n to an operator's own word would change it.
 package i18n
 
 import (

@@ -24,27 +24,6 @@ const (
 // MailKinds are every kind, in the order the settings page lists them.
 var MailKinds = []MailKind{MailReply, MailMention, MailSignUpAnswer, MailNewTask, MailBadge, MailReport, MailPendingSignUp}
 
-// MailKindLabel says what a kind of mail is about, for the settings page.
-func MailKindLabel(k MailKind) string {
-	switch k {
-	case MailReply:
-		return "Someone replies to my post"
-	case MailMention:
-		return "Someone mentions me"
-	case MailSignUpAnswer:
-		return "My sign-up to a course is approved or declined"
-	case MailNewTask:
-		return "A course I take has a new task"
-	case MailBadge:
-		return "I earn a badge"
-	case MailReport:
-		return "A post in a course I organise is reported"
-	case MailPendingSignUp:
-		return "Someone asks to join a course I organise"
-	}
-	return string(k)
-}
-
 // MaxAddressLen is the longest email address accepted (RFC 5321's path limit).
 const MaxAddressLen = 254
 

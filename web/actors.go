@@ -67,9 +67,10 @@ func (s *Server) personPage(c *fiber.Ctx, handle string) error {
 	if err != nil {
 		return err
 	}
+	pr := s.printer(c)
 	data := personPage{PersonPage: p,
-		BadgePages:    linksAt(c, "badges", "badges", "Badges", p.BadgesPrev, p.BadgesNext),
-		ReceivedPages: linksAt(c, "received", "received", "Badges from other servers", p.ReceivedPrev, p.ReceivedNext)}
+		BadgePages:    linksAt(c, "badges", "badges", pr.T("Badges"), p.BadgesPrev, p.BadgesNext),
+		ReceivedPages: linksAt(c, "received", "received", pr.T("Badges from other servers"), p.ReceivedPrev, p.ReceivedNext)}
 	return s.render(c, "person", pageData{Title: p.Person.Name(), Data: data,
 		ActorURL: s.urls.Actor(domain.ActorPerson, handle), Handle: "@" + handle + "@" + s.urls.Host()})
 }
@@ -89,7 +90,7 @@ func (s *Server) schoolPage(c *fiber.Ctx, handle string) error {
 	if err != nil {
 		return err
 	}
-	data := schoolPage{SchoolPage: p, CoursePages: linksAt(c, "courses", "courses", "Courses", p.CoursesPrev, p.CoursesNext)}
+	data := schoolPage{SchoolPage: p, CoursePages: linksAt(c, "courses", "courses", s.printer(c).T("Courses"), p.CoursesPrev, p.CoursesNext)}
 	return s.render(c, "school", pageData{Title: p.School.Name, Data: data,
 		ActorURL: s.urls.Actor(domain.ActorSchool, handle), Handle: "@" + handle + "@" + s.urls.Host()})
 }

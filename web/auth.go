@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/password"
 	"github.com/lernejo/lernejo/service"
+	"github.com/lernejo/lernejo/web/i18n"
 )
 
 // authForm is what the log-in, sign-up and password forms show again after
@@ -40,21 +40,18 @@ func (s *Server) showForm(c *fiber.Ctx, status int, page, title string, f authFo
 func (s *Server) tooMany(c *fiber.Ctx, page, title string, f authForm, wait time.Duration) error {
 	secs := max(int(math.Ceil(wait.Seconds())), 1)
 	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
-	f.Error = fmt.Sprintf("Too many attempts. For your safety, please wait %s and try again.", waitText(secs))
+	pr := s.printer(c)
+	f.Error = pr.T("Too many attempts. For your safety, please wait %s and try again.", waitText(pr, secs))
 	return s.showForm(c, fiber.StatusTooManyRequests, page, title, f)
 }
 
-// waitText says a wait of secs seconds in words: seconds under a minute,
-// whole minutes (rounded up) from there.
-func waitText(secs int) string {
-	n, unit := secs, "second"
+// waitText says a wait of secs seconds in words, in p's language: seconds
+// under a minute, whole minutes (rounded up) from there.
+func waitText(p *i18n.Printer, secs int) string {
 	if secs >= 60 {
-		n, unit = (secs+59)/60, "minute"
+		return p.N((secs+59)/60, "%d minute", "%d minutes")
 	}
-	if n != 1 {
-		unit += "s"
-	}
-	return strconv.Itoa(n) + " " + unit
+	return p.N(secs, "%d second", "%d seconds")
 }
 
 // loginHandle accepts "ada", "@ada" and "ada@THIS-NODE".
@@ -72,30 +69,32 @@ func (s *Server) getLogin(c *fiber.Ctx) error {
 	if s.viewer(c) != nil {
 		return c.Redirect(next, fiber.StatusSeeOther)
 	}
-	return s.showForm(c, fiber.StatusOK, "login", "Log in", authForm{Next: next})
+	return s.showForm(c, fiber.StatusOK, "login", s.printer(c).T("Log in"), authForm{Next: next})
 }
 
 // postLogin checks a handle and password and starts a new session.
 func (s *Server) postLogin(c *fiber.Ctx) error {
 	f := authForm{Next: safeNext(c.FormValue("next")), Handle: s.loginHandle(c.FormValue("handle"))}
 	pw := c.FormValue("password")
+	pr := s.printer(c)
+	title := pr.T("Log in")
 	fail := func(msg string) error {
 		f.Error = msg
-		return s.showForm(c, fiber.StatusUnauthorized, "login", "Log in", f)
+		return s.showForm(c, fiber.StatusUnauthorized, "login", title, f)
 	}
 	if f.Handle == "" || pw == "" {
-		return fail("Please enter your handle and your password.")
+		return fail(pr.T("Please enter your handle and your password."))
 	}
 	// No password is checked for these, so there is nothing to count.
 	if len(pw) > password.MaxLen || domain.ValidateHandle(f.Handle) != nil {
-		return fail("That handle and password do not match an account here.")
+		return fail(pr.T("That handle and password do not match an account here."))
 	}
 	// Counted by the handle typed, whether or not there is such an account,
 	// so the limits do not tell which accounts exist. An attempt that ends
 	// in an error counts as a failure.
 	done, wait := s.auth.login.begin(f.Handle, s.clientIP(c))
 	if wait > 0 {
-		return s.tooMany(c, "login", "Log in", f, wait)
+		return s.tooMany(c, "login", title, f, wait)
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
@@ -103,10 +102,10 @@ func (s *Server) postLogin(c *fiber.Ctx) error {
 	done(err == nil)
 	switch domain.ErrorCode(err) {
 	case domain.EUNAUTHORISED:
-		return fail(domain.ErrorMessage(err))
+		return fail(s.message(c, err))
 	case domain.EFORBIDDEN: // a suspended account
-		f.Error = domain.ErrorMessage(err)
-		return s.showForm(c, fiber.StatusForbidden, "login", "Log in", f)
+		f.Error = s.message(c, err)
+		return s.showForm(c, fiber.StatusForbidden, "login", title, f)
 	}
 	if err != nil {
 		return err
@@ -128,7 +127,11 @@ func (s *Server) postLogout(c *fiber.Ctx) error {
 	return c.Redirect("/", fiber.StatusSeeOther)
 }
 
-var errRegistrationClosed = fiber.NewError(fiber.StatusForbidden, "Registration is closed on this node.")
+// registrationClosed is the answer to the sign-up pages of a node whose
+// registration is closed.
+func (s *Server) registrationClosed(c *fiber.Ctx) error {
+	return fiber.NewError(fiber.StatusForbidden, s.printer(c).T("Registration is closed on this node."))
+}
 
 // getSignup shows the sign-up form when registration is open.
 func (s *Server) getSignup(c *fiber.Ctx) error {
@@ -143,9 +146,9 @@ func (s *Server) getSignup(c *fiber.Ctx) error {
 		return err
 	}
 	if !st.RegistrationOpen {
-		return errRegistrationClosed
+		return s.registrationClosed(c)
 	}
-	return s.showForm(c, fiber.StatusOK, "signup", "Sign up", authForm{Next: next})
+	return s.showForm(c, fiber.StatusOK, "signup", s.printer(c).T("Sign up"), authForm{Next: next})
 }
 
 // postSignup creates an account and logs it in.
@@ -155,8 +158,9 @@ func (s *Server) postSignup(c *fiber.Ctx) error {
 		Handle:      domain.NormaliseHandle(c.FormValue("handle")),
 		DisplayName: strings.TrimSpace(c.FormValue("display_name")),
 	}
+	title := s.printer(c).T("Sign up")
 	if ok, wait := s.auth.signupIP.allow(s.clientIP(c)); !ok {
-		return s.tooMany(c, "signup", "Sign up", f, wait)
+		return s.tooMany(c, "signup", title, f, wait)
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
@@ -165,20 +169,20 @@ func (s *Server) postSignup(c *fiber.Ctx) error {
 	switch domain.ErrorCode(err) {
 	case "":
 	case domain.EFORBIDDEN:
-		return errRegistrationClosed
+		return s.registrationClosed(c)
 	case domain.EINVALID, domain.ECONFLICT:
 		f.Err = formErrorOf(err, "handle", "display_name", "password", "password_confirm")
-		return s.showForm(c, StatusOf(err), "signup", "Sign up", f)
+		return s.showForm(c, StatusOf(err), "signup", title, f)
 	default:
 		return err
 	}
 	s.setSessionCookie(c, sess)
-	return s.notice(c, f.Next, "Welcome, @"+f.Handle+"! Your account is ready.")
+	return s.notice(c, f.Next, s.printer(c).T("Welcome, @%s! Your account is ready.", f.Handle))
 }
 
 // getPassword shows the form to change one's password.
 func (s *Server) getPassword(c *fiber.Ctx) error {
-	return s.showForm(c, fiber.StatusOK, "password", "Change your password", authForm{})
+	return s.showForm(c, fiber.StatusOK, "password", s.printer(c).T("Change your password"), authForm{})
 }
 
 // postPassword changes the viewer's password. Every session of theirs ends,
@@ -186,11 +190,12 @@ func (s *Server) getPassword(c *fiber.Ctx) error {
 func (s *Server) postPassword(c *fiber.Ctx) error {
 	p := s.viewer(c) // behind the loggedIn guard
 	var f authForm
+	title := s.printer(c).T("Change your password")
 	// Guessing the current password (with a stolen session) is guessing a
 	// password: it counts with the log-ins.
 	done, wait := s.auth.login.begin(p.Handle, s.clientIP(c))
 	if wait > 0 {
-		return s.tooMany(c, "password", "Change your password", f, wait)
+		return s.tooMany(c, "password", title, f, wait)
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
@@ -203,17 +208,17 @@ func (s *Server) postPassword(c *fiber.Ctx) error {
 	case "":
 	case domain.EUNAUTHORISED, domain.EINVALID:
 		f.Err = formErrorOf(err, "current_password", "new_password", "new_password_confirm")
-		return s.showForm(c, StatusOf(err), "password", "Change your password", f)
+		return s.showForm(c, StatusOf(err), "password", title, f)
 	default:
 		return err
 	}
 	s.setSessionCookie(c, sess)
-	return s.notice(c, "/settings/password", "Your password has been changed, and you have been logged out everywhere else.")
+	return s.notice(c, "/settings/password", s.printer(c).T("Your password has been changed, and you have been logged out everywhere else."))
 }
 
 // getDeleteAccount shows the form to delete one's account.
 func (s *Server) getDeleteAccount(c *fiber.Ctx) error {
-	return s.showForm(c, fiber.StatusOK, "delete_account", "Delete your account", authForm{})
+	return s.showForm(c, fiber.StatusOK, "delete_account", s.printer(c).T("Delete your account"), authForm{})
 }
 
 // postDeleteAccount deletes the viewer's account once they confirm with
@@ -222,10 +227,11 @@ func (s *Server) getDeleteAccount(c *fiber.Ctx) error {
 func (s *Server) postDeleteAccount(c *fiber.Ctx) error {
 	p := s.viewer(c) // behind the loggedIn guard
 	var f authForm
+	title := s.printer(c).T("Delete your account")
 	// A password is checked: it counts with the log-ins.
 	done, wait := s.auth.login.begin(p.Handle, s.clientIP(c))
 	if wait > 0 {
-		return s.tooMany(c, "delete_account", "Delete your account", f, wait)
+		return s.tooMany(c, "delete_account", title, f, wait)
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
@@ -234,15 +240,16 @@ func (s *Server) postDeleteAccount(c *fiber.Ctx) error {
 	switch domain.ErrorCode(err) {
 	case "":
 	case domain.EUNAUTHORISED, domain.EFORBIDDEN:
-		f.Error = domain.ErrorMessage(err)
-		return s.showForm(c, StatusOf(err), "delete_account", "Delete your account", f)
+		f.Error = s.message(c, err)
+		return s.showForm(c, StatusOf(err), "delete_account", title, f)
 	default:
 		return err
 	}
+	bye := s.printer(c).T("Your account is deleted. The servers that knew it are told.") // in the language they chose
 	s.clearCookie(c, sessionCookie)
 	c.Locals(localSession, nil) // the session is gone: the notice waits in the visitor's cookie
 	c.Locals(localViewer, nil)
-	return s.notice(c, "/", "Your account is deleted. The servers that knew it are told.")
+	return s.notice(c, "/", bye)
 }
 
 // goneActor answers for a local person who is not found: 410 Gone, with a
@@ -263,5 +270,6 @@ func (s *Server) goneActor(c *fiber.Ctx, handle string, notFound error) error {
 	if wantsActivity(c) {
 		return sendActivity(c, doc)
 	}
-	return s.render(c, "error", pageData{Title: "Deleted", Data: errorPage{Status: fiber.StatusGone, Message: "This account was deleted."}})
+	pr := s.printer(c)
+	return s.render(c, "error", pageData{Title: pr.T("Deleted"), Data: errorPage{Status: fiber.StatusGone, Message: pr.T("This account was deleted.")}})
 }

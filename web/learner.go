@@ -110,7 +110,8 @@ func (s *Server) lookup(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	title := "Find " + st.AWord() + " elsewhere"
+	pr := s.printer(c)
+	title := pr.T("Find %s elsewhere", kindWords{pr}.AWord(st.DefaultKind))
 	q := strings.TrimSpace(c.Query("q"))
 	if q == "" {
 		return s.render(c, "lookup", pageData{Title: title})
@@ -122,14 +123,14 @@ func (s *Server) lookup(c *fiber.Ctx) error {
 	if !strings.HasPrefix(q, "https://") && !strings.HasPrefix(q, "http://") {
 		var err error
 		if id, err = s.cfg.Resolver.LookupHandle(ctx, q); err != nil {
-			return s.render(c, "lookup", pageData{Title: title, Data: lookupPage{Q: q, Error: "Nothing was found at " + q + "."}})
+			return s.render(c, "lookup", pageData{Title: title, Data: lookupPage{Q: q, Error: pr.T("Nothing was found at %s.", q)}})
 		}
 	}
 	if h, typ, ok := s.urls.LocalActor(id); ok {
 		return c.Redirect(s.urls.Actor(typ, h), fiber.StatusSeeOther)
 	}
 	if _, err := s.cfg.Resolver.Actor(ctx, id); err != nil {
-		return s.render(c, "lookup", pageData{Title: title, Data: lookupPage{Q: q, Error: "That server did not answer with " + st.AWord() + " or a person."}})
+		return s.render(c, "lookup", pageData{Title: title, Data: lookupPage{Q: q, Error: pr.T("That server did not answer with %s or a person.", kindWords{pr}.AWord(st.DefaultKind))}})
 	}
 	return c.Redirect("/remote?id="+url.QueryEscape(id), fiber.StatusSeeOther)
 }
@@ -153,7 +154,7 @@ func (s *Server) remoteCourse(c *fiber.Ctx) error {
 		return err
 	}
 	return s.render(c, "remote", pageData{Title: p.Actor.DisplayName(), Data: remotePage{RemoteCoursePage: p,
-		PostPages: linksAt(c, "posts", "discussion", "Discussion", p.PostsPrev, p.PostsNext),
+		PostPages: linksAt(c, "posts", "discussion", s.printer(c).T("Discussion"), p.PostsPrev, p.PostsNext),
 		Voting:    s.remoteVoting(ctx, viewer.Handle, p)}})
 }
 

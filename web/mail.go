@@ -11,6 +11,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/service"
+	"github.com/lernejo/lernejo/web/i18n"
 )
 
 // Password reset limits: requests for one account (by what was typed, so
@@ -57,13 +58,35 @@ func (s *Server) mailEnabled(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// settingsPage fills the settings page from what a person saved.
-func settingsPage(st *domain.MailSettings, enabled bool) mailPage {
+// settingsPage fills the settings page from what a person saved, with
+// its labels in p's language.
+func settingsPage(p *i18n.Printer, st *domain.MailSettings, enabled bool) mailPage {
 	d := mailPage{Enabled: enabled, Address: st.Address, Confirmed: st.Confirmed}
 	for _, k := range domain.MailKinds {
-		d.Kinds = append(d.Kinds, mailKind{Kind: k, Label: domain.MailKindLabel(k), On: slices.Contains(st.Kinds, k)})
+		d.Kinds = append(d.Kinds, mailKind{Kind: k, Label: mailKindLabel(p, k), On: slices.Contains(st.Kinds, k)})
 	}
 	return d
+}
+
+// mailKindLabel says what a kind of mail is about, for the settings page.
+func mailKindLabel(p *i18n.Printer, k domain.MailKind) string {
+	switch k {
+	case domain.MailReply:
+		return p.T("Someone replies to my post")
+	case domain.MailMention:
+		return p.T("Someone mentions me")
+	case domain.MailSignUpAnswer:
+		return p.T("My sign-up to a course is approved or declined")
+	case domain.MailNewTask:
+		return p.T("A course I take has a new task")
+	case domain.MailBadge:
+		return p.T("I earn a badge")
+	case domain.MailReport:
+		return p.T("A post in a course I organise is reported")
+	case domain.MailPendingSignUp:
+		return p.T("Someone asks to join a course I organise")
+	}
+	return string(k)
 }
 
 // getMailSettings shows the viewer's address and the mail they get.
@@ -75,8 +98,9 @@ func (s *Server) getMailSettings(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := settingsPage(st, s.cfg.Services.Mail.Enabled())
-	return s.showMail(c, fiber.StatusOK, "mail_settings", "Email and notifications", d)
+	pr := s.printer(c)
+	d := settingsPage(pr, st, s.cfg.Services.Mail.Enabled())
+	return s.showMail(c, fiber.StatusOK, "mail_settings", pr.T("Email and notifications"), d)
 }
 
 // postMailSettings saves the viewer's address and opt-ins.
@@ -92,16 +116,17 @@ func (s *Server) postMailSettings(c *fiber.Ctx) error {
 	switch domain.ErrorCode(err) {
 	case "":
 	case domain.EINVALID, domain.EFORBIDDEN:
-		d := settingsPage(&domain.MailSettings{Address: f.Address, Kinds: f.Kinds}, s.cfg.Services.Mail.Enabled())
-		d.Error = domain.ErrorMessage(err)
-		return s.showMail(c, StatusOf(err), "mail_settings", "Email and notifications", d)
+		pr := s.printer(c)
+		d := settingsPage(pr, &domain.MailSettings{Address: f.Address, Kinds: f.Kinds}, s.cfg.Services.Mail.Enabled())
+		d.Error = s.message(c, err)
+		return s.showMail(c, StatusOf(err), "mail_settings", pr.T("Email and notifications"), d)
 	default:
 		return err
 	}
 	if confirm {
-		return s.notice(c, "/settings/email", "Saved. We sent a link to "+f.Address+": open it to confirm the address. Until then no other mail is sent to it.")
+		return s.notice(c, "/settings/email", s.printer(c).T("Saved. We sent a link to %s: open it to confirm the address. Until then no other mail is sent to it.", f.Address))
 	}
-	return s.notice(c, "/settings/email", "Saved.")
+	return s.notice(c, "/settings/email", s.printer(c).T("Saved."))
 }
 
 // getConfirmMail shows the button that confirms an address: a link opened
@@ -113,7 +138,7 @@ func (s *Server) getConfirmMail(c *fiber.Ctx) error {
 	if err := s.cfg.Services.Mail.CheckConfirmation(ctx, d.Token); err != nil {
 		return err
 	}
-	return s.showMail(c, fiber.StatusOK, "mail_confirm", "Confirm your email address", d)
+	return s.showMail(c, fiber.StatusOK, "mail_confirm", s.printer(c).T("Confirm your email address"), d)
 }
 
 // postConfirmMail confirms the address the link was sent to.
@@ -123,27 +148,29 @@ func (s *Server) postConfirmMail(c *fiber.Ctx) error {
 	if err := s.cfg.Services.Mail.Confirm(ctx, c.Params("token")); err != nil {
 		return err
 	}
-	return s.showMail(c, fiber.StatusOK, "mail_confirm", "Email address confirmed", mailPage{Done: true})
+	return s.showMail(c, fiber.StatusOK, "mail_confirm", s.printer(c).T("Email address confirmed"), mailPage{Done: true})
 }
 
 // getForgot asks for a handle or an address to send a reset link to.
 func (s *Server) getForgot(c *fiber.Ctx) error {
-	return s.showMail(c, fiber.StatusOK, "password_forgot", "Forgot your password?", mailPage{})
+	return s.showMail(c, fiber.StatusOK, "password_forgot", s.printer(c).T("Forgot your password?"), mailPage{})
 }
 
 // postForgot sends a reset link, and answers the same whether or not an
 // account matched (no enumeration).
 func (s *Server) postForgot(c *fiber.Ctx) error {
 	d := mailPage{Who: strings.TrimSpace(c.FormValue("who"))}
+	pr := s.printer(c)
+	title := pr.T("Forgot your password?")
 	fail := func(status int, msg string) error {
 		d.Error = msg
-		return s.showMail(c, status, "password_forgot", "Forgot your password?", d)
+		return s.showMail(c, status, "password_forgot", title, d)
 	}
 	if d.Who == "" {
-		return fail(fiber.StatusBadRequest, "Please enter your handle or your email address.")
+		return fail(fiber.StatusBadRequest, pr.T("Please enter your handle or your email address."))
 	}
 	if len(d.Who) > domain.MaxAddressLen {
-		return fail(fiber.StatusBadRequest, "That is longer than any handle or email address.")
+		return fail(fiber.StatusBadRequest, pr.T("That is longer than any handle or email address."))
 	}
 	// An address is looked up as typed; a handle ("ada", "@ada",
 	// "ada@THIS-NODE") as the log-in form reads it.
@@ -158,19 +185,19 @@ func (s *Server) postForgot(c *fiber.Ctx) error {
 		if ok, wait := l.lim.allow(l.key); !ok {
 			secs := max(int(math.Ceil(wait.Seconds())), 1)
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
-			return fail(fiber.StatusTooManyRequests, "Too many requests. For your safety, please wait "+waitText(secs)+" and try again.")
+			return fail(fiber.StatusTooManyRequests, pr.T("Too many requests. For your safety, please wait %s and try again.", waitText(pr, secs)))
 		}
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
 	if err := s.cfg.Services.Mail.RequestReset(ctx, who); err != nil {
 		if domain.ErrorCode(err) == domain.EINVALID {
-			return fail(fiber.StatusBadRequest, domain.ErrorMessage(err))
+			return fail(fiber.StatusBadRequest, s.message(c, err))
 		}
 		return err
 	}
 	d.Done = true
-	return s.showMail(c, fiber.StatusOK, "password_forgot", "Forgot your password?", d)
+	return s.showMail(c, fiber.StatusOK, "password_forgot", title, d)
 }
 
 // getReset shows the form to choose a new password, if the link works.
@@ -181,7 +208,7 @@ func (s *Server) getReset(c *fiber.Ctx) error {
 	if err := s.cfg.Services.Mail.CheckReset(ctx, d.Token); err != nil {
 		return err
 	}
-	return s.showMail(c, fiber.StatusOK, "password_reset", "Choose a new password", d)
+	return s.showMail(c, fiber.StatusOK, "password_reset", s.printer(c).T("Choose a new password"), d)
 }
 
 // postReset sets the new password; every session of the person ends.
@@ -193,11 +220,11 @@ func (s *Server) postReset(c *fiber.Ctx) error {
 	switch domain.ErrorCode(err) {
 	case "":
 	case domain.EINVALID:
-		d.Error = domain.ErrorMessage(err)
-		return s.showMail(c, StatusOf(err), "password_reset", "Choose a new password", d)
+		d.Error = s.message(c, err)
+		return s.showMail(c, StatusOf(err), "password_reset", s.printer(c).T("Choose a new password"), d)
 	default:
 		return err
 	}
 	d.Done = true
-	return s.showMail(c, fiber.StatusOK, "password_reset", "Your password is changed", d)
+	return s.showMail(c, fiber.StatusOK, "password_reset", s.printer(c).T("Your password is changed"), d)
 }

@@ -17,7 +17,7 @@ func (s *Server) myLearning(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "learning", pageData{Title: "My learning", Data: p})
+	return s.render(c, "learning", pageData{Title: s.printer(c).T("My learning"), Data: p})
 }
 
 // notificationsPage is the notifications page's data: the read model and
@@ -38,6 +38,7 @@ func (s *Server) notifications(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return s.render(c, "notifications", pageData{Title: "Notifications",
-		Data: notificationsPage{NotificationsPage: p, Pages: linksAt(c, "page", "", "Notifications", p.Prev, p.Next)}})
+	title := s.printer(c).T("Notifications")
+	return s.render(c, "notifications", pageData{Title: title,
+		Data: notificationsPage{NotificationsPage: p, Pages: linksAt(c, "page", "", title, p.Prev, p.Next)}})
 }

@@ -137,14 +137,32 @@ func (s *Server) home(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	pr := s.printer(c)
 	return s.render(c, "home", pageData{Data: homePage{HomePage: p,
-		SchoolPages: linksAt(c, "schools", "schools", "Schools", p.SchoolsPrev, p.SchoolsNext),
-		CoursePages: linksAt(c, "courses", "courses", "Courses", p.CoursesPrev, p.CoursesNext)}})
+		SchoolPages: linksAt(c, "schools", "schools", pr.T("Schools"), p.SchoolsPrev, p.SchoolsNext),
+		CoursePages: linksAt(c, "courses", "courses", pr.T("Courses"), p.CoursesPrev, p.CoursesNext)}})
+}
+
+// aboutPage is the about page's data: the node's kinds as the page lists
+// them, in the reader's language where they are the default ones.
+type aboutPage struct {
+	Kinds string
 }
 
 // about describes the node and its operator's settings.
 func (s *Server) about(c *fiber.Ctx) error {
-	return s.render(c, "about", pageData{Title: "About"})
+	ctx, cancel := ctx(c)
+	defer cancel()
+	st, err := s.cfg.Services.Settings.Current(ctx)
+	if err != nil {
+		return err
+	}
+	pr := s.printer(c)
+	kinds := make([]string, len(st.Kinds))
+	for i, k := range st.Kinds {
+		kinds[i] = kindWords{pr}.Label(k)
+	}
+	return s.render(c, "about", pageData{Title: pr.T("About"), Data: aboutPage{Kinds: strings.Join(kinds, ", ")}})
 }
 
 // static serves the embedded stylesheet and images with a safe, fixed type.
@@ -184,5 +202,5 @@ func (s *Server) tag(c *fiber.Ctx) error {
 		return err
 	}
 	return s.render(c, "tag", pageData{Title: "#" + p.Tag, Data: tagPage{TagPage: p,
-		CoursePages: linksAt(c, "courses", "courses", "Courses", p.CoursesPrev, p.CoursesNext)}})
+		CoursePages: linksAt(c, "courses", "courses", s.printer(c).T("Courses"), p.CoursesPrev, p.CoursesNext)}})
 }

@@ -11,7 +11,7 @@ import (
 // an end). They keep the page's other parameters, so paging one list of a
 // page leaves the others where they were.
 type pageLinks struct {
-	Label      string // names the list's navigation ("Members")
+	Label      string // names the list's navigation ("Members"), in the reader's language
 	Prev, Next string
 }
 
@@ -19,6 +19,8 @@ type pageLinks struct {
 // pages, as the read models of the services hold them ("" at an end): the
 // current path and query with the list's parameter set to each
 // neighbour's cursor, and anchor (the list's section) as the fragment.
+// The label is translated by the caller (s.printer(c).T("Members")), so
+// that the catalogue test sees it.
 func linksAt(c *fiber.Ctx, param, anchor, label, prev, next string) pageLinks {
 	q, err := url.ParseQuery(string(c.Request().URI().QueryString()))
 	if err != nil {

@@ -36,7 +36,7 @@ func (s *Server) newProfileForm(p *domain.Person) profileForm {
 func (s *Server) getProfile(c *fiber.Ctx) error {
 	f := s.newProfileForm(s.viewer(c)) // behind the loggedIn guard
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return s.render(c, "profile", pageData{Title: "Your profile", Data: f})
+	return s.render(c, "profile", pageData{Title: s.printer(c).T("Your profile"), Data: f})
 }
 
 // postProfile saves the viewer's profile: a multipart form, whose body the
@@ -57,13 +57,13 @@ func (s *Server) postProfile(c *fiber.Ctx) error {
 	}
 	switch domain.ErrorCode(err) {
 	case "":
-		return s.notice(c, "/settings/profile", "Your profile has been saved.")
+		return s.notice(c, "/settings/profile", s.printer(c).T("Your profile has been saved."))
 	case domain.EINVALID, domain.EUNAVAILABLE:
 		f := s.newProfileForm(p)
-		f.DisplayName, f.Bio, f.Error = in.DisplayName, in.Bio, domain.ErrorMessage(err)
+		f.DisplayName, f.Bio, f.Error = in.DisplayName, in.Bio, s.message(c, err)
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		c.Status(StatusOf(err))
-		return s.render(c, "profile", pageData{Title: "Your profile", Data: f})
+		return s.render(c, "profile", pageData{Title: s.printer(c).T("Your profile"), Data: f})
 	}
 	return err
 }
@@ -94,25 +94,27 @@ func (s *Server) courseImage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	pr := s.printer(c)
 	data, err := formPicture(c, "image", "course image")
 	if err == nil {
 		ctx, cancel := ctx(c)
 		defer cancel()
 		err = s.cfg.Services.Profiles.CourseImage(ctx, p.Handle, co.Handle, data, c.FormValue("remove") == "1")
 	}
-	return s.back(c, co.Handle, service.TabSettings, err, "The picture is saved.")
+	return s.back(c, co.Handle, service.TabSettings, err, pr.T("The picture is saved."))
 }
 
 // schoolImage is a school's organiser (or an operator) uploading (or
 // removing) its picture, from its page.
 func (s *Server) schoolImage(c *fiber.Ctx) error {
+	pr := s.printer(c)
 	data, err := formPicture(c, "image", "school image")
 	if err == nil {
 		ctx, cancel := ctx(c)
 		defer cancel()
 		err = s.cfg.Services.Profiles.SchoolImage(ctx, s.viewer(c).Handle, c.Params("handle"), data, c.FormValue("remove") == "1")
 	}
-	return s.schoolBack(c, err, "The school's picture is saved.")
+	return s.schoolBack(c, err, pr.T("The school's picture is saved."))
 }
 
 // image serves a picture the node stores, by its file name (HASH.png or

@@ -220,6 +220,15 @@ func Wrap(typ vocab.ActivityVocabularyType, id, actor string, obj any, addr Note
 	return wrap(NoteContext, typ, id, actor, obj, addr, at)
 }
 
+// AddTask is the Add of a course's new task (its Page, embedded) to the
+// course's tasks collection, addressed like the Page: what tells the
+// Lernejo nodes whose people follow the course to keep the task too.
+func AddTask(id, course string, page ASPage, at time.Time) []byte {
+	addr := page.Address()
+	return marshal(ASActivity{Context: NoteContext, ID: id, Type: vocab.AddType, Actor: course, Object: page,
+		Target: course + "/tasks", To: addr.to(), CC: addr.cc(), Published: at.UTC().Format(time.RFC3339)})
+}
+
 // UpdateActor is the Update of an actor document (obj, without its own
 // @context), with the @context of actors: it defines the actor's terms
 // (its Multikey's controller, the course fields) for the embedded actor.

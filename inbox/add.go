@@ -31,6 +31,9 @@ func (in *Inbox) add(ctx context.Context, tx domain.Tx, act *federation.Activity
 	if act.Object != nil && act.Object.Type == "Vote" {
 		return in.addVote(ctx, tx, act) // vote.go
 	}
+	if act.Object != nil && act.Object.Type == "Page" {
+		return in.addTask(tx, act)
+	}
 	course, task, ok := in.taskTarget(act.Target)
 	o := act.Object
 	if !ok || o == nil || o.IsLink || o.Type != "Completion" {
@@ -60,6 +63,30 @@ func (in *Inbox) add(ctx context.Context, tx domain.Tx, act *federation.Activity
 		c.At = in.cfg.Now().UTC()
 	}
 	return in.cfg.Learning.RecordCompletion(tx, c)
+}
+
+// addTask handles Add{Page, target: the course's tasks collection}: a
+// Lernejo course our people follow added a task. The Page must be on the
+// course's own origin, the target the tasks collection its actor names;
+// an Add from a course no one here follows, or to another collection, is
+// ignored.
+func (in *Inbox) addTask(tx domain.Tx, act *federation.Activity) error {
+	o := act.Object
+	if o.IsLink {
+		return nil
+	}
+	course, found, err := domain.Found(tx.RemoteActor(act.Actor))
+	if err != nil || !found || !course.Lernejo || course.Tasks == "" || act.Target != course.Tasks {
+		return err
+	}
+	if followed, err := in.cfg.Enrolment.Followed(tx, act.Actor); err != nil || !followed {
+		return err
+	}
+	t := in.cfg.Resolver.RemoteTask(act.Actor, o.Raw)
+	if t == nil {
+		return refusef("task %s is not a Page of %s", o.ID, act.Actor)
+	}
+	return in.cfg.Learning.ReceiveTask(tx, t)
 }
 
 // remove handles Remove{completion}: the learner takes a completion back to

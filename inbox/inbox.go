@@ -83,6 +83,8 @@ type Learning interface {
 	CompleteByReply(tx domain.Tx, taskPost string, c *domain.Completion) error
 	// WithdrawCompletion removes a learner's completion (Remove).
 	WithdrawCompletion(tx domain.CompletionStore, course, task, learner, id string) error
+	// ReceiveTask keeps a task a followed Lernejo course added or changed.
+	ReceiveTask(tx domain.Tx, t *domain.RemoteTask) error
 }
 
 // Badges is what the inbox needs of badges: those that courses elsewhere

@@ -23,7 +23,7 @@ func (in *Inbox) update(ctx context.Context, tx domain.Tx, act *federation.Activ
 			return err
 		}
 		if t := in.cfg.Resolver.RemoteTask(act.Actor, o.Raw); t != nil {
-			return tx.PutRemoteTask(t)
+			return in.cfg.Learning.ReceiveTask(tx, t)
 		}
 		return nil
 	}

@@ -282,3 +282,66 @@ func TestTaskRestoreAndReorderFederate(t *testing.T) {
 		return len(c) == 3 && strings.HasSuffix(c[1].ID, "/"+tasks[2].ID) && strings.HasSuffix(c[2].ID, "/"+tasks[1].ID)
 	})
 }
+
+// TestNewTaskReachesLearnersElsewhere: a task the organiser adds after a
+// learner on another Lernejo node joined reaches that node (Add{Page} to
+// the course's tasks collection), which lists it with the others and tells
+// the learner; an edit of the task then tells no one again.
+func TestNewTaskReachesLearnersElsewhere(t *testing.T) {
+	ctx := context.Background()
+	a := startNode(t, Config{AllowPrivateNetworks: true})
+	b := startNode(t, Config{AllowPrivateNetworks: true, Demo: true})
+	if err := a.Services.Accounts.Register(ctx, &domain.Person{Handle: "bea", PasswordHash: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	course := b.URLs.Actor(domain.ActorCourse, DemoCourse)
+	if _, err := a.Services.Enrolment.Follow(ctx, "bea", course); err != nil {
+		t.Fatal(err)
+	}
+	cached := func() []*domain.RemoteTask {
+		var ts []*domain.RemoteTask
+		a.Store.View(ctx, func(tx domain.Tx) error { ts, _ = tx.RemoteTasks(course); return nil })
+		return ts
+	}
+	told := func() []*domain.Notification {
+		p, err := a.Services.Notifications.List(ctx, "bea", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []*domain.Notification
+		for _, n := range p.Items {
+			if n.Kind == domain.NotifyTask {
+				out = append(out, n.Notification)
+			}
+		}
+		return out
+	}
+	eventually(t, "A caches B's three tasks", func() bool { return len(cached()) == 3 })
+	if n := told(); len(n) != 0 {
+		t.Fatalf("the tasks cached at joining told bea %d times", len(n))
+	}
+
+	task := &domain.Task{Course: DemoCourse, Title: "Write a small game", Source: "Guess a number between 1 and 10."}
+	if err := b.Services.Tasks.Add(ctx, DemoOrganiser, task); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "A lists the new task fourth", func() bool {
+		c := cached()
+		return len(c) == 4 && c[3].Title == "Write a small game" && c[3].Position == 4 &&
+			strings.Contains(c[3].Content, "Guess a number")
+	})
+	eventually(t, "bea is told of the new task", func() bool { return len(told()) == 1 })
+	if n := told()[0]; n.Subject != "Write a small game" || !strings.HasSuffix(n.URL, "/tasks/"+task.ID) || n.Actor != course {
+		t.Fatalf("the notification: %+v", n)
+	}
+
+	edited := *task
+	edited.Title = "Write a tiny game"
+	if err := b.Services.Tasks.Edit(ctx, DemoOrganiser, &edited); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "A sees the edit", func() bool { c := cached(); return len(c) == 4 && c[3].Title == "Write a tiny game" })
+	if n := told(); len(n) != 1 {
+		t.Fatalf("an edit told bea again: %d notifications", len(n))
+	}
+}

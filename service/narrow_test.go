@@ -33,6 +33,7 @@ var takesTx = map[string]string{
 	"Posts.Receive":          "inbox entry point",
 	"Tasks.RecordCompletion": "inbox entry point",
 	"Tasks.CompleteByReply":  "inbox entry point",
+	"Tasks.ReceiveTask":      "inbox entry point",
 	"Badges.ReceiveAward":    "inbox entry point",
 	"Badges.ReceiveVote":     "inbox entry point",
 	"Moderation.BlockedBy":   "inbox entry point",

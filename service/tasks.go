@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/lernejo/lernejo/domain"
@@ -51,6 +52,14 @@ func (s *Tasks) Add(ctx context.Context, editor string, t *domain.Task) error {
 		if err := s.notifyLearners(tx, c, domain.Notification{Kind: domain.NotifyTask, Actor: s.URLs.Actor(domain.ActorCourse, c.Handle),
 			ActorName: c.Title, Subject: t.Title, URL: "/courses/" + c.Handle + "/tasks/" + t.ID}); err != nil {
 			return err
+		}
+		// Lernejo nodes whose people follow the course keep its tasks:
+		// Add{Page, target: its tasks collection} tells them of this one
+		// (Mastodon ignores an Add to a collection that is not featured).
+		if c.Federates() {
+			if err := s.queueTaskAdd(tx, c, t); err != nil {
+				return err
+			}
 		}
 		// Writing the course too makes two concurrent Adds conflict (a new
 		// task key alone is a phantom the store cannot see), so one of them
@@ -198,6 +207,38 @@ func enrolled(tx domain.FollowStore, course, learner string) error {
 	return nil
 }
 
+// ReceiveTask keeps, inside the inbox's tx, a task of a course on another
+// Lernejo node that local people follow: one it added (Add{Page}) or
+// changed (Update{Page}). A task the node did not hold yet is news: the
+// local learners of that course are told of it.
+func (s *Tasks) ReceiveTask(tx domain.Tx, t *domain.RemoteTask) error {
+	known, err := tx.RemoteTasks(t.Course)
+	if err != nil {
+		return err
+	}
+	isNew := !slices.ContainsFunc(known, func(k *domain.RemoteTask) bool { return k.ID == t.ID })
+	if err := tx.PutRemoteTask(t); err != nil {
+		return err
+	}
+	if !isNew {
+		return nil
+	}
+	fs, err := tx.FollowingsOf(t.Course)
+	if err != nil {
+		return err
+	}
+	for _, f := range fs {
+		if f.State != domain.FollowAccepted {
+			continue
+		}
+		if err := s.notifyPerson(tx, f.Local, domain.Notification{Kind: domain.NotifyTask, Actor: t.Course,
+			Subject: t.Title, URL: t.ID}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // RecordCompletion keeps a completion that came from another server (an
 // Add from a Lernejo node, or a #done reply) and awards what it earns.
 func (s *Tasks) RecordCompletion(tx domain.Tx, c *domain.Completion) error {
@@ -333,6 +374,27 @@ func (s *Tasks) changeTasks(ctx context.Context, course string, change func(task
 		s.Queue.Wake()
 	}
 	return err
+}
+
+// taskAddTx is what queueTaskAdd reads and writes: the course's followers
+// and the delivery queue.
+type taskAddTx interface {
+	domain.FollowStore
+	domain.DeliveryStore
+}
+
+// queueTaskAdd queues, inside tx, the Add{Page} of the new task t of c
+// to the course's followers.
+func (s *Tasks) queueTaskAdd(tx taskAddTx, c *domain.Course, t *domain.Task) error {
+	inboxes, err := tx.FollowerInboxes(c.Handle)
+	if err != nil || len(inboxes) == 0 {
+		return err
+	}
+	courseID := s.URLs.Actor(domain.ActorCourse, c.Handle)
+	id := s.URLs.NewActivityID(s.NewID())
+	page := federation.TaskPage(s.URLs, t)
+	add := federation.AddTask(id, courseID, page, s.Now())
+	return s.Queue.Queue(tx, c.Handle, id, add, inboxes)
 }
 
 // taskEditTx is what the changes of a course's tasks read and write: the

@@ -286,3 +286,16 @@ func TestEveryMessageTranslated(t *testing.T) {
 		}
 	}
 }
+
+// kindMessages are the English forms of the default kinds, the keys of
+// their translations.
+func kindMessages() []string {
+	var out []string
+	for _, f := range defaultKinds {
+		out = append(out, f.Word, f.Words, f.AWord, f.Heading)
+		if f.Label != "" {
+			out = append(out, f.Label)
+		}
+	}
+	return out
+}

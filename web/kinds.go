@@ -39,19 +39,6 @@ var defaultKinds = func() map[string]kindForms {
 	return m
 }()
 
-// kindMessages are the English forms of the default kinds, the keys of
-// their translations.
-func kindMessages() []string {
-	var out []string
-	for _, f := range defaultKinds {
-		out = append(out, f.Word, f.Words, f.AWord, f.Heading)
-		if f.Label != "" {
-			out = append(out, f.Label)
-		}
-	}
-	return out
-}
-
 // kindWords writes kinds in one language.
 type kindWords struct{ p *i18n.Printer }
 

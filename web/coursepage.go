@@ -1,6 +1,8 @@
 package web
 
 import (
+	"html/template"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lernejo/lernejo/domain"
@@ -28,6 +30,18 @@ type coursePage struct {
 	Draft *postDraft
 }
 
+// Bold is s, escaped, in <strong>: a handle inside a translated sentence
+// (an argument of th).
+func (coursePage) Bold(s string) template.HTML {
+	return template.HTML("<strong>" + template.HTMLEscapeString(s) + "</strong>")
+}
+
+// Code is s, escaped, in <code>: an address inside a translated sentence
+// (an argument of th).
+func (coursePage) Code(s string) template.HTML {
+	return template.HTML("<code>" + template.HTMLEscapeString(s) + "</code>")
+}
+
 // coursePage renders a course's page for the viewer: its tasks and badges,
 // a page of its discussion (?posts=) and a page of its participants
 // (?people=).
@@ -45,9 +59,10 @@ func (s *Server) coursePageWith(c *fiber.Ctx, handle string, draft *postDraft) e
 	if err != nil {
 		return err
 	}
+	pr := s.printer(c)
 	data := coursePage{CoursePage: p,
-		PostPages:   linksAt(c, "posts", "discussion", "Discussion", p.PostsPrev, p.PostsNext),
-		PeoplePages: linksAt(c, "people", "people", "Participants", p.PeoplePrev, p.PeopleNext), Base: s.urls.Base(), Draft: draft}
+		PostPages:   linksAt(c, "posts", "discussion", pr.T("Discussion"), p.PostsPrev, p.PostsNext),
+		PeoplePages: linksAt(c, "people", "people", pr.T("Participants"), p.PeoplePrev, p.PeopleNext), Base: s.urls.Base(), Draft: draft}
 	return s.render(c, "course", pageData{Title: p.Course.Title, Data: data,
 		ActorURL: s.urls.Actor(domain.ActorCourse, handle), Handle: "@" + handle + "@" + s.urls.Host()})
 }

@@ -20,15 +20,16 @@ func (s *Server) joinCourse(c *fiber.Ctx) error {
 	if err != nil {
 		return s.actionRefused(c, "/courses/"+course, err)
 	}
-	done := "You are in: welcome!"
+	pr := s.printer(c)
+	done := pr.T("You are in: welcome!")
 	if f.State != domain.FollowAccepted {
-		done = "Your request is sent: an organiser will answer it."
+		done = pr.T("Your request is sent: an organiser will answer it.")
 	}
 	return s.notice(c, "/courses/"+course, done)
 }
 
 func (s *Server) leaveCourse(c *fiber.Ctx) error {
-	return s.asViewer(c, "You left it. You can join again while sign-up is open.", func(ctx context.Context, p *domain.Person) (string, error) {
+	return s.asViewer(c, s.printer(c).T("You left it. You can join again while sign-up is open."), func(ctx context.Context, p *domain.Person) (string, error) {
 		return "/courses/" + c.Params("handle"), s.cfg.Services.Enrolment.LeaveLocal(ctx, p.Handle, c.Params("handle"))
 	})
 }
@@ -39,7 +40,7 @@ func (s *Server) newPost(c *fiber.Ctx) error {
 	defer cancel()
 	course := c.Params("handle")
 	if previewing(c) {
-		return s.previewPost(c, "Post")
+		return s.previewPost(c, s.printer(c).T("Post"))
 	}
 	author := p.Handle
 	if c.FormValue("as_course") == "1" {
@@ -57,7 +58,7 @@ func (s *Server) newPost(c *fiber.Ctx) error {
 		c.Status(formStatus(err))
 		return s.coursePageWith(c, course, &postDraft{Reply: reply, Text: text, Err: formErrorOf(err, "text")})
 	}
-	return s.notice(c, "/courses/"+course+"#discussion", "Your post is published.")
+	return s.notice(c, "/courses/"+course+"#discussion", s.printer(c).T("Your post is published."))
 }
 
 // postDraft is a post the service refused, shown again in the form it was
@@ -81,7 +82,7 @@ func draftFor(v any, reply string) postDraft {
 }
 
 func (s *Server) markDone(c *fiber.Ctx) error {
-	return s.asViewer(c, "Marked done. Well done!", func(ctx context.Context, p *domain.Person) (string, error) {
+	return s.asViewer(c, s.printer(c).T("Marked done. Well done!"), func(ctx context.Context, p *domain.Person) (string, error) {
 		course, task := c.Params("handle"), c.Params("id")
 		_, err := s.cfg.Services.Tasks.Complete(ctx, p.Handle, course, task, c.FormValue("evidence"), c.FormValue("note"))
 		return "/courses/" + course + "/tasks/" + task, err
@@ -89,7 +90,7 @@ func (s *Server) markDone(c *fiber.Ctx) error {
 }
 
 func (s *Server) undoDone(c *fiber.Ctx) error {
-	return s.asViewer(c, "It is no longer marked done.", func(ctx context.Context, p *domain.Person) (string, error) {
+	return s.asViewer(c, s.printer(c).T("It is no longer marked done."), func(ctx context.Context, p *domain.Person) (string, error) {
 		course, task := c.Params("handle"), c.Params("id")
 		return "/courses/" + course + "/tasks/" + task, s.cfg.Services.Tasks.Uncomplete(ctx, p.Handle, course, task)
 	})
@@ -159,7 +160,7 @@ func (s *Server) remoteCourse(c *fiber.Ctx) error {
 }
 
 func (s *Server) joinRemote(c *fiber.Ctx) error {
-	return s.asViewer(c, "Your request is sent to its server.", func(ctx context.Context, p *domain.Person) (string, error) {
+	return s.asViewer(c, s.printer(c).T("Your request is sent to its server."), func(ctx context.Context, p *domain.Person) (string, error) {
 		target := c.FormValue("target")
 		_, err := s.cfg.Services.Enrolment.Enrol(ctx, p.Handle, target, joinAnswers(c))
 		return "/remote?id=" + url.QueryEscape(target), err
@@ -188,7 +189,7 @@ func joinAnswers(c *fiber.Ctx) string {
 }
 
 func (s *Server) remoteLeave(c *fiber.Ctx) error {
-	return s.asViewer(c, "You left it; its server is told.", func(ctx context.Context, p *domain.Person) (string, error) {
+	return s.asViewer(c, s.printer(c).T("You left it; its server is told."), func(ctx context.Context, p *domain.Person) (string, error) {
 		target := c.FormValue("target")
 		return "/remote?id=" + url.QueryEscape(target), s.cfg.Services.Enrolment.Unfollow(ctx, p.Handle, target)
 	})
@@ -196,9 +197,9 @@ func (s *Server) remoteLeave(c *fiber.Ctx) error {
 
 func (s *Server) remotePost(c *fiber.Ctx) error {
 	if previewing(c) {
-		return s.previewPost(c, "Post")
+		return s.previewPost(c, s.printer(c).T("Post"))
 	}
-	return s.asViewer(c, "Your post is sent.", func(ctx context.Context, p *domain.Person) (string, error) {
+	return s.asViewer(c, s.printer(c).T("Your post is sent."), func(ctx context.Context, p *domain.Person) (string, error) {
 		target := c.FormValue("target")
 		_, err := s.cfg.Services.Posts.Publish(ctx, service.PostInput{Author: p.Handle, Course: target, Text: c.FormValue("text"),
 			InReplyTo: c.FormValue("in_reply_to")})
@@ -207,9 +208,10 @@ func (s *Server) remotePost(c *fiber.Ctx) error {
 }
 
 func (s *Server) remoteDone(c *fiber.Ctx) error {
-	done := "Marked done. Well done!"
+	pr := s.printer(c)
+	done := pr.T("Marked done. Well done!")
 	if c.FormValue("undo") == "1" {
-		done = "It is no longer marked done."
+		done = pr.T("It is no longer marked done.")
 	}
 	return s.asViewer(c, done, func(ctx context.Context, p *domain.Person) (string, error) {
 		target, task := c.FormValue("target"), c.FormValue("task")

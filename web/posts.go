@@ -36,10 +36,11 @@ func (s *Server) post(c *fiber.Ctx) error {
 	}
 	if p.Deleted {
 		c.Status(fiber.StatusGone)
-		return s.render(c, "error", pageData{Title: "Deleted", Data: errorPage{Status: fiber.StatusGone, Message: "This post was deleted."}})
+		pr := s.printer(c)
+		return s.render(c, "error", pageData{Title: pr.T("Deleted"), Data: errorPage{Status: fiber.StatusGone, Message: pr.T("This post was deleted.")}})
 	}
 	return s.render(c, "post", pageData{Title: p.Course.Title, Data: postPage{PostPage: p,
-		ReplyPages: linksAt(c, "replies", "replies", "Replies", p.RepliesPrev, p.RepliesNext)}})
+		ReplyPages: linksAt(c, "replies", "replies", s.printer(c).T("Replies"), p.RepliesPrev, p.RepliesNext)}})
 }
 
 // postPage is a post's page's data: the read model, and the links of its
@@ -109,8 +110,9 @@ func (s *Server) threadPage(c *fiber.Ctx, id string) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "conversation", pageData{Title: "A thread in " + p.Title(), Data: conversationPage{ThreadPage: p,
-		Pages: linksAt(c, "posts", "posts", "Thread", p.Prev, p.Next)}})
+	pr := s.printer(c)
+	return s.render(c, "conversation", pageData{Title: pr.T("A thread in %s", p.Title()), Data: conversationPage{ThreadPage: p,
+		Pages: linksAt(c, "posts", "posts", pr.T("Thread"), p.Prev, p.Next)}})
 }
 
 // cursorCollection answers a collection read a page at a time from the
@@ -154,7 +156,7 @@ func (s *Server) outbox(c *fiber.Ctx, typ domain.ActorType, handle string) error
 // the service decides), and goes back to the course's discussion.
 func (s *Server) editPost(c *fiber.Ctx) error {
 	if previewing(c) {
-		return s.previewPost(c, "Save")
+		return s.previewPost(c, s.printer(c).T("Save"))
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
@@ -162,7 +164,7 @@ func (s *Server) editPost(c *fiber.Ctx) error {
 	if _, err := s.cfg.Services.Posts.Edit(ctx, s.viewer(c).Handle, c.FormValue("post"), c.FormValue("text")); err != nil {
 		return s.actionRefused(c, back, err)
 	}
-	return s.notice(c, back, "Your post is saved.")
+	return s.notice(c, back, s.printer(c).T("Your post is saved."))
 }
 
 // deletePost deletes a post the viewer may change (their own; the service
@@ -174,7 +176,7 @@ func (s *Server) deletePost(c *fiber.Ctx) error {
 	if err := s.cfg.Services.Posts.Delete(ctx, s.viewer(c).Handle, c.FormValue("post")); err != nil {
 		return s.actionRefused(c, back, err)
 	}
-	return s.notice(c, back, "Your post is deleted.")
+	return s.notice(c, back, s.printer(c).T("Your post is deleted."))
 }
 
 // reportPost reports a post of the course's discussion to its organisers
@@ -188,7 +190,7 @@ func (s *Server) reportPost(c *fiber.Ctx) error {
 	if err := s.cfg.Services.Moderation.Report(ctx, s.viewer(c).Handle, c.FormValue("post"), c.FormValue("comment")); err != nil {
 		return s.actionRefused(c, back, err)
 	}
-	return s.notice(c, back, "Thank you: your report is sent.")
+	return s.notice(c, back, s.printer(c).T("Thank you: your report is sent."))
 }
 
 // note serves a direct note (sign-up questions, a decline's reason, an

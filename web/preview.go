@@ -20,10 +20,10 @@ func previewing(c *fiber.Ctx) bool { return c.FormValue("preview") != "" }
 type previewPage struct {
 	Action string
 	Field  string // the Markdown field's name
-	Label  string // what the field is ("Your post")
+	Label  string // what the field is ("Your post"), in the reader's language
 	Text   string // the Markdown as typed
 	HTML   string // the sanitised HTML it renders to
-	Submit string // the form's own button ("Post", "Save")
+	Submit string // the form's own button ("Post", "Save"), in the reader's language
 	Hidden []formField
 }
 
@@ -31,7 +31,8 @@ type previewPage struct {
 type formField struct{ Name, Value string }
 
 // preview answers a form sent with its Preview button: the preview page,
-// with the text of field shown rendered as html above the form.
+// with the text of field shown rendered as html above the form; label and
+// submit come written in the reader's language.
 func (s *Server) preview(c *fiber.Ctx, field, label, html, submit string) error {
 	var hidden []formField
 	keep := func(k, v string) {
@@ -48,27 +49,30 @@ func (s *Server) preview(c *fiber.Ctx, field, label, html, submit string) error 
 	} else {
 		c.Request().PostArgs().VisitAll(func(k, v []byte) { keep(string(k), string(v)) })
 	}
-	return s.render(c, "preview", pageData{Title: "Preview", Data: previewPage{Action: c.Path(), Field: field,
+	return s.render(c, "preview", pageData{Title: s.printer(c).T("Preview"), Data: previewPage{Action: c.Path(), Field: field,
 		Label: label, Text: c.FormValue(field), HTML: html, Submit: submit, Hidden: hidden}})
 }
 
 // previewPost previews a post form's text (a new post, a reply, an edit),
-// whose own button says submit.
+// whose own button says submit (in the reader's language).
 func (s *Server) previewPost(c *fiber.Ctx, submit string) error {
-	label := "Your post"
+	pr := s.printer(c)
+	label := pr.T("Your post")
 	if c.FormValue("in_reply_to") != "" {
-		label, submit = "Your reply", "Reply"
+		label, submit = pr.T("Your reply"), pr.T("Reply")
 	}
 	return s.preview(c, "text", label, s.cfg.Services.Posts.Preview(c.FormValue("text")), submit)
 }
 
 // previewTask previews the text of the form that adds a task.
 func (s *Server) previewTask(c *fiber.Ctx) error {
-	return s.preview(c, "body", "Text of the task “"+c.FormValue("title")+"”", s.cfg.Services.Tasks.Preview(c.FormValue("body")), "Add task")
+	pr := s.printer(c)
+	return s.preview(c, "body", pr.T("Text of the task “%s”", c.FormValue("title")), s.cfg.Services.Tasks.Preview(c.FormValue("body")), pr.T("Add task"))
 }
 
 // previewSummary previews the summary of a course or school form, as
-// render (the service's Preview) makes it.
+// render (the service's Preview) makes it, with the form's button submit
+// (in the reader's language).
 func (s *Server) previewSummary(c *fiber.Ctx, render func(string) string, submit string) error {
-	return s.preview(c, "summary", "Summary", render(c.FormValue("summary")), submit)
+	return s.preview(c, "summary", s.printer(c).T("Summary"), render(c.FormValue("summary")), submit)
 }

@@ -64,7 +64,7 @@ func TestCoursePagesInEsperanto(t *testing.T) {
 		[]string{"Studrondo · malfermita · en", "Organizata de <a", `parto de <a href="/schools/webcraft">@webcraft</a>`, "Atom-fluo de la afiŝoj",
 			"Partopreno", "Sekvu <strong>@gentle-python@", "aŭ ajna fediversa konto por aliĝi, aŭ <a href=\"/login?next=/courses/gentle-python\">ensalutu</a> por aliĝi ĉi tie.",
 			"Taskoj", "Insignoj", "„Helper“ estas aljuĝata de kunlernantoj: per 3 voĉoj de malsamaj lernantoj.",
-			"Voĉdoni el alia Lernejo-nodo", "iru al ĉi tiu studrondo kaj donu la adreson de la insigno, <code>", "Diskuto", "alpinglita",
+			"Voĉdoni el alia Lernejo-nodo", "iru al ĉi tiu Studrondo kaj donu la adreson de la insigno, <code>", "Diskuto", "alpinglita",
 			"Partoprenantoj", "Estu la unua, kiu aliĝas."},
 		[]string{"Study Group", " · open", "Organised by", "part of", "Atom feed", "Taking part", "from Mastodon or any fediverse account",
 			"to join here", ">Tasks<", ">Badges<", "is awarded by fellow learners", "votes from different learners", "Voting from another",
@@ -78,7 +78,7 @@ func TestCoursePagesInEsperanto(t *testing.T) {
 	resp, body := lea.post("/signup", signupForm(lea.csrf("/signup"), "lea"))
 	wantRedirect(t, "sign up", resp, "/")
 	saysIn(t, "the join form with questions", eo(lea, asked, http.StatusOK),
-		[]string{"<label for=\"answers\">Bonvolu respondi: Why German?</label>", "Aliĝi al ĉi tiu kurso"},
+		[]string{"<label for=\"answers\">Bonvolu respondi: Why German?</label>", "Aliĝi al ĉi tiu Kurso"},
 		[]string{"Please answer", "Join this"})
 	resp, _ = post(lea, asked+"/join", asked, url.Values{"answers": {"For the poems."}})
 	wantRedirect(t, "ask to join", resp, asked)
@@ -91,7 +91,7 @@ func TestCoursePagesInEsperanto(t *testing.T) {
 	resp, _ = post(lea, course+"/join", course, url.Values{})
 	wantRedirect(t, "join", resp, course)
 	saysIn(t, "a joined learner", eo(lea, course, http.StatusOK),
-		[]string{"Vi aliĝis: bonvenon!", "Vi partoprenas en ĉi tiu studrondo.", `<progress id="task-progress"`, "<summary>Forlasi</summary>",
+		[]string{"Vi aliĝis: bonvenon!", "Vi partoprenas en ĉi tiu Studrondo.", `<progress id="task-progress"`, "<summary>Forlasi</summary>",
 			"Ĉu forlasi A Gentle Introduction to Python? Via progreso restas, sed vi ne plu ricevos ĝiajn afiŝojn kaj ne plu povos afiŝi.",
 			"Forlasi A Gentle Introduction to Python", "Voĉdoni por kunlernanto (el ĉi tiu paĝo de la partoprenantoj)", "Voĉdoni por „Helper“",
 			"Skribu afiŝon", "Maksimume 5 000 signoj.", "Markdown: **grasa**, _kursiva_, [ligilo](adreso), listoj (- ero)", ">Afiŝi</button>",
@@ -137,7 +137,7 @@ func TestCoursePagesInEsperanto(t *testing.T) {
 	ada := newBrowser(t, n.base)
 	wantRedirect(t, "log in", ada.login(node.DemoOrganiser, n.adaPW, "/"), "/")
 	saysIn(t, "the course to its organiser", eo(ada, course, http.StatusOK),
-		[]string{"Vi estas organizanto de ĉi tiu studrondo.", ">Administri</a>", "Afiŝi kiel la studrondo", "<summary>Forpreni</summary>",
+		[]string{"Vi estas organizanto de ĉi tiu Studrondo.", ">Administri</a>", "Afiŝi kiel la studrondo", "<summary>Forpreni</summary>",
 			"Ĉu forpreni ĉi tiun afiŝon el la diskuto? Neniu plu vidos ĝin ĉi tie.", "Forpreni ĉi tiun afiŝon"},
 		[]string{"You organise", ">Manage<", "Post as the", ">Remove<", "Remove this post"})
 	resp, _ = post(ada, course+"/posts/report", course, url.Values{"post": {leaURI}, "comment": {"spam?"}})
@@ -171,6 +171,6 @@ func TestCoursePagesInEsperanto(t *testing.T) {
 	resp, _ = post(lea, course+"/leave", course, url.Values{})
 	wantRedirect(t, "leave", resp, course)
 	saysIn(t, "the course after leaving", eo(lea, course, http.StatusOK),
-		[]string{"Vi forlasis ĝin. Vi povas aliĝi denove, dum la aliĝo estas malfermita.", "Aliĝi al ĉi tiu studrondo"},
+		[]string{"Vi forlasis ĝin. Vi povas aliĝi denove, dum la aliĝo estas malfermita.", "Aliĝi al ĉi tiu Studrondo"},
 		[]string{"You left it", "Join this"})
 }

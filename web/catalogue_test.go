@@ -12,7 +12,7 @@ import (
 	"testing"
 	"text/template/parse"
 
-	"github.com/lernejo/lernejo/web/i18n"
+	"github.com/lernejo/lernejo/i18n"
 )
 
 // templateMessages are the messages the templates pass to t, th and n as

@@ -1,6 +1,8 @@
-// Package i18n is the web pages' message catalogue: the languages the
-// node's pages speak, the Esperanto (and any later) translations of their
+// Package i18n is the node's message catalogue: the languages its pages
+// and mails speak, the Esperanto (and any later) translations of their
 // English text, choosing a reader's language, and writing dates in it.
+// The web pages (package web) and the mails the services write (package
+// service) both print through it.
 //
 // The English text is the message's key: a template writes
 // {{t "Log in"}} or {{t "Join this %s" .Word}}, and Go code

@@ -154,10 +154,14 @@ func verbs(s string) string {
 // that checks every message is translated.
 func (c *Catalogue) Messages(l Lang) map[string]string { return c.msgs[l] }
 
-// Printer writes the messages of one language.
+// Printer writes the messages of one language. A nil catalogue writes
+// English only.
 func (c *Catalogue) Printer(l Lang) *Printer {
-	if !Supported(string(l)) {
+	if !Supported(string(l)) || c == nil {
 		l = English
+	}
+	if c == nil {
+		return &Printer{Lang: l}
 	}
 	return &Printer{Lang: l, msgs: c.msgs[l]}
 }

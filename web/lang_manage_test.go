@@ -211,10 +211,19 @@ func TestOrganiserPagesInEsperanto(t *testing.T) {
 
 	// The discussion and its reports.
 	saysIn(t, "the discussion", eo(ada, manage+"/discussion"),
-		[]string{"<title>Diskuto · Organizado de", "Hello, group!", ">Fiksi</button>", "<summary>Forigi</summary>",
-			"Ĉu forigi ĉi tiun afiŝon el la diskuto? Neniu plu vidos ĝin ĉi tie.", "Forigi ĉi tiun afiŝon</button>",
+		[]string{"<title>Diskuto · Organizado de", "Hello, group!", ">Alpingli</button>", "<summary>Forpreni</summary>",
+			"Ĉu forpreni ĉi tiun afiŝon el la diskuto? Neniu plu vidos ĝin ĉi tie.", "Forpreni ĉi tiun afiŝon</button>",
 			"<summary>Raporti</summary>", ">Kial</label>", "Raportoj pri ĝiaj afiŝoj", "Neniuj raportoj."},
 		[]string{">Pin<", ">Remove<", "Remove this post", ">Report<", ">Why<", "Reports about", "No reports."})
+
+	postURI := regexp.MustCompile(`name="post" value="([^"]+)"`).FindStringSubmatch(eo(ada, manage+"/discussion"))
+	if postURI == nil {
+		t.Fatal("the discussion tab has no post to remove")
+	}
+	resp, _ = post(ada, course+"/posts/remove", url.Values{"post": {postURI[1]}})
+	wantRedirect(t, "remove a post", resp, manage+"/discussion")
+	saysIn(t, "the discussion after a removal", eo(ada, manage+"/discussion"),
+		[]string{"La afiŝo estas forprenita el la diskuto."}, []string{"The post is removed"})
 
 	// The settings, a refused edit with its field error, a saved one.
 	saysIn(t, "the settings", eo(ada, manage+"/settings"),

@@ -36,6 +36,9 @@ type MailSettings struct {
 	Confirmed bool   // the person opened the confirmation link sent to Address
 	Kinds     []MailKind
 	Updated   time.Time
+	// Language is that of the page the settings were saved from: the
+	// mails' language while the person has chosen none (Person.Language).
+	Language string
 }
 
 // Wants reports whether the person takes mail of kind k at a confirmed address.

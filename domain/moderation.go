@@ -26,10 +26,10 @@ type Report struct {
 	Content  string   // the reporter's comment, plain text, at most MaxReportContent characters
 	Received time.Time
 	Resolved bool
-	// Course is set on a report made here, by a local person about a post
-	// of a local course's discussion: the course's handle, whose
-	// organisers see it beside the operator. Objects is then the post and
-	// its author.
+	// Course is set on a report about a post of a local course's
+	// discussion, made here or sent by another server: the course's
+	// handle, whose organisers see it beside the operator. A report made
+	// here names the post and its author, in that order.
 	Course string
 }
 

@@ -91,7 +91,7 @@ type InstanceActor struct {
 }
 
 // PageLanguages are the languages the web pages are written in (their
-// catalogues are in web/i18n), which a person may choose to read them in.
+// catalogues are in i18n/), which a person may choose to read them in.
 var PageLanguages = []string{"en", "eo"}
 
 // SetReading sets the language and time zone a person reads the pages in:

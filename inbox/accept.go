@@ -148,7 +148,7 @@ func (in *Inbox) backfill(ctx context.Context, courseID string, log *slog.Logger
 				}
 				continue
 			}
-			if err := in.cfg.Discussion.Mirror(tx, courseID, in.remotePost(n.act, n.o, n.o.AttributedTo)); err != nil {
+			if err := in.cfg.Discussion.Backfill(tx, courseID, in.remotePost(n.act, n.o, n.o.AttributedTo)); err != nil {
 				return err
 			}
 		}

@@ -67,7 +67,9 @@ type Discussion interface {
 	// Receive takes a public note into the discussion it belongs to.
 	Receive(tx domain.Tx, p *domain.Post, addressees []string) error
 	// Mirror keeps a note a followed remote course redistributed.
-	Mirror(tx domain.PostStore, course string, p *domain.Post) error
+	Mirror(tx domain.Tx, course string, p *domain.Post) error
+	// Backfill keeps a note of a followed course's earlier discussion.
+	Backfill(tx domain.PostStore, course string, p *domain.Post) error
 	ReceiveEdit(tx domain.PostStore, edit *domain.Post) error
 	ReceiveDelete(tx domain.PostStore, actor, uri string) error
 	React(tx domain.PostStore, kind, uri, actor, activityID string) error
@@ -101,7 +103,7 @@ type Badges interface {
 // and reports from other servers (service.Moderation).
 type Moderation interface {
 	BlockedBy(tx domain.Tx, local, actor string) error
-	ReceiveReport(tx domain.ModerationStore, r *domain.Report) error
+	ReceiveReport(tx domain.Tx, r *domain.Report) error
 }
 
 // Schools is what the inbox needs of schools: courses of other servers

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -92,5 +94,75 @@ func TestNotificationsThroughTheInbox(t *testing.T) {
 	}
 	if n, err := r.svc.Notifications.Unread(ctx, "ada"); err != nil || n != 0 {
 		t.Errorf("%d unread after the list (%v)", n, err)
+	}
+}
+
+// TestNotifiedOfRedistributedNotesAndFlags: a note a followed remote
+// course redistributes (Announce, fetched from its origin) tells the
+// person of this node it mentions; a Flag from another server about a post
+// of a local course's discussion is that course's report, shown to its
+// organisers and told to them.
+func TestNotifiedOfRedistributedNotesAndFlags(t *testing.T) {
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path != "/notes/m" {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		self := "http://" + req.Host
+		w.Header().Set("Content-Type", "application/activity+json")
+		json.NewEncoder(w).Encode(map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
+			"id": self + "/notes/m", "type": "Note", "attributedTo": self + "/users/alice",
+			"content": "<p>@ada the meeting moved to Friday.</p>", "to": []string{federation.Public}, "published": "2026-11-28T15:00:00Z",
+			"tag": []any{map[string]any{"type": "Mention", "href": "https://node.test/people/ada", "name": "@ada@node.test"}}})
+	}))
+	t.Cleanup(origin.Close)
+	r := newRig(t, fetch.Config{AllowPrivate: true})
+	ctx := context.Background()
+	course := r.newRemote("https://good.test/groups/course")
+	r.follows(course.id)
+	if err := r.deliver(course, wrap("Announce", "https://good.test/announces/m", course, origin.URL+"/notes/m")); err != nil {
+		t.Fatal(err)
+	}
+	if p := r.post(origin.URL + "/notes/m"); p == nil {
+		t.Fatal("the redistributed note was not kept")
+	}
+	mention := `mention ` + origin.URL + `/users/alice "@ada the meeting moved to Friday." /threads/` + r.post(origin.URL+"/notes/m").Thread
+	wantLines(t, "ada after the Announce", r.told("ada"), mention)
+
+	alice := r.newRemote("https://good.test/users/alice")
+	r.enrol(alice)
+	reply := "https://good.test/notes/spam"
+	if err := r.deliver(alice, wrap("Create", reply+"/activity", alice, note(alice, reply, "<p>Buy my stuff</p>",
+		"to", []string{federation.Public, courseID}))); err != nil {
+		t.Fatal(err)
+	}
+	if r.post(reply) == nil {
+		t.Fatal("the post was not kept")
+	}
+	mod := r.newRemote("https://good.test/actor")
+	flag := map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": "https://good.test/reports/1", "type": "Flag",
+		"actor": mod.id, "object": []string{alice.id, reply}, "content": "spam"}
+	if err := r.deliver(mod, flag); err != nil {
+		t.Fatal(err)
+	}
+	wantLines(t, "ada after the Flag", r.told("ada"), `report @actor@good.test "Course" /courses/course/manage/discussion#reports`, mention)
+	var page domain.Page[*domain.Report]
+	r.view(func(tx domain.Tx) { page, _ = tx.CourseReportsPage("course", "", 20) })
+	if len(page.Items) != 1 || page.Items[0].Content != "spam" {
+		t.Fatalf("the course's reports: %+v, want the Flag's", page.Items)
+	}
+	m, err := r.svc.Courses.Manage(ctx, "ada", "course", service.ManageQuery{Tab: service.TabDiscussion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Reports) != 1 || m.Reports[0].Post == nil || m.Reports[0].Post.URI != reply {
+		t.Fatalf("the manage page's reports: %+v, want the reported post", m.Reports)
+	}
+}
+
+func wantLines(t *testing.T, what string, got []string, want ...string) {
+	t.Helper()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%s:\n%s\nwant:\n%s", what, strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/lernejo/lernejo/federation"
 	"github.com/lernejo/lernejo/federation/fetch"
 	"github.com/lernejo/lernejo/federation/httpsig"
+	"github.com/lernejo/lernejo/i18n"
 	"github.com/lernejo/lernejo/inbox"
 	"github.com/lernejo/lernejo/mail"
 	"github.com/lernejo/lernejo/outbox"
@@ -58,7 +59,12 @@ func (n *Node) wire(ctx context.Context) error {
 		}
 		mailer = n.Mail
 	}
+	words, err := i18n.Load()
+	if err != nil {
+		return err
+	}
 	n.Services = service.New(service.Config{
+		Words:    words,
 		Store:    n.Store,
 		Queue:    n.Outbox,
 		Mailer:   mailer,
@@ -79,7 +85,6 @@ func (n *Node) wire(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("read the node's key: %w", err)
 	}
-	var err error
 	if key, err = domain.ParsePrivateKeyPEM(pemText); err != nil {
 		return fmt.Errorf("read the node's key: %w", err)
 	}

@@ -279,7 +279,8 @@ type ManagePage struct {
 	Awards               []BadgeAwards
 	Threads              []PostView
 	PostsPrev, PostsNext string
-	// Reports are the newest reports people here made about its posts.
+	// Reports are the newest reports about its posts, made here or sent
+	// by other servers.
 	Reports []CourseReport
 }
 

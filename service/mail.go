@@ -11,6 +11,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/password"
+	"github.com/lernejo/lernejo/i18n"
 )
 
 // Mailer wakes the sender of the mail queue; mail.Sender is the one in
@@ -30,6 +31,19 @@ type Mailer interface {
 type Mail struct {
 	*env
 	mailer Mailer
+	words  *i18n.Catalogue
+}
+
+// printer writes a mail in the first of langs the catalogue speaks
+// (a person's chosen language, then that of the page they asked from),
+// or else in English.
+func (m *Mail) printer(langs ...string) *i18n.Printer {
+	for _, l := range langs {
+		if i18n.Supported(l) {
+			return m.words.Printer(i18n.Lang(l))
+		}
+	}
+	return m.words.Printer(i18n.English)
 }
 
 // Enabled reports whether the node has an SMTP server to send mail with.
@@ -39,6 +53,10 @@ func (m *Mail) Enabled() bool { return m != nil && m.mailer != nil }
 type MailForm struct {
 	Address string
 	Kinds   []domain.MailKind
+	// Language is that of the page the form was sent from: the
+	// confirmation is written in it, and so are the notification mails
+	// while the person has chosen no language of their own.
+	Language string
 }
 
 // Settings returns a person's mail settings; empty ones when they never
@@ -87,7 +105,7 @@ func (m *Mail) SaveSettings(ctx context.Context, handle string, f MailForm) (con
 			return err
 		}
 		s := &domain.MailSettings{Person: handle, Address: addr, Kinds: kinds, Updated: m.Now().UTC(),
-			Confirmed: old.Confirmed && old.Address == addr}
+			Confirmed: old.Confirmed && old.Address == addr, Language: f.Language}
 		if err := tx.PutMailSettings(s); err != nil {
 			return err
 		}
@@ -103,11 +121,12 @@ func (m *Mail) SaveSettings(ctx context.Context, handle string, f MailForm) (con
 		if err != nil {
 			return err
 		}
-		return m.queue(tx, addr, "Confirm your email address on "+name,
-			"Hello "+p.Name()+",\n\nPlease confirm that this is your address on "+name+
-				" (@"+handle+"), so that it can send you the notifications you chose:\n\n"+
+		pr := m.printer(f.Language)
+		return m.queue(tx, addr, pr.T("Confirm your email address on %s", name),
+			pr.T("Hello %s,", p.Name())+"\n\n"+
+				pr.T("Please confirm that this is your address on %s (@%s), so that it can send you the notifications you chose:", name, handle)+"\n\n"+
 				m.URLs.Base()+"/email/confirm/"+token+"\n\n"+
-				"If you did not give this address, ignore this mail: nothing will be sent to it.\n")
+				pr.T("If you did not give this address, ignore this mail: nothing will be sent to it.")+"\n")
 	})
 	if err == nil {
 		m.mailer.Wake()
@@ -159,8 +178,10 @@ func (m *Mail) confirmation(tx domain.MailStore, token string) (*domain.MailToke
 // RequestReset mails a password reset link to each account that who names,
 // by handle or by email address, and that has a confirmed address. It says
 // nothing of what it found: a visitor cannot learn from it which accounts
-// or addresses exist (the web layer answers the same in every case).
-func (m *Mail) RequestReset(ctx context.Context, who string) error {
+// or addresses exist (the web layer answers the same in every case). The
+// mail is in the person's language, or else lang, that of the page asked
+// from.
+func (m *Mail) RequestReset(ctx context.Context, who, lang string) error {
 	if !m.Enabled() {
 		return domain.Errorf(domain.EFORBIDDEN, "This node does not send email.")
 	}
@@ -204,11 +225,12 @@ func (m *Mail) RequestReset(ctx context.Context, who string) error {
 			if err != nil {
 				return err
 			}
-			if err := m.queue(tx, s.Address, "Reset your password on "+name,
-				"Hello "+p.Name()+",\n\nSomeone, perhaps you, asked to reset the password of @"+h+" on "+name+
-					". To choose a new one, open this link within an hour:\n\n"+
+			pr := m.printer(p.Language, lang)
+			if err := m.queue(tx, s.Address, pr.T("Reset your password on %s", name),
+				pr.T("Hello %s,", p.Name())+"\n\n"+
+					pr.T("Someone, perhaps you, asked to reset the password of @%s on %s. To choose a new one, open this link within an hour:", h, name)+"\n\n"+
 					m.URLs.Base()+"/password/reset/"+token+"\n\n"+
-					"The link works once. If you did not ask, ignore this mail: your password stays as it is.\n"); err != nil {
+					pr.T("The link works once. If you did not ask, ignore this mail: your password stays as it is.")+"\n"); err != nil {
 				return err
 			}
 		}
@@ -287,14 +309,16 @@ func (m *Mail) reset(tx resetTx, token string) (*domain.MailToken, *domain.Perso
 type mailNotifyTx interface {
 	domain.MailStore
 	domain.SettingsStore
+	domain.PersonStore
 }
 
-// notify queues a notification mail of kind to the local person handle,
+// notify queues the mail of notification n to the local person handle,
 // inside the caller's transaction, when they gave a confirmed address and
-// opted in to that kind; otherwise it does nothing. subject and text are
-// plain text (the mail package encodes them); link, if any, is the page
-// the mail is about, a path of this node or a full URL.
-func (m *Mail) notify(tx mailNotifyTx, handle string, kind domain.MailKind, subject, text, link string) error {
+// opted in to its kind; otherwise it does nothing. It is written in the
+// person's language (their choice, or else that of the page they saved
+// their mail settings from), as plain text (the mail package encodes it),
+// with a link to the page it is about.
+func (m *Mail) notify(tx mailNotifyTx, handle string, n domain.Notification) error {
 	if !m.Enabled() {
 		return nil
 	}
@@ -305,6 +329,12 @@ func (m *Mail) notify(tx mailNotifyTx, handle string, kind domain.MailKind, subj
 	if err != nil {
 		return err
 	}
+	p, err := tx.Person(handle)
+	if err != nil {
+		return err
+	}
+	pr := m.printer(p.Language, s.Language)
+	kind, subject, text := notificationMail(pr, n)
 	if !s.Wants(kind) {
 		return nil
 	}
@@ -313,14 +343,13 @@ func (m *Mail) notify(tx mailNotifyTx, handle string, kind domain.MailKind, subj
 		return err
 	}
 	body := strings.TrimSpace(text) + "\n"
-	if link != "" {
+	if link := n.URL; link != "" {
 		if strings.HasPrefix(link, "/") {
 			link = m.URLs.Base() + link
 		}
 		body += "\n" + link + "\n"
 	}
-	body += "\n-- \nYou get this mail because you asked " + name + " for it. Choose which mails you get: " +
-		m.URLs.Base() + "/settings/email\n"
+	body += "\n-- \n" + pr.T("You get this mail because you asked %s for it. Choose which mails you get: %s", name, m.URLs.Base()+"/settings/email") + "\n"
 	return m.queue(tx, s.Address, subject, body)
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/lernejo/lernejo/domain/password"
 	"github.com/lernejo/lernejo/domain/store"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/i18n"
 	"github.com/lernejo/lernejo/outbox"
 )
 
@@ -181,7 +182,7 @@ func TestNotificationsOnlyToConfirmedOptIns(t *testing.T) {
 func TestPasswordReset(t *testing.T) {
 	m := newMailCase(t)
 	ctx := context.Background()
-	if err := m.svc.Mail.RequestReset(ctx, "cem"); err != nil {
+	if err := m.svc.Mail.RequestReset(ctx, "cem", "en"); err != nil {
 		t.Fatal(err)
 	}
 	if q := m.queue(); len(q) != 0 {
@@ -191,7 +192,7 @@ func TestPasswordReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	confirm := m.queue()[0]
-	if err := m.svc.Mail.RequestReset(ctx, "cem"); err != nil {
+	if err := m.svc.Mail.RequestReset(ctx, "cem", "en"); err != nil {
 		t.Fatal(err)
 	}
 	if q := m.queue(); len(q) != 0 {
@@ -201,7 +202,7 @@ func TestPasswordReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, who := range []string{"cem", "cem@example.org", "nobody", "nobody@example.org"} {
-		if err := m.svc.Mail.RequestReset(ctx, who); err != nil {
+		if err := m.svc.Mail.RequestReset(ctx, who, "en"); err != nil {
 			t.Fatalf("%s: %v", who, err)
 		}
 	}
@@ -234,7 +235,7 @@ func TestPasswordReset(t *testing.T) {
 		t.Fatalf("a link from before the change: %v", err)
 	}
 	// A fresh link expires after an hour.
-	if err := m.svc.Mail.RequestReset(ctx, "cem"); err != nil {
+	if err := m.svc.Mail.RequestReset(ctx, "cem", "en"); err != nil {
 		t.Fatal(err)
 	}
 	late := linkIn(t, m.queue()[0])
@@ -268,4 +269,67 @@ func TestNotificationsAreMailed(t *testing.T) {
 	if err != nil || len(page.Items) == 0 || page.Items[0].Kind != domain.NotifyPending {
 		t.Fatalf("ada's notifications: %+v %v", page, err)
 	}
+}
+
+// TestMailsInTheReadersLanguage: a mail is written in its person's
+// language: the one they chose, or else that of the page they saved their
+// mail settings (or asked for a reset) from.
+func TestMailsInTheReadersLanguage(t *testing.T) {
+	m := newMailCase(t)
+	words, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.svc.Mail.words = words
+	ctx := context.Background()
+	if _, err := m.svc.Mail.SaveSettings(ctx, "cem", MailForm{Address: "cem@example.org", Kinds: []domain.MailKind{domain.MailSignUpAnswer},
+		Language: "eo"}); err != nil {
+		t.Fatal(err)
+	}
+	q := m.queue()
+	if len(q) != 1 || q[0].Subject != "Konfirmu vian retpoŝtadreson ĉe Lernejo" || !strings.HasPrefix(q[0].Text, "Saluton, CEM!") {
+		t.Fatalf("the confirmation from an Esperanto page: %q %q", q[0].Subject, q[0].Text)
+	}
+	if err := m.svc.Mail.Confirm(ctx, linkIn(t, q[0])); err != nil {
+		t.Fatal(err)
+	}
+	m.signUp(false)
+	q = m.queue()
+	if len(q) != 1 || !strings.HasPrefix(q[0].Subject, "Via aliĝpeto al Go for") ||
+		!strings.Contains(q[0].Text, "Vi ricevas ĉi tiun mesaĝon, ĉar vi petis ĝin de Lernejo.") {
+		t.Fatalf("the decline, in the language of the settings page: %s", mailsText(q))
+	}
+	// A language chosen in the person's settings comes first.
+	if err := m.svc.Accounts.SetReading(ctx, "cem", "en", ""); err != nil {
+		t.Fatal(err)
+	}
+	m.signUp(false)
+	q = m.queue()
+	if len(q) != 1 || !strings.HasPrefix(q[0].Subject, "Your sign-up to Go for") || !strings.Contains(q[0].Text, "You get this mail because") {
+		t.Fatalf("the decline, in the chosen language: %s", mailsText(q))
+	}
+	if err := m.svc.Mail.RequestReset(ctx, "cem", "eo"); err != nil {
+		t.Fatal(err)
+	}
+	if q = m.queue(); len(q) != 1 || q[0].Subject != "Reset your password on Lernejo" {
+		t.Fatalf("the reset of a person who chose English: %s", mailsText(q))
+	}
+	if err := m.svc.Accounts.SetReading(ctx, "cem", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.svc.Mail.RequestReset(ctx, "cem", "eo"); err != nil {
+		t.Fatal(err)
+	}
+	if q = m.queue(); len(q) != 1 || q[0].Subject != "Novigu vian pasvorton ĉe Lernejo" ||
+		!strings.Contains(q[0].Text, "La ligilo funkcias unufoje.") {
+		t.Fatalf("the reset asked from an Esperanto page: %s", mailsText(q))
+	}
+}
+
+func mailsText(q []*domain.OutMail) string {
+	var b strings.Builder
+	for _, m := range q {
+		fmt.Fprintf(&b, "\n%s\n%s", m.Subject, m.Text)
+	}
+	return b.String()
 }

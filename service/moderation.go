@@ -404,7 +404,7 @@ func (m *Moderation) Report(ctx context.Context, reporter, postURI, comment stri
 		if err := tx.PutReport(r); err != nil {
 			return err
 		}
-		if err := m.notifyOrganisers(tx, c, domain.Notification{Kind: domain.NotifyReport, Actor: by, URL: "/courses/" + c.Handle + "/manage"}); err != nil {
+		if err := m.notifyOrganisers(tx, c, domain.Notification{Kind: domain.NotifyReport, Actor: by, URL: "/courses/" + c.Handle + "/manage/discussion#reports"}); err != nil {
 			return err
 		}
 		if _, _, ours := m.URLs.LocalActor(p.Author); p.Local || ours || !c.IsOrganiser(reporter) {
@@ -458,9 +458,12 @@ func (e *env) courseReports(tx courseReportsTx, course string) ([]CourseReport, 
 		if cr.Reporter, _, err = e.authorOf(tx, r.Reporter); err != nil {
 			return nil, err
 		}
-		if len(r.Objects) > 0 {
-			if cr.Post, _, err = domain.Found(tx.Post(r.Objects[0])); err != nil {
+		for _, id := range r.Objects { // a report made here names the post first; a Flag may name its author first
+			if cr.Post, _, err = domain.Found(tx.Post(id)); err != nil {
 				return nil, fmt.Errorf("service: course reports: %w", err)
+			}
+			if cr.Post != nil {
+				break
 			}
 		}
 		out = append(out, cr)
@@ -495,12 +498,50 @@ func (m *Moderation) BlockedBy(tx domain.Tx, local, actor string) error {
 // another server sent this node's operator (r: its reporter, the actors or
 // posts reported, and the comment in plain text). The comment is truncated
 // rather than refused (HOSTILE M5); an empty report is not kept, as there
-// is nothing to show.
-func (m *Moderation) ReceiveReport(tx domain.ModerationStore, r *domain.Report) error {
+// is nothing to show. A report about a post of a local course's discussion
+// is that course's too, as a report made here is: its organisers see it on
+// the manage page and are told.
+func (m *Moderation) ReceiveReport(tx domain.Tx, r *domain.Report) error {
 	r.ID, r.Received = m.NewID(), m.Now().UTC()
 	r.ClipContent()
 	if len(r.Objects) == 0 && r.Content == "" {
 		return nil
 	}
-	return tx.PutReport(r)
+	c, err := m.reportedCourse(tx, r.Objects)
+	if err != nil {
+		return err
+	}
+	if c == nil {
+		return tx.PutReport(r)
+	}
+	r.Course = c.Handle
+	if err := tx.PutReport(r); err != nil {
+		return err
+	}
+	return m.notifyOrganisers(tx, c, domain.Notification{Kind: domain.NotifyReport, Actor: r.Reporter, URL: "/courses/" + c.Handle + "/manage/discussion#reports"})
+}
+
+// reportedCourseTx is what reportedCourse reads.
+type reportedCourseTx interface {
+	domain.PostStore
+	domain.CourseStore
+}
+
+// reportedCourse is the local course whose discussion holds the first of
+// the reported objects that is a post stored here, or nil.
+func (m *Moderation) reportedCourse(tx reportedCourseTx, objects []string) (*domain.Course, error) {
+	for _, id := range objects {
+		p, found, err := domain.Found(tx.Post(id))
+		if err != nil {
+			return nil, fmt.Errorf("service: receive report: %w", err)
+		}
+		if !found || isRemoteCourse(p.Course) {
+			continue
+		}
+		c, found, err := domain.Found(tx.Course(p.Course))
+		if err != nil || found {
+			return c, err
+		}
+	}
+	return nil, nil
 }

@@ -25,20 +25,22 @@ var takesTx = map[string]string{
 	// cannot name this package's composites, so these take what the inbox
 	// holds, its transaction. Entry points that need one store interface
 	// take it, and so do the inbox's interfaces.
-	"Enrolment.Receive":      "inbox entry point",
-	"Enrolment.Withdraw":     "inbox entry point",
-	"Enrolment.Leave":        "inbox entry point",
-	"Enrolment.Accepted":     "inbox entry point",
-	"Enrolment.Rejected":     "inbox entry point",
-	"Posts.Receive":          "inbox entry point",
-	"Tasks.RecordCompletion": "inbox entry point",
-	"Tasks.CompleteByReply":  "inbox entry point",
-	"Tasks.ReceiveTask":      "inbox entry point",
-	"Badges.ReceiveAward":    "inbox entry point",
-	"Badges.ReceiveVote":     "inbox entry point",
-	"Moderation.BlockedBy":   "inbox entry point",
-	"Schools.ReceiveOffer":   "inbox entry point",
-	"Schools.OfferAnswered":  "inbox entry point",
+	"Enrolment.Receive":        "inbox entry point",
+	"Enrolment.Withdraw":       "inbox entry point",
+	"Enrolment.Leave":          "inbox entry point",
+	"Enrolment.Accepted":       "inbox entry point",
+	"Enrolment.Rejected":       "inbox entry point",
+	"Posts.Receive":            "inbox entry point",
+	"Posts.Mirror":             "inbox entry point",
+	"Tasks.RecordCompletion":   "inbox entry point",
+	"Tasks.CompleteByReply":    "inbox entry point",
+	"Tasks.ReceiveTask":        "inbox entry point",
+	"Badges.ReceiveAward":      "inbox entry point",
+	"Badges.ReceiveVote":       "inbox entry point",
+	"Moderation.BlockedBy":     "inbox entry point",
+	"Moderation.ReceiveReport": "inbox entry point",
+	"Schools.ReceiveOffer":     "inbox entry point",
+	"Schools.OfferAnswered":    "inbox entry point",
 }
 
 const domainPath = "github.com/lernejo/lernejo/domain"

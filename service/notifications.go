@@ -12,6 +12,7 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/i18n"
 )
 
 // Notifications is the use cases of what local people are told: the list
@@ -133,31 +134,30 @@ func (e *env) notifyPerson(tx notifyTx, handle string, n domain.Notification) er
 	if err := tx.AddNotification(&n); err != nil {
 		return err
 	}
-	kind, subject, text := notificationMail(n)
-	return e.mail.notify(tx, handle, kind, subject, text, n.URL)
+	return e.mail.notify(tx, handle, n)
 }
 
 // notificationMail is the kind of mail a notification is (for the
-// person's opt-ins), and its subject and text: what the notifications
-// page says of it.
-func notificationMail(n domain.Notification) (kind domain.MailKind, subject, text string) {
+// person's opt-ins), and its subject and text in p's language: what the
+// notifications page says of it.
+func notificationMail(p *i18n.Printer, n domain.Notification) (kind domain.MailKind, subject, text string) {
 	switch n.Kind {
 	case domain.NotifyReply:
-		return domain.MailReply, n.ActorName + " replied to your post", n.ActorName + " replied to your post: “" + n.Subject + "”"
+		return domain.MailReply, p.T("%s replied to your post", n.ActorName), p.T("%s replied to your post: “%s”", n.ActorName, n.Subject)
 	case domain.NotifyMention:
-		return domain.MailMention, n.ActorName + " mentioned you", n.ActorName + " mentioned you: “" + n.Subject + "”"
+		return domain.MailMention, p.T("%s mentioned you", n.ActorName), p.T("%s mentioned you: “%s”", n.ActorName, n.Subject)
 	case domain.NotifyApproved:
-		return domain.MailSignUpAnswer, "You are in: " + n.Subject, "Your sign-up to " + n.Subject + " was approved. Welcome!"
+		return domain.MailSignUpAnswer, p.T("You are in: %s", n.Subject), p.T("Your sign-up to %s was approved. Welcome!", n.Subject)
 	case domain.NotifyDeclined:
-		return domain.MailSignUpAnswer, "Your sign-up to " + n.Subject + " was declined", "Your sign-up to " + n.Subject + " was declined."
+		return domain.MailSignUpAnswer, p.T("Your sign-up to %s was declined", n.Subject), p.T("Your sign-up to %s was declined.", n.Subject)
 	case domain.NotifyTask:
-		return domain.MailNewTask, "New task in " + n.ActorName + ": " + n.Subject, "There is a new task in " + n.ActorName + ": " + n.Subject
+		return domain.MailNewTask, p.T("New task in %s: %s", n.ActorName, n.Subject), p.T("There is a new task in %s: %s", n.ActorName, n.Subject)
 	case domain.NotifyBadge:
-		return domain.MailBadge, "You earned the badge “" + n.Subject + "”", "You earned the badge “" + n.Subject + "”. Congratulations!"
+		return domain.MailBadge, p.T("You earned the badge “%s”", n.Subject), p.T("You earned the badge “%s”. Congratulations!", n.Subject)
 	case domain.NotifyReport:
-		return domain.MailReport, "A post in " + n.Subject + " was reported", "A post in " + n.Subject + " was reported. Its organisers can see the report on the course's manage page."
+		return domain.MailReport, p.T("A post in %s was reported", n.Subject), p.T("A post in %s was reported. Its organisers can see the report on the course's manage page.", n.Subject)
 	default: // domain.NotifyPending
-		return domain.MailPendingSignUp, n.ActorName + " asks to join " + n.Subject, n.ActorName + " asks to join " + n.Subject + ". Approve or decline on the course's manage page."
+		return domain.MailPendingSignUp, p.T("%s asks to join %s", n.ActorName, n.Subject), p.T("%s asks to join %s. Approve or decline on the course's manage page.", n.ActorName, n.Subject)
 	}
 }
 

@@ -230,7 +230,7 @@ func TestNotifyTasksBadgesReports(t *testing.T) {
 		`badge @course "Gopher" /awards/`+award,
 		`task Course "Install Go" /courses/course/tasks/`+task)
 	wantTold(t, "cem", u.told("cem", 1), `task Course "Install Go" /courses/course/tasks/`+task)
-	wantTold(t, "ada", u.told("ada", 1), `report @bob "Course" /courses/course/manage`)
+	wantTold(t, "ada", u.told("ada", 1), `report @bob "Course" /courses/course/manage/discussion#reports`)
 }
 
 // TestNotificationsGoWithTheAccount: deleting an account deletes what its
@@ -255,4 +255,30 @@ func TestNotificationsGoWithTheAccount(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestBackfillTellsNobody: the earlier discussion of a remote course, read
+// when a person here joins it, is kept without telling anyone of the
+// mentions and replies in it; the same note redistributed live does tell.
+func TestBackfillTellsNobody(t *testing.T) {
+	u := newUseCases(t)
+	course := "https://remote.test/courses/garden"
+	old := &domain.Post{URI: "https://remote.test/notes/old", Author: raeID, Content: "<p>@bob welcome</p>", Mentions: []string{u.person("bob")}}
+	u.update(func(tx domain.Tx) error { return u.svc.Posts.Backfill(tx, course, old) })
+	wantTold(t, "bob", u.told("bob", 0))
+	live := &domain.Post{URI: "https://remote.test/notes/live", Author: raeID, Content: "<p>@bob see you</p>", Mentions: []string{u.person("bob")}}
+	u.update(func(tx domain.Tx) error { return u.svc.Posts.Mirror(tx, course, live) })
+	wantTold(t, "bob", u.told("bob", 1), `mention @rae@remote.test "@bob see you" /threads/`+live.Thread)
+	var kept int
+	u.view(func(tx domain.Tx) error {
+		for _, uri := range []string{old.URI, live.URI} {
+			if p, err := tx.Post(uri); err == nil && p.Course == course {
+				kept++
+			}
+		}
+		return nil
+	})
+	if kept != 2 {
+		t.Errorf("%d of the two notes kept in the course's discussion", kept)
+	}
 }

@@ -760,8 +760,31 @@ func (s *Posts) Receive(tx domain.Tx, p *domain.Post, addressees []string) error
 // Mirror keeps, inside the inbox's transaction, a note that the remote
 // course redistributed (its Announce, the note fetched from its own
 // origin) in the course's mirrored discussion, threaded under the post it
-// answers.
-func (s *Posts) Mirror(tx domain.PostStore, course string, p *domain.Post) error {
+// answers. The people of this node it answers or mentions are told, as of
+// a note that came to them directly.
+func (s *Posts) Mirror(tx domain.Tx, course string, p *domain.Post) error {
+	if err := s.placeMirrored(tx, course, p); err != nil {
+		return err
+	}
+	if err := s.notifyPost(tx, p); err != nil {
+		return err
+	}
+	return tx.PutPost(p)
+}
+
+// Backfill keeps, inside tx, a note of a remote course's recent discussion,
+// read from its outbox when a person of this node joined it, as Mirror
+// does but telling nobody: it is what was said before they came.
+func (s *Posts) Backfill(tx domain.PostStore, course string, p *domain.Post) error {
+	if err := s.placeMirrored(tx, course, p); err != nil {
+		return err
+	}
+	return tx.PutPost(p)
+}
+
+// placeMirrored places a note in the remote course's mirrored discussion,
+// threaded under the post it answers.
+func (s *Posts) placeMirrored(tx domain.PostStore, course string, p *domain.Post) error {
 	var parent *domain.Post
 	if p.InReplyTo != "" {
 		var err error
@@ -770,7 +793,7 @@ func (s *Posts) Mirror(tx domain.PostStore, course string, p *domain.Post) error
 		}
 	}
 	s.place(p, course, parent)
-	return tx.PutPost(p)
+	return nil
 }
 
 // place gives a received post its id here and its place: the discussion of

@@ -61,6 +61,7 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
 	"github.com/lernejo/lernejo/federation/fetch"
+	"github.com/lernejo/lernejo/i18n"
 )
 
 // Queue persists outgoing activities inside the caller's transaction and
@@ -87,7 +88,10 @@ type Config struct {
 	Resolver *fetch.Resolver
 	// Mailer wakes the mail sender; nil when the node has no SMTP server
 	// (then no mail is queued: Mail.Enabled is false).
-	Mailer  Mailer
+	Mailer Mailer
+	// Words is the catalogue the mails are written from, each in its
+	// reader's language (nil: English only).
+	Words   *i18n.Catalogue
 	Now     func() time.Time
 	NewID   func() string                  // time-sortable ids (ULIDs)
 	NewKeys func() (domain.KeyPair, error) // domain.GenerateKeyPair in production
@@ -128,7 +132,7 @@ func New(cfg Config) *Services {
 	posts := &Posts{env: e}
 	badges := &Badges{env: e, posts: posts}
 	accounts := &Accounts{env: e, posts: posts}
-	mail := &Mail{env: e, mailer: cfg.Mailer}
+	mail := &Mail{env: e, mailer: cfg.Mailer, words: cfg.Words}
 	e.mail = mail
 	return &Services{
 		Accounts:   accounts,

@@ -10,8 +10,8 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/password"
+	"github.com/lernejo/lernejo/i18n"
 	"github.com/lernejo/lernejo/service"
-	"github.com/lernejo/lernejo/web/i18n"
 )
 
 // authForm is what the log-in, sign-up and password forms show again after

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"text/template/parse"
 
-	"github.com/lernejo/lernejo/web/i18n"
+	"github.com/lernejo/lernejo/i18n"
 )
 
 // templateMessages are the messages the templates pass to t, th and n as
@@ -93,14 +93,19 @@ func templateMessages(t *testing.T) map[string]string {
 	return out
 }
 
-// goMessages are the messages web's Go code passes to a printer's T or N
-// as string literals.
+// goMessages are the messages web's Go code, and the services' (the
+// mails they write), pass to a printer's T or N as string literals.
 func goMessages(t *testing.T) map[string]string {
 	t.Helper()
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
+	mails, err := filepath.Glob("../service/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, mails...)
 	out := map[string]string{}
 	fset := token.NewFileSet()
 	for _, f := range files {

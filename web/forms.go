@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/lernejo/lernejo/domain"
-	"github.com/lernejo/lernejo/web/i18n"
+	"github.com/lernejo/lernejo/i18n"
 )
 
 // A refused form is shown again with what the person typed and the

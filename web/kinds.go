@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/lernejo/lernejo/domain"
-	"github.com/lernejo/lernejo/web/i18n"
+	"github.com/lernejo/lernejo/i18n"
 )
 
 // The operator's words for a learning activity (domain.Settings.Kinds) are

@@ -11,7 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lernejo/lernejo/domain"
-	"github.com/lernejo/lernejo/web/i18n"
+	"github.com/lernejo/lernejo/i18n"
 )
 
 // pageSet holds the parsed templates and, for each language and time zone

@@ -25,7 +25,7 @@ func englishFragments(t *testing.T) []string {
 	var out []string
 	verb := regexp.MustCompile(`%[a-z%]`)
 	for _, f := range []string{"account", "home", "learning"} {
-		b, err := os.ReadFile("i18n/eo/" + f + ".json")
+		b, err := os.ReadFile("../i18n/eo/" + f + ".json")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,8 +10,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/i18n"
 	"github.com/lernejo/lernejo/service"
-	"github.com/lernejo/lernejo/web/i18n"
 )
 
 // Password reset limits: requests for one account (by what was typed, so
@@ -106,7 +106,8 @@ func (s *Server) getMailSettings(c *fiber.Ctx) error {
 // postMailSettings saves the viewer's address and opt-ins.
 func (s *Server) postMailSettings(c *fiber.Ctx) error {
 	p := s.viewer(c) // behind the loggedIn guard
-	f := service.MailForm{Address: c.FormValue("address")}
+	lang, _ := s.reader(c)
+	f := service.MailForm{Address: c.FormValue("address"), Language: string(lang)}
 	for _, k := range c.Request().PostArgs().PeekMulti("kind") {
 		f.Kinds = append(f.Kinds, domain.MailKind(k))
 	}
@@ -190,7 +191,7 @@ func (s *Server) postForgot(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	if err := s.cfg.Services.Mail.RequestReset(ctx, who); err != nil {
+	if err := s.cfg.Services.Mail.RequestReset(ctx, who, string(pr.Lang)); err != nil {
 		if domain.ErrorCode(err) == domain.EINVALID {
 			return fail(fiber.StatusBadRequest, s.message(c, err))
 		}

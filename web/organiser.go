@@ -11,6 +11,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/badgepng"
+	"github.com/lernejo/lernejo/i18n"
 	"github.com/lernejo/lernejo/service"
 )
 
@@ -84,9 +85,10 @@ func (s *Server) courseFormAgain(c *fiber.Ctx, viewer string, co *domain.Course,
 	if err != nil {
 		return err
 	}
-	title := "Start something new"
+	p := s.printer(c)
+	title := p.T("Start something new")
 	if edit {
-		title = "Settings of " + co.Title
+		title = p.T("Settings of %s", co.Title)
 	}
 	c.Status(formStatus(refusal))
 	return s.render(c, "course_form", pageData{Title: title, Data: courseForm{CourseForm: f, Err: formErrorOf(refusal, courseFields...), Edit: edit}})
@@ -100,12 +102,12 @@ func (s *Server) newCourseForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "course_form", pageData{Title: "Start something new", Data: courseForm{CourseForm: f}})
+	return s.render(c, "course_form", pageData{Title: s.printer(c).T("Start something new"), Data: courseForm{CourseForm: f}})
 }
 
 func (s *Server) createCourse(c *fiber.Ctx) error {
 	if previewing(c) {
-		return s.previewSummary(c, s.cfg.Services.Courses.Preview, "Create")
+		return s.previewSummary(c, s.cfg.Services.Courses.Preview, s.printer(c).T("Create"))
 	}
 	p := s.viewer(c) // behind the loggedIn guard
 	co := &domain.Course{Handle: c.FormValue("handle"), Organisers: []string{p.Handle}}
@@ -121,13 +123,14 @@ func (s *Server) createCourse(c *fiber.Ctx) error {
 		return s.courseFormAgain(c, p.Handle, co, false, err)
 	}
 	manage := "/courses/" + co.Handle + "/manage"
+	pr := s.printer(c)
 	if co.Status != domain.StatusDraft {
-		return s.notice(c, manage, co.Title+" is created and open: people can find it and join.")
+		return s.notice(c, manage, pr.T("%s is created and open: people can find it and join.", co.Title))
 	}
 	return s.flashTo(c, manage, domain.Flash{
-		Text: "Your " + domain.KindWord(co.Kind) + " " + co.Title + " is created as a draft: only its organisers see it. " +
-			"Add tasks, then publish it when it is ready.",
-		Action: "/courses/" + co.Handle + "/publish", ActionLabel: "Publish " + co.Title})
+		Text: pr.T("Your %s %s is created as a draft: only its organisers see it. Add tasks, then publish it when it is ready.",
+			kindWords{pr}.Word(co.Kind), co.Title),
+		Action: "/courses/" + co.Handle + "/publish", ActionLabel: pr.T("Publish %s", co.Title)})
 }
 
 // publishCourse opens a draft course: the path the notice after creating
@@ -142,7 +145,7 @@ func (s *Server) publishCourse(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	return s.back(c, co.Handle, service.TabOverview, s.cfg.Services.Courses.Update(ctx, p.Handle, &opened),
-		co.Title+" is published: people can find it and join.")
+		s.printer(c).T("%s is published: people can find it and join.", co.Title))
 }
 
 // managePage is a tab of the organisers' page: the read model, its tab
@@ -163,10 +166,23 @@ type manageTab struct {
 	Current    bool // the tab shown (aria-current)
 }
 
-// manageTabLabels name the organisers' page's tabs.
-var manageTabLabels = map[service.ManageTab]string{
-	service.TabOverview: "Overview", service.TabProgress: "Progress", service.TabTasks: "Tasks",
-	service.TabBadges: "Badges", service.TabDiscussion: "Discussion", service.TabSettings: "Settings",
+// manageTabLabel names a tab of the organisers' page in p's language.
+func manageTabLabel(p *i18n.Printer, tab service.ManageTab) string {
+	switch tab {
+	case service.TabOverview:
+		return p.T("Overview")
+	case service.TabProgress:
+		return p.T("Progress")
+	case service.TabTasks:
+		return p.T("Tasks")
+	case service.TabBadges:
+		return p.T("Badges")
+	case service.TabDiscussion:
+		return p.T("Discussion")
+	case service.TabSettings:
+		return p.T("Settings")
+	}
+	return string(tab)
 }
 
 // manageURL is the address of a tab of a course's organisers' page: the
@@ -194,23 +210,24 @@ func (s *Server) manageCourse(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	pr := s.printer(c)
 	data := managePage{ManagePage: m,
-		QueuePages:  linksAt(c, "queue", "queue", "Sign-up requests", m.QueuePrev, m.QueueNext),
-		MemberPages: linksAt(c, "members", "progress", "Members", m.MembersPrev, m.MembersNext),
-		PostPages:   linksAt(c, "posts", "discussion", "Discussion", m.PostsPrev, m.PostsNext)}
+		QueuePages:  linksAt(c, "queue", "queue", pr.T("Sign-up requests"), m.QueuePrev, m.QueueNext),
+		MemberPages: linksAt(c, "members", "progress", pr.T("Members"), m.MembersPrev, m.MembersNext),
+		PostPages:   linksAt(c, "posts", "discussion", pr.T("Discussion"), m.PostsPrev, m.PostsNext)}
 	for _, t := range service.ManageTabs {
-		data.Tabs = append(data.Tabs, manageTab{Label: manageTabLabels[t], URL: manageURL(m.Course.Handle, t), Current: t == m.Tab})
+		data.Tabs = append(data.Tabs, manageTab{Label: manageTabLabel(pr, t), URL: manageURL(m.Course.Handle, t), Current: t == m.Tab})
 	}
 	for _, ba := range m.Awards {
-		data.AwardPages = append(data.AwardPages, awardLinks(c, ba))
+		data.AwardPages = append(data.AwardPages, awardLinks(c, pr, ba))
 	}
-	return s.render(c, "manage", pageData{Title: manageTabLabels[m.Tab] + " · Organise " + m.Course.Title, Data: data})
+	return s.render(c, "manage", pageData{Title: pr.T("%s · Organise %s", manageTabLabel(pr, m.Tab), m.Course.Title), Data: data})
 }
 
 // awardLinks are the links of a badge's page of awards on the Badges tab:
 // linksAt's, naming the badge (?badge=) whose awards ?awards= pages.
-func awardLinks(c *fiber.Ctx, ba service.BadgeAwards) pageLinks {
-	l := linksAt(c, "awards", "badge-"+ba.Badge.ID, "Awards of "+ba.Badge.Name, ba.AwardsPrev, ba.AwardsNext)
+func awardLinks(c *fiber.Ctx, p *i18n.Printer, ba service.BadgeAwards) pageLinks {
+	l := linksAt(c, "awards", "badge-"+ba.Badge.ID, p.T("Awards of %s", ba.Badge.Name), ba.AwardsPrev, ba.AwardsNext)
 	for _, u := range []*string{&l.Prev, &l.Next} {
 		if *u != "" {
 			path, rest, _ := strings.Cut(*u, "?")
@@ -236,7 +253,7 @@ func (s *Server) editCourse(c *fiber.Ctx) error {
 		return err
 	}
 	if previewing(c) {
-		return s.previewSummary(c, s.cfg.Services.Courses.Preview, "Save")
+		return s.previewSummary(c, s.cfg.Services.Courses.Preview, s.printer(c).T("Save"))
 	}
 	edited := *co
 	courseFromForm(c, &edited)
@@ -250,7 +267,7 @@ func (s *Server) editCourse(c *fiber.Ctx) error {
 		}
 		return s.courseFormAgain(c, p.Handle, &edited, true, err)
 	}
-	return s.back(c, co.Handle, service.TabSettings, nil, "The settings are saved.")
+	return s.back(c, co.Handle, service.TabSettings, nil, s.printer(c).T("The settings are saved."))
 }
 
 func (s *Server) answerRequest(c *fiber.Ctx) error {
@@ -261,12 +278,13 @@ func (s *Server) answerRequest(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	actor := c.FormValue("actor")
-	done := "The sign-up is approved."
+	p := s.printer(c)
+	done := p.T("The sign-up is approved.")
 	if c.Params("answer") == "approve" {
 		err = s.cfg.Services.Enrolment.Approve(ctx, co.Handle, actor)
 	} else {
 		err = s.cfg.Services.Enrolment.Decline(ctx, co.Handle, actor, c.FormValue("reason"))
-		done = "The sign-up is declined."
+		done = p.T("The sign-up is declined.")
 	}
 	return s.back(c, co.Handle, service.TabOverview, err, done)
 }
@@ -287,7 +305,7 @@ func (s *Server) addTask(c *fiber.Ctx) error {
 	} else if err != nil {
 		return s.back(c, co.Handle, service.TabTasks, err, "")
 	}
-	return s.back(c, co.Handle, service.TabTasks, nil, "The task “"+t.Title+"” is added.")
+	return s.back(c, co.Handle, service.TabTasks, nil, s.printer(c).T("The task “%s” is added.", t.Title))
 }
 
 // taskForm is the task form's data: the read model, the message of a
@@ -302,9 +320,10 @@ type taskForm struct {
 // taskFormAgain shows the task form again with what was typed (f.Task) and
 // why it was refused, 422.
 func (s *Server) taskFormAgain(c *fiber.Ctx, f *service.TaskForm, isNew bool, refusal error) error {
-	title := "Edit " + f.Task.Title
+	p := s.printer(c)
+	title := p.T("Edit %s", f.Task.Title)
 	if isNew {
-		title = "New task"
+		title = p.T("New task")
 	}
 	c.Status(formStatus(refusal))
 	return s.render(c, "task_form", pageData{Title: title, Data: taskForm{TaskForm: f, Err: formErrorOf(refusal, "title", "body"), New: isNew}})
@@ -318,7 +337,7 @@ func (s *Server) editTaskForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "task_form", pageData{Title: "Edit " + f.Task.Title, Data: taskForm{TaskForm: f}})
+	return s.render(c, "task_form", pageData{Title: s.printer(c).T("Edit %s", f.Task.Title), Data: taskForm{TaskForm: f}})
 }
 
 func (s *Server) editTask(c *fiber.Ctx) error {
@@ -335,7 +354,7 @@ func (s *Server) editTask(c *fiber.Ctx) error {
 			return err
 		}
 		f.Task.Title, f.Text, f.Preview = c.FormValue("title"), c.FormValue("body"), s.cfg.Services.Tasks.Preview(c.FormValue("body"))
-		return s.render(c, "task_form", pageData{Title: "Edit " + f.Task.Title, Data: taskForm{TaskForm: f}})
+		return s.render(c, "task_form", pageData{Title: s.printer(c).T("Edit %s", f.Task.Title), Data: taskForm{TaskForm: f}})
 	}
 	t := &domain.Task{ID: c.Params("id"), Course: co.Handle, Title: c.FormValue("title"), Source: c.FormValue("body")}
 	err = s.cfg.Services.Tasks.Edit(ctx, p.Handle, t)
@@ -349,7 +368,7 @@ func (s *Server) editTask(c *fiber.Ctx) error {
 		f.Task, f.Text = &typed, t.Source
 		return s.taskFormAgain(c, f, false, err)
 	}
-	return s.back(c, co.Handle, service.TabTasks, err, "The task is saved; the version it replaces is kept.")
+	return s.back(c, co.Handle, service.TabTasks, err, s.printer(c).T("The task is saved; the version it replaces is kept."))
 }
 
 func (s *Server) restoreTask(c *fiber.Ctx) error {
@@ -361,7 +380,7 @@ func (s *Server) restoreTask(c *fiber.Ctx) error {
 	defer cancel()
 	rev, _ := strconv.Atoi(c.FormValue("rev"))
 	_, err = s.cfg.Services.Tasks.Restore(ctx, p.Handle, co.Handle, c.Params("id"), rev)
-	return s.back(c, co.Handle, service.TabTasks, err, "The earlier version is restored.")
+	return s.back(c, co.Handle, service.TabTasks, err, s.printer(c).T("The earlier version is restored."))
 }
 
 // moveTask moves a task one place up or down.
@@ -423,7 +442,7 @@ func (s *Server) addBadge(c *fiber.Ctx) error {
 	} else if err != nil {
 		return s.back(c, co.Handle, service.TabBadges, err, "")
 	}
-	return s.back(c, co.Handle, service.TabBadges, nil, "The badge “"+b.Name+"” is created.")
+	return s.back(c, co.Handle, service.TabBadges, nil, s.printer(c).T("The badge “%s” is created.", b.Name))
 }
 
 // badgeForm is the badge form's data, shown after a refused new badge
@@ -462,7 +481,7 @@ func (s *Server) awardBadge(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	_, err = s.cfg.Services.Badges.Award(ctx, p.Handle, c.Params("id"), c.FormValue("learner"))
-	return s.back(c, co.Handle, service.TabBadges, err, "The badge is awarded.")
+	return s.back(c, co.Handle, service.TabBadges, err, s.printer(c).T("The badge is awarded."))
 }
 
 func (s *Server) pinPost(c *fiber.Ctx) error {
@@ -482,7 +501,7 @@ func (s *Server) removePost(c *fiber.Ctx) error {
 	}
 	ctx, cancel := ctx(c)
 	defer cancel()
-	return s.back(c, co.Handle, service.TabDiscussion, s.cfg.Services.Posts.Remove(ctx, p.Handle, c.FormValue("post")), "The post is removed from the discussion.")
+	return s.back(c, co.Handle, service.TabDiscussion, s.cfg.Services.Posts.Remove(ctx, p.Handle, c.FormValue("post")), s.printer(c).T("The post is removed from the discussion."))
 }
 
 // revokeFromManage revokes an award from the organisers' Badges tab, with
@@ -496,7 +515,7 @@ func (s *Server) revokeFromManage(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	return s.back(c, co.Handle, service.TabBadges, s.cfg.Services.Badges.Revoke(ctx, p.Handle, c.Params("id"), c.FormValue("reason")),
-		"The award is revoked.")
+		s.printer(c).T("The award is revoked."))
 }
 
 func (s *Server) blockFromCourse(c *fiber.Ctx) error {
@@ -507,5 +526,5 @@ func (s *Server) blockFromCourse(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	return s.back(c, co.Handle, service.TabProgress, s.cfg.Services.Moderation.BlockFromCourse(ctx, p.Handle, co.Handle, c.FormValue("actor")),
-		"They are blocked from this course.")
+		s.printer(c).T("They are blocked from this course."))
 }

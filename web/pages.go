@@ -12,8 +12,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lernejo/lernejo/domain"
+	"github.com/lernejo/lernejo/i18n"
 	"github.com/lernejo/lernejo/service"
-	"github.com/lernejo/lernejo/web/i18n"
 )
 
 //go:embed templates/*.html

@@ -4,7 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lernejo/lernejo/domain"
-	"github.com/lernejo/lernejo/web/i18n"
+	"github.com/lernejo/lernejo/i18n"
 )
 
 // readingPage is the form where a person picks the language and time

@@ -18,9 +18,9 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
 	"github.com/lernejo/lernejo/federation/fetch"
+	"github.com/lernejo/lernejo/i18n"
 	"github.com/lernejo/lernejo/inbox"
 	"github.com/lernejo/lernejo/service"
-	"github.com/lernejo/lernejo/web/i18n"
 )
 
 // Config is what the web layer needs; cmd builds it once.

@@ -1,6 +1,8 @@
-// Package i18n is the web pages' message catalogue: the languages the
-// node's pages speak, the Esperanto (and any later) translations of their
+// Package i18n is the node's message catalogue: the languages its pages
+// and mails speak, the Esperanto (and any later) translations of their
 // English text, choosing a reader's language, and writing dates in it.
+// The web pages (package web) and the mails the services write (package
+// service) both print through it.
 //
 // The English text is the message's key: a template writes
 // {{t "Log in"}} or {{t "Join this %s" .Word}}, and Go code
@@ -152,10 +154,14 @@ func verbs(s string) string {
 // that checks every message is translated.
 func (c *Catalogue) Messages(l Lang) map[string]string { return c.msgs[l] }
 
-// Printer writes the messages of one language.
+// Printer writes the messages of one language. A nil catalogue writes
+// English only.
 func (c *Catalogue) Printer(l Lang) *Printer {
-	if !Supported(string(l)) {
+	if !Supported(string(l)) || c == nil {
 		l = English
+	}
+	if c == nil {
+		return &Printer{Lang: l}
 	}
 	return &Printer{Lang: l, msgs: c.msgs[l]}
 }

@@ -91,12 +91,12 @@ func TestCoursePagesInEsperanto(t *testing.T) {
 	resp, _ = post(lea, course+"/join", course, url.Values{})
 	wantRedirect(t, "join", resp, course)
 	saysIn(t, "a joined learner", eo(lea, course, http.StatusOK),
-		[]string{"Vi aliĝis: bonvenon!", "Vi partoprenas en ĉi tiu Studrondo.", `<progress id="task-progress"`, "<summary>Forlasi</summary>",
+		[]string{"Vi aliĝis: bonvenon!", "Vi partoprenas en ĉi tiu Studrondo.", "0 el 3 taskoj faritaj", `<progress id="task-progress"`, "<summary>Forlasi</summary>",
 			"Ĉu forlasi A Gentle Introduction to Python? Via progreso restas, sed vi ne plu ricevos ĝiajn afiŝojn kaj ne plu povos afiŝi.",
 			"Forlasi A Gentle Introduction to Python", "Voĉdoni por kunlernanto (el ĉi tiu paĝo de la partoprenantoj)", "Voĉdoni por „Helper“",
 			"Skribu afiŝon", "Maksimume 5 000 signoj.", "Markdown: **grasa**, _kursiva_, [ligilo](adreso), listoj (- ero)", ">Afiŝi</button>",
 			">Antaŭrigardo</button>", "<summary>Respondi</summary>", "Via respondo", "<summary>Raporti</summary>", "Kial (la organizantoj"},
-		[]string{"You are in", "You take part", ">Leave<", "Your progress stays", "Vote for", "Write a post", "At most 5,000",
+		[]string{"You are in", "You take part", "tasks done", ">Leave<", "Your progress stays", "Vote for", "Write a post", "At most 5,000",
 			"**bold**", ">Post<", ">Preview<", ">Reply<", "Your reply", ">Report<", "Why (the organisers", "Post as the"})
 
 	// A refused (empty) post: the course page again, the field's error in

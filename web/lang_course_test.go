@@ -65,7 +65,8 @@ func TestCoursePagesInEsperanto(t *testing.T) {
 			"Partopreno", "Sekvu <strong>@gentle-python@", "aŭ ajna fediversa konto por aliĝi, aŭ <a href=\"/login?next=/courses/gentle-python\">ensalutu</a> por aliĝi ĉi tie.",
 			"Taskoj", "Insignoj", "„Helper“ estas aljuĝata de kunlernantoj: per 3 voĉoj de malsamaj lernantoj.",
 			"Voĉdoni el alia Lernejo-nodo", "iru al ĉi tiu Studrondo kaj donu la adreson de la insigno, <code>", "Diskuto", "alpinglita",
-			"Partoprenantoj", "Estu la unua, kiu aliĝas."},
+			"Partoprenantoj", "Estu la unua, kiu aliĝas.", `<h1 lang="en">A Gentle Introduction to Python</h1>`, `<div class="summary" lang="en">`,
+			`<ol class="tasks" lang="en">`},
 		[]string{"Study Group", " · open", "Organised by", "part of", "Atom feed", "Taking part", "from Mastodon or any fediverse account",
 			"to join here", ">Tasks<", ">Badges<", "is awarded by fellow learners", "votes from different learners", "Voting from another",
 			"give the badge’s address", ">Discussion<", "pinned", ">Participants<", "Be the first to join", "Markdown:"})

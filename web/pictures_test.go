@@ -76,6 +76,11 @@ func TestCourseAndSchoolPictures(t *testing.T) {
 	if !strings.Contains(page, `<div class="profile-head"><img class="avatar large" src="`+u.Path+`"`) {
 		t.Errorf("the school's page does not show its picture %s:\n%s", u.Path, page)
 	}
+	_, page = visitor.get(course)
+	cu, _ := url.Parse(ci)
+	if !strings.Contains(page, `<div class="profile-head"><img class="avatar large" src="`+cu.Path+`"`) {
+		t.Errorf("the course's page does not show its picture %s:\n%s", cu.Path, page)
+	}
 	if resp, _ := visitor.get(u.Path); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/jpeg" {
 		t.Errorf("GET %s: %d %s", u.Path, resp.StatusCode, resp.Header.Get("Content-Type"))
 	}

@@ -48,6 +48,7 @@ func (u *user) pressFor(handle, text string) {
 // logged out, their profile answers 410 Gone, and nobody can sign up with
 // their handle again.
 func TestJourneySuspendAndDeleteAccounts(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, node.Config{Demo: true})
 	b := newBrowser(t)
 	const pw = "a long enough password"

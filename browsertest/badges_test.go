@@ -18,6 +18,7 @@ import (
 // and revokes it with a reason: the page says so, the hosted assertion
 // answers revoked with the reason, and the profile no longer shows it.
 func TestJourneyPeerBadgeVotedAndRevoked(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, node.Config{Demo: true})
 	b := newBrowser(t)
 

@@ -69,6 +69,7 @@ func (u *user) doesNotSee(text string) {
 // then removes it; a deep thread shows four levels, the deeper replies at
 // the fourth saying whom they answer.
 func TestJourneyDiscussion(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, node.Config{Demo: true})
 	b := newBrowser(t)
 	course := "/courses/" + node.DemoCourse

@@ -35,6 +35,7 @@ func mailLink(t *testing.T, m mailtest.Message, base string) string {
 // request for an account that does not exist gets the same answer and
 // sends nothing.
 func TestJourneyPasswordResetByEmail(t *testing.T) {
+	t.Parallel()
 	srv := mailtest.Start(t)
 	n := startNode(t, node.Config{SMTP: srv.SMTP()})
 	b := newBrowser(t)
@@ -114,6 +115,7 @@ func TestJourneyPasswordResetByEmail(t *testing.T) {
 // TestNoResetWithoutSMTP: a node without an SMTP server offers no reset:
 // the log-in page has no link and the reset pages are not found.
 func TestNoResetWithoutSMTP(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, node.Config{})
 	b := newBrowser(t)
 	v := b.as("visitor", n.Base)

@@ -17,6 +17,7 @@ import (
 // done and posts; the organiser, whose browser asks for Esperanto, adds a
 // task on the Tasks tab; as the operator they block a domain.
 func TestJourneyInEsperantoOnAPhone(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, node.Config{Demo: true})
 	b := newBrowser(t)
 	phone := chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)

@@ -92,6 +92,7 @@ func (u *user) noFlash(what string) {
 // the form with the text typed and the message beside the field, marked
 // invalid; the post that will do is published, with a notice shown once.
 func TestPostErrorsKeepTheText(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, node.Config{Demo: true})
 	b := newBrowser(t)
 	mia := b.as("mia", n.Base)
@@ -139,6 +140,7 @@ func TestPostErrorsKeepTheText(t *testing.T) {
 // TestMessagesAreNotReadFromTheURL: the crafted link of the issue shows no
 // warning; a real refusal is told once and gone on reload.
 func TestMessagesAreNotReadFromTheURL(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, node.Config{Demo: true})
 	b := newBrowser(t)
 	ada := b.as("ada", n.Base)
@@ -173,6 +175,7 @@ func TestMessagesAreNotReadFromTheURL(t *testing.T) {
 // is told it is a draft, with a Publish button in the notice; pressing it
 // opens the course, said in a notice of its own.
 func TestCreatedCourseIsADraftToPublish(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, node.Config{Demo: true})
 	b := newBrowser(t)
 	olga := b.as("olga", n.Base)
@@ -223,6 +226,7 @@ func TestCreatedCourseIsADraftToPublish(t *testing.T) {
 // TestRemovingAPostAsksFirst: with scripts off, an organiser's Remove only
 // opens the question; the post goes when its real button is pressed.
 func TestRemovingAPostAsksFirst(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, node.Config{Demo: true})
 	b := newBrowser(t)
 	mia := b.as("mia", n.Base)

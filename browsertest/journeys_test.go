@@ -17,6 +17,7 @@ const pw = "correct horse battery"
 // joins, marks the task done, receives the badge and finds it on their
 // profile. Everything goes through the forms of the pages.
 func TestJourneyChallengeToBadge(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, node.Config{Demo: true})
 	b := newBrowser(t)
 
@@ -117,6 +118,7 @@ func TestJourneyChallengeToBadge(t *testing.T) {
 // sees the request with the answer in the queue and approves it; the
 // learner then takes part.
 func TestJourneyModeratedSignUp(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, node.Config{Demo: true})
 	b := newBrowser(t)
 
@@ -165,6 +167,7 @@ func TestJourneyModeratedSignUp(t *testing.T) {
 // the node's admin) replaces the node's words for its activities; the
 // course form and the about page use the new words at once.
 func TestJourneyOperatorRenamesKinds(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, node.Config{Demo: true})
 	b := newBrowser(t)
 
@@ -216,6 +219,7 @@ func TestJourneyOperatorRenamesKinds(t *testing.T) {
 // accepted over ActivityPub) sees that they take part; B records them as a
 // follower of the course.
 func TestJourneyRemoteLookupAndJoin(t *testing.T) {
+	t.Parallel()
 	a := startNode(t, node.Config{AllowPrivateNetworks: true})
 	bn := startNode(t, node.Config{AllowPrivateNetworks: true, Demo: true})
 	b := newBrowser(t)

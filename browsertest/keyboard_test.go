@@ -83,6 +83,7 @@ func (u *user) enter() {
 // first task, marks it done with a link to their work, and posts to the
 // discussion; every control on the way shows where the focus is.
 func TestKeyboardOnlyJourney(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, node.Config{Demo: true})
 	b := newBrowser(t)
 	kim := b.as("kim", n.Base)

@@ -59,6 +59,7 @@ func (u *user) failure(fn func(u *user)) string {
 // image without a text alternative and low-contrast text fail axe-core, and
 // text that is readable in light but not in dark fails in the dark scheme.
 func TestPageChecksCatchFaults(t *testing.T) {
+	t.Parallel()
 	b := newBrowser(t)
 	u := b.as("visitor", "")
 	page := func(body string) string {
@@ -102,6 +103,7 @@ var (
 // axe-core checks (light and dark) and says its language, the
 // header stays on one line and "Log out" is a quiet button.
 func TestLayoutWithLongContent(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, node.Config{Demo: true})
 	ctx := context.Background()
 	sv := n.Services

@@ -47,6 +47,7 @@ func (u *user) progressBar() string {
 // with its progress, and after the last task the badge it earned; the
 // organiser's shows the courses they organise, a draft marked.
 func TestJourneyMyLearningAndNotifications(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, node.Config{Demo: true})
 	b := newBrowser(t)
 

@@ -31,6 +31,7 @@ func (c *settableClock) add(d time.Duration) {
 // while that address is being made to wait. When she mistypes her own password too often the form tells her
 // how long to wait, and after that wait she gets in.
 func TestJourneyLogInWhileSomeoneGuesses(t *testing.T) {
+	t.Parallel()
 	clock := &settableClock{t: time.Now()}
 	_, lo, _ := net.ParseCIDR("127.0.0.1/32")
 	n := startNode(t, node.Config{Demo: true, Now: clock.now, TrustedProxies: []*net.IPNet{lo}})

@@ -20,6 +20,7 @@ import (
 // edit is previewed and saved too. The organiser adds a task in Markdown
 // the same way and edits it from its Markdown.
 func TestJourneyMarkdown(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, node.Config{Demo: true})
 	b := newBrowser(t)
 	course := "/courses/" + node.DemoCourse

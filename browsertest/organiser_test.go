@@ -106,6 +106,7 @@ func demoLearner(t *testing.T, n *testNode) []*domain.Task {
 // the learner, awards a badge on the Badges tab and revokes it there with
 // a reason; the award's page and the store then say it is revoked.
 func TestJourneyOrganiserWalksTheTabs(t *testing.T) {
+	t.Parallel()
 	for _, width := range []string{"phone", "desktop"} {
 		t.Run(width, func(t *testing.T) {
 			n := startNode(t, node.Config{Demo: true})
@@ -200,6 +201,7 @@ func TestJourneyOrganiserWalksTheTabs(t *testing.T) {
 // page, and goes through the tasks by "Next task" to the last, which leads
 // back to the course. The organiser is offered Manage there, not Join.
 func TestJourneyLearnerProgressAndNextTask(t *testing.T) {
+	t.Parallel()
 	for _, width := range []string{"phone", "desktop"} {
 		t.Run(width, func(t *testing.T) {
 			n := startNode(t, node.Config{Demo: true})
@@ -267,6 +269,7 @@ func TestJourneyLearnerProgressAndNextTask(t *testing.T) {
 // posts shows the newest first, and "Older posts" links lead, page by page,
 // to the oldest; "Newer posts" leads back.
 func TestJourneyOlderPostsReachable(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, node.Config{Demo: true})
 	ctx := context.Background()
 	const posts = 45 // more than two pages of 20

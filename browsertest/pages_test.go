@@ -74,6 +74,7 @@ func seedStory(t testing.TB, n *testNode) string {
 // at phone (390×844) and desktop (1280×900) width to /screenshots at the
 // repository root (not committed), as the organiser ada sees them.
 func TestScreenshotsOfMainPages(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, node.Config{Demo: true})
 	task := seedStory(t, n)
 	b := newBrowser(t)

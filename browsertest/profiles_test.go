@@ -23,6 +23,7 @@ import (
 // beside their name. A file that is no image is refused next to the form,
 // keeping what they typed. Nothing overflows a phone's width.
 func TestProfileAvatarJourney(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, node.Config{Demo: true})
 	b := newBrowser(t)
 	dir := t.TempDir()

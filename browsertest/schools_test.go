@@ -13,6 +13,7 @@ import (
 // olga finds the request on the school's page, accepts it, and the course
 // is listed there; she edits the school's summary too.
 func TestJourneySchoolCreatedAndJoined(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, node.Config{Demo: true})
 	b := newBrowser(t)
 

@@ -26,6 +26,7 @@ import (
 // the store changes. The same form with the page's own token works, so the
 // refusals are the token's doing and not a broken request.
 func TestCSRF(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, node.Config{Demo: true})
 	ada := newClient(t, n.Base)
 	ada.logIn("ada", n.AdaPassword)
@@ -139,6 +140,7 @@ func TestCSRF(t *testing.T) {
 // double-submit token. A logged-in person who is neither organiser nor
 // operator is refused too.
 func TestLoggedOutCannotReachOrganiserOrOperatorPages(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, node.Config{Demo: true})
 	var task string
 	n.view(t, func(tx domain.Tx) error {
@@ -320,6 +322,7 @@ func activeContent(doc *html.Node) []string {
 // as text or sanitised away, never as markup that runs: the HTML has no
 // script, handler or javascript: URL, and Chromium opens no dialog.
 func TestXSSRendersInert(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, node.Config{Demo: true, AllowPrivateNetworks: true})
 	remote := fakeRemote(t)
 

@@ -91,6 +91,7 @@ type validateResult struct {
 // html-validate (html-validate:recommended), and that each has one <main>,
 // one <h1> and a lang.
 func TestEveryPageIsValidHTML(t *testing.T) {
+	t.Parallel()
 	bin := htmlValidate(t)
 	n := startNode(t, node.Config{Demo: true, AllowPrivateNetworks: true})
 	other := startNode(t, node.Config{Demo: true, AllowPrivateNetworks: true})

@@ -1,50 +1,103 @@
 package node
 
 import (
-	"context"
+	"bufio"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
-
-	"github.com/lernejo/lernejo/domain"
 )
 
 // burstActivities is how many pre-signed Creates BenchmarkPagesDuringIngest
-// posts in its burst: several seconds of full-speed ingest here.
+// posts in its burst: about a second of full-speed ingest here.
 const burstActivities = 12_000
 
-// pageLatencies GETs path from one keep-alive client, one request after
-// another as a person's browser does, until stop is closed (or, with stop
-// nil, count times), and returns each request's time, sorted.
-func pageLatencies(b *testing.B, base, path string, count int, stop <-chan struct{}) []time.Duration {
+// runPageSampler is a child process of BenchmarkPagesDuringIngest (see
+// TestMain): it GETs LERNEJO_PAGE_SAMPLER from one keep-alive connection,
+// one request after another with a short pause, as a person's browser
+// would, until its stdin closes; then it prints each request's time in
+// microseconds, one per line. A process of its own, so that its requests
+// wait for the node, not for the load generator's goroutines.
+func runPageSampler() int {
+	url := os.Getenv("LERNEJO_PAGE_SAMPLER")
+	stop := make(chan struct{})
+	go func() { io.Copy(io.Discard, os.Stdin); close(stop) }()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
 	var out []time.Duration
-	for i := 0; stop != nil || i < count; i++ {
-		if stop != nil {
-			select {
-			case <-stop:
-				slices.Sort(out)
-				return out
-			default:
+	for {
+		select {
+		case <-stop:
+			for _, d := range out {
+				fmt.Println(d.Microseconds())
 			}
+			return 0
+		default:
 		}
 		start := time.Now()
-		resp, err := client.Get(base + path)
+		resp, err := client.Get(url)
 		if err != nil {
-			b.Fatal(err)
+			fmt.Fprintln(os.Stderr, err)
+			return 1
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != 200 {
-			b.Fatalf("GET %s: %d", path, resp.StatusCode)
+			fmt.Fprintln(os.Stderr, "status", resp.StatusCode)
+			return 1
 		}
 		out = append(out, time.Since(start))
-		if stop != nil {
-			time.Sleep(2 * time.Millisecond) // a page now and then, not a second flood
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// pageSampler is a running runPageSampler child.
+type pageSampler struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	out   io.Reader
+}
+
+func startPageSampler(b *testing.B, url string) *pageSampler {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "LERNEJO_PAGE_SAMPLER="+url)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	return &pageSampler{cmd: cmd, stdin: stdin, out: out}
+}
+
+// stop ends the sampling and returns the requests' times, sorted.
+func (s *pageSampler) stop(b *testing.B) []time.Duration {
+	s.stdin.Close()
+	var out []time.Duration
+	sc := bufio.NewScanner(s.out)
+	for sc.Scan() {
+		us, err := strconv.ParseInt(sc.Text(), 10, 64)
+		if err != nil {
+			b.Fatalf("sampler: %q", sc.Text())
 		}
+		out = append(out, time.Duration(us)*time.Microsecond)
+	}
+	if err := s.cmd.Wait(); err != nil {
+		b.Fatalf("sampler: %v", err)
 	}
 	slices.Sort(out)
 	return out
@@ -59,44 +112,65 @@ func quantile(sorted []time.Duration, q float64) float64 {
 	return float64(sorted[i]) / float64(time.Millisecond)
 }
 
+// metricsJournal reads the node's lernejo_inbox_journal gauge from /metrics.
+func metricsJournal(b *testing.B, base string) int {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "lernejo_inbox_journal "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return int(f)
+		}
+	}
+	b.Fatal("no lernejo_inbox_journal in /metrics")
+	return 0
+}
+
 // BenchmarkPagesDuringIngest measures what a person notices while another
 // server floods the node: the demo course page's p50 and p99 at rest, then
 // during a burst of burstActivities pre-signed Creates from loadConns
 // connections (journal on disk, synced), and how far processing lags
 // behind acceptance: the inbox's acceptance rate, the rate at which the
 // journal drains (all accepted activities processed), and the backlog's
-// peak. Run with -benchtime 1x; each iteration is one burst.
+// peak. Three processes share the machine's cores, as on a server: the
+// node, the load generator (this one) and the page sampler, so that a
+// page's time is the node's, not the generator's scheduling. Run with
+// -benchtime 1x; each iteration is one burst. LERNEJO_BENCH_CPUPROFILE=FILE
+// profiles the node.
 func BenchmarkPagesDuringIngest(b *testing.B) {
 	peer := newFakePeer(b)
-	n := startNode(b, Config{Demo: true, DataDir: b.TempDir(), AllowPrivateNetworks: true,
-		InboxPerHost: noLimit, InboxPerIP: noLimit, InboxBacklog: noLimit, RequestsPerIP: noLimit})
-	base, addr := n.URLs.Base(), n.URLs.Host()
-	page := "/courses/" + DemoCourse
-	warmUp(b, peer, addr, base)
-	journal := func() int {
-		var l int
-		if err := n.Store.View(context.Background(), func(tx domain.Tx) error {
-			var err error
-			l, err = tx.InboxLen()
-			return err
-		}); err != nil {
-			b.Fatal(err)
-		}
-		return l
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
 	}
+	addr := ln.Addr().String()
+	ln.Close()
+	env := []string{"LERNEJO_CHILD_LISTEN=" + addr, "LERNEJO_CHILD_DATA=" + b.TempDir(), "LERNEJO_CHILD_NO_INBOX_LIMITS=1"}
+	if p := os.Getenv("LERNEJO_BENCH_CPUPROFILE"); p != "" {
+		env = append(env, "LERNEJO_CHILD_CPUPROFILE="+p)
+	}
+	child, base := startChildB(b, env...)
+	if os.Getenv("LERNEJO_BENCH_CPUPROFILE") != "" {
+		defer func() { child.Process.Signal(syscall.SIGTERM); child.Wait() }()
+	}
+	page := base + "/courses/" + DemoCourse
+	warmUp(b, peer, addr, base)
 	for burst := 0; b.Loop(); burst++ {
 		b.StopTimer()
 		reqs := signedCreates(b, peer, base, burst*burstActivities, burstActivities)
-		pageLatencies(b, base, page, 50, nil) // warm the page's caches
-		idle := pageLatencies(b, base, page, 500, nil)
+		s := startPageSampler(b, page)
+		time.Sleep(3 * time.Second)
+		idle := s.stop(b)
 		b.StartTimer()
 
-		stop := make(chan struct{})
-		var loaded []time.Duration
-		var wg sync.WaitGroup
-		wg.Go(func() { loaded = pageLatencies(b, base, page, 0, stop) })
+		s = startPageSampler(b, page)
 		peak := 0
 		sampling := make(chan struct{})
+		var wg sync.WaitGroup
 		wg.Go(func() {
 			t := time.NewTicker(50 * time.Millisecond)
 			defer t.Stop()
@@ -105,18 +179,18 @@ func BenchmarkPagesDuringIngest(b *testing.B) {
 				case <-sampling:
 					return
 				case <-t.C:
-					peak = max(peak, journal())
+					peak = max(peak, metricsJournal(b, base))
 				}
 			}
 		})
 		start := time.Now()
 		postAll(b, addr, reqs)
 		accepted := time.Since(start)
-		for journal() > 0 {
+		for metricsJournal(b, base) > 0 {
 			time.Sleep(5 * time.Millisecond)
 		}
 		drained := time.Since(start)
-		close(stop)
+		loaded := s.stop(b)
 		close(sampling)
 		wg.Wait()
 

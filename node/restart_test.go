@@ -32,12 +32,16 @@ func TestMain(m *testing.M) {
 	if os.Getenv("LERNEJO_NODE_CHILD") == "1" {
 		os.Exit(runChild())
 	}
+	if os.Getenv("LERNEJO_PAGE_SAMPLER") != "" {
+		os.Exit(runPageSampler())
+	}
 	os.Exit(m.Run())
 }
 
 // runChild runs a demo node on LERNEJO_CHILD_DATA with its clock moved by
 // LERNEJO_CHILD_CLOCK; with LERNEJO_CHILD_FOLLOW, bea follows that actor;
-// with LERNEJO_CHILD_NO_INBOX_LIMITS, its inbox takes all it is sent.
+// with LERNEJO_CHILD_NO_INBOX_LIMITS, its inbox takes all it is sent and
+// its pages answer any number of requests.
 // LERNEJO_CHILD_MIN_FREE and LERNEJO_CHILD_RESERVE (bytes) set the disk
 // watermark and reserve.
 func runChild() int {
@@ -50,7 +54,7 @@ func runChild() int {
 		MinFreeDisk: minFree, DiskReserve: reserve,
 	}
 	if os.Getenv("LERNEJO_CHILD_NO_INBOX_LIMITS") != "" {
-		cfg.InboxPerHost, cfg.InboxPerIP, cfg.InboxBacklog = noLimit, noLimit, noLimit
+		cfg.InboxPerHost, cfg.InboxPerIP, cfg.InboxBacklog, cfg.RequestsPerIP = noLimit, noLimit, noLimit, noLimit
 	}
 	n, err := New(cfg)
 	if err != nil {

@@ -16,9 +16,10 @@ import (
 )
 
 // fragmentsOf are the pieces of the English messages of the catalogue
-// files named (eo/NAME.json) that a reader would see as a sentence, as
-// englishFragments makes them: each message split at its fmt verbs, the
-// pieces of at least 12 characters with a space in them.
+// files named (i18n/eo/NAME.json) that a reader would see as a sentence:
+// each message split at its fmt verbs, the pieces of at least 12
+// characters with a space in them. None may be left on a page written in
+// Esperanto.
 func fragmentsOf(t *testing.T, files ...string) []string {
 	t.Helper()
 	var out []string

@@ -1,12 +1,10 @@
 package web_test
 
 import (
-	"encoding/json"
 	"io"
 	"mime/quotedprintable"
 	"net/http"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,41 +14,13 @@ import (
 	"github.com/lernejo/lernejo/node"
 )
 
-// englishFragments are the pieces of the English messages of the account,
-// home and learning pages that a reader would see as a sentence: each
-// message split at its fmt verbs, the pieces of at least 12 characters
-// with a space in them. None may be left on a page written in Esperanto.
-func englishFragments(t *testing.T) []string {
-	t.Helper()
-	var out []string
-	verb := regexp.MustCompile(`%[a-z%]`)
-	for _, f := range []string{"account", "home", "learning"} {
-		b, err := os.ReadFile("../i18n/eo/" + f + ".json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]string
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatal(err)
-		}
-		for k := range m {
-			for _, piece := range verb.Split(k, -1) {
-				if piece = strings.TrimSpace(piece); len(piece) >= 12 && strings.Contains(piece, " ") {
-					out = append(out, piece)
-				}
-			}
-		}
-	}
-	return out
-}
-
 // TestPagesInEsperanto: each account, home and learning page, loaded by a
 // browser asking for Esperanto, says its Esperanto phrases and has none
 // of its English sentences left; refused forms answer in Esperanto too.
 func TestPagesInEsperanto(t *testing.T) {
 	srv := mailtest.Start(t)
 	n := startNode(t, node.Config{SMTP: srv.SMTP(), AllowPrivateNetworks: true})
-	english := englishFragments(t)
+	english := fragmentsOf(t, "account", "home", "learning")
 	if len(english) < 50 {
 		t.Fatalf("only %d English sentences to look for: the catalogue files moved", len(english))
 	}

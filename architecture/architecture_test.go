@@ -69,6 +69,8 @@ var rules = []rule{
 		why: "federation imports neither Fiber nor Badger"},
 	{pkgs: "./i18n/...", check: imports, forbid: []string{ours},
 		why: "i18n, the catalogue of the pages' and mails' words, imports nothing of ours"},
+	{pkgs: "./priority/...", check: imports, forbid: []string{ours},
+		why: "priority, which shares the processors between pages and federation work, imports nothing of ours"},
 	{pkgs: "./service/...", check: imports, forbid: []string{"./web/...", "./inbox/...", "./outbox/...", "./mail/...", "./node/...", "./cmd/...", "./domain/store"},
 		why: "service queues outgoing activities through an interface it defines; only node and cmd wire concrete types"},
 	{pkgs: "./service/...", check: deps, forbid: []string{fiber, badger},

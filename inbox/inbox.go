@@ -21,6 +21,7 @@ import (
 	"github.com/lernejo/lernejo/federation"
 	"github.com/lernejo/lernejo/federation/fetch"
 	"github.com/lernejo/lernejo/federation/httpsig"
+	"github.com/lernejo/lernejo/priority"
 )
 
 // Outbox is what the inbox needs of delivery: be told that the
@@ -139,6 +140,14 @@ type Config struct {
 	// the journal; past it, its POSTs are refused with 429 until some are
 	// processed. 0 means DefaultBacklog.
 	Backlog int
+	// Journal bounds the activities waiting in the journal from all hosts
+	// together; past it, every POST is refused with 503 and Retry-After
+	// until the processor has caught up. 0 means DefaultJournal.
+	Journal int
+	// Priority, if set, runs the inbox's work on the processor (checking
+	// a POST, applying an activity) as background work, after the pages
+	// people wait for; nil runs it at once.
+	Priority *priority.Scheduler
 }
 
 // DefaultBacklog is Config.Backlog's default. The processor takes turns
@@ -148,6 +157,17 @@ type Config struct {
 // processor a minute or so, and a legitimate burst from a big instance
 // (a popular post's replies and likes) fits with room to spare.
 const DefaultBacklog = 1000
+
+// DefaultJournal is Config.Journal's default: at the slowest the processor
+// goes here (about a thousand activities a second, when each is a note to
+// a big course), what is accepted is applied within ten seconds or so. A
+// sender answered 503 retries later (Mastodon, GoToSocial and this node's
+// outbox all do), so a burst bigger than this is delayed at its source
+// instead of on our disk, and the lag cannot grow without bound.
+const DefaultJournal = 10_000
+
+// journalRetryAfter is the Retry-After of a refusal for a full journal.
+const journalRetryAfter = 20 * time.Second
 
 // backlogRetryAfter is the Retry-After of a refusal for a full backlog:
 // long enough for the processor to take a few turns of the host's items.
@@ -186,6 +206,8 @@ type Inbox struct {
 	// processor takes turns between the hosts it names.
 	backlogMu sync.Mutex
 	backlog   map[string]int
+	total     int       // the sum of backlog
+	lag       time.Time // when the activity processed last was received
 
 	// cursors is, for each host, the id of the last journal item the
 	// processor read of it (kept when the host has nothing left, so that
@@ -242,6 +264,9 @@ func New(ctx context.Context, cfg Config) (*Inbox, error) {
 	if cfg.Backlog <= 0 {
 		cfg.Backlog = DefaultBacklog
 	}
+	if cfg.Journal <= 0 {
+		cfg.Journal = DefaultJournal
+	}
 	in := &Inbox{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1),
 		writes: make(chan *journalWrite, 256), done: make(chan struct{}), cursors: map[string]string{},
 		backfills: make(chan string, maxBackfillsWaiting)}
@@ -272,6 +297,7 @@ func (in *Inbox) countBacklog(ctx context.Context) error {
 	for _, n := range in.backlog {
 		indexed += n
 	}
+	in.total = total
 	if indexed == total {
 		return nil
 	}
@@ -309,11 +335,16 @@ func senderOf(actor string) string {
 	return "unknown"
 }
 
-// waitingFrom is how many activities of host are journalled, not processed.
-func (in *Inbox) waitingFrom(host string) int {
+// Backlog is how many activities are journalled and not yet processed, and
+// how long the one processed last had waited (0 when none is waiting): the
+// processor's lag behind the inbox. Both are read from memory.
+func (in *Inbox) Backlog() (waiting int, lag time.Duration) {
 	in.backlogMu.Lock()
 	defer in.backlogMu.Unlock()
-	return in.backlog[host]
+	if in.total > 0 && !in.lag.IsZero() {
+		lag = in.cfg.Now().Sub(in.lag)
+	}
+	return in.total, lag
 }
 
 // counted adds n (negative: takes) to each item's host's backlog.
@@ -324,15 +355,28 @@ func (in *Inbox) counted(items []*domain.InboxItem, n int) {
 		if in.backlog[it.Host] += n; in.backlog[it.Host] <= 0 {
 			delete(in.backlog, it.Host)
 		}
+		if n < 0 && it.Received.After(in.lag) {
+			in.lag = it.Received
+		}
 	}
+	in.total = max(0, in.total+n*len(items))
 }
 
-// backlogFull refuses an activity from host when host has Config.Backlog
-// activities waiting, counting pending more about to be journalled.
-func (in *Inbox) backlogFull(host string, pending int) *Error {
-	if n := in.waitingFrom(host) + pending; n >= in.cfg.Backlog {
+// backlogFull refuses an activity from host when the journal holds
+// Config.Journal activities (503), or host has Config.Backlog of them
+// waiting (429), counting those about to be journalled with it: pending of
+// host's and pendingAll in all.
+func (in *Inbox) backlogFull(host string, pending, pendingAll int) *Error {
+	in.backlogMu.Lock()
+	fromHost, all := in.backlog[host]+pending, in.total+pendingAll
+	in.backlogMu.Unlock()
+	if all >= in.cfg.Journal {
+		return &Error{Status: http.StatusServiceUnavailable, Reason: "journal_full", RetryAfter: journalRetryAfter,
+			Err: fmt.Errorf("%d activities are waiting to be processed", all)}
+	}
+	if fromHost >= in.cfg.Backlog {
 		return &Error{Status: http.StatusTooManyRequests, Reason: "backlog", RetryAfter: backlogRetryAfter,
-			Err: fmt.Errorf("%s has %d activities waiting to be processed", host, n)}
+			Err: fmt.Errorf("%s has %d activities waiting to be processed", host, fromHost)}
 	}
 	return nil
 }
@@ -386,13 +430,27 @@ func refuse(status int, reason string, err error) *Error {
 // activity is durably stored (or was a duplicate) and 202 may be answered.
 func (in *Inbox) Receive(ctx context.Context, r Request) error {
 	in.arriving.Add(1)
-	act, signer, err := in.check(ctx, r)
+	act, signer, err := in.checkInTurn(ctx, r)
 	in.arriving.Add(-1)
 	if err != nil || act == nil {
 		return err
 	}
 	return in.journal(ctx, act, signer)
 }
+
+// checkInTurn is check as background work (see Config.Priority).
+func (in *Inbox) checkInTurn(ctx context.Context, r Request) (*federation.Activity, string, error) {
+	release, err := in.cfg.Priority.Background(ctx)
+	if err != nil {
+		return nil, "", &Error{Status: http.StatusServiceUnavailable, Reason: "busy", Err: err, RetryAfter: busyRetryAfter}
+	}
+	defer release()
+	return in.check(ctx, r)
+}
+
+// busyRetryAfter is the Retry-After of a POST that waited its whole
+// deadline for a turn to be checked.
+const busyRetryAfter = 10 * time.Second
 
 // check does everything Receive does before the journal: it returns the
 // activity and its signer, a refusal, or nil and no error for an activity
@@ -418,11 +476,12 @@ func (in *Inbox) check(ctx context.Context, r Request) (_ *federation.Activity, 
 		return nil, "", refuse(http.StatusUnauthorized, "signature", err)
 	}
 	keyHost := hostOf(params.KeyID)
-	// A host with a full backlog is refused before its signature costs
-	// anything; the journal writer checks again, for requests checked
-	// together (the key's host is the signer's: S8).
+	// A host with a full backlog, or anyone while the journal is full, is
+	// refused before the signature costs anything; the journal writer
+	// checks again, for requests checked together (the key's host is the
+	// signer's: S8).
 	sender := federation.RegistrableDomain(keyHost)
-	if err := in.backlogFull(sender, 0); err != nil {
+	if err := in.backlogFull(sender, 0, 0); err != nil {
 		return nil, "", err
 	}
 	if r.Admit != nil {
@@ -684,7 +743,7 @@ func (in *Inbox) journalLoop() {
 		err := in.cfg.Store.Update(context.Background(), func(tx domain.Tx) error {
 			put, full = map[*journalWrite]bool{}, map[*journalWrite]*Error{} // the transaction may run again
 			inBatch := map[string]bool{}
-			added := map[string]int{} // by host
+			added, addedAll := map[string]int{}, 0 // by host, and in all
 			for _, w := range batch {
 				id, host := w.item.ActivityID, w.item.Host
 				seen, err := tx.Seen(id)
@@ -694,12 +753,13 @@ func (in *Inbox) journalLoop() {
 				if seen || inBatch[id] {
 					continue // acknowledged, dropped
 				}
-				if refusal := in.backlogFull(host, added[host]); refusal != nil {
+				if refusal := in.backlogFull(host, added[host], addedAll); refusal != nil {
 					full[w] = refusal
 					continue
 				}
 				inBatch[id] = true
 				added[host]++
+				addedAll++
 				if err := tx.MarkSeen(id, SeenTTL); err != nil {
 					return err
 				}

@@ -296,7 +296,13 @@ func (in *Inbox) commit(ctx context.Context, jobs []job) (done []job) {
 		err := in.cfg.Store.Update(ctx, func(tx domain.Tx) error {
 			at, cause = -1, nil // the transaction may run again
 			for i, j := range jobs {
-				if err := j.h(ctx, tx, j.act); err != nil {
+				release, err := in.cfg.Priority.Background(ctx)
+				if err != nil {
+					return err // the node is stopping: tried again at start
+				}
+				err = j.h(ctx, tx, j.act)
+				release()
+				if err != nil {
 					at, cause = i, err
 					return err // roll every write back
 				}
@@ -322,6 +328,8 @@ func (in *Inbox) commit(ctx context.Context, jobs []job) (done []job) {
 			}
 			in.processed(jobs)
 			return append(done, jobs...)
+		case ctx.Err() != nil:
+			return done // stopping: these stay journalled, for the next start
 		case domain.IsUnavailable(err):
 			// The disk is full: these stay journalled, untried, until
 			// space is freed.

@@ -104,6 +104,8 @@ func (n *Node) wire(ctx context.Context) error {
 		NewID:      newID,
 		Sanitizer:  san,
 		Backlog:    n.cfg.InboxBacklog,
+		Journal:    n.cfg.InboxJournal,
+		Priority:   n.priority,
 	})
 	return err
 }

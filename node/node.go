@@ -26,6 +26,7 @@ import (
 	"github.com/lernejo/lernejo/inbox"
 	"github.com/lernejo/lernejo/mail"
 	"github.com/lernejo/lernejo/outbox"
+	"github.com/lernejo/lernejo/priority"
 	"github.com/lernejo/lernejo/service"
 	"github.com/lernejo/lernejo/web"
 )
@@ -58,6 +59,9 @@ type Config struct {
 	// InboxBacklog bounds the activities one sending host may have waiting
 	// to be processed (0: inbox.DefaultBacklog).
 	InboxBacklog int
+	// InboxJournal bounds the activities waiting to be processed from all
+	// senders together (0: inbox.DefaultJournal).
+	InboxJournal int
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed.
 	TrustedProxies []*net.IPNet
 	// MinFreeDisk is the free space on the data directory's disk under which
@@ -92,6 +96,8 @@ type Node struct {
 	Metrics *prometheus.Registry
 	// Resolver finds remote actors and keys (cached, or fetched signed).
 	Resolver *fetch.Resolver
+	// priority runs the inbox's work after the pages (see package priority).
+	priority *priority.Scheduler
 	docs     federation.Documents
 	ln       net.Listener
 	// adminSock serves lernejo admin and backup while the node runs.
@@ -146,7 +152,8 @@ func New(cfg Config) (*Node, error) {
 		ln.Close()
 		return nil, err
 	}
-	n := &Node{cfg: cfg, log: log, URLs: urls, Store: st, ln: ln, served: make(chan error, 1)}
+	n := &Node{cfg: cfg, log: log, URLs: urls, Store: st, ln: ln, served: make(chan error, 1),
+		priority: priority.New(0, 0)}
 	fail := func(err error) (*Node, error) {
 		ln.Close()
 		st.Close()
@@ -178,6 +185,7 @@ func New(cfg Config) (*Node, error) {
 		Logger:         log,
 		Version:        cfg.Version,
 		Ready:          n.ready.Load,
+		Priority:       n.priority,
 	})
 	if err != nil {
 		return fail(err)

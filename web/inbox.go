@@ -48,6 +48,8 @@ func (s *Server) postInbox(c *fiber.Ctx) error {
 	}
 	s.metrics.inbox.WithLabelValues("refused", ie.Reason).Inc()
 	switch {
+	case ie.Reason == "journal_full" || ie.Reason == "busy":
+		// Overload, answered with Retry-After: counted, not logged per POST.
 	case ie.Status >= 500:
 		s.log.Error("inbox", slog.String("reason", ie.Reason), slog.Any("err", ie.Err))
 	case ie.Status != fiber.StatusTooManyRequests:
@@ -68,4 +70,18 @@ func (s *Server) admitInbox(sender string) *inbox.Error {
 			Err: fmt.Errorf("%s sent too many activities", sender), RetryAfter: wait}
 	}
 	return nil
+}
+
+// foreground runs every request but an inbox POST as foreground work (see
+// Config.Priority): a page someone waits for, a document another server
+// fetches while it handles one of our activities. Inbox POSTs are
+// answered after their activity is checked and journalled, which the inbox
+// does as background work.
+func (s *Server) foreground(c *fiber.Ctx) error {
+	if c.Method() == fiber.MethodPost && isInboxPath(c.Path()) {
+		return c.Next()
+	}
+	done := s.cfg.Priority.Foreground()
+	defer done()
+	return c.Next()
 }

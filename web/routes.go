@@ -12,6 +12,8 @@ import (
 // still decided by the service it calls.
 func (s *Server) routes() {
 	a := s.App
+	// People first: while a page is being made, the inbox's work waits.
+	a.Use(s.foreground)
 	// Before anything can read a body: no compressed ones (HOSTILE P1).
 	a.Use(refuseEncodedBodies)
 	a.Use(recover.New())

@@ -20,6 +20,7 @@ import (
 	"github.com/lernejo/lernejo/federation/fetch"
 	"github.com/lernejo/lernejo/i18n"
 	"github.com/lernejo/lernejo/inbox"
+	"github.com/lernejo/lernejo/priority"
 	"github.com/lernejo/lernejo/service"
 )
 
@@ -58,6 +59,10 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	// Ready reports whether the node is ready to serve (store open, listener up).
 	Ready func() bool
+	// Priority is told of every request but the inboxes' POSTs, so that
+	// the inbox's work waits for them (see package priority); nil tells
+	// nobody.
+	Priority *priority.Scheduler
 }
 
 // Server is the Fiber app and what its handlers share.

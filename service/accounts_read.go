@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
@@ -199,14 +200,27 @@ func (s *Accounts) coursesOf(tx coursesOfTx, handle string) (taking, organising 
 	return taking, organising, nil
 }
 
-// Current is the node's settings as the operator last saved them.
+// Current is the node's settings as the operator last saved them, read
+// from the store once and then kept (see Settings.saved).
 func (s *Settings) Current(ctx context.Context) (domain.Settings, error) {
+	if saved := s.saved.Load(); saved != nil {
+		st := *saved
+		st.Kinds = slices.Clone(st.Kinds)
+		return st, nil
+	}
 	var st domain.Settings
 	err := s.Store.View(ctx, func(tx domain.Tx) error {
 		var err error
 		st, err = tx.Settings()
 		return err
 	})
+	if err == nil {
+		// Only if nothing was kept meanwhile: an Update that committed
+		// after this read began kept newer settings.
+		kept := st
+		kept.Kinds = slices.Clone(st.Kinds)
+		s.saved.CompareAndSwap(nil, &kept)
+	}
 	return st, err
 }
 

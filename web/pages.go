@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
 	"html/template"
@@ -104,14 +103,19 @@ func (s *Server) render(c *fiber.Ctx, page string, d pageData) error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := pages.ExecuteTemplate(&buf, page+".html", d); err != nil {
+	// Straight into the response's body, a buffer the server reuses from
+	// request to request: a page's tens of kilobytes are not allocated
+	// (and grown, and collected) each time.
+	resp := c.Response()
+	resp.ResetBody()
+	if err := pages.ExecuteTemplate(resp.BodyWriter(), page+".html", d); err != nil {
+		resp.ResetBody()
 		return err
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderContentLanguage, string(lang))
 	c.Vary(fiber.HeaderAcceptLanguage)
-	return c.Send(buf.Bytes())
+	return nil
 }
 
 // errorPage is what the error page shows.

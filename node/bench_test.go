@@ -105,7 +105,7 @@ func BenchmarkInboxIngest(b *testing.B) {
 		b.Run(mode, func(b *testing.B) {
 			rawBefore, _ := rawVerify(b)
 			peer := newFakePeer(b)
-			cfg := Config{AllowPrivateNetworks: true, InboxPerHost: noLimit, InboxPerIP: noLimit, InboxBacklog: noLimit}
+			cfg := Config{AllowPrivateNetworks: true, InboxPerHost: noLimit, InboxPerIP: noLimit, InboxBacklog: noLimit, InboxJournal: noLimit}
 			if mode == "durable" {
 				cfg.DataDir = b.TempDir()
 			}

@@ -152,6 +152,9 @@ func BenchmarkPagesDuringIngest(b *testing.B) {
 	env := []string{"LERNEJO_CHILD_LISTEN=" + addr, "LERNEJO_CHILD_DATA=" + b.TempDir(), "LERNEJO_CHILD_NO_INBOX_LIMITS=1"}
 	if p := os.Getenv("LERNEJO_BENCH_CPUPROFILE"); p != "" {
 		env = append(env, "LERNEJO_CHILD_CPUPROFILE="+p)
+		if t := os.Getenv("LERNEJO_BENCH_TRACE"); t != "" {
+			env = append(env, "LERNEJO_CHILD_TRACE="+t)
+		}
 	}
 	child, base := startChildB(b, env...)
 	if os.Getenv("LERNEJO_BENCH_CPUPROFILE") != "" {
@@ -187,7 +190,7 @@ func BenchmarkPagesDuringIngest(b *testing.B) {
 		postAll(b, addr, reqs)
 		accepted := time.Since(start)
 		for metricsJournal(b, base) > 0 {
-			time.Sleep(5 * time.Millisecond)
+			time.Sleep(20 * time.Millisecond)
 		}
 		drained := time.Since(start)
 		loaded := s.stop(b)
@@ -204,5 +207,26 @@ func BenchmarkPagesDuringIngest(b *testing.B) {
 		b.ReportMetric(float64(burstActivities)/drained.Seconds(), "processed/s")
 		b.ReportMetric(accepted.Seconds()/drained.Seconds(), "processing-ratio")
 		b.ReportMetric(float64(peak), "peak-backlog")
+		b.ReportMetric(float64(peakRSS(b, child.Process.Pid))/(1<<20), "peak-rss-MiB")
 	}
+}
+
+// peakRSS is the peak resident set size of process pid so far (VmHWM), in
+// bytes.
+func peakRSS(b *testing.B, pid int) int64 {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for line := range strings.Lines(string(status)) {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				b.Fatalf("VmHWM %q", v)
+			}
+			return kb << 10
+		}
+	}
+	b.Fatal("no VmHWM in /proc/PID/status")
+	return 0
 }

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,7 +55,7 @@ func runChild() int {
 		MinFreeDisk: minFree, DiskReserve: reserve,
 	}
 	if os.Getenv("LERNEJO_CHILD_NO_INBOX_LIMITS") != "" {
-		cfg.InboxPerHost, cfg.InboxPerIP, cfg.InboxBacklog, cfg.RequestsPerIP = noLimit, noLimit, noLimit, noLimit
+		cfg.InboxPerHost, cfg.InboxPerIP, cfg.InboxBacklog, cfg.InboxJournal, cfg.RequestsPerIP = noLimit, noLimit, noLimit, noLimit, noLimit
 	}
 	n, err := New(cfg)
 	if err != nil {
@@ -66,11 +67,20 @@ func runChild() int {
 		// For benchmarks: profile the node until SIGTERM.
 		f, _ := os.Create(p)
 		pprof.StartCPUProfile(f)
+		var tf *os.File
+		if t := os.Getenv("LERNEJO_CHILD_TRACE"); t != "" {
+			tf, _ = os.Create(t)
+			trace.Start(tf)
+		}
 		go func() {
 			sig := make(chan os.Signal, 1)
 			signal.Notify(sig, syscall.SIGTERM)
 			<-sig
 			pprof.StopCPUProfile()
+			if tf != nil {
+				trace.Stop()
+				tf.Close()
+			}
 			f.Close()
 			os.Exit(0)
 		}()

@@ -95,7 +95,7 @@ type serveConfig struct {
 	minFreeDisk, diskReserve     int64
 	// per five minutes: page requests per address, inbox POSTs per
 	// sending domain and per address; activities waiting per domain
-	requestsPerIP, inboxPerHost, inboxPerIP, inboxBacklog int
+	requestsPerIP, inboxPerHost, inboxPerIP, inboxBacklog, inboxJournal int
 	// smtp is the mail server; no host: the node sends no mail.
 	smtp mail.SMTP
 }
@@ -162,6 +162,7 @@ func parseServe(args []string, stderr io.Writer, env func(string) string) (serve
 	limit(&c.inboxPerHost, "inbox-per-host", "LERNEJO_INBOX_PER_HOST", 3000, "activities one sending server (its registrable domain: subdomains share it) may POST to the inboxes per five minutes")
 	limit(&c.inboxPerIP, "inbox-per-ip", "LERNEJO_INBOX_PER_IP", 30000, "POSTs to the inboxes one client address may make per five minutes")
 	limit(&c.inboxBacklog, "inbox-backlog", "LERNEJO_INBOX_BACKLOG", 1000, "activities one sending server may have waiting to be processed; beyond it the inboxes answer 429")
+	limit(&c.inboxJournal, "inbox-journal", "LERNEJO_INBOX_JOURNAL", 10000, "activities from all servers together that may wait to be processed; beyond it the inboxes answer 503 with Retry-After")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: lernejo serve [flags]\n\nRuns the node until SIGINT or SIGTERM.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -182,7 +183,7 @@ func parseServe(args []string, stderr io.Writer, env func(string) string) (serve
 	for _, l := range []struct {
 		name string
 		v    int
-	}{{"requests-per-ip", c.requestsPerIP}, {"inbox-per-host", c.inboxPerHost}, {"inbox-per-ip", c.inboxPerIP}, {"inbox-backlog", c.inboxBacklog}} {
+	}{{"requests-per-ip", c.requestsPerIP}, {"inbox-per-host", c.inboxPerHost}, {"inbox-per-ip", c.inboxPerIP}, {"inbox-backlog", c.inboxBacklog}, {"inbox-journal", c.inboxJournal}} {
 		if l.v <= 0 {
 			return c, fmt.Errorf("--%s must be a whole number above zero", l.name)
 		}
@@ -292,6 +293,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		InboxPerHost:         c.inboxPerHost,
 		InboxPerIP:           c.inboxPerIP,
 		InboxBacklog:         c.inboxBacklog,
+		InboxJournal:         c.inboxJournal,
 		MinFreeDisk:          c.minFreeDisk,
 		DiskReserve:          c.diskReserve,
 		Version:              Version,

@@ -673,7 +673,7 @@ const (
 
 // journalLinger is the longest a commit waits for requests still being
 // checked; it adds at most this to the answer of a busy inbox.
-const journalLinger = time.Millisecond
+const journalLinger = 4 * time.Millisecond
 
 // journal stores the activity durably unless it was seen before (D3), and
 // returns once it is committed. Concurrent calls share one synced commit:

@@ -79,6 +79,13 @@ type Config struct {
 	SMTP mail.SMTP
 }
 
+// DefaultMemoryLimit is the soft memory limit (Go's GOMEMLIMIT) lernejo
+// serve sets by default: under a full-speed burst of federation the node's
+// peak resident memory stays under 192 MiB with it (docs/benchmarks.md),
+// Badger's memory-mapped files included, which the Go runtime does not
+// count.
+const DefaultMemoryLimit = 160 << 20
+
 // Node is one running Lernejo instance.
 type Node struct {
 	cfg   Config

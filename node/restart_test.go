@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"runtime/trace"
 	"strconv"
@@ -57,6 +58,7 @@ func runChild() int {
 	if os.Getenv("LERNEJO_CHILD_NO_INBOX_LIMITS") != "" {
 		cfg.InboxPerHost, cfg.InboxPerIP, cfg.InboxBacklog, cfg.InboxJournal, cfg.RequestsPerIP = noLimit, noLimit, noLimit, noLimit, noLimit
 	}
+	debug.SetMemoryLimit(DefaultMemoryLimit) // as lernejo serve does
 	n, err := New(cfg)
 	if err != nil {
 		fmt.Println("ERROR", err)

@@ -17,9 +17,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -93,6 +95,9 @@ type serveConfig struct {
 	allowSharedData              bool
 	trustedProxies, metricsFrom  []*net.IPNet
 	minFreeDisk, diskReserve     int64
+	// memoryLimit is the Go runtime's soft memory limit; -1 leaves it as
+	// GOMEMLIMIT (or nothing) set it.
+	memoryLimit int64
 	// per five minutes: page requests per address, inbox POSTs per
 	// sending domain and per address; activities waiting per domain
 	requestsPerIP, inboxPerHost, inboxPerIP, inboxBacklog, inboxJournal int
@@ -144,6 +149,7 @@ func parseServe(args []string, stderr io.Writer, env func(string) string) (serve
 	proxies := fs.String("trusted-proxies", str("LERNEJO_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of reverse proxies in front of the node, whose X-Forwarded-For names the client; set it when behind nginx or Caddy, e.g. 127.0.0.1 (env LERNEJO_TRUSTED_PROXIES)")
 	metrics := fs.String("metrics-from", str("LERNEJO_METRICS_FROM", "127.0.0.0/8,::1/128"), "comma-separated addresses or CIDRs allowed to read /metrics (env LERNEJO_METRICS_FROM)")
 	minFree := fs.String("min-free-disk", str("LERNEJO_MIN_FREE_DISK", "512MiB"), "free space the data directory's disk must keep: under it the inboxes and forms answer 503 until space is freed, under half of it nothing is written (env LERNEJO_MIN_FREE_DISK)")
+	memLimit := fs.String("memory-limit", str("LERNEJO_MEMORY_LIMIT", ""), "soft limit of the node's memory (Go's GOMEMLIMIT): near it the garbage collector works harder, so that a burst of federation does not grow the process; 0 for none (default 160MiB, or GOMEMLIMIT when that is set) (env LERNEJO_MEMORY_LIMIT)")
 	reserve := fs.String("disk-reserve", str("LERNEJO_DISK_RESERVE", "64MiB"), "size of the reserve file kept in the data directory and deleted when the disk fills up, so the store can finish its writes; 0 for none (env LERNEJO_DISK_RESERVE)")
 	fs.StringVar(&c.smtp.Host, "smtp-host", str("LERNEJO_SMTP_HOST", ""), "SMTP server to send email through (notifications people opt in to, address confirmations, password resets); empty: the node sends no mail (env LERNEJO_SMTP_HOST)")
 	smtpPort := fs.String("smtp-port", str("LERNEJO_SMTP_PORT", "587"), "port of the SMTP server: 587 for starttls, 465 for tls (env LERNEJO_SMTP_PORT)")
@@ -196,6 +202,19 @@ func parseServe(args []string, stderr io.Writer, env func(string) string) (serve
 	}
 	if c.diskReserve == 0 {
 		c.diskReserve = -1 // none (node.Config's 0 means the default)
+	}
+	switch {
+	case *memLimit != "":
+		if c.memoryLimit, err2 = parseSize(*memLimit); err2 != nil {
+			return c, fmt.Errorf("--memory-limit: %q is not a size, e.g. 160MiB or 1GiB, or 0", *memLimit)
+		}
+		if c.memoryLimit == 0 {
+			c.memoryLimit = math.MaxInt64 // none
+		}
+	case env("GOMEMLIMIT") != "":
+		c.memoryLimit = -1 // the runtime read it at start
+	default:
+		c.memoryLimit = node.DefaultMemoryLimit
 	}
 	switch c.logFormat {
 	case "auto", "text", "json":
@@ -280,6 +299,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := newLogger(c.logFormat, stderr)
+	if c.memoryLimit >= 0 {
+		debug.SetMemoryLimit(c.memoryLimit)
+	}
 	n, err := node.New(node.Config{
 		Listen:               c.listen,
 		URL:                  strings.TrimRight(c.url, "/"),

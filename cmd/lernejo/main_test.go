@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/lernejo/lernejo/node"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -226,6 +228,31 @@ func TestDiskSpaceFlags(t *testing.T) {
 		if got, err := parseSize(in); err != nil || got != want {
 			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
 		}
+	}
+}
+
+// TestMemoryLimitFlag: the node's soft memory limit defaults to
+// node.DefaultMemoryLimit, unless the operator set GOMEMLIMIT (which the
+// runtime read already) or --memory-limit (0: none).
+func TestMemoryLimitFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want int64
+	}{
+		{nil, nil, node.DefaultMemoryLimit},
+		{nil, map[string]string{"GOMEMLIMIT": "1GiB"}, -1},
+		{[]string{"--memory-limit", "512MiB"}, map[string]string{"GOMEMLIMIT": "1GiB"}, 512 << 20},
+		{nil, map[string]string{"LERNEJO_MEMORY_LIMIT": "1GiB"}, 1 << 30},
+		{[]string{"--memory-limit", "0"}, nil, math.MaxInt64},
+	} {
+		c, err := parseServe(tc.args, &bytes.Buffer{}, func(k string) string { return tc.env[k] })
+		if err != nil || c.memoryLimit != tc.want {
+			t.Errorf("%v %v: memoryLimit %d, %v; want %d", tc.args, tc.env, c.memoryLimit, err, tc.want)
+		}
+	}
+	if _, err := parseServe([]string{"--memory-limit", "lots"}, &bytes.Buffer{}, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "--memory-limit") {
+		t.Errorf("a bad --memory-limit: %v", err)
 	}
 }
 

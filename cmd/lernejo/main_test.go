@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/lernejo/lernejo/node"
 	"math"
 	"net"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/lernejo/lernejo/domain/store"
+	"github.com/lernejo/lernejo/node"
 )
 
 // TestMain lets a test run this binary's main as a child process: with

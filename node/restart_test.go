@@ -58,6 +58,9 @@ func runChild() int {
 	if os.Getenv("LERNEJO_CHILD_NO_INBOX_LIMITS") != "" {
 		cfg.InboxPerHost, cfg.InboxPerIP, cfg.InboxBacklog, cfg.InboxJournal, cfg.RequestsPerIP = noLimit, noLimit, noLimit, noLimit, noLimit
 	}
+	if j, err := strconv.Atoi(os.Getenv("LERNEJO_CHILD_INBOX_JOURNAL")); err == nil {
+		cfg.InboxJournal = j
+	}
 	debug.SetMemoryLimit(DefaultMemoryLimit) // as lernejo serve does
 	n, err := New(cfg)
 	if err != nil {
@@ -88,6 +91,25 @@ func runChild() int {
 		}()
 	}
 	ctx := context.Background()
+	// LERNEJO_CHILD_FOLLOWERS=N,INBOX: the demo course has N accepted
+	// followers more, all behind the shared inbox INBOX.
+	if v := os.Getenv("LERNEJO_CHILD_FOLLOWERS"); v != "" {
+		count, inbox, _ := strings.Cut(v, ",")
+		k, _ := strconv.Atoi(count)
+		if err := n.Store.Update(ctx, func(tx domain.Tx) error {
+			for i := range k {
+				actor := fmt.Sprintf("%s/users/u%d", strings.TrimSuffix(inbox, "/inbox"), i)
+				if err := tx.PutFollower(&domain.Follower{Local: DemoCourse, Actor: actor, ActivityID: actor + "/follow",
+					State: domain.FollowAccepted, Inbox: inbox, Created: time.Now()}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			fmt.Println("ERROR", err)
+			return 1
+		}
+	}
 	if target := os.Getenv("LERNEJO_CHILD_FOLLOW"); target != "" {
 		if err := n.Services.Accounts.Register(ctx, &domain.Person{Handle: "bea", PasswordHash: "x"}); err != nil && !domain.IsConflict(err) {
 			fmt.Println("ERROR", err)

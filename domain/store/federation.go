@@ -87,6 +87,9 @@ func (t *tx) PutFollower(f *domain.Follower) error {
 	if err := t.txn.Set(key(pFollowedBy, f.Actor, f.Local), nil); err != nil {
 		return err
 	}
+	if err := t.moveFollowerInbox(old, f); err != nil {
+		return err
+	}
 	if old != nil && bytes.Equal(followerAtKey(old), followerAtKey(f)) {
 		return nil // same state, same place in the index
 	}
@@ -110,8 +113,40 @@ func (t *tx) DeleteFollower(local, actor string) error {
 		if err := t.unindexFollower(old); err != nil {
 			return err
 		}
+		if err := t.moveFollowerInbox(old, nil); err != nil {
+			return err
+		}
 	}
 	return t.txn.Delete(key(pFollowedBy, actor, local))
+}
+
+// followerInboxKey is the follower-inbox index entry a follower counts in,
+// nil for one that is not delivered to (not accepted, or no inbox).
+func followerInboxKey(f *domain.Follower) []byte {
+	if f == nil || f.State != domain.FollowAccepted || f.Inbox == "" {
+		return nil
+	}
+	return key(pFollowerInbox, f.Local, f.Inbox)
+}
+
+// moveFollowerInbox keeps the follower-inbox index as a follower changes
+// from old to f (nil: none): each of a local actor's distinct delivery
+// inboxes with the count of accepted followers behind it, so that a
+// fan-out reads one key per inbox instead of every follower's record.
+func (t *tx) moveFollowerInbox(old, f *domain.Follower) error {
+	from, to := followerInboxKey(old), followerInboxKey(f)
+	if bytes.Equal(from, to) {
+		return nil
+	}
+	if from != nil {
+		if err := t.addCounter(from, -1); err != nil {
+			return err
+		}
+	}
+	if to != nil {
+		return t.addCounter(to, +1)
+	}
+	return nil
 }
 
 // followerAtKey is a follower's entry in the follower-at index: by local
@@ -159,21 +194,12 @@ func (t *tx) Followers(local string) ([]*domain.Follower, error) {
 	return fs, nil
 }
 
+// FollowerInboxes reads the follower-inbox index: one key per distinct
+// inbox, however many followers share it.
 func (t *tx) FollowerInboxes(local string) ([]string, error) {
-	seen := make(map[string]bool)
 	var out []string
-	err := t.each(prefixOf(pFollower, local), func(_, v []byte) error {
-		var f struct { // only what is needed of a domain.Follower
-			State domain.FollowState
-			Inbox string
-		}
-		if err := json.Unmarshal(v, &f); err != nil {
-			return fmt.Errorf("store: decode follower: %w", err)
-		}
-		if f.State == domain.FollowAccepted && f.Inbox != "" && !seen[f.Inbox] {
-			seen[f.Inbox] = true
-			out = append(out, f.Inbox)
-		}
+	err := t.keys(prefixOf(pFollowerInbox, local), func(inbox []byte) error {
+		out = append(out, string(inbox))
 		return nil
 	})
 	return out, err

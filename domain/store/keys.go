@@ -43,6 +43,7 @@ import "encoding/binary"
 //	0x26 tombstone 0 ID                            → domain.Tombstone (no TTL)
 //	0x27 ractor-key 0 KEYID                        → ACTORID (index)
 //	0x28 follower-at 0 LOCAL 0 STATE 0 CREATED(8 bytes BE nanos) ACTORID → empty (index: followers by state, in follow order)
+//	0x29 follower-inbox 0 LOCAL 0 INBOX            → count (8 bytes BE) of accepted followers delivered there (index)
 //	0x30 seen 0 ACTIVITYID                         → empty, with a TTL (dedupe)
 //	0x31 inbox-journal 0 ULID                      → domain.InboxItem (journal.go)
 //	0x32 activity 0 ACTIVITYID                     → domain.OutActivity
@@ -120,6 +121,7 @@ const (
 	pTombstone     byte = 0x26
 	pRemoteKey     byte = 0x27
 	pFollowerAt    byte = 0x28
+	pFollowerInbox byte = 0x29
 	pSeen          byte = 0x30
 	pInbox         byte = 0x31
 	pActivity      byte = 0x32

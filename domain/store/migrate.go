@@ -19,8 +19,9 @@ import (
 // counts, the discussion's root and pinned indexes and its counts, the
 // course lists, and the task completion counts; since schema 2, the
 // outboxes; since schema 3, the index of posts by author; since schema 4,
-// the course lists of each organiser.
-const schemaVersion = 4
+// the course lists of each organiser; since schema 5, the inboxes of each
+// local actor's accepted followers.
+const schemaVersion = 5
 
 // migrate builds what a store of an earlier schema lacks. It runs before
 // the store serves anything; a crash halfway leaves the version unwritten,
@@ -64,10 +65,20 @@ func (s *Store) migrate() error {
 			if err := buildPostsBy(t, wb); err != nil {
 				return err
 			}
-			return buildCourseLists(t, wb)
+			if err := buildCourseLists(t, wb); err != nil {
+				return err
+			}
+			return buildFollowerInboxes(t, wb)
 		}
 	case 3:
-		build = buildCourseLists
+		build = func(t *tx, wb *badger.WriteBatch) error {
+			if err := buildCourseLists(t, wb); err != nil {
+				return err
+			}
+			return buildFollowerInboxes(t, wb)
+		}
+	case 4:
+		build = buildFollowerInboxes
 	}
 	if err := s.db.View(func(txn *badger.Txn) error { return build(&tx{txn: txn}, wb) }); err != nil {
 		return fmt.Errorf("store: build indexes: %w", err)
@@ -161,6 +172,30 @@ func buildIndexes(t *tx, wb *badger.WriteBatch) error {
 
 	for k, n := range counts {
 		if err := wb.Set([]byte(k), binary.BigEndian.AppendUint64(nil, uint64(n))); err != nil {
+			return err
+		}
+	}
+	return buildFollowerInboxes(t, wb)
+}
+
+// buildFollowerInboxes writes the follower-inbox index (schema 5) from
+// every follower t reads.
+func buildFollowerInboxes(t *tx, wb *badger.WriteBatch) error {
+	counts := map[string]uint64{}
+	if err := t.each(prefixOf(pFollower), func(_, v []byte) error {
+		var f domain.Follower
+		if err := json.Unmarshal(v, &f); err != nil {
+			return fmt.Errorf("decode follower: %w", err)
+		}
+		if k := followerInboxKey(&f); k != nil {
+			counts[string(k)]++
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for k, n := range counts {
+		if err := wb.Set([]byte(k), binary.BigEndian.AppendUint64(nil, n)); err != nil {
 			return err
 		}
 	}

@@ -72,7 +72,7 @@ func BenchmarkIngestSaturation(b *testing.B) {
 		sampling := make(chan struct{})
 		var wg sync.WaitGroup
 		wg.Go(func() {
-			t := time.NewTicker(20 * time.Millisecond)
+			t := time.NewTicker(100 * time.Millisecond)
 			defer t.Stop()
 			for {
 				select {
@@ -87,7 +87,7 @@ func BenchmarkIngestSaturation(b *testing.B) {
 		refused := postRetrying(b, addr, reqs)
 		accepted := time.Since(start)
 		for metricsJournal(b, base) > 0 {
-			time.Sleep(20 * time.Millisecond)
+			time.Sleep(50 * time.Millisecond)
 		}
 		drained := time.Since(start)
 		close(sampling)

@@ -2,13 +2,17 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"testing"
 	"time"
+
+	"github.com/dgraph-io/badger/v4"
 
 	"github.com/lernejo/lernejo/domain"
 )
 
-// TestCountDeliveries counts the queue as /metrics shows it: every queued
+// TestCountDeliveries counts the queue as /metrics shows it, from counts
+// the writes keep: every queued
 // delivery, and those attempted before, whatever their other fields hold
 // (a last error quoting the JSON of a first try counts as retrying).
 func TestCountDeliveries(t *testing.T) {
@@ -61,5 +65,41 @@ func TestCountDeliveries(t *testing.T) {
 	}
 	if q, r := count(); q != 4 || r != 3 {
 		t.Fatalf("after a failure: %d queued, %d retrying; want 4 and 3", q, r)
+	}
+	// Writing the same delivery again, or deleting one twice, counts once.
+	if err := s.Update(ctx, func(tx domain.Tx) error {
+		if err := tx.PutDelivery(ds[3]); err != nil {
+			return err
+		}
+		if err := tx.DeleteDelivery(ds[2]); err != nil {
+			return err
+		}
+		return tx.DeleteDelivery(ds[2])
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if q, r := count(); q != 3 || r != 2 {
+		t.Fatalf("after a rewrite and a double delete: %d queued, %d retrying; want 3 and 2", q, r)
+	}
+	// A store of schema 4 has no counts: Open starts them from the queue.
+	if err := s.db.Update(func(txn *badger.Txn) error {
+		if err := txn.Delete(deliveriesQueued); err != nil {
+			return err
+		}
+		if err := txn.Delete(deliveriesRetrying); err != nil {
+			return err
+		}
+		return txn.Set(key(pSchema), binary.BigEndian.AppendUint32(nil, 4))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if q, r := count(); q != 0 || r != 0 {
+		t.Fatalf("without counts: %d, %d", q, r)
+	}
+	if err := s.migrate(); err != nil {
+		t.Fatal(err)
+	}
+	if q, r := count(); q != 3 || r != 2 {
+		t.Fatalf("after the migration: %d queued, %d retrying; want 3 and 2", q, r)
 	}
 }

@@ -490,11 +490,58 @@ func (t *tx) OutboxPage(actor, cursor string, limit int) (domain.Page[*domain.Ou
 func (t *tx) CountOutbox(actor string) (int, error) { return t.counter(countKey("outbox", actor)) }
 
 func (t *tx) PutDelivery(d *domain.Delivery) error {
-	return t.put(deliveryKey(d.NextAt.UnixNano(), d.ID), d)
+	k := deliveryKey(d.NextAt.UnixNano(), d.ID)
+	if err := t.uncountDelivery(k); err != nil {
+		return err
+	}
+	if err := t.put(k, d); err != nil {
+		return err
+	}
+	if err := t.addCounter(deliveriesQueued, +1); err != nil {
+		return err
+	}
+	if d.Attempts > 0 {
+		return t.addCounter(deliveriesRetrying, +1)
+	}
+	return nil
 }
 
 func (t *tx) DeleteDelivery(d *domain.Delivery) error {
-	return t.txn.Delete(deliveryKey(d.NextAt.UnixNano(), d.ID))
+	k := deliveryKey(d.NextAt.UnixNano(), d.ID)
+	if err := t.uncountDelivery(k); err != nil {
+		return err
+	}
+	return t.txn.Delete(k)
+}
+
+// The counts of the delivery queue, for /metrics: a scrape must not read a
+// queue that may hold a million deliveries.
+var (
+	deliveriesQueued   = countKey("deliveries")
+	deliveriesRetrying = countKey("deliveries", "retrying")
+)
+
+// uncountDelivery takes the delivery stored at k, if any, out of the
+// queue's counts, before it is overwritten or deleted.
+func (t *tx) uncountDelivery(k []byte) error {
+	item, err := t.txn.Get(k)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: read delivery: %w", err)
+	}
+	retrying := false
+	if err := item.Value(func(v []byte) error { retrying = !bytes.Contains(v, firstTry); return nil }); err != nil {
+		return fmt.Errorf("store: read delivery: %w", err)
+	}
+	if err := t.addCounter(deliveriesQueued, -1); err != nil {
+		return err
+	}
+	if retrying {
+		return t.addCounter(deliveriesRetrying, -1)
+	}
+	return nil
 }
 
 func (t *tx) DueDeliveries(now time.Time, limit int) ([]*domain.Delivery, error) {
@@ -526,6 +573,16 @@ func (t *tx) Deliveries() ([]*domain.Delivery, error) {
 var firstTry = []byte(`"Attempts":0,`)
 
 func (t *tx) CountDeliveries() (queued, retrying int, err error) {
+	if queued, err = t.counter(deliveriesQueued); err != nil {
+		return 0, 0, err
+	}
+	retrying, err = t.counter(deliveriesRetrying)
+	return queued, retrying, err
+}
+
+// countDeliveries counts the queue by reading it, for the migration that
+// starts the counts.
+func (t *tx) countDeliveries() (queued, retrying int, err error) {
 	err = t.each([]byte{pDelivery, 0}, func(_, v []byte) error {
 		queued++
 		if !bytes.Contains(v, firstTry) {

@@ -20,7 +20,7 @@ import (
 // course lists, and the task completion counts; since schema 2, the
 // outboxes; since schema 3, the index of posts by author; since schema 4,
 // the course lists of each organiser; since schema 5, the inboxes of each
-// local actor's accepted followers.
+// local actor's accepted followers and the counts of the delivery queue.
 const schemaVersion = 5
 
 // migrate builds what a store of an earlier schema lacks. It runs before
@@ -68,17 +68,17 @@ func (s *Store) migrate() error {
 			if err := buildCourseLists(t, wb); err != nil {
 				return err
 			}
-			return buildFollowerInboxes(t, wb)
+			return buildSchema5(t, wb)
 		}
 	case 3:
 		build = func(t *tx, wb *badger.WriteBatch) error {
 			if err := buildCourseLists(t, wb); err != nil {
 				return err
 			}
-			return buildFollowerInboxes(t, wb)
+			return buildSchema5(t, wb)
 		}
 	case 4:
-		build = buildFollowerInboxes
+		build = buildSchema5
 	}
 	if err := s.db.View(func(txn *badger.Txn) error { return build(&tx{txn: txn}, wb) }); err != nil {
 		return fmt.Errorf("store: build indexes: %w", err)
@@ -175,12 +175,23 @@ func buildIndexes(t *tx, wb *badger.WriteBatch) error {
 			return err
 		}
 	}
-	return buildFollowerInboxes(t, wb)
+	return buildSchema5(t, wb)
 }
 
-// buildFollowerInboxes writes the follower-inbox index (schema 5) from
-// every follower t reads.
-func buildFollowerInboxes(t *tx, wb *badger.WriteBatch) error {
+// buildSchema5 writes the follower-inbox index from every follower t
+// reads, and the delivery queue's counts from every delivery.
+func buildSchema5(t *tx, wb *badger.WriteBatch) error {
+	queued, retrying, err := t.countDeliveries()
+	if err != nil {
+		return err
+	}
+	for k, n := range map[string]int{string(deliveriesQueued): queued, string(deliveriesRetrying): retrying} {
+		if n > 0 {
+			if err := wb.Set([]byte(k), binary.BigEndian.AppendUint64(nil, uint64(n))); err != nil {
+				return err
+			}
+		}
+	}
 	counts := map[string]uint64{}
 	if err := t.each(prefixOf(pFollower), func(_, v []byte) error {
 		var f domain.Follower

@@ -138,6 +138,11 @@ func (t *tx) moveFollowerInbox(old, f *domain.Follower) error {
 	if bytes.Equal(from, to) {
 		return nil
 	}
+	for _, g := range []*domain.Follower{old, f} {
+		if g != nil {
+			delete(t.inboxes, g.Local)
+		}
+	}
 	if from != nil {
 		if err := t.addCounter(from, -1); err != nil {
 			return err
@@ -197,12 +202,22 @@ func (t *tx) Followers(local string) ([]*domain.Follower, error) {
 // FollowerInboxes reads the follower-inbox index: one key per distinct
 // inbox, however many followers share it.
 func (t *tx) FollowerInboxes(local string) ([]string, error) {
+	if kept, ok := t.inboxes[local]; ok {
+		return slices.Clone(kept), nil
+	}
 	var out []string
 	err := t.keys(prefixOf(pFollowerInbox, local), func(inbox []byte) error {
 		out = append(out, string(inbox))
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	if t.inboxes == nil {
+		t.inboxes = map[string][]string{}
+	}
+	t.inboxes[local] = slices.Clone(out)
+	return out, nil
 }
 
 func (t *tx) CountFollowers(local string, state domain.FollowState) (int, error) {

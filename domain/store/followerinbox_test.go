@@ -64,6 +64,48 @@ func TestFollowerInboxesIndex(t *testing.T) {
 	want("all gone")
 }
 
+// TestFollowerInboxesInOneTransaction: within one transaction, what
+// FollowerInboxes read is kept, and still follows the follower writes the
+// transaction makes.
+func TestFollowerInboxesInOneTransaction(t *testing.T) {
+	m := openMem(t)
+	err := m.Update(context.Background(), func(tx domain.Tx) error {
+		got := func() []string {
+			out, err := tx.FollowerInboxes("python")
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.Sort(out)
+			return out
+		}
+		follow := func(actor, inbox string) {
+			if err := tx.PutFollower(&domain.Follower{Local: "python", Actor: actor, State: domain.FollowAccepted, Inbox: inbox, Created: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		follow("https://a.example/u/1", "https://a.example/inbox")
+		if g := got(); !slices.Equal(g, []string{"https://a.example/inbox"}) {
+			t.Fatalf("first read: %q", g)
+		}
+		first := got()
+		first[0] = "changed by the caller"
+		follow("https://b.example/u/2", "https://b.example/inbox")
+		if g := got(); !slices.Equal(g, []string{"https://a.example/inbox", "https://b.example/inbox"}) {
+			t.Fatalf("after a follow in the same transaction: %q", g)
+		}
+		if err := tx.DeleteFollower("python", "https://a.example/u/1"); err != nil {
+			return err
+		}
+		if g := got(); !slices.Equal(g, []string{"https://b.example/inbox"}) {
+			t.Fatalf("after an unfollow in the same transaction: %q", g)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestMigrateBuildsFollowerInboxesOfSchema4: a store of schema 4 has
 // followers but no follower-inbox index; Open builds it with the counts the
 // writes would have kept.

@@ -18,6 +18,12 @@ type tx struct {
 	// blocksChanged is set when the transaction writes the domain block
 	// list, which the store then reloads into memory after the commit.
 	blocksChanged bool
+	// inboxes keeps what FollowerInboxes read, by local actor, until the
+	// transaction changes that actor's followers: in a write transaction
+	// every new iterator sorts all the writes made so far, and the inbox
+	// applies a page of notes to one course (each one redistributed to its
+	// followers) in one transaction.
+	inboxes map[string][]string
 }
 
 var _ domain.Tx = (*tx)(nil)

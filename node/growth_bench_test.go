@@ -3,6 +3,7 @@ package node
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"net"
@@ -16,8 +17,11 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/oklog/ulid/v2"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/store/storeseed"
@@ -38,6 +42,10 @@ const (
 	growthRounds = 3
 	// growthPages is how many GETs of each page one round makes per node.
 	growthPages = 200
+	// growthPosts is how many posts of the fixture's followers the demo
+	// course's discussion ends with: its newest, so its page shows the
+	// same posts at every size.
+	growthPosts = 100
 )
 
 // growthSizes are the sizes BenchmarkGrowth seeds: LERNEJO_GROWTH_SIZES
@@ -186,6 +194,29 @@ func seedGrowthStore(b *testing.B, dir, addr string, size int, recv *fanoutRecei
 			b.Fatal(err)
 		}
 	}
+	// The fixture's posts, after the seeded ones: every fourth answers one
+	// of the three before it.
+	if err := n.Store.Update(ctx, func(tx domain.Tx) error {
+		var ids, uris []string
+		for i := range growthPosts {
+			at := now.Add(-30*time.Minute + time.Duration(i)*10*time.Second)
+			id := ulid.MustNew(ulid.Timestamp(at), rand.Reader).String()
+			actor := fmt.Sprintf("http://%s/users/f%05d", recv.fanoutHost(i%growthHosts), i)
+			p := &domain.Post{ID: id, Course: DemoCourse, URI: actor + "/statuses/" + id, Author: actor, Thread: id,
+				Content: fmt.Sprintf("<p>Fixture post %d: what did you make this week?</p>", i), Published: at}
+			if i%4 == 3 {
+				parent := i - 1 - (i/4)%3
+				p.InReplyTo, p.Thread = uris[parent], ids[parent]
+			}
+			ids, uris = append(ids, id), append(uris, p.URI)
+			if err := tx.PutPost(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
 	o := storeseed.Options{Posts: size, Followers: size, Deliveries: size, Course: DemoCourse, School: DemoSchool,
 		Organiser: DemoOrganiser, Keys: keys, Now: now}
 	if err := storeseed.Seed(ctx, n.Store, o); err != nil {
@@ -217,7 +248,8 @@ func seedGrowthStore(b *testing.B, dir, addr string, size int, recv *fanoutRecei
 //     last host has it (ms);
 //   - metrics: a scrape of /metrics (ms).
 //
-// Run it with -benchtime 1x. Seeding 1M of each takes a few minutes and
+// LERNEJO_BENCH_CPUPROFILE=FILE profiles each node into FILE.SIZE (for
+// instance FILE.1M). Run it with -benchtime 1x. Seeding 1M of each takes a few minutes and
 // about 3 GB of disk (in the benchmark's temporary directory).
 func BenchmarkGrowth(b *testing.B) {
 	sizes := growthSizes(b)
@@ -241,9 +273,28 @@ func BenchmarkGrowth(b *testing.B) {
 		g.password = seedGrowthStore(b, dir, addr, size, recv, keys)
 		g.seedTime = time.Since(start)
 		b.Logf("seeded %s in %s", g.label, g.seedTime.Round(time.Second))
-		g.cmd, g.base = startChildB(b, "LERNEJO_CHILD_LISTEN="+addr, "LERNEJO_CHILD_DATA="+dir, "LERNEJO_CHILD_NO_INBOX_LIMITS=1")
+		env := []string{"LERNEJO_CHILD_LISTEN=" + addr, "LERNEJO_CHILD_DATA=" + dir, "LERNEJO_CHILD_NO_INBOX_LIMITS=1"}
+		if p := os.Getenv("LERNEJO_BENCH_CPUPROFILE"); p != "" {
+			env = append(env, "LERNEJO_CHILD_CPUPROFILE="+p+"."+g.label)
+		}
+		g.cmd, g.base = startChildB(b, env...)
 		warmUp(b, peer, g.addr, g.base)
 		nodes = append(nodes, g)
+	}
+	// A node that has run a while is not compacting a million fresh
+	// records: wait until each is idle.
+	for _, g := range nodes {
+		start := time.Now()
+		waitIdle(b, g.cmd.Process.Pid)
+		b.Logf("%s idle after %s", g.label, time.Since(start).Round(time.Second))
+	}
+	if os.Getenv("LERNEJO_BENCH_CPUPROFILE") != "" {
+		defer func() {
+			for _, g := range nodes {
+				g.cmd.Process.Signal(syscall.SIGTERM)
+				g.cmd.Wait()
+			}
+		}()
 	}
 	stop := make(chan struct{})
 	var sampling sync.WaitGroup
@@ -289,8 +340,10 @@ func BenchmarkGrowth(b *testing.B) {
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
 		pages := []struct{ name, path string }{{"course", "/courses/" + DemoCourse}, {"home", "/"}}
 		times := make([][][]time.Duration, len(pages))
+		bytes := make([][]int, len(pages))
 		for p := range pages {
 			times[p] = make([][]time.Duration, len(nodes))
+			bytes[p] = make([]int, len(nodes))
 		}
 		for b.Loop() {
 			for r := range growthRounds {
@@ -302,7 +355,7 @@ func BenchmarkGrowth(b *testing.B) {
 						}
 						for range growthPages {
 							start := time.Now()
-							getPage(b, client, url)
+							bytes[p][k] = getPage(b, client, url)
 							times[p][k] = append(times[p][k], time.Since(start))
 						}
 					}
@@ -315,6 +368,7 @@ func BenchmarkGrowth(b *testing.B) {
 				p50, p99 := quantile(times[p][k], 0.5), quantile(times[p][k], 0.99)
 				b.ReportMetric(p50, page.name+"-"+g.label+"-p50-ms")
 				b.ReportMetric(p99, page.name+"-"+g.label+"-p99-ms")
+				b.ReportMetric(float64(bytes[p][k]), page.name+"-"+g.label+"-bytes")
 				if k > 0 {
 					b.ReportMetric(p99/quantile(times[p][0], 0.99), page.name+"-p99-"+g.label+"/"+nodes[0].label)
 				}
@@ -380,6 +434,19 @@ func BenchmarkGrowth(b *testing.B) {
 	})
 }
 
+// waitIdle waits, at most 10 minutes, until the process pid uses less
+// than 5 % of a core over a second.
+func waitIdle(b *testing.B, pid int) {
+	for deadline := time.Now().Add(10 * time.Minute); time.Now().Before(deadline); {
+		cpu := processCPUOf(b, pid)
+		time.Sleep(time.Second)
+		if processCPUOf(b, pid)-cpu < 50*time.Millisecond {
+			return
+		}
+	}
+	b.Logf("process %d still busy after 10 minutes", pid)
+}
+
 // signedCreatesParallel is signedCreates with the signing spread over the
 // machine's cores.
 func signedCreatesParallel(b *testing.B, peer *fakePeer, base string, first, n int) [][]byte {
@@ -436,19 +503,21 @@ func procStatus(pid int, field string) (int64, error) {
 	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
 }
 
-// getPage GETs a page as a browser does and fails on anything but 200.
-func getPage(b *testing.B, c *http.Client, url string) {
+// getPage GETs a page as a browser does, fails on anything but 200, and
+// returns its size.
+func getPage(b *testing.B, c *http.Client, url string) int {
 	req, _ := http.NewRequest("GET", url, nil)
 	req.Header.Set("Accept", "text/html")
 	resp, err := c.Do(req)
 	if err != nil {
 		b.Fatal(err)
 	}
-	_, err = io.Copy(io.Discard, resp.Body)
+	n, err := io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if err != nil || resp.StatusCode != http.StatusOK {
 		b.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
 	}
+	return int(n)
 }
 
 // csrfOf GETs a page and returns the CSRF token of its first form.

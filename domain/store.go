@@ -414,6 +414,10 @@ type DeliveryStore interface {
 	DueDeliveries(now time.Time, limit int) ([]*Delivery, error)
 	// Deliveries returns every queued delivery, soonest first.
 	Deliveries() ([]*Delivery, error)
+	// CountDeliveries counts the queued deliveries, and those of them that
+	// failed at least once (Attempts > 0), without decoding them: for
+	// /metrics, on a node whose queue may hold a million.
+	CountDeliveries() (queued, retrying int, err error)
 
 	HostHealth(host string) (*HostHealth, error)
 	// CountUnavailableHosts counts the hosts marked unavailable.

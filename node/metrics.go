@@ -65,7 +65,8 @@ func (n *Node) newMetrics() (*prometheus.Registry, func(outcome string, retrying
 	return reg, observe
 }
 
-// queueCollector reports the delivery queue from one read of it per scrape.
+// queueCollector reports the delivery queue from one read of it per scrape
+// (a count, not a decode of every delivery: a queue may hold a million).
 type queueCollector struct {
 	n                 *Node
 	pending, retrying *prometheus.Desc
@@ -75,14 +76,8 @@ func (q *queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- q.pending;
 
 func (q *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	var pending, retrying int
-	q.n.Store.View(context.Background(), func(tx domain.Tx) error {
-		ds, err := tx.Deliveries()
-		pending = len(ds)
-		for _, d := range ds {
-			if d.Attempts > 0 {
-				retrying++
-			}
-		}
+	q.n.Store.View(context.Background(), func(tx domain.Tx) (err error) {
+		pending, retrying, err = tx.CountDeliveries()
 		return err
 	})
 	ch <- prometheus.MustNewConstMetric(q.pending, prometheus.GaugeValue, float64(pending))

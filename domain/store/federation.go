@@ -495,6 +495,21 @@ func (t *tx) Deliveries() ([]*domain.Delivery, error) {
 	return list[domain.Delivery](t, []byte{pDelivery, 0})
 }
 
+// firstTry is in the JSON of a delivery never attempted, and in no
+// other: JSON escapes the quotes of a string that holds it.
+var firstTry = []byte(`"Attempts":0,`)
+
+func (t *tx) CountDeliveries() (queued, retrying int, err error) {
+	err = t.each([]byte{pDelivery, 0}, func(_, v []byte) error {
+		queued++
+		if !bytes.Contains(v, firstTry) {
+			retrying++
+		}
+		return nil
+	})
+	return queued, retrying, err
+}
+
 func (t *tx) HostHealth(host string) (*domain.HostHealth, error) {
 	return getAs[domain.HostHealth](t, key(pHost, host), "Host")
 }

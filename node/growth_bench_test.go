@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -104,11 +106,29 @@ type fanoutReceiver struct {
 	done   chan struct{}
 }
 
-func startFanoutReceiver(b *testing.B) *fanoutReceiver {
+// startFanoutReceiver starts the receiver; with keep (LERNEJO_GROWTH_DIR),
+// on the port named in keep/port, which the seeded followers' inboxes
+// name, or on a new one it writes there.
+func startFanoutReceiver(b *testing.B, keep string) *fanoutReceiver {
+	listen := ":0"
+	if keep != "" {
+		if p, err := os.ReadFile(filepath.Join(keep, "port")); err == nil {
+			listen = ":" + strings.TrimSpace(string(p))
+		}
+	}
 	// Every 127.0.x.y is this machine: listen on all of them.
-	ln, err := net.Listen("tcp", ":0")
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		b.Fatal(err)
+		b.Fatalf("the fan-out receiver: %v (remove LERNEJO_GROWTH_DIR to seed anew)", err)
+	}
+	if keep != "" {
+		if err := os.MkdirAll(keep, 0o700); err != nil {
+			b.Fatal(err)
+		}
+		port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+		if err := os.WriteFile(filepath.Join(keep, "port"), []byte(port), 0o600); err != nil {
+			b.Fatal(err)
+		}
 	}
 	r := &fanoutReceiver{port: ln.Addr().(*net.TCPAddr).Port, hosts: map[string]int{}}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -228,6 +248,33 @@ func seedGrowthStore(b *testing.B, dir, addr string, size int, recv *fanoutRecei
 	return pw
 }
 
+// growthSeed is what a seeded store kept in LERNEJO_GROWTH_DIR needs to be
+// used again: the address its node's URLs name, the demo organiser's
+// password, and when it was seeded (its deliveries fall due 6 hours after).
+type growthSeed struct {
+	Addr, Password string
+	Seeded         time.Time
+}
+
+const seedMark = "growth-seed.json"
+
+// reusableSeed reads the mark of a store seeded less than 5 hours ago.
+func reusableSeed(b *testing.B, dir string) (growthSeed, bool) {
+	var s growthSeed
+	raw, err := os.ReadFile(filepath.Join(dir, seedMark))
+	if err != nil || json.Unmarshal(raw, &s) != nil || time.Since(s.Seeded) > 5*time.Hour {
+		return s, false
+	}
+	return s, true
+}
+
+func writeSeedMark(b *testing.B, dir string, s growthSeed) {
+	raw, _ := json.Marshal(s)
+	if err := os.WriteFile(filepath.Join(dir, seedMark), raw, 0o600); err != nil {
+		b.Fatal(err)
+	}
+}
+
 // BenchmarkGrowth measures how the node's costs grow with what it holds:
 // nodes seeded (storeseed) with 0, 100k and 1M posts, followers and
 // deliveries (LERNEJO_GROWTH_SIZES to choose), each in a process of its
@@ -249,11 +296,16 @@ func seedGrowthStore(b *testing.B, dir, addr string, size int, recv *fanoutRecei
 //   - metrics: a scrape of /metrics (ms).
 //
 // LERNEJO_BENCH_CPUPROFILE=FILE profiles each node into FILE.SIZE (for
-// instance FILE.1M). Run it with -benchtime 1x. Seeding 1M of each takes a few minutes and
+// instance FILE.1M), and with it LERNEJO_BENCH_MEMPROFILE=FILE writes what
+// each allocated. LERNEJO_GROWTH_DIR=DIR keeps the seeded stores in DIR
+// and uses them again for 5 hours (the seeded deliveries fall due after
+// 6): each run then adds its few fan-out posts to the demo course, on
+// every size alike. Run it with -benchtime 1x. Seeding 1M of each takes a few minutes and
 // about 3 GB of disk (in the benchmark's temporary directory).
 func BenchmarkGrowth(b *testing.B) {
 	sizes := growthSizes(b)
-	recv := startFanoutReceiver(b)
+	keep := os.Getenv("LERNEJO_GROWTH_DIR")
+	recv := startFanoutReceiver(b, keep)
 	keys, err := domain.GenerateKeyPair()
 	if err != nil {
 		b.Fatal(err)
@@ -267,16 +319,32 @@ func BenchmarkGrowth(b *testing.B) {
 		}
 		addr := ln.Addr().String()
 		ln.Close()
-		dir := b.TempDir()
-		start := time.Now()
 		g := &growthNode{size: size, label: sizeLabel(size), addr: addr}
-		g.password = seedGrowthStore(b, dir, addr, size, recv, keys)
-		g.seedTime = time.Since(start)
-		b.Logf("seeded %s in %s", g.label, g.seedTime.Round(time.Second))
+		dir := b.TempDir()
+		if keep != "" {
+			dir = filepath.Join(keep, g.label)
+		}
+		if seed, ok := reusableSeed(b, dir); ok {
+			g.addr, g.password = seed.Addr, seed.Password
+			b.Logf("%s: the store seeded at %s", g.label, seed.Seeded.Format(time.TimeOnly))
+		} else {
+			start := time.Now()
+			os.RemoveAll(dir)
+			g.password = seedGrowthStore(b, dir, addr, size, recv, keys)
+			g.seedTime = time.Since(start)
+			b.Logf("seeded %s in %s", g.label, g.seedTime.Round(time.Second))
+			if keep != "" {
+				writeSeedMark(b, dir, growthSeed{Addr: addr, Password: g.password, Seeded: start})
+			}
+		}
 		env := []string{"LERNEJO_CHILD_LISTEN=" + addr, "LERNEJO_CHILD_DATA=" + dir, "LERNEJO_CHILD_NO_INBOX_LIMITS=1"}
 		if p := os.Getenv("LERNEJO_BENCH_CPUPROFILE"); p != "" {
 			env = append(env, "LERNEJO_CHILD_CPUPROFILE="+p+"."+g.label)
+			if m := os.Getenv("LERNEJO_BENCH_MEMPROFILE"); m != "" {
+				env = append(env, "LERNEJO_CHILD_MEMPROFILE="+m+"."+g.label)
+			}
 		}
+		env[0] = "LERNEJO_CHILD_LISTEN=" + g.addr
 		g.cmd, g.base = startChildB(b, env...)
 		warmUp(b, peer, g.addr, g.base)
 		nodes = append(nodes, g)

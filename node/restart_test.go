@@ -87,6 +87,13 @@ func runChild() int {
 				tf.Close()
 			}
 			f.Close()
+			if p := os.Getenv("LERNEJO_CHILD_MEMPROFILE"); p != "" {
+				// What the node allocated over its life (-sample_index=alloc_space).
+				if m, err := os.Create(p); err == nil {
+					pprof.Lookup("allocs").WriteTo(m, 0)
+					m.Close()
+				}
+			}
 			os.Exit(0)
 		}()
 	}

@@ -2,11 +2,10 @@ package store
 
 import (
 	"context"
-	"encoding/binary"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
-
-	"github.com/dgraph-io/badger/v4"
 
 	"github.com/lernejo/lernejo/domain"
 )
@@ -81,25 +80,58 @@ func TestCountDeliveries(t *testing.T) {
 	if q, r := count(); q != 3 || r != 2 {
 		t.Fatalf("after a rewrite and a double delete: %d queued, %d retrying; want 3 and 2", q, r)
 	}
-	// A store of schema 4 has no counts: Open starts them from the queue.
-	if err := s.db.Update(func(txn *badger.Txn) error {
-		if err := txn.Delete(deliveriesQueued); err != nil {
-			return err
+}
+
+// TestDeliveryCountsSurviveReopening: the counts are kept in memory and
+// started from the queue itself when the store opens.
+func TestDeliveryCountsSurviveReopening(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	s, err := Open(Options{Dir: dir, Reserve: -1, MinFree: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if err := s.Update(ctx, func(tx domain.Tx) error {
+		for i, attempts := range []int{0, 0, 3} {
+			d := &domain.Delivery{ID: fmt.Sprintf("01JD00000000000000000000%02d", i), ActivityID: "https://a.example/1", Actor: "python",
+				Inbox: fmt.Sprintf("https://h%d.example/inbox", i), NextAt: now.Add(time.Hour), Attempts: attempts}
+			if err := tx.PutDelivery(d); err != nil {
+				return err
+			}
 		}
-		if err := txn.Delete(deliveriesRetrying); err != nil {
-			return err
-		}
-		return txn.Set(key(pSchema), binary.BigEndian.AppendUint32(nil, 4))
+		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if q, r := count(); q != 0 || r != 0 {
-		t.Fatalf("without counts: %d, %d", q, r)
+	// A transaction that fails changes no count.
+	if err := s.Update(ctx, func(tx domain.Tx) error {
+		if err := tx.PutDelivery(&domain.Delivery{ID: "01JD0000000000000000000099", Inbox: "https://x.example/inbox", NextAt: now}); err != nil {
+			return err
+		}
+		return errors.New("no")
+	}); err == nil {
+		t.Fatal("the failing transaction committed")
 	}
-	if err := s.migrate(); err != nil {
+	count := func(s *Store) (q, r int) {
+		t.Helper()
+		if err := s.View(ctx, func(tx domain.Tx) (err error) { q, r, err = tx.CountDeliveries(); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return q, r
+	}
+	if q, r := count(s); q != 3 || r != 1 {
+		t.Fatalf("%d queued, %d retrying; want 3 and 1", q, r)
+	}
+	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if q, r := count(); q != 3 || r != 2 {
-		t.Fatalf("after the migration: %d queued, %d retrying; want 3 and 2", q, r)
+	s, err = Open(Options{Dir: dir, Reserve: -1, MinFree: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if q, r := count(s); q != 3 || r != 1 {
+		t.Fatalf("after reopening: %d queued, %d retrying; want 3 and 1", q, r)
 	}
 }

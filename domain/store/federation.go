@@ -512,11 +512,9 @@ func (t *tx) PutDelivery(d *domain.Delivery) error {
 	if err := t.put(k, d); err != nil {
 		return err
 	}
-	if err := t.addCounter(deliveriesQueued, +1); err != nil {
-		return err
-	}
+	t.queued++
 	if d.Attempts > 0 {
-		return t.addCounter(deliveriesRetrying, +1)
+		t.retrying++
 	}
 	return nil
 }
@@ -528,13 +526,6 @@ func (t *tx) DeleteDelivery(d *domain.Delivery) error {
 	}
 	return t.txn.Delete(k)
 }
-
-// The counts of the delivery queue, for /metrics: a scrape must not read a
-// queue that may hold a million deliveries.
-var (
-	deliveriesQueued   = countKey("deliveries")
-	deliveriesRetrying = countKey("deliveries", "retrying")
-)
 
 // uncountDelivery takes the delivery stored at k, if any, out of the
 // queue's counts, before it is overwritten or deleted.
@@ -550,11 +541,9 @@ func (t *tx) uncountDelivery(k []byte) error {
 	if err := item.Value(func(v []byte) error { retrying = !bytes.Contains(v, firstTry); return nil }); err != nil {
 		return fmt.Errorf("store: read delivery: %w", err)
 	}
-	if err := t.addCounter(deliveriesQueued, -1); err != nil {
-		return err
-	}
+	t.queued--
 	if retrying {
-		return t.addCounter(deliveriesRetrying, -1)
+		t.retrying--
 	}
 	return nil
 }
@@ -587,16 +576,17 @@ func (t *tx) Deliveries() ([]*domain.Delivery, error) {
 // other: JSON escapes the quotes of a string that holds it.
 var firstTry = []byte(`"Attempts":0,`)
 
+// CountDeliveries reads the store's counts of the queue, kept in memory
+// (see queueCounts), with this transaction's own changes.
 func (t *tx) CountDeliveries() (queued, retrying int, err error) {
-	if queued, err = t.counter(deliveriesQueued); err != nil {
-		return 0, 0, err
+	if t.queue == nil {
+		return t.countDeliveries()
 	}
-	retrying, err = t.counter(deliveriesRetrying)
-	return queued, retrying, err
+	return int(t.queue.queued.Load()) + t.queued, int(t.queue.retrying.Load()) + t.retrying, nil
 }
 
-// countDeliveries counts the queue by reading it, for the migration that
-// starts the counts.
+// countDeliveries counts the queue by reading it, as Open does to start
+// the store's counts.
 func (t *tx) countDeliveries() (queued, retrying int, err error) {
 	err = t.each([]byte{pDelivery, 0}, func(_, v []byte) error {
 		queued++

@@ -20,7 +20,7 @@ import (
 // course lists, and the task completion counts; since schema 2, the
 // outboxes; since schema 3, the index of posts by author; since schema 4,
 // the course lists of each organiser; since schema 5, the inboxes of each
-// local actor's accepted followers and the counts of the delivery queue.
+// local actor's accepted followers.
 const schemaVersion = 5
 
 // migrate builds what a store of an earlier schema lacks. It runs before
@@ -179,19 +179,8 @@ func buildIndexes(t *tx, wb *badger.WriteBatch) error {
 }
 
 // buildSchema5 writes the follower-inbox index from every follower t
-// reads, and the delivery queue's counts from every delivery.
+// reads.
 func buildSchema5(t *tx, wb *badger.WriteBatch) error {
-	queued, retrying, err := t.countDeliveries()
-	if err != nil {
-		return err
-	}
-	for k, n := range map[string]int{string(deliveriesQueued): queued, string(deliveriesRetrying): retrying} {
-		if n > 0 {
-			if err := wb.Set([]byte(k), binary.BigEndian.AppendUint64(nil, uint64(n))); err != nil {
-				return err
-			}
-		}
-	}
 	counts := map[string]uint64{}
 	if err := t.each(prefixOf(pFollower), func(_, v []byte) error {
 		var f domain.Follower

@@ -54,6 +54,9 @@ type Store struct {
 	// schema for lack of disk space; the loop builds them later.
 	unmigrated atomic.Bool
 
+	// queue is the delivery queue's counts (see queueCounts).
+	queue queueCounts
+
 	// blocks is the committed domain block list, for DomainBlocked.
 	blocks   atomic.Pointer[map[string]bool]
 	blocksMu sync.Mutex
@@ -152,6 +155,15 @@ func Open(opt Options) (*Store, error) {
 	} else if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if err := s.db.View(func(txn *badger.Txn) error {
+		queued, retrying, err := (&tx{txn: txn}).countDeliveries()
+		s.queue.queued.Store(int64(queued))
+		s.queue.retrying.Store(int64(retrying))
+		return err
+	}); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: count the delivery queue: %w", err)
 	}
 	interval := opt.GCInterval
 	if interval <= 0 {
@@ -298,7 +310,7 @@ func (s *Store) View(ctx context.Context, fn func(domain.Tx) error) error {
 	if s.db == nil {
 		return errClosed
 	}
-	return s.db.View(func(txn *badger.Txn) error { return fn(&tx{txn: txn}) })
+	return s.db.View(func(txn *badger.Txn) error { return fn(&tx{txn: txn, queue: &s.queue}) })
 }
 
 var errClosed = errors.New("store: not open (see the log)")
@@ -324,9 +336,13 @@ func (s *Store) Update(ctx context.Context, fn func(domain.Tx) error) error {
 		}
 		t := new(tx)
 		err := s.db.Update(func(txn *badger.Txn) error {
-			*t = tx{txn: txn} // the transaction may run again
+			*t = tx{txn: txn, queue: &s.queue} // the transaction may run again
 			return fn(t)
 		})
+		if err == nil {
+			s.queue.queued.Add(int64(t.queued))
+			s.queue.retrying.Add(int64(t.retrying))
+		}
 		if err == nil && t.blocksChanged {
 			err = s.loadBlocks()
 		}

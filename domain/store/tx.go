@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -24,6 +25,20 @@ type tx struct {
 	// applies a page of notes to one course (each one redistributed to its
 	// followers) in one transaction.
 	inboxes map[string][]string
+	// queue is the store's counts of the delivery queue; queued and
+	// retrying are how this transaction changes them, added to them once
+	// it is committed.
+	queue            *queueCounts
+	queued, retrying int
+}
+
+// queueCounts are the counts of the delivery queue, for /metrics, which
+// must not walk a queue that may hold a million deliveries: counted once
+// at Open, then moved by each committed transaction's changes. In memory
+// and not in the store: a key every transaction that queues or records a
+// delivery writes would make them conflict with each other.
+type queueCounts struct {
+	queued, retrying atomic.Int64
 }
 
 var _ domain.Tx = (*tx)(nil)

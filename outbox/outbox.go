@@ -415,6 +415,7 @@ type scheduler struct {
 	maxHeld     int
 	hostCap     int // most deliveries held pending per host, so one slow host cannot fill memory and starve others
 
+	blocked   int  // pending deliveries whose host was at its limit at the last dispatch
 	lastRead  int  // deliveries read by the last scan
 	lastFull  bool // the last scan hit its limit: more may be due
 	skipped   int  // due deliveries the last scan left for later (host cap)
@@ -503,7 +504,10 @@ func (s *scheduler) shouldRescan() bool {
 	// Deliveries left behind by the per-host cap are due too: rescan for
 	// them as soon as room is made, not at the next poll (a fan-out to one
 	// big host otherwise waited a whole poll interval per few hundred).
-	return (s.lastFull || s.skipped > 0) && len(s.pending) < s.o.workers && s.sinceScan >= max(1, s.lastRead/16)
+	// Pending deliveries whose host is at its limit (a slow host's) are not
+	// counted: they cannot go out now, and would otherwise hold back the
+	// scan that loads the fast hosts' deliveries until the next poll.
+	return (s.lastFull || s.skipped > 0) && len(s.pending)-s.blocked < s.o.workers && s.sinceScan >= max(1, s.lastRead/16)
 }
 
 // dispatch starts pending deliveries, in due order, within the global and
@@ -519,6 +523,7 @@ func (s *scheduler) dispatch(ctx context.Context, outcomes chan<- attemptResult)
 		return
 	}
 	kept := s.pending[:0]
+	s.blocked = 0
 	for i, it := range s.pending {
 		if s.active >= s.o.workers {
 			kept = append(kept, s.pending[i:]...)
@@ -526,6 +531,7 @@ func (s *scheduler) dispatch(ctx context.Context, outcomes chan<- attemptResult)
 		}
 		if s.hostActive[it.host] >= s.hostLimit(it.host) {
 			kept = append(kept, it)
+			s.blocked++
 			continue
 		}
 		s.active++

@@ -33,9 +33,10 @@ import (
 
 // Defaults for zero Config fields.
 const (
-	// DefaultWorkers is the default number of POSTs in flight across all hosts.
-	// It is sized for network latency, not CPUs: a POST spends most of its
-	// life waiting on a remote server.
+	// DefaultWorkers is the default number of POSTs in flight across all hosts
+	// (besides at most as many slow ones: see Config.SlowAfter). It is sized
+	// for network latency, not CPUs: a POST spends most of its life waiting
+	// on a remote server.
 	DefaultWorkers = 200
 	// DefaultPerHost is the default number of POSTs in flight to one host, so
 	// one big fan-out does not hammer a single server (HOSTILE D7, F11).
@@ -73,8 +74,8 @@ type Config struct {
 	Now func() time.Time
 	// NewID makes delivery ids (ULIDs); nil means ulid.Make.
 	NewID func() string
-	// Workers is the number of POSTs in flight across all hosts; 0 means
-	// DefaultWorkers.
+	// Workers is the number of POSTs in flight across all hosts, besides at
+	// most as many slow ones (SlowAfter); 0 means DefaultWorkers.
 	Workers int
 	// PerHost is the number of POSTs in flight to one host; 0 means
 	// DefaultPerHost.

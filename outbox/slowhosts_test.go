@@ -111,3 +111,45 @@ func TestSlowHostsDoNotHoldFastOnes(t *testing.T) {
 		}
 	}
 }
+
+// TestSlowHostsPendingDoNotStopTheScan: deliveries held for a slow host
+// that cannot take them yet must not keep the scheduler from loading the
+// fast host's deliveries that its per-host cap left in the store. The poll
+// is an hour away, so only a rescan can load them (before, the slow host's
+// pending deliveries counted against the rescan threshold and the fast
+// host's last ones waited for the poll).
+func TestSlowHostsPendingDoNotStopTheScan(t *testing.T) {
+	e := newEnv(t)
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	slow := newRemoteAt(t, e.clock, "127.0.0.2:0")
+	slow.trust(e.urls.Key(e.urls.Actor(domain.ActorPerson, "ada")), mustPub(t, e.keys))
+	var inboxes []string
+	for i := range 6 {
+		inboxes = append(inboxes, slow.route(fmt.Sprintf("/s%d", i), func(w http.ResponseWriter, req *http.Request) {
+			select {
+			case <-release:
+			case <-req.Context().Done():
+			}
+			w.WriteHeader(http.StatusAccepted)
+		}))
+	}
+	const fast = 40 // more than the scheduler holds pending for one host
+	for i := range fast {
+		inboxes = append(inboxes, e.remote.status(fmt.Sprintf("/f%d", i), http.StatusAccepted))
+	}
+	ob := e.outbox(func(c *Config) {
+		c.Workers = 2
+		c.SlowAfter = time.Millisecond
+		c.PollInterval = time.Hour
+	})
+	// Queued before Run and without a Wake: Run's first scan is the only
+	// one not caused by a completion.
+	if err := e.st.Update(t.Context(), func(tx domain.Tx) error {
+		return ob.Queue(tx, "ada", "http://node.test/activities/1", []byte(`{"type":"Create"}`), inboxes)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.run(ob)
+	waitFor(t, "every fast POST", func() bool { return e.remote.total() == fast })
+}

@@ -22,12 +22,17 @@ import (
 	"github.com/lernejo/lernejo/federation/fetch"
 )
 
-// TestMain lets BenchmarkFanOutReceiverApart run its receiving server in a
-// child process: with LERNEJO_OUTBOX_RECEIVER set, the test binary is that
-// server.
+// TestMain lets BenchmarkFanOutReceiverApart and BenchmarkFanOutSlowHosts
+// run their receiving servers in a child process: with
+// LERNEJO_OUTBOX_RECEIVER or LERNEJO_OUTBOX_SLOWHOSTS set, the test binary
+// is that server.
 func TestMain(m *testing.M) {
 	if os.Getenv("LERNEJO_OUTBOX_RECEIVER") == "1" {
 		runReceiver()
+		return
+	}
+	if os.Getenv("LERNEJO_OUTBOX_SLOWHOSTS") == "1" {
+		runSlowHostsReceiver()
 		return
 	}
 	os.Exit(m.Run())

@@ -161,8 +161,9 @@ func (o *Outbox) signer(tx domain.Tx, handle string) (*signingKey, error) {
 	return sk, nil
 }
 
-// attempt makes one attempt at a delivery. ctx is Run's.
-func (o *Outbox) attempt(ctx context.Context, it item) result {
+// attempt makes one attempt at a delivery. ctx is Run's; sent, if not nil,
+// is called when a signed POST is about to be sent.
+func (o *Outbox) attempt(ctx context.Context, it item, sent func()) result {
 	switch {
 	case it.host == "":
 		return result{outcome: abandoned, err: "inbox is not an absolute http(s) URL"}
@@ -176,7 +177,7 @@ func (o *Outbox) attempt(ctx context.Context, it item) result {
 	if until, open := o.breakers.open(it.d.Inbox, o.now()); open {
 		return result{outcome: deferred, err: "circuit open after repeated failures", retryAt: until, quiet: true}
 	}
-	res := o.post(ctx, it.d, it.act.JSON, it.key, o.schemeOf(it.host, it.scheme))
+	res := o.post(ctx, it.d, it.act.JSON, it.key, o.schemeOf(it.host, it.scheme), sent)
 	if res.learnt.scheme != "" {
 		// At once, not after the outcome is recorded: the host's other
 		// deliveries in flight or pending knock right from now on.
@@ -194,7 +195,7 @@ func (o *Outbox) attempt(ctx context.Context, it item) result {
 // post delivers one activity to one inbox: one POST signed with the scheme
 // the host is known to accept, or two (the double knock, knock.go), and
 // classifies the last answer.
-func (o *Outbox) post(ctx context.Context, d *domain.Delivery, body []byte, sk *signingKey, known knownScheme) result {
+func (o *Outbox) post(ctx context.Context, d *domain.Delivery, body []byte, sk *signingKey, known knownScheme, sent func()) result {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.Inbox, bytes.NewReader(body))
 	if err != nil {
 		return result{outcome: abandoned, err: truncate(err.Error())}
@@ -203,7 +204,7 @@ func (o *Outbox) post(ctx context.Context, d *domain.Delivery, body []byte, sk *
 	req.Header.Set("User-Agent", o.userAgent)
 	now := o.now()
 	scheme := firstKnock(known, now)
-	res := o.knock(ctx, req, body, sk, scheme)
+	res := o.knock(ctx, req, body, sk, scheme, sent)
 	if scheme == domain.SignatureRFC9421 && knocksAgain(known, res.status) {
 		// The same request, re-signed: Sign replaces the RFC 9421 headers.
 		first := res
@@ -212,7 +213,7 @@ func (o *Outbox) post(ctx context.Context, d *domain.Delivery, body []byte, sk *
 			return result{outcome: abandoned, err: truncate(err.Error())}
 		}
 		scheme = domain.SignatureCavage
-		res = o.knock(ctx, req, body, sk, scheme)
+		res = o.knock(ctx, req, body, sk, scheme, sent)
 		if res.outcome != delivered && res.outcome != cancelled {
 			res.err = truncate("RFC 9421: " + first.err + "; draft-cavage: " + res.err)
 		}
@@ -222,8 +223,9 @@ func (o *Outbox) post(ctx context.Context, d *domain.Delivery, body []byte, sk *
 	return res
 }
 
-// knock signs req with scheme and sends it, and classifies the answer.
-func (o *Outbox) knock(ctx context.Context, req *http.Request, body []byte, sk *signingKey, scheme domain.SignatureScheme) result {
+// knock signs req with scheme and sends it (calling sent, if not nil, just
+// before), and classifies the answer.
+func (o *Outbox) knock(ctx context.Context, req *http.Request, body []byte, sk *signingKey, scheme domain.SignatureScheme, sent func()) result {
 	rctx, cancel := context.WithTimeout(ctx, RequestTimeout)
 	defer cancel()
 	req = req.WithContext(rctx)
@@ -246,6 +248,9 @@ func (o *Outbox) knock(ctx context.Context, req *http.Request, body []byte, sk *
 	}
 	if err := <-job.err; err != nil {
 		return result{outcome: abandoned, err: truncate(err.Error())}
+	}
+	if sent != nil {
+		sent()
 	}
 	resp, err := o.http.Do(req)
 	if err != nil {

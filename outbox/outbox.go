@@ -33,13 +33,23 @@ import (
 
 // Defaults for zero Config fields.
 const (
-	// DefaultWorkers is the default number of POSTs in flight across all hosts.
-	// It is sized for network latency, not CPUs: a POST spends most of its
-	// life waiting on a remote server.
+	// DefaultWorkers is the default number of POSTs in flight across all hosts
+	// (besides at most as many slow ones: see Config.SlowAfter). It is sized
+	// for network latency, not CPUs: a POST spends most of its life waiting
+	// on a remote server.
 	DefaultWorkers = 200
 	// DefaultPerHost is the default number of POSTs in flight to one host, so
 	// one big fan-out does not hammer a single server (HOSTILE D7, F11).
 	DefaultPerHost = 8
+	// DefaultSlowAfter is how long a POST waits for its answer before its
+	// host counts as slow: see Config.SlowAfter. A healthy inbox answers in
+	// well under a second (Mastodon queues the activity, then says 202).
+	DefaultSlowAfter = time.Second
+	// slowPerHost is the most POSTs in flight to a host that is not known
+	// to answer within SlowAfter: one that has not answered yet (a first
+	// contact, or a host that was slow) gets at most this many until it
+	// answers quickly, so a slow host holds at most this many workers.
+	slowPerHost = 2
 	// DefaultPollInterval is how often due deliveries are looked for without
 	// a Wake (retries become due as the clock moves).
 	DefaultPollInterval = time.Second
@@ -64,8 +74,8 @@ type Config struct {
 	Now func() time.Time
 	// NewID makes delivery ids (ULIDs); nil means ulid.Make.
 	NewID func() string
-	// Workers is the number of POSTs in flight across all hosts; 0 means
-	// DefaultWorkers.
+	// Workers is the number of POSTs in flight across all hosts, besides at
+	// most as many slow ones (SlowAfter); 0 means DefaultWorkers.
 	Workers int
 	// PerHost is the number of POSTs in flight to one host; 0 means
 	// DefaultPerHost.
@@ -75,6 +85,13 @@ type Config struct {
 	// PollInterval is how often due deliveries are looked for without a
 	// Wake; 0 means DefaultPollInterval.
 	PollInterval time.Duration
+	// SlowAfter is how long a POST may wait for its answer (on the real
+	// clock, not Now) before it is slow: its host then gets at most two
+	// POSTs in flight until it answers within SlowAfter again, and the POST
+	// gives its worker back, waiting on among at most Workers slow ones, so
+	// that slow hosts cannot hold the workers that the fast ones need. 0
+	// means DefaultSlowAfter.
+	SlowAfter time.Duration
 	// Observe, if set, is told each recorded outcome ("sent", "refused",
 	// "failed", "abandoned") and whether the delivery will be retried.
 	Observe func(outcome string, retrying bool)
@@ -93,6 +110,7 @@ type Outbox struct {
 	perHost   int
 	userAgent string
 	poll      time.Duration
+	slowAfter time.Duration
 
 	observe func(outcome string, retrying bool)
 
@@ -138,6 +156,7 @@ func New(cfg Config) *Outbox {
 		userAgent: cfg.UserAgent,
 		observe:   cfg.Observe,
 		poll:      cfg.PollInterval,
+		slowAfter: cfg.SlowAfter,
 		wake:      make(chan struct{}, 1),
 		keys:      make(map[string]*signingKey),
 		hostState: make(map[string]bool),
@@ -166,6 +185,9 @@ func New(cfg Config) *Outbox {
 	}
 	if o.poll <= 0 {
 		o.poll = DefaultPollInterval
+	}
+	if o.slowAfter <= 0 {
+		o.slowAfter = DefaultSlowAfter
 	}
 	return o
 }
@@ -307,10 +329,12 @@ func (o *Outbox) Run(ctx context.Context) error {
 		s.dispatch(ctx, outcomes)
 		select {
 		case <-ctx.Done():
-			for s.active > 0 {
+			for s.active+s.slowActive > 0 {
 				s.finish(<-s.done)
 			}
 			return nil
+		case f := <-s.slow:
+			s.slowed(f)
 		case it := <-s.done:
 			s.finish(it)
 			if s.shouldRescan() {
@@ -369,30 +393,60 @@ type item struct {
 // recorder report back on done. A delivery leaves known only here, after its
 // outcome is committed, so a scan never picks up a stale copy of a delivery
 // that is no longer held (that scan's snapshot starts later).
+//
+// Workers bound the POSTs in flight (active), but a POST that has waited
+// SlowAfter for its answer gives its worker back and waits on as one of at
+// most Workers slow ones (slowActive): otherwise a hundred hosts that take
+// seconds to answer, or thirty seconds to time out, would hold every worker
+// while the fast hosts' deliveries wait behind them. A host answering
+// within SlowAfter is fast (hostFast) and gets PerHost POSTs in flight;
+// any other host, slow or not yet heard from, gets at most slowPerHost.
 type scheduler struct {
 	o           *Outbox
 	done        chan item
+	slow        chan *flight    // POSTs that have waited SlowAfter, from their timers
 	known       map[string]bool // ids held: pending or in flight
 	pending     []item          // due order, not started
 	hostPending map[string]int
 	hostActive  map[string]int
-	active      int
+	flights     map[string]*flight // in flight, by id
+	hostFast    map[string]bool    // hosts whose last answer came within SlowAfter
+	active      int                // in flight on a worker
+	slowActive  int                // in flight, slow, off the workers
 	maxHeld     int
 	hostCap     int // most deliveries held pending per host, so one slow host cannot fill memory and starve others
 
+	blocked   int  // pending deliveries whose host was at its limit at the last dispatch
 	lastRead  int  // deliveries read by the last scan
 	lastFull  bool // the last scan hit its limit: more may be due
 	skipped   int  // due deliveries the last scan left for later (host cap)
 	sinceScan int  // completions since the last scan
 }
 
+// flight is a delivery in flight. Its worker's timer sends it on slow when
+// the POST has waited SlowAfter for its answer; only the scheduler's
+// goroutine reads or writes its fields.
+type flight struct {
+	id    string
+	host  string
+	slow  bool // SlowAfter has passed
+	moved bool // counted in slowActive rather than active
+}
+
+// maxHostsKnown bounds hostFast: past it, what was learnt is forgotten
+// (every host then starts again at slowPerHost).
+const maxHostsKnown = 100_000
+
 func newScheduler(o *Outbox) *scheduler {
 	return &scheduler{
 		o:           o,
 		done:        make(chan item, o.workers),
+		slow:        make(chan *flight, o.workers),
 		known:       make(map[string]bool),
 		hostPending: make(map[string]int),
 		hostActive:  make(map[string]int),
+		flights:     make(map[string]*flight),
+		hostFast:    make(map[string]bool),
 		maxHeld:     max(minHeld, 8*o.workers),
 		hostCap:     max(16, 4*o.perHost),
 	}
@@ -451,7 +505,10 @@ func (s *scheduler) shouldRescan() bool {
 	// Deliveries left behind by the per-host cap are due too: rescan for
 	// them as soon as room is made, not at the next poll (a fan-out to one
 	// big host otherwise waited a whole poll interval per few hundred).
-	return (s.lastFull || s.skipped > 0) && len(s.pending) < s.o.workers && s.sinceScan >= max(1, s.lastRead/16)
+	// Pending deliveries whose host is at its limit (a slow host's) are not
+	// counted: they cannot go out now, and would otherwise hold back the
+	// scan that loads the fast hosts' deliveries until the next poll.
+	return (s.lastFull || s.skipped > 0) && len(s.pending)-s.blocked < s.o.workers && s.sinceScan >= max(1, s.lastRead/16)
 }
 
 // dispatch starts pending deliveries, in due order, within the global and
@@ -467,20 +524,40 @@ func (s *scheduler) dispatch(ctx context.Context, outcomes chan<- attemptResult)
 		return
 	}
 	kept := s.pending[:0]
+	s.blocked = 0
 	for i, it := range s.pending {
 		if s.active >= s.o.workers {
 			kept = append(kept, s.pending[i:]...)
 			break
 		}
-		if s.hostActive[it.host] >= s.o.perHost {
+		if s.hostActive[it.host] >= s.hostLimit(it.host) {
 			kept = append(kept, it)
+			s.blocked++
 			continue
 		}
 		s.active++
 		s.hostActive[it.host]++
 		s.hostPending[it.host]--
+		f := &flight{id: it.d.ID, host: it.host}
+		s.flights[it.d.ID] = f
 		go func(it item) {
-			res := s.o.attempt(ctx, it)
+			// The wait for the answer is timed from the POST, not from the
+			// wait for a signer, which is our CPU's, not the host's.
+			var timer *time.Timer
+			sent := func() {
+				if timer == nil {
+					timer = time.AfterFunc(s.o.slowAfter, func() {
+						select {
+						case s.slow <- f:
+						case <-ctx.Done():
+						}
+					})
+				}
+			}
+			res := s.o.attempt(ctx, it, sent)
+			if timer != nil {
+				timer.Stop()
+			}
 			if res.outcome == cancelled {
 				s.done <- it
 				return
@@ -492,9 +569,46 @@ func (s *scheduler) dispatch(ctx context.Context, outcomes chan<- attemptResult)
 	s.pending = kept
 }
 
+// hostLimit is the most POSTs in flight to host: PerHost when it is known
+// to answer quickly, else at most slowPerHost.
+func (s *scheduler) hostLimit(host string) int {
+	if s.hostFast[host] {
+		return s.o.perHost
+	}
+	return min(s.o.perHost, slowPerHost)
+}
+
+// slowed marks a POST in flight for SlowAfter as slow: its host is no
+// longer fast, and the POST leaves its worker for a slow slot, if one is
+// free.
+func (s *scheduler) slowed(f *flight) {
+	if f.slow || s.flights[f.id] != f {
+		return // finished meanwhile
+	}
+	f.slow = true
+	delete(s.hostFast, f.host)
+	if s.slowActive < s.o.workers {
+		f.moved = true
+		s.active--
+		s.slowActive++
+	}
+}
+
 // finish forgets a delivery whose outcome is recorded (or was cancelled).
 func (s *scheduler) finish(it item) {
-	s.active--
+	f := s.flights[it.d.ID]
+	delete(s.flights, it.d.ID)
+	if f.moved {
+		s.slowActive--
+	} else {
+		s.active--
+	}
+	if !f.slow && it.host != "" {
+		if len(s.hostFast) >= maxHostsKnown {
+			clear(s.hostFast)
+		}
+		s.hostFast[it.host] = true
+	}
 	s.sinceScan++
 	delete(s.known, it.d.ID)
 	if s.hostActive[it.host]--; s.hostActive[it.host] <= 0 {

@@ -76,3 +76,33 @@ func TestNilSchedulerRunsEverything(t *testing.T) {
 	release()
 	done()
 }
+
+// TestSpareProcessorOnlyWhenQuiet: the processor kept for pages is lent to
+// background work only once no page has been asked for in quietFor.
+func TestSpareProcessorOnlyWhenQuiet(t *testing.T) {
+	s := New(1, time.Millisecond)
+	s.spare, s.quietFor = make(chan struct{}, 1), time.Hour
+	s.Foreground()() // a page was just made
+	ctx := context.Background()
+	first, err := s.Background(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	defer cancel()
+	if _, err := s.Background(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("the spare processor was taken right after a page: %v", err)
+	}
+	s.quietFor = 0 // as if no page had been asked for in a while
+	second, err := s.Background(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short2, cancel2 := context.WithTimeout(ctx, 10*time.Millisecond)
+	defer cancel2()
+	if _, err := s.Background(short2); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a third piece ran beside the usual and the spare one: %v", err)
+	}
+	first()
+	second()
+}

@@ -171,31 +171,9 @@ func BenchmarkPagesDuringIngest(b *testing.B) {
 		b.StartTimer()
 
 		s = startPageSampler(b, page)
-		peak := 0
-		sampling := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			t := time.NewTicker(50 * time.Millisecond)
-			defer t.Stop()
-			for {
-				select {
-				case <-sampling:
-					return
-				case <-t.C:
-					peak = max(peak, metricsJournal(b, base))
-				}
-			}
-		})
-		start := time.Now()
-		postAll(b, addr, reqs)
-		accepted := time.Since(start)
-		for metricsJournal(b, base) > 0 {
-			time.Sleep(20 * time.Millisecond)
-		}
-		drained := time.Since(start)
+		burst := ingestBurst(b, addr, base, reqs, 0)
 		loaded := s.stop(b)
-		close(sampling)
-		wg.Wait()
+		accepted, drained, peak := burst.accepted, burst.drained, burst.peak
 
 		b.ReportMetric(quantile(idle, 0.5), "idle-p50-ms")
 		b.ReportMetric(quantile(idle, 0.99), "idle-p99-ms")
@@ -209,6 +187,45 @@ func BenchmarkPagesDuringIngest(b *testing.B) {
 		b.ReportMetric(float64(peak), "peak-backlog")
 		b.ReportMetric(float64(peakRSS(b, child.Process.Pid))/(1<<20), "peak-rss-MiB")
 	}
+}
+
+// burstOutcome is what ingestBurst measured.
+type burstOutcome struct {
+	accepted, drained time.Duration // from the first POST until the last 202, and until the journal was empty
+	peak              int           // the journal's longest, sampled every 50 ms
+	refused           int64         // 503s answered (and sent again)
+}
+
+// ingestBurst posts reqs to the node at addr (base URL base) over loadConns
+// connections, and waits until its journal is empty. retry503 is how long
+// after a 503 the request is sent again; 0 fails the benchmark on any
+// answer but 202.
+func ingestBurst(b *testing.B, addr, base string, reqs [][]byte, retry503 time.Duration) burstOutcome {
+	var out burstOutcome
+	sampling := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-sampling:
+				return
+			case <-t.C:
+				out.peak = max(out.peak, metricsJournal(b, base))
+			}
+		}
+	})
+	start := time.Now()
+	out.refused = postLoop(b, addr, reqs, func(int) {}, retry503)
+	out.accepted = time.Since(start)
+	for metricsJournal(b, base) > 0 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	out.drained = time.Since(start)
+	close(sampling)
+	wg.Wait()
+	return out
 }
 
 // peakRSS is the peak resident set size of process pid so far (VmHWM), in

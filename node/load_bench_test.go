@@ -75,7 +75,15 @@ func postAll(b *testing.B, addr string, reqs [][]byte) {
 
 // postEach is postAll that calls answered after each 202.
 func postEach(b *testing.B, addr string, reqs [][]byte, answered func(i int)) {
-	var next atomic.Int64
+	postLoop(b, addr, reqs, answered, 0)
+}
+
+// postLoop is postEach for a node that may refuse with 503 when retry503
+// is above 0: such a request is sent again retry503 later, until it is
+// accepted (a real server waits the Retry-After). It returns how many
+// refusals there were; any other answer fails the benchmark.
+func postLoop(b *testing.B, addr string, reqs [][]byte, answered func(i int), retry503 time.Duration) (refused int64) {
+	var next, refusals atomic.Int64
 	var wg sync.WaitGroup
 	for range min(loadConns, len(reqs)) {
 		wg.Go(func() {
@@ -91,19 +99,28 @@ func postEach(b *testing.B, addr string, reqs [][]byte, answered func(i int)) {
 				if i >= int64(len(reqs)) {
 					return
 				}
-				if _, err := conn.Write(reqs[i]); err != nil {
-					b.Error(err)
-					return
-				}
-				if status, err := readResponse(r); err != nil || status != http.StatusAccepted {
-					b.Errorf("request %d: status %d, %v", i, status, err)
-					return
+				for {
+					if _, err := conn.Write(reqs[i]); err != nil {
+						b.Error(err)
+						return
+					}
+					status, err := readResponse(r)
+					if err == nil && status == http.StatusAccepted {
+						break
+					}
+					if err != nil || status != http.StatusServiceUnavailable || retry503 <= 0 {
+						b.Errorf("request %d: status %d, %v", i, status, err)
+						return
+					}
+					refusals.Add(1)
+					time.Sleep(retry503)
 				}
 				answered(int(i))
 			}
 		})
 	}
 	wg.Wait()
+	return refusals.Load()
 }
 
 // readResponse reads one HTTP/1.1 response with a Content-Length body and

@@ -1,14 +1,10 @@
 package node
 
 import (
-	"bufio"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -68,30 +64,8 @@ func BenchmarkIngestSaturation(b *testing.B) {
 					"content": fmt.Sprintf("<p>note %d of burst %d</p>", i, burst), "to": public, "cc": []string{course}}}
 		})
 		b.StartTimer()
-		peak := 0
-		sampling := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			t := time.NewTicker(100 * time.Millisecond)
-			defer t.Stop()
-			for {
-				select {
-				case <-sampling:
-					return
-				case <-t.C:
-					peak = max(peak, metricsJournal(b, base))
-				}
-			}
-		})
-		start := time.Now()
-		refused := postRetrying(b, addr, reqs)
-		accepted := time.Since(start)
-		for metricsJournal(b, base) > 0 {
-			time.Sleep(50 * time.Millisecond)
-		}
-		drained := time.Since(start)
-		close(sampling)
-		wg.Wait()
+		out := ingestBurst(b, addr, base, reqs, 50*time.Millisecond)
+		accepted, drained, peak, refused := out.accepted, out.drained, out.peak, out.refused
 		if peak > saturationJournal {
 			b.Fatalf("the journal held %d activities, past its bound of %d", peak, saturationJournal)
 		}
@@ -102,47 +76,4 @@ func BenchmarkIngestSaturation(b *testing.B) {
 		b.ReportMetric(float64(refused), "refused-503")
 		b.ReportMetric(float64(peakRSS(b, child.Process.Pid))/(1<<20), "peak-rss-MiB")
 	}
-}
-
-// postRetrying is postAll for a node that may refuse with 503: such a
-// request is sent again 50 ms later, until it is accepted. It returns how
-// many refusals there were; any other answer fails the benchmark.
-func postRetrying(b *testing.B, addr string, reqs [][]byte) (refused int64) {
-	var next, refusals atomic.Int64
-	var wg sync.WaitGroup
-	for range min(loadConns, len(reqs)) {
-		wg.Go(func() {
-			conn, err := net.Dial("tcp", addr)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			defer conn.Close()
-			r := bufio.NewReader(conn)
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(len(reqs)) {
-					return
-				}
-				for {
-					if _, err := conn.Write(reqs[i]); err != nil {
-						b.Error(err)
-						return
-					}
-					status, err := readResponse(r)
-					if err == nil && status == http.StatusAccepted {
-						break
-					}
-					if err != nil || status != http.StatusServiceUnavailable {
-						b.Errorf("request %d: status %d, %v", i, status, err)
-						return
-					}
-					refusals.Add(1)
-					time.Sleep(50 * time.Millisecond)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return refusals.Load()
 }

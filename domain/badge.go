@@ -14,6 +14,7 @@ const (
 	CriteriaChosenTasks BadgeCriteria = "chosen_tasks" // complete the tasks listed
 	CriteriaOrganiser   BadgeCriteria = "organiser"    // awarded by an organiser
 	CriteriaPeer        BadgeCriteria = "peer"         // after Votes votes from enrolled learners
+	CriteriaAttendance  BadgeCriteria = "attendance"   // after coming to Sessions sessions of the course's meetings
 )
 
 // Badge is a badge class of a course or a school.
@@ -28,6 +29,7 @@ type Badge struct {
 	Criteria        BadgeCriteria
 	Tasks           []string // task ids, for CriteriaChosenTasks
 	Votes           int      // for CriteriaPeer
+	Sessions        int      `json:",omitempty"` // for CriteriaAttendance
 	Image           []byte   // PNG, checked on upload; nil: a generated default
 	Created         time.Time
 }
@@ -60,6 +62,10 @@ func (b *Badge) Validate() error {
 	case CriteriaPeer:
 		if b.Votes < 1 {
 			return Errorf(EINVALID, "A peer-awarded badge needs at least one vote.").On("votes")
+		}
+	case CriteriaAttendance:
+		if b.Sessions < 1 || b.Sessions > MaxMeetingCount {
+			return Errorf(EINVALID, "A badge for coming to sessions needs between 1 and %d sessions.", MaxMeetingCount).On("sessions")
 		}
 	default:
 		return Errorf(EINVALID, "Unknown badge criteria %q.", b.Criteria).On("criteria")

@@ -240,16 +240,7 @@ func (c *Course) MeetingWeekday() (time.Weekday, bool) {
 func (c *Course) MeetingClock() (hour, minute int, ok bool) { return parseClock(c.MeetingTime) }
 
 // MeetingLocation is the time zone of the meeting ("" is UTC).
-func (c *Course) MeetingLocation() (*time.Location, error) {
-	if c.MeetingTimezone == "" || c.MeetingTimezone == "UTC" {
-		return time.UTC, nil
-	}
-	loc, err := time.LoadLocation(c.MeetingTimezone)
-	if err != nil || c.MeetingTimezone == "Local" {
-		return nil, Errorf(EINVALID, "%q is not a time zone name such as Europe/Paris.", c.MeetingTimezone)
-	}
-	return loc, nil
-}
+func (c *Course) MeetingLocation() (*time.Location, error) { return LoadZone(c.MeetingTimezone) }
 
 // parseClock parses "HH:MM" on a 24-hour clock, two digits each.
 func parseClock(s string) (hour, minute int, ok bool) {

@@ -102,6 +102,7 @@ type Tx interface {
 	ImageStore
 	MailStore
 	NotificationStore
+	MeetingStore
 }
 
 // SettingsStore reads and writes the operator's settings.
@@ -528,4 +529,40 @@ type NotificationStore interface {
 	MarkRead(person, id string) error
 	// DeleteNotificationsOf removes person's notifications and marker.
 	DeleteNotificationsOf(person string) error
+}
+
+// MeetingStore holds courses' meetings (sessions), the answers people gave
+// to them, who came, the reminders sent, and the meetings of courses on
+// other servers that local people take part in.
+type MeetingStore interface {
+	Meeting(course, id string) (*Meeting, error)
+	PutMeeting(*Meeting) error
+	// Meetings returns a course's meetings in the order they were made.
+	Meetings(course string) ([]*Meeting, error)
+	// AllMeetings returns every meeting of every course here (the
+	// reminders' round).
+	AllMeetings() ([]*Meeting, error)
+
+	// PutRSVP keeps an answer, replacing the actor's earlier one.
+	PutRSVP(*RSVP) error
+	RSVP(meeting, actor string) (*RSVP, error)
+	RSVPs(meeting string) ([]*RSVP, error)
+
+	// SetAttendance makes who came to the session of meeting at start
+	// exactly came (replacing what was marked before).
+	SetAttendance(course, meeting string, start time.Time, came []*Attendance) error
+	Attendance(meeting string, start time.Time) ([]*Attendance, error)
+	// CountAttended is how many sessions of the course's meetings actor
+	// was marked as having come to.
+	CountAttended(course, actor string) (int, error)
+
+	// MarkReminded records that the reminder of the session of meeting at
+	// start went out; false when it had already.
+	MarkReminded(meeting string, start time.Time) (bool, error)
+
+	PutRemoteMeeting(*RemoteMeeting) error
+	RemoteMeeting(id string) (*RemoteMeeting, error)
+	// RemoteMeetings returns the meetings of a course on another server
+	// that this node was told of.
+	RemoteMeetings(course string) ([]*RemoteMeeting, error)
 }

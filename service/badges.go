@@ -55,6 +55,7 @@ type checkAwardsTx interface {
 	awardTx
 	domain.TaskStore
 	domain.CompletionStore
+	domain.MeetingStore
 }
 
 // CheckAwards awards, inside tx, every badge of the course whose task
@@ -85,6 +86,11 @@ func (s *Badges) CheckAwards(tx checkAwardsTx, course, learner string) error {
 			}
 		case domain.CriteriaChosenTasks:
 			need = b.Tasks
+		case domain.CriteriaAttendance:
+			if err := s.checkAttendance(tx, b, learner); err != nil {
+				return err
+			}
+			continue
 		default:
 			continue
 		}
@@ -112,6 +118,20 @@ func (s *Badges) CheckAwards(tx checkAwardsTx, course, learner string) error {
 		}
 	}
 	return nil
+}
+
+// checkAttendance awards, inside tx, the badge b for coming to sessions
+// when learner came to enough of them and does not hold it yet.
+func (s *Badges) checkAttendance(tx checkAwardsTx, b *domain.Badge, learner string) error {
+	n, err := tx.CountAttended(b.Issuer, learner)
+	if err != nil || n < b.Sessions {
+		return err
+	}
+	if _, held, err := domain.Found(tx.AwardOf(b.ID, learner)); err != nil || held {
+		return err
+	}
+	_, err = s.award(tx, b, learner, nil, "")
+	return err
 }
 
 // Award gives a badge by hand: an organiser of the issuing course or school.

@@ -41,6 +41,8 @@ var takesTx = map[string]string{
 	"Moderation.ReceiveReport": "inbox entry point",
 	"Schools.ReceiveOffer":     "inbox entry point",
 	"Schools.OfferAnswered":    "inbox entry point",
+	"Meetings.ReceiveAnswer":   "inbox entry point",
+	"Meetings.ReceiveEvent":    "inbox entry point",
 }
 
 const domainPath = "github.com/lernejo/lernejo/domain"

@@ -29,7 +29,7 @@
 //
 //	accounts.go       ActorCache CourseStore DeliveryStore FollowStore LocalActorStore MailStore NotificationStore PersonStore PostStore SchoolStore SessionStore
 //	accounts_read.go  ActorCache BadgeStore CourseStore FollowStore ModerationStore PersonStore ReceivedBadgeStore SessionStore SettingsStore
-//	badges.go         ActorCache BadgeStore CompletionStore CourseStore DeliveryStore FollowStore LocalActorStore ReceivedBadgeStore SchoolStore TaskStore
+//	badges.go         ActorCache BadgeStore CompletionStore CourseStore DeliveryStore FollowStore LocalActorStore MeetingStore ReceivedBadgeStore SchoolStore TaskStore
 //	courses.go        CourseStore DeliveryStore FollowStore SchoolStore SettingsStore
 //	courses_read.go   BadgeStore CompletionStore CourseStore FollowStore SchoolStore SettingsStore TaskStore
 //	dashboard.go      ActorCache BadgeStore CompletionStore CourseStore FollowStore PersonStore ReceivedBadgeStore TaskStore
@@ -38,6 +38,7 @@
 //	evidence.go       CompletionStore TaskStore
 //	learner_read.go   ActorCache BadgeStore CompletionStore CourseStore FollowStore LocalActorStore PersonStore SchoolStore TaskStore
 //	mail.go           MailStore PersonStore SessionStore SettingsStore
+//	meetings.go       ActorCache CourseStore DeliveryStore FollowStore MeetingStore
 //	moderation.go     ActorCache CourseStore DeliveryStore FollowStore ModerationStore PersonStore PostStore ReceivedBadgeStore TaskStore
 //	notifications.go  ActorCache CourseStore FollowStore NotificationStore PostStore
 //	posts.go          ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PostStore
@@ -108,6 +109,7 @@ type Services struct {
 	Tasks      *Tasks
 	Badges     *Badges
 	Evidence   *Evidence
+	Meetings   *Meetings // a course's sessions, answers, reminders, attendance
 	Moderation *Moderation
 	Profiles   *Profiles  // profiles, pictures and remote avatars
 	Documents  *Documents // what web serves to other servers and feed readers
@@ -144,6 +146,7 @@ func New(cfg Config) *Services {
 		Tasks:      &Tasks{env: e, posts: posts, badges: badges},
 		Badges:     badges,
 		Evidence:   &Evidence{env: e, posts: posts},
+		Meetings:   &Meetings{env: e, badges: badges},
 		Moderation: &Moderation{env: e},
 		Profiles:   &Profiles{env: e, accounts: accounts, decoding: make(chan struct{}, 2)},
 		Documents:  &Documents{env: e, posts: posts},

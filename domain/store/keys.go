@@ -87,6 +87,13 @@ import "encoding/binary"
 //	0x91 mail-address 0 ADDRESS 0 HANDLE           → empty (index: who gave an address)
 //	0x92 mail-token 0 SHA256HEX                    → domain.MailToken, with a TTL (mailed links)
 //	0x93 mail 0 NEXTAT(8 bytes BE nanos) ULID      → domain.OutMail (the mail queue, due order)
+//	0xa0 meeting 0 COURSE 0 ID                     → domain.Meeting
+//	0xa1 rsvp 0 MEETING 0 ACTOR                    → domain.RSVP
+//	0xa2 attendance 0 MEETING 0 START 0 ACTOR      → domain.Attendance (START: UTC, 20060102T150405Z, so it sorts)
+//	0xa3 attended 0 COURSE 0 ACTOR 0 MEETING 0 START → empty (index: what a person came to)
+//	0xa4 reminded 0 MEETING 0 START                → empty (the session's reminder went out)
+//	0xa5 remote-meeting 0 EVENTID                  → domain.RemoteMeeting
+//	0xa6 remote-meeting-of 0 COURSEID 0 EVENTID    → empty (index)
 
 const (
 	pSettings      byte = 0x01
@@ -157,6 +164,13 @@ const (
 	pMailAddress   byte = 0x91
 	pMailToken     byte = 0x92
 	pMail          byte = 0x93
+	pMeeting       byte = 0xa0
+	pRSVP          byte = 0xa1
+	pAttendance    byte = 0xa2
+	pAttended      byte = 0xa3
+	pReminded      byte = 0xa4
+	pRemoteMeeting byte = 0xa5
+	pRemoteMeetOf  byte = 0xa6
 )
 
 // key builds a key from a prefix and parts, joined with 0x00.

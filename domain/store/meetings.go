@@ -21,7 +21,9 @@ func (t *tx) Meetings(course string) ([]*domain.Meeting, error) {
 	return list[domain.Meeting](t, prefixOf(pMeeting, course))
 }
 
-func (t *tx) AllMeetings() ([]*domain.Meeting, error) { return list[domain.Meeting](t, prefixOf(pMeeting)) }
+func (t *tx) AllMeetings() ([]*domain.Meeting, error) {
+	return list[domain.Meeting](t, prefixOf(pMeeting))
+}
 
 func (t *tx) PutRSVP(r *domain.RSVP) error { return t.put(key(pRSVP, r.Meeting, r.Actor), r) }
 

@@ -172,6 +172,28 @@ func goldenCases(t *testing.T) map[string][]byte {
 	out["replies_page_middle"] = RepliesPageDocument("https://node.test/posts/01T", "YQx",
 		RepliesPage{Total: 45, Items: full, Prev: "Yg-_", Next: "Zz"})
 	out["replies_page_last"] = RepliesPageDocument("https://node.test/posts/01T", "Zz", RepliesPage{Total: 45, Items: full[:5], Prev: "YQx"})
+
+	// Meetings: a weekly one in a room with a skipped session, served on
+	// its own and in its Create; a one-off online one, cancelled, in an
+	// Update; a learner's answer.
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	weekly := &domain.Meeting{ID: "01M", Course: "go", Title: "Reading group", AgendaHTML: "<p>Chapter <em>one</em>.</p>",
+		Start: time.Date(2024, 3, 19, 18, 30, 0, 0, berlin), Timezone: "Europe/Berlin", Minutes: 90, Place: "Room 4, Library",
+		Repeat: domain.RepeatWeekly, Count: 6, Sequence: 2, Created: goldenAt, Updated: goldenUpdated}
+	weekly.Skipped = []time.Time{time.Date(2024, 4, 2, 18, 30, 0, 0, berlin)}
+	weekly.Normalise()
+	ev := d.EventObject(weekly, goldenAt)
+	out["event"] = EventDocument(ev)
+	out["create_event"] = WrapEvent("Create", ev.ID+"/activity", ev, goldenAt)
+	online := &domain.Meeting{ID: "01N", Course: "go", Title: "Kick-off", Start: time.Date(2024, 3, 12, 9, 0, 0, 0, time.UTC),
+		Timezone: "UTC", Minutes: 60, Place: "https://meet.example/go", Count: 1, Cancelled: true, Sequence: 1,
+		Created: goldenAt, Updated: goldenUpdated}
+	out["update_event_cancelled"] = WrapEvent("Update", "https://node.test/activities/upe", d.EventObject(online, goldenAt), goldenUpdated)
+	out["rsvp_maybe"] = RSVP("https://remote.test/activities/r1", "https://remote.test/people/bob", "https://node.test/courses/go",
+		ev.ID, domain.RSVPMaybe, goldenAt)
 	return out
 }
 

@@ -68,6 +68,19 @@ type Course struct {
 	// Blocked are actors the organisers blocked from this course: they
 	// cannot enrol or post here.
 	Blocked []string
+	// Starts and Ends are the first and last days of this run of the
+	// course (midnight UTC of each date); zero for none: a self-paced
+	// course, or dates not set.
+	Starts time.Time `json:",omitzero"`
+	Ends   time.Time `json:",omitzero"`
+	// Previous is the handle of the run this one was made from, Next that
+	// of the run made from this one ("" for none).
+	Previous string `json:",omitempty"`
+	Next     string `json:",omitempty"`
+	// Invited is set once the previous run's followers were told of this
+	// run (when it first opened).
+	Invited bool `json:",omitempty"`
+
 	// A study group's weekly meeting: the day ("" = no meeting, else
 	// "monday".."sunday"), the time "HH:MM" (24 h) in MeetingTimezone (an
 	// IANA name, "UTC" by default), and a place or a link.
@@ -194,6 +207,9 @@ func (c *Course) Validate(s Settings) error {
 	}
 	if c.Capacity < 0 {
 		return Errorf(EINVALID, "The capacity cannot be negative.").On("capacity")
+	}
+	if !c.Starts.IsZero() && !c.Ends.IsZero() && c.Ends.Before(c.Starts) {
+		return Errorf(EINVALID, "The end date comes before the start date.").On("ends")
 	}
 	return c.validateMeeting()
 }

@@ -65,6 +65,8 @@ var Context = []any{
 		"tasks":                     map[string]string{"@id": "lernejo:tasks", "@type": "@id"},
 		"badges":                    map[string]string{"@id": "lernejo:badges", "@type": "@id"},
 		"courses":                   map[string]string{"@id": "lernejo:courses", "@type": "@id"},
+		"previousRun":               map[string]string{"@id": "lernejo:previousRun", "@type": "@id"},
+		"nextRun":                   map[string]string{"@id": "lernejo:nextRun", "@type": "@id"},
 	},
 }
 
@@ -166,6 +168,14 @@ type CourseFields struct {
 	SignUpQuestions []string `json:"signUpQuestions,omitempty"`
 	Capacity        int      `json:"capacity,omitempty"`
 	School          string   `json:"school,omitempty"` // the school's actor id
+	// StartTime and EndTime are the days this run of the course begins and
+	// ends (ActivityStreams' startTime and endTime, which any object may
+	// have); PreviousRun and NextRun the actors of the run it was made from
+	// and of the run made from it.
+	StartTime   string `json:"startTime,omitempty"`
+	EndTime     string `json:"endTime,omitempty"`
+	PreviousRun string `json:"previousRun,omitempty"`
+	NextRun     string `json:"nextRun,omitempty"`
 }
 
 // ASEndpoints are an actor's endpoints: the node's shared inbox.
@@ -320,6 +330,18 @@ func (d Documents) CourseActor(c *domain.Course) ASActor {
 	}
 	if c.Capacity > 0 {
 		a.Capacity = c.Capacity
+	}
+	if !c.Starts.IsZero() {
+		a.StartTime = c.Starts.UTC().Format(time.RFC3339)
+	}
+	if !c.Ends.IsZero() {
+		a.EndTime = c.Ends.UTC().Format(time.RFC3339)
+	}
+	if c.Previous != "" {
+		a.PreviousRun = d.URLs.Actor(domain.ActorCourse, c.Previous)
+	}
+	if c.Next != "" {
+		a.NextRun = d.URLs.Actor(domain.ActorCourse, c.Next)
 	}
 	if c.School != "" {
 		a.School = d.URLs.Actor(domain.ActorSchool, c.School)

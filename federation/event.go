@@ -47,24 +47,28 @@ type ASEvent struct {
 	Type         vocab.ActivityVocabularyType `json:"type"` // "Event"
 	AttributedTo string                       `json:"attributedTo"`
 	Name         string                       `json:"name"`
-	Content      string                       `json:"content"` // HTML: when, where, the agenda
-	StartTime    string                       `json:"startTime"`
-	EndTime      string                       `json:"endTime"`
-	Timezone     string                       `json:"timezone"`
-	Location     *ASPlace                     `json:"location,omitempty"`
-	IsOnline     bool                         `json:"isOnline"`
-	Attachment   []ASLink                     `json:"attachment,omitempty"`
-	Status       string                       `json:"ical:status"`
-	JoinMode     string                       `json:"joinMode"`
-	Recurrence   string                       `json:"recurrence,omitempty"` // an iCalendar RRULE value
-	Exceptions   []string                     `json:"exceptions,omitempty"` // skipped sessions' starts
-	Sequence     int                          `json:"sequence"`
-	Published    string                       `json:"published"`
-	Updated      string                       `json:"updated,omitempty"`
-	URL          string                       `json:"url"`
-	To           []string                     `json:"to"`
-	CC           []string                     `json:"cc"`
-	Audience     string                       `json:"audience"` // FEP-1b12: the course
+	// Summary says in one line when and where: Mastodon, which shows an
+	// Event as a post of its name, summary and link (never its startTime
+	// or content), shows it as the post's text, as Gancio's events do.
+	Summary    string   `json:"summary"`
+	Content    string   `json:"content"` // HTML: when, where, the agenda
+	StartTime  string   `json:"startTime"`
+	EndTime    string   `json:"endTime"`
+	Timezone   string   `json:"timezone"`
+	Location   *ASPlace `json:"location,omitempty"`
+	IsOnline   bool     `json:"isOnline"`
+	Attachment []ASLink `json:"attachment,omitempty"`
+	Status     string   `json:"ical:status"`
+	JoinMode   string   `json:"joinMode"`
+	Recurrence string   `json:"recurrence,omitempty"` // an iCalendar RRULE value
+	Exceptions []string `json:"exceptions,omitempty"` // skipped sessions' starts
+	Sequence   int      `json:"sequence"`
+	Published  string   `json:"published"`
+	Updated    string   `json:"updated,omitempty"`
+	URL        string   `json:"url"`
+	To         []string `json:"to"`
+	CC         []string `json:"cc"`
+	Audience   string   `json:"audience"` // FEP-1b12: the course
 }
 
 func (e ASEvent) withContext(c any) any { e.Context = c; return e }
@@ -175,7 +179,36 @@ func (d Documents) EventObject(m *domain.Meeting, now time.Time) ASEvent {
 		e.Updated = m.Updated.UTC().Format(time.RFC3339)
 	}
 	e.Content = eventContent(m, first)
+	e.Summary = eventSummary(m, first)
 	return e
+}
+
+// eventSummary is the one line of an Event's summary: the state, when (in
+// the meeting's zone), where, and how to answer.
+func eventSummary(m *domain.Meeting, first domain.Occurrence) string {
+	loc, err := m.Location()
+	if err != nil {
+		loc = time.UTC
+	}
+	var parts []string
+	if m.Cancelled {
+		parts = append(parts, "Cancelled")
+	}
+	when := first.Start.In(loc).Format("Mon 2 Jan 2006, 15:04") + " (" + m.Timezone + ")"
+	switch m.Repeat {
+	case domain.RepeatWeekly:
+		when += fmt.Sprintf(", weekly, %d sessions", m.Count)
+	case domain.RepeatBiweekly:
+		when += fmt.Sprintf(", every two weeks, %d sessions", m.Count)
+	}
+	parts = append(parts, when)
+	if m.Place != "" {
+		parts = append(parts, m.Place)
+	}
+	if !m.Cancelled {
+		parts = append(parts, "Coming? Reply yes, maybe or no")
+	}
+	return strings.Join(parts, " · ")
 }
 
 // eventContent is the HTML of an Event's content: the state, the time in

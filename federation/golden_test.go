@@ -77,6 +77,10 @@ func goldenCases(t *testing.T) map[string][]byte {
 	out["course_picture"] = must(d.Course(&domain.Course{Handle: "go", Title: "Go", Kind: "Course", Status: domain.StatusOpen,
 		SignUp: domain.SignUpOpen, Organisers: []string{"ada"}, Image: strings.Repeat("ef", 32) + ".png",
 		PublicKeyPEM: goldenPEM, Created: goldenAt}))
+	out["course_rerun"] = must(d.Course(&domain.Course{Handle: "go-2", Title: "Go", Kind: "Course", Status: domain.StatusOpen,
+		SignUp: domain.SignUpOpen, Organisers: []string{"ada"}, Previous: "go", Next: "go-3",
+		Starts: time.Date(2024, 9, 2, 0, 0, 0, 0, time.UTC), Ends: time.Date(2024, 12, 20, 0, 0, 0, 0, time.UTC),
+		PublicKeyPEM: goldenPEM, Created: goldenAt}))
 	out["school_picture"] = must(d.School(&domain.School{Handle: "school", Name: "The School", Organisers: []string{"ada"},
 		Image: strings.Repeat("01", 32) + ".jpg", PublicKeyPEM: goldenPEM, Created: goldenAt}))
 	out["person_minimal"] = must(d.Person(&domain.Person{Handle: "bob", PublicKeyPEM: goldenPEM}))

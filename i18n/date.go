@@ -21,3 +21,13 @@ func (p *Printer) Date(t time.Time, loc *time.Location) string {
 	}
 	return t.Format("2 Jan 2006 15:04 MST")
 }
+
+// Day writes a calendar day (a course run's first or last), which is the
+// same day everywhere: "2 Sep 2024", "2 sep. 2024".
+func (p *Printer) Day(t time.Time) string {
+	t = t.UTC()
+	if p.Lang == Esperanto {
+		return strconv.Itoa(t.Day()) + " " + monthsEo[t.Month()-1] + " " + t.Format("2006")
+	}
+	return t.Format("2 Jan 2006")
+}

@@ -72,8 +72,17 @@ func (s *Courses) Update(ctx context.Context, editor string, c *domain.Course) e
 		if err != nil {
 			return err
 		}
-		if old.Status == domain.StatusDraft && c.Status == domain.StatusOpen && c.School != "" {
-			if err := s.announce(tx, c); err != nil {
+		if old.Status == domain.StatusDraft && c.Status == domain.StatusOpen {
+			if c.School != "" {
+				if err := s.announce(tx, c); err != nil {
+					return err
+				}
+			}
+			// The previous run's followers are told once this run opens.
+			if err := s.invite(tx, c); err != nil {
+				return err
+			}
+			if err := tx.PutCourse(c); err != nil {
 				return err
 			}
 		}
@@ -168,6 +177,8 @@ func (s *Courses) save(tx courseSaveTx, editor string, c *domain.Course) (*domai
 		}
 	}
 	c.PublicKeyPEM, c.AssertionKey, c.Created, c.Updated = old.PublicKeyPEM, old.AssertionKey, old.Created, s.Now().UTC()
+	// The links between runs are RunAgain's to make, not a form's.
+	c.Previous, c.Next, c.Invited = old.Previous, old.Next, old.Invited
 	return old, tx.PutCourse(c)
 }
 

@@ -43,13 +43,8 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 	}
 	now := s.Now().UTC()
 	urls := s.Docs.URLs
-	id := s.NewID()
-	p := &domain.Post{ID: id, Course: in.Course, URI: urls.Path("/posts/" + id), Local: true, Thread: id,
-		InReplyTo: in.InReplyTo, Published: now, Task: in.Task}
-	p.URL = p.URI
+	p := s.localPost(in, now)
 	var err error
-	p.Source = postSource(in.Text)
-	p.Content, p.Tags = s.Docs.PostMarkdown(p.Source, in.Mentions)
 	text := in.Text
 	if err := (&domain.Post{Content: text}).Validate(); err != nil {
 		return nil, err
@@ -117,17 +112,7 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 			return err
 		}
 		if authorType == domain.ActorCourse {
-			addr := federation.PublicAddress(courseID+"/followers", mentions)
-			createID = p.URI + "/activity"
-			p.Activity = createID
-			create = federation.Wrap("Create", createID, courseID, s.Docs.NoteObject(p, c.Handle, addr, mentions, federation.RepliesPage{}), addr, now)
-			if err := tx.PutPost(p); err != nil {
-				return err
-			}
-			if err := s.Queue.Queue(tx, c.Handle, createID, create, append(inboxes, followers...)); err != nil {
-				return err
-			}
-			return tx.ListInOutbox(c.Handle, createID, p.URI)
+			return s.queueCoursePost(tx, c, p, mentions, append(inboxes, followers...))
 		}
 		personFollowers, err := tx.FollowerInboxes(in.Author)
 		if err != nil {
@@ -172,6 +157,43 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 	}
 	s.Queue.Wake()
 	return p, nil
+}
+
+// localPost is a new post of this node's with in's course, text, parent
+// and task, published at now; its author is the caller's to set.
+func (s *Posts) localPost(in PostInput, now time.Time) *domain.Post {
+	id := s.NewID()
+	p := &domain.Post{ID: id, Course: in.Course, URI: s.URLs.Path("/posts/" + id), Local: true, Thread: id,
+		InReplyTo: in.InReplyTo, Published: now, Task: in.Task}
+	p.URL = p.URI
+	p.Source = postSource(in.Text)
+	p.Content, p.Tags = s.Docs.PostMarkdown(p.Source, in.Mentions)
+	return p
+}
+
+// coursePostTx is what queueCoursePost writes: the post, its Create and the
+// course's outbox.
+type coursePostTx interface {
+	domain.PostStore
+	domain.DeliveryStore
+}
+
+// queueCoursePost keeps, inside tx, the course c's own post p and queues
+// its Create{Note} by the course, public with the course's followers (and
+// the mentioned) in cc, to inboxes; it is listed in the course's outbox.
+func (s *Posts) queueCoursePost(tx coursePostTx, c *domain.Course, p *domain.Post, mentions []federation.Mention, inboxes []string) error {
+	courseID := s.URLs.Actor(domain.ActorCourse, c.Handle)
+	addr := federation.PublicAddress(courseID+"/followers", mentions)
+	createID := p.URI + "/activity"
+	p.Activity = createID
+	create := federation.Wrap("Create", createID, courseID, s.Docs.NoteObject(p, c.Handle, addr, mentions, federation.RepliesPage{}), addr, p.Published)
+	if err := tx.PutPost(p); err != nil {
+		return err
+	}
+	if err := s.Queue.Queue(tx, c.Handle, createID, create, inboxes); err != nil {
+		return err
+	}
+	return tx.ListInOutbox(c.Handle, createID, p.URI)
 }
 
 // postSource is a post's Markdown as stored: its author's text, with the

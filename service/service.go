@@ -44,6 +44,7 @@
 //	posts.go          ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PostStore
 //	posts_read.go     ActorCache CourseStore PostStore SchoolStore
 //	profiles.go       ActorCache CourseStore ImageStore PersonStore SchoolStore
+//	reruns.go         BadgeStore CourseStore FollowStore MeetingStore SettingsStore TaskStore
 //	preferences.go    PersonStore
 //	schools.go        ActorCache CourseStore DeliveryStore FollowStore PersonStore SchoolStore
 //	schools_read.go   CourseStore SchoolStore

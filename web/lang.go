@@ -78,7 +78,7 @@ func (ps *pageSet) get(lang i18n.Lang, loc *time.Location) (*template.Template, 
 // printerFuncs are the template functions that write in a language and a
 // time zone: t translates and formats a message, th does the same for a
 // message with links or markup in its arguments, n picks its singular or
-// plural, ago writes a moment; kind, word, words and aword write a
+// plural, ago writes a moment and day a calendar day; kind, word, words and aword write a
 // course's kind (web/kinds.go); errtext and fielderror a refused form's
 // message (web/forms.go).
 func printerFuncs(p *i18n.Printer, loc *time.Location) template.FuncMap {
@@ -88,6 +88,7 @@ func printerFuncs(p *i18n.Printer, loc *time.Location) template.FuncMap {
 		"th":    func(msg string, args ...any) template.HTML { return translateHTML(p, msg, args) },
 		"n":     p.N,
 		"ago":   func(t time.Time) string { return p.Date(t, loc) },
+		"day":   p.Day,
 		"kind":  k.Label,
 		"word":  k.Word,
 		"words": k.Words,

@@ -42,8 +42,9 @@ func words(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
 }
 
-// courseFromForm reads the course form into c.
-func courseFromForm(c *fiber.Ctx, co *domain.Course) {
+// courseFromForm reads the course form into c; an error is a date that is
+// no date (the rest is the service's to check).
+func courseFromForm(c *fiber.Ctx, co *domain.Course) error {
 	co.Title = c.FormValue("title")
 	co.Summary = c.FormValue("summary")
 	co.Kind = c.FormValue("kind")
@@ -54,12 +55,20 @@ func courseFromForm(c *fiber.Ctx, co *domain.Course) {
 	co.Language = c.FormValue("language")
 	co.Tags = words(c.FormValue("tags"))
 	co.Capacity, _ = strconv.Atoi(c.FormValue("capacity", "0"))
+	var err error
+	if co.Starts, err = service.ParseDate("starts", c.FormValue("starts")); err != nil {
+		return err
+	}
+	if co.Ends, err = service.ParseDate("ends", c.FormValue("ends")); err != nil {
+		return err
+	}
 	co.RedistributeReplies = c.FormValue("redistribute_replies") == "1"
 	co.OpenDiscussion = c.FormValue("open_discussion") == "1"
 	co.MeetingDay = c.FormValue("meeting_day")
 	co.MeetingTime = c.FormValue("meeting_time")
 	co.MeetingPlace = c.FormValue("meeting_place")
 	co.MeetingTimezone = c.FormValue("meeting_timezone")
+	return nil
 }
 
 // courseForm is the course form's data: the read model, and the message
@@ -74,7 +83,7 @@ type courseForm struct {
 
 // courseFields are the inputs of the course form.
 var courseFields = []string{"handle", "title", "summary", "kind", "status", "signup", "questions", "school", "language", "tags",
-	"capacity", "meeting_day", "meeting_time", "meeting_timezone", "meeting_place", "organisers"}
+	"capacity", "starts", "ends", "meeting_day", "meeting_time", "meeting_timezone", "meeting_place", "organisers"}
 
 // courseFormAgain shows the course form again with what was typed (co) and
 // why it was refused: 422, or 409 for a handle taken.
@@ -111,7 +120,9 @@ func (s *Server) createCourse(c *fiber.Ctx) error {
 	}
 	p := s.viewer(c) // behind the loggedIn guard
 	co := &domain.Course{Handle: c.FormValue("handle"), Organisers: []string{p.Handle}}
-	courseFromForm(c, co)
+	if err := courseFromForm(c, co); err != nil {
+		return s.courseFormAgain(c, p.Handle, co, false, err)
+	}
 	ctx, cancel := ctx(c)
 	defer cancel()
 	if err := s.cfg.Services.Courses.Create(ctx, p.Handle, co); err != nil {
@@ -256,7 +267,9 @@ func (s *Server) editCourse(c *fiber.Ctx) error {
 		return s.previewSummary(c, s.cfg.Services.Courses.Preview, s.printer(c).T("Save"))
 	}
 	edited := *co
-	courseFromForm(c, &edited)
+	if err := courseFromForm(c, &edited); err != nil {
+		return s.courseFormAgain(c, p.Handle, &edited, true, err)
+	}
 	edited.Organisers = append(lines(strings.ReplaceAll(c.FormValue("organisers"), ",", "\n")), p.Handle)
 	ctx, cancel := ctx(c)
 	defer cancel()

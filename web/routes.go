@@ -158,6 +158,7 @@ func (s *Server) routes() {
 	a.Post("/courses/:handle/edit", s.loggedIn, s.editCourse)
 	a.Post("/courses/:handle/image", s.loggedIn, s.courseImage)     // web/profiles.go
 	a.Post("/courses/:handle/publish", s.loggedIn, s.publishCourse) // a draft opens (web/organiser.go)
+	a.Post("/courses/:handle/run-again", s.loggedIn, s.runAgain)    // the next run (web/reruns.go)
 	a.Post("/courses/:handle/queue/:answer<regex(^(approve|decline)$)>", s.loggedIn, s.answerRequest)
 	a.Post("/courses/:handle/tasks", s.loggedIn, s.addTask)
 	a.Get("/courses/:handle/tasks/:id/edit", s.loggedIn, s.editTaskForm)

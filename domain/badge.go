@@ -15,6 +15,10 @@ const (
 	CriteriaOrganiser   BadgeCriteria = "organiser"    // awarded by an organiser
 	CriteriaPeer        BadgeCriteria = "peer"         // after Votes votes from enrolled learners
 	CriteriaAttendance  BadgeCriteria = "attendance"   // after coming to Sessions sessions of the course's meetings
+	// CriteriaReviewed: each of Tasks done, and its work approved by at
+	// least Approvals fellow participants with a mean rating of at least
+	// MinRating (0: any), as Lernanta's min_votes and min_avg_rating.
+	CriteriaReviewed BadgeCriteria = "reviewed"
 )
 
 // Badge is a badge class of a course or a school.
@@ -30,6 +34,8 @@ type Badge struct {
 	Tasks           []string // task ids, for CriteriaChosenTasks
 	Votes           int      // for CriteriaPeer
 	Sessions        int      `json:",omitempty"` // for CriteriaAttendance
+	Approvals       int      `json:",omitempty"` // for CriteriaReviewed
+	MinRating       float64  `json:",omitempty"` // for CriteriaReviewed
 	Image           []byte   // PNG, checked on upload; nil: a generated default
 	Created         time.Time
 }
@@ -62,6 +68,16 @@ func (b *Badge) Validate() error {
 	case CriteriaPeer:
 		if b.Votes < 1 {
 			return Errorf(EINVALID, "A peer-awarded badge needs at least one vote.").On("votes")
+		}
+	case CriteriaReviewed:
+		if len(b.Tasks) == 0 {
+			return Errorf(EINVALID, "Choose at least one task for this badge.").On("tasks")
+		}
+		if b.Approvals < 1 || b.Approvals > 100 {
+			return Errorf(EINVALID, "A badge for reviewed work needs between 1 and 100 approvals.").On("approvals")
+		}
+		if b.MinRating < 0 || b.MinRating > MaxRating {
+			return Errorf(EINVALID, "The lowest mean rating goes from 0 (any) to %d.", MaxRating).On("min_rating")
 		}
 	case CriteriaAttendance:
 		if b.Sessions < 1 || b.Sessions > MaxMeetingCount {

@@ -321,10 +321,10 @@ func TestValidateChangesNothing(t *testing.T) {
 			t.Errorf("Badge.Validate changed\n%+v\nto\n%+v", before, b)
 		}
 	}
-	for _, task := range []Task{{Title: " T ", Body: " b "}, {}} {
-		before := task
+	for _, task := range []Task{{Title: " T ", Body: " b "}, {}, {Title: "T", PeerReview: true, Rubric: []string{" c ", ""}}} {
+		before := deepCopy(t, task)
 		_ = task.Validate()
-		if before != task {
+		if !reflect.DeepEqual(before, task) {
 			t.Errorf("Task.Validate changed\n%+v\nto\n%+v", before, task)
 		}
 	}

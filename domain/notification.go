@@ -17,6 +17,7 @@ const (
 	NotifyBadge    NotificationKind = "badge"    // I earned a badge
 	NotifyReport   NotificationKind = "report"   // a post of a course I organise was reported
 	NotifyPending  NotificationKind = "pending"  // a learner asks to join a course I organise
+	NotifyReview   NotificationKind = "review"   // a fellow learner reviewed my work
 )
 
 // MaxNotifications is how many notifications the store keeps per person:

@@ -205,6 +205,11 @@ type CompletionStore interface {
 	CountTaskCompletions(course, task string) (int, error)
 	// PutEvidenceComment keeps an organiser's comment on a learner's work.
 	PutEvidenceComment(*EvidenceComment) error
+	// PutReview keeps a review of a learner's work; Reviews are those of
+	// learner's work for a task, in reviewers' order; Review is reviewer's.
+	PutReview(*Review) error
+	Review(course, task, learner, reviewer string) (*Review, error)
+	Reviews(course, task, learner string) ([]*Review, error)
 	// EvidenceComments returns the comments on a learner's work on a task,
 	// oldest first.
 	EvidenceComments(course, task, learner string) ([]*EvidenceComment, error)

@@ -14,10 +14,15 @@ type Task struct {
 	Body     string // rich text, sanitised HTML
 	// Source is the Markdown the body was rendered from; "" for a task
 	// written as HTML before Markdown, whose Body is what it shows.
-	Source  string
-	Due     time.Time
-	Created time.Time
-	Updated time.Time
+	Source string
+	Due    time.Time
+	// PeerReview shows learners' submitted work to their fellow
+	// participants, who review it against Rubric: at most MaxRubric short
+	// criteria the organisers wrote, each rated 1 to MaxRating.
+	PeerReview bool     `json:",omitempty"`
+	Rubric     []string `json:",omitempty"`
+	Created    time.Time
+	Updated    time.Time
 }
 
 // Normalise trims a task's title and text.
@@ -25,6 +30,16 @@ func (t *Task) Normalise() {
 	t.Title = strings.TrimSpace(t.Title)
 	t.Body = strings.TrimSpace(t.Body)
 	t.Source = strings.TrimSpace(t.Source)
+	var rubric []string
+	for _, c := range t.Rubric {
+		if c = strings.TrimSpace(c); c != "" && !contains(rubric, c) {
+			rubric = append(rubric, c)
+		}
+	}
+	t.Rubric = rubric
+	if !t.PeerReview {
+		t.Rubric = nil
+	}
 }
 
 // Bounds of a task's title and text, in characters.
@@ -44,7 +59,18 @@ func (t *Task) Validate() error {
 	if t.Source != "" {
 		text = t.Source
 	}
-	return OnField("body", checkText(text, Phrase("task text"), false, MaxTaskBodyLen))
+	if err := checkText(text, Phrase("task text"), false, MaxTaskBodyLen); err != nil {
+		return OnField("body", err)
+	}
+	if len(t.Rubric) > MaxRubric {
+		return Errorf(EINVALID, "A task's review has at most %d criteria.", MaxRubric).On("rubric")
+	}
+	for _, c := range t.Rubric {
+		if err := checkText(c, Phrase("criterion"), true, MaxCriterionLen); err != nil {
+			return OnField("rubric", err)
+		}
+	}
+	return nil
 }
 
 // TaskRevision is an earlier version of a task, kept when it is edited

@@ -91,6 +91,11 @@ func (s *Badges) CheckAwards(tx checkAwardsTx, course, learner string) error {
 				return err
 			}
 			continue
+		case domain.CriteriaReviewed:
+			if err := s.checkReviewed(tx, b, learner); err != nil {
+				return err
+			}
+			continue
 		default:
 			continue
 		}

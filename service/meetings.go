@@ -223,23 +223,30 @@ func (s *Meetings) publish(tx meetingEditTx, c *domain.Course, m *domain.Meeting
 	return nil
 }
 
-// takesPart checks, inside tx, that actor (an actor id) may answer and
-// attend the meetings of the local course c: an organiser, or a learner
-// enrolled and accepted.
-func (s *Meetings) takesPart(tx domain.FollowStore, c *domain.Course, actor string) error {
+// takesPart reports, inside tx, whether actor (an actor id) takes part in
+// the local course c: one of its organisers, or a learner enrolled and
+// accepted. Who may answer meetings, be marked as having come, and review
+// fellow learners' work.
+func (e *env) takesPart(tx domain.FollowStore, c *domain.Course, actor string) (bool, error) {
 	for _, o := range c.Organisers {
-		if s.URLs.Actor(domain.ActorPerson, o) == actor {
-			return nil
+		if e.URLs.Actor(domain.ActorPerson, o) == actor {
+			return true, nil
 		}
 	}
 	f, _, err := domain.Found(tx.Follower(c.Handle, actor))
 	if err != nil {
-		return fmt.Errorf("service: enrolment of %s: %w", actor, err)
+		return false, fmt.Errorf("service: enrolment of %s: %w", actor, err)
 	}
-	if f == nil || f.State != domain.FollowAccepted {
-		return domain.Errorf(domain.EFORBIDDEN, "Only the people who take part in this %s can answer its meetings.", domain.KindName(c.Kind))
+	return f != nil && f.State == domain.FollowAccepted, nil
+}
+
+// mayAnswer checks, inside tx, that actor may answer the meetings of c.
+func (s *Meetings) mayAnswer(tx domain.FollowStore, c *domain.Course, actor string) error {
+	ok, err := s.takesPart(tx, c, actor)
+	if err == nil && !ok {
+		err = domain.Errorf(domain.EFORBIDDEN, "Only the people who take part in this %s can answer its meetings.", domain.KindName(c.Kind))
 	}
-	return nil
+	return err
 }
 
 // rsvpTx is what an answer to a local meeting reads and writes.
@@ -260,7 +267,7 @@ func (s *Meetings) answerLocal(tx rsvpTx, course, id, actor string, a domain.RSV
 	if err != nil {
 		return err
 	}
-	if err := s.takesPart(tx, c, actor); err != nil {
+	if err := s.mayAnswer(tx, c, actor); err != nil {
 		return err
 	}
 	if m.Cancelled {
@@ -380,7 +387,9 @@ func (s *Meetings) MarkAttendance(ctx context.Context, organiser, course, id str
 				continue
 			}
 			seen[actor] = true
-			if err := s.takesPart(tx, c, actor); err != nil {
+			if ok, err := s.takesPart(tx, c, actor); err != nil {
+				return err
+			} else if !ok {
 				return domain.Errorf(domain.EINVALID, "%s does not take part in this %s.", actor, domain.KindName(c.Kind)).On("came")
 			}
 			marks = append(marks, &domain.Attendance{Meeting: id, Course: course, Session: start, Actor: actor, MarkedBy: organiser, At: now})

@@ -154,6 +154,9 @@ func notificationMail(p *i18n.Printer, n domain.Notification) (kind domain.MailK
 		return domain.MailNewTask, p.T("New task in %s: %s", n.ActorName, n.Subject), p.T("There is a new task in %s: %s", n.ActorName, n.Subject)
 	case domain.NotifyBadge:
 		return domain.MailBadge, p.T("You earned the badge “%s”", n.Subject), p.T("You earned the badge “%s”. Congratulations!", n.Subject)
+	case domain.NotifyReview:
+		// A review answers one's work as a reply answers one's post.
+		return domain.MailReply, p.T("%s reviewed your work for “%s”", n.ActorName, n.Subject), p.T("%s reviewed your work for “%s”.", n.ActorName, n.Subject)
 	case domain.NotifyReport:
 		return domain.MailReport, p.T("A post in %s was reported", n.Subject), p.T("A post in %s was reported. Its organisers can see the report on the course's manage page.", n.Subject)
 	default: // domain.NotifyPending

@@ -45,6 +45,8 @@
 //	posts_read.go     ActorCache CourseStore PostStore SchoolStore
 //	profiles.go       ActorCache CourseStore ImageStore PersonStore SchoolStore
 //	reruns.go         BadgeStore CourseStore FollowStore MeetingStore SettingsStore TaskStore
+//	reviews.go        BadgeStore CompletionStore CourseStore TaskStore
+//	reviews_read.go   CompletionStore
 //	preferences.go    PersonStore
 //	schools.go        ActorCache CourseStore DeliveryStore FollowStore PersonStore SchoolStore
 //	schools_read.go   CourseStore SchoolStore
@@ -111,6 +113,7 @@ type Services struct {
 	Badges     *Badges
 	Evidence   *Evidence
 	Meetings   *Meetings // a course's sessions, answers, reminders, attendance
+	Reviews    *Reviews  // peer review of learners' work
 	Moderation *Moderation
 	Profiles   *Profiles  // profiles, pictures and remote avatars
 	Documents  *Documents // what web serves to other servers and feed readers
@@ -148,6 +151,7 @@ func New(cfg Config) *Services {
 		Badges:     badges,
 		Evidence:   &Evidence{env: e, posts: posts},
 		Meetings:   &Meetings{env: e, badges: badges},
+		Reviews:    &Reviews{env: e, badges: badges},
 		Moderation: &Moderation{env: e},
 		Profiles:   &Profiles{env: e, accounts: accounts, decoding: make(chan struct{}, 2)},
 		Documents:  &Documents{env: e, posts: posts},

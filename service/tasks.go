@@ -442,7 +442,13 @@ func (s *Tasks) restore(tx taskEditTx, editor, course, id string, rev int) (*dom
 		return nil, domain.Errorf(domain.ENOTFOUND, "There is no version %d of this task.", rev)
 	}
 	r := revs[rev-1]
-	t := &domain.Task{ID: id, Course: course, Title: r.Title, Body: r.Body, Source: r.Source, Due: r.Due}
+	cur, err := tx.Task(course, id)
+	if err != nil {
+		return nil, err
+	}
+	// A version is its words: the review the task asks for stays.
+	t := &domain.Task{ID: id, Course: course, Title: r.Title, Body: r.Body, Source: r.Source, Due: r.Due,
+		PeerReview: cur.PeerReview, Rubric: cur.Rubric}
 	return t, s.edit(tx, editor, t)
 }
 

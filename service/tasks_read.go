@@ -46,6 +46,10 @@ type TaskPage struct {
 	// progress is shown then).
 	TaskCount, DoneCount int
 	Enrolled             bool
+	// For a task that asks for peer review: the reviews of the viewer's
+	// work, and their fellow learners' work to review (reviews.go).
+	Reviews     []ReviewView
+	Submissions []Submission
 }
 
 // Page is a task of a visible course as viewer (a local handle, "" for a
@@ -100,6 +104,11 @@ func (s *Tasks) Page(ctx context.Context, viewer, course, id string) (*TaskPage,
 			for _, t := range tasks {
 				if done[t.ID] {
 					p.DoneCount++
+				}
+			}
+			if p.Task.PeerReview {
+				if err := s.peerReview(tx, p, learner); err != nil {
+					return err
 				}
 			}
 		}

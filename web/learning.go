@@ -167,7 +167,11 @@ func (s *Server) award(c *fiber.Ctx) error {
 	a, b := p.Award, p.Badge
 	var evidence []federation.OBEvidence
 	for _, e := range a.Evidence {
-		evidence = append(evidence, federation.OBEvidence{Type: "Evidence", ID: e, Narrative: "A completed task of " + b.Name})
+		narrative := "A completed task of " + b.Name
+		if strings.Contains(e, "#review-") {
+			narrative = "A fellow learner's review of the work for " + b.Name
+		}
+		evidence = append(evidence, federation.OBEvidence{Type: "Evidence", ID: e, Narrative: narrative})
 	}
 	doc := federation.NewAssertion(s.urls.Path("/awards/"+a.ID), s.urls.Path("/badges/"+b.ID), a.Learner, a.IssuedOn, evidence)
 	doc.Image = s.urls.Path("/badges/" + b.ID + "/image.png")

@@ -313,6 +313,7 @@ func (s *Server) addTask(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
 	t := &domain.Task{Course: co.Handle, Title: c.FormValue("title"), Source: c.FormValue("body")}
+	reviewFromForm(c, t)
 	if err := s.cfg.Services.Tasks.Add(ctx, p.Handle, t); isFormError(err) {
 		return s.taskFormAgain(c, &service.TaskForm{Course: co, Task: t, Text: t.Source}, true, err)
 	} else if err != nil {
@@ -339,7 +340,7 @@ func (s *Server) taskFormAgain(c *fiber.Ctx, f *service.TaskForm, isNew bool, re
 		title = p.T("New task")
 	}
 	c.Status(formStatus(refusal))
-	return s.render(c, "task_form", pageData{Title: title, Data: taskForm{TaskForm: f, Err: formErrorOf(refusal, "title", "body"), New: isNew}})
+	return s.render(c, "task_form", pageData{Title: title, Data: taskForm{TaskForm: f, Err: formErrorOf(refusal, "title", "body", "rubric"), New: isNew}})
 }
 
 func (s *Server) editTaskForm(c *fiber.Ctx) error {
@@ -370,6 +371,7 @@ func (s *Server) editTask(c *fiber.Ctx) error {
 		return s.render(c, "task_form", pageData{Title: s.printer(c).T("Edit %s", f.Task.Title), Data: taskForm{TaskForm: f}})
 	}
 	t := &domain.Task{ID: c.Params("id"), Course: co.Handle, Title: c.FormValue("title"), Source: c.FormValue("body")}
+	reviewFromForm(c, t)
 	err = s.cfg.Services.Tasks.Edit(ctx, p.Handle, t)
 	if isFormError(err) {
 		f, ferr := s.cfg.Services.Tasks.Form(ctx, p.Handle, co.Handle, t.ID)
@@ -377,7 +379,7 @@ func (s *Server) editTask(c *fiber.Ctx) error {
 			return ferr
 		}
 		typed := *f.Task
-		typed.Title = t.Title
+		typed.Title, typed.PeerReview, typed.Rubric = t.Title, t.PeerReview, t.Rubric
 		f.Task, f.Text = &typed, t.Source
 		return s.taskFormAgain(c, f, false, err)
 	}

@@ -147,6 +147,8 @@ func (s *Server) routes() {
 	a.Post("/courses/:handle/posts/report", s.loggedIn, s.reportPost)
 	// Votes for a fellow learner's peer-awarded badge (web/badges.go).
 	a.Post("/courses/:handle/badges/:id/vote", s.loggedIn, s.voteBadge)
+	// Reviews of a fellow learner's work (web/reviews.go).
+	a.Post("/courses/:handle/tasks/:id/reviews", s.loggedIn, s.reviewWork)
 	a.Post("/remote/vote", s.loggedIn, s.remoteVote)
 
 	// Organisers: a logged-in person, and each handler's course must be one

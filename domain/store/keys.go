@@ -94,6 +94,7 @@ import "encoding/binary"
 //	0xa4 reminded 0 MEETING 0 START                → empty (the session's reminder went out)
 //	0xa5 remote-meeting 0 EVENTID                  → domain.RemoteMeeting
 //	0xa6 remote-meeting-of 0 COURSEID 0 EVENTID    → empty (index)
+//	0xb0 review 0 COURSE 0 TASK 0 LEARNER 0 REVIEWER → domain.Review (one per reviewer)
 
 const (
 	pSettings      byte = 0x01
@@ -171,6 +172,7 @@ const (
 	pReminded      byte = 0xa4
 	pRemoteMeeting byte = 0xa5
 	pRemoteMeetOf  byte = 0xa6
+	pReview        byte = 0xb0
 )
 
 // key builds a key from a prefix and parts, joined with 0x00.

@@ -219,3 +219,15 @@ func (t *tx) PutEvidenceComment(c *domain.EvidenceComment) error {
 func (t *tx) EvidenceComments(course, task, learner string) ([]*domain.EvidenceComment, error) {
 	return list[domain.EvidenceComment](t, prefixOf(pComment, course, task, learner))
 }
+
+func (t *tx) PutReview(r *domain.Review) error {
+	return t.put(key(pReview, r.Course, r.Task, r.Learner, r.Reviewer), r)
+}
+
+func (t *tx) Review(course, task, learner, reviewer string) (*domain.Review, error) {
+	return getAs[domain.Review](t, key(pReview, course, task, learner, reviewer), "Review")
+}
+
+func (t *tx) Reviews(course, task, learner string) ([]*domain.Review, error) {
+	return list[domain.Review](t, prefixOf(pReview, course, task, learner))
+}

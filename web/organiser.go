@@ -56,10 +56,6 @@ func courseFromForm(c *fiber.Ctx, co *domain.Course) {
 	co.Capacity, _ = strconv.Atoi(c.FormValue("capacity", "0"))
 	co.RedistributeReplies = c.FormValue("redistribute_replies") == "1"
 	co.OpenDiscussion = c.FormValue("open_discussion") == "1"
-	co.MeetingDay = c.FormValue("meeting_day")
-	co.MeetingTime = c.FormValue("meeting_time")
-	co.MeetingPlace = c.FormValue("meeting_place")
-	co.MeetingTimezone = c.FormValue("meeting_timezone")
 }
 
 // courseForm is the course form's data: the read model, and the message

@@ -80,18 +80,12 @@ type Course struct {
 	// Invited is set once the previous run's followers were told of this
 	// run (when it first opened).
 	Invited bool `json:",omitempty"`
-
-	// A study group's weekly meeting: the day ("" = no meeting, else
-	// "monday".."sunday"), the time "HH:MM" (24 h) in MeetingTimezone (an
-	// IANA name, "UTC" by default), and a place or a link.
-	MeetingDay      string
-	MeetingTime     string
-	MeetingPlace    string
-	MeetingTimezone string
-	PublicKeyPEM    string
-	AssertionKey    []byte // Ed25519 public key (FEP-521a)
-	Created         time.Time
-	Updated         time.Time
+	// Its sessions are Meetings (domain/meeting.go); the weekly meeting a
+	// course once had here became one (store schema 6).
+	PublicKeyPEM string
+	AssertionKey []byte // Ed25519 public key (FEP-521a)
+	Created      time.Time
+	Updated      time.Time
 }
 
 // Normalise puts a course's fields in the form they are stored in, against
@@ -132,13 +126,6 @@ func (c *Course) Normalise(s Settings) {
 		}
 	}
 	c.Tags = tags
-	c.MeetingDay = strings.ToLower(strings.TrimSpace(c.MeetingDay))
-	c.MeetingTime = strings.TrimSpace(c.MeetingTime)
-	c.MeetingPlace = strings.TrimSpace(c.MeetingPlace)
-	c.MeetingTimezone = strings.TrimSpace(c.MeetingTimezone)
-	if c.MeetingTimezone == "" {
-		c.MeetingTimezone = "UTC"
-	}
 }
 
 // Validate checks a course's fields against the node settings and changes
@@ -211,70 +198,11 @@ func (c *Course) Validate(s Settings) error {
 	if !c.Starts.IsZero() && !c.Ends.IsZero() && c.Ends.Before(c.Starts) {
 		return Errorf(EINVALID, "The end date comes before the start date.").On("ends")
 	}
-	return c.validateMeeting()
+	return nil
 }
 
 // MaxMeetingPlaceLen bounds a meeting's place or link, in characters.
 const MaxMeetingPlaceLen = 200
-
-var weekdays = map[string]time.Weekday{
-	"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday,
-	"thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday,
-}
-
-func (c *Course) validateMeeting() error {
-	if _, ok := weekdays[c.MeetingDay]; !ok && c.MeetingDay != "" {
-		return Errorf(EINVALID, "The meeting day %q is not a day of the week.", c.MeetingDay).On("meeting_day")
-	}
-	if c.MeetingTime == "" && c.MeetingDay != "" {
-		return Errorf(EINVALID, "Give the meeting a time, such as 18:30.").On("meeting_time")
-	}
-	if c.MeetingTime != "" {
-		if _, _, ok := parseClock(c.MeetingTime); !ok {
-			return Errorf(EINVALID, "The meeting time %q should be HH:MM on a 24-hour clock, such as 18:30.", c.MeetingTime).On("meeting_time")
-		}
-	}
-	if err := checkText(c.MeetingPlace, Phrase("meeting place"), false, MaxMeetingPlaceLen); err != nil {
-		return OnField("meeting_place", err)
-	}
-	if strings.ContainsAny(strings.TrimSpace(c.MeetingPlace), "\r\n") {
-		return Errorf(EINVALID, "The meeting place should be on one line.").On("meeting_place")
-	}
-	if _, err := c.MeetingLocation(); err != nil {
-		return OnField("meeting_timezone", err)
-	}
-	return nil
-}
-
-// MeetingWeekday is the day of the course's weekly meeting; false when it has none.
-func (c *Course) MeetingWeekday() (time.Weekday, bool) {
-	d, ok := weekdays[c.MeetingDay]
-	return d, ok && c.MeetingDay != ""
-}
-
-// MeetingClock is the hour and minute of the weekly meeting.
-func (c *Course) MeetingClock() (hour, minute int, ok bool) { return parseClock(c.MeetingTime) }
-
-// MeetingLocation is the time zone of the meeting ("" is UTC).
-func (c *Course) MeetingLocation() (*time.Location, error) { return LoadZone(c.MeetingTimezone) }
-
-// parseClock parses "HH:MM" on a 24-hour clock, two digits each.
-func parseClock(s string) (hour, minute int, ok bool) {
-	if len(s) != 5 || s[2] != ':' {
-		return 0, 0, false
-	}
-	for _, i := range []int{0, 1, 3, 4} {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, 0, false
-		}
-	}
-	hour = int(s[0]-'0')*10 + int(s[1]-'0')
-	minute = int(s[3]-'0')*10 + int(s[4]-'0')
-	if hour > 23 || minute > 59 {
-		return 0, 0, false
-	}
-	return hour, minute, true
-}
 
 // CanMoveTo reports whether a course may go from its status to next:
 // draft → open → closed → archived, reopening a closed course, and

@@ -280,9 +280,9 @@ func TestValidateChangesNothing(t *testing.T) {
 	courses := []Course{
 		{Handle: " @Py101 ", Title: " Python ", Summary: " Gently. ", Organisers: []string{"Ada", "ada", "", "@Bob"},
 			Tags: []string{"#Python", " python", "", "Code"}, Questions: []string{" Why? ", ""}, School: " Webcraft ",
-			Language: " EN ", MeetingDay: " Friday ", MeetingTime: " 18:30 ", MeetingPlace: " Room 4 ", MeetingTimezone: " "},
+			Language: " EN "},
 		{Handle: "py101", Title: "Python", Organisers: []string{"ada"}, Kind: "Course", Status: StatusOpen, SignUp: SignUpModerated,
-			Tags: []string{"python"}, Questions: []string{"Why?"}, MeetingDay: "friday", MeetingTime: "18:30", MeetingTimezone: "Europe/Paris"},
+			Tags: []string{"python"}, Questions: []string{"Why?"}},
 		{Handle: "admin", Title: "", Status: "deleted", Tags: []string{"two words"}, Capacity: -1},
 	}
 	for _, c := range courses {

@@ -43,8 +43,13 @@ type Person struct {
 	// not: a suspended person cannot log in, their actor is served as
 	// Mastodon serves a suspended account's and their posts are hidden.
 	Suspended time.Time
-	Created   time.Time
-	Updated   time.Time
+	// CalendarKey is the secret in the address of the person's calendar
+	// of all their sessions (calendar apps cannot log in): made the first
+	// time they ask for it, replaced when they ask for a new one; "" until
+	// then.
+	CalendarKey string `json:",omitempty"`
+	Created     time.Time
+	Updated     time.Time
 }
 
 // Name is the display name, or the handle when there is none.

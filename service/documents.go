@@ -705,18 +705,6 @@ func (d *Documents) localName(tx localNameTx, typ domain.ActorType, handle strin
 	return name, nil
 }
 
-// Meetings is the course handle, for the calendar of its weekly meetings;
-// drafts are not found.
-func (d *Documents) Meetings(ctx context.Context, handle string) (*domain.Course, error) {
-	var co *domain.Course
-	err := d.Store.View(ctx, func(tx domain.Tx) error {
-		var err error
-		co, err = visibleCourse(tx, handle)
-		return err
-	})
-	return co, err
-}
-
 // CourseBadges is the badge classes a visible course issues, for its
 // badges collection (the course actor's badges): learners on other
 // Lernejo nodes pick from it the badge they vote for.

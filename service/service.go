@@ -30,6 +30,7 @@
 //	accounts.go       ActorCache CourseStore DeliveryStore FollowStore LocalActorStore MailStore NotificationStore PersonStore PostStore SchoolStore SessionStore
 //	accounts_read.go  ActorCache BadgeStore CourseStore FollowStore ModerationStore PersonStore ReceivedBadgeStore SessionStore SettingsStore
 //	badges.go         ActorCache BadgeStore CompletionStore CourseStore DeliveryStore FollowStore LocalActorStore MeetingStore ReceivedBadgeStore SchoolStore TaskStore
+//	calendar.go       CourseStore FollowStore MeetingStore PersonStore
 //	courses.go        CourseStore DeliveryStore FollowStore SchoolStore SettingsStore
 //	courses_read.go   BadgeStore CompletionStore CourseStore FollowStore SchoolStore SettingsStore TaskStore
 //	dashboard.go      ActorCache BadgeStore CompletionStore CourseStore FollowStore PersonStore ReceivedBadgeStore TaskStore

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/xml"
 	neturl "net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/service"
 )
 
 // Content types of the feeds.
@@ -157,73 +159,146 @@ func firstNonZero(ts ...time.Time) time.Time {
 
 // --- iCalendar (RFC 5545)
 
-// meetings serves a study group's weekly meeting as an iCalendar feed that
-// calendar apps can subscribe to: one VEVENT repeating weekly.
+// meetings serves a course's meetings as an iCalendar feed that calendar
+// apps can subscribe to: one VEVENT each (none yet is still a calendar,
+// which the meetings planned later join).
 func (s *Server) meetings(c *fiber.Ctx) error {
 	ctx, cancel := ctx(c)
 	defer cancel()
-	course, err := s.cfg.Services.Documents.Meetings(ctx, c.Params("handle"))
-	if err != nil {
-		return err
-	}
-	cal, err := meetingCalendar(course, s.urls.Actor(domain.ActorCourse, course.Handle), s.urls.Host())
+	cal, err := s.cfg.Services.Meetings.CourseCalendar(ctx, c.Params("handle"))
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, ContentTypeCalendar)
-	return c.SendString(cal)
+	return c.SendString(writeCalendar(cal))
 }
 
-var icalDays = [...]string{"SU", "MO", "TU", "WE", "TH", "FR", "SA"}
-
-// meetingCalendar builds the VCALENDAR of a course's weekly meeting.
-func meetingCalendar(course *domain.Course, courseURL, host string) (string, error) {
-	day, ok := course.MeetingWeekday()
-	hour, minute, okClock := course.MeetingClock()
-	if !ok || !okClock {
-		return "", domain.Errorf(domain.ENOTFOUND, "This %s has no meetings.", domain.KindName(course.Kind))
-	}
-	loc, err := course.MeetingLocation()
+// personCalendar serves every session of a person (their calendar key in
+// ?key=; a wrong or missing one is not found).
+func (s *Server) personCalendar(c *fiber.Ctx) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	cal, err := s.cfg.Services.Meetings.PersonCalendar(ctx, c.Params("handle"), c.Query("key"))
 	if err != nil {
-		return "", domain.Errorf(domain.ENOTFOUND, "This %s has no meetings.", domain.KindName(course.Kind))
+		return err
 	}
-	tzid := loc.String()
-	start := nextMeeting(firstNonZero(course.Created, time.Now()), day, hour, minute, loc)
-	stamp := firstNonZero(course.Updated, course.Created, start).UTC()
+	// The address is a secret: no cache between here and the app keeps it.
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	c.Set("Referrer-Policy", "no-referrer")
+	c.Set(fiber.HeaderContentType, ContentTypeCalendar)
+	return c.SendString(writeCalendar(cal))
+}
 
+// icalUTC and icalLocal are the forms of DATE-TIME values: UTC, and the
+// wall-clock time in a TZID's zone.
+const (
+	icalUTC   = "20060102T150405Z"
+	icalLocal = "20060102T150405"
+)
+
+// writeCalendar writes a VCALENDAR of cal's meetings: a VTIMEZONE for each
+// zone they use, covering their sessions, then a VEVENT each.
+func writeCalendar(cal *service.Calendar) string {
 	var b icalWriter
 	b.line("BEGIN:VCALENDAR")
 	b.line("VERSION:2.0")
 	b.line("PRODID:-//Lernejo//Lernejo//EN")
 	b.line("CALSCALE:GREGORIAN")
 	b.line("METHOD:PUBLISH")
-	b.line("NAME:" + icalText(course.Title))
-	b.line("X-WR-CALNAME:" + icalText(course.Title))
-	b.line("X-WR-TIMEZONE:" + tzid)
-	vtimezone(&b, loc, start)
+	b.line("NAME:" + icalText(cal.Name))
+	b.line("X-WR-CALNAME:" + icalText(cal.Name))
+	// Each zone's span: from its first session to its last.
+	type span struct{ from, to time.Time }
+	var zones []string
+	spans := map[string]*span{}
+	for _, e := range cal.Entries {
+		m := e.Meeting
+		if _, err := m.Location(); err != nil || m.Timezone == "UTC" || m.Timezone == "" {
+			continue
+		}
+		sp, ok := spans[m.Timezone]
+		if !ok {
+			sp = &span{from: m.Start, to: m.Last()}
+			spans[m.Timezone] = sp
+			zones = append(zones, m.Timezone)
+		}
+		if m.Start.Before(sp.from) {
+			sp.from = m.Start
+		}
+		if last := m.Last(); last.After(sp.to) {
+			sp.to = last
+		}
+	}
+	for _, z := range zones {
+		loc, _ := domain.LoadZone(z)
+		vtimezone(&b, loc, spans[z].from, spans[z].to)
+	}
+	if len(cal.Entries) == 0 {
+		// RFC 5545 §3.6: a calendar holds at least one component; a
+		// person with no sessions yet still gets a valid one.
+		vtimezone(&b, time.UTC, time.Now(), time.Now())
+	}
+	for _, e := range cal.Entries {
+		vevent(&b, e)
+	}
+	b.line("END:VCALENDAR")
+	return b.String()
+}
+
+// vevent writes the VEVENT of one meeting: its sessions as DTSTART and a
+// recurrence rule, the skipped ones as EXDATEs, all in its zone's
+// wall-clock time, so that a weekly 18:30 stays at 18:30 across a change
+// to summer time.
+func vevent(b *icalWriter, e service.CalendarEntry) {
+	m := e.Meeting
+	loc, err := m.Location()
+	if err != nil {
+		return // a remote meeting in a zone this node does not know
+	}
+	when := func(t time.Time) string {
+		if loc == time.UTC {
+			return ":" + t.UTC().Format(icalUTC)
+		}
+		return ";TZID=" + loc.String() + ":" + t.In(loc).Format(icalLocal)
+	}
+	updated := firstNonZero(m.Updated, m.Created, m.Start).UTC()
 	b.line("BEGIN:VEVENT")
-	b.line("UID:meeting-" + course.Handle + "@" + host)
-	b.line("DTSTAMP:" + stamp.Format("20060102T150405Z"))
-	b.line("DTSTART;TZID=" + tzid + ":" + start.Format("20060102T150405"))
-	b.line("DURATION:PT1H")
-	b.line("RRULE:FREQ=WEEKLY;BYDAY=" + icalDays[day])
-	b.line("SUMMARY:" + icalText(course.Title))
-	desc := course.Summary
+	b.line("UID:" + e.URL)
+	b.line("DTSTAMP:" + updated.Format(icalUTC))
+	b.line("LAST-MODIFIED:" + updated.Format(icalUTC))
+	b.line("DTSTART" + when(m.Start))
+	// The end in the same zone's wall-clock time: on a day the clocks
+	// change, the session still lasts its minutes.
+	b.line("DTEND" + when(m.Start.Add(m.Duration())))
+	if r := federation.RRule(m); r != "" {
+		b.line("RRULE:" + r)
+	}
+	// One EXDATE each: readers that take one value a property (go-ical,
+	// some phone apps) read them all.
+	for _, sk := range m.Skipped {
+		b.line("EXDATE" + when(sk))
+	}
+	if m.Cancelled {
+		b.line("STATUS:CANCELLED")
+	} else {
+		b.line("STATUS:CONFIRMED")
+	}
+	b.line("SEQUENCE:" + itoa(m.Sequence))
+	b.line("SUMMARY:" + icalText(m.Title))
+	desc := e.Description
 	if desc != "" {
 		desc += "\n\n"
 	}
-	b.line("DESCRIPTION:" + icalText(desc+courseURL))
-	url := courseURL
-	if p := course.MeetingPlace; p != "" {
-		b.line("LOCATION:" + icalText(p))
-		if link := firstLink(p); link != "" {
+	b.line("DESCRIPTION:" + icalText(desc+e.URL))
+	url := e.URL
+	if m.Place != "" {
+		b.line("LOCATION:" + icalText(m.Place))
+		if link := firstLink(m.Place); link != "" {
 			url = link
 		}
 	}
 	b.line("URL:" + url)
 	b.line("END:VEVENT")
-	b.line("END:VCALENDAR")
-	return b.String(), nil
 }
 
 // firstLink is the first http(s) URL in a meeting place ("Room 4, or
@@ -238,25 +313,23 @@ func firstLink(place string) string {
 	return ""
 }
 
-// nextMeeting is the first meeting on day at hour:minute (in loc) at or after from.
-func nextMeeting(from time.Time, day time.Weekday, hour, minute int, loc *time.Location) time.Time {
-	f := from.In(loc)
-	for i := 0; i < 8; i++ {
-		t := time.Date(f.Year(), f.Month(), f.Day()+i, hour, minute, 0, 0, loc)
-		if t.Weekday() == day && !t.Before(from) {
-			return t
-		}
-	}
-	return time.Date(f.Year(), f.Month(), f.Day()+7, hour, minute, 0, 0, loc) // unreachable
+// maxZoneYears bounds the years a VTIMEZONE's transitions are looked up
+// for (a person's calendar may span many meetings' years).
+const maxZoneYears = 12
+
+// zoneRule is one transition of a zone in a year, as a yearly rule.
+type zoneRule struct {
+	kind          string // STANDARD or DAYLIGHT
+	month         time.Month
+	n             int // the nth weekday of the month; -1 the last
+	day           time.Weekday
+	clock         string // the onset's wall-clock time, in the old offset
+	before, after int
+	name          string
 }
 
-// vtimezone writes the VTIMEZONE that RFC 5545 requires for a TZID: the
-// zone's transitions in the year of start, as yearly rules ("last Sunday
-// of March"), or one fixed offset when the zone has no daylight saving.
-func vtimezone(b *icalWriter, loc *time.Location, start time.Time) {
-	b.line("BEGIN:VTIMEZONE")
-	b.line("TZID:" + loc.String())
-	year := start.In(loc).Year()
+// zoneTransitions are the instants loc's offset changed in year.
+func zoneTransitions(loc *time.Location, year int) []time.Time {
 	from := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
 	to := from.AddDate(1, 0, 0)
 	var transitions []time.Time
@@ -277,41 +350,109 @@ func vtimezone(b *icalWriter, loc *time.Location, start time.Time) {
 			prev = off
 		}
 	}
-	if len(transitions) == 0 {
-		name, off := start.In(loc).Zone()
+	return transitions
+}
+
+// observance describes the transition at t of loc: its kind, its onset as
+// the wall-clock time in the old offset, the offsets and the new name.
+func observance(loc *time.Location, t time.Time) (kind string, wall time.Time, before, after int, name string) {
+	_, before = t.Add(-time.Second).In(loc).Zone()
+	name, after = t.In(loc).Zone()
+	kind = "STANDARD"
+	if t.In(loc).IsDST() {
+		kind = "DAYLIGHT"
+	}
+	return kind, t.In(time.FixedZone("", before)), before, after, name
+}
+
+// yearRules are loc's transitions in year as yearly rules.
+func yearRules(loc *time.Location, year int) []zoneRule {
+	var out []zoneRule
+	for _, t := range zoneTransitions(loc, year) {
+		kind, wall, before, after, name := observance(loc, t)
+		n := (wall.Day()-1)/7 + 1
+		if wall.AddDate(0, 0, 7).Month() != wall.Month() {
+			n = -1 // the last such weekday of the month
+		}
+		out = append(out, zoneRule{kind: kind, month: wall.Month(), n: n, day: wall.Weekday(),
+			clock: wall.Format("150405"), before: before, after: after, name: name})
+	}
+	return out
+}
+
+// vtimezone writes the VTIMEZONE that RFC 5545 requires for a TZID,
+// covering the sessions from from to to: when the zone changes its clocks
+// by the same rules every year of that span, as yearly rules ("last Sunday
+// of March") starting a year before it; when its rules change within the
+// span, each transition of those years; one fixed offset when the zone
+// has no daylight saving then.
+func vtimezone(b *icalWriter, loc *time.Location, from, to time.Time) {
+	b.line("BEGIN:VTIMEZONE")
+	b.line("TZID:" + loc.String())
+	first, last := from.In(loc).Year(), to.In(loc).Year()
+	if last < first {
+		last = first
+	}
+	if last-first >= maxZoneYears {
+		last = first + maxZoneYears - 1
+	}
+	rules := yearRules(loc, first)
+	same := true
+	for y := first + 1; y <= last && same; y++ {
+		same = slices.Equal(rules, yearRules(loc, y))
+	}
+	switch {
+	case same && len(rules) == 0:
+		name, off := from.In(loc).Zone()
 		b.line("BEGIN:STANDARD")
 		b.line("DTSTART:19700101T000000")
 		b.line("TZOFFSETFROM:" + icalOffset(off))
 		b.line("TZOFFSETTO:" + icalOffset(off))
 		b.line("TZNAME:" + icalText(name))
 		b.line("END:STANDARD")
-	}
-	for _, t := range transitions {
-		_, before := t.Add(-time.Second).In(loc).Zone()
-		name, after := t.In(loc).Zone()
+	case same:
+		for _, r := range rules {
+			// The rule starts a year early, so the first session, whenever
+			// in the year it falls, is covered by an observance.
+			onset := nthWeekday(first-1, r.month, r.n, r.day)
+			b.line("BEGIN:" + r.kind)
+			b.line("DTSTART:" + onset.Format("20060102") + "T" + r.clock)
+			b.line("RRULE:FREQ=YEARLY;BYMONTH=" + itoa(int(r.month)) + ";BYDAY=" + itoa(r.n) + icalDays[r.day])
+			b.line("TZOFFSETFROM:" + icalOffset(r.before))
+			b.line("TZOFFSETTO:" + icalOffset(r.after))
+			b.line("TZNAME:" + icalText(r.name))
+			b.line("END:" + r.kind)
+		}
+	default:
+		// The offset at the span's start, then each change in its years.
+		start := time.Date(first, 1, 1, 0, 0, 0, 0, loc)
+		name, off := start.Zone()
 		kind := "STANDARD"
-		if t.In(loc).IsDST() {
+		if start.IsDST() {
 			kind = "DAYLIGHT"
 		}
-		wall := t.In(time.FixedZone("", before)) // observance onsets are in the old offset
-		n := (wall.Day()-1)/7 + 1
-		if wall.AddDate(0, 0, 7).Month() != wall.Month() {
-			n = -1 // the last such weekday of the month
-		}
-		// The rule starts a year early, so the first meeting, whenever in
-		// the year it falls, is covered by an observance.
-		onset := nthWeekday(wall.Year()-1, wall.Month(), n, wall.Weekday())
-		onset = time.Date(onset.Year(), onset.Month(), onset.Day(), wall.Hour(), wall.Minute(), wall.Second(), 0, time.UTC)
 		b.line("BEGIN:" + kind)
-		b.line("DTSTART:" + onset.Format("20060102T150405"))
-		b.line("RRULE:FREQ=YEARLY;BYMONTH=" + itoa(int(wall.Month())) + ";BYDAY=" + itoa(n) + icalDays[wall.Weekday()])
-		b.line("TZOFFSETFROM:" + icalOffset(before))
-		b.line("TZOFFSETTO:" + icalOffset(after))
+		b.line("DTSTART:19700101T000000")
+		b.line("TZOFFSETFROM:" + icalOffset(off))
+		b.line("TZOFFSETTO:" + icalOffset(off))
 		b.line("TZNAME:" + icalText(name))
 		b.line("END:" + kind)
+		for y := first; y <= last; y++ {
+			for _, t := range zoneTransitions(loc, y) {
+				kind, wall, before, after, name := observance(loc, t)
+				b.line("BEGIN:" + kind)
+				b.line("DTSTART:" + wall.Format(icalLocal))
+				b.line("TZOFFSETFROM:" + icalOffset(before))
+				b.line("TZOFFSETTO:" + icalOffset(after))
+				b.line("TZNAME:" + icalText(name))
+				b.line("END:" + kind)
+			}
+		}
 	}
 	b.line("END:VTIMEZONE")
 }
+
+var icalDays = [...]string{"SU", "MO", "TU", "WE", "TH", "FR", "SA"}
 
 // nthWeekday is the nth (1-based; -1 = last) weekday of a month.
 func nthWeekday(year int, month time.Month, n int, day time.Weekday) time.Time {

@@ -64,10 +64,6 @@ func courseFromForm(c *fiber.Ctx, co *domain.Course) error {
 	}
 	co.RedistributeReplies = c.FormValue("redistribute_replies") == "1"
 	co.OpenDiscussion = c.FormValue("open_discussion") == "1"
-	co.MeetingDay = c.FormValue("meeting_day")
-	co.MeetingTime = c.FormValue("meeting_time")
-	co.MeetingPlace = c.FormValue("meeting_place")
-	co.MeetingTimezone = c.FormValue("meeting_timezone")
 	return nil
 }
 
@@ -83,7 +79,7 @@ type courseForm struct {
 
 // courseFields are the inputs of the course form.
 var courseFields = []string{"handle", "title", "summary", "kind", "status", "signup", "questions", "school", "language", "tags",
-	"capacity", "starts", "ends", "meeting_day", "meeting_time", "meeting_timezone", "meeting_place", "organisers"}
+	"capacity", "starts", "ends", "organisers"}
 
 // courseFormAgain shows the course form again with what was typed (co) and
 // why it was refused: 422, or 409 for a handle taken.

@@ -74,6 +74,9 @@ func (s *Server) routes() {
 	a.Get("/schools/:handle/courses", s.schoolCourses)
 	a.Get("/courses/:handle/feed.atom", s.feed)
 	a.Get("/courses/:handle/meetings.ics", s.meetings)
+	// A person's sessions, for calendar apps, which cannot log in: the
+	// secret key in ?key= is the person's (web/calendar.go).
+	a.Get("/people/:handle/calendar.ics", s.personCalendar)
 	a.Get("/courses/:handle/tasks", s.tasks)
 	a.Get("/courses/:handle/tasks/:id", s.task)
 	a.Get("/courses/:handle/tasks/:id/completions", s.taskCompletions)
@@ -106,6 +109,8 @@ func (s *Server) routes() {
 	a.Post("/settings/password", s.loggedIn, s.postPassword)
 	a.Get("/settings/language", s.loggedIn, s.getReading)
 	a.Post("/settings/language", s.loggedIn, s.postReading)
+	a.Get("/settings/calendar", s.loggedIn, s.getCalendarSettings)
+	a.Post("/settings/calendar", s.loggedIn, s.postCalendarSettings)
 	a.Get("/settings/delete", s.loggedIn, s.getDeleteAccount)
 	a.Post("/settings/delete", s.loggedIn, s.postDeleteAccount)
 	// Their profile: name, bio, avatar and header (web/profiles.go).

@@ -96,7 +96,7 @@ func TestOperatorsWords(t *testing.T) {
 	form := func(kind, status, summary string) url.Values {
 		return url.Values{"_csrf": {ada.csrf(manage)}, "title": {c.Title}, "summary": {summary}, "kind": {kind},
 			"status": {status}, "signup": {string(c.SignUp)}, "school": {c.School}, "language": {c.Language},
-			"tags": {strings.Join(c.Tags, " ")}, "capacity": {"0"}, "meeting_timezone": {c.MeetingTimezone}}
+			"tags": {strings.Join(c.Tags, " ")}, "capacity": {"0"}}
 	}
 	kind := submittedKind(t, page)
 	resp, _ := ada.post("/courses/"+node.DemoCourse+"/edit", form(kind, "open", "A new summary."))

@@ -2,13 +2,17 @@ package store
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/oklog/ulid/v2"
 
 	"github.com/lernejo/lernejo/domain"
 )
@@ -20,8 +24,9 @@ import (
 // course lists, and the task completion counts; since schema 2, the
 // outboxes; since schema 3, the index of posts by author; since schema 4,
 // the course lists of each organiser; since schema 5, the inboxes of each
-// local actor's accepted followers.
-const schemaVersion = 5
+// local actor's accepted followers. Schema 6 moved the weekly meeting a
+// course kept in its own record into a Meeting of the course.
+const schemaVersion = 6
 
 // migrate builds what a store of an earlier schema lacks. It runs before
 // the store serves anything; a crash halfway leaves the version unwritten,
@@ -79,6 +84,18 @@ func (s *Store) migrate() error {
 		}
 	case 4:
 		build = buildSchema5
+	case 5:
+		build = nil
+	}
+	now := time.Now().UTC()
+	indexes := build
+	build = func(t *tx, wb *badger.WriteBatch) error {
+		if indexes != nil {
+			if err := indexes(t, wb); err != nil {
+				return err
+			}
+		}
+		return buildSchema6(t, wb, now)
 	}
 	if err := s.db.View(func(txn *badger.Txn) error { return build(&tx{txn: txn}, wb) }); err != nil {
 		return fmt.Errorf("store: build indexes: %w", err)
@@ -176,6 +193,98 @@ func buildIndexes(t *tx, wb *badger.WriteBatch) error {
 		}
 	}
 	return buildSchema5(t, wb)
+}
+
+// legacyMeeting is the weekly meeting a course kept in its own record
+// before schema 6: a day ("monday".."sunday"), a time "HH:MM" in a zone
+// ("" is UTC) and a place.
+type legacyMeeting struct {
+	Handle, Title                                          string
+	MeetingDay, MeetingTime, MeetingPlace, MeetingTimezone string
+	Created                                                time.Time
+}
+
+// legacyWeeks is how many sessions a course's weekly meeting becomes.
+const legacyWeeks = 52
+
+var legacyDays = map[string]time.Weekday{
+	"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday,
+	"thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday,
+}
+
+// meeting is the Meeting that the course's weekly meeting becomes: weekly,
+// legacyWeeks sessions, the first on its day and time at or after the
+// course's creation, in its zone, with its place; false when the course
+// had none, or one that does not make a meeting. Its id is a ULID of the
+// course's creation with entropy from its handle, so that a migration
+// that runs again (after a crash) writes the same meeting.
+func (l *legacyMeeting) meeting(now time.Time) (*domain.Meeting, bool) {
+	day, ok := legacyDays[strings.ToLower(strings.TrimSpace(l.MeetingDay))]
+	if !ok {
+		return nil, false
+	}
+	clock, err := time.Parse("15:04", strings.TrimSpace(l.MeetingTime))
+	if err != nil {
+		return nil, false
+	}
+	loc, err := domain.LoadZone(strings.TrimSpace(l.MeetingTimezone))
+	if err != nil {
+		return nil, false
+	}
+	created := l.Created
+	if created.Before(time.Unix(0, 0)) {
+		created = time.Unix(0, 0)
+	}
+	from := created.In(loc)
+	start := time.Date(from.Year(), from.Month(), from.Day(), clock.Hour(), clock.Minute(), 0, 0, loc)
+	for start.Weekday() != day || start.Before(created) {
+		start = time.Date(start.Year(), start.Month(), start.Day()+1, clock.Hour(), clock.Minute(), 0, 0, loc)
+	}
+	sum := sha256.Sum256([]byte(l.Handle))
+	id, err := ulid.New(ulid.Timestamp(created), bytes.NewReader(sum[:]))
+	if err != nil {
+		return nil, false
+	}
+	m := &domain.Meeting{ID: id.String(), Course: l.Handle, Title: domain.Truncate(l.Title, domain.MaxNameLen),
+		Start: start, Timezone: loc.String(), Minutes: 60, Place: l.MeetingPlace, Repeat: domain.RepeatWeekly,
+		Count: legacyWeeks, Created: now, Updated: now}
+	m.Normalise()
+	if m.Validate() != nil {
+		return nil, false
+	}
+	return m, true
+}
+
+// buildSchema6 turns each course's weekly meeting into a Meeting of the
+// course, and writes the course again without it.
+func buildSchema6(t *tx, wb *badger.WriteBatch, now time.Time) error {
+	return t.each(prefixOf(pCourse), func(_, v []byte) error {
+		var l legacyMeeting
+		if err := json.Unmarshal(v, &l); err != nil {
+			return fmt.Errorf("decode course: %w", err)
+		}
+		if l.MeetingDay == "" && l.MeetingTime == "" && l.MeetingPlace == "" && l.MeetingTimezone == "" {
+			return nil
+		}
+		if m, ok := l.meeting(now); ok {
+			b, err := json.Marshal(m)
+			if err != nil {
+				return fmt.Errorf("encode meeting: %w", err)
+			}
+			if err := wb.Set(key(pMeeting, m.Course, m.ID), b); err != nil {
+				return err
+			}
+		}
+		var c domain.Course
+		if err := json.Unmarshal(v, &c); err != nil {
+			return fmt.Errorf("decode course: %w", err)
+		}
+		b, err := json.Marshal(&c)
+		if err != nil {
+			return fmt.Errorf("encode course: %w", err)
+		}
+		return wb.Set(key(pCourse, c.Handle), b)
+	})
 }
 
 // buildSchema5 writes the follower-inbox index from every follower t

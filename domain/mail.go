@@ -17,12 +17,13 @@ const (
 	MailSignUpAnswer  MailKind = "signup-answer"  // my sign-up to a course was approved or declined
 	MailNewTask       MailKind = "new-task"       // a new task in a course I take
 	MailBadge         MailKind = "badge"          // I earned a badge
+	MailReminder      MailKind = "reminder"       // a session of a meeting I come to starts soon
 	MailReport        MailKind = "report"         // a post of my course was reported
 	MailPendingSignUp MailKind = "pending-signup" // someone asks to join my course
 )
 
 // MailKinds are every kind, in the order the settings page lists them.
-var MailKinds = []MailKind{MailReply, MailMention, MailSignUpAnswer, MailNewTask, MailBadge, MailReport, MailPendingSignUp}
+var MailKinds = []MailKind{MailReply, MailMention, MailSignUpAnswer, MailNewTask, MailBadge, MailReminder, MailReport, MailPendingSignUp}
 
 // MaxAddressLen is the longest email address accepted (RFC 5321's path limit).
 const MaxAddressLen = 254

@@ -18,6 +18,7 @@ const (
 	NotifyReport   NotificationKind = "report"   // a post of a course I organise was reported
 	NotifyPending  NotificationKind = "pending"  // a learner asks to join a course I organise
 	NotifyReview   NotificationKind = "review"   // a fellow learner reviewed my work
+	NotifyReminder NotificationKind = "reminder" // a session of a meeting I come to starts soon
 )
 
 // MaxNotifications is how many notifications the store keeps per person:
@@ -38,6 +39,11 @@ type Notification struct {
 	Subject string
 	// URL is where the notification links: a path on this node, or the
 	// page of a remote course's post or course.
-	URL     string
+	URL string
+	// At is when what it is about happens (a session's start, for a
+	// reminder), and Zone the IANA zone a mail tells it in (the meeting's);
+	// zero for the other kinds.
+	At      time.Time `json:",omitzero"`
+	Zone    string    `json:",omitempty"`
 	Created time.Time
 }

@@ -200,8 +200,9 @@ func New(cfg Config) (*Node, error) {
 	return n, nil
 }
 
-// Start runs the inbox processor, the delivery workers and the remote
-// avatar fetchers, and serves HTTP on the listener, all in the background.
+// Start runs the inbox processor, the delivery workers, the remote
+// avatar fetchers and the meetings' reminders, and serves HTTP on the
+// listener, all in the background.
 func (n *Node) Start() {
 	ctx, stop := context.WithCancel(context.Background())
 	n.stop = stop
@@ -215,6 +216,8 @@ func (n *Node) Start() {
 			n.log.Error("delivery stopped", slog.Any("err", err))
 		}
 	}()
+	n.workers.Add(1)
+	go func() { defer n.workers.Done(); n.runReminders(ctx) }()
 	if n.Mail != nil {
 		n.workers.Add(1)
 		go func() { defer n.workers.Done(); n.Mail.Run(ctx) }()

@@ -20,6 +20,7 @@ import (
 type Meetings struct {
 	*env
 	badges *Badges
+	posts  *Posts // the reminders' direct notes
 }
 
 // MeetingInput is a meeting as the organisers' form gives it: the first

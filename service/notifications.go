@@ -157,6 +157,13 @@ func notificationMail(p *i18n.Printer, n domain.Notification) (kind domain.MailK
 	case domain.NotifyReview:
 		// A review answers one's work as a reply answers one's post.
 		return domain.MailReply, p.T("%s reviewed your work for “%s”", n.ActorName, n.Subject), p.T("%s reviewed your work for “%s”.", n.ActorName, n.Subject)
+	case domain.NotifyReminder:
+		loc, err := domain.LoadZone(n.Zone)
+		if err != nil {
+			loc = time.UTC
+		}
+		at := p.Date(n.At, loc)
+		return domain.MailReminder, p.T("Reminder: %s, %s", n.Subject, at), p.T("Reminder: “%s” of %s starts at %s.", n.Subject, n.ActorName, at)
 	case domain.NotifyReport:
 		return domain.MailReport, p.T("A post in %s was reported", n.Subject), p.T("A post in %s was reported. Its organisers can see the report on the course's manage page.", n.Subject)
 	default: // domain.NotifyPending

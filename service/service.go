@@ -40,6 +40,7 @@
 //	learner_read.go   ActorCache BadgeStore CompletionStore CourseStore FollowStore LocalActorStore PersonStore SchoolStore TaskStore
 //	mail.go           MailStore PersonStore SessionStore SettingsStore
 //	meetings.go       ActorCache CourseStore DeliveryStore FollowStore MeetingStore
+//	reminders.go      CourseStore FollowStore MeetingStore
 //	moderation.go     ActorCache CourseStore DeliveryStore FollowStore ModerationStore PersonStore PostStore ReceivedBadgeStore TaskStore
 //	notifications.go  ActorCache CourseStore FollowStore NotificationStore PostStore
 //	posts.go          ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PostStore
@@ -151,7 +152,7 @@ func New(cfg Config) *Services {
 		Tasks:      &Tasks{env: e, posts: posts, badges: badges},
 		Badges:     badges,
 		Evidence:   &Evidence{env: e, posts: posts},
-		Meetings:   &Meetings{env: e, badges: badges},
+		Meetings:   &Meetings{env: e, badges: badges, posts: posts},
 		Reviews:    &Reviews{env: e, badges: badges},
 		Moderation: &Moderation{env: e},
 		Profiles:   &Profiles{env: e, accounts: accounts, decoding: make(chan struct{}, 2)},

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -91,6 +92,9 @@ func (s *Server) badgeClassDoc(b *domain.Badge) federation.OBBadgeClass {
 		domain.CriteriaOrganiser:   "Awarded by an organiser.",
 		domain.CriteriaPeer:        "Awarded by fellow learners' votes.",
 	}[b.Criteria]
+	if b.Criteria == domain.CriteriaAttendance {
+		criteria = fmt.Sprintf("Come to %d sessions of the course's meetings.", b.Sessions)
+	}
 	doc := federation.NewBadgeClass(s.urls.Path("/badges/"+b.ID), b.Name, b.Description,
 		s.urls.Path("/badges/"+b.ID+"/image.png"), s.urls.Actor(domain.ActorCourse, b.Issuer)+"/tasks", criteria,
 		s.urls.Path("/issuers/"+b.Issuer))

@@ -81,6 +81,8 @@ func mailKindLabel(p *i18n.Printer, k domain.MailKind) string {
 		return p.T("A course I take has a new task")
 	case domain.MailBadge:
 		return p.T("I earn a badge")
+	case domain.MailReminder:
+		return p.T("A session of a meeting I come to starts soon")
 	case domain.MailReport:
 		return p.T("A post in a course I organise is reported")
 	case domain.MailPendingSignUp:

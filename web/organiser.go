@@ -431,6 +431,10 @@ func (s *Server) addBadge(c *fiber.Ctx) error {
 	votes, _ := strconv.Atoi(c.FormValue("votes", "0"))
 	b := &domain.Badge{Issuer: co.Handle, Name: c.FormValue("name"), Description: c.FormValue("description"),
 		Criteria: domain.BadgeCriteria(c.FormValue("criteria")), Votes: votes}
+	if b.Criteria == domain.CriteriaAttendance {
+		// Not a number is no count: Validate refuses it on the field.
+		b.Sessions, _ = strconv.Atoi(strings.TrimSpace(c.FormValue("sessions")))
+	}
 	if form, err := c.MultipartForm(); err == nil {
 		b.Tasks = form.Value["tasks"]
 	}
@@ -481,7 +485,7 @@ func (s *Server) badgeFormAgain(c *fiber.Ctx, co *domain.Course, b *domain.Badge
 	}
 	c.Status(formStatus(refusal))
 	return s.render(c, "badge_form", pageData{Title: s.printer(c).T("New badge"), Data: badgeForm{Course: co, Tasks: ts, Badge: b,
-		Err: formErrorOf(refusal, "name", "description", "criteria", "tasks", "votes", "image")}})
+		Err: formErrorOf(refusal, "name", "description", "criteria", "tasks", "votes", "sessions", "image")}})
 }
 
 func (s *Server) awardBadge(c *fiber.Ctx) error {

@@ -95,6 +95,12 @@ func (s *Server) badgeClassDoc(b *domain.Badge) federation.OBBadgeClass {
 	if b.Criteria == domain.CriteriaAttendance {
 		criteria = fmt.Sprintf("Come to %d sessions of the course's meetings.", b.Sessions)
 	}
+	if b.Criteria == domain.CriteriaReviewed {
+		criteria = fmt.Sprintf("Do the chosen tasks, and have the work approved by %d fellow learners.", b.Approvals)
+		if b.MinRating > 0 {
+			criteria = fmt.Sprintf("Do the chosen tasks, and have the work approved by %d fellow learners with a mean rating of at least %.1f of 5.", b.Approvals, b.MinRating)
+		}
+	}
 	doc := federation.NewBadgeClass(s.urls.Path("/badges/"+b.ID), b.Name, b.Description,
 		s.urls.Path("/badges/"+b.ID+"/image.png"), s.urls.Actor(domain.ActorCourse, b.Issuer)+"/tasks", criteria,
 		s.urls.Path("/issuers/"+b.Issuer))

@@ -435,6 +435,14 @@ func (s *Server) addBadge(c *fiber.Ctx) error {
 		// Not a number is no count: Validate refuses it on the field.
 		b.Sessions, _ = strconv.Atoi(strings.TrimSpace(c.FormValue("sessions")))
 	}
+	if b.Criteria == domain.CriteriaReviewed {
+		b.Approvals, _ = strconv.Atoi(strings.TrimSpace(c.FormValue("approvals")))
+		if v := strings.TrimSpace(c.FormValue("min_rating")); v != "" {
+			if b.MinRating, err = strconv.ParseFloat(v, 64); err != nil {
+				b.MinRating = -1 // refused by Validate, on its field
+			}
+		}
+	}
 	if form, err := c.MultipartForm(); err == nil {
 		b.Tasks = form.Value["tasks"]
 	}
@@ -485,7 +493,7 @@ func (s *Server) badgeFormAgain(c *fiber.Ctx, co *domain.Course, b *domain.Badge
 	}
 	c.Status(formStatus(refusal))
 	return s.render(c, "badge_form", pageData{Title: s.printer(c).T("New badge"), Data: badgeForm{Course: co, Tasks: ts, Badge: b,
-		Err: formErrorOf(refusal, "name", "description", "criteria", "tasks", "votes", "sessions", "image")}})
+		Err: formErrorOf(refusal, "name", "description", "criteria", "tasks", "votes", "sessions", "approvals", "min_rating", "image")}})
 }
 
 func (s *Server) awardBadge(c *fiber.Ctx) error {

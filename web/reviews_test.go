@@ -105,3 +105,61 @@ func TestPeerReviewOnTheTaskPage(t *testing.T) {
 		t.Fatalf("a second review by cem was kept: %d", got)
 	}
 }
+
+// TestReviewedBadgeForm: the Badges tab offers a badge for reviewed work
+// with its approvals and lowest mean rating; a count of 0 or a rating
+// above 5 is refused on its field and makes nothing; a good one is made
+// with the chosen task.
+func TestReviewedBadgeForm(t *testing.T) {
+	n := startNode(t, node.Config{})
+	ada := newBrowser(t, n.base)
+	ada.login(node.DemoOrganiser, n.adaPW, "/")
+	course := "/courses/" + node.DemoCourse
+	if tab := ada.mustGet(t, course+"/manage/badges"); !strings.Contains(tab, `<option value="reviewed">`) || !strings.Contains(tab, `name="min_rating"`) {
+		t.Fatal("the badges tab offers no badge for reviewed work")
+	}
+	var task string
+	badges := func() []*domain.Badge {
+		var bs []*domain.Badge
+		n.Store.View(context.Background(), func(tx domain.Tx) (err error) {
+			ts, err := tx.Tasks(node.DemoCourse)
+			if err != nil {
+				return err
+			}
+			task = ts[0].ID
+			bs, err = tx.Badges(node.DemoCourse)
+			return err
+		})
+		return bs
+	}
+	before := len(badges())
+	for field, bad := range map[string]map[string]string{
+		"approvals":  {"approvals": "0", "min_rating": "3"},
+		"min_rating": {"approvals": "2", "min_rating": "6"},
+	} {
+		f := map[string]string{"_csrf": ada.csrf(course + "/manage"), "name": "Reviewed", "criteria": "reviewed", "tasks": task}
+		for k, v := range bad {
+			f[k] = v
+		}
+		resp, body := ada.postMultipart(course+"/badges", f)
+		wantStatus(t, "bad "+field, resp, body, http.StatusUnprocessableEntity)
+		if !strings.Contains(body, `id="`+field+`-error"`) || !strings.Contains(body, `<option value="reviewed" selected>`) {
+			t.Errorf("bad %s: the form again does not mark the field", field)
+		}
+	}
+	if got := len(badges()); got != before {
+		t.Fatalf("refused badges were made: %d, want %d", got, before)
+	}
+	resp, _ := ada.postMultipart(course+"/badges", map[string]string{"_csrf": ada.csrf(course + "/manage"), "name": "Reviewed",
+		"criteria": "reviewed", "tasks": task, "approvals": "2", "min_rating": "3.5"})
+	wantRedirect(t, "a badge for reviewed work", resp, course+"/manage/badges")
+	var made *domain.Badge
+	for _, b := range badges() {
+		if b.Name == "Reviewed" {
+			made = b
+		}
+	}
+	if made == nil || made.Criteria != domain.CriteriaReviewed || made.Approvals != 2 || made.MinRating != 3.5 || len(made.Tasks) != 1 || made.Tasks[0] != task {
+		t.Fatalf("made %+v", made)
+	}
+}

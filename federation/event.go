@@ -140,6 +140,23 @@ func ParseRRule(s string) (domain.Repeat, int, bool) {
 	return "", 0, false
 }
 
+// restRule is the RRULE of the sessions of m from the one at start on,
+// which an Event's startTime gives: as an iCalendar DTSTART does, its
+// COUNT counts from there. "" when one session or none is left.
+func restRule(m *domain.Meeting, start time.Time) string {
+	rest := *m
+	for i, o := range m.All() {
+		if o.Start.Equal(start) {
+			rest.Count = m.Count - i
+			break
+		}
+	}
+	if rest.Count < 2 {
+		return ""
+	}
+	return RRule(&rest)
+}
+
 // IsLink reports whether a meeting's place is a link (an online meeting).
 func IsLink(place string) bool {
 	return strings.HasPrefix(place, "https://") || strings.HasPrefix(place, "http://")
@@ -159,7 +176,7 @@ func (d Documents) EventObject(m *domain.Meeting, now time.Time) ASEvent {
 	}
 	e := ASEvent{ID: id, Type: vocab.EventType, AttributedTo: course, Name: m.Title,
 		StartTime: first.Start.UTC().Format(time.RFC3339), EndTime: first.End.UTC().Format(time.RFC3339),
-		Timezone: m.Timezone, Status: EventConfirmed, JoinMode: "free", Recurrence: RRule(m),
+		Timezone: m.Timezone, Status: EventConfirmed, JoinMode: "free", Recurrence: restRule(m, first.Start),
 		Sequence: m.Sequence, Published: m.Created.UTC().Format(time.RFC3339), URL: id,
 		To: addr.To, CC: addr.CC, Audience: course}
 	if m.Cancelled {

@@ -13,7 +13,11 @@ import (
 )
 
 // accept handles Accept{Follow}: our person's follow is now accepted.
+// Accept of a meeting of this node is an answer to it (event.go).
 func (in *Inbox) accept(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
+	if ok, err := in.answerMeeting(tx, act, domain.RSVPGoing); ok {
+		return err
+	}
 	if ok, err := in.offerAnswered(tx, act, true); ok {
 		return err
 	}
@@ -25,8 +29,12 @@ func (in *Inbox) accept(ctx context.Context, tx domain.Tx, act *federation.Activ
 }
 
 // reject handles Reject{Follow}: our person's follow request was refused,
-// or an accepted follow was ended by the other side.
+// or an accepted follow was ended by the other side. Reject of a meeting of
+// this node is an answer to it (event.go).
 func (in *Inbox) reject(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
+	if ok, err := in.answerMeeting(tx, act, domain.RSVPNo); ok {
+		return err
+	}
 	if ok, err := in.offerAnswered(tx, act, false); ok {
 		return err
 	}

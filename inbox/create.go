@@ -24,8 +24,13 @@ var postTypes = map[string]bool{"Note": true, "Article": true, "Page": true, "Qu
 // note goes to Discussion.Receive, which takes it into the discussion it
 // belongs to, if any; a "#done" reply there is also a learner's claim that
 // they did the task the post it answers announced (Learning.CompleteByReply).
+// A Create{Event} is a meeting of a course elsewhere, and a reply to a
+// meeting here that says only "yes", "maybe" or "no" an answer (event.go).
 func (in *Inbox) create(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
 	o := act.Object
+	if isEvent(o) {
+		return in.receiveEvent(tx, act) // a meeting of a course elsewhere (event.go)
+	}
 	if o == nil || o.IsLink || !postTypes[o.Type] || o.ID == "" {
 		return nil // a bare IRI would need a fetch from its origin; not ours to chase
 	}
@@ -41,6 +46,9 @@ func (in *Inbox) create(ctx context.Context, tx domain.Tx, act *federation.Activ
 			return refusef("create of known note %s by another actor", o.ID) // O11
 		}
 		return nil // a duplicate
+	}
+	if answered, err := in.replyAnswer(tx, act); err != nil || answered {
+		return err // a Mastodon reply "yes" to a meeting here (event.go)
 	}
 	if o.InReplyTo != "" {
 		if answered, err := in.cfg.Enrolment.ReceiveAnswers(tx, act.Actor, o.InReplyTo, o.Content); err != nil || answered {

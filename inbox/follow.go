@@ -17,12 +17,20 @@ func (in *Inbox) follow(ctx context.Context, tx domain.Tx, act *federation.Activ
 
 // join handles Join{course} from Lernejo nodes: enrolment as with Follow,
 // with the sign-up answers in content, answered with Accept or Reject{Join}.
+// Join of a meeting of this node (Mobilizon) is an answer to it (event.go).
 func (in *Inbox) join(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
+	if ok, err := in.answerMeeting(tx, act, domain.RSVPGoing); ok {
+		return err
+	}
 	return in.enrol(tx, act, "Join")
 }
 
 // leave handles Leave{course}: the enrolment ends; the learner's posts stay.
+// Leave of a meeting of this node is an answer to it (event.go).
 func (in *Inbox) leave(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
+	if ok, err := in.answerMeeting(tx, act, domain.RSVPNo); ok {
+		return err
+	}
 	if act.Object == nil {
 		return refusef("leave without object")
 	}

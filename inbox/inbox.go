@@ -118,6 +118,20 @@ type Schools interface {
 	OfferAnswered(tx domain.Tx, course, offerID, by string, accepted bool) error
 }
 
+// Meetings is what the inbox needs of meetings: answers from elsewhere to
+// the meetings of this node's courses, and the meetings of courses
+// elsewhere that local people take part in (service.Meetings).
+type Meetings interface {
+	// IsMeeting reports whether id is the Event of a meeting of this node.
+	IsMeeting(id string) bool
+	// ReceiveAnswer keeps actor's answer to the meeting event of this node,
+	// brought by the activity (or reply) whose id is activity.
+	ReceiveAnswer(tx domain.Tx, actor, event string, a domain.RSVPAnswer, activity string) error
+	// ReceiveEvent keeps a meeting of a course elsewhere that local people
+	// follow.
+	ReceiveEvent(tx domain.Tx, rm *domain.RemoteMeeting) error
+}
+
 // Config is what an Inbox needs.
 type Config struct {
 	Store    domain.Store
@@ -131,6 +145,7 @@ type Config struct {
 	Badges     Badges
 	Moderation Moderation
 	Schools    Schools
+	Meetings   Meetings
 	Logger     *slog.Logger
 	Now        func() time.Time
 	NewID      func() string

@@ -22,22 +22,23 @@ type handler func(ctx context.Context, tx domain.Tx, act *federation.Activity) e
 // types are accepted and ignored.
 func (in *Inbox) handlers() map[string]handler {
 	return map[string]handler{
-		"Follow":   in.follow,
-		"Undo":     in.undo,
-		"Accept":   in.accept,
-		"Reject":   in.reject,
-		"Update":   in.update,
-		"Delete":   in.delete,
-		"Create":   in.create,
-		"Like":     in.like,
-		"Announce": in.announce,
-		"Join":     in.join,
-		"Leave":    in.leave,
-		"Add":      in.add,
-		"Block":    in.block,
-		"Remove":   in.remove,
-		"Flag":     in.flag,
-		"Offer":    in.offer,
+		"Follow":          in.follow,
+		"Undo":            in.undo,
+		"Accept":          in.accept,
+		"TentativeAccept": in.tentativeAccept,
+		"Reject":          in.reject,
+		"Update":          in.update,
+		"Delete":          in.delete,
+		"Create":          in.create,
+		"Like":            in.like,
+		"Announce":        in.announce,
+		"Join":            in.join,
+		"Leave":           in.leave,
+		"Add":             in.add,
+		"Block":           in.block,
+		"Remove":          in.remove,
+		"Flag":            in.flag,
+		"Offer":           in.offer,
 	}
 }
 
@@ -278,6 +279,9 @@ func (in *Inbox) prepare(ctx context.Context, act *federation.Activity, log *slo
 	case "Announce":
 		in.fetchAnnounced(ctx, act, log)
 	case "Accept":
+		if _, ok := in.answeredMeeting(act); ok {
+			return // an answer to a meeting: no course accepted anyone
+		}
 		in.cacheTasks(ctx, act.Actor, log)
 		in.queueBackfill(act.Actor, log)
 	}

@@ -11,11 +11,15 @@ import (
 // course, the enrolment). The Follow's id is tombstoned so a Follow
 // arriving after its Undo is ignored (D10). Undo{Like} and Undo{Announce}
 // uncount the reaction (only the actor who reacted can), and so does an
-// Undo of a bare id, which may name either. Other Undos are ignored.
+// Undo of a bare id, which may name either. Undo{Join} of a meeting of this
+// node is an answer to it (event.go). Other Undos are ignored.
 func (in *Inbox) undo(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
 	o := act.Object
 	if o == nil {
 		return refusef("undo without object")
+	}
+	if ok, err := in.undoJoinMeeting(tx, act); ok {
+		return err
 	}
 	if o.Type == "Like" || o.Type == "Announce" {
 		return in.cfg.Discussion.Unreact(tx, o.ID, act.Actor)

@@ -14,8 +14,12 @@ import (
 // of another actor (O3). Update of a task (a Page) of a followed Lernejo
 // course refreshes the cached copy. Update of a note changes its text, as
 // Discussion.ReceiveEdit allows (its author only, the same published date).
+// Update{Event} changes a meeting of a course elsewhere (event.go).
 func (in *Inbox) update(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
 	o := act.Object
+	if isEvent(o) {
+		return in.receiveEvent(tx, act) // a meeting of a course elsewhere changed (event.go)
+	}
 	if o != nil && o.Type == "Page" && !o.IsLink {
 		// A followed Lernejo course changed a task: refresh the cached copy.
 		// It is the course's own object (checkOrigins: same origin).

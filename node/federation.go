@@ -99,6 +99,7 @@ func (n *Node) wire(ctx context.Context) error {
 		Badges:     n.Services.Badges,
 		Moderation: n.Services.Moderation,
 		Schools:    n.Services.Schools,
+		Meetings:   n.Services.Meetings,
 		Logger:     n.log,
 		Now:        n.cfg.Now,
 		NewID:      newID,

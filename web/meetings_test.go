@@ -316,3 +316,71 @@ func TestMeetingAnswersAndAttendance(t *testing.T) {
 		t.Error("a learner sees the attendance form")
 	}
 }
+
+// TestRemoteMeetingAnswer: a learner here who takes part in a course on
+// another server sees the meeting its Event told this node of on that
+// course's page here, with the answer buttons; their answer is kept and
+// queued to the course's inbox. Someone here who does not take part gets
+// no buttons, and their answer is refused.
+func TestRemoteMeetingAnswer(t *testing.T) {
+	n := startNode(t, node.Config{})
+	bea := member(t, n, "bea", false)
+	carol := member(t, n, "carol", false)
+	course := "https://school.example/courses/go-circle"
+	event := course + "/meetings/01JREMOTEMEETING0000000000"
+	start := time.Now().UTC().AddDate(0, 0, 3).Truncate(time.Minute)
+	if err := n.Store.Update(context.Background(), func(tx domain.Tx) error {
+		if err := tx.PutRemoteActor(&domain.RemoteActor{ID: course, Type: "Group", Username: "go-circle", Host: "school.example",
+			Name: "Go circle", Inbox: course + "/inbox", Lernejo: true}); err != nil {
+			return err
+		}
+		if err := tx.PutFollowing(&domain.Following{Local: "bea", Target: course, ActivityID: "https://x/follow", State: domain.FollowAccepted,
+			Created: time.Now()}); err != nil {
+			return err
+		}
+		return tx.PutRemoteMeeting(&domain.RemoteMeeting{ID: event, Course: course, Title: "Reading group", URL: event, Start: start,
+			Minutes: 60, Timezone: "UTC", Place: "Online", Repeat: domain.RepeatOnce, Count: 1})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	remote := "/remote?id=" + url.QueryEscape(course)
+	body := section(t, bea.mustGet(t, remote), "meetings")
+	if !strings.Contains(body, "Reading group") || !strings.Contains(body, ">Going</button>") || !strings.Contains(body, "Where: Online") {
+		t.Fatalf("the remote course's meetings: %s", body)
+	}
+	if strings.Contains(carol.mustGet(t, remote), ">Going</button>") {
+		t.Error("someone who takes no part is offered the answer buttons")
+	}
+	kept := func(who string) *domain.RSVP {
+		var r *domain.RSVP
+		n.Store.View(context.Background(), func(tx domain.Tx) error {
+			r, _ = tx.RSVP(event, n.URLs.Actor(domain.ActorPerson, who))
+			return nil
+		})
+		return r
+	}
+	resp, _ := carol.post("/remote/answer", url.Values{"_csrf": {carol.csrf(remote)}, "event": {event}, "target": {course}, "answer": {"going"}})
+	wantRedirect(t, "an outsider answers", resp, remote+"#meetings")
+	if kept("carol") != nil {
+		t.Fatal("an outsider's answer was kept")
+	}
+	resp, _ = bea.post("/remote/answer", url.Values{"_csrf": {bea.csrf(remote)}, "event": {event}, "target": {course}, "answer": {"maybe"}})
+	wantRedirect(t, "answer", resp, remote+"#meetings")
+	r := kept("bea")
+	if r == nil || r.Answer != domain.RSVPMaybe || r.Activity == "" {
+		t.Fatalf("bea's answer: %+v", r)
+	}
+	body = bea.mustGet(t, remote)
+	if !strings.Contains(body, "Your answer is saved: Maybe.") || !strings.Contains(section(t, body, "meetings"), "Your answer: <strong>Maybe</strong>") {
+		t.Errorf("the page does not show bea's answer: %s", section(t, body, "meetings"))
+	}
+	var queued bool
+	n.Store.View(context.Background(), func(tx domain.Tx) error {
+		_, err := tx.Activity(r.Activity)
+		queued = err == nil
+		return nil
+	})
+	if !queued {
+		t.Error("the answer was not queued to the course's server")
+	}
+}

@@ -118,6 +118,7 @@ func TestEveryPageIsValidHTML(t *testing.T) {
 	}
 
 	thread := seedLongLists(t, n)
+	meeting, remoteMeeting := seedMeetings(t, n, other)
 	anon := newClient(t, n.Base)
 	pat := newClient(t, n.Base)
 	pat.logIn("pat", pw)
@@ -176,6 +177,14 @@ func TestEveryPageIsValidHTML(t *testing.T) {
 		{"manage-progress-paged", ada, "/courses/" + bigCourse + "/manage/progress", 200},
 		{"thread", anon, "/threads/" + thread, 200},
 		{"home-paged", anon, "/", 200},
+		// Meetings (web/meetings.go): a page as each sees it, the forms,
+		// and a course elsewhere with one.
+		{"meeting", anon, meeting, 200},
+		{"meeting-learner", pat, meeting, 200},
+		{"meeting-organiser", ada, meeting, 200},
+		{"meeting-new", ada, "/courses/gentle-python/meetings/new", 200},
+		{"meeting-edit", ada, meeting + "/edit", 200},
+		{"remote-meetings", ada, remoteMeeting, 200},
 	}
 	dir := t.TempDir()
 	var files []string

@@ -40,6 +40,7 @@
 //	learner_read.go   ActorCache BadgeStore CompletionStore CourseStore FollowStore LocalActorStore PersonStore SchoolStore TaskStore
 //	mail.go           MailStore PersonStore SessionStore SettingsStore
 //	meetings.go       ActorCache CourseStore DeliveryStore FollowStore MeetingStore
+//	meetings_read.go  CourseStore FollowStore MeetingStore
 //	reminders.go      CourseStore FollowStore MeetingStore
 //	moderation.go     ActorCache CourseStore DeliveryStore FollowStore ModerationStore PersonStore PostStore ReceivedBadgeStore TaskStore
 //	notifications.go  ActorCache CourseStore FollowStore NotificationStore PostStore

@@ -28,6 +28,8 @@ type coursePage struct {
 	Base string
 	// Draft is a refused post, shown again in its form (web/learner.go).
 	Draft *postDraft
+	// Meetings are the course's meetings (web/meetings.go).
+	Meetings *courseMeetings
 }
 
 // Bold is s, escaped, in <strong>: a handle inside a translated sentence
@@ -59,8 +61,12 @@ func (s *Server) coursePageWith(c *fiber.Ctx, handle string, draft *postDraft) e
 	if err != nil {
 		return err
 	}
+	meetings, err := s.courseMeetings(c, ctx, handle)
+	if err != nil {
+		return err
+	}
 	pr := s.printer(c)
-	data := coursePage{CoursePage: p,
+	data := coursePage{CoursePage: p, Meetings: meetings,
 		PostPages:   linksAt(c, "posts", "discussion", pr.T("Discussion"), p.PostsPrev, p.PostsNext),
 		PeoplePages: linksAt(c, "people", "people", pr.T("Participants"), p.PeoplePrev, p.PeopleNext), Base: s.urls.Base(), Draft: draft}
 	return s.render(c, "course", pageData{Title: p.Course.Title, Data: data,

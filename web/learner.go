@@ -142,6 +142,7 @@ type remotePage struct {
 	*service.RemoteCoursePage
 	PostPages pageLinks
 	Voting    *service.RemoteVoting // the vote form's choices (web/badges.go)
+	Meetings  *remoteMeetings       // its meetings this node was told of (web/meetings.go)
 }
 
 // remoteCourse shows a course on another server as this node knows it:
@@ -154,9 +155,13 @@ func (s *Server) remoteCourse(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	meetings, err := s.remoteMeetings(c, ctx, viewer.Handle, p.Actor.ID)
+	if err != nil {
+		return err
+	}
 	return s.render(c, "remote", pageData{Title: p.Actor.DisplayName(), Data: remotePage{RemoteCoursePage: p,
 		PostPages: linksAt(c, "posts", "discussion", s.printer(c).T("Discussion"), p.PostsPrev, p.PostsNext),
-		Voting:    s.remoteVoting(ctx, viewer.Handle, p)}})
+		Voting:    s.remoteVoting(ctx, viewer.Handle, p), Meetings: meetings}})
 }
 
 func (s *Server) joinRemote(c *fiber.Ctx) error {

@@ -81,6 +81,10 @@ func (s *Server) routes() {
 	a.Get("/courses/:handle/tasks/:id", s.task)
 	a.Get("/courses/:handle/tasks/:id/completions", s.taskCompletions)
 	a.Get("/courses/:handle/badges", s.courseBadges) // web/badges.go
+	// A meeting: its page, or its Event by Accept (web/meetings.go). The
+	// organisers' form to plan one comes first, as "new" is no meeting's id.
+	a.Get("/courses/:handle/meetings/new", s.loggedIn, s.newMeetingForm)
+	a.Get("/courses/:handle/meetings/:id", s.meeting)
 
 	// Open Badges 2.0, hosted verification
 	a.Get("/issuers/:handle", s.issuer)
@@ -155,6 +159,10 @@ func (s *Server) routes() {
 	// Reviews of a fellow learner's work (web/reviews.go).
 	a.Post("/courses/:handle/tasks/:id/reviews", s.loggedIn, s.reviewWork)
 	a.Post("/remote/vote", s.loggedIn, s.remoteVote)
+	// Going / Maybe / Can't to a meeting, here and on a course of another
+	// server (web/meetings.go): Meetings.Answer checks who takes part.
+	a.Post("/courses/:handle/meetings/:id/answer", s.loggedIn, s.answerMeeting)
+	a.Post("/remote/answer", s.loggedIn, s.remoteAnswer)
 
 	// Organisers: a logged-in person, and each handler's course must be one
 	// they organise (s.organised, Courses.Organised), or the course is new.
@@ -181,6 +189,14 @@ func (s *Server) routes() {
 	a.Post("/courses/:handle/posts/pin", s.loggedIn, s.pinPost)
 	a.Post("/courses/:handle/posts/remove", s.loggedIn, s.removePost)
 	a.Post("/courses/:handle/block", s.loggedIn, s.blockFromCourse)
+	// Meetings (web/meetings.go): plan, edit, skip or put back a session,
+	// call off or put back the meeting, mark who came to a session.
+	a.Post("/courses/:handle/meetings", s.loggedIn, s.createMeeting)
+	a.Get("/courses/:handle/meetings/:id/edit", s.loggedIn, s.editMeetingForm)
+	a.Post("/courses/:handle/meetings/:id/edit", s.loggedIn, s.editMeeting)
+	a.Post("/courses/:handle/meetings/:id/skip", s.loggedIn, s.skipSession)
+	a.Post("/courses/:handle/meetings/:id/cancel", s.loggedIn, s.cancelMeeting)
+	a.Post("/courses/:handle/meetings/:id/attendance", s.loggedIn, s.markAttendance)
 	// Schools (web/schools.go): a course's organiser asks for it to join
 	// one; the school's organisers edit its profile and answer the courses
 	// asking (Schools.Ask, Edit and Decide check who).

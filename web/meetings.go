@@ -176,8 +176,11 @@ func (s *Server) meeting(c *fiber.Ctx) error {
 			data.Marking = &m
 		}
 	}
-	return s.render(c, "meeting", pageData{Title: p.Meeting.Title, Data: data,
-		ActorURL: s.urls.Actor(domain.ActorCourse, handle)})
+	alternate := "" // a draft's meeting has no Event yet
+	if p.Course.Federates() {
+		alternate = p.Event
+	}
+	return s.render(c, "meeting", pageData{Title: p.Meeting.Title, Data: data, ActorURL: alternate})
 }
 
 // meetingURL is the path of a meeting's page.

@@ -133,6 +133,9 @@ func TestMeetingForms(t *testing.T) {
 			t.Errorf("the meeting's page does not say %q:\n%s", want, body)
 		}
 	}
+	if !strings.Contains(body, `<link rel="alternate" type="application/activity+json" href="`+n.base+page+`">`) {
+		t.Error("the meeting's page does not name its Event as its alternate")
+	}
 	// The same URL is the Event to ActivityPub clients.
 	req, _ := http.NewRequest("GET", n.base+page, nil)
 	req.Header.Set("Accept", "application/activity+json")

@@ -31,6 +31,11 @@ type Post struct {
 	// Task is set on the post that announced a new task: a reply to it
 	// with #done completes the task (how Mastodon learners report work).
 	Task string
+	// Work is set on the course's post that shows a learner's work for a
+	// task that asks for peer review: a reply to it with #approve or
+	// #revise reviews the work (how Mastodon participants review), and a
+	// Lernejo node offers its review form under it.
+	Work *Work `json:",omitempty"`
 	// Raw is the activity a remote post arrived in, exactly as received.
 	Raw []byte
 }

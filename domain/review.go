@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -28,6 +30,39 @@ type Review struct {
 	Comment    string `json:",omitempty"` // sanitised HTML, as a post's
 	At         time.Time
 }
+
+// Work is a learner's work shown for peer review, as the course's post
+// about it says: for a local course Task is the task's id, for a course
+// elsewhere its Page's id and Reviews the collection reviews are added to.
+type Work struct {
+	Task       string
+	Learner    string   // actor id of whose work it is
+	Completion string   // id of the completion: what a review names
+	Evidence   string   `json:",omitempty"` // the link to the work
+	Rubric     []string `json:",omitempty"` // the task's criteria
+	Reviews    string   `json:",omitempty"` // BASE/courses/H/tasks/T/reviews
+}
+
+// Review tags: a reply with one of them to a post that shows work reviews
+// it, approving it or asking for a revision.
+const (
+	TagApprove = "approve"
+	TagRevise  = "revise"
+)
+
+// ParseRatings reads the ratings of a review written as text: each
+// "N/MaxRating" in it, in order (a Mastodon reply "#approve 4/5 3/5, clear
+// and tested").
+func ParseRatings(text string) []int {
+	var out []int
+	for _, m := range ratingRE.FindAllStringSubmatch(text, MaxRubric+1) {
+		n, _ := strconv.Atoi(m[1])
+		out = append(out, n)
+	}
+	return out
+}
+
+var ratingRE = regexp.MustCompile(`\b([0-9]{1,2})\s*/\s*` + strconv.Itoa(MaxRating) + `\b`)
 
 // CheckReview checks a review of work for task t and changes nothing: the
 // task asks for review, the reviewer is not the learner, and there is a

@@ -33,6 +33,10 @@ var noteTerms = map[string]any{
 	"openBadge":   map[string]string{"@id": "lernejo:openBadge", "@type": "@id"},
 	"position":    "lernejo:position",
 	"completions": map[string]string{"@id": "lernejo:completions", "@type": "@id"},
+	"submission":  "lernejo:submission",
+	"Completion":  "lernejo:Completion",
+	"rubric":      map[string]string{"@id": "lernejo:rubric", "@container": "@list"},
+	"reviews":     map[string]string{"@id": "lernejo:reviews", "@type": "@id"},
 }
 
 // Mention is an actor a post mentions: Mastodon notifies them only when they
@@ -108,6 +112,8 @@ type ASNote struct {
 	Attachment []ASImage     `json:"attachment,omitempty"`
 	// OpenBadge is the Open Badges assertion an award's note announces.
 	OpenBadge string `json:"openBadge,omitempty"`
+	// Submission is the work a course's post shows for peer review.
+	Submission *ASSubmission `json:"submission,omitempty"`
 }
 
 // HashtagType is the type of a hashtag in a note's tags: Mastodon's
@@ -162,6 +168,7 @@ func (d Documents) NoteObject(p *domain.Post, course string, addr NoteAddress, m
 	}
 	r := Replies(p.URI, replies)
 	n.Replies = &r
+	n.Submission = d.Submission(p)
 	switch {
 	case strings.Contains(course, "://"):
 		n.Audience = course // a course on another server

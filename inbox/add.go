@@ -31,6 +31,9 @@ func (in *Inbox) add(ctx context.Context, tx domain.Tx, act *federation.Activity
 	if act.Object != nil && act.Object.Type == "Vote" {
 		return in.addVote(ctx, tx, act) // vote.go
 	}
+	if act.Object != nil && act.Object.Type == "Review" {
+		return in.addReview(tx, act) // review.go
+	}
 	if act.Object != nil && act.Object.Type == "Page" {
 		return in.addTask(tx, act)
 	}

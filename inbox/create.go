@@ -62,8 +62,19 @@ func (in *Inbox) create(ctx context.Context, tx domain.Tx, act *federation.Activ
 		return err
 	}
 	p := in.remotePost(act, o, act.Actor)
+	if o.AttributedTo == act.Actor {
+		// A course elsewhere showing a learner's work for review (review.go).
+		w, err := federation.ReadSubmission(o.Raw, act.Actor)
+		if err != nil {
+			return refusef("note %s: %w", o.ID, err)
+		}
+		p.Work = w
+	}
 	if err := in.cfg.Discussion.Receive(tx, p, slices.Concat(o.To, o.CC)); err != nil {
 		return err
+	}
+	if err := in.cfg.Reviews.ReviewByReply(tx, p); err != nil {
+		return err // a Mastodon participant's "#approve" under work shown for review
 	}
 	if !p.IsReply() || !slices.Contains(p.Tags, "done") {
 		return nil

@@ -132,6 +132,18 @@ type Meetings interface {
 	ReceiveEvent(tx domain.Tx, rm *domain.RemoteMeeting) error
 }
 
+// Reviews is what the inbox needs of peer review: reviews of the work
+// learners submitted to this node's courses, from participants elsewhere
+// (service.Reviews).
+type Reviews interface {
+	// ReceiveReview keeps the review (a record whose proof was checked) by
+	// reviewer of work submitted for a task of a local course.
+	ReceiveReview(tx domain.Tx, course, task, reviewer string, rec *federation.ReviewRecord) error
+	// ReviewByReply reviews the work the post reply answers shows, when
+	// reply is tagged #approve or #revise.
+	ReviewByReply(tx domain.Tx, reply *domain.Post) error
+}
+
 // Config is what an Inbox needs.
 type Config struct {
 	Store    domain.Store
@@ -146,6 +158,7 @@ type Config struct {
 	Moderation Moderation
 	Schools    Schools
 	Meetings   Meetings
+	Reviews    Reviews
 	Logger     *slog.Logger
 	Now        func() time.Time
 	NewID      func() string

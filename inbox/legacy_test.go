@@ -60,7 +60,7 @@ func TestJournalOfTheFirstVersion(t *testing.T) {
 		Resolver: r.res, Now: time.Now, NewID: newID})
 	r.inbox = r.newInbox(inbox.Config{Store: st, URLs: r.urls, Resolver: r.res, Outbox: r.outbox,
 		Enrolment: r.svc.Enrolment, Discussion: r.svc.Posts, Learning: r.svc.Tasks, Badges: r.svc.Badges, Moderation: r.svc.Moderation, Schools: r.svc.Schools,
-		Meetings: r.svc.Meetings, Now: time.Now, NewID: newID, Backlog: 1})
+		Meetings: r.svc.Meetings, Reviews: r.svc.Reviews, Now: time.Now, NewID: newID, Backlog: 1})
 	if _, ofHost := items(); len(ofHost) != 1 || ofHost[0].Host != host || ofHost[0].Signer != "https://mastodon.example/users/zoe" {
 		t.Fatalf("after the inbox started, the item of %s: %+v", host, ofHost)
 	}

@@ -93,7 +93,7 @@ func newRigOver(t *testing.T, fc fetch.Config, wrap func(domain.Store) domain.St
 	}
 	r.cfg = inbox.Config{Store: inboxStore, URLs: r.urls, Resolver: r.res, Outbox: r.outbox,
 		Enrolment: r.svc.Enrolment, Discussion: r.svc.Posts, Learning: r.svc.Tasks, Badges: r.svc.Badges, Moderation: r.svc.Moderation, Schools: r.svc.Schools,
-		Meetings: r.svc.Meetings, Now: clock, NewID: r.newID}
+		Meetings: r.svc.Meetings, Reviews: r.svc.Reviews, Now: clock, NewID: r.newID}
 	r.inbox = r.newInbox(r.cfg)
 	ctx := context.Background()
 	if err := r.svc.Accounts.Register(ctx, &domain.Person{Handle: "ada", PasswordHash: "x"}); err != nil {

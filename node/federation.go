@@ -100,6 +100,7 @@ func (n *Node) wire(ctx context.Context) error {
 		Moderation: n.Services.Moderation,
 		Schools:    n.Services.Schools,
 		Meetings:   n.Services.Meetings,
+		Reviews:    n.Services.Reviews,
 		Logger:     n.log,
 		Now:        n.cfg.Now,
 		NewID:      newID,

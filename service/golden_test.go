@@ -244,6 +244,26 @@ func TestSentDocumentsMatchGolden(t *testing.T) {
 		Avatar: goldenPicture(t)}))
 	sent("profile_edit")
 
+	// Peer review: bob's work for a task that asks for it, shown in a
+	// course post; ada's review of work a remote course showed, sent to it
+	// as a signed record. Last, like the above, so that no recorded id
+	// moves.
+	u.withLearner("dee")
+	loop := &domain.Task{Course: "course", Title: "Write a loop", Source: "Loop.", PeerReview: true, Rubric: []string{"It runs", "It reads well"}}
+	check(u.svc.Tasks.Add(ctx, "ada", loop))
+	_, err = u.svc.Tasks.Complete(ctx, "dee", "course", loop.ID, "https://example.org/dees-loop", "")
+	check(err)
+	sent("work_shown")
+	shownID := "https://remote.test/posts/shown"
+	u.update(func(tx domain.Tx) error {
+		return tx.PutPost(&domain.Post{ID: "shown", Course: gID, URI: shownID, Author: gID, Thread: "shown",
+			Content: "<p>rae submitted work</p>", Published: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC),
+			Work: &domain.Work{Task: gID + "/tasks/t1", Learner: raeID, Completion: "https://remote.test/completions/c1",
+				Evidence: "https://example.org/raes-loop", Rubric: []string{"It runs", "It reads well"}, Reviews: gID + "/tasks/t1/reviews"}})
+	})
+	check(u.svc.Reviews.ReviewElsewhere(ctx, "ada", shownID, ReviewInput{Approve: true, Ratings: []int{5, 4}, Comment: "Runs, and reads well."}))
+	sent("review")
+
 	names := make([]string, 0, len(got))
 	for name := range got {
 		names = append(names, name)

@@ -43,6 +43,8 @@ var takesTx = map[string]string{
 	"Schools.OfferAnswered":    "inbox entry point",
 	"Meetings.ReceiveAnswer":   "inbox entry point",
 	"Meetings.ReceiveEvent":    "inbox entry point",
+	"Reviews.ReceiveReview":    "inbox entry point",
+	"Reviews.ReviewByReply":    "inbox entry point",
 }
 
 const domainPath = "github.com/lernejo/lernejo/domain"

@@ -1,6 +1,8 @@
 package service
 
 import (
+	"context"
+
 	"github.com/lernejo/lernejo/domain"
 )
 
@@ -72,4 +74,62 @@ func (s *Tasks) peerReview(tx peerReviewTx, p *TaskPage, learner string) error {
 		p.Submissions = append(p.Submissions, sub)
 	}
 	return nil
+}
+
+// RemoteWork is work a course on another Lernejo node shows for review, as
+// the review form under it needs it.
+type RemoteWork struct {
+	Post     string // the course's note that shows it: what the form names
+	Learner  string // actor id
+	Name     string
+	Task     string // the task's title, as cached here, or its id
+	Evidence string
+	Rubric   []string
+	Reviewed bool // the viewer sent a review of it
+}
+
+// RemoteWork is the work the course courseID (on another Lernejo node)
+// shows for review in the newest of its posts kept here, for viewer (a
+// local handle) who takes part in it: not viewer's own. Nothing for a
+// course viewer has not joined.
+func (s *Reviews) RemoteWork(ctx context.Context, viewer, courseID string) ([]RemoteWork, error) {
+	me := s.URLs.Actor(domain.ActorPerson, viewer)
+	var out []RemoteWork
+	err := s.Store.View(ctx, func(tx domain.Tx) error {
+		f, _, err := domain.Found(tx.Following(viewer, courseID))
+		if err != nil || f == nil || f.State != domain.FollowAccepted {
+			return err
+		}
+		titles := map[string]string{}
+		tasks, err := tx.RemoteTasks(courseID)
+		if err != nil {
+			return err
+		}
+		for _, t := range tasks {
+			titles[t.ID] = t.Title
+		}
+		posts, err := tx.CoursePostsPage(courseID, "", maxSubmissions)
+		if err != nil {
+			return err
+		}
+		for _, p := range posts.Items {
+			w := p.Work
+			if w == nil || w.Learner == me || p.Author != courseID {
+				continue
+			}
+			rw := RemoteWork{Post: p.URI, Learner: w.Learner, Name: actorName(tx, s.env, w.Learner), Task: titles[w.Task],
+				Evidence: w.Evidence, Rubric: w.Rubric}
+			if rw.Task == "" {
+				rw.Task = w.Task
+			}
+			old, found, err := domain.Found(tx.Review(courseID, w.Task, w.Learner, me))
+			if err != nil {
+				return err
+			}
+			rw.Reviewed = found && old.Completion == w.Completion
+			out = append(out, rw)
+		}
+		return nil
+	})
+	return out, err
 }

@@ -48,8 +48,8 @@
 //	posts_read.go     ActorCache CourseStore PostStore SchoolStore
 //	profiles.go       ActorCache CourseStore ImageStore PersonStore SchoolStore
 //	reruns.go         BadgeStore CourseStore FollowStore MeetingStore SettingsStore TaskStore
-//	reviews.go        BadgeStore CompletionStore CourseStore TaskStore
-//	reviews_read.go   CompletionStore
+//	reviews.go        ActorCache BadgeStore CompletionStore CourseStore DeliveryStore FollowStore LocalActorStore PostStore TaskStore
+//	reviews_read.go   CompletionStore FollowStore PostStore TaskStore
 //	preferences.go    PersonStore
 //	schools.go        ActorCache CourseStore DeliveryStore FollowStore PersonStore SchoolStore
 //	schools_read.go   CourseStore SchoolStore
@@ -154,7 +154,7 @@ func New(cfg Config) *Services {
 		Badges:     badges,
 		Evidence:   &Evidence{env: e, posts: posts},
 		Meetings:   &Meetings{env: e, badges: badges, posts: posts},
-		Reviews:    &Reviews{env: e, badges: badges},
+		Reviews:    &Reviews{env: e, badges: badges, posts: posts},
 		Moderation: &Moderation{env: e},
 		Profiles:   &Profiles{env: e, accounts: accounts, decoding: make(chan struct{}, 2)},
 		Documents:  &Documents{env: e, posts: posts},

@@ -142,19 +142,10 @@ func (s *Tasks) Complete(ctx context.Context, person, course, task, evidence, no
 			add := federation.AddCompletion(id, learner, c.Raw, task+"/completions", course)
 			return s.Queue.Queue(tx, person, id, add, []string{ra.Inbox})
 		}
-		if _, err := tx.Task(course, task); err != nil {
-			return err
-		}
-		if err := enrolled(tx, course, learner); err != nil {
-			return err
-		}
 		if err := sign(); err != nil {
 			return err
 		}
-		if err := tx.PutCompletion(c); err != nil {
-			return err
-		}
-		return s.badges.CheckAwards(tx, course, learner)
+		return s.record(tx, c)
 	})
 	if err != nil {
 		return nil, err
@@ -242,13 +233,39 @@ func (s *Tasks) ReceiveTask(tx domain.Tx, t *domain.RemoteTask) error {
 // RecordCompletion keeps a completion that came from another server (an
 // Add from a Lernejo node, or a #done reply) and awards what it earns.
 func (s *Tasks) RecordCompletion(tx domain.Tx, c *domain.Completion) error {
-	if _, err := tx.Task(c.Course, c.Task); err != nil {
+	return s.record(tx, c)
+}
+
+// recordTx is what record reads and writes.
+type recordTx interface {
+	checkAwardsTx
+	showWorkTx
+	domain.CourseStore
+}
+
+// record keeps, inside tx, the completion c of a task of a local course by
+// an enrolled learner, shows the work for review when the task asks for
+// it, and awards what it earns.
+func (s *Tasks) record(tx recordTx, c *domain.Completion) error {
+	t, err := tx.Task(c.Course, c.Task)
+	if err != nil {
 		return err
 	}
 	if err := enrolled(tx, c.Course, c.Learner); err != nil {
 		return err
 	}
+	co, err := tx.Course(c.Course)
+	if err != nil {
+		return err
+	}
+	before, _, err := domain.Found(tx.Completion(c.Course, c.Task, c.Learner))
+	if err != nil {
+		return fmt.Errorf("service: completion: %w", err)
+	}
 	if err := tx.PutCompletion(c); err != nil {
+		return err
+	}
+	if err := s.posts.showWork(tx, co, t, c, before); err != nil {
 		return err
 	}
 	return s.badges.CheckAwards(tx, c.Course, c.Learner)

@@ -143,6 +143,7 @@ type remotePage struct {
 	PostPages pageLinks
 	Voting    *service.RemoteVoting // the vote form's choices (web/badges.go)
 	Meetings  *remoteMeetings       // its meetings this node was told of (web/meetings.go)
+	Work      []service.RemoteWork  // fellow learners' work to review (web/reviews.go)
 }
 
 // remoteCourse shows a course on another server as this node knows it:
@@ -159,9 +160,13 @@ func (s *Server) remoteCourse(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	work, err := s.cfg.Services.Reviews.RemoteWork(ctx, viewer.Handle, p.Actor.ID)
+	if err != nil {
+		return err
+	}
 	return s.render(c, "remote", pageData{Title: p.Actor.DisplayName(), Data: remotePage{RemoteCoursePage: p,
 		PostPages: linksAt(c, "posts", "discussion", s.printer(c).T("Discussion"), p.PostsPrev, p.PostsNext),
-		Voting:    s.remoteVoting(ctx, viewer.Handle, p), Meetings: meetings}})
+		Voting:    s.remoteVoting(ctx, viewer.Handle, p), Meetings: meetings, Work: work}})
 }
 
 func (s *Server) joinRemote(c *fiber.Ctx) error {

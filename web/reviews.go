@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"net/url"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -22,6 +24,15 @@ func reviewFromForm(c *fiber.Ctx, t *domain.Task) {
 func (s *Server) reviewWork(c *fiber.Ctx) error {
 	p := s.viewer(c) // behind the loggedIn guard
 	course, task := c.Params("handle"), c.Params("id")
+	ctx, cancel := ctx(c)
+	defer cancel()
+	_, err := s.cfg.Services.Reviews.Review(ctx, p.Handle, course, task, c.FormValue("learner"), reviewFromPost(c))
+	return s.refused(c, "/courses/"+course+"/tasks/"+task+"#work", err, s.printer(c).T("Your review is saved: the learner can read it."))
+}
+
+// reviewFromPost reads a review form: whether the reviewer approves, a
+// rating for each criterion (rating0, rating1…), and the comment.
+func reviewFromPost(c *fiber.Ctx) service.ReviewInput {
 	in := service.ReviewInput{Approve: c.FormValue("approve") == "1", Comment: c.FormValue("comment")}
 	for i := 0; i < domain.MaxRubric; i++ {
 		v := c.FormValue("rating" + strconv.Itoa(i))
@@ -34,8 +45,15 @@ func (s *Server) reviewWork(c *fiber.Ctx) error {
 		}
 		in.Ratings = append(in.Ratings, n)
 	}
-	ctx, cancel := ctx(c)
-	defer cancel()
-	_, err := s.cfg.Services.Reviews.Review(ctx, p.Handle, course, task, c.FormValue("learner"), in)
-	return s.refused(c, "/courses/"+course+"/tasks/"+task+"#work", err, s.printer(c).T("Your review is saved: the learner can read it."))
+	return in
+}
+
+// remoteReview sends a participant's review of work a course on another
+// Lernejo node shows for review (the form under it on the course's page
+// here), and goes back to that page.
+func (s *Server) remoteReview(c *fiber.Ctx) error {
+	return s.asViewer(c, s.printer(c).T("Your review is sent to the course's server."), func(ctx context.Context, p *domain.Person) (string, error) {
+		return "/remote?id=" + url.QueryEscape(c.FormValue("target")) + "#work",
+			s.cfg.Services.Reviews.ReviewElsewhere(ctx, p.Handle, c.FormValue("post"), reviewFromPost(c))
+	})
 }

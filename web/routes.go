@@ -159,6 +159,7 @@ func (s *Server) routes() {
 	// Reviews of a fellow learner's work (web/reviews.go).
 	a.Post("/courses/:handle/tasks/:id/reviews", s.loggedIn, s.reviewWork)
 	a.Post("/remote/vote", s.loggedIn, s.remoteVote)
+	a.Post("/remote/review", s.loggedIn, s.remoteReview)
 	// Going / Maybe / Can't to a meeting, here and on a course of another
 	// server (web/meetings.go): Meetings.Answer checks who takes part.
 	a.Post("/courses/:handle/meetings/:id/answer", s.loggedIn, s.answerMeeting)

@@ -1,10 +1,12 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"math/rand/v2"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +23,7 @@ import (
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/store"
 	"github.com/lernejo/lernejo/federation"
+	"github.com/lernejo/lernejo/service"
 )
 
 // Names of TestStudyGroupAcrossThreeNodes.
@@ -146,6 +149,33 @@ func (o *organiserWeb) post(path string, form url.Values) (int, string) {
 	return resp.StatusCode, resp.Header.Get("Location")
 }
 
+// postMultipart sends a form as multipart/form-data (as the badge form
+// is, for its image), and checks it was taken.
+func (o *organiserWeb) postMultipart(path string, form url.Values) {
+	o.t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	w.WriteField("_csrf", o.session.CSRF)
+	for k, vs := range form {
+		for _, v := range vs {
+			w.WriteField(k, v)
+		}
+	}
+	w.Close()
+	req, _ := http.NewRequest("POST", o.base+path, &body)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.Header.Set("Cookie", "lernejo_session="+o.session.ID)
+	resp, err := o.client.Do(req)
+	if err != nil {
+		o.t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusSeeOther {
+		o.t.Fatalf("POST %s: %d %s", path, resp.StatusCode, b)
+	}
+}
+
 // page GETs a page of B as the organiser.
 func (o *organiserWeb) page(path string) string {
 	o.t.Helper()
@@ -186,7 +216,10 @@ func withStore(t *testing.T, dir string, f func(tx domain.Tx) error) {
 // counts all three. The reminder is made due and B is killed around its
 // rounds again and again: A, C and zoe each get exactly one reminder
 // note. The organiser marks ada and cai as having come, which B still
-// shows after a kill. The group runs again: the new run's page links the
+// shows after a kill. The organiser adds a task that asks for peer review
+// and a badge that needs one approval; ada submits work from A, cai
+// reviews it from C, and the badge B awards shows on A. The group runs
+// again: the new run's page links the
 // old, the old run's actor names the new one, and A gets the invitation.
 func TestStudyGroupAcrossThreeNodes(t *testing.T) {
 	ctx := context.Background()
@@ -394,7 +427,43 @@ func TestStudyGroupAcrossThreeNodes(t *testing.T) {
 		t.Fatalf("the session's page:\n%s", page)
 	}
 
-	// Review: inserted by the lead
+	// Review: ada on A submits work for a task that asks for peer review,
+	// cai on C reviews it (a signed Review record), and the badge that
+	// needs one approval is awarded on B and shows on A.
+	org.post("/courses/"+circle+"/tasks", url.Values{"title": {"Write a loop"}, "body": {"Any loop, with a test."},
+		"peer_review": {"1"}, "rubric": {"It runs\nIt reads well"}})
+	var taskURL string
+	eventually(t, "A caches the task that asks for review", func() bool {
+		p, err := a.Services.Enrolment.Remote(ctx, "ada", course, "")
+		if err != nil {
+			return false
+		}
+		for _, task := range p.Tasks {
+			if task.Title == "Write a loop" {
+				taskURL = task.ID
+			}
+		}
+		return taskURL != ""
+	})
+	org.postMultipart("/courses/"+circle+"/badges", url.Values{"name": {"Reviewed loop"}, "description": {"A loop a fellow learner approved."},
+		"criteria": {"reviewed"}, "approvals": {"1"}, "tasks": {taskURL[strings.LastIndex(taskURL, "/")+1:]}})
+	if _, err := a.Services.Tasks.Complete(ctx, "ada", course, taskURL, "https://example.org/adas-loop", ""); err != nil {
+		t.Fatal(err)
+	}
+	var work []service.RemoteWork
+	eventually(t, "C shows cai ada's work to review", func() bool {
+		work, _ = c.Services.Reviews.RemoteWork(ctx, "cai", course)
+		return len(work) == 1 && work[0].Learner == adaID
+	})
+	if err := c.Services.Reviews.ReviewElsewhere(ctx, "cai", work[0].Post, service.ReviewInput{Approve: true, Ratings: []int{5, 4},
+		Comment: "Runs, and the test reads well."}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "ada's badge for reviewed work shows on A", func() bool {
+		var got []*domain.ReceivedBadge
+		a.Store.View(ctx, func(tx domain.Tx) error { got, _ = tx.ReceivedBadges("ada"); return nil })
+		return len(got) == 1 && got[0].Name == "Reviewed loop"
+	})
 
 	// The group runs again: a draft the organiser opens, which invites
 	// the old run's followers.

@@ -56,6 +56,16 @@ func (in *Inbox) create(ctx context.Context, tx domain.Tx, act *federation.Activ
 		}
 	}
 	if !isPublic(o) {
+		if o.InReplyTo != "" && o.AttributedTo == act.Actor {
+			// A course elsewhere telling one of our learners about their
+			// work: a comment, a review.
+			at := o.Published
+			if at.IsZero() {
+				at = in.cfg.Now().UTC()
+			}
+			_, err := in.cfg.Learning.ReceiveFeedback(tx, act.Actor, o.ID, o.InReplyTo, in.cfg.Sanitizer.RemoteHTML(o.Content), at)
+			return err
+		}
 		return nil // direct and followers-only notes stay out of the public discussion
 	}
 	if got, err := in.receiveBadge(tx, act); err != nil || got {

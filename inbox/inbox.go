@@ -88,6 +88,10 @@ type Learning interface {
 	WithdrawCompletion(tx domain.CompletionStore, course, task, learner, id string) error
 	// ReceiveTask keeps a task a followed Lernejo course added or changed.
 	ReceiveTask(tx domain.Tx, t *domain.RemoteTask) error
+	// ReceiveFeedback keeps a course's direct note in reply to a local
+	// learner's completion (a comment, a review); kept is false for any
+	// other note.
+	ReceiveFeedback(tx domain.Tx, course, note, inReplyTo, content string, at time.Time) (kept bool, err error)
 }
 
 // Badges is what the inbox needs of badges: those that courses elsewhere

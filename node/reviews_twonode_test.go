@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/lernejo/lernejo/domain"
@@ -22,7 +23,8 @@ func reviewsOf(n *Node, course, task, learner string) []*domain.Review {
 // A, take part. cy submits work: A keeps the course's post that shows it,
 // and bea reviews it from A (a signed Review record to B), which B keeps;
 // her second review is refused on A already. bea submits work from A: cy
-// reviews it on B, B awards bea the badge, and it shows on A.
+// reviews it on B, B awards bea the badge, and it shows on A, where bea
+// reads the review with her task.
 func TestPeerReviewAcrossNodes(t *testing.T) {
 	a, b := twoNodes(t)
 	ctx := context.Background()
@@ -106,5 +108,14 @@ func TestPeerReviewAcrossNodes(t *testing.T) {
 		var got []*domain.ReceivedBadge
 		a.Store.View(ctx, func(tx domain.Tx) error { got, _ = tx.ReceivedBadges("bea"); return nil })
 		return len(got) == 1 && got[0].Name == "Reviewed loop"
+	})
+	// A keeps the course's note of the review with bea's task.
+	eventually(t, "bea reads cy's review on A", func() bool {
+		p, err := a.Services.Enrolment.Remote(ctx, "bea", course, "")
+		if err != nil || len(p.Feedback[taskURL]) != 1 {
+			return false
+		}
+		fb := p.Feedback[taskURL][0].Content
+		return strings.Contains(fb, "reviewed your work") && strings.Contains(fb, "It runs: 5/5") && strings.Contains(fb, "reads well.")
 	})
 }

@@ -21,7 +21,10 @@ type RemoteCoursePage struct {
 	Following string
 	Tasks     []*domain.RemoteTask
 	// Done holds the ids of the tasks the viewer did.
-	Done                 map[string]bool
+	Done map[string]bool
+	// Feedback holds, by task id, what the course told the viewer about
+	// their work for it: organisers' comments and fellow learners' reviews.
+	Feedback             map[string][]*domain.EvidenceComment
 	Threads              []PostView
 	PostsPrev, PostsNext string
 }
@@ -50,8 +53,16 @@ func (f *Enrolment) Remote(ctx context.Context, viewer, actorID, posts string) (
 		if err != nil {
 			return err
 		}
+		p.Feedback = map[string][]*domain.EvidenceComment{}
 		for _, c := range cs {
 			p.Done[c.Task] = true
+			fb, err := tx.EvidenceComments(actorID, c.Task, c.Learner)
+			if err != nil {
+				return err
+			}
+			if len(fb) > 0 {
+				p.Feedback[c.Task] = fb
+			}
 		}
 		d, err := f.discussion(tx, viewer, actorID, posts)
 		if err != nil {

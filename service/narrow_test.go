@@ -35,6 +35,7 @@ var takesTx = map[string]string{
 	"Tasks.RecordCompletion":   "inbox entry point",
 	"Tasks.CompleteByReply":    "inbox entry point",
 	"Tasks.ReceiveTask":        "inbox entry point",
+	"Tasks.ReceiveFeedback":    "inbox entry point",
 	"Badges.ReceiveAward":      "inbox entry point",
 	"Badges.ReceiveVote":       "inbox entry point",
 	"Moderation.BlockedBy":     "inbox entry point",

@@ -37,6 +37,7 @@
 //	documents.go      ActorCache BadgeStore CourseStore DeliveryStore FollowStore LocalActorStore PersonStore PostStore SchoolStore SettingsStore
 //	enrolment.go      ActorCache CourseStore DeliveryStore FollowStore LocalActorStore PersonStore
 //	evidence.go       CompletionStore TaskStore
+//	feedback.go       CompletionStore TaskStore
 //	learner_read.go   ActorCache BadgeStore CompletionStore CourseStore FollowStore LocalActorStore PersonStore SchoolStore TaskStore
 //	mail.go           MailStore PersonStore SessionStore SettingsStore
 //	meetings.go       ActorCache CourseStore DeliveryStore FollowStore MeetingStore

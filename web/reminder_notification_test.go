@@ -22,12 +22,20 @@ func TestReminderNotification(t *testing.T) {
 	n := startNode(t, node.Config{SMTP: mailtest.Start(t).SMTP(), AllowPrivateNetworks: true})
 	ctx := context.Background()
 	start := time.Now().UTC().Add(time.Hour).Truncate(time.Minute)
-	m, err := n.Services.Meetings.Create(ctx, node.DemoOrganiser, node.DemoCourse, service.MeetingInput{Title: "Pair programming",
-		Start: start.Format("2006-01-02T15:04"), Timezone: "UTC", Minutes: 60, ReminderLead: 2 * time.Hour})
+	// The reminder is due only once ada said she comes: the node's own
+	// reminder round may run at any moment, and would otherwise send it to
+	// no one.
+	in := service.MeetingInput{Title: "Pair programming", Start: start.Format("2006-01-02T15:04"), Timezone: "UTC", Minutes: 60,
+		ReminderLead: 30 * time.Minute}
+	m, err := n.Services.Meetings.Create(ctx, node.DemoOrganiser, node.DemoCourse, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := n.Services.Meetings.Answer(ctx, node.DemoOrganiser, federation.MeetingURL(n.URLs, node.DemoCourse, m.ID), domain.RSVPGoing); err != nil {
+		t.Fatal(err)
+	}
+	in.ReminderLead = 2 * time.Hour
+	if _, err := n.Services.Meetings.Edit(ctx, node.DemoOrganiser, node.DemoCourse, m.ID, in); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := n.Services.Meetings.SendReminders(ctx); err != nil {

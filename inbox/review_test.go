@@ -193,3 +193,61 @@ func TestReviewsFromElsewhere(t *testing.T) {
 		t.Errorf("kim got %d direct notes of reviews, want 2", told)
 	}
 }
+
+// TestFeedbackFromACourseElsewhere: ada, here, did a task of a course on
+// another Lernejo node. The course's direct note in reply to her
+// completion record (a review, a comment) is kept with her work; the same
+// note from anyone else, or in reply to something else, is not, and the
+// same note delivered twice is kept once.
+func TestFeedbackFromACourseElsewhere(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t, fetch.Config{})
+	course := r.newRemote("https://other.test/courses/py")
+	eve := r.newRemote("https://evil.test/users/eve")
+	ada := "https://node.test/people/ada"
+	done := &domain.Completion{ID: "https://node.test/completions/c1", Course: course.id, Task: course.id + "/tasks/t1", Learner: ada, At: r.now}
+	if err := r.store.Update(ctx, func(tx domain.Tx) error { return tx.PutCompletion(done) }); err != nil {
+		t.Fatal(err)
+	}
+	dm := func(by *remoteActor, id, inReplyTo string) []byte {
+		body, _ := json.Marshal(map[string]any{"id": id + "/activity", "type": "Create", "actor": by.id, "to": []string{ada},
+			"object": map[string]any{"id": id, "type": "Note", "attributedTo": by.id, "inReplyTo": inReplyTo, "to": []string{ada},
+				"content": "<p>@ada bea reviewed your work and approves it.</p>", "published": r.now.Format(time.RFC3339)}})
+		return body
+	}
+	kept := func() []*domain.EvidenceComment {
+		var cs []*domain.EvidenceComment
+		r.view(func(tx domain.Tx) { cs, _ = tx.EvidenceComments(course.id, done.Task, ada) })
+		return cs
+	}
+	for _, bad := range []struct {
+		by        *remoteActor
+		id, reply string
+	}{
+		{eve, "https://evil.test/notes/1", done.ID},
+		{course, "https://other.test/notes/0", "https://node.test/completions/nope"},
+	} {
+		if err := r.inbox.Receive(ctx, r.signed(bad.by, dm(bad.by, bad.id, bad.reply))); err != nil {
+			t.Fatal(err)
+		}
+		r.inbox.ProcessPending(ctx)
+		if got := kept(); len(got) != 0 {
+			t.Fatalf("a note from %s in reply to %s was kept: %+v", bad.by.id, bad.reply, got[0])
+		}
+	}
+	if err := r.inbox.Receive(ctx, r.signed(course, dm(course, "https://other.test/notes/1", done.ID))); err != nil {
+		t.Fatal(err)
+	}
+	r.inbox.ProcessPending(ctx)
+	// Delivered again (a retry, under another activity id): kept once.
+	again, _ := json.Marshal(map[string]any{"id": "https://other.test/notes/1/again", "type": "Create", "actor": course.id, "to": []string{ada},
+		"object": map[string]any{"id": "https://other.test/notes/1", "type": "Note", "attributedTo": course.id, "inReplyTo": done.ID,
+			"to": []string{ada}, "content": "<p>@ada bea reviewed your work and approves it.</p>"}})
+	if err := r.inbox.Receive(ctx, r.signed(course, again)); err != nil {
+		t.Fatal(err)
+	}
+	r.inbox.ProcessPending(ctx)
+	if got := kept(); len(got) != 1 || !strings.Contains(got[0].Content, "approves it") || got[0].NoteURI != "https://other.test/notes/1" {
+		t.Fatalf("the course's note about ada's work: %+v", got)
+	}
+}

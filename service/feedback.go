@@ -27,6 +27,15 @@ func (s *Tasks) ReceiveFeedback(tx domain.Tx, course, note, inReplyTo, content s
 	if _, _, local := s.URLs.LocalActor(done.Learner); !local {
 		return false, nil
 	}
+	had, err := tx.EvidenceComments(course, done.Task, done.Learner)
+	if err != nil {
+		return false, err
+	}
+	for _, cm := range had {
+		if cm.NoteURI == note {
+			return true, nil // delivered again
+		}
+	}
 	cm := &domain.EvidenceComment{ID: s.NewID(), Course: course, Task: done.Task, Learner: done.Learner, Completion: done.ID,
 		Author: course, Content: content, NoteURI: note, At: at}
 	if err := tx.PutEvidenceComment(cm); err != nil {

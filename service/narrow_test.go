@@ -42,6 +42,7 @@ var takesTx = map[string]string{
 	"Schools.ReceiveOffer":     "inbox entry point",
 	"Schools.OfferAnswered":    "inbox entry point",
 	"Meetings.ReceiveAnswer":   "inbox entry point",
+	"Meetings.ReceiveJoin":     "inbox entry point",
 	"Meetings.ReceiveEvent":    "inbox entry point",
 }
 

@@ -443,6 +443,24 @@ func (s *Meetings) MarkAttendance(ctx context.Context, organiser, course, id str
 // Event is the Event document of a meeting of a course that federates,
 // served at its id.
 func (s *Meetings) Event(ctx context.Context, course, id string) ([]byte, error) {
+	return s.eventDocument(ctx, course, id, func(m *domain.Meeting, ev federation.ASEvent) []byte {
+		return federation.EventDocument(ev)
+	})
+}
+
+// CreateActivity is the Create of a meeting's Event, served at its id (the
+// Event's id with /activity, as the course's outbox lists it) to whoever
+// may read the Event: the Event embedded as it is now, published when the
+// meeting was.
+func (s *Meetings) CreateActivity(ctx context.Context, course, id string) ([]byte, error) {
+	return s.eventDocument(ctx, course, id, func(m *domain.Meeting, ev federation.ASEvent) []byte {
+		return federation.WrapEvent(vocab.CreateType, ev.ID+"/activity", ev, m.Created)
+	})
+}
+
+// eventDocument is the document doc makes of a meeting's Event, when its
+// course federates; not found otherwise.
+func (s *Meetings) eventDocument(ctx context.Context, course, id string, doc func(*domain.Meeting, federation.ASEvent) []byte) ([]byte, error) {
 	var out []byte
 	err := s.Store.View(ctx, func(tx domain.Tx) error {
 		c, err := tx.Course(course)
@@ -456,7 +474,7 @@ func (s *Meetings) Event(ctx context.Context, course, id string) ([]byte, error)
 		if err != nil {
 			return err
 		}
-		out = federation.EventDocument(s.Docs.EventObject(m, s.Now()))
+		out = doc(m, s.Docs.EventObject(m, s.Now()))
 		return nil
 	})
 	return out, err

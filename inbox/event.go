@@ -13,8 +13,9 @@ import (
 // who take part in this node's courses answer theirs with Accept,
 // TentativeAccept or Reject of the Event (Lernejo), Join or Leave of it
 // (Mobilizon), Undo of that Join, or a reply "yes", "maybe" or "no"
-// (Mastodon). Accept, Reject, Join, Leave and Undo answer follows and
-// enrolments too: what their object names decides.
+// (Mastodon). A Join is answered as Mobilizon's servers answer it, with
+// Accept{Join} or Reject{Join}. Accept, Reject, Join, Leave and Undo
+// answer follows and enrolments too: what their object names decides.
 
 // receiveEvent handles Create{Event} and Update{Event}: a meeting of a
 // course on another server, sent by the course itself (the Event its own,
@@ -57,6 +58,18 @@ func (in *Inbox) answerMeeting(tx domain.Tx, act *federation.Activity, a domain.
 		return false, nil
 	}
 	return true, in.cfg.Meetings.ReceiveAnswer(tx, act.Actor, event, a, act.ID)
+}
+
+// joinMeeting handles Join of a meeting of this node (Mobilizon's way to
+// say going), which Meetings.ReceiveJoin keeps and answers with
+// Accept{Join} or Reject{Join}, the Join embedded as it came. ok is false
+// for a Join of anything else (a course: enrolment).
+func (in *Inbox) joinMeeting(tx domain.Tx, act *federation.Activity) (bool, error) {
+	event, ok := in.answeredMeeting(act)
+	if !ok {
+		return false, nil
+	}
+	return true, in.cfg.Meetings.ReceiveJoin(tx, federation.FollowRef{Type: "Join", ID: act.ID, Actor: act.Actor, Object: event})
 }
 
 // tentativeAccept handles TentativeAccept of a meeting of this node: the

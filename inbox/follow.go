@@ -19,7 +19,7 @@ func (in *Inbox) follow(ctx context.Context, tx domain.Tx, act *federation.Activ
 // with the sign-up answers in content, answered with Accept or Reject{Join}.
 // Join of a meeting of this node (Mobilizon) is an answer to it (event.go).
 func (in *Inbox) join(ctx context.Context, tx domain.Tx, act *federation.Activity) error {
-	if ok, err := in.answerMeeting(tx, act, domain.RSVPGoing); ok {
+	if ok, err := in.joinMeeting(tx, act); ok {
 		return err
 	}
 	return in.enrol(tx, act, "Join")

@@ -131,6 +131,9 @@ type Meetings interface {
 	// ReceiveAnswer keeps actor's answer to the meeting event of this node,
 	// brought by the activity (or reply) whose id is activity.
 	ReceiveAnswer(tx domain.Tx, actor, event string, a domain.RSVPAnswer, activity string) error
+	// ReceiveJoin keeps a Join of the meeting event of this node (join.Object)
+	// as going, and answers it with Accept or Reject of the Join.
+	ReceiveJoin(tx domain.Tx, join federation.FollowRef) error
 	// ReceiveEvent keeps a meeting of a course elsewhere that local people
 	// follow.
 	ReceiveEvent(tx domain.Tx, rm *domain.RemoteMeeting) error

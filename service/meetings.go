@@ -331,6 +331,39 @@ func (s *Meetings) ReceiveAnswer(tx domain.Tx, actor, event string, a domain.RSV
 	return s.answerLocal(tx, course, id, actor, a, activity)
 }
 
+// ReceiveJoin keeps, inside the inbox's tx, a Join of a meeting of this
+// node (Mobilizon's "I am going"; join.Object is the Event's id) and
+// answers it as a Mobilizon organiser's server does, from the course to
+// the joiner's inbox: Accept{Join} when the answer is kept, Reject{Join}
+// when the course refuses it (the joiner takes no part in it, the meeting
+// is called off or over), so that Mobilizon shows the participation as
+// approved or as refused rather than pending. A Join of no meeting here is
+// an ENOTFOUND error and gets no answer; a course that does not federate
+// keeps the answer and sends nothing, as it sends nothing else.
+func (s *Meetings) ReceiveJoin(tx domain.Tx, join federation.FollowRef) error {
+	course, id, ok := federation.MeetingOf(s.URLs, join.Object)
+	if !ok {
+		return domain.Errorf(domain.ENOTFOUND, "No meeting here has that id.")
+	}
+	answer := federation.AcceptFollow
+	switch err := s.answerLocal(tx, course, id, join.Actor, domain.RSVPGoing, join.ID); domain.ErrorCode(err) {
+	case "":
+	case domain.EFORBIDDEN, domain.EINVALID:
+		answer = federation.RejectFollow
+	default:
+		return err
+	}
+	if c, err := tx.Course(course); err != nil || !c.Federates() {
+		return err // a course that does not federate sends nothing
+	}
+	joiner, err := tx.RemoteActor(join.Actor)
+	if err != nil {
+		return err
+	}
+	aid := s.newActivityID()
+	return s.Queue.Queue(tx, course, aid, answer(aid, s.URLs.Actor(domain.ActorCourse, course), join), []string{joiner.Inbox})
+}
+
 // IsMeeting reports whether id is the Event of a meeting of this node (so a
 // reply to it is an answer).
 func (s *Meetings) IsMeeting(id string) bool {
@@ -410,6 +443,24 @@ func (s *Meetings) MarkAttendance(ctx context.Context, organiser, course, id str
 // Event is the Event document of a meeting of a course that federates,
 // served at its id.
 func (s *Meetings) Event(ctx context.Context, course, id string) ([]byte, error) {
+	return s.eventDocument(ctx, course, id, func(m *domain.Meeting, ev federation.ASEvent) []byte {
+		return federation.EventDocument(ev)
+	})
+}
+
+// CreateActivity is the Create of a meeting's Event, served at its id (the
+// Event's id with /activity, as the course's outbox lists it) to whoever
+// may read the Event: the Event embedded as it is now, published when the
+// meeting was.
+func (s *Meetings) CreateActivity(ctx context.Context, course, id string) ([]byte, error) {
+	return s.eventDocument(ctx, course, id, func(m *domain.Meeting, ev federation.ASEvent) []byte {
+		return federation.WrapEvent(vocab.CreateType, ev.ID+"/activity", ev, m.Created)
+	})
+}
+
+// eventDocument is the document doc makes of a meeting's Event, when its
+// course federates; not found otherwise.
+func (s *Meetings) eventDocument(ctx context.Context, course, id string, doc func(*domain.Meeting, federation.ASEvent) []byte) ([]byte, error) {
 	var out []byte
 	err := s.Store.View(ctx, func(tx domain.Tx) error {
 		c, err := tx.Course(course)
@@ -423,7 +474,7 @@ func (s *Meetings) Event(ctx context.Context, course, id string) ([]byte, error)
 		if err != nil {
 			return err
 		}
-		out = federation.EventDocument(s.Docs.EventObject(m, s.Now()))
+		out = doc(m, s.Docs.EventObject(m, s.Now()))
 		return nil
 	})
 	return out, err

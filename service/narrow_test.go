@@ -43,6 +43,7 @@ var takesTx = map[string]string{
 	"Schools.ReceiveOffer":     "inbox entry point",
 	"Schools.OfferAnswered":    "inbox entry point",
 	"Meetings.ReceiveAnswer":   "inbox entry point",
+	"Meetings.ReceiveJoin":     "inbox entry point",
 	"Meetings.ReceiveEvent":    "inbox entry point",
 	"Reviews.ReceiveReview":    "inbox entry point",
 	"Reviews.ReviewByReply":    "inbox entry point",

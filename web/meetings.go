@@ -139,6 +139,18 @@ type meetingPage struct {
 	PlaceLink bool
 }
 
+// meetingActivity serves the Create of a meeting's Event, the id the
+// course's outbox lists it by, to whoever may read the Event.
+func (s *Server) meetingActivity(c *fiber.Ctx) error {
+	ctx, cancel := ctx(c)
+	defer cancel()
+	doc, err := s.cfg.Services.Meetings.CreateActivity(ctx, c.Params("handle"), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return sendActivity(c, doc)
+}
+
 // meeting serves a meeting: its Event to ActivityPub clients, its page to
 // people (?session= names the session whose attendance the organisers'
 // form marks).

@@ -81,10 +81,12 @@ func (s *Server) routes() {
 	a.Get("/courses/:handle/tasks/:id", s.task)
 	a.Get("/courses/:handle/tasks/:id/completions", s.taskCompletions)
 	a.Get("/courses/:handle/badges", s.courseBadges) // web/badges.go
-	// A meeting: its page, or its Event by Accept (web/meetings.go). The
-	// organisers' form to plan one comes first, as "new" is no meeting's id.
+	// A meeting: its page, or its Event by Accept, and the Create of its
+	// Event (web/meetings.go). The organisers' form to plan one comes
+	// first, as "new" is no meeting's id.
 	a.Get("/courses/:handle/meetings/new", s.loggedIn, s.newMeetingForm)
 	a.Get("/courses/:handle/meetings/:id", s.meeting)
+	a.Get("/courses/:handle/meetings/:id/activity", s.meetingActivity)
 
 	// Open Badges 2.0, hosted verification
 	a.Get("/issuers/:handle", s.issuer)

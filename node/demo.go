@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/password"
@@ -128,6 +129,35 @@ func (n *Node) seedDemo(ctx context.Context) error {
 		}); err != nil {
 			return err
 		}
+		// The study group meets weekly, for its six weeks.
+		if _, err := svc.Meetings.Create(ctx, DemoOrganiser, DemoCourse, service.MeetingInput{
+			Title:    "Weekly session",
+			Agenda:   "Show what you tried this week, then the next small piece of Python together.",
+			Place:    "Room 4, Central Library",
+			Timezone: demoMeetingZone,
+			Start:    nextWeekday(n.cfg.Now(), time.Wednesday, demoMeetingZone).Format("2006-01-02") + "T18:30",
+			Minutes:  90,
+			Repeat:   domain.RepeatWeekly,
+			Count:    6,
+		}); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// demoMeetingZone is the time zone of the demo study group's meetings.
+const demoMeetingZone = "Europe/Berlin"
+
+// nextWeekday is the first day after now that is day, in the zone.
+func nextWeekday(now time.Time, day time.Weekday, zone string) time.Time {
+	loc, err := domain.LoadZone(zone)
+	if err != nil {
+		loc = time.UTC
+	}
+	d := now.In(loc).AddDate(0, 0, 1)
+	for d.Weekday() != day {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d
 }

@@ -104,8 +104,8 @@ func TestCourseDiscussionAcrossNodes(t *testing.T) {
 		return false
 	})
 	page := getJSON(t, course+"/outbox?page=1", asAccept)
-	if items := page["orderedItems"].([]any); len(items) != 2+len(demoTasks) {
-		t.Fatalf("course outbox holds %d items, want the Create and the Announce after the demo's %d task posts", len(items), len(demoTasks))
+	if items := page["orderedItems"].([]any); len(items) != 3+len(demoTasks) {
+		t.Fatalf("course outbox holds %d items, want the Create and the Announce after the demo's %d task posts and its meeting", len(items), len(demoTasks))
 	}
 	replies := getJSON(t, p.URI+"/replies?page=1", asAccept)
 	if items := replies["items"].([]any); len(items) != 1 || items[0] != reply.URI {

@@ -37,9 +37,12 @@ func (s *Server) calendarSettings(c *fiber.Ctx, renew bool) error {
 	if renew {
 		p.Notice = pr.T("Here is your new link; the old one no longer works.")
 	}
-	// The page shows a secret: no cache keeps it.
+	// The page shows a secret: no cache keeps it. Its address names no
+	// secret, and its own form must be sent with its origin (a browser
+	// sends "Origin: null" under no-referrer, which the CSRF check
+	// refuses): same-origin tells other sites nothing.
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set("Referrer-Policy", "no-referrer")
+	c.Set("Referrer-Policy", "same-origin")
 	return s.render(c, "calendar_settings", pageData{Title: pr.T("My sessions in a calendar"), Data: p})
 }
 

@@ -509,9 +509,16 @@ func TestCollectionsArePagedByCursor(t *testing.T) {
 		}
 		return tx.ListInOutbox(node.DemoCourse, p.Activity, p.URI)
 	})
-	// The outbox holds the demo's posts and task announcements too, sent
-	// before these.
+	// The outbox holds the demo's meeting, posts and task announcements
+	// too, sent before these (the meeting last of them).
 	if err := n.Store.View(context.Background(), func(tx domain.Tx) error {
+		ms, err := tx.Meetings(node.DemoCourse)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			outbox = append(outbox, n.URLs.Actor(domain.ActorCourse, node.DemoCourse)+"/meetings/"+m.ID+"/activity")
+		}
 		ps, err := tx.CoursePosts(node.DemoCourse, 0, 0)
 		for _, p := range ps {
 			if p.Activity != "" && !slices.Contains(outbox, p.Activity) {

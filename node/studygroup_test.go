@@ -134,19 +134,7 @@ type organiserWeb struct {
 func (o *organiserWeb) post(path string, form url.Values) (int, string) {
 	o.t.Helper()
 	form.Set("_csrf", o.session.CSRF)
-	req, _ := http.NewRequest("POST", o.base+path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Cookie", "lernejo_session="+o.session.ID)
-	resp, err := o.client.Do(req)
-	if err != nil {
-		o.t.Fatalf("POST %s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusSeeOther {
-		o.t.Fatalf("POST %s: %d %s", path, resp.StatusCode, b)
-	}
-	return resp.StatusCode, resp.Header.Get("Location")
+	return o.send(path, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
 }
 
 // postMultipart sends a form as multipart/form-data (as the badge form
@@ -162,8 +150,15 @@ func (o *organiserWeb) postMultipart(path string, form url.Values) {
 		}
 	}
 	w.Close()
-	req, _ := http.NewRequest("POST", o.base+path, &body)
-	req.Header.Set("Content-Type", w.FormDataContentType())
+	o.send(path, w.FormDataContentType(), &body)
+}
+
+// send POSTs body as the organiser and checks the form was taken (a
+// redirect); it returns the status and the redirect's target.
+func (o *organiserWeb) send(path, contentType string, body io.Reader) (int, string) {
+	o.t.Helper()
+	req, _ := http.NewRequest("POST", o.base+path, body)
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Cookie", "lernejo_session="+o.session.ID)
 	resp, err := o.client.Do(req)
 	if err != nil {
@@ -174,6 +169,7 @@ func (o *organiserWeb) postMultipart(path string, form url.Values) {
 	if resp.StatusCode != http.StatusSeeOther {
 		o.t.Fatalf("POST %s: %d %s", path, resp.StatusCode, b)
 	}
+	return resp.StatusCode, resp.Header.Get("Location")
 }
 
 // page GETs a page of B as the organiser.

@@ -95,6 +95,7 @@ import "encoding/binary"
 //	0xa5 remote-meeting 0 EVENTID                  → domain.RemoteMeeting
 //	0xa6 remote-meeting-of 0 COURSEID 0 EVENTID    → empty (index)
 //	0xb0 review 0 COURSE 0 TASK 0 LEARNER 0 REVIEWER → domain.Review (one per reviewer)
+//	0xb8 past-completion 0 COURSE 0 LEARNER 0 ULID → domain.PastCompletion (attempts set aside by a restart)
 
 const (
 	pSettings      byte = 0x01
@@ -173,6 +174,7 @@ const (
 	pRemoteMeeting byte = 0xa5
 	pRemoteMeetOf  byte = 0xa6
 	pReview        byte = 0xb0
+	pPastAttempt   byte = 0xb8
 )
 
 // key builds a key from a prefix and parts, joined with 0x00.

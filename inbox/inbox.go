@@ -655,7 +655,8 @@ func (in *Inbox) knownActor(ctx context.Context, id string) (bool, error) {
 
 // checkOrigins refuses activities that claim things the actor does not own:
 // the activity's id and, for Create and Update, the object's id must be on
-// the actor's origin and the object attributed to the actor (O1, O3).
+// the actor's origin and the object attributed to the actor (O1, O3); an
+// actor document may be updated by that actor alone.
 func checkOrigins(act *federation.Activity) error {
 	if !federation.SameOrigin(act.ID, act.Actor) {
 		return fmt.Errorf("activity %s is not on the origin of its actor %s", act.ID, act.Actor)
@@ -669,11 +670,17 @@ func checkOrigins(act *federation.Activity) error {
 		if o.ID != "" && !federation.SameOrigin(o.ID, act.Actor) {
 			return fmt.Errorf("object %s is not on the origin of its actor", o.ID)
 		}
+		if isActorType(o.Type) {
+			// An actor is its own: only it updates itself. Its
+			// attributedTo names who runs it (a course's organisers, a
+			// Lemmy community's moderators), not an author.
+			if act.Type == "Update" && o.ID != act.Actor {
+				return fmt.Errorf("update of actor %s by %s", o.ID, act.Actor)
+			}
+			return nil
+		}
 		if o.AttributedTo != "" && o.AttributedTo != act.Actor {
 			return fmt.Errorf("object attributed to %s, not to the actor", o.AttributedTo)
-		}
-		if act.Type == "Update" && isActorType(o.Type) && o.ID != act.Actor {
-			return fmt.Errorf("update of actor %s by %s", o.ID, act.Actor)
 		}
 	case "Delete", "Undo":
 		if o.ID != "" && !federation.SameOrigin(o.ID, act.Actor) {

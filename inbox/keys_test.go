@@ -144,3 +144,43 @@ func TestUpdateCannotSwapTheKey(t *testing.T) {
 		}
 	})
 }
+
+// TestUpdateOfACourseRunByItsOrganisers: a Lernejo course's Group names
+// its organisers in attributedTo; its Update{Group} is the actor's own
+// change, taken (refetched from the origin), not refused as an object
+// attributed to someone else, which left every other node with a course's
+// old name and dates.
+func TestUpdateOfACourseRunByItsOrganisers(t *testing.T) {
+	o := newOrigin(t)
+	r := newRig(t, fetch.Config{AllowPrivate: true})
+	kp, kim := newKey(t)
+	id := o.URL + "/users/kim"
+	kim.id, kim.keyID = id, id+"#main-key"
+	group := func(name string) map[string]any {
+		return map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": id, "type": "Group",
+			"preferredUsername": "kim", "name": name, "inbox": id + "/inbox", "attributedTo": []string{o.URL + "/people/ada"},
+			"publicKey": map[string]string{"id": id + "#main-key", "owner": id, "publicKeyPem": kp.PublicPEM}}
+	}
+	serve := func(name string) {
+		b, _ := json.Marshal(group(name))
+		o.mu.Lock()
+		o.doc = b
+		o.mu.Unlock()
+	}
+	serve("Python")
+	if _, err := r.res.Refresh(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
+	serve("Python, spring run")
+	upd, _ := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": o.URL + "/activities/1",
+		"type": "Update", "actor": id, "object": group("Python, spring run")})
+	if err := r.inbox.Receive(context.Background(), r.signed(kim, upd)); err != nil {
+		t.Fatal(err)
+	}
+	r.inbox.ProcessPending(context.Background())
+	r.view(func(tx domain.Tx) {
+		if a, _ := tx.RemoteActor(id); a == nil || a.Name != "Python, spring run" {
+			t.Fatalf("the course's Update was not taken: %+v", a)
+		}
+	})
+}

@@ -30,7 +30,10 @@ type RemoteActor struct {
 	// Questions are a Lernejo course's sign-up questions (signUpQuestions),
 	// as plain text, which its remote join page asks.
 	Questions []string
-	Fetched   time.Time
+	// Starts and Ends are a Lernejo course's dates (its startTime and
+	// endTime), zero for a self-paced course.
+	Starts, Ends time.Time `json:",omitzero"`
+	Fetched      time.Time
 }
 
 // Handle is @username@host.

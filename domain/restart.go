@@ -6,11 +6,21 @@ import "time"
 // through it at their own pace, and may go through it again.
 func (c *Course) SelfPaced() bool { return c.Starts.IsZero() && c.Ends.IsZero() }
 
-// CheckRestart says whether a learner may restart tasks of the course,
-// and changes nothing: only a self-paced course may be restarted. A course
-// with dates runs once, as a cohort; its next run is the way to do it again.
-func (c *Course) CheckRestart() error {
-	if !c.SelfPaced() {
+// SelfPaced reports whether a course on another server has no dates, as
+// its actor document says.
+func (a *RemoteActor) SelfPaced() bool { return a.Starts.IsZero() && a.Ends.IsZero() }
+
+// CheckRestart says whether a learner may restart the whole course, and
+// changes nothing: only a self-paced course may be. A course with dates
+// runs once, as a cohort; its next run is the way to do it again. (One
+// task may be done again in any course: Tasks.Redo.)
+func (c *Course) CheckRestart() error { return checkRestart(c.SelfPaced()) }
+
+// CheckRestart is Course.CheckRestart for a course on another server.
+func (a *RemoteActor) CheckRestart() error { return checkRestart(a.SelfPaced()) }
+
+func checkRestart(selfPaced bool) error {
+	if !selfPaced {
 		return Errorf(EFORBIDDEN, "This course runs once, on its dates, so it cannot be restarted: join its next run to do it again.")
 	}
 	return nil

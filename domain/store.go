@@ -213,12 +213,11 @@ type CompletionStore interface {
 	// EvidenceComments returns the comments on a learner's work on a task,
 	// oldest first.
 	EvidenceComments(course, task, learner string) ([]*EvidenceComment, error)
-	// PutPastCompletion keeps an attempt a learner set aside by restarting
-	// (restart.go); PastCompletions are a learner's in a course, and
-	// CoursePastCompletions everyone's in it, in the order they were set aside.
+	// PutPastCompletion keeps an attempt a learner set aside by doing a
+	// task again or restarting a course (restart.go); PastCompletions are a
+	// learner's in a course, in the order they were set aside.
 	PutPastCompletion(*PastCompletion) error
 	PastCompletions(course, learner string) ([]*PastCompletion, error)
-	CoursePastCompletions(course string) ([]*PastCompletion, error)
 }
 
 // BadgeStore reads and writes the badge classes of courses and schools,

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lernejo/lernejo/domain"
 	"github.com/lernejo/lernejo/domain/badgepng"
@@ -148,14 +149,48 @@ func TestCrossNodeStudyGroup(t *testing.T) {
 	}
 
 	// Undoing a completion on A removes it on B.
-	if err := a.Services.Tasks.Uncomplete(ctx, "bea", course, cached[0].ID); err != nil {
+	if err := a.Services.Tasks.Redo(ctx, "bea", course, cached[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "B removes the completion", func() bool {
+	onB := func() int {
 		var cs []*domain.Completion
 		b.Store.View(ctx, func(tx domain.Tx) error { cs, _ = tx.CompletionsOf(DemoCourse, bea); return nil })
-		return len(cs) == 2
+		return len(cs)
+	}
+	eventually(t, "B removes the completion", func() bool { return onB() == 2 })
+
+	// Restarting the self-paced course on A takes back the other two on B;
+	// A keeps all three attempts, named as B's tasks are.
+	if n, err := a.Services.Tasks.RestartCourse(ctx, "bea", course); err != nil || n != 2 {
+		t.Fatalf("restart on A: %d set aside, %v", n, err)
+	}
+	eventually(t, "B removes the restarted completions", func() bool { return onB() == 0 })
+	var past []*domain.PastCompletion
+	a.Store.View(ctx, func(tx domain.Tx) (err error) { past, err = tx.PastCompletions(course, bea); return err })
+	if len(past) != 3 || past[0].Title != "Say hello to Python 3" || past[0].Evidence != "https://example.org/bea/task" {
+		t.Fatalf("A's earlier attempts: %+v", past)
+	}
+
+	// B's course gets dates; A learns them from its Update and refuses to
+	// restart it.
+	var co *domain.Course
+	b.Store.View(ctx, func(tx domain.Tx) (err error) { co, err = tx.Course(DemoCourse); return err })
+	co.Starts = time.Date(2027, 1, 11, 0, 0, 0, 0, time.UTC)
+	if err := b.Services.Courses.Update(ctx, DemoOrganiser, co); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "A caches the course's dates", func() bool {
+		var ra *domain.RemoteActor
+		a.Store.View(ctx, func(tx domain.Tx) (err error) { ra, err = tx.RemoteActor(course); return err })
+		return ra != nil && ra.Starts.Equal(co.Starts)
 	})
+	if _, err := a.Services.Tasks.Complete(ctx, "bea", course, cached[0].ID, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "B records the new completion", func() bool { return onB() == 1 })
+	if _, err := a.Services.Tasks.RestartCourse(ctx, "bea", course); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		t.Fatalf("restarting a course with dates from A: %v, want EFORBIDDEN", err)
+	}
 }
 
 // TestPeerAwardedBadge: a badge awarded after two votes from enrolled learners.

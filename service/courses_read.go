@@ -40,6 +40,9 @@ type CoursePage struct {
 	// many of Tasks they are.
 	Done      map[string]bool
 	DoneCount int
+	// Earlier are the attempts the viewer set aside by doing tasks again
+	// or restarting the course (restart.go), in the order they were.
+	Earlier []*domain.PastCompletion
 	// Enrolment is the state of the viewer's enrolment ("" for none).
 	Enrolment string
 	// Organiser is set when the viewer organises the course.
@@ -105,6 +108,9 @@ func (s *Courses) Page(ctx context.Context, viewer, handle string, q CoursePageQ
 				if p.Done[t.ID] {
 					p.DoneCount++
 				}
+			}
+			if p.Earlier, err = tx.PastCompletions(co.Handle, id); err != nil {
+				return err
 			}
 			p.Organiser = co.IsOrganiser(viewer)
 		}

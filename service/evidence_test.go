@@ -65,12 +65,16 @@ func TestCommentRules(t *testing.T) {
 	if len(page.Comments) != 1 || page.Comments[0].Author != "ada" {
 		t.Fatalf("the learner's task page has comments %+v", page.Comments)
 	}
-	// Marking the task again keeps the comment: it often asks for that.
-	if err := u.svc.Tasks.Uncomplete(ctx, "bob", "course", task); err != nil {
+	// Doing the task again keeps the comment (it often asks for that)
+	// with the attempt it was about, and the page shows that attempt.
+	if err := u.svc.Tasks.Redo(ctx, "bob", "course", task); err != nil {
 		t.Fatal(err)
 	}
-	if page, err = u.svc.Tasks.Page(ctx, "bob", "course", task); err != nil || len(page.Comments) != 1 {
-		t.Fatalf("after undoing, comments %+v (%v)", page.Comments, err)
+	if page, err = u.svc.Tasks.Page(ctx, "bob", "course", task); err != nil {
+		t.Fatal(err)
+	}
+	if page.Mine != nil || len(page.Comments) != 0 || len(page.Earlier) != 1 || len(page.Earlier[0].Feedback) != 1 {
+		t.Fatalf("after doing it again: mine %+v, comments %+v, earlier %+v", page.Mine, page.Comments, page.Earlier)
 	}
 	m, err := u.svc.Courses.Manage(ctx, "ada", "course", ManageQuery{Tab: TabProgress})
 	if err != nil {

@@ -119,7 +119,7 @@ func TestSentDocumentsMatchGolden(t *testing.T) {
 	_, err = u.svc.Tasks.Complete(ctx, "ada", gID, gID+"/tasks/t1", "https://code.test/ada/loop", "Done.")
 	check(err)
 	sent("complete")
-	check(u.svc.Tasks.Uncomplete(ctx, "ada", gID, gID+"/tasks/t1"))
+	check(u.svc.Tasks.Redo(ctx, "ada", gID, gID+"/tasks/t1"))
 	sent("uncomplete")
 
 	// Enrolment in a remote course, following a person, and leaving.

@@ -24,7 +24,11 @@ type RemoteCoursePage struct {
 	Done map[string]bool
 	// Feedback holds, by task id, what the course told the viewer about
 	// their work for it: organisers' comments and fellow learners' reviews.
-	Feedback             map[string][]*domain.EvidenceComment
+	Feedback map[string][]*domain.EvidenceComment
+	// Earlier holds, by task id, the viewer's attempts they set aside by
+	// doing it again or restarting the course (restart.go), each with what
+	// the course told them about it.
+	Earlier              map[string][]Attempt
 	Threads              []PostView
 	PostsPrev, PostsNext string
 }
@@ -53,15 +57,31 @@ func (f *Enrolment) Remote(ctx context.Context, viewer, actorID, posts string) (
 		if err != nil {
 			return err
 		}
-		p.Feedback = map[string][]*domain.EvidenceComment{}
+		learner := f.URLs.Actor(domain.ActorPerson, viewer)
+		past, err := attemptsByTask(tx, actorID, learner)
+		if err != nil {
+			return err
+		}
+		current := map[string]*domain.Completion{}
 		for _, c := range cs {
 			p.Done[c.Task] = true
-			fb, err := tx.EvidenceComments(actorID, c.Task, c.Learner)
+			current[c.Task] = c
+		}
+		p.Feedback, p.Earlier = map[string][]*domain.EvidenceComment{}, map[string][]Attempt{}
+		for _, t := range p.Tasks {
+			if current[t.ID] == nil && past[t.ID] == nil {
+				continue
+			}
+			fb, err := tx.EvidenceComments(actorID, t.ID, learner)
 			if err != nil {
 				return err
 			}
-			if len(fb) > 0 {
-				p.Feedback[c.Task] = fb
+			now, earlier := attempts(past[t.ID], fb, current[t.ID])
+			if len(now) > 0 {
+				p.Feedback[t.ID] = now
+			}
+			if len(earlier) > 0 {
+				p.Earlier[t.ID] = earlier
 			}
 		}
 		d, err := f.discussion(tx, viewer, actorID, posts)

@@ -126,7 +126,7 @@ func TestReviewedBadge(t *testing.T) {
 	}
 
 	// Redone: the earlier reviews are of other work.
-	if err := u.svc.Tasks.Uncomplete(ctx, "bob", "course", task); err != nil {
+	if err := u.svc.Tasks.Redo(ctx, "bob", "course", task); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := u.svc.Tasks.Complete(ctx, "bob", "course", task, "https://example.org/bobs-loop-2", ""); err != nil {

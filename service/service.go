@@ -49,6 +49,7 @@
 //	posts_read.go     ActorCache CourseStore PostStore SchoolStore
 //	profiles.go       ActorCache CourseStore ImageStore PersonStore SchoolStore
 //	reruns.go         BadgeStore CourseStore FollowStore MeetingStore SettingsStore TaskStore
+//	restart.go        ActorCache CompletionStore CourseStore DeliveryStore TaskStore
 //	reviews.go        ActorCache BadgeStore CompletionStore CourseStore DeliveryStore FollowStore LocalActorStore PostStore TaskStore
 //	reviews_read.go   CompletionStore FollowStore PostStore TaskStore
 //	preferences.go    PersonStore

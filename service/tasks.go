@@ -154,37 +154,6 @@ func (s *Tasks) Complete(ctx context.Context, person, course, task, evidence, no
 	return c, nil
 }
 
-// Uncomplete undoes a completion so the task can be done again; for a
-// course on another node it sends Remove{completion}. Awards already given
-// stay: revoking is an organiser's decision.
-func (s *Tasks) Uncomplete(ctx context.Context, person, course, task string) error {
-	urls := s.URLs
-	learner := urls.Actor(domain.ActorPerson, person)
-	err := s.Store.Update(ctx, func(tx domain.Tx) error {
-		c, err := tx.Completion(course, task, learner)
-		if err != nil {
-			return err
-		}
-		if err := tx.DeleteCompletion(c); err != nil {
-			return err
-		}
-		if !strings.Contains(course, "://") {
-			return nil
-		}
-		ra, err := tx.RemoteActor(course)
-		if err != nil {
-			return err
-		}
-		id := urls.NewActivityID(s.NewID())
-		rm := federation.RemoveCompletion(id, learner, c.ID, task+"/completions", course)
-		return s.Queue.Queue(tx, person, id, rm, []string{ra.Inbox})
-	})
-	if err == nil {
-		s.Queue.Wake()
-	}
-	return err
-}
-
 // enrolled checks that a learner may complete tasks of a local course:
 // enrolled and accepted.
 func enrolled(tx domain.FollowStore, course, learner string) error {

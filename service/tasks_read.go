@@ -34,8 +34,12 @@ type TaskPage struct {
 	Revisions []*domain.TaskRevision // earlier versions, oldest first
 	Done      int                    // how many learners did it
 	Mine      *domain.Completion     // the viewer's completion, or nil
-	// Comments are the organisers' comments on the viewer's work, oldest
-	// first (service/evidence.go).
+	// Earlier are the viewer's attempts at it they set aside to do it
+	// again (restart.go), in the order they were, each with the comments
+	// on it.
+	Earlier []Attempt
+	// Comments are the organisers' comments on the viewer's current work,
+	// oldest first (service/evidence.go).
 	Comments  []*domain.EvidenceComment
 	Organiser bool // the viewer organises the course
 	// Next is the task after this one in the course's order, nil after
@@ -84,9 +88,16 @@ func (s *Tasks) Page(ctx context.Context, viewer, course, id string) (*TaskPage,
 			if p.Mine, _, err = domain.Found(tx.Completion(course, id, learner)); err != nil {
 				return err
 			}
-			if p.Comments, err = tx.EvidenceComments(course, id, learner); err != nil {
+			comments, err := tx.EvidenceComments(course, id, learner)
+			if err != nil {
 				return err
 			}
+			past, err := tx.PastCompletions(course, learner)
+			if err != nil {
+				return err
+			}
+			past = slices.DeleteFunc(past, func(a *domain.PastCompletion) bool { return a.Task != id })
+			p.Comments, p.Earlier = attempts(past, comments, p.Mine)
 			p.Organiser = co.IsOrganiser(viewer)
 			f, enrolled, err := domain.Found(tx.Follower(course, learner))
 			if err != nil {

@@ -286,7 +286,7 @@ func TestOrganiserPagesInEsperanto(t *testing.T) {
 	task := func(i int) string { return course + "/tasks/" + tasks[i].ID }
 	saysIn(t, "the done task", eo(bea, task(0)),
 		[]string{"tasko 1 el 4", "<h2 id=\"progress-h\">Via progreso</h2>", "1 el 4 taskoj faritaj", "✓ Vi faris ĉi tiun taskon — ",
-			`rel="nofollow noopener noreferrer">via laboro</a>.`, "Malfari; mi refaros ĝin",
+			`rel="nofollow noopener noreferrer">via laboro</a>.`, "Refari ĝin",
 			"La komentoj de la organizantoj pri via laboro", "Well done.", `aria-label="Taskoj"`, "Sekva tasko: Names and numbers →"},
 		[]string{"task 1", "Your progress", "tasks done", "You did this task", "your work", "Undo", "comments on your work",
 			`aria-label="Tasks"`, "Next task"})

@@ -89,11 +89,35 @@ func (s *Server) markDone(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Server) undoDone(c *fiber.Ctx) error {
-	return s.asViewer(c, s.printer(c).T("It is no longer marked done."), func(ctx context.Context, p *domain.Person) (string, error) {
+func (s *Server) redoTask(c *fiber.Ctx) error {
+	return s.asViewer(c, s.printer(c).T("You can do it again: your earlier attempt is kept below."), func(ctx context.Context, p *domain.Person) (string, error) {
 		course, task := c.Params("handle"), c.Params("id")
-		return "/courses/" + course + "/tasks/" + task, s.cfg.Services.Tasks.Uncomplete(ctx, p.Handle, course, task)
+		return "/courses/" + course + "/tasks/" + task, s.cfg.Services.Tasks.Redo(ctx, p.Handle, course, task)
 	})
+}
+
+// restartCourse and remoteRestart set aside what a learner did in a
+// self-paced course, here or elsewhere, to go through it again.
+func (s *Server) restartCourse(c *fiber.Ctx) error {
+	course := c.Params("handle")
+	return s.restart(c, course, "/courses/"+course)
+}
+
+func (s *Server) remoteRestart(c *fiber.Ctx) error {
+	target := c.FormValue("target")
+	return s.restart(c, target, "/remote?id="+url.QueryEscape(target))
+}
+
+func (s *Server) restart(c *fiber.Ctx, course, next string) error {
+	p := s.viewer(c) // behind the loggedIn guard
+	ctx, cancel := ctx(c)
+	defer cancel()
+	n, err := s.cfg.Services.Tasks.RestartCourse(ctx, p.Handle, course)
+	if err != nil {
+		return s.actionRefused(c, next, err)
+	}
+	return s.notice(c, next, s.printer(c).N(n, "Restarted: %d task is set aside with your earlier attempts.",
+		"Restarted: %d tasks are set aside with your earlier attempts."))
 }
 
 // lookupPage is the lookup page's data after a search that found nothing:
@@ -220,14 +244,14 @@ func (s *Server) remotePost(c *fiber.Ctx) error {
 func (s *Server) remoteDone(c *fiber.Ctx) error {
 	pr := s.printer(c)
 	done := pr.T("Marked done. Well done!")
-	if c.FormValue("undo") == "1" {
-		done = pr.T("It is no longer marked done.")
+	if c.FormValue("redo") == "1" {
+		done = pr.T("You can do it again: your earlier attempt is kept below.")
 	}
 	return s.asViewer(c, done, func(ctx context.Context, p *domain.Person) (string, error) {
 		target, task := c.FormValue("target"), c.FormValue("task")
 		next := "/remote?id=" + url.QueryEscape(target)
-		if c.FormValue("undo") == "1" {
-			return next, s.cfg.Services.Tasks.Uncomplete(ctx, p.Handle, target, task)
+		if c.FormValue("redo") == "1" {
+			return next, s.cfg.Services.Tasks.Redo(ctx, p.Handle, target, task)
 		}
 		_, err := s.cfg.Services.Tasks.Complete(ctx, p.Handle, target, task, c.FormValue("evidence"), c.FormValue("note"))
 		return next, err

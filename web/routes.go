@@ -138,18 +138,21 @@ func (s *Server) routes() {
 	a.Get("/learning", s.loggedIn, s.myLearning)         // web/mylearning.go
 	a.Get("/notifications", s.loggedIn, s.notifications) // web/mylearning.go
 
-	// Learners: join and leave, post and reply, mark tasks done and undo,
-	// here and on courses of other servers. Who may do each to a course
+	// Learners: join and leave, post and reply, mark tasks done, do them
+	// again or restart a self-paced course, here and on courses of other
+	// servers. Who may do each to a course
 	// (enrolled, not blocked, sign-up open…) the services decide.
 	a.Post("/courses/:handle/join", s.loggedIn, s.joinCourse)
 	a.Post("/courses/:handle/leave", s.loggedIn, s.leaveCourse)
 	a.Post("/courses/:handle/posts", s.loggedIn, s.newPost)
 	a.Post("/courses/:handle/tasks/:id/done", s.loggedIn, s.markDone)
-	a.Post("/courses/:handle/tasks/:id/undo", s.loggedIn, s.undoDone)
+	a.Post("/courses/:handle/tasks/:id/redo", s.loggedIn, s.redoTask)
+	a.Post("/courses/:handle/restart", s.loggedIn, s.restartCourse)
 	a.Post("/lookup/join", s.loggedIn, s.joinRemote)
 	a.Get("/remote", s.loggedIn, s.remoteCourse)
 	a.Post("/remote/post", s.loggedIn, s.remotePost)
 	a.Post("/remote/done", s.loggedIn, s.remoteDone)
+	a.Post("/remote/restart", s.loggedIn, s.remoteRestart)
 	a.Post("/remote/leave", s.loggedIn, s.remoteLeave)
 	// Their own posts (edit, delete) and anyone's (report): the services
 	// decide whose, and report to the organisers and the operator.

@@ -13,7 +13,3 @@ func (t *tx) PutPastCompletion(p *domain.PastCompletion) error {
 func (t *tx) PastCompletions(course, learner string) ([]*domain.PastCompletion, error) {
 	return list[domain.PastCompletion](t, prefixOf(pPastAttempt, course, learner))
 }
-
-func (t *tx) CoursePastCompletions(course string) ([]*domain.PastCompletion, error) {
-	return list[domain.PastCompletion](t, prefixOf(pPastAttempt, course))
-}

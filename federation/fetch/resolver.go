@@ -199,7 +199,7 @@ func (r *Resolver) toDomain(doc *federation.RemoteActor) *domain.RemoteActor {
 	if username == "" {
 		username = "unknown"
 	}
-	return &domain.RemoteActor{
+	a := &domain.RemoteActor{
 		ID:                        doc.ID,
 		Type:                      doc.Type,
 		Username:                  username,
@@ -219,6 +219,10 @@ func (r *Resolver) toDomain(doc *federation.RemoteActor) *domain.RemoteActor {
 		Lernejo:                   doc.Kind != "",
 		Fetched:                   r.now(),
 	}
+	if a.Lernejo {
+		a.Starts, a.Ends = courseDates(doc.Raw)
+	}
+	return a
 }
 
 func (r *Resolver) now() time.Time {
@@ -390,6 +394,21 @@ func tasksCollection(raw []byte, actorID string) string {
 		return ""
 	}
 	return doc.Tasks
+}
+
+// courseDates reads a Lernejo course's first and last days (zero when it
+// gives none, or what it gives is no RFC 3339 time).
+func courseDates(raw []byte) (starts, ends time.Time) {
+	var doc struct {
+		StartTime string `json:"startTime"`
+		EndTime   string `json:"endTime"`
+	}
+	if json.Unmarshal(raw, &doc) != nil {
+		return
+	}
+	starts, _ = time.Parse(time.RFC3339, doc.StartTime)
+	ends, _ = time.Parse(time.RFC3339, doc.EndTime)
+	return starts.UTC(), ends.UTC()
 }
 
 // signUpQuestions reads a Lernejo course's sign-up questions as plain

@@ -30,7 +30,7 @@ type ReviewView struct {
 type peerReviewTx interface {
 	domain.CompletionStore
 	domain.FollowStore
-	domain.ActorCache
+	authorTx
 }
 
 // peerReview fills in, inside tx, the reviews of the viewer's (learner's)
@@ -42,7 +42,11 @@ func (s *Tasks) peerReview(tx peerReviewTx, p *TaskPage, learner string) error {
 		return err
 	}
 	for _, r := range rs {
-		p.Reviews = append(p.Reviews, ReviewView{Review: r, Name: actorName(tx, s.env, r.Reviewer)})
+		name, _, err := s.authorOf(tx, r.Reviewer)
+		if err != nil {
+			return err
+		}
+		p.Reviews = append(p.Reviews, ReviewView{Review: r, Name: name})
 	}
 	if ok, err := s.takesPart(tx, p.Course, learner); err != nil || !ok {
 		return err
@@ -62,7 +66,11 @@ func (s *Tasks) peerReview(tx peerReviewTx, p *TaskPage, learner string) error {
 		if err != nil {
 			return err
 		}
-		sub := Submission{Learner: c.Learner, Name: actorName(tx, s.env, c.Learner), Completion: c, Reviews: len(rs)}
+		name, _, err := s.authorOf(tx, c.Learner)
+		if err != nil {
+			return err
+		}
+		sub := Submission{Learner: c.Learner, Name: name, Completion: c, Reviews: len(rs)}
 		for _, r := range rs {
 			if r.Approve {
 				sub.Approvals++

@@ -16,7 +16,10 @@ import (
 // Posts is the use cases of a course's discussion as written on this
 // node: the course, its organisers and its local learners post, edit and
 // delete, and every change federates to the course's followers.
-type Posts struct{ *env }
+type Posts struct {
+	*env
+	reviews *Reviews // a reply tagged #approve or #revise reviews the work its post shows
+}
 
 // PostInput is a new post.
 type PostInput struct {
@@ -36,7 +39,9 @@ type PostInput struct {
 // to all of them, learners' replies to the Lernejo nodes among them, and to
 // all only when the course redistributes replies (see redistribute). A
 // reply's remote parent author is fetched first when not cached: the reply
-// goes to them too.
+// goes to them too. A learner's reply tagged #approve or #revise to a post
+// that shows work reviews it (Reviews.ReviewByReply), or is refused with
+// the review.
 func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error) {
 	if strings.Contains(in.Course, "://") {
 		return s.publishRemote(ctx, in)
@@ -136,6 +141,11 @@ func (s *Posts) Publish(ctx context.Context, in PostInput) (*domain.Post, error)
 		p.Activity = announceID
 		announce = federation.Announce(announceID, courseID, p.URI, federation.PublicAddress(courseID+"/followers", nil), now)
 		if err := tx.PutPost(p); err != nil {
+			return err
+		}
+		// A participant here reviews as one on Mastodon does: by replying
+		// #approve or #revise to the post that shows the work.
+		if err := s.reviews.ReviewByReply(tx, p); err != nil {
 			return err
 		}
 		if err := s.Queue.Queue(tx, in.Author, createID, create, append(inboxes, personFollowers...)); err != nil {

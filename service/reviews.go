@@ -77,9 +77,10 @@ func (s *Reviews) ReceiveReview(tx domain.Tx, course, task, reviewer string, rec
 	return s.review(tx, r)
 }
 
-// ReviewByReply reviews, inside the inbox's transaction, the work shown by
-// the post reply answers, when reply is tagged #approve or #revise (how a
-// Mastodon participant reviews): #approve approves it unless #revise is
+// ReviewByReply reviews, inside the inbox's transaction or that of a
+// local post (Posts.Publish), the work shown by the post reply answers,
+// when reply is tagged #approve or #revise (how a Mastodon participant
+// reviews, and one here may): #approve approves it unless #revise is
 // there too, each "N/5" in its text rates a criterion, in order, and the
 // rest of the text, without its mentions and hashtags, is the comment. The
 // rules are review's. A reply to anything else, or without either tag,
@@ -109,7 +110,10 @@ func (s *Reviews) ReviewByReply(tx domain.Tx, reply *domain.Post) error {
 	if comment != "" {
 		r.Comment, _ = s.Docs.PostHTML(comment, nil)
 	}
-	return s.review(tx, r)
+	if err := s.review(tx, r); domain.ErrorCode(err) != domain.ENOTFOUND {
+		return err
+	}
+	return domain.Errorf(domain.EINVALID, "This work is no longer submitted: its learner is doing the task again.")
 }
 
 // reviewTx is what a review reads and writes: the course (its organisers),

@@ -152,3 +152,71 @@ func TestReviewedBadge(t *testing.T) {
 		t.Errorf("the award's evidence: %q, want the work and its two current reviews", a.Evidence)
 	}
 }
+
+// shownWork is the id of the course's post that shows learner's work.
+func (u *useCases) shownWork(learner string) string {
+	u.t.Helper()
+	var id string
+	u.view(func(tx domain.Tx) error {
+		ps, err := tx.CoursePosts("course", 0, 0)
+		for _, p := range ps {
+			if p.Work != nil && p.Work.Learner == learner {
+				id = p.URI
+			}
+		}
+		return err
+	})
+	if id == "" {
+		u.t.Fatalf("no post shows the work of %s", learner)
+	}
+	return id
+}
+
+// TestReviewByLocalReply: a participant here reviews by replying #approve
+// with ratings to the post that shows the work, as one on Mastodon does;
+// the reply stays in the discussion. A reply that reviews one's own work,
+// or work set aside, is refused with the review's reason and is not
+// posted; a reply without the tags is a reply.
+func TestReviewByLocalReply(t *testing.T) {
+	u := newUseCases(t)
+	u.withLearner("cy")
+	ctx := context.Background()
+	task := u.reviewed()
+	bob := u.person("bob")
+	shown := u.shownWork(bob)
+	if _, err := u.svc.Posts.Publish(ctx, PostInput{Author: "bob", Course: "course", InReplyTo: shown, Text: "#approve 5/5 5/5 mine is great"}); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		t.Fatalf("reviewing one's own work by reply: %v, want EFORBIDDEN", err)
+	}
+	if _, err := u.svc.Posts.Publish(ctx, PostInput{Author: "cy", Course: "course", InReplyTo: shown, Text: "Nice idea, I will look later."}); err != nil {
+		t.Fatal(err)
+	}
+	if rs := u.reviews(task, bob); len(rs) != 0 {
+		t.Fatalf("reviews before any #approve: %+v", rs)
+	}
+	p, err := u.svc.Posts.Publish(ctx, PostInput{Author: "cy", Course: "course", InReplyTo: shown, Text: "#approve 4/5 3/5 clear and it runs"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := u.reviews(task, bob)
+	if len(rs) != 1 || rs[0].Reviewer != u.person("cy") || !rs[0].Approve || len(rs[0].Ratings) != 2 || rs[0].Ratings[1] != 3 ||
+		!strings.Contains(rs[0].Comment, "clear and it runs") {
+		t.Fatalf("the review by reply: %+v", rs)
+	}
+	u.view(func(tx domain.Tx) error {
+		if _, err := tx.Post(p.URI); err != nil {
+			t.Errorf("the reviewing reply is not in the discussion: %v", err)
+		}
+		return nil
+	})
+
+	if err := u.svc.Tasks.Redo(ctx, "bob", "course", task); err != nil {
+		t.Fatal(err)
+	}
+	u.withLearner("dee")
+	if _, err := u.svc.Posts.Publish(ctx, PostInput{Author: "dee", Course: "course", InReplyTo: shown, Text: "#approve 4/5 4/5"}); domain.ErrorCode(err) != domain.EINVALID {
+		t.Fatalf("reviewing work set aside: %v, want EINVALID", err)
+	}
+	if rs := u.reviews(task, bob); len(rs) != 1 {
+		t.Errorf("a refused reply left reviews %+v", rs)
+	}
+}

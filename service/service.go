@@ -145,6 +145,8 @@ func New(cfg Config) *Services {
 	accounts := &Accounts{env: e, posts: posts}
 	mail := &Mail{env: e, mailer: cfg.Mailer, words: cfg.Words}
 	e.mail = mail
+	reviews := &Reviews{env: e, badges: badges, posts: posts}
+	posts.reviews = reviews
 	return &Services{
 		Accounts:   accounts,
 		Settings:   &Settings{env: e},
@@ -156,7 +158,7 @@ func New(cfg Config) *Services {
 		Badges:     badges,
 		Evidence:   &Evidence{env: e, posts: posts},
 		Meetings:   &Meetings{env: e, badges: badges, posts: posts},
-		Reviews:    &Reviews{env: e, badges: badges, posts: posts},
+		Reviews:    reviews,
 		Moderation: &Moderation{env: e},
 		Profiles:   &Profiles{env: e, accounts: accounts, decoding: make(chan struct{}, 2)},
 		Documents:  &Documents{env: e, posts: posts},
